@@ -1,0 +1,46 @@
+//! Python syntax for migdoc.
+//!
+//! ruff's parser does the parsing; `lower` turns its tree into migdoc's own (`ast`), so that the rest
+//! of migdoc never names a ruff type and a parser upgrade touches one module.
+//!
+//! Invariant: parsing never fails. A file that is not valid Python still yields a tree (ruff recovers
+//! from errors) plus the list of syntax errors; callers turn those into diagnostics.
+
+pub mod ast;
+mod line_index;
+mod lower;
+
+pub use ast::TextRange;
+pub use line_index::{LineColumn, LineIndex};
+
+/// A parsed module: migdoc's tree and the syntax errors found on the way.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub body: Vec<ast::Stmt>,
+    pub errors: Vec<SyntaxError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub range: TextRange,
+}
+
+/// Parses `source` as a Python module. Never fails: see the crate docs.
+pub fn parse_module(source: &str) -> Module {
+    let parsed =
+        ruff_python_parser::parse_unchecked_source(source, ruff_python_ast::PySourceType::Python);
+    let errors = parsed
+        .errors()
+        .iter()
+        .map(|e| SyntaxError {
+            message: e.error.to_string(),
+            range: TextRange::new(e.location.start().to_u32(), e.location.end().to_u32()),
+        })
+        .collect();
+    let lowerer = lower::Lowerer { source };
+    Module {
+        body: lowerer.suite(&parsed.syntax().body),
+        errors,
+    }
+}

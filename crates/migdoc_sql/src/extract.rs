@@ -1,0 +1,433 @@
+//! squawk's syntax tree reduced to [`Statement`]s. Walks untyped nodes by kind: the shapes used
+//! here were read off the parser's output for each statement form (see the tests).
+
+use squawk_syntax::{SyntaxKind as K, SyntaxNode, SyntaxToken};
+
+use crate::{AlterTableAction, ColumnDef, QualName, SqlValue, Statement, TransactionControl};
+
+pub(crate) fn statement(node: &SyntaxNode) -> Statement {
+    let extracted = match node.kind() {
+        K::CREATE_TYPE => create_type(node),
+        K::ALTER_TYPE => alter_type(node),
+        K::DROP_TYPE => Some(Statement::DropType {
+            names: children(node, K::TYPE_NAME_REF).filter_map(|n| qual_name(&n)).collect(),
+            if_exists: has_child(node, K::IF_EXISTS),
+            cascade: has_child(node, K::CASCADE),
+        }),
+        K::CREATE_TABLE => create_table(node),
+        K::ALTER_TABLE => alter_table(node),
+        K::DROP_TABLE => Some(Statement::DropTable {
+            names: children(node, K::TABLE_NAME_REF)
+                .chain(children(node, K::PATH))
+                .filter_map(|n| qual_name(&n))
+                .collect(),
+            if_exists: has_child(node, K::IF_EXISTS),
+            cascade: has_child(node, K::CASCADE),
+        }),
+        K::INSERT => insert(node),
+        K::UPDATE => update(node),
+        K::BEGIN => Some(Statement::Transaction(TransactionControl::Begin)),
+        K::COMMIT_TRANSACTION => Some(Statement::Transaction(TransactionControl::Commit)),
+        K::ROLLBACK_TRANSACTION => Some(Statement::Transaction(TransactionControl::Rollback)),
+        K::DO => child(node, K::LITERAL).and_then(|lit| string_literal(&lit)).map(|body| Statement::Do { body }),
+        _ => None,
+    };
+    extracted.unwrap_or_else(|| Statement::Other { keyword: keyword(node) })
+}
+
+/// The statement's first keywords, upper-cased: `CREATE INDEX`, `SELECT`.
+fn keyword(node: &SyntaxNode) -> String {
+    let mut words = Vec::new();
+    for token in tokens(node) {
+        if token.kind() == K::WHITESPACE || token.kind() == K::COMMENT {
+            continue;
+        }
+        let text = token.text();
+        if !text.chars().all(|c| c.is_ascii_alphabetic()) || words.len() == 2 {
+            break;
+        }
+        words.push(text.to_ascii_uppercase());
+        if !matches!(words[0].as_str(), "CREATE" | "ALTER" | "DROP") {
+            break;
+        }
+    }
+    words.join(" ")
+}
+
+fn create_type(node: &SyntaxNode) -> Option<Statement> {
+    let name = qual_name(&child(node, K::TYPE_NAME)?)?;
+    let Some(enum_type) = child(node, K::ENUM_TYPE) else {
+        return Some(Statement::CreateTypeOther { name });
+    };
+    let labels = child(&enum_type, K::VARIANT_LIST)
+        .map(|list| {
+            children(&list, K::VARIANT)
+                .filter_map(|v| child(&v, K::LITERAL))
+                .filter_map(|lit| string_literal(&lit))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Statement::CreateEnum { name, labels })
+}
+
+fn alter_type(node: &SyntaxNode) -> Option<Statement> {
+    let name = qual_name(&child(node, K::TYPE_NAME_REF)?)?;
+    if let Some(add) = child(node, K::ADD_VALUE) {
+        return Some(Statement::AddEnumValue {
+            name,
+            label: string_literal(&child(&add, K::LITERAL)?)?,
+            if_not_exists: has_child(&add, K::IF_NOT_EXISTS),
+        });
+    }
+    if let Some(rename) = child(node, K::RENAME_VALUE) {
+        let mut literals = children(&rename, K::LITERAL).filter_map(|l| string_literal(&l));
+        return Some(Statement::RenameEnumValue {
+            name,
+            from: literals.next()?,
+            to: literals.next()?,
+        });
+    }
+    if let Some(rename) = child(node, K::TYPE_RENAME_TO) {
+        let to = qual_name(&child(&rename, K::TYPE_NAME)?)?;
+        return Some(Statement::RenameType { name, to: to.name });
+    }
+    None
+}
+
+fn create_table(node: &SyntaxNode) -> Option<Statement> {
+    let name = qual_name(&child(node, K::TABLE_NAME)?)?;
+    let columns = child(node, K::TABLE_ARG_LIST)
+        .map(|args| children(&args, K::COLUMN).filter_map(|c| column_def(&c)).collect())
+        .unwrap_or_default();
+    let mut columns: Vec<ColumnDef> = columns;
+    // A table-level PRIMARY KEY (a, b) makes those columns NOT NULL.
+    if let Some(args) = child(node, K::TABLE_ARG_LIST) {
+        for pk in children(&args, K::PRIMARY_KEY_CONSTRAINT) {
+            for col in descendants(&pk, K::COLUMN_NAME_REF) {
+                let col_name = ident_text(&col);
+                if let Some(c) = columns.iter_mut().find(|c| c.name == col_name) {
+                    c.primary_key = true;
+                    c.not_null = true;
+                }
+            }
+        }
+    }
+    Some(Statement::CreateTable {
+        name,
+        columns,
+        if_not_exists: has_child(node, K::IF_NOT_EXISTS),
+    })
+}
+
+/// A column definition: `COLUMN_NAME type constraint*` (in CREATE TABLE and ADD COLUMN).
+fn column_def(node: &SyntaxNode) -> Option<ColumnDef> {
+    let name = ident_text(&child(node, K::COLUMN_NAME)?);
+    let type_node = node.children().find(|c| is_type_kind(c.kind()))?;
+    let (type_name, is_array) = type_of(&type_node);
+    let mut column = ColumnDef {
+        generated: matches!(type_name.name.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"),
+        name,
+        type_name,
+        is_array,
+        not_null: false,
+        primary_key: false,
+        default: None,
+    };
+    for constraint in node.children() {
+        match constraint.kind() {
+            K::NOT_NULL_CONSTRAINT => column.not_null = true,
+            K::NULL_CONSTRAINT => column.not_null = false,
+            K::PRIMARY_KEY_CONSTRAINT => {
+                column.primary_key = true;
+                column.not_null = true;
+            }
+            K::DEFAULT_CONSTRAINT => {
+                column.default = constraint
+                    .children()
+                    .next()
+                    .map(|e| value(&e));
+            }
+            K::GENERATED_CONSTRAINT => column.generated = true,
+            _ => {}
+        }
+    }
+    Some(column)
+}
+
+fn is_type_kind(kind: K) -> bool {
+    matches!(
+        kind,
+        K::PATH_TYPE
+            | K::ARRAY_TYPE
+            | K::CHARACTER_TYPE
+            | K::BIT_VARYING_TYPE
+            | K::TIMESTAMP_TYPE
+            | K::VARCHAR_TYPE
+            | K::BIT_TYPE
+            | K::DOUBLE_TYPE
+            | K::TIME_TYPE
+            | K::INTERVAL_TYPE
+            | K::PERCENT_TYPE
+    )
+}
+
+/// A type's name, lower-cased when unquoted, and whether it is an array.
+fn type_of(node: &SyntaxNode) -> (QualName, bool) {
+    if node.kind() == K::ARRAY_TYPE {
+        if let Some(inner) = node.children().find(|c| is_type_kind(c.kind())) {
+            return (type_of(&inner).0, true);
+        }
+    }
+    if node.kind() == K::PATH_TYPE {
+        if let Some(path) = child(node, K::PATH_REF).or_else(|| child(node, K::PATH)) {
+            if let Some(name) = qual_name(&path) {
+                return (name, false);
+            }
+        }
+    }
+    // Built-in spellings (`varchar(20)`, `double precision`, `timestamp with time zone`): the
+    // keywords, lower-cased and without the arguments.
+    let text: String = tokens(node)
+        .take_while(|t| t.kind() != K::L_PAREN)
+        .filter(|t| t.kind() != K::WHITESPACE)
+        .map(|t| t.text().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (QualName { schema: None, name: text }, false)
+}
+
+fn alter_table(node: &SyntaxNode) -> Option<Statement> {
+    let relation = child(node, K::TABLE_RELATION_NAME)?;
+    let name = qual_name(&relation)?;
+    let mut actions = Vec::new();
+    for action in node.children() {
+        let parsed = match action.kind() {
+            K::ADD_COLUMN => column_def(&action).map(|column| AlterTableAction::AddColumn {
+                column,
+                if_not_exists: has_child(&action, K::IF_NOT_EXISTS),
+            }),
+            K::DROP_COLUMN => child(&action, K::COLUMN_NAME_REF).map(|c| AlterTableAction::DropColumn {
+                name: ident_text(&c),
+                if_exists: has_child(&action, K::IF_EXISTS),
+            }),
+            K::ALTER_COLUMN => alter_column(&action),
+            K::RENAME_COLUMN => {
+                let from = child(&action, K::COLUMN_NAME_REF).map(|c| ident_text(&c));
+                let to = child(&action, K::COLUMN_NAME).map(|c| ident_text(&c));
+                from.zip(to).map(|(from, to)| AlterTableAction::RenameColumn { from, to })
+            }
+            K::TABLE_RENAME_TO => child(&action, K::TABLE_NAME)
+                .and_then(|t| qual_name(&t))
+                .map(|to| AlterTableAction::RenameTable { to: to.name }),
+            K::TABLE_RELATION_NAME | K::IF_EXISTS => continue,
+            _ => Some(AlterTableAction::Other),
+        };
+        actions.push(parsed.unwrap_or(AlterTableAction::Other));
+    }
+    Some(Statement::AlterTable {
+        name,
+        if_exists: has_child(node, K::IF_EXISTS),
+        actions,
+    })
+}
+
+fn alter_column(node: &SyntaxNode) -> Option<AlterTableAction> {
+    let name = ident_text(&child(node, K::COLUMN_NAME_REF)?);
+    let option = node.children().find(|c| c.kind() != K::COLUMN_NAME_REF)?;
+    Some(match option.kind() {
+        K::SET_TYPE => {
+            let type_node = option.children().find(|c| is_type_kind(c.kind()))?;
+            let (type_name, is_array) = type_of(&type_node);
+            AlterTableAction::AlterColumnType { name, type_name, is_array }
+        }
+        K::SET_DEFAULT => AlterTableAction::SetDefault {
+            name,
+            default: option.children().next().map_or(SqlValue::Expr, |e| value(&e)),
+        },
+        K::DROP_DEFAULT => AlterTableAction::DropDefault { name },
+        K::SET_NOT_NULL => AlterTableAction::SetNotNull { name },
+        K::DROP_NOT_NULL => AlterTableAction::DropNotNull { name },
+        _ => AlterTableAction::Other,
+    })
+}
+
+fn insert(node: &SyntaxNode) -> Option<Statement> {
+    let table = qual_name(&child(node, K::RELATION_NAME_REF)?)?;
+    let columns = child(node, K::COLUMN_TARGET_LIST).map(|list| {
+        children(&list, K::COLUMN_TARGET)
+            .filter_map(|t| child(&t, K::COLUMN_NAME_REF))
+            .map(|c| ident_text(&c))
+            .collect()
+    });
+    let rows = child(node, K::VALUES)
+        .and_then(|v| child(&v, K::ROW_LIST))
+        .map(|list| {
+            children(&list, K::ROW)
+                .map(|row| row.children().map(|e| value(&e)).collect())
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Statement::Insert {
+        table,
+        columns,
+        rows,
+        from_select: child(node, K::VALUES).is_none(),
+    })
+}
+
+fn update(node: &SyntaxNode) -> Option<Statement> {
+    let table = qual_name(&child(node, K::RELATION_NAME)?)?;
+    let assignments = child(node, K::SET_CLAUSE)
+        .and_then(|c| child(&c, K::SET_COLUMN_LIST))
+        .map(|list| {
+            children(&list, K::SET_SINGLE_COLUMN)
+                .filter_map(|set| {
+                    let column = child(&set, K::COLUMN_TARGET)
+                        .and_then(|t| child(&t, K::COLUMN_NAME_REF))
+                        .map(|c| ident_text(&c))?;
+                    let v = child(&set, K::SET_EXPR)
+                        .and_then(|e| e.children().next())
+                        .map_or(SqlValue::Expr, |e| value(&e));
+                    Some((column, v))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Statement::Update { table, assignments })
+}
+
+/// A value expression: literals (possibly cast), NULL, DEFAULT, parameters; anything else is `Expr`.
+fn value(node: &SyntaxNode) -> SqlValue {
+    match node.kind() {
+        K::LITERAL => {
+            let Some(token) = first_token(node) else {
+                return SqlValue::Expr;
+            };
+            match token.kind() {
+                K::NULL_KW => SqlValue::Null,
+                K::TRUE_KW => SqlValue::Bool(true),
+                K::FALSE_KW => SqlValue::Bool(false),
+                K::INT_NUMBER | K::NUMERIC_NUMBER => SqlValue::Number(token.text().to_owned()),
+                K::DEFAULT_KW => SqlValue::Default,
+                K::POSITIONAL_PARAM => SqlValue::Param,
+                _ => string_literal(node).map_or(SqlValue::Expr, SqlValue::Str),
+            }
+        }
+        K::CAST_EXPR => node.children().next().map_or(SqlValue::Expr, |inner| match value(&inner) {
+            v @ (SqlValue::Str(_) | SqlValue::Null | SqlValue::Param) => v,
+            _ => SqlValue::Expr,
+        }),
+        K::PAREN_EXPR => node.children().next().map_or(SqlValue::Expr, |inner| value(&inner)),
+        K::DEFAULT_KW => SqlValue::Default,
+        K::NON_STANDARD_PARAM => SqlValue::Param,
+        _ => SqlValue::Expr,
+    }
+}
+
+/// `'it''s'` → `it's`; `E'a\'b'` → `a'b`; `$$x$$` / `$tag$x$tag$` → `x`.
+pub(crate) fn string_literal(node: &SyntaxNode) -> Option<String> {
+    let token = tokens(node).find(|t| {
+        matches!(
+            t.kind(),
+            K::STRING | K::ESC_STRING | K::DOLLAR_QUOTED_STRING | K::UNICODE_ESC_STRING
+        )
+    })?;
+    let text = token.text();
+    match token.kind() {
+        K::STRING => Some(unquote(text, '\'')),
+        K::ESC_STRING => Some(unescape_e(text.get(1..)?)),
+        K::DOLLAR_QUOTED_STRING => {
+            let tag_end = text[1..].find('$')? + 2;
+            let tag = &text[..tag_end];
+            text.get(tag_end..text.len().checked_sub(tag.len())?).map(str::to_owned)
+        }
+        _ => None,
+    }
+}
+
+fn unquote(text: &str, quote: char) -> String {
+    let inner = text
+        .strip_prefix(quote)
+        .and_then(|t| t.strip_suffix(quote))
+        .unwrap_or(text);
+    let doubled: String = [quote, quote].iter().collect();
+    inner.replace(&doubled, &quote.to_string())
+}
+
+fn unescape_e(text: &str) -> String {
+    let inner = unquote(text, '\'');
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// `a`, `"A"`, `s.a` → [`QualName`], folded as PostgreSQL folds identifiers.
+fn qual_name(node: &SyntaxNode) -> Option<QualName> {
+    let parts: Vec<String> = node
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() != K::WHITESPACE && t.kind() != K::DOT)
+        .map(|t| ident(t.text()))
+        .collect();
+    match parts.as_slice() {
+        [] => None,
+        [name] => Some(QualName { schema: None, name: name.clone() }),
+        [.., schema, name] => Some(QualName {
+            schema: Some(schema.clone()),
+            name: name.clone(),
+        }),
+    }
+}
+
+fn ident_text(node: &SyntaxNode) -> String {
+    tokens(node)
+        .find(|t| t.kind() != K::WHITESPACE)
+        .map(|t| ident(t.text()))
+        .unwrap_or_default()
+}
+
+/// Folds one identifier token: quoted ones keep their case (with `""` unescaped).
+pub(crate) fn ident(text: &str) -> String {
+    if text.starts_with('"') {
+        unquote(text, '"')
+    } else {
+        text.to_lowercase()
+    }
+}
+
+fn child(node: &SyntaxNode, kind: K) -> Option<SyntaxNode> {
+    node.children().find(|c| c.kind() == kind)
+}
+
+fn children(node: &SyntaxNode, kind: K) -> impl Iterator<Item = SyntaxNode> {
+    node.children().filter(move |c| c.kind() == kind)
+}
+
+fn descendants(node: &SyntaxNode, kind: K) -> impl Iterator<Item = SyntaxNode> {
+    node.descendants().filter(move |c| c.kind() == kind)
+}
+
+fn has_child(node: &SyntaxNode, kind: K) -> bool {
+    node.children().any(|c| c.kind() == kind)
+}
+
+fn tokens(node: &SyntaxNode) -> impl Iterator<Item = SyntaxToken> {
+    node.descendants_with_tokens().filter_map(|e| e.into_token())
+}
+
+fn first_token(node: &SyntaxNode) -> Option<SyntaxToken> {
+    tokens(node).find(|t| t.kind() != K::WHITESPACE)
+}

@@ -1,0 +1,158 @@
+use crate::{
+    AlterTableAction, ParamStyle, QualName, SqlValue, Statement, TransactionControl,
+    neutralize_params, parse,
+};
+
+fn one(sql: &str) -> Statement {
+    let parsed = parse(sql);
+    assert!(parsed.errors.is_empty(), "{sql}: {:?}", parsed.errors);
+    assert_eq!(parsed.statements.len(), 1, "{sql}");
+    parsed.statements.into_iter().next().map(|s| s.statement).unwrap_or(Statement::Other { keyword: String::new() })
+}
+
+fn name(n: &str) -> QualName {
+    QualName { schema: None, name: n.into() }
+}
+
+#[test]
+fn create_enum_folds_names_and_unescapes_labels() {
+    assert_eq!(
+        one(r#"CREATE TYPE s."Foo" AS ENUM ('a', 'it''s')"#),
+        Statement::CreateEnum {
+            name: QualName { schema: Some("s".into()), name: "Foo".into() },
+            labels: vec!["a".into(), "it's".into()],
+        }
+    );
+    assert_eq!(
+        one("create type MOOD as enum ()"),
+        Statement::CreateEnum { name: name("mood"), labels: vec![] }
+    );
+}
+
+#[test]
+fn create_type_if_not_exists_is_rejected_with_advice() {
+    let parsed = parse("CREATE TYPE IF NOT EXISTS foo AS ENUM ('a')");
+    assert_eq!(parsed.errors.len(), 1);
+    assert!(parsed.errors[0].message.contains("CREATE TYPE IF NOT EXISTS"));
+    assert!(parsed.errors[0].help.as_deref().is_some_and(|h| h.contains("duplicate_object")));
+}
+
+#[test]
+fn alter_type_forms() {
+    assert_eq!(
+        one("ALTER TYPE foo ADD VALUE IF NOT EXISTS 'x' BEFORE 'a'"),
+        Statement::AddEnumValue { name: name("foo"), label: "x".into(), if_not_exists: true }
+    );
+    assert_eq!(
+        one("ALTER TYPE foo RENAME VALUE 'a' TO 'b'"),
+        Statement::RenameEnumValue { name: name("foo"), from: "a".into(), to: "b".into() }
+    );
+    assert_eq!(one("ALTER TYPE foo RENAME TO bar"), Statement::RenameType { name: name("foo"), to: "bar".into() });
+    assert_eq!(
+        one("DROP TYPE IF EXISTS a, s.b CASCADE"),
+        Statement::DropType {
+            names: vec![name("a"), QualName { schema: Some("s".into()), name: "b".into() }],
+            if_exists: true,
+            cascade: true,
+        }
+    );
+}
+
+#[test]
+fn create_table_columns() {
+    let Statement::CreateTable { name: t, columns, if_not_exists } = one(
+        "CREATE TABLE IF NOT EXISTS t (id serial primary key, s mood NOT NULL DEFAULT 'x', \
+         n varchar(20) null, tags mood[], CONSTRAINT pk PRIMARY KEY (id))",
+    ) else {
+        panic!("not a table");
+    };
+    assert_eq!(t, name("t"));
+    assert!(if_not_exists);
+    let summary: Vec<_> = columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.type_name.name.as_str(), c.is_array, c.not_null, c.generated))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("id", "serial", false, true, true),
+            ("s", "mood", false, true, false),
+            ("n", "varchar", false, false, false),
+            ("tags", "mood", true, false, false),
+        ]
+    );
+    assert_eq!(columns[1].default, Some(SqlValue::Str("x".into())));
+}
+
+#[test]
+fn alter_table_actions() {
+    let Statement::AlterTable { actions, .. } = one(
+        "ALTER TABLE t ADD COLUMN c mood NOT NULL DEFAULT 'a', ALTER COLUMN c TYPE newt USING c::text::newt, \
+         ALTER COLUMN d SET DEFAULT 'z', ALTER COLUMN d DROP NOT NULL, DROP COLUMN e, RENAME COLUMN f TO g",
+    ) else {
+        panic!("not alter table");
+    };
+    assert!(matches!(&actions[0], AlterTableAction::AddColumn { column, .. } if column.name == "c" && column.not_null));
+    assert_eq!(
+        actions[1],
+        AlterTableAction::AlterColumnType { name: "c".into(), type_name: name("newt"), is_array: false }
+    );
+    assert_eq!(actions[2], AlterTableAction::SetDefault { name: "d".into(), default: SqlValue::Str("z".into()) });
+    assert_eq!(actions[3], AlterTableAction::DropNotNull { name: "d".into() });
+    assert_eq!(actions[4], AlterTableAction::DropColumn { name: "e".into(), if_exists: false });
+    assert_eq!(actions[5], AlterTableAction::RenameColumn { from: "f".into(), to: "g".into() });
+}
+
+#[test]
+fn insert_and_update_values() {
+    assert_eq!(
+        one("INSERT INTO s.t (a, b) VALUES (1, 'x'::mood), (DEFAULT, NULL)"),
+        Statement::Insert {
+            table: QualName { schema: Some("s".into()), name: "t".into() },
+            columns: Some(vec!["a".into(), "b".into()]),
+            rows: vec![
+                vec![SqlValue::Number("1".into()), SqlValue::Str("x".into())],
+                vec![SqlValue::Default, SqlValue::Null],
+            ],
+            from_select: false,
+        }
+    );
+    assert_eq!(
+        one("UPDATE t SET a = 'v', b = now() WHERE c = 'q'"),
+        Statement::Update {
+            table: name("t"),
+            assignments: vec![("a".into(), SqlValue::Str("v".into())), ("b".into(), SqlValue::Expr)],
+        }
+    );
+}
+
+#[test]
+fn bind_parameters_keep_offsets() {
+    let sql = "INSERT INTO r (a, b) VALUES (:user_id, :b) -- x::int";
+    let neutral = neutralize_params(sql, ParamStyle::Named);
+    assert_eq!(neutral.len(), sql.len());
+    let parsed = parse(&neutral);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Statement::Insert { rows, .. } = &parsed.statements[0].statement else { panic!() };
+    assert_eq!(rows[0], vec![SqlValue::Param, SqlValue::Param]);
+    let casts = neutralize_params("SELECT 'a:b', x::text", ParamStyle::Named);
+    assert_eq!(casts, "SELECT 'a:b', x::text");
+    let py = neutralize_params("UPDATE t SET a = %(x)s WHERE b = %s AND c LIKE 'q%%'", ParamStyle::Pyformat);
+    assert!(parse(&py).errors.is_empty(), "{py}");
+}
+
+#[test]
+fn transactions_and_do_blocks() {
+    let parsed = parse("COMMIT; BEGIN; DO $$ BEGIN CREATE TYPE x AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN null; END $$;");
+    let kinds: Vec<_> = parsed.statements.iter().map(|s| s.statement.clone()).collect();
+    assert_eq!(kinds[0], Statement::Transaction(TransactionControl::Commit));
+    assert_eq!(kinds[1], Statement::Transaction(TransactionControl::Begin));
+    assert!(matches!(&kinds[2], Statement::Do { body } if body.contains("duplicate_object")));
+    assert_eq!(one("CREATE INDEX ix ON t (a)"), Statement::Other { keyword: "CREATE INDEX".into() });
+}
+
+#[test]
+fn one_error_per_statement() {
+    let parsed = parse("SELEC 1; SELECT 2; CREATE TYPE IF NOT EXISTS x AS ENUM ('a')");
+    assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
+}
