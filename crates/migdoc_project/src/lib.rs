@@ -1,0 +1,285 @@
+//! Finds an Alembic project on disk and reads it: the configuration (`alembic.ini` or
+//! `[tool.alembic]`), `env.py`, and every revision file Alembic would load.
+//!
+//! This crate and the CLI are the only ones that read files. A problem in the user's files is data
+//! ([`FileProblem`], syntax errors inside [`RevisionFile`]), never an `Err` that stops the run; `Err` is
+//! kept for "there is no project here".
+
+mod config;
+mod env;
+mod ini;
+mod revision;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use config::AlembicConfig;
+pub use env::{EnvInfo, Setting, TargetMetadata};
+pub use revision::{Located, RevisionFile, RevisionHeader, RevisionId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("{} does not exist", .0.display())]
+    NotFound(PathBuf),
+    #[error("no alembic.ini or [tool.alembic] in pyproject.toml found here or in a parent directory; pass --versions DIR to check a bare versions directory")]
+    NoConfig,
+    #[error("cannot use {}: {message}", path.display())]
+    BadConfig { path: PathBuf, message: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("none of the version locations exists: {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NoVersionDirectory(Vec<PathBuf>),
+}
+
+/// A project: where its files are and how Alembic is configured.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The directory the user pointed at; paths in output are relative to it.
+    pub root: PathBuf,
+    pub config: Option<AlembicConfig>,
+    pub env: Option<EnvInfo>,
+    /// Existing version directories, in configuration order.
+    pub version_dirs: Vec<PathBuf>,
+    pub recursive: bool,
+    /// Problems that do not stop the run (a configured version directory that does not exist).
+    pub problems: Vec<FileProblem>,
+}
+
+/// A problem with a file or directory, reported as a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileProblem {
+    pub path: PathBuf,
+    pub kind: FileProblemKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileProblemKind {
+    MissingVersionDirectory,
+    Unreadable(String),
+}
+
+/// Every revision file of a project, sorted by path.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub files: Vec<RevisionFile>,
+    pub problems: Vec<FileProblem>,
+}
+
+impl Project {
+    /// Finds the project at `path`. With `versions`, those directories are the history and no
+    /// configuration is needed.
+    pub fn discover(path: &Path, versions: &[PathBuf]) -> Result<Project, ProjectError> {
+        if !path.exists() {
+            return Err(ProjectError::NotFound(path.to_owned()));
+        }
+        let (root, ini_file) = if path.is_file() {
+            (path.parent().unwrap_or(Path::new(".")).to_owned(), Some(path.to_owned()))
+        } else {
+            (path.to_owned(), None)
+        };
+        let mut problems = Vec::new();
+        let (config, dirs, recursive) = if versions.is_empty() {
+            let (ini, pyproject) = match ini_file {
+                Some(ini) => {
+                    let py = ini.with_file_name("pyproject.toml");
+                    (Some(ini), has_tool_alembic(&py).then_some(py))
+                }
+                None => find_config(&root).ok_or(ProjectError::NoConfig)?,
+            };
+            let config = config::read_config(ini.as_deref(), pyproject.as_deref())?;
+            let dirs = config.version_locations.clone();
+            let recursive = config.recursive_version_locations;
+            (Some(config), dirs, recursive)
+        } else {
+            (None, versions.to_vec(), false)
+        };
+        let mut version_dirs = Vec::new();
+        for dir in &dirs {
+            if dir.is_dir() {
+                version_dirs.push(dir.clone());
+            } else {
+                problems.push(FileProblem {
+                    path: shown_path(&root, dir),
+                    kind: FileProblemKind::MissingVersionDirectory,
+                });
+            }
+        }
+        if version_dirs.is_empty() {
+            return Err(ProjectError::NoVersionDirectory(dirs));
+        }
+        let env = config
+            .as_ref()
+            .and_then(|c| c.script_location.as_ref())
+            .map(|loc| loc.join("env.py"))
+            .and_then(|env_path| {
+                let text = std::fs::read_to_string(&env_path).ok()?;
+                Some(env::read_env(shown_path(&root, &env_path), &text))
+            });
+        Ok(Project {
+            root,
+            config,
+            env,
+            version_dirs,
+            recursive,
+            problems,
+        })
+    }
+
+    /// Reads and parses every revision file, in parallel; the result is sorted by path.
+    pub fn load(&self) -> Sources {
+        let mut problems = self.problems.clone();
+        let mut paths = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for dir in &self.version_dirs {
+            list_py_dir(dir, self.recursive, &mut paths, &mut problems, &self.root);
+        }
+        // Alembic skips a file reached twice (overlapping version locations).
+        paths.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+        let results: Vec<Result<RevisionFile, FileProblem>> = paths
+            .par_iter()
+            .map(|abs| {
+                let shown = shown_path(&self.root, abs);
+                revision::read_revision_file(abs, shown.clone()).map_err(|e| FileProblem {
+                    path: shown,
+                    kind: FileProblemKind::Unreadable(e.to_string()),
+                })
+            })
+            .collect();
+        let mut files = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Ok(file) => files.push(file),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Sources { files, problems }
+    }
+}
+
+/// Alembic's `Script._list_py_dir` + `_from_filename`: the `.py` files of a directory (walked
+/// recursively when `recursive_version_locations`), skipping `__pycache__`, `__init__*` and `.#*`.
+fn list_py_dir(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, problems: &mut Vec<FileProblem>, root: &Path) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(FileProblem {
+                path: shown_path(root, dir),
+                kind: FileProblemKind::Unreadable(e.to_string()),
+            });
+            return;
+        }
+    };
+    let mut names: Vec<(String, PathBuf, bool)> = entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let path = e.path();
+            let is_dir = path.is_dir();
+            (e.file_name().to_string_lossy().into_owned(), path, is_dir)
+        })
+        .collect();
+    names.sort();
+    for (name, path, is_dir) in names {
+        if is_dir {
+            if recursive && !name.ends_with("__pycache__") {
+                list_py_dir(&path, recursive, out, problems, root);
+            }
+        } else if revision::is_revision_file_name(&name) {
+            out.push(path);
+        }
+    }
+}
+
+fn has_tool_alembic(pyproject: &Path) -> bool {
+    std::fs::read_to_string(pyproject).is_ok_and(|t| t.lines().any(|l| l.trim() == "[tool.alembic]"))
+}
+
+/// `alembic.ini` (with `pyproject.toml`'s `[tool.alembic]` beside it, if any), or a `pyproject.toml`
+/// with `[tool.alembic]` alone; in `start` or its parents.
+fn find_config(start: &Path) -> Option<(Option<PathBuf>, Option<PathBuf>)> {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_owned());
+    for dir in start.ancestors() {
+        let ini = dir.join("alembic.ini");
+        let py = dir.join("pyproject.toml");
+        let py = has_tool_alembic(&py).then_some(py);
+        if ini.is_file() {
+            return Some((Some(ini), py));
+        }
+        if py.is_some() {
+            return Some((None, py));
+        }
+    }
+    None
+}
+
+/// `path` relative to `root` when it is inside it, as users expect to see it.
+pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
+    if let Ok(rel) = path.strip_prefix(root) {
+        return rel.to_owned();
+    }
+    let canonical_root = std::fs::canonicalize(root).ok();
+    let canonical_path = std::fs::canonicalize(path).ok();
+    if let (Some(r), Some(p)) = (canonical_root, canonical_path) {
+        if let Ok(rel) = p.strip_prefix(&r) {
+            return rel.to_owned();
+        }
+    }
+    path.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn discovers_ini_with_several_version_locations() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tmp.path();
+        write(
+            root,
+            "alembic.ini",
+            "[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/versions %(here)s/plugins/v\n",
+        );
+        write(root, "db/env.py", "context.configure(transaction_per_migration=True)\n");
+        write(root, "db/versions/a1_x.py", "revision = 'a1'\ndown_revision = None\n");
+        write(root, "db/versions/__init__.py", "");
+        write(root, "db/versions/.#a1_x.py", "");
+        write(root, "plugins/v/b2.py", "revision = 'b2'\ndown_revision = 'a1'\n");
+        let project = Project::discover(root, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(project.version_dirs.len(), 2);
+        assert_eq!(
+            project.env.as_ref().map(|e| e.transaction_per_migration.clone()),
+            Some(Setting::Known(true))
+        );
+        let sources = project.load();
+        let paths: Vec<_> = sources.files.iter().map(|f| f.path.to_string_lossy().into_owned()).collect();
+        assert_eq!(paths, ["db/versions/a1_x.py", "plugins/v/b2.py"]);
+    }
+
+    #[test]
+    fn pyproject_and_package_resource_location() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tmp.path();
+        write(root, "pyproject.toml", "[tool.alembic]\nscript_location = \"myapp:migrations\"\nprepend_sys_path = [\"src\"]\n");
+        write(root, "src/myapp/migrations/versions/a.py", "revision = 'a'\ndown_revision = None\n");
+        let project = Project::discover(root, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(project.load().files.len(), 1);
+    }
+
+    #[test]
+    fn missing_project_is_an_error_not_a_panic() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(Project::discover(&tmp.path().join("nope"), &[]), Err(ProjectError::NotFound(_))));
+        write(tmp.path(), "alembic.ini", "[alembic]\nscript_location = gone\n");
+        assert!(matches!(Project::discover(tmp.path(), &[]), Err(ProjectError::NoVersionDirectory(_))));
+    }
+}
