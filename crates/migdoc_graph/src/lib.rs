@@ -1,0 +1,358 @@
+//! The revision graph with Alembic's semantics (`alembic.script.revision.RevisionMap`, 1.18):
+//! heads are revisions no `down_revision` names (a `depends_on` does not remove a head), bases have
+//! no `down_revision`, and the walk order is Alembic's `_topological_sort`, so `upgrade head`
+//! applies revisions in the same order Alembic does.
+//!
+//! Building never fails: problems (duplicate ids, missing parents, cycles, ...) are returned as
+//! [`GraphProblem`]s and the graph is built from what is left.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+/// One revision as read from its file. `file` is the caller's index for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevisionInput {
+    pub id: String,
+    pub down_revisions: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub file: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum GraphProblem {
+    /// Two files declare the same id; Alembic keeps the last one loaded.
+    DuplicateId { id: String, kept: usize, dropped: usize },
+    /// `down_revision` names a revision that does not exist.
+    MissingParent { node: usize, parent: String },
+    /// `depends_on` names neither a revision nor a branch label.
+    MissingDependency { node: usize, dependency: String },
+    /// A revision lists itself as its own parent or dependency.
+    SelfReference { node: usize },
+    /// These revisions are not reachable from both a head and a base: they form or hang off a cycle.
+    Cycle { nodes: Vec<usize> },
+    /// A branch label already used by another revision (or equal to a revision id).
+    DuplicateBranchLabel { label: String, node: usize, other: usize },
+    /// The id contains a character Alembic forbids (`@ - + :`).
+    IllegalCharacter { node: usize, character: char },
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: String,
+    pub file: usize,
+    /// Parents that exist, by node index.
+    pub parents: Vec<usize>,
+    /// Dependencies that exist, resolved through branch labels, by node index.
+    pub dependencies: Vec<usize>,
+    /// Children through `down_revision`.
+    pub children: Vec<usize>,
+    pub branch_labels: Vec<String>,
+    /// Part of a cycle: left out of the order.
+    pub in_cycle: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    index: HashMap<String, usize>,
+    pub heads: Vec<usize>,
+    pub bases: Vec<usize>,
+    /// The order `alembic history` lists revisions: heads first, down to the bases.
+    pub walk_order: Vec<usize>,
+    pub problems: Vec<GraphProblem>,
+}
+
+impl Graph {
+    /// Builds the graph from revisions in Alembic's load order (version locations in order, file
+    /// names sorted within each).
+    pub fn build(inputs: &[RevisionInput]) -> Graph {
+        let mut graph = Graph::default();
+        let mut problems = Vec::new();
+        // 1. Nodes; a duplicate id replaces the earlier one (Alembic's map keeps the last).
+        let mut kept_inputs: Vec<&RevisionInput> = Vec::new();
+        for input in inputs {
+            if let Some(c) = input.id.chars().find(|c| matches!(c, '@' | '-' | '+' | ':')) {
+                problems.push(GraphProblem::IllegalCharacter {
+                    node: input.file,
+                    character: c,
+                });
+            }
+            if let Some(&existing) = graph.index.get(&input.id) {
+                problems.push(GraphProblem::DuplicateId {
+                    id: input.id.clone(),
+                    kept: input.file,
+                    dropped: graph.nodes[existing].file,
+                });
+                graph.nodes[existing].file = input.file;
+                kept_inputs[existing] = input;
+                continue;
+            }
+            graph.index.insert(input.id.clone(), graph.nodes.len());
+            graph.nodes.push(Node {
+                id: input.id.clone(),
+                file: input.file,
+                parents: Vec::new(),
+                dependencies: Vec::new(),
+                children: Vec::new(),
+                branch_labels: input.branch_labels.clone(),
+                in_cycle: false,
+            });
+            kept_inputs.push(input);
+        }
+        // 2. Branch labels resolve to the revision that declares them.
+        let mut labels: HashMap<String, usize> = HashMap::new();
+        for (i, input) in kept_inputs.iter().enumerate() {
+            for label in &input.branch_labels {
+                let clash = labels.get(label).copied().or_else(|| graph.index.get(label).copied());
+                match clash {
+                    Some(other) => problems.push(GraphProblem::DuplicateBranchLabel {
+                        label: label.clone(),
+                        node: input.file,
+                        other: graph.nodes[other].file,
+                    }),
+                    None => {
+                        labels.insert(label.clone(), i);
+                    }
+                }
+            }
+        }
+        // 3. Edges.
+        for (i, input) in kept_inputs.iter().enumerate() {
+            if input.down_revisions.contains(&input.id) || input.depends_on.contains(&input.id) {
+                problems.push(GraphProblem::SelfReference { node: input.file });
+                continue;
+            }
+            for parent in dedup(&input.down_revisions) {
+                match graph.index.get(parent) {
+                    Some(&p) => {
+                        graph.nodes[i].parents.push(p);
+                        graph.nodes[p].children.push(i);
+                    }
+                    None => problems.push(GraphProblem::MissingParent {
+                        node: input.file,
+                        parent: parent.clone(),
+                    }),
+                }
+            }
+            for dep in dedup(&input.depends_on) {
+                match graph.index.get(dep).or_else(|| labels.get(dep)) {
+                    Some(&d) => {
+                        if !graph.nodes[i].dependencies.contains(&d) {
+                            graph.nodes[i].dependencies.push(d);
+                        }
+                    }
+                    None => problems.push(GraphProblem::MissingDependency {
+                        node: input.file,
+                        dependency: dep.clone(),
+                    }),
+                }
+            }
+        }
+        // 4. Heads and bases in map order.
+        graph.heads = (0..graph.nodes.len()).filter(|&i| graph.nodes[i].children.is_empty()).collect();
+        graph.bases = (0..graph.nodes.len()).filter(|&i| graph.nodes[i].parents.is_empty()).collect();
+        // 5. Cycles: Alembic keeps what is both below a head and above a base.
+        let below_heads = graph.reach(&graph.heads, |n| &n.parents);
+        let above_bases = graph.reach(&graph.bases, |n| &n.children);
+        let cyclic: Vec<usize> = (0..graph.nodes.len()).filter(|&i| !(below_heads[i] && above_bases[i])).collect();
+        if !cyclic.is_empty() {
+            for &i in &cyclic {
+                graph.nodes[i].in_cycle = true;
+            }
+            problems.push(GraphProblem::Cycle {
+                nodes: cyclic.iter().map(|&i| graph.nodes[i].file).collect(),
+            });
+        }
+        graph.walk_order = graph.topological_walk();
+        graph.problems = problems;
+        graph
+    }
+
+    pub fn get(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub fn node(&self, i: usize) -> &Node {
+        &self.nodes[i]
+    }
+
+    /// The order `alembic upgrade heads` applies revisions: bases first.
+    pub fn upgrade_order(&self) -> impl Iterator<Item = usize> + '_ {
+        self.walk_order.iter().rev().copied()
+    }
+
+    pub fn is_branch_point(&self, i: usize) -> bool {
+        self.nodes[i].children.len() > 1
+    }
+
+    pub fn is_merge_point(&self, i: usize) -> bool {
+        self.nodes[i].parents.len() > 1
+    }
+
+    /// Every node reachable from `starts` through `next`, including the starts.
+    fn reach(&self, starts: &[usize], next: impl Fn(&Node) -> &Vec<usize>) -> Vec<bool> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<usize> = starts.to_vec();
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            stack.extend(next(&self.nodes[i]).iter().copied().filter(|&j| !seen[j]));
+        }
+        seen
+    }
+
+    /// Ancestors of `i` through parents and dependencies (Alembic's `_get_ancestor_nodes`), `i` included.
+    pub fn ancestors(&self, i: usize) -> Vec<bool> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = vec![i];
+        while let Some(n) = stack.pop() {
+            if std::mem::replace(&mut seen[n], true) {
+                continue;
+            }
+            let node = &self.nodes[n];
+            stack.extend(node.parents.iter().chain(&node.dependencies).copied().filter(|&j| !seen[j]));
+        }
+        seen
+    }
+
+    /// Dependencies that are not already dependencies of an ancestor (`_normalize_depends_on`).
+    /// Alembic keeps these in a Python set, so its order among several is not stable; migdoc sorts.
+    fn normalized_dependencies(&self, i: usize) -> Vec<usize> {
+        let node = &self.nodes[i];
+        if node.dependencies.is_empty() {
+            return Vec::new();
+        }
+        let mut deps = node.dependencies.clone();
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<usize> = node.parents.clone();
+        while let Some(n) = stack.pop() {
+            if std::mem::replace(&mut seen[n], true) {
+                continue;
+            }
+            deps.retain(|d| !self.nodes[n].dependencies.contains(d));
+            stack.extend(self.nodes[n].parents.iter().copied().filter(|&j| !seen[j]));
+        }
+        deps.sort_unstable();
+        deps
+    }
+
+    /// `parents + normalized dependencies`, deduplicated, in that order.
+    fn normalized_down(&self, i: usize) -> Vec<usize> {
+        let mut down = self.nodes[i].parents.clone();
+        for d in self.normalized_dependencies(i) {
+            if !down.contains(&d) {
+                down.push(d);
+            }
+        }
+        down
+    }
+
+    /// Alembic's `RevisionMap._topological_sort(all revisions, heads)`, step for step.
+    fn topological_walk(&self) -> Vec<usize> {
+        let mut todo: Vec<bool> = self.nodes.iter().map(|n| !n.in_cycle).collect();
+        let mut remaining = todo.iter().filter(|t| **t).count();
+        let mut current_heads: Vec<usize> = self.heads.iter().copied().filter(|&h| todo[h]).collect();
+        let mut ancestors: Vec<Vec<bool>> = current_heads.iter().map(|&h| self.ancestors(h)).collect();
+        let mut output = Vec::with_capacity(remaining);
+        let mut idx = 0;
+        while !current_heads.is_empty() {
+            let candidate = current_heads[idx];
+            let blocker = ancestors
+                .iter()
+                .enumerate()
+                .find(|(j, anc)| *j != idx && anc[candidate])
+                .map(|(j, _)| j);
+            if let Some(j) = blocker {
+                // Another head depends on the candidate: that head is walked first.
+                idx = j;
+                continue;
+            }
+            if todo[candidate] {
+                output.push(candidate);
+                todo[candidate] = false;
+                remaining -= 1;
+            }
+            let down = self.normalized_down(candidate);
+            let to_add: Vec<usize> = down.into_iter().filter(|&r| todo[r] && !current_heads.contains(&r)).collect();
+            if to_add.is_empty() {
+                current_heads.remove(idx);
+                ancestors.remove(idx);
+                idx = idx.saturating_sub(1);
+            } else if self.normalized_dependencies(candidate).is_empty() && self.nodes[candidate].parents.len() == 1 {
+                current_heads[idx] = to_add[0];
+                ancestors[idx][candidate] = false;
+            } else {
+                current_heads[idx] = to_add[0];
+                ancestors[idx] = self.ancestors(to_add[0]);
+                for &extra in &to_add[1..] {
+                    current_heads.push(extra);
+                    ancestors.push(self.ancestors(extra));
+                }
+            }
+        }
+        debug_assert_eq!(remaining, 0);
+        output
+    }
+}
+
+fn dedup(items: &[String]) -> Vec<&String> {
+    let mut out: Vec<&String> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(id: &str, down: &[&str]) -> RevisionInput {
+        RevisionInput {
+            id: id.into(),
+            down_revisions: down.iter().map(|s| (*s).into()).collect(),
+            depends_on: Vec::new(),
+            branch_labels: Vec::new(),
+            file: 0,
+        }
+    }
+
+    fn ids(g: &Graph, v: &[usize]) -> Vec<String> {
+        v.iter().map(|&i| g.nodes[i].id.clone()).collect()
+    }
+
+    #[test]
+    fn branch_and_merge() {
+        let g = Graph::build(&[rev("a", &[]), rev("b", &["a"]), rev("c", &["a"]), rev("d", &["b", "c"])]);
+        assert!(g.problems.is_empty());
+        assert_eq!(ids(&g, &g.heads), ["d"]);
+        assert_eq!(ids(&g, &g.bases), ["a"]);
+        // As `alembic history` lists it (checked against Alembic 1.18).
+        assert_eq!(ids(&g, &g.walk_order), ["d", "b", "c", "a"]);
+        assert!(g.is_branch_point(0));
+        assert!(g.is_merge_point(3));
+    }
+
+    #[test]
+    fn depends_on_does_not_remove_a_head() {
+        let mut b = rev("b", &[]);
+        b.depends_on = vec!["a".into()];
+        let g = Graph::build(&[rev("a", &[]), b]);
+        assert_eq!(ids(&g, &g.heads), ["a", "b"]);
+        assert_eq!(ids(&g, &g.walk_order), ["b", "a"]);
+    }
+
+    #[test]
+    fn problems_are_reported_not_fatal() {
+        let g = Graph::build(&[rev("a", &["b"]), rev("b", &["a"]), rev("c", &["zz"]), rev("e", &[]), rev("e", &["c"])]);
+        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::Cycle { nodes } if nodes.len() == 2)));
+        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::MissingParent { parent, .. } if parent == "zz")));
+        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::DuplicateId { id, .. } if id == "e")));
+        assert_eq!(ids(&g, &g.walk_order), ["e", "c"]);
+    }
+}
