@@ -1,1 +1,114 @@
-fn main() {}
+//! The `migdoc` command line. The only crate that prints.
+//!
+//! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 usage or internal error.
+
+mod args;
+mod graph_view;
+mod report;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Args, CheckArgs, Command, FailOn, GraphArgs, RuleArgs};
+use migdoc_linter::{Rule, Settings, Severity};
+use migdoc_project::Project;
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`migdoc check | head`) is not an error worth a message.
+            if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "migdoc: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Check(check) => run_check(check),
+        Command::Graph(graph) => run_graph(graph),
+        Command::Rule(rule) => run_rule(rule),
+    }
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let project = Project::discover(&args.project.path, &args.project.versions)?;
+    let sources = project.load();
+    let settings = Settings {
+        postgres_version: args.postgres_version,
+    };
+    let report = migdoc_linter::check(&project, &sources, &settings);
+    let elapsed_ms = started.elapsed().as_millis();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let ctx = report::Ctx {
+        report: &report,
+        sources: &sources,
+        elapsed_ms,
+        color: report::use_color(),
+    };
+    args.output_format.write(&mut out, &ctx)?;
+    out.flush()?;
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    };
+    let failed = report.diagnostics.iter().any(|d| d.severity >= threshold);
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn run_graph(args: GraphArgs) -> anyhow::Result<ExitCode> {
+    let project = Project::discover(&args.project.path, &args.project.versions)?;
+    let sources = project.load();
+    let report = migdoc_linter::check(&project, &sources, &Settings::default());
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    graph_view::write(&mut out, args.format, &report.graph, &sources)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_rule(args: RuleArgs) -> anyhow::Result<ExitCode> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if args.all {
+        for rule in Rule::ALL {
+            write_rule(&mut out, *rule)?;
+        }
+    } else {
+        let Some(name) = args.name else {
+            anyhow::bail!("name a rule (`migdoc rule multiple-heads`) or pass --all");
+        };
+        let Some(rule) = Rule::from_code_or_name(&name) else {
+            anyhow::bail!("no rule is called `{name}`; `migdoc rule --all` lists them");
+        };
+        write_rule(&mut out, rule)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_rule(out: &mut impl Write, rule: Rule) -> io::Result<()> {
+    writeln!(out, "# {} ({})\n", rule.name(), rule.code())?;
+    writeln!(
+        out,
+        "Default severity: {}. Added in {}.\n",
+        rule.default_severity().as_str(),
+        rule.since()
+    )?;
+    writeln!(out, "{}", rule.docs().trim_end())?;
+    writeln!(out)
+}

@@ -59,7 +59,8 @@ pub enum FileProblemKind {
     Unreadable(String),
 }
 
-/// Every revision file of a project, sorted by path.
+/// Every revision file of a project, in Alembic's load order: version locations in configuration
+/// order, file names sorted within each.
 #[derive(Debug, Default)]
 pub struct Sources {
     pub files: Vec<RevisionFile>,
@@ -126,7 +127,7 @@ impl Project {
         })
     }
 
-    /// Reads and parses every revision file, in parallel; the result is sorted by path.
+    /// Reads and parses every revision file, in parallel; the result keeps Alembic's load order.
     pub fn load(&self) -> Sources {
         let mut problems = self.problems.clone();
         let mut paths = Vec::new();
@@ -153,7 +154,6 @@ impl Project {
                 Err(problem) => problems.push(problem),
             }
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
         Sources { files, problems }
     }
 }

@@ -1,0 +1,69 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "migdoc", version, about = "Keeps Alembic + PostgreSQL migration histories healthy")]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check a migration history statically (no database)
+    Check(CheckArgs),
+    /// Show the revision graph
+    Graph(GraphArgs),
+    /// Show the documentation of a rule
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct ProjectArgs {
+    /// The project directory (holding alembic.ini or pyproject.toml), or its alembic.ini
+    #[arg(default_value = ".")]
+    pub(crate) path: PathBuf,
+    /// A versions directory to read instead of the configuration (repeatable)
+    #[arg(long = "versions", value_name = "DIR")]
+    pub(crate) versions: Vec<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    #[arg(long, value_enum, default_value_t = crate::report::Format::Human)]
+    pub(crate) output_format: crate::report::Format,
+    /// The lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub(crate) fail_on: FailOn,
+    /// The PostgreSQL major version your deployments run
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(9..=99))]
+    pub(crate) postgres_version: u32,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct GraphArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    #[arg(long, value_enum, default_value_t = crate::graph_view::GraphFormat::Text)]
+    pub(crate) format: crate::graph_view::GraphFormat,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct RuleArgs {
+    /// A rule's code (MD101) or name (multiple-heads)
+    pub(crate) name: Option<String>,
+    /// Every rule
+    #[arg(long, conflicts_with = "name")]
+    pub(crate) all: bool,
+}

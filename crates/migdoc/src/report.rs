@@ -1,0 +1,309 @@
+//! Reporters: one pure function per output format, writing a [`Report`] to any `Write`.
+
+use std::io::{self, IsTerminal, Write};
+
+use clap::ValueEnum;
+use migdoc_linter::{Diagnostic, Report, Severity};
+use migdoc_project::Sources;
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Human,
+    Concise,
+    Json,
+    Github,
+    Sarif,
+}
+
+pub(crate) struct Ctx<'a> {
+    pub(crate) report: &'a Report,
+    pub(crate) sources: &'a Sources,
+    pub(crate) elapsed_ms: u128,
+    pub(crate) color: bool,
+}
+
+/// Colors only on a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
+pub(crate) fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+}
+
+impl Format {
+    pub(crate) fn write(self, out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
+        match self {
+            Format::Human => human(out, ctx),
+            Format::Concise => concise(out, ctx),
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, &json_value(ctx))?;
+                writeln!(out)
+            }
+            Format::Github => github(out, ctx),
+            Format::Sarif => {
+                serde_json::to_writer_pretty(&mut *out, &sarif_value(ctx))?;
+                writeln!(out)
+            }
+        }
+    }
+}
+
+fn path_str(d: &Diagnostic) -> String {
+    d.path.to_string_lossy().replace('\\', "/")
+}
+
+fn counts(report: &Report) -> (usize, usize, usize) {
+    let count = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
+    (count(Severity::Error), count(Severity::Warning), count(Severity::Info))
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.0 { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+    fn bold(&self, t: &str) -> String {
+        self.wrap("1", t)
+    }
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        self.wrap(code, s.as_str())
+    }
+    fn blue(&self, t: &str) -> String {
+        self.wrap("34", t)
+    }
+}
+
+fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
+    let p = Paint(ctx.color);
+    for d in &ctx.report.diagnostics {
+        writeln!(
+            out,
+            "{}:{}:{}: {} [{}] {}",
+            p.bold(&path_str(d)),
+            d.start.line,
+            d.start.column,
+            p.bold(d.rule.code()),
+            p.severity(d.severity),
+            d.message
+        )?;
+        if let Some(frame) = code_frame(ctx, d) {
+            let width = d.start.line.to_string().len();
+            let bar = p.blue(&format!("{:width$} |", ""));
+            writeln!(out, "{bar}")?;
+            writeln!(out, "{} {}", p.blue(&format!("{:width$} |", d.start.line)), frame.0)?;
+            writeln!(out, "{bar} {}", p.severity(d.severity).replace(d.severity.as_str(), &frame.1))?;
+        }
+        if let Some(help) = &d.help {
+            writeln!(out, "  = help: {help}")?;
+        }
+        writeln!(out)?;
+    }
+    summary(out, ctx, &p)
+}
+
+/// The offending line (tabs expanded) and a caret underline for the diagnostic's columns.
+fn code_frame(ctx: &Ctx, d: &Diagnostic) -> Option<(String, String)> {
+    d.range?;
+    let file = ctx.sources.files.iter().find(|f| f.path == d.path)?;
+    let line = file.line_index.line_text(&file.text, d.start.line).replace('\t', "    ");
+    let start = d.start.column.saturating_sub(1) as usize;
+    let line_len = line.chars().count();
+    let end = if d.end.line == d.start.line {
+        (d.end.column.saturating_sub(1) as usize).max(start + 1)
+    } else {
+        line_len.max(start + 1)
+    };
+    let carets = format!("{}{}", " ".repeat(start), "^".repeat(end.min(line_len.max(start + 1)) - start));
+    Some((line, carets))
+}
+
+fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
+    let r = ctx.report;
+    let (errors, warnings, infos) = counts(r);
+    let verdict = if r.diagnostics.is_empty() {
+        p.wrap("1;32", "All checks passed!")
+    } else {
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "Found {}, {}, {}.",
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            plural(infos, "info")
+        )
+    };
+    writeln!(out, "{verdict}")?;
+    writeln!(
+        out,
+        "{} files, {} revisions, {} {}: {}; {} unknown operations; {} ms",
+        r.files,
+        r.revisions,
+        r.heads.len(),
+        if r.heads.len() == 1 { "head" } else { "heads" },
+        r.heads.join(", "),
+        r.unknown_operations,
+        ctx.elapsed_ms
+    )
+}
+
+fn concise(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
+    for d in &ctx.report.diagnostics {
+        writeln!(
+            out,
+            "{}:{}:{}: {} [{}] {}",
+            path_str(d),
+            d.start.line,
+            d.start.column,
+            d.rule.code(),
+            d.severity.as_str(),
+            d.message
+        )?;
+    }
+    Ok(())
+}
+
+/// The JSON contract (version 1); keep it stable.
+fn json_value(ctx: &Ctx) -> serde_json::Value {
+    let r = ctx.report;
+    let (errors, warnings, infos) = counts(r);
+    let diagnostics: Vec<_> = r
+        .diagnostics
+        .iter()
+        .map(|d| {
+            json!({
+                "code": d.rule.code(),
+                "name": d.rule.name(),
+                "severity": d.severity.as_str(),
+                "path": path_str(d),
+                "line": d.start.line,
+                "column": d.start.column,
+                "end_line": d.end.line,
+                "end_column": d.end.column,
+                "revision": d.revision,
+                "message": d.message,
+                "help": d.help,
+            })
+        })
+        .collect();
+    json!({
+        "version": 1,
+        "diagnostics": diagnostics,
+        "summary": {
+            "files": r.files,
+            "revisions": r.revisions,
+            "heads": r.heads,
+            "errors": errors,
+            "warnings": warnings,
+            "infos": infos,
+            "unknown_operations": r.unknown_operations,
+            "elapsed_ms": ctx.elapsed_ms,
+        }
+    })
+}
+
+/// GitHub Actions workflow commands; `%`, CR, LF and (in properties) `:` and `,` are escaped.
+fn github(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
+    fn data(s: &str) -> String {
+        s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    }
+    fn prop(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    for d in &ctx.report.diagnostics {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        writeln!(
+            out,
+            "::{level} title={},file={},line={},col={},endLine={},endColumn={}::{}",
+            prop(&format!("{} {}", d.rule.code(), d.rule.name())),
+            prop(&path_str(d)),
+            d.start.line,
+            d.start.column,
+            d.end.line,
+            d.end.column,
+            data(&message)
+        )?;
+    }
+    Ok(())
+}
+
+/// SARIF 2.1.0 with one run, the rules that fired, and one result per diagnostic.
+fn sarif_value(ctx: &Ctx) -> serde_json::Value {
+    let mut rules: Vec<_> = ctx.report.diagnostics.iter().map(|d| d.rule).collect();
+    rules.sort();
+    rules.dedup();
+    let rule_index = |rule| rules.iter().position(|r| *r == rule).unwrap_or(0);
+    let rule_objects: Vec<_> = rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.code(),
+                "name": r.name(),
+                "shortDescription": { "text": r.name().replace('-', " ") },
+                "fullDescription": { "text": r.docs() },
+                "defaultConfiguration": { "level": sarif_level(r.default_severity()) },
+            })
+        })
+        .collect();
+    let results: Vec<_> = ctx
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            json!({
+                "ruleId": d.rule.code(),
+                "ruleIndex": rule_index(d.rule),
+                "level": sarif_level(d.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": path_str(d) },
+                        "region": {
+                            "startLine": d.start.line,
+                            "startColumn": d.start.column,
+                            "endLine": d.end.line,
+                            "endColumn": d.end.column,
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "migdoc",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/migdoc/migdoc",
+                "rules": rule_objects,
+            }},
+            "results": results,
+        }]
+    })
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}

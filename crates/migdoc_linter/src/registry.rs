@@ -1,0 +1,131 @@
+//! The one table of rules: code, name, default severity, since-version, and the documentation,
+//! which lives as a doc comment on each rule's struct in its own file. Codes are never reused.
+
+use serde::Serialize;
+
+use crate::rules;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Declares a rule's documentation struct: the doc comment is the user documentation, and
+/// `DOCS` makes it available at run time (`migdoc rule NAME`).
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])+ $vis:vis struct $name:ident;) => {
+        $(#[doc = $doc])+
+        $vis struct $name;
+        impl $name {
+            pub(crate) const DOCS: &'static str = concat!($($doc, "\n"),+);
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+macro_rules! registry {
+    ($( $variant:ident => ($code:literal, $name:literal, $severity:ident, $since:literal, $docs:path); )+) => {
+        /// Every rule migdoc has.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule { $($variant),+ }
+
+        impl Rule {
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Rule::$variant => $code),+ }
+            }
+
+            /// The kebab-case name.
+            pub fn name(self) -> &'static str {
+                match self { $(Rule::$variant => $name),+ }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $(Rule::$variant => Severity::$severity),+ }
+            }
+
+            pub fn since(self) -> &'static str {
+                match self { $(Rule::$variant => $since),+ }
+            }
+
+            fn raw_docs(self) -> &'static str {
+                match self { $(Rule::$variant => <$docs>::DOCS),+ }
+            }
+        }
+    };
+}
+
+registry! {
+    InvalidPython => ("MD001", "invalid-python", Error, "0.1.0", rules::files::InvalidPython);
+    InvalidSql => ("MD002", "invalid-sql", Error, "0.1.0", rules::invalid_sql::InvalidSql);
+    UnreadableFile => ("MD003", "unreadable-file", Error, "0.1.0", rules::files::UnreadableFile);
+    MissingVersionDirectory => ("MD004", "missing-version-directory", Warning, "0.1.0", rules::files::MissingVersionDirectory);
+    MultipleHeads => ("MD101", "multiple-heads", Error, "0.1.0", rules::graph::MultipleHeads);
+    DuplicateRevisionId => ("MD102", "duplicate-revision-id", Error, "0.1.0", rules::graph::DuplicateRevisionId);
+    MissingDownRevision => ("MD103", "missing-down-revision", Error, "0.1.0", rules::graph::MissingDownRevision);
+    RevisionCycle => ("MD104", "revision-cycle", Error, "0.1.0", rules::graph::RevisionCycle);
+    DuplicateBranchLabel => ("MD105", "duplicate-branch-label", Error, "0.1.0", rules::graph::DuplicateBranchLabel);
+    MissingRevisionId => ("MD106", "missing-revision-id", Error, "0.1.0", rules::graph::MissingRevisionId);
+    MissingDependency => ("MD107", "missing-dependency", Error, "0.1.0", rules::graph::MissingDependency);
+    InvalidRevisionId => ("MD108", "invalid-revision-id", Error, "0.1.0", rules::graph::InvalidRevisionId);
+    DynamicRevisionHeader => ("MD109", "dynamic-revision-header", Warning, "0.1.0", rules::graph::DynamicRevisionHeader);
+}
+
+impl Rule {
+    /// Finds a rule by code (`MD101`) or name (`multiple-heads`), case-insensitively.
+    pub fn from_code_or_name(s: &str) -> Option<Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|r| r.code().eq_ignore_ascii_case(s) || r.name().eq_ignore_ascii_case(s))
+    }
+
+    /// The rule's documentation as Markdown (doc comments lose their leading space here).
+    pub fn docs(self) -> String {
+        self.raw_docs()
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        let mut codes: Vec<_> = Rule::ALL.iter().map(|r| r.code()).collect();
+        let mut names: Vec<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        codes.sort_unstable();
+        names.sort_unstable();
+        let n = Rule::ALL.len();
+        codes.dedup();
+        names.dedup();
+        assert_eq!(codes.len(), n);
+        assert_eq!(names.len(), n);
+        for rule in Rule::ALL {
+            let docs = rule.docs();
+            for section in ["## What it does", "## Why is this bad?", "## Example"] {
+                assert!(docs.contains(section), "{} lacks {section}", rule.name());
+            }
+        }
+        assert_eq!(Rule::from_code_or_name("md101"), Some(Rule::MultipleHeads));
+        assert_eq!(Rule::from_code_or_name("multiple-heads"), Some(Rule::MultipleHeads));
+    }
+}

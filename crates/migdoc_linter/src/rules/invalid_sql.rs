@@ -1,0 +1,71 @@
+//! SQL that PostgreSQL rejects.
+
+use migdoc_python::TextRange;
+
+use crate::registry::declare_rule;
+use crate::{Context, Rule, sql_strings};
+
+declare_rule! {
+    /// ## What it does
+    /// Parses every SQL string a migration runs (`op.execute`, `sa.text`, `conn.execute`,
+    /// `exec_driver_sql`) with a PostgreSQL grammar and reports statements PostgreSQL rejects.
+    ///
+    /// ## Why is this bad?
+    /// The migration fails on deploy with a syntax error, after the revisions before it were
+    /// applied. A common case is `CREATE TYPE IF NOT EXISTS`, which PostgreSQL does not have.
+    ///
+    /// ## Example
+    /// ```python
+    /// op.execute("CREATE TYPE IF NOT EXISTS mood AS ENUM ('happy', 'sad')")
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// op.execute("""
+    ///     DO $$ BEGIN
+    ///         CREATE TYPE mood AS ENUM ('happy', 'sad');
+    ///     EXCEPTION WHEN duplicate_object THEN null;
+    ///     END $$;
+    /// """)
+    /// ```
+    /// or `postgresql.ENUM("happy", "sad", name="mood").create(op.get_bind(), checkfirst=True)`.
+    pub(crate) struct InvalidSql;
+}
+
+/// Reports SQL syntax errors; returns how many `execute` calls could not be evaluated.
+pub(crate) fn check(ctx: &mut Context) -> usize {
+    let mut unknown = 0;
+    let mut reports = Vec::new();
+    for (i, file) in ctx.sources.files.iter().enumerate() {
+        let found = sql_strings::find(&file.module.body);
+        unknown += found.unknown;
+        for sql in found.strings {
+            let text = migdoc_sql::neutralize_params(&sql.sql, sql.style);
+            let parsed = migdoc_sql::parse(&text);
+            for error in parsed.errors {
+                // Point inside the string when it is spelled literally, else at the expression.
+                let range = match sql.content_start {
+                    Some(start) => TextRange::new(start + error.range.start, (start + error.range.end).max(start + error.range.start + 1))
+                        .clamp_to(sql.range),
+                    None => sql.range,
+                };
+                reports.push((i, range, error.message, error.help));
+            }
+        }
+    }
+    for (file, range, message, help) in reports {
+        ctx.report(Rule::InvalidSql, file, Some(range), message, help);
+    }
+    unknown
+}
+
+trait Clamp {
+    fn clamp_to(self, outer: TextRange) -> TextRange;
+}
+
+impl Clamp for TextRange {
+    fn clamp_to(self, outer: TextRange) -> TextRange {
+        let start = self.start.clamp(outer.start, outer.end);
+        TextRange::new(start, self.end.clamp(start, outer.end))
+    }
+}

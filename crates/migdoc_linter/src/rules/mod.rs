@@ -1,0 +1,6 @@
+//! Every rule: a documented struct (the user docs) and a function that reports into the context.
+//! The registry (`crate::registry`) lists them.
+
+pub(crate) mod files;
+pub(crate) mod graph;
+pub(crate) mod invalid_sql;
