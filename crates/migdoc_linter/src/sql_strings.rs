@@ -116,20 +116,11 @@ fn walk_expr(expr: &Expr, scope: &Scope, found: &mut Found) {
     let name = callee_name(func);
     let first = args.first();
     match (name, first) {
-        (Some("text"), Some(arg)) => {
-            if let Some(s) = resolve_string(arg, scope) {
-                found.strings.push(s.with_style(ParamStyle::Named));
-            }
-        }
-        (Some("execute"), Some(arg)) => {
-            match resolve_string(arg, scope) {
-                Some(s) => found.strings.push(s.with_style(ParamStyle::Named)),
-                // `text(...)` (inline or bound to a name) is found on its own; anything else is
-                // an SQLAlchemy construct or a value migdoc cannot see.
-                None if !is_text_call(arg, scope) => found.unknown += 1,
-                None => {}
-            }
-        }
+        (Some("execute"), Some(arg)) => match executed_sql(arg, scope) {
+            Some(s) => found.strings.push(s),
+            // An SQLAlchemy construct, or a value migdoc cannot see.
+            None => found.unknown += 1,
+        },
         (Some("exec_driver_sql"), Some(arg)) => match resolve_string(arg, scope) {
             Some(s) => found.strings.push(s.with_style(ParamStyle::Pyformat)),
             None => found.unknown += 1,
@@ -144,12 +135,24 @@ fn walk_expr(expr: &Expr, scope: &Scope, found: &mut Found) {
     }
 }
 
-fn is_text_call(expr: &Expr, scope: &Scope) -> bool {
-    match expr {
-        Expr::Call { func, .. } => callee_name(func) == Some("text"),
-        Expr::Name { id, .. } => scope.get(id).is_some_and(|v| matches!(v, Expr::Call { func, .. } if callee_name(func) == Some("text"))),
-        _ => false,
+/// The SQL an `execute(arg)` runs: a string (Alembic wraps it in `text()`), `text("...")`, or a
+/// name bound to either. `text()` elsewhere (a `server_default`, a constraint) is an expression,
+/// not a statement, and is not collected.
+fn executed_sql(arg: &Expr, scope: &Scope) -> Option<SqlString> {
+    let target = match arg {
+        Expr::Name { id, .. } => match scope.get(id) {
+            Some(bound @ Expr::Call { .. }) => bound,
+            _ => arg,
+        },
+        _ => arg,
+    };
+    if let Expr::Call { func, args, .. } = target {
+        if callee_name(func) == Some("text") {
+            return args.first().and_then(|a| resolve_string(a, scope)).map(|s| s.with_style(ParamStyle::Named));
+        }
+        return None;
     }
+    resolve_string(target, scope).map(|s| s.with_style(ParamStyle::Named))
 }
 
 impl SqlString {

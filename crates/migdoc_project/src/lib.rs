@@ -131,12 +131,13 @@ impl Project {
     pub fn load(&self) -> Sources {
         let mut problems = self.problems.clone();
         let mut paths = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // Alembic skips a file reached twice: a version location listed twice is read once.
+        let mut seen_dirs = std::collections::HashSet::new();
         for dir in &self.version_dirs {
-            list_py_dir(dir, self.recursive, &mut paths, &mut problems, &self.root);
+            if seen_dirs.insert(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone())) {
+                list_py_dir(dir, self.recursive, &mut paths, &mut problems, &self.root);
+            }
         }
-        // Alembic skips a file reached twice (overlapping version locations).
-        paths.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
         let results: Vec<Result<RevisionFile, FileProblem>> = paths
             .par_iter()
             .map(|abs| {
@@ -174,9 +175,9 @@ fn list_py_dir(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, problems: &m
     let mut names: Vec<(String, PathBuf, bool)> = entries
         .filter_map(Result::ok)
         .map(|e| {
-            let path = e.path();
-            let is_dir = path.is_dir();
-            (e.file_name().to_string_lossy().into_owned(), path, is_dir)
+            // `file_type` comes from the directory listing itself: no extra stat per file.
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir() || (t.is_symlink() && e.path().is_dir()));
+            (e.file_name().to_string_lossy().into_owned(), e.path(), is_dir)
         })
         .collect();
     names.sort();

@@ -163,6 +163,13 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
+    // A header migdoc cannot evaluate may be the missing parent or the merge that joins two heads:
+    // then those conclusions would be guesses, and migdoc stays silent on them.
+    let uncertain = ctx
+        .sources
+        .files
+        .iter()
+        .any(|f| matches!(f.header.id, RevisionId::NotLiteral(_)) || f.header.down_revision_unknown);
     for (i, file) in ctx.sources.files.iter().enumerate() {
         match &file.header.id {
             RevisionId::Missing => ctx.report(
@@ -206,6 +213,7 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
                     Some("give one of the two files a new revision id and update its children".into()),
                 ));
             }
+            GraphProblem::MissingParent { .. } | GraphProblem::MissingDependency { .. } if uncertain => {}
             GraphProblem::MissingParent { node, parent } => {
                 let range = files[*node]
                     .header
@@ -269,7 +277,10 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
             )),
         }
     }
-    if graph.heads.len() > 1 {
+    // A missing parent turns its child into a base and its branch into an extra head: Alembic fails
+    // on the missing parent first, so that is the one thing to report.
+    let broken = graph.problems.iter().any(|p| matches!(p, GraphProblem::MissingParent { .. }));
+    if graph.heads.len() > 1 && !uncertain && !broken {
         let ids: Vec<&str> = graph.heads.iter().map(|&h| graph.nodes[h].id.as_str()).collect();
         let command = format!("alembic merge -m \"merge heads\" {}", ids.join(" "));
         for &head in &graph.heads {

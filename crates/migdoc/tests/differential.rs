@@ -1,0 +1,153 @@
+//! Differential tests against Alembic itself: for every fixture and for the real histories of
+//! several open-source projects, Alembic's heads, revisions and walk order (from
+//! `tests/oracle/alembic_oracle.py`, which feeds Alembic's own `RevisionMap`) equal migdoc's.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{alembic_oracle, fixtures_dir, repo_root, run_migdoc};
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// The version directories Alembic reads for a fixture.
+fn fixture_version_dirs(dir: &Path) -> Vec<PathBuf> {
+    match dir.file_name().and_then(|n| n.to_str()) {
+        Some("several_locations") => vec![dir.join("db/versions"), dir.join("plugins/billing")],
+        Some("pyproject_config") => vec![dir.join("src/app/migrations/versions")],
+        _ => vec![dir.join("versions")],
+    }
+}
+
+fn migdoc_json(command: &str, dirs: &[PathBuf]) -> Value {
+    let mut args = vec![command.to_owned(), dirs[0].display().to_string()];
+    for dir in dirs {
+        args.push("--versions".into());
+        args.push(dir.display().to_string());
+    }
+    args.push(if command == "graph" { "--format" } else { "--output-format" }.into());
+    args.push("json".into());
+    let out = run_migdoc(&args);
+    assert!(out.code == 0 || out.code == 1, "migdoc {command} failed: {}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+/// The migdoc rule that must fire when Alembic fails with this error.
+fn expected_code(error: &str) -> &'static str {
+    let table = [
+        ("CycleDetected", "MD104"),
+        ("LoopDetected", "MD104"),
+        ("present more than once", "MD102"),
+        ("Branch name", "MD105"),
+        ("Could not determine revision id", "MD106"),
+        ("not allowed in revision identifier", "MD108"),
+        ("SyntaxError", "MD001"),
+        ("UnicodeDecodeError", "MD003"),
+        ("NonLiteralValue", "MD109"),
+        ("is not present", "MD103"),
+        ("KeyError", "MD10"),
+    ];
+    table.iter().find(|(needle, _)| error.contains(needle)).map_or("?", |(_, code)| code)
+}
+
+#[test]
+fn fixtures_agree_with_alembic() {
+    let mut compared = 0;
+    for dir in crate::fixture_names() {
+        let dirs = fixture_version_dirs(&dir);
+        let oracle = alembic_oracle(&dirs);
+        let check = migdoc_json("check", &dirs);
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let all_codes: Vec<String> =
+            check["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str().map(str::to_owned)).collect();
+        let codes: Vec<String> = check["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["severity"] == "error")
+            .filter_map(|d| d["code"].as_str().map(str::to_owned))
+            .collect();
+        match oracle["error"].as_str() {
+            Some(error) => {
+                let code = expected_code(error);
+                // A value the oracle cannot evaluate is a warning for migdoc (Alembic itself would
+                // import the file); every other Alembic failure is an error.
+                let reported = if code == "MD109" { &all_codes } else { &codes };
+                assert!(
+                    reported.iter().any(|c| c.starts_with(code)),
+                    "{name}: Alembic fails with `{error}`; migdoc reported {codes:?}, expected {code}"
+                );
+            }
+            None => {
+                let graph = migdoc_json("graph", &dirs);
+                assert_eq!(sorted(strings(&graph["heads"])), strings(&oracle["heads"]), "{name}: heads");
+                assert_eq!(strings(&graph["order"]), strings(&oracle["order"]), "{name}: walk order");
+                assert_eq!(
+                    check["summary"]["revisions"].as_u64(),
+                    Some(strings(&oracle["revisions"]).len() as u64),
+                    "{name}: revision count"
+                );
+                let graph_errors: Vec<&String> = codes.iter().filter(|c| c.starts_with("MD1") && *c != "MD101").collect();
+                assert!(graph_errors.is_empty(), "{name}: Alembic accepts the graph, migdoc reported {graph_errors:?}");
+                assert_eq!(codes.contains(&"MD101".to_owned()), strings(&oracle["heads"]).len() > 1, "{name}: multiple heads");
+            }
+        }
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} fixtures compared");
+}
+
+/// Real histories of open-source projects (downloaded once by `scripts/real-histories`, cached under
+/// target/): every file is read, and revision counts, heads and order equal Alembic's.
+#[test]
+fn real_histories_agree_with_alembic() {
+    let root = repo_root();
+    let status = Command::new("bash")
+        .arg(root.join("scripts/real-histories"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run scripts/real-histories: {e}"));
+    assert!(status.success(), "scripts/real-histories failed");
+    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = 0;
+    for line in manifest.lines().filter(|l| !l.starts_with("name\t") && !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [name, _version, dir] = cols[..] else {
+            panic!("bad manifest line {line}");
+        };
+        let dirs = vec![PathBuf::from(dir)];
+        let oracle = alembic_oracle(&dirs);
+        assert!(oracle["error"].is_null(), "{name}: the oracle failed: {}", oracle["error"]);
+        let check = migdoc_json("check", &dirs);
+        let graph = migdoc_json("graph", &dirs);
+        assert_eq!(check["summary"]["files"].as_u64(), oracle["files"].as_u64(), "{name}: files read");
+        assert_eq!(
+            check["summary"]["revisions"].as_u64(),
+            Some(strings(&oracle["revisions"]).len() as u64),
+            "{name}: revisions"
+        );
+        assert_eq!(sorted(strings(&graph["heads"])), strings(&oracle["heads"]), "{name}: heads");
+        assert_eq!(strings(&graph["order"]), strings(&oracle["order"]), "{name}: walk order");
+        let unreadable: Vec<&Value> = check["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| matches!(d["code"].as_str(), Some("MD001" | "MD003" | "MD102" | "MD103" | "MD104" | "MD106")))
+            .collect();
+        assert!(unreadable.is_empty(), "{name}: {unreadable:?}");
+        seen += 1;
+    }
+    assert!(seen >= 7, "only {seen} real histories in the manifest");
+}
+
+#[test]
+fn fixtures_dir_exists() {
+    assert!(fixtures_dir().is_dir());
+}
