@@ -138,13 +138,14 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
     writeln!(out, "{verdict}")?;
     writeln!(
         out,
-        "{} files, {} revisions, {} {}: {}; {} unknown operations; {} ms",
+        "{} files, {} revisions, {} {}: {}; {} of {} operations understood; {} ms",
         r.files,
         r.revisions,
         r.heads.len(),
         if r.heads.len() == 1 { "head" } else { "heads" },
         r.heads.join(", "),
-        r.unknown_operations,
+        r.operations - r.unknown_operations,
+        r.operations,
         ctx.elapsed_ms
     )
 }

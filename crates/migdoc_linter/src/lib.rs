@@ -8,11 +8,12 @@
 
 mod registry;
 mod rules;
-mod sql_strings;
 
 use std::path::PathBuf;
 
 use migdoc_graph::{Graph, RevisionInput};
+use migdoc_ir::RevisionOps;
+use rayon::prelude::*;
 use migdoc_project::{Project, RevisionFile, Sources};
 use migdoc_python::{LineColumn, TextRange};
 use serde::Serialize;
@@ -74,6 +75,8 @@ pub struct Report {
     pub revisions: usize,
     pub heads: Vec<String>,
     pub unknown_operations: usize,
+    /// Every operation lowered from `upgrade()` and `downgrade()`, understood or not.
+    pub operations: usize,
 }
 
 /// Where diagnostics are collected; rules report into it.
@@ -155,7 +158,10 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
         .collect();
     let graph = Graph::build(&inputs);
     rules::graph::check(&mut ctx, &graph);
-    let unknown_operations = rules::invalid_sql::check(&mut ctx);
+    let ops: Vec<RevisionOps> = sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body)).collect();
+    rules::invalid_sql::check(&mut ctx, &ops);
+    let unknown_operations = ops.iter().map(RevisionOps::unknown_count).sum();
+    let operations = ops.iter().map(|o| o.all().count()).sum();
     let mut diagnostics = ctx.diagnostics;
     diagnostics.sort_by(|a, b| {
         (&a.path, a.range.map(|r| (r.start, r.end)), a.rule.code()).cmp(&(&b.path, b.range.map(|r| (r.start, r.end)), b.rule.code()))
@@ -167,6 +173,7 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
         revisions: graph.nodes.len(),
         heads,
         unknown_operations,
+        operations,
         diagnostics,
         graph,
     }

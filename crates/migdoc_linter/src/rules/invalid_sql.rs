@@ -1,9 +1,10 @@
 //! SQL that PostgreSQL rejects.
 
+use migdoc_ir::{OpKind, RevisionOps};
 use migdoc_python::TextRange;
 
 use crate::registry::declare_rule;
-use crate::{Context, Rule, sql_strings};
+use crate::{Context, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -32,31 +33,28 @@ declare_rule! {
     pub(crate) struct InvalidSql;
 }
 
-/// Reports SQL syntax errors; returns how many `execute` calls could not be evaluated.
-pub(crate) fn check(ctx: &mut Context) -> usize {
-    let mut unknown = 0;
+/// Reports SQL syntax errors in every SQL string the migrations execute.
+pub(crate) fn check(ctx: &mut Context, ops: &[RevisionOps]) {
     let mut reports = Vec::new();
-    for (i, file) in ctx.sources.files.iter().enumerate() {
-        let found = sql_strings::find(&file.module.body);
-        unknown += found.unknown;
-        for sql in found.strings {
-            let text = migdoc_sql::neutralize_params(&sql.sql, sql.style);
-            let parsed = migdoc_sql::parse(&text);
-            for error in parsed.errors {
-                // Point inside the string when it is spelled literally, else at the expression.
+    for (i, revision) in ops.iter().enumerate() {
+        for op in revision.all() {
+            let OpKind::Sql(sql) = &op.kind else {
+                continue;
+            };
+            for error in &sql.parsed.errors {
+                // Point inside the string when it is spelled literally, else at the call.
                 let range = match sql.content_start {
                     Some(start) => TextRange::new(start + error.range.start, (start + error.range.end).max(start + error.range.start + 1))
-                        .clamp_to(sql.range),
-                    None => sql.range,
+                        .clamp_to(op.range),
+                    None => op.range,
                 };
-                reports.push((i, range, error.message, error.help));
+                reports.push((i, range, error.message.clone(), error.help.clone()));
             }
         }
     }
     for (file, range, message, help) in reports {
         ctx.report(Rule::InvalidSql, file, Some(range), message, help);
     }
-    unknown
 }
 
 trait Clamp {

@@ -62,7 +62,7 @@ fixture_tests!(
 
 #[test]
 fn every_fixture_directory_has_a_test() {
-    let source = include_str!("cli.rs");
+    let source = include_str!("main.rs");
     for entry in std::fs::read_dir(fixtures_dir()).unwrap_or_else(|e| panic!("{e}")) {
         let name = entry.unwrap_or_else(|e| panic!("{e}")).file_name().to_string_lossy().into_owned();
         assert!(source.contains(&format!("    {name},\n")), "fixture {name} is not listed in fixture_tests!");
@@ -245,5 +245,4 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
     dirs
 }
 
-#[path = "differential.rs"]
 mod differential;

@@ -1,0 +1,741 @@
+//! A small evaluator for the Python that migrations are written in: constants (module and
+//! function level), f-strings, `%`, `.format`, `+`, lists and tuples, `for` over known sequences,
+//! `if` on dialect checks, helper functions of the same file, and the SQLAlchemy / Alembic objects
+//! (`op`, `sa.Enum`, `postgresql.ENUM`, `sa.Column`, `sa.text`, the bind and its dialect).
+//! PostgreSQL is the dialect: a check for it is true, a check for another dialect is false.
+
+use std::collections::HashMap;
+
+use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Keyword, Stmt, UnaryOp};
+use migdoc_python::TextRange;
+
+use crate::{ColumnSpec, EnumSpec, Op, OpKind, ParamStyleTag, SqlText};
+
+#[derive(Clone, Debug)]
+enum Value {
+    Str(String, Option<u32>),
+    Int(i64),
+    Bool(bool),
+    None,
+    Seq(Vec<Value>),
+    /// An imported module or name, by its full dotted path (`sqlalchemy.Enum`, `alembic.op`).
+    Path(String),
+    Bind,
+    Context,
+    Dialect,
+    Enum(EnumSpec),
+    Column(ColumnSpec),
+    /// Any other SQLAlchemy type; `array_of` when it is `ARRAY(Enum)`.
+    Type { array_of: Option<EnumSpec> },
+    Text(String, Option<u32>),
+    Function(usize),
+    Unknown,
+}
+
+impl Value {
+    fn truthy(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Int(i) => Some(*i != 0),
+            Value::Str(s, _) => Some(!s.is_empty()),
+            Value::None => Some(false),
+            Value::Seq(v) => Some(!v.is_empty()),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s, _) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) struct ModuleScope<'a> {
+    globals: HashMap<String, Value>,
+    functions: Vec<&'a FunctionDef>,
+}
+
+/// Log and print calls are not operations.
+const HARMLESS_ROOTS: &[&str] = &["print", "logger", "log", "logging", "LOG", "LOGGER", "warnings", "_logger"];
+
+impl<'a> ModuleScope<'a> {
+    pub(crate) fn new(body: &'a [Stmt]) -> Self {
+        let mut scope = ModuleScope {
+            globals: HashMap::new(),
+            functions: Vec::new(),
+        };
+        for stmt in body {
+            match stmt {
+                Stmt::Import { names, .. } => {
+                    for alias in names {
+                        let path = match &alias.asname {
+                            Some(_) => alias.name.clone(),
+                            None => alias.bound_name().to_owned(),
+                        };
+                        scope.globals.insert(alias.bound_name().to_owned(), Value::Path(path));
+                    }
+                }
+                Stmt::ImportFrom { module: Some(module), names, .. } => {
+                    for alias in names {
+                        scope.globals.insert(alias.bound_name().to_owned(), Value::Path(format!("{module}.{}", alias.name)));
+                    }
+                }
+                Stmt::FunctionDef(f) => {
+                    scope.globals.insert(f.name.clone(), Value::Function(scope.functions.len()));
+                    scope.functions.push(f);
+                }
+                _ => {}
+            }
+        }
+        // Module-level constants, in order (a constant may use an earlier one).
+        for stmt in body {
+            let (target, value) = match stmt {
+                Stmt::Assign { targets, value, .. } if targets.len() == 1 => (&targets[0], value),
+                Stmt::AnnAssign { target, value: Some(value), .. } => (target, value),
+                _ => continue,
+            };
+            if let Expr::Name { id, .. } = target {
+                let mut frame = Frame::new(&scope);
+                let v = frame.eval(value);
+                scope.globals.insert(id.clone(), v);
+            }
+        }
+        scope
+    }
+
+    pub(crate) fn run_function(&self, f: &FunctionDef) -> Vec<Op> {
+        let mut frame = Frame::new(self);
+        frame.block(&f.body);
+        frame.ops
+    }
+}
+
+struct Frame<'s, 'a> {
+    module: &'s ModuleScope<'a>,
+    locals: HashMap<String, Value>,
+    ops: Vec<Op>,
+    returned: bool,
+    depth: u32,
+}
+
+impl<'s, 'a> Frame<'s, 'a> {
+    fn new(module: &'s ModuleScope<'a>) -> Self {
+        Frame {
+            module,
+            locals: HashMap::new(),
+            ops: Vec::new(),
+            returned: false,
+            depth: 0,
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Value {
+        self.locals
+            .get(name)
+            .or_else(|| self.module.globals.get(name))
+            .cloned()
+            .unwrap_or(Value::Unknown)
+    }
+
+    fn push(&mut self, kind: OpKind, range: TextRange) {
+        self.ops.push(Op { kind, range });
+    }
+
+    fn unknown(&mut self, what: &str, range: TextRange) {
+        self.push(OpKind::Unknown { what: what.to_owned() }, range);
+    }
+
+    fn block(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            if self.returned {
+                return;
+            }
+            self.stmt(stmt);
+        }
+    }
+
+    /// Runs `body` in a copy of this frame and returns its ops (for branches decided later).
+    fn sub_block(&mut self, body: &[Stmt]) -> (Vec<Op>, bool) {
+        let saved_ops = std::mem::take(&mut self.ops);
+        let saved_locals = self.locals.clone();
+        self.block(body);
+        let returned = std::mem::replace(&mut self.returned, false);
+        let ops = std::mem::replace(&mut self.ops, saved_ops);
+        self.locals = saved_locals;
+        (ops, returned)
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Expr { value, .. } => {
+                self.eval_statement_call(value);
+            }
+            Stmt::Assign { targets, value, .. } => {
+                let v = self.eval(value);
+                for target in targets {
+                    self.assign(target, v.clone());
+                }
+            }
+            Stmt::AnnAssign { target, value: Some(value), .. } => {
+                let v = self.eval(value);
+                self.assign(target, v);
+            }
+            Stmt::If { test, body, orelse, range } => match self.eval(test).truthy().or_else(|| self.dialect_test(test)) {
+                Some(true) => self.block(body),
+                Some(false) => self.block(orelse),
+                None => {
+                    let (a, ra) = self.sub_block(body);
+                    let (b, rb) = self.sub_block(orelse);
+                    if !a.is_empty() || !b.is_empty() || ra || rb {
+                        self.unknown("a branch on a condition migdoc cannot decide", *range);
+                    }
+                }
+            },
+            Stmt::For { target, iter, body, orelse, range } => match self.eval(iter) {
+                Value::Seq(items) => {
+                    for item in items {
+                        self.assign(target, item);
+                        self.block(body);
+                        if self.returned {
+                            return;
+                        }
+                    }
+                    self.block(orelse);
+                }
+                _ => {
+                    let (ops, _) = self.sub_block(body);
+                    if !ops.is_empty() {
+                        self.unknown("a loop over values migdoc cannot evaluate", *range);
+                    }
+                }
+            },
+            Stmt::With { items, body, range } => {
+                let autocommit = items.iter().any(|i| {
+                    matches!(&i.context, Expr::Call { func, .. } if matches!(func.as_ref(), Expr::Attribute { attr, .. } if attr == "autocommit_block"))
+                });
+                if autocommit {
+                    self.push(OpKind::AutocommitBlock { enter: true }, *range);
+                } else {
+                    for item in items {
+                        let v = self.eval(&item.context);
+                        if let Some(target) = &item.target {
+                            self.assign(target, v);
+                        }
+                    }
+                }
+                self.block(body);
+                if autocommit {
+                    self.push(OpKind::AutocommitBlock { enter: false }, *range);
+                }
+            }
+            Stmt::Try { body, handlers, orelse, finalbody, range } => {
+                // A failure inside the try may be swallowed: what it runs is not a plain sequence.
+                let (ops, _) = self.sub_block(body);
+                let (handled, _) = self.sub_block(&handlers.iter().flat_map(|h| h.body.clone()).collect::<Vec<_>>());
+                if !ops.is_empty() || !handled.is_empty() {
+                    self.unknown("statements inside try/except", *range);
+                }
+                self.block(orelse);
+                self.block(finalbody);
+            }
+            Stmt::Return { .. } => self.returned = true,
+            Stmt::While { body, range, .. } => {
+                let (ops, _) = self.sub_block(body);
+                if !ops.is_empty() {
+                    self.unknown("a while loop", *range);
+                }
+            }
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Pass { .. } | Stmt::Import { .. } | Stmt::ImportFrom { .. } => {}
+            Stmt::Raise { range } => {
+                self.unknown("raise", *range);
+                self.returned = true;
+            }
+            Stmt::AugAssign { .. } | Stmt::AnnAssign { .. } | Stmt::Break { .. } | Stmt::Continue { .. } | Stmt::Other { .. } => {}
+        }
+    }
+
+    fn assign(&mut self, target: &Expr, value: Value) {
+        match target {
+            Expr::Name { id, .. } => {
+                self.locals.insert(id.clone(), value);
+            }
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
+                let items = match value {
+                    Value::Seq(items) if items.len() == elts.len() => items,
+                    _ => vec![Value::Unknown; elts.len()],
+                };
+                for (t, v) in elts.iter().zip(items) {
+                    self.assign(t, v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `isinstance(x, postgresql.dialect)` and friends, which `eval` leaves unknown.
+    fn dialect_test(&mut self, test: &Expr) -> Option<bool> {
+        match test {
+            Expr::Call { func, args, .. } if matches!(func.as_ref(), Expr::Name { id, .. } if id == "isinstance") => {
+                let dialect = args.get(1)?.dotted_name()?;
+                Some(dialect.contains("postgresql") || dialect.contains("psycopg"))
+            }
+            Expr::UnaryOp { op: UnaryOp::Not, operand, .. } => self.dialect_test(operand).map(|b| !b),
+            _ => None,
+        }
+    }
+
+    /// An expression statement: a call with effects (an op) or something harmless.
+    fn eval_statement_call(&mut self, expr: &Expr) {
+        let before = self.ops.len();
+        let value = self.eval(expr);
+        if self.ops.len() > before {
+            return;
+        }
+        if let Expr::Call { func, range, .. } = expr {
+            let root = root_name(func);
+            if root.is_some_and(|r| HARMLESS_ROOTS.contains(&r)) {
+                return;
+            }
+            if matches!(value, Value::Unknown) {
+                let name = func.dotted_name().unwrap_or_else(|| "a call".into());
+                self.unknown(&name, *range);
+            }
+        }
+    }
+
+    fn eval(&mut self, expr: &Expr) -> Value {
+        match expr {
+            Expr::Str { value, layout, .. } => Value::Str(value.clone(), layout.content_start),
+            Expr::Int { value: Some(i), .. } => Value::Int(*i),
+            Expr::Bool { value, .. } => Value::Bool(*value),
+            Expr::NoneLiteral { .. } => Value::None,
+            Expr::Name { id, .. } => self.lookup(id),
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } => Value::Seq(elts.iter().map(|e| self.eval(e)).collect()),
+            Expr::FString { parts, .. } => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        FStringPart::Literal(s) => out.push_str(s),
+                        FStringPart::Interpolation { expr, conversion: None, has_format_spec: false } => match self.eval(expr) {
+                            Value::Str(s, _) => out.push_str(&s),
+                            Value::Int(i) => out.push_str(&i.to_string()),
+                            _ => return Value::Unknown,
+                        },
+                        FStringPart::Interpolation { .. } => return Value::Unknown,
+                    }
+                }
+                Value::Str(out, None)
+            }
+            Expr::BinOp { left, op, right, .. } => {
+                let (l, r) = (self.eval(left), self.eval(right));
+                match (op, l, r) {
+                    (BinOp::Add, Value::Str(a, _), Value::Str(b, _)) => Value::Str(a + &b, None),
+                    (BinOp::Add, Value::Seq(mut a), Value::Seq(b)) => {
+                        a.extend(b);
+                        Value::Seq(a)
+                    }
+                    (BinOp::Mod, Value::Str(fmt, _), args) => percent_format(&fmt, &args).map_or(Value::Unknown, |s| Value::Str(s, None)),
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::UnaryOp { op: UnaryOp::Not, operand, .. } => match self.eval(operand).truthy() {
+                Some(b) => Value::Bool(!b),
+                None => self.dialect_test(operand).map_or(Value::Unknown, |b| Value::Bool(!b)),
+            },
+            Expr::BoolOp { op, values, .. } => {
+                let mut result = Some(matches!(op, BoolOp::And));
+                for v in values {
+                    let t = self.eval(v).truthy().or_else(|| self.dialect_test(v));
+                    result = match (op, result, t) {
+                        (BoolOp::And, _, Some(false)) | (BoolOp::Or, _, Some(true)) => return Value::Bool(t == Some(true)),
+                        (_, Some(r), Some(_)) => Some(r),
+                        _ => None,
+                    };
+                }
+                result.map_or(Value::Unknown, Value::Bool)
+            }
+            Expr::Compare { left, ops, comparators, .. } if ops.len() == 1 => {
+                let (l, r) = (self.eval(left), self.eval(&comparators[0]));
+                match (ops[0], l.as_str(), r.as_str()) {
+                    (CmpOp::Eq, Some(a), Some(b)) => Value::Bool(a == b),
+                    (CmpOp::NotEq, Some(a), Some(b)) => Value::Bool(a != b),
+                    (CmpOp::In, Some(a), _) => match r {
+                        Value::Seq(items) => Value::Bool(items.iter().any(|i| i.as_str() == Some(a))),
+                        _ => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Attribute { value, attr, .. } => {
+                let base = self.eval(value);
+                attribute(base, attr)
+            }
+            Expr::Call { func, args, keywords, range } => self.call(func, args, keywords, *range),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn call(&mut self, func: &Expr, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+        // Methods first: the receiver decides.
+        if let Expr::Attribute { value, attr, .. } = func {
+            let receiver = self.eval(value);
+            match (&receiver, attr.as_str()) {
+                (Value::Bind, "execute") | (Value::Path(_), "execute") if is_op(&receiver) || matches!(receiver, Value::Bind) => {
+                    self.execute(args.first(), ParamStyleTag::Named, range);
+                    return Value::Unknown;
+                }
+                (Value::Bind, "exec_driver_sql") => {
+                    self.execute(args.first(), ParamStyleTag::Pyformat, range);
+                    return Value::Unknown;
+                }
+                (Value::Enum(spec), "create") => {
+                    let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
+                    self.push(OpKind::CreateEnum { spec: spec.clone(), checkfirst }, range);
+                    return Value::None;
+                }
+                (Value::Enum(spec), "drop") => {
+                    let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
+                    match &spec.name {
+                        Some(name) => self.push(OpKind::DropEnum { name: name.clone(), checkfirst }, range),
+                        None => self.unknown("drop of an enum without a name", range),
+                    }
+                    return Value::None;
+                }
+                (Value::Str(s, _), "format") => {
+                    let positional: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                    let named: Vec<(String, Value)> =
+                        keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))).collect();
+                    return brace_format(s, &positional, &named).map_or(Value::Unknown, |s| Value::Str(s, None));
+                }
+                (Value::Str(s, _), "upper") => return Value::Str(s.to_uppercase(), None),
+                (Value::Str(s, _), "lower") => return Value::Str(s.to_lowercase(), None),
+                (Value::Str(s, _), "join") => {
+                    return match args.first().map(|a| self.eval(a)) {
+                        Some(Value::Seq(items)) => items
+                            .iter()
+                            .map(|i| i.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>()
+                            .map_or(Value::Unknown, |parts| Value::Str(parts.join(s), None)),
+                        _ => Value::Unknown,
+                    };
+                }
+                _ => {}
+            }
+            if let Value::Path(path) = &receiver {
+                let full = format!("{path}.{attr}");
+                return self.call_path(&full, args, keywords, range);
+            }
+            return Value::Unknown;
+        }
+        match self.eval(func) {
+            Value::Path(path) => self.call_path(&path, args, keywords, range),
+            Value::Function(i) => self.call_function(i, args, range),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn call_function(&mut self, index: usize, args: &[Expr], range: TextRange) -> Value {
+        if self.depth >= 4 {
+            self.unknown("a deeply nested helper call", range);
+            return Value::Unknown;
+        }
+        let f = self.module.functions[index];
+        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        let mut frame = Frame::new(self.module);
+        frame.depth = self.depth + 1;
+        for (param, value) in f.params.iter().zip(values) {
+            frame.locals.insert(param.name.clone(), value);
+        }
+        // A helper that returns a value (a dialect test, a name) is evaluated for it.
+        if let [Stmt::Return { value: Some(expr), .. }] = f.body.as_slice() {
+            return frame.eval(expr);
+        }
+        frame.block(&f.body);
+        for mut op in frame.ops {
+            // Point at the call site: that is where the user sees it happen.
+            op.range = range;
+            self.ops.push(op);
+        }
+        Value::None
+    }
+
+    fn kwarg<'e>(&self, keywords: &'e [Keyword], name: &str) -> Option<&'e Expr> {
+        keywords.iter().find(|k| k.arg.as_deref() == Some(name)).map(|k| &k.value)
+    }
+
+    fn kwarg_bool(&mut self, keywords: &[Keyword], name: &str) -> Option<bool> {
+        let e = self.kwarg(keywords, name)?;
+        self.eval(e).truthy()
+    }
+
+    fn kwarg_str(&mut self, keywords: &[Keyword], name: &str) -> Option<String> {
+        let e = self.kwarg(keywords, name)?;
+        self.eval(e).as_str().map(str::to_owned)
+    }
+
+    fn execute(&mut self, arg: Option<&Expr>, style: ParamStyleTag, range: TextRange) {
+        let value = arg.map(|a| self.eval(a)).unwrap_or(Value::Unknown);
+        let (text, content_start) = match value {
+            Value::Str(s, start) | Value::Text(s, start) => (s, start),
+            _ => {
+                self.unknown("execute() of something migdoc cannot evaluate", range);
+                return;
+            }
+        };
+        // A literal spelled inline keeps its offsets; one reached through a name does not.
+        let content_start = if arg.is_some_and(|a| matches!(a, Expr::Str { .. } | Expr::Call { .. })) { content_start } else { None };
+        let parsed = migdoc_sql::parse(&migdoc_sql::neutralize_params(&text, style.into()));
+        // The op points at the SQL argument: that is what a diagnostic about the SQL underlines.
+        let range = arg.map_or(range, Expr::range);
+        self.push(OpKind::Sql(SqlText { text, style, content_start, parsed }), range);
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn call_path(&mut self, path: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+        let last = path.rsplit('.').next().unwrap_or(path);
+        let is_sa = path.starts_with("sqlalchemy");
+        if path.starts_with("alembic.op.") || path.starts_with("alembic.context.") {
+            return self.op_call(last, args, keywords, range);
+        }
+        if !is_sa {
+            return Value::Unknown;
+        }
+        match last {
+            "Enum" | "ENUM" => {
+                let dialect_enum = last == "ENUM" || path.contains("postgresql");
+                let mut labels = Some(Vec::new());
+                for arg in args {
+                    match self.eval(arg) {
+                        Value::Str(s, _) => {
+                            if let Some(l) = labels.as_mut() {
+                                l.push(s);
+                            }
+                        }
+                        Value::Seq(items) => {
+                            let strs: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(str::to_owned)).collect();
+                            match (labels.as_mut(), strs) {
+                                (Some(l), Some(s)) => l.extend(s),
+                                _ => labels = None,
+                            }
+                        }
+                        // A Python enum class or a starred expression: labels unknown here.
+                        _ => labels = None,
+                    }
+                }
+                let name = self.kwarg_str(keywords, "name");
+                let create_type = self.kwarg_bool(keywords, "create_type");
+                let native = self.kwarg_bool(keywords, "native_enum").unwrap_or(true);
+                Value::Enum(EnumSpec { name, labels, dialect_enum, create_type, native })
+            }
+            "ARRAY" => {
+                let inner = args.first().map(|a| self.eval(a));
+                Value::Type {
+                    array_of: match inner {
+                        Some(Value::Enum(spec)) => Some(spec),
+                        _ => None,
+                    },
+                }
+            }
+            "Column" => {
+                let evaluated: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                let mut values = evaluated.into_iter();
+                let Some(Value::Str(name, _)) = values.next() else {
+                    return Value::Unknown;
+                };
+                let mut column = ColumnSpec {
+                    name,
+                    enum_type: None,
+                    is_array: false,
+                    nullable: true,
+                    has_server_default: self.kwarg(keywords, "server_default").is_some(),
+                    generated: false,
+                };
+                for v in values {
+                    match v {
+                        Value::Enum(spec) => column.enum_type = Some(spec),
+                        Value::Type { array_of: Some(spec) } => {
+                            column.enum_type = Some(spec);
+                            column.is_array = true;
+                        }
+                        Value::Path(p) if p.ends_with("Enum") || p.ends_with("ENUM") => {
+                            // `sa.Column("x", sa.Enum)` without arguments: nothing to create.
+                        }
+                        _ => {}
+                    }
+                }
+                let primary_key = self.kwarg_bool(keywords, "primary_key").unwrap_or(false);
+                column.nullable = self.kwarg_bool(keywords, "nullable").unwrap_or(!primary_key);
+                column.generated = primary_key;
+                Value::Column(column)
+            }
+            "text" => match args.first().map(|a| self.eval(a)) {
+                Some(Value::Str(s, start)) => Value::Text(s, start),
+                _ => Value::Unknown,
+            },
+            _ => Value::Type { array_of: None },
+        }
+    }
+
+    fn op_call(&mut self, name: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        let str_arg = |i: usize| values.get(i).and_then(|v| v.as_str().map(str::to_owned));
+        match name {
+            "get_bind" => return Value::Bind,
+            "get_context" => return Value::Context,
+            "execute" => {
+                self.execute(args.first(), ParamStyleTag::Named, range);
+                return Value::None;
+            }
+            _ => {}
+        }
+        let kind = match name {
+            "create_table" => str_arg(0).map(|table| OpKind::CreateTable {
+                table,
+                columns: values[1..]
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Column(c) => Some(c.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            }),
+            "drop_table" => str_arg(0).map(|table| OpKind::DropTable { table }),
+            "add_column" => match (str_arg(0), values.get(1)) {
+                (Some(table), Some(Value::Column(column))) => Some(OpKind::AddColumn { table, column: column.clone() }),
+                _ => None,
+            },
+            "drop_column" => str_arg(0).zip(str_arg(1)).map(|(table, column)| OpKind::DropColumn { table, column }),
+            "alter_column" => {
+                let enum_type = match self.kwarg(keywords, "type_").map(|e| self.eval(e)) {
+                    Some(Value::Enum(spec)) => Some(spec),
+                    _ => None,
+                };
+                let nullable = self.kwarg_bool(keywords, "nullable");
+                str_arg(0)
+                    .zip(str_arg(1))
+                    .map(|(table, column)| OpKind::AlterColumn { table, column, enum_type, nullable })
+            }
+            "bulk_insert" => {
+                let table = match values.first() {
+                    Some(Value::Str(s, _)) => Some(s.clone()),
+                    _ => args.first().and_then(Expr::dotted_name),
+                };
+                table.map(|table| OpKind::BulkInsert { table, rows: rows_keys(args.get(1)) })
+            }
+            "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
+            | "create_check_constraint" | "create_primary_key" | "create_table_comment" | "drop_table_comment"
+            | "rename_table" | "create_exclude_constraint" => Some(OpKind::NoCatalogEffect { call: name.to_owned() }),
+            _ => None,
+        };
+        match kind {
+            Some(kind) => self.push(kind, range),
+            None => self.unknown(&format!("op.{name}"), range),
+        }
+        Value::None
+    }
+}
+
+fn is_op(v: &Value) -> bool {
+    matches!(v, Value::Path(p) if p == "alembic.op")
+}
+
+fn root_name(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name { id, .. } => Some(id),
+        Expr::Attribute { value, .. } | Expr::Call { func: value, .. } => root_name(value),
+        _ => None,
+    }
+}
+
+fn attribute(base: Value, attr: &str) -> Value {
+    match (base, attr) {
+        (Value::Path(p), _) => Value::Path(format!("{p}.{attr}")),
+        (Value::Bind, "dialect") | (Value::Context, "dialect") => Value::Dialect,
+        (Value::Bind, "engine" | "connection") => Value::Bind,
+        (Value::Bind | Value::Dialect, "name") => Value::Str("postgresql".into(), None),
+        (Value::Context, "bind" | "connection") => Value::Bind,
+        _ => Value::Unknown,
+    }
+}
+
+/// The keys of `op.bulk_insert(table, [{"a": 1}, ...])` rows.
+fn rows_keys(expr: Option<&Expr>) -> Option<Vec<Vec<String>>> {
+    let Some(Expr::List { elts, .. } | Expr::Tuple { elts, .. }) = expr else {
+        return None;
+    };
+    elts.iter()
+        .map(|row| match row {
+            Expr::Dict { items, .. } => items
+                .iter()
+                .map(|(k, _)| k.as_ref().and_then(|k| k.as_str().map(str::to_owned)))
+                .collect(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `"..." % args` with `%s` / `%r`-free formats and `%%`.
+fn percent_format(fmt: &str, args: &Value) -> Option<String> {
+    let items: Vec<&Value> = match args {
+        Value::Seq(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = String::new();
+    let mut it = items.into_iter();
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' => match it.next()? {
+                Value::Str(s, _) => out.push_str(s),
+                Value::Int(i) => out.push_str(&i.to_string()),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// `"...".format(...)` with `{}`, `{0}`, `{name}` and `{{`/`}}`.
+fn brace_format(fmt: &str, positional: &[Value], named: &[(String, Value)]) -> Option<String> {
+    let mut out = String::new();
+    let mut next = 0;
+    let mut rest = fmt;
+    while let Some(pos) = rest.find(['{', '}']) {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push(tail.chars().next()?);
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('}') {
+            return None;
+        }
+        let close = tail.find('}')?;
+        let field = &tail[1..close];
+        let value = if field.is_empty() {
+            next += 1;
+            positional.get(next - 1)?
+        } else if let Ok(i) = field.parse::<usize>() {
+            positional.get(i)?
+        } else {
+            &named.iter().find(|(n, _)| n == field)?.1
+        };
+        match value {
+            Value::Str(s, _) => out.push_str(s),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            _ => return None,
+        }
+        rest = &tail[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}

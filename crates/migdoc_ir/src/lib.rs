@@ -1,0 +1,137 @@
+//! Migration operations: every revision's `upgrade()` and `downgrade()` lowered into one list of
+//! [`Op`]s, whether written as `op.*` calls, `sa.Enum` / `postgresql.ENUM` objects and their
+//! `.create()` / `.drop()`, or raw SQL in `op.execute`.
+//!
+//! Invariant: lowering never fails and never guesses. What the evaluator cannot decide becomes
+//! [`OpKind::Unknown`]; each op keeps the source range it came from.
+
+mod eval;
+
+use migdoc_python::ast::Stmt;
+use migdoc_python::TextRange;
+use migdoc_sql::{ParamStyle, ParsedSql};
+use serde::Serialize;
+
+/// An enum type as a SQLAlchemy construct declares it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EnumSpec {
+    /// `None` when the construct has no `name=` (SQLAlchemy then derives one from a Python class).
+    pub name: Option<String>,
+    /// The labels PostgreSQL gets; `None` when they cannot be evaluated.
+    pub labels: Option<Vec<String>>,
+    /// `postgresql.ENUM` (always honours `create_type`) rather than `sa.Enum`.
+    pub dialect_enum: bool,
+    /// The `create_type=` argument, when given.
+    pub create_type: Option<bool>,
+    /// `native_enum=False`: a VARCHAR with a CHECK constraint, no type.
+    pub native: bool,
+}
+
+/// A column as `sa.Column(...)` declares it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ColumnSpec {
+    pub name: String,
+    /// The type, when it is an enum (directly or as `ARRAY(Enum)`).
+    pub enum_type: Option<EnumSpec>,
+    pub is_array: bool,
+    pub nullable: bool,
+    pub has_server_default: bool,
+    /// Primary keys, `Identity`, autoincrementing integers: the column fills itself.
+    pub generated: bool,
+}
+
+/// One SQL string the migration executes, parsed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SqlText {
+    pub text: String,
+    pub style: ParamStyleTag,
+    /// Where the string's first character is in the source, when it is spelled literally.
+    pub content_start: Option<u32>,
+    #[serde(skip)]
+    pub parsed: ParsedSql,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ParamStyleTag {
+    Named,
+    Pyformat,
+}
+
+impl From<ParamStyleTag> for ParamStyle {
+    fn from(tag: ParamStyleTag) -> Self {
+        match tag {
+            ParamStyleTag::Named => ParamStyle::Named,
+            ParamStyleTag::Pyformat => ParamStyle::Pyformat,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum OpKind {
+    CreateTable { table: String, columns: Vec<ColumnSpec> },
+    DropTable { table: String },
+    AddColumn { table: String, column: ColumnSpec },
+    DropColumn { table: String, column: String },
+    AlterColumn { table: String, column: String, enum_type: Option<EnumSpec>, nullable: Option<bool> },
+    /// `ENUM(...).create(bind, checkfirst=...)`.
+    CreateEnum { spec: EnumSpec, checkfirst: bool },
+    /// `ENUM(...).drop(bind, checkfirst=...)`.
+    DropEnum { name: String, checkfirst: bool },
+    /// SQL run through `op.execute` / `conn.execute` / `exec_driver_sql`.
+    Sql(SqlText),
+    /// `op.bulk_insert(table, rows)`: the keys of each row.
+    BulkInsert { table: String, rows: Option<Vec<Vec<String>>> },
+    /// `with op.get_context().autocommit_block():` starts (true) or ends (false).
+    AutocommitBlock { enter: bool },
+    /// An `op.*` call understood to have no effect on types, tables or columns (indexes, constraints).
+    NoCatalogEffect { call: String },
+    /// Something the engine does not understand; rules stay silent on it.
+    Unknown { what: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Op {
+    pub kind: OpKind,
+    pub range: TextRange,
+}
+
+/// A revision's two directions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RevisionOps {
+    pub upgrade: Vec<Op>,
+    pub downgrade: Vec<Op>,
+    /// `upgrade()` was found (a module without it is not a migration Alembic can run).
+    pub has_upgrade: bool,
+}
+
+impl RevisionOps {
+    pub fn all(&self) -> impl Iterator<Item = &Op> {
+        self.upgrade.iter().chain(&self.downgrade)
+    }
+
+    pub fn unknown_count(&self) -> usize {
+        self.all().filter(|op| matches!(op.kind, OpKind::Unknown { .. })).count()
+    }
+}
+
+/// Lowers a revision module's `upgrade()` and `downgrade()`.
+pub fn lower_revision(body: &[Stmt]) -> RevisionOps {
+    let module = eval::ModuleScope::new(body);
+    let mut ops = RevisionOps::default();
+    for stmt in body {
+        if let Stmt::FunctionDef(f) = stmt {
+            match f.name.as_str() {
+                "upgrade" => {
+                    ops.has_upgrade = true;
+                    ops.upgrade = module.run_function(f);
+                }
+                "downgrade" => ops.downgrade = module.run_function(f),
+                _ => {}
+            }
+        }
+    }
+    ops
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,92 @@
+use crate::{lower_revision, EnumSpec, OpKind, RevisionOps};
+
+fn lower(src: &str) -> RevisionOps {
+    lower_revision(&migdoc_python::parse_module(src).body)
+}
+
+fn kinds(ops: &[crate::Op]) -> Vec<String> {
+    ops.iter()
+        .map(|op| match &op.kind {
+            OpKind::Sql(sql) => format!("Sql({})", sql.text),
+            OpKind::Unknown { what } => format!("Unknown({what})"),
+            other => format!("{other:?}").split([' ', '(']).next().unwrap_or("").to_owned(),
+        })
+        .collect()
+}
+
+const HEAD: &str = "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n";
+
+#[test]
+fn op_calls_and_enum_objects() {
+    let ops = lower(&format!(
+        "{HEAD}\nMOOD = postgresql.ENUM('happy', 'sad', name='mood', create_type=False)\n\n\
+         def upgrade():\n    MOOD.create(op.get_bind(), checkfirst=False)\n    \
+         op.create_table('people', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('mood', MOOD, nullable=False))\n    \
+         op.add_column('people', sa.Column('tags', postgresql.ARRAY(sa.Enum('a', 'b', name='tag'))))\n    \
+         op.create_index('ix', 'people', ['mood'])\n\n\
+         def downgrade():\n    op.drop_table('people')\n    MOOD.drop(op.get_bind())\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["CreateEnum", "CreateTable", "AddColumn", "NoCatalogEffect"]);
+    assert_eq!(kinds(&ops.downgrade), ["DropTable", "DropEnum"]);
+    let OpKind::CreateTable { columns, .. } = &ops.upgrade[1].kind else { panic!() };
+    assert_eq!(
+        columns[1].enum_type,
+        Some(EnumSpec {
+            name: Some("mood".into()),
+            labels: Some(vec!["happy".into(), "sad".into()]),
+            dialect_enum: true,
+            create_type: Some(false),
+            native: true,
+        })
+    );
+    assert!(!columns[1].nullable);
+    assert!(columns[0].generated);
+    let OpKind::AddColumn { column, .. } = &ops.upgrade[2].kind else { panic!() };
+    assert!(column.is_array);
+    assert_eq!(ops.unknown_count(), 0);
+}
+
+#[test]
+fn strings_dialect_checks_loops_and_helpers() {
+    let ops = lower(&format!(
+        "{HEAD}\nPREFIX = 'app'\nLABELS = ['x', 'y']\n\n\
+         def is_pg():\n    return op.get_bind().dialect.name == 'postgresql'\n\n\
+         def upgrade():\n    name = f'{{PREFIX}}_status'\n    if is_pg():\n        \
+         op.execute('CREATE TYPE %s AS ENUM (%s)' % (name, \"'a'\"))\n    else:\n        op.execute('nope')\n    \
+         with op.get_context().autocommit_block():\n        for label in LABELS:\n            \
+         op.execute(\"ALTER TYPE {{}} ADD VALUE IF NOT EXISTS '{{}}'\".format(name, label))\n    \
+         conn = op.get_bind()\n    if isinstance(conn.dialect, postgresql.dialect):\n        conn.execute(sa.text('DROP TYPE IF EXISTS old'))\n    \
+         if conn.engine.name == 'sqlite':\n        return\n    print('done')\n"
+    ));
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "Sql(CREATE TYPE app_status AS ENUM ('a'))",
+            "AutocommitBlock",
+            "Sql(ALTER TYPE app_status ADD VALUE IF NOT EXISTS 'x')",
+            "Sql(ALTER TYPE app_status ADD VALUE IF NOT EXISTS 'y')",
+            "AutocommitBlock",
+            "Sql(DROP TYPE IF EXISTS old)",
+        ]
+    );
+}
+
+#[test]
+fn what_cannot_be_decided_is_unknown() {
+    let ops = lower(&format!(
+        "{HEAD}\nfrom myapp.helpers import make_enum\n\n\
+         def upgrade():\n    exists = op.get_bind().execute(sa.text(\"SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x')\")).scalar()\n    \
+         if not exists:\n        op.execute(\"CREATE TYPE x AS ENUM ('a')\")\n    make_enum()\n    op.sync_enum_values('public', 'x', ['a'])\n    \
+         try:\n        op.execute('DROP TYPE y')\n    except Exception:\n        pass\n"
+    ));
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "Sql(SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x'))",
+            "Unknown(a branch on a condition migdoc cannot decide)",
+            "Unknown(make_enum)",
+            "Unknown(op.sync_enum_values)",
+            "Unknown(statements inside try/except)",
+        ]
+    );
+}
