@@ -382,8 +382,18 @@ impl<'s, 'a> Frame<'s, 'a> {
         if let Expr::Attribute { value, attr, .. } = func {
             let receiver = self.eval(value);
             match (&receiver, attr.as_str()) {
-                (Value::Bind, "execute") | (Value::Path(_), "execute") if is_op(&receiver) || matches!(receiver, Value::Bind) => {
+                (Value::Path(_), "execute") if is_op(&receiver) => {
                     self.execute(args.first(), ParamStyleTag::Named, range);
+                    return Value::Unknown;
+                }
+                (Value::Bind, "execute") => {
+                    // `text(...)` uses `:name` parameters; a plain string goes to the driver as it
+                    // is (SQLAlchemy 1.x), with psycopg2's `%s` parameters.
+                    let style = match args.first().map(|a| self.eval(a)) {
+                        Some(Value::Str(..)) => ParamStyleTag::Pyformat,
+                        _ => ParamStyleTag::Named,
+                    };
+                    self.execute(args.first(), style, range);
                     return Value::Unknown;
                 }
                 (Value::Bind, "exec_driver_sql") => {
@@ -453,11 +463,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             return frame.eval(expr);
         }
         frame.block(&f.body);
-        for mut op in frame.ops {
-            // Point at the call site: that is where the user sees it happen.
-            op.range = range;
-            self.ops.push(op);
-        }
+        // The helper is in the same file, so its ops keep their own ranges.
+        self.ops.extend(frame.ops);
         Value::None
     }
 
