@@ -29,6 +29,8 @@ enum Value {
     Type { array_of: Option<EnumSpec> },
     Text(String, Option<u32>),
     Function(usize),
+    /// `op.batch_alter_table(table)`: its methods are `op`'s with the table given.
+    Batch(String),
     Unknown,
 }
 
@@ -419,6 +421,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                         keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))).collect();
                     return brace_format(s, &positional, &named).map_or(Value::Unknown, |s| Value::Str(s, None));
                 }
+                (Value::Batch(table), method) => {
+                    let table = table.clone();
+                    return self.batch_call(&table, method, args, keywords, range);
+                }
                 (Value::Str(s, _), "upper") => return Value::Str(s.to_uppercase(), None),
                 (Value::Str(s, _), "lower") => return Value::Str(s.to_lowercase(), None),
                 (Value::Str(s, _), "join") => {
@@ -589,6 +595,9 @@ impl<'s, 'a> Frame<'s, 'a> {
         let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
         let str_arg = |i: usize| values.get(i).and_then(|v| v.as_str().map(str::to_owned));
         match name {
+            "batch_alter_table" => {
+                return values.first().and_then(Value::as_str).map_or(Value::Unknown, |t| Value::Batch(t.to_owned()));
+            }
             "get_bind" => return Value::Bind,
             "get_context" => return Value::Context,
             "execute" => {
@@ -641,6 +650,32 @@ impl<'s, 'a> Frame<'s, 'a> {
             None => self.unknown(&format!("op.{name}"), range),
         }
         Value::None
+    }
+}
+
+impl Frame<'_, '_> {
+    /// `batch_op.<method>(...)` inside `with op.batch_alter_table(table) as batch_op:`: the same
+    /// operation as `op.<method>(table, ...)`.
+    fn batch_call(&mut self, table: &str, method: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+        let table_arg = Expr::Str {
+            value: table.to_owned(),
+            layout: migdoc_python::ast::StrLayout { content_start: None },
+            range,
+        };
+        let mut full_args = Vec::with_capacity(args.len() + 1);
+        match method {
+            // These take the table first in `op`, the object name first in batch mode.
+            "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
+            | "create_check_constraint" | "create_primary_key" => {
+                self.push(OpKind::NoCatalogEffect { call: method.to_owned() }, range);
+                return Value::None;
+            }
+            _ => {
+                full_args.push(table_arg);
+                full_args.extend(args.iter().cloned());
+            }
+        }
+        self.op_call(method, &full_args, keywords, range)
     }
 }
 

@@ -90,3 +90,14 @@ fn what_cannot_be_decided_is_unknown() {
         ]
     );
 }
+
+#[test]
+fn batch_alter_table_is_op_with_the_table() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    with op.batch_alter_table('users', schema=None) as batch_op:\n        \
+         batch_op.add_column(sa.Column('age', sa.Integer(), nullable=True))\n        batch_op.drop_column('nick')\n        \
+         batch_op.create_index('ix_age', ['age'])\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["AddColumn", "DropColumn", "NoCatalogEffect"]);
+    assert!(matches!(&ops.upgrade[1].kind, OpKind::DropColumn { table, column } if table == "users" && column == "nick"));
+}
