@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Keyword, Stmt, UnaryOp};
 use migdoc_python::TextRange;
 
-use crate::{ColumnSpec, EnumSpec, Op, OpKind, ParamStyleTag, SqlText};
+use crate::{ColumnSpec, EnumSpec, GuardSubject, Op, OpKind, ParamStyleTag, SqlText};
 
 #[derive(Clone, Debug)]
 enum Value {
@@ -31,6 +31,14 @@ enum Value {
     Function(usize),
     /// `op.batch_alter_table(table)`: its methods are `op`'s with the table given.
     Batch(String),
+    /// A Python `enum.Enum` class: member names and values (values `None` when not strings).
+    PyEnum { names: Vec<String>, values: Option<Vec<String>> },
+    /// The result of an existence query, or a test on it.
+    Exists(GuardSubject, bool),
+    /// A query on the catalog before `.scalar()` / `.fetchone()` / `.first()`.
+    ExistsQuery(GuardSubject),
+    /// `sa.inspect(bind)`.
+    Inspector,
     Unknown,
 }
 
@@ -87,6 +95,9 @@ impl<'a> ModuleScope<'a> {
                 Stmt::FunctionDef(f) => {
                     scope.globals.insert(f.name.clone(), Value::Function(scope.functions.len()));
                     scope.functions.push(f);
+                }
+                Stmt::ClassDef(c) if c.bases.iter().any(|b| b.dotted_name().is_some_and(|n| n.ends_with("Enum"))) => {
+                    scope.globals.insert(c.name.clone(), py_enum(&c.body));
                 }
                 _ => {}
             }
@@ -183,6 +194,13 @@ impl<'s, 'a> Frame<'s, 'a> {
             Stmt::AnnAssign { target, value: Some(value), .. } => {
                 let v = self.eval(value);
                 self.assign(target, v);
+            }
+            Stmt::If { test, body, orelse, range } if matches!(self.eval_quiet(test), Value::Exists(..)) => {
+                let Value::Exists(subject, positive) = self.eval(test) else { return };
+                let (a, _) = self.sub_block(body);
+                let (b, _) = self.sub_block(orelse);
+                let (when_true, when_false) = if positive { (a, b) } else { (b, a) };
+                self.push(OpKind::Guard { subject, when_true, when_false }, *range);
             }
             Stmt::If { test, body, orelse, range } => match self.eval(test).truthy().or_else(|| self.dialect_test(test)) {
                 Some(true) => self.block(body),
@@ -307,6 +325,14 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
     }
 
+    /// Evaluates without keeping the ops it would record (to look at a condition first).
+    fn eval_quiet(&mut self, expr: &Expr) -> Value {
+        let n = self.ops.len();
+        let v = self.eval(expr);
+        self.ops.truncate(n);
+        v
+    }
+
     fn eval(&mut self, expr: &Expr) -> Value {
         match expr {
             Expr::Str { value, layout, .. } => Value::Str(value.clone(), layout.content_start),
@@ -342,9 +368,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                     _ => Value::Unknown,
                 }
             }
-            Expr::UnaryOp { op: UnaryOp::Not, operand, .. } => match self.eval(operand).truthy() {
-                Some(b) => Value::Bool(!b),
-                None => self.dialect_test(operand).map_or(Value::Unknown, |b| Value::Bool(!b)),
+            Expr::UnaryOp { op: UnaryOp::Not, operand, .. } => match self.eval(operand) {
+                Value::Exists(subject, positive) => Value::Exists(subject, !positive),
+                v => match v.truthy() {
+                    Some(b) => Value::Bool(!b),
+                    None => self.dialect_test(operand).map_or(Value::Unknown, |b| Value::Bool(!b)),
+                },
             },
             Expr::BoolOp { op, values, .. } => {
                 let mut result = Some(matches!(op, BoolOp::And));
@@ -391,7 +420,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 (Value::Bind, "execute") => {
                     // `text(...)` uses `:name` parameters; a plain string goes to the driver as it
                     // is (SQLAlchemy 1.x), with psycopg2's `%s` parameters.
-                    let style = match args.first().map(|a| self.eval(a)) {
+                    let arg = args.first().map(|a| self.eval_quiet(a));
+                    if let Some(subject) = arg.as_ref().and_then(existence_query) {
+                        return Value::ExistsQuery(subject);
+                    }
+                    let style = match arg {
                         Some(Value::Str(..)) => ParamStyleTag::Pyformat,
                         _ => ParamStyleTag::Named,
                     };
@@ -420,6 +453,15 @@ impl<'s, 'a> Frame<'s, 'a> {
                     let named: Vec<(String, Value)> =
                         keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))).collect();
                     return brace_format(s, &positional, &named).map_or(Value::Unknown, |s| Value::Str(s, None));
+                }
+                (Value::ExistsQuery(subject), "scalar" | "fetchone" | "first" | "scalar_one" | "scalar_one_or_none") => {
+                    return Value::Exists(subject.clone(), true);
+                }
+                (Value::Inspector, "has_table") => {
+                    return match args.first().map(|a| self.eval(a)) {
+                        Some(Value::Str(t, _)) => Value::Exists(GuardSubject::Table(t), true),
+                        _ => Value::Unknown,
+                    };
                 }
                 (Value::Batch(table), method) => {
                     let table = table.clone();
@@ -516,6 +558,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Unknown;
         }
         match last {
+            "inspect" => return Value::Inspector,
             "Enum" | "ENUM" => {
                 let dialect_enum = last == "ENUM" || path.contains("postgresql");
                 let mut labels = Some(Vec::new());
@@ -533,14 +576,29 @@ impl<'s, 'a> Frame<'s, 'a> {
                                 _ => labels = None,
                             }
                         }
-                        // A Python enum class or a starred expression: labels unknown here.
+                        // SQLAlchemy persists member NAMES unless `values_callable` says otherwise.
+                        Value::PyEnum { names, values } => {
+                            let uses_values = self.kwarg(keywords, "values_callable").is_some();
+                            let chosen = if uses_values { values } else { Some(names) };
+                            match (labels.as_mut(), chosen) {
+                                (Some(l), Some(c)) => l.extend(c),
+                                _ => labels = None,
+                            }
+                        }
+                        // A starred expression or an imported class: labels unknown here.
                         _ => labels = None,
                     }
                 }
                 let name = self.kwarg_str(keywords, "name");
                 let create_type = self.kwarg_bool(keywords, "create_type");
                 let native = self.kwarg_bool(keywords, "native_enum").unwrap_or(true);
-                Value::Enum(EnumSpec { name, labels, dialect_enum, create_type, native })
+                let metadata_bound = self.kwarg(keywords, "metadata").is_some();
+                // Without `name=`, SQLAlchemy names the type after the Python class, lower-cased.
+                let name = name.or_else(|| match args.first() {
+                    Some(Expr::Name { id, .. }) if matches!(self.lookup(id), Value::PyEnum { .. }) => Some(id.to_lowercase()),
+                    _ => None,
+                });
+                Value::Enum(EnumSpec { name, labels, dialect_enum, create_type, native, metadata_bound })
             }
             "ARRAY" => {
                 let inner = args.first().map(|a| self.eval(a));
@@ -677,6 +735,58 @@ impl Frame<'_, '_> {
         }
         self.op_call(method, &full_args, keywords, range)
     }
+}
+
+/// `SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x')` and the like.
+fn existence_query(v: &Value) -> Option<GuardSubject> {
+    let (Value::Str(sql, _) | Value::Text(sql, _)) = v else {
+        return None;
+    };
+    let lower = sql.to_lowercase();
+    if !lower.trim_start().starts_with("select") {
+        return None;
+    }
+    let quoted = |key: &str| -> Option<String> {
+        let at = lower.find(key)?;
+        let rest = &sql[at + key.len()..];
+        let start = rest.find('\'')? + 1;
+        let end = rest[start..].find('\'')? + start;
+        Some(rest[start..end].to_owned())
+    };
+    if lower.contains("pg_type") {
+        return quoted("typname").map(GuardSubject::Type);
+    }
+    if lower.contains("information_schema.tables") || lower.contains("pg_tables") {
+        return quoted("table_name").or_else(|| quoted("tablename")).map(GuardSubject::Table);
+    }
+    None
+}
+
+/// Members of a Python enum class body: `NAME = "value"` (aliases, equal values, keep the first name).
+fn py_enum(body: &[Stmt]) -> Value {
+    let mut names = Vec::new();
+    let mut values = Some(Vec::new());
+    for stmt in body {
+        let Stmt::Assign { targets, value, .. } = stmt else { continue };
+        let [Expr::Name { id, .. }] = targets.as_slice() else { continue };
+        if id.starts_with('_') {
+            continue;
+        }
+        match value {
+            Expr::Str { value, .. } => {
+                if let Some(v) = values.as_mut() {
+                    if v.contains(value) {
+                        // An alias of an earlier member: not a member of its own.
+                        continue;
+                    }
+                    v.push(value.clone());
+                }
+            }
+            _ => values = None,
+        }
+        names.push(id.clone());
+    }
+    Value::PyEnum { names, values }
 }
 
 fn is_op(v: &Value) -> bool {

@@ -25,6 +25,8 @@ pub struct EnumSpec {
     pub create_type: Option<bool>,
     /// `native_enum=False`: a VARCHAR with a CHECK constraint, no type.
     pub native: bool,
+    /// `metadata=` was given: SQLAlchemy 2.0 then leaves the type to the metadata's own events.
+    pub metadata_bound: bool,
 }
 
 /// A column as `sa.Column(...)` declares it.
@@ -85,8 +87,17 @@ pub enum OpKind {
     AutocommitBlock { enter: bool },
     /// An `op.*` call understood to have no effect on types, tables or columns (indexes, constraints).
     NoCatalogEffect { call: String },
+    /// An existence test decided at replay time (`SELECT EXISTS (... pg_type ...)`,
+    /// `sa.inspect(bind).has_table(...)`): `when_true` runs when the object exists.
+    Guard { subject: GuardSubject, when_true: Vec<Op>, when_false: Vec<Op> },
     /// Something the engine does not understand; rules stay silent on it.
     Unknown { what: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum GuardSubject {
+    Type(String),
+    Table(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -109,8 +120,18 @@ impl RevisionOps {
         self.upgrade.iter().chain(&self.downgrade)
     }
 
+    /// Unknown ops, counting inside guards.
     pub fn unknown_count(&self) -> usize {
-        self.all().filter(|op| matches!(op.kind, OpKind::Unknown { .. })).count()
+        fn count(ops: &[Op]) -> usize {
+            ops.iter()
+                .map(|op| match &op.kind {
+                    OpKind::Unknown { .. } => 1,
+                    OpKind::Guard { when_true, when_false, .. } => count(when_true) + count(when_false),
+                    _ => 0,
+                })
+                .sum()
+        }
+        count(&self.upgrade) + count(&self.downgrade)
     }
 }
 

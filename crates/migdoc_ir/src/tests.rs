@@ -37,6 +37,7 @@ fn op_calls_and_enum_objects() {
             dialect_enum: true,
             create_type: Some(false),
             native: true,
+            metadata_bound: false,
         })
     );
     assert!(!columns[1].nullable);
@@ -75,14 +76,14 @@ fn strings_dialect_checks_loops_and_helpers() {
 fn what_cannot_be_decided_is_unknown() {
     let ops = lower(&format!(
         "{HEAD}\nfrom myapp.helpers import make_enum\n\n\
-         def upgrade():\n    exists = op.get_bind().execute(sa.text(\"SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x')\")).scalar()\n    \
+         def upgrade():\n    exists = op.get_bind().execute(sa.text(\"SELECT count(*) FROM people\")).scalar()\n    \
          if not exists:\n        op.execute(\"CREATE TYPE x AS ENUM ('a')\")\n    make_enum()\n    op.sync_enum_values('public', 'x', ['a'])\n    \
          try:\n        op.execute('DROP TYPE y')\n    except Exception:\n        pass\n"
     ));
     assert_eq!(
         kinds(&ops.upgrade),
         [
-            "Sql(SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x'))",
+            "Sql(SELECT count(*) FROM people)",
             "Unknown(a branch on a condition migdoc cannot decide)",
             "Unknown(make_enum)",
             "Unknown(op.sync_enum_values)",
@@ -100,4 +101,35 @@ fn batch_alter_table_is_op_with_the_table() {
     ));
     assert_eq!(kinds(&ops.upgrade), ["AddColumn", "DropColumn", "NoCatalogEffect"]);
     assert!(matches!(&ops.upgrade[1].kind, OpKind::DropColumn { table, column } if table == "users" && column == "nick"));
+}
+
+#[test]
+fn existence_guards_become_guard_ops() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    conn = op.get_bind()\n    \
+         exists = conn.execute(sa.text(\"SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood')\")).scalar()\n    \
+         if not exists:\n        op.execute(\"CREATE TYPE mood AS ENUM ('a')\")\n    \
+         if not sa.inspect(conn).has_table('people'):\n        op.create_table('people', sa.Column('id', sa.Integer(), primary_key=True))\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["Guard", "Guard"]);
+    let OpKind::Guard { subject, when_true, when_false } = &ops.upgrade[0].kind else { panic!() };
+    assert_eq!(subject, &crate::GuardSubject::Type("mood".into()));
+    assert!(when_true.is_empty());
+    assert_eq!(kinds(when_false), ["Sql(CREATE TYPE mood AS ENUM ('a'))"]);
+    assert_eq!(ops.unknown_count(), 0);
+}
+
+#[test]
+fn python_enum_classes_give_member_names_unless_values_callable() {
+    let ops = lower(&format!(
+        "{HEAD}import enum\n\nclass Kind(str, enum.Enum):\n    NEW_DEVELOPMENT = 'new_development'\n    RENOVATION = 'renovation'\n    \
+         REMODEL = 'renovation'\n\ndef upgrade():\n    op.create_table('p', sa.Column('k', sa.Enum(Kind)), \
+         sa.Column('v', sa.Enum(Kind, name='kind_v', values_callable=lambda e: [m.value for m in e])))\n"
+    ));
+    let OpKind::CreateTable { columns, .. } = &ops.upgrade[0].kind else { panic!() };
+    let names = columns[0].enum_type.as_ref().and_then(|e| e.labels.clone());
+    assert_eq!(names, Some(vec!["NEW_DEVELOPMENT".to_owned(), "RENOVATION".to_owned()]));
+    assert_eq!(columns[0].enum_type.as_ref().and_then(|e| e.name.clone()).as_deref(), Some("kind"));
+    let values = columns[1].enum_type.as_ref().and_then(|e| e.labels.clone());
+    assert_eq!(values, Some(vec!["new_development".to_owned(), "renovation".to_owned()]));
 }
