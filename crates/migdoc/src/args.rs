@@ -43,6 +43,10 @@ pub(crate) struct CheckArgs {
     /// The PostgreSQL major version your deployments run
     #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(9..=99))]
     pub(crate) postgres_version: u32,
+    /// The project's SQLAlchemy version (e.g. 2.0 or 2.1.9); found from lock files,
+    /// requirements, pyproject or a venv when not given
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) sqlalchemy_version: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -55,8 +55,13 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let project = Project::discover(&args.project.path, &args.project.versions)?;
     let sources = project.load();
+    let sqlalchemy_2_1 = match &args.sqlalchemy_version {
+        Some(v) => Some(parse_sqlalchemy_version(v)?),
+        None => migdoc_project::detect_sqlalchemy_version(&project.root).map(|(v, _)| v.honours_sa_enum_create_type()),
+    };
     let settings = Settings {
         postgres_version: args.postgres_version,
+        sqlalchemy_2_1,
     };
     let report = migdoc_linter::check(&project, &sources, &settings);
     let elapsed_ms = started.elapsed().as_millis();
@@ -75,6 +80,16 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let failed = report.diagnostics.iter().any(|d| d.severity >= threshold);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `2.0`, `2.1.9`, `1.4` → whether it is 2.1 or later.
+fn parse_sqlalchemy_version(v: &str) -> anyhow::Result<bool> {
+    let mut parts = v.split('.').map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => Ok((major, minor) >= (2, 1)),
+        (Some(Ok(major)), None) => Ok(major > 2),
+        _ => anyhow::bail!("`{v}` is not a SQLAlchemy version (expected something like 2.0 or 2.1.9)"),
+    }
 }
 
 fn run_graph(args: GraphArgs) -> anyhow::Result<ExitCode> {

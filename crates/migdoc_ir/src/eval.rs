@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Keyword, Stmt, UnaryOp};
 use migdoc_python::TextRange;
 
-use crate::{ColumnSpec, EnumSpec, GuardSubject, Op, OpKind, ParamStyleTag, SqlText};
+use crate::{ColumnSpec, EnumSpec, GuardSubject, LowerOptions, Op, OpKind, ParamStyleTag, SqlText};
 
 #[derive(Clone, Debug)]
 enum Value {
@@ -27,6 +27,8 @@ enum Value {
     Column(ColumnSpec),
     /// Any other SQLAlchemy type; `array_of` when it is `ARRAY(Enum)`.
     Type { array_of: Option<EnumSpec> },
+    /// A call of another SQLAlchemy type or construct, by path (`sqlalchemy.Integer`).
+    TypeNamed(String),
     Text(String, Option<u32>),
     Function(usize),
     /// `op.batch_alter_table(table)`: its methods are `op`'s with the table given.
@@ -39,6 +41,10 @@ enum Value {
     ExistsQuery(GuardSubject),
     /// `sa.inspect(bind)`.
     Inspector,
+    /// `sa.PrimaryKeyConstraint("a", "b")`.
+    PrimaryKey(Vec<String>),
+    /// `sa.Identity()`.
+    Identity,
     Unknown,
 }
 
@@ -65,16 +71,18 @@ impl Value {
 pub(crate) struct ModuleScope<'a> {
     globals: HashMap<String, Value>,
     functions: Vec<&'a FunctionDef>,
+    options: LowerOptions,
 }
 
 /// Log and print calls are not operations.
 const HARMLESS_ROOTS: &[&str] = &["print", "logger", "log", "logging", "LOG", "LOGGER", "warnings", "_logger"];
 
 impl<'a> ModuleScope<'a> {
-    pub(crate) fn new(body: &'a [Stmt]) -> Self {
+    pub(crate) fn new(body: &'a [Stmt], options: LowerOptions) -> Self {
         let mut scope = ModuleScope {
             globals: HashMap::new(),
             functions: Vec::new(),
+            options,
         };
         for stmt in body {
             match stmt {
@@ -298,8 +306,15 @@ impl<'s, 'a> Frame<'s, 'a> {
     fn dialect_test(&mut self, test: &Expr) -> Option<bool> {
         match test {
             Expr::Call { func, args, .. } if matches!(func.as_ref(), Expr::Name { id, .. } if id == "isinstance") => {
-                let dialect = args.get(1)?.dotted_name()?;
-                Some(dialect.contains("postgresql") || dialect.contains("psycopg"))
+                let class = match self.eval(args.get(1)?) {
+                    Value::Path(path) => path,
+                    _ => args.get(1)?.dotted_name()?,
+                };
+                if class.ends_with("postgresql.dialect") {
+                    // The package's default dialect: psycopg2 on SQLAlchemy 2.0, psycopg 3 on 2.1.
+                    return self.module.options.sqlalchemy_2_1.map(|v| !v);
+                }
+                Some(class.contains("postgresql") || class.contains("PGDialect") || class.contains("psycopg"))
             }
             Expr::UnaryOp { op: UnaryOp::Not, operand, .. } => self.dialect_test(operand).map(|b| !b),
             _ => None,
@@ -559,6 +574,11 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         match last {
             "inspect" => return Value::Inspector,
+            "PrimaryKeyConstraint" => {
+                let cols = args.iter().filter_map(|a| self.eval(a).as_str().map(str::to_owned)).collect();
+                return Value::PrimaryKey(cols);
+            }
+            "Identity" => return Value::Identity,
             "Enum" | "ENUM" => {
                 let dialect_enum = last == "ENUM" || path.contains("postgresql");
                 let mut labels = Some(Vec::new());
@@ -620,9 +640,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                     enum_type: None,
                     is_array: false,
                     nullable: true,
-                    has_server_default: self.kwarg(keywords, "server_default").is_some(),
+                    has_server_default: self.kwarg(keywords, "server_default").is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. })),
+                    server_default: self.kwarg_str(keywords, "server_default"),
                     generated: false,
+                    primary_key: false,
+                    integer: false,
                 };
+                let is_integer = |p: &str| matches!(p.rsplit('.').next(), Some("Integer" | "BigInteger" | "SmallInteger"));
                 for v in values {
                     match v {
                         Value::Enum(spec) => column.enum_type = Some(spec),
@@ -633,25 +657,36 @@ impl<'s, 'a> Frame<'s, 'a> {
                         Value::Path(p) if p.ends_with("Enum") || p.ends_with("ENUM") => {
                             // `sa.Column("x", sa.Enum)` without arguments: nothing to create.
                         }
+                        Value::Path(p) | Value::TypeNamed(p) if is_integer(&p) => column.integer = true,
+                        Value::Identity => column.generated = true,
                         _ => {}
                     }
                 }
                 let primary_key = self.kwarg_bool(keywords, "primary_key").unwrap_or(false);
                 column.nullable = self.kwarg_bool(keywords, "nullable").unwrap_or(!primary_key);
-                column.generated = primary_key;
+                column.primary_key = primary_key;
+                column.generated |= primary_key && column.integer && self.kwarg_bool(keywords, "autoincrement") != Some(false);
+                column.generated |= self.kwarg_bool(keywords, "autoincrement") == Some(true);
                 Value::Column(column)
             }
             "text" => match args.first().map(|a| self.eval(a)) {
                 Some(Value::Str(s, start)) => Value::Text(s, start),
                 _ => Value::Unknown,
             },
-            _ => Value::Type { array_of: None },
+            _ => Value::TypeNamed(path.to_owned()),
         }
     }
 
     fn op_call(&mut self, name: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
         let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        // Tables are named `schema.table` when `schema=` names a schema other than public.
+        let schema = self.kwarg_str(keywords, "schema").filter(|s| s != "public");
+        let qualify = |t: String| match &schema {
+            Some(s) => format!("{s}.{t}"),
+            None => t,
+        };
         let str_arg = |i: usize| values.get(i).and_then(|v| v.as_str().map(str::to_owned));
+        let table_arg = || str_arg(0).map(qualify);
         match name {
             "batch_alter_table" => {
                 return values.first().and_then(Value::as_str).map_or(Value::Unknown, |t| Value::Batch(t.to_owned()));
@@ -665,31 +700,31 @@ impl<'s, 'a> Frame<'s, 'a> {
             _ => {}
         }
         let kind = match name {
-            "create_table" => str_arg(0).map(|table| OpKind::CreateTable {
-                table,
-                columns: values[1..]
-                    .iter()
-                    .filter_map(|v| match v {
-                        Value::Column(c) => Some(c.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            }),
-            "drop_table" => str_arg(0).map(|table| OpKind::DropTable { table }),
-            "add_column" => match (str_arg(0), values.get(1)) {
+            "create_table" => table_arg().map(|table| OpKind::CreateTable { table, columns: table_columns(&values[1..]) }),
+            "drop_table" => table_arg().map(|table| OpKind::DropTable { table }),
+            "add_column" => match (table_arg(), values.get(1)) {
                 (Some(table), Some(Value::Column(column))) => Some(OpKind::AddColumn { table, column: column.clone() }),
                 _ => None,
             },
-            "drop_column" => str_arg(0).zip(str_arg(1)).map(|(table, column)| OpKind::DropColumn { table, column }),
+            "drop_column" => table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::DropColumn { table, column }),
             "alter_column" => {
                 let enum_type = match self.kwarg(keywords, "type_").map(|e| self.eval(e)) {
                     Some(Value::Enum(spec)) => Some(spec),
                     _ => None,
                 };
                 let nullable = self.kwarg_bool(keywords, "nullable");
-                str_arg(0)
-                    .zip(str_arg(1))
-                    .map(|(table, column)| OpKind::AlterColumn { table, column, enum_type, nullable })
+                let server_default = self.kwarg_str(keywords, "server_default");
+                let type_changed = self.kwarg(keywords, "type_").is_some();
+                let using = self.kwarg(keywords, "postgresql_using").is_some();
+                table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::AlterColumn {
+                    table,
+                    column,
+                    enum_type,
+                    nullable,
+                    server_default,
+                    type_changed,
+                    using,
+                })
             }
             "bulk_insert" => {
                 let table = match values.first() {
@@ -735,6 +770,33 @@ impl Frame<'_, '_> {
         }
         self.op_call(method, &full_args, keywords, range)
     }
+}
+
+/// The columns of `op.create_table`, with table-level primary keys applied: a single integer
+/// primary key column becomes SERIAL (SQLAlchemy's autoincrement), every key column NOT NULL.
+fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
+    let mut columns: Vec<ColumnSpec> = values
+        .iter()
+        .filter_map(|v| match v {
+            Value::Column(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    for v in values {
+        if let Value::PrimaryKey(names) = v {
+            for c in columns.iter_mut().filter(|c| names.contains(&c.name)) {
+                c.primary_key = true;
+                c.nullable = false;
+            }
+        }
+    }
+    let keys: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].primary_key).collect();
+    if let [only] = keys[..] {
+        if columns[only].integer {
+            columns[only].generated = true;
+        }
+    }
+    columns
 }
 
 /// `SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x')` and the like.

@@ -38,8 +38,14 @@ pub struct ColumnSpec {
     pub is_array: bool,
     pub nullable: bool,
     pub has_server_default: bool,
-    /// Primary keys, `Identity`, autoincrementing integers: the column fills itself.
+    /// The server default when it is a plain string (an enum label, say).
+    pub server_default: Option<String>,
+    /// The column fills itself: the single integer primary key (SQLAlchemy makes it SERIAL),
+    /// `Identity()`, `autoincrement=True`.
     pub generated: bool,
+    pub primary_key: bool,
+    /// An integer type (`sa.Integer`, `sa.BigInteger`, `sa.SmallInteger`).
+    pub integer: bool,
 }
 
 /// One SQL string the migration executes, parsed.
@@ -74,7 +80,18 @@ pub enum OpKind {
     DropTable { table: String },
     AddColumn { table: String, column: ColumnSpec },
     DropColumn { table: String, column: String },
-    AlterColumn { table: String, column: String, enum_type: Option<EnumSpec>, nullable: Option<bool> },
+    AlterColumn {
+        table: String,
+        column: String,
+        enum_type: Option<EnumSpec>,
+        nullable: Option<bool>,
+        /// `server_default="x"` sets a string default.
+        server_default: Option<String>,
+        /// `type_=` was given (to an enum or to any other type).
+        type_changed: bool,
+        /// `postgresql_using=` was given.
+        using: bool,
+    },
     /// `ENUM(...).create(bind, checkfirst=...)`.
     CreateEnum { spec: EnumSpec, checkfirst: bool },
     /// `ENUM(...).drop(bind, checkfirst=...)`.
@@ -135,9 +152,17 @@ impl RevisionOps {
     }
 }
 
+/// What lowering needs to know besides the source.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LowerOptions {
+    /// SQLAlchemy 2.1 or later; `None` when unknown. On 2.1 `postgresql.dialect` is the psycopg 3
+    /// dialect, so `isinstance(bind.dialect, postgresql.dialect)` is false under psycopg2.
+    pub sqlalchemy_2_1: Option<bool>,
+}
+
 /// Lowers a revision module's `upgrade()` and `downgrade()`.
-pub fn lower_revision(body: &[Stmt]) -> RevisionOps {
-    let module = eval::ModuleScope::new(body);
+pub fn lower_revision(body: &[Stmt], options: LowerOptions) -> RevisionOps {
+    let module = eval::ModuleScope::new(body, options);
     let mut ops = RevisionOps::default();
     for stmt in body {
         if let Stmt::FunctionDef(f) = stmt {

@@ -1,7 +1,7 @@
 use crate::{lower_revision, EnumSpec, OpKind, RevisionOps};
 
 fn lower(src: &str) -> RevisionOps {
-    lower_revision(&migdoc_python::parse_module(src).body)
+    lower_revision(&migdoc_python::parse_module(src).body, crate::LowerOptions::default())
 }
 
 fn kinds(ops: &[crate::Op]) -> Vec<String> {

@@ -25,11 +25,13 @@ pub use registry::{Rule, Severity};
 pub struct Settings {
     /// The PostgreSQL major version deployments run (default 14).
     pub postgres_version: u32,
+    /// Whether the project's SQLAlchemy is 2.1 or later; `None` when unknown.
+    pub sqlalchemy_2_1: Option<bool>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { postgres_version: 14 }
+        Settings { postgres_version: 14, sqlalchemy_2_1: None }
     }
 }
 
@@ -82,22 +84,32 @@ pub struct Report {
 /// Where diagnostics are collected; rules report into it.
 pub(crate) struct Context<'a> {
     pub(crate) sources: &'a Sources,
-    #[allow(dead_code)] // read by the replay rules
-    pub(crate) settings: &'a Settings,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Context<'a> {
-    fn new(sources: &'a Sources, settings: &'a Settings) -> Self {
+    fn new(sources: &'a Sources) -> Self {
         Context {
             sources,
-            settings,
             diagnostics: Vec::new(),
         }
     }
 
-    /// Reports at `range` in revision file `file`.
+    /// Reports at `range` in revision file `file`, with the rule's default severity.
     pub(crate) fn report(&mut self, rule: Rule, file: usize, range: Option<TextRange>, message: String, help: Option<String>) {
+        self.report_with(rule, rule.default_severity(), file, range, message, help);
+    }
+
+    /// Reports with a severity that depends on where the problem bites (a normal deploy or not).
+    pub(crate) fn report_with(
+        &mut self,
+        rule: Rule,
+        severity: Severity,
+        file: usize,
+        range: Option<TextRange>,
+        message: String,
+        help: Option<String>,
+    ) {
         let f: &RevisionFile = &self.sources.files[file];
         let (start, end) = match range {
             Some(r) => (
@@ -108,7 +120,7 @@ impl<'a> Context<'a> {
         };
         self.diagnostics.push(Diagnostic {
             rule,
-            severity: rule.default_severity(),
+            severity,
             path: f.path.clone(),
             range,
             start,
@@ -138,8 +150,7 @@ impl<'a> Context<'a> {
 
 /// Runs every rule over a loaded project.
 pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Report {
-    let _ = project;
-    let mut ctx = Context::new(sources, settings);
+    let mut ctx = Context::new(sources);
     rules::files::check(&mut ctx);
     let inputs: Vec<RevisionInput> = sources
         .files
@@ -158,8 +169,19 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
         .collect();
     let graph = Graph::build(&inputs);
     rules::graph::check(&mut ctx, &graph);
-    let ops: Vec<RevisionOps> = sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body)).collect();
+    let lower = migdoc_ir::LowerOptions { sqlalchemy_2_1: settings.sqlalchemy_2_1 };
+    let ops: Vec<RevisionOps> = sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body, lower)).collect();
     rules::invalid_sql::check(&mut ctx, &ops);
+    let replay_settings = migdoc_replay::Settings {
+        postgres_version: settings.postgres_version,
+        sqlalchemy_2_1: settings.sqlalchemy_2_1,
+        transaction_per_migration: project
+            .env
+            .as_ref()
+            .is_some_and(|e| e.transaction_per_migration == migdoc_project::Setting::Known(true)),
+    };
+    let outcome = migdoc_replay::replay(&graph, &ops, &replay_settings);
+    rules::replay::check(&mut ctx, &outcome);
     let unknown_operations = ops.iter().map(RevisionOps::unknown_count).sum();
     let operations = ops.iter().map(|o| o.all().count()).sum();
     let mut diagnostics = ctx.diagnostics;

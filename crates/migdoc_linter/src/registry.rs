@@ -83,6 +83,22 @@ registry! {
     MissingDependency => ("MD107", "missing-dependency", Error, "0.1.0", rules::graph::MissingDependency);
     InvalidRevisionId => ("MD108", "invalid-revision-id", Error, "0.1.0", rules::graph::InvalidRevisionId);
     DynamicRevisionHeader => ("MD109", "dynamic-revision-header", Warning, "0.1.0", rules::graph::DynamicRevisionHeader);
+    EnumCreatedTwice => ("MD201", "enum-created-twice", Error, "0.1.0", rules::replay::enum_created_twice::EnumCreatedTwice);
+    TypeDoesNotExist => ("MD202", "type-does-not-exist", Error, "0.1.0", rules::replay::type_does_not_exist::TypeDoesNotExist);
+    ReliesOnOtherBranch => ("MD203", "relies-on-other-branch", Warning, "0.1.0", rules::replay::relies_on_other_branch::ReliesOnOtherBranch);
+    DuplicateEnumLabel => ("MD204", "duplicate-enum-label", Error, "0.1.0", rules::replay::duplicate_enum_label::DuplicateEnumLabel);
+    NewLabelUsedInSameTransaction => ("MD205", "new-label-used-in-same-transaction", Error, "0.1.0", rules::replay::new_label_used_in_same_transaction::NewLabelUsedInSameTransaction);
+    InvalidEnumLiteral => ("MD206", "invalid-enum-literal", Error, "0.1.0", rules::replay::invalid_enum_literal::InvalidEnumLiteral);
+    AddValueInTransaction => ("MD207", "add-value-in-transaction", Error, "0.1.0", rules::replay::add_value_in_transaction::AddValueInTransaction);
+    MissingNotNullColumn => ("MD208", "missing-not-null-column", Error, "0.1.0", rules::replay::missing_not_null_column::MissingNotNullColumn);
+    DropTypeInUse => ("MD209", "drop-type-in-use", Error, "0.1.0", rules::replay::drop_type_in_use::DropTypeInUse);
+    DowngradeLeavesType => ("MD210", "downgrade-leaves-type", Warning, "0.1.0", rules::replay::downgrade_leaves_type::DowngradeLeavesType);
+    DropTypeCascade => ("MD211", "drop-type-cascade", Warning, "0.1.0", rules::replay::drop_type_cascade::DropTypeCascade);
+    EnumLabelTooLong => ("MD212", "enum-label-too-long", Error, "0.1.0", rules::replay::enum_label_too_long::EnumLabelTooLong);
+    EnumLabelsDifferByCase => ("MD213", "enum-labels-differ-by-case", Info, "0.1.0", rules::replay::enum_labels_differ_by_case::EnumLabelsDifferByCase);
+    CreateTypeIgnored => ("MD214", "create-type-ignored", Warning, "0.1.0", rules::replay::create_type_ignored::CreateTypeIgnored);
+    SqlalchemyVersionUnknown => ("MD215", "sqlalchemy-version-unknown", Warning, "0.1.0", rules::replay::sqlalchemy_version_unknown::SqlalchemyVersionUnknown);
+    TableConflict => ("MD216", "table-conflict", Error, "0.1.0", rules::replay::table_conflict::TableConflict);
 }
 
 impl Rule {

@@ -9,6 +9,7 @@ mod config;
 mod env;
 mod ini;
 mod revision;
+mod sa_version;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use rayon::prelude::*;
 pub use config::AlembicConfig;
 pub use env::{EnvInfo, Setting, TargetMetadata};
 pub use revision::{Located, RevisionFile, RevisionHeader, RevisionId};
+pub use sa_version::{SqlalchemyVersion, VersionSource, detect_sqlalchemy_version};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {

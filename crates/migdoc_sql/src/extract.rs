@@ -293,7 +293,37 @@ fn update(node: &SyntaxNode) -> Option<Statement> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(Statement::Update { table, assignments })
+    let conditions = child(node, K::WHERE_CLAUSE).map(|w| comparisons(&w)).unwrap_or_default();
+    Some(Statement::Update { table, assignments, conditions })
+}
+
+/// `name = 'literal'` / `name <> 'literal'` / `name IN ('a', 'b')` pairs anywhere under `node`.
+fn comparisons(node: &SyntaxNode) -> Vec<(String, SqlValue)> {
+    let mut out = Vec::new();
+    for bin in descendants(node, K::BIN_EXPR) {
+        let operands: Vec<SyntaxNode> = bin.children().collect();
+        let is_comparison = bin
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .any(|t| matches!(t.kind(), K::EQ | K::NEQ | K::NEQB | K::IN_KW));
+        if !is_comparison {
+            continue;
+        }
+        if let [left, right] = operands.as_slice() {
+            if left.kind() == K::NAME_REF {
+                let column = ident_text(left);
+                match right.kind() {
+                    K::TUPLE_EXPR | K::PAREN_EXPR => {
+                        for item in right.children() {
+                            out.push((column.clone(), value(&item)));
+                        }
+                    }
+                    _ => out.push((column, value(right))),
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A value expression: literals (possibly cast), NULL, DEFAULT, parameters; anything else is `Expr`.

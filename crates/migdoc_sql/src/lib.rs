@@ -144,6 +144,8 @@ pub enum Statement {
     Update {
         table: QualName,
         assignments: Vec<(String, SqlValue)>,
+        /// `column = 'literal'` comparisons in the WHERE clause (PostgreSQL validates those too).
+        conditions: Vec<(String, SqlValue)>,
     },
     Transaction(TransactionControl),
     /// `DO $$ ... $$`: the body is PL/pgSQL, kept as text.

@@ -122,6 +122,7 @@ fn insert_and_update_values() {
         Statement::Update {
             table: name("t"),
             assignments: vec![("a".into(), SqlValue::Str("v".into())), ("b".into(), SqlValue::Expr)],
+            conditions: vec![("c".into(), SqlValue::Str("q".into()))],
         }
     );
 }

@@ -1,0 +1,20 @@
+use crate::registry::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a string written into an enum column (INSERT, UPDATE, a server default, `RENAME
+    /// VALUE`) that is not a label of the column's type, case included.
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL fails with `invalid input value for enum x: "y"` (22P02). A common cause is
+    /// `sa.Enum(PyEnum)`, which stores member NAMES, next to SQL that uses the values.
+    ///
+    /// ## Example
+    /// ```python
+    /// op.execute("UPDATE projects SET kind = 'NEW_DEVELOPMENT'")  # the labels are lower case
+    /// ```
+    ///
+    /// ## Use instead
+    /// Use an existing label, or add it first (in its own transaction).
+    pub(crate) struct InvalidEnumLiteral;
+}

@@ -1,0 +1,198 @@
+//! Rules that read the replay's outcome: one file per rule for its documentation; this module
+//! turns each failure and note into a diagnostic, merging the deploy modes it occurs in.
+
+pub(crate) mod add_value_in_transaction;
+pub(crate) mod create_type_ignored;
+pub(crate) mod downgrade_leaves_type;
+pub(crate) mod drop_type_cascade;
+pub(crate) mod drop_type_in_use;
+pub(crate) mod duplicate_enum_label;
+pub(crate) mod enum_created_twice;
+pub(crate) mod enum_label_too_long;
+pub(crate) mod enum_labels_differ_by_case;
+pub(crate) mod invalid_enum_literal;
+pub(crate) mod missing_not_null_column;
+pub(crate) mod new_label_used_in_same_transaction;
+pub(crate) mod relies_on_other_branch;
+pub(crate) mod sqlalchemy_version_unknown;
+pub(crate) mod table_conflict;
+pub(crate) mod type_does_not_exist;
+
+use std::collections::BTreeMap;
+
+use migdoc_python::TextRange;
+use migdoc_replay::{FailureKind, Mode, NoteKind, Outcome, Phase};
+
+use crate::{Context, Rule, Severity};
+
+/// Which rule a failure belongs to. A type created again on the round trip's re-upgrade is the
+/// downgrade's fault.
+fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
+    match kind {
+        FailureKind::DuplicateType { .. } if mode == Mode::RoundTrip && phase == Phase::Upgrade => Rule::DowngradeLeavesType,
+        FailureKind::DuplicateType { .. } => Rule::EnumCreatedTwice,
+        FailureKind::UndefinedType { other_branch: Some(_), .. } => Rule::ReliesOnOtherBranch,
+        FailureKind::UndefinedType { .. } => Rule::TypeDoesNotExist,
+        FailureKind::DuplicateLabel { .. } => Rule::DuplicateEnumLabel,
+        FailureKind::UnsafeNewValue { .. } => Rule::NewLabelUsedInSameTransaction,
+        FailureKind::AddValueInTransaction { .. } => Rule::AddValueInTransaction,
+        FailureKind::InvalidEnumLiteral { .. } | FailureKind::UndefinedLabel { .. } => Rule::InvalidEnumLiteral,
+        FailureKind::NotNullViolation { .. } => Rule::MissingNotNullColumn,
+        FailureKind::DependentObjects { .. } => Rule::DropTypeInUse,
+        FailureKind::LabelTooLong { .. } => Rule::EnumLabelTooLong,
+        FailureKind::UndefinedTable { .. } | FailureKind::DuplicateTable { .. } | FailureKind::UndefinedColumn { .. } | FailureKind::CannotCast { .. } => {
+            Rule::TableConflict
+        }
+    }
+}
+
+fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
+    match kind {
+        FailureKind::DuplicateType { name, via } => (
+            format!("{via} creates type `{name}`, which already exists: PostgreSQL fails with `type \"{name}\" already exists`"),
+            Some(format!(
+                "create `{name}` once: use `postgresql.ENUM(..., name=\"{name}\", create_type=False)` where it is only referenced, or `.create(op.get_bind(), checkfirst=True)`"
+            )),
+        ),
+        FailureKind::UndefinedType { name, via, other_branch: None } => (
+            format!("{via} uses type `{name}`, which does not exist here: PostgreSQL fails with `type \"{name}\" does not exist`"),
+            Some(format!("create `{name}` first (`postgresql.ENUM(..., name=\"{name}\").create(op.get_bind(), checkfirst=True)`); `op.add_column` and `op.alter_column` never create types")),
+        ),
+        FailureKind::UndefinedType { name, via, other_branch: Some(creator) } => (
+            format!(
+                "{via} uses type `{name}`, created by {} on another branch: it exists only when Alembic applies that branch first",
+                files.get(*creator).map_or("a revision", String::as_str)
+            ),
+            Some("add `depends_on` on the revision that creates the type, or move this change after the merge".into()),
+        ),
+        FailureKind::DuplicateLabel { type_name, label } => (
+            format!("type `{type_name}` already has the label `{label}`: PostgreSQL fails with `enum label \"{label}\" already exists`"),
+            Some("write `ADD VALUE IF NOT EXISTS`".into()),
+        ),
+        FailureKind::UnsafeNewValue { type_name, label } => (
+            format!("label `{label}` of `{type_name}` is used in the transaction that added it: PostgreSQL fails with `unsafe use of new value \"{label}\"`"),
+            Some("add the label inside `with op.get_context().autocommit_block():`, or set `transaction_per_migration=True` in env.py and use it in a later revision".into()),
+        ),
+        FailureKind::AddValueInTransaction { type_name } => (
+            format!("`ALTER TYPE {type_name} ADD VALUE` runs inside a transaction, which PostgreSQL before 12 refuses"),
+            Some("run it inside `with op.get_context().autocommit_block():`".into()),
+        ),
+        FailureKind::InvalidEnumLiteral { type_name, label, labels } => (
+            format!(
+                "`{label}` is not a label of `{type_name}` (labels: {}): PostgreSQL fails with `invalid input value for enum {type_name}: \"{label}\"`",
+                labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
+            ),
+            Some("use an existing label (labels are case-sensitive), or add the label in an earlier transaction".into()),
+        ),
+        FailureKind::UndefinedLabel { type_name, label } => (
+            format!("`{label}` is not a label of `{type_name}`: `RENAME VALUE` fails"),
+            None,
+        ),
+        FailureKind::NotNullViolation { table, columns, .. } => (
+            format!(
+                "this row omits NOT NULL column{} {} of `{table}`, which ha{} no default: PostgreSQL fails with a not-null violation",
+                if columns.len() == 1 { "" } else { "s" },
+                columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                if columns.len() == 1 { "s" } else { "ve" }
+            ),
+            Some("give every NOT NULL column a value: model defaults do not apply to raw SQL".into()),
+        ),
+        FailureKind::DependentObjects { type_name, users } => (
+            format!(
+                "type `{type_name}` is still used by {}: PostgreSQL fails with `cannot drop type {type_name} because other objects depend on it`",
+                users.iter().map(|(t, c)| format!("`{t}.{c}`")).collect::<Vec<_>>().join(", ")
+            ),
+            Some("drop the table or column first, then the type".into()),
+        ),
+        FailureKind::LabelTooLong { label } => (
+            format!("enum label `{label}` is {} bytes; PostgreSQL allows 63", label.len()),
+            None,
+        ),
+        FailureKind::UndefinedTable { name } => (format!("table `{name}` does not exist here"), None),
+        FailureKind::DuplicateTable { name } => (format!("table `{name}` already exists here"), None),
+        FailureKind::UndefinedColumn { table, column } => (format!("column `{table}.{column}` does not exist here"), None),
+        FailureKind::CannotCast { table, column, type_name } => (
+            format!("`{table}.{column}` cannot be cast to `{type_name}` automatically: PostgreSQL fails with `cannot be cast automatically`"),
+            Some(format!("pass `postgresql_using=\"{column}::text::{type_name}\"`")),
+        ),
+    }
+}
+
+fn modes_text(modes: &[(Mode, Phase)]) -> String {
+    let one = modes.iter().any(|(m, _)| *m == Mode::OneRun);
+    let step = modes.iter().any(|(m, _)| *m == Mode::StepByStep);
+    match (one, step) {
+        (true, true) => "fails in `alembic upgrade head` and in deploys that run one revision at a time".into(),
+        (true, false) => "fails in `alembic upgrade head` (one run, one transaction); passes when revisions deploy one per run".into(),
+        (false, true) => {
+            "fails when revisions deploy one per run (as in production); passes `alembic upgrade head` on an empty database, where SQLAlchemy creates each type once per run".into()
+        }
+        (false, false) => {
+            let down = modes.iter().any(|(_, p)| *p == Phase::Downgrade);
+            if down { "fails on `alembic downgrade`".into() } else { "fails when upgrading again after `alembic downgrade base`".into() }
+        }
+    }
+}
+
+pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
+    let files: Vec<String> = ctx.sources.files.iter().map(|f| f.path.display().to_string()).collect();
+    // Merge the modes of each failure at one place.
+    let mut merged: BTreeMap<(usize, (u32, u32), Rule), (FailureKind, Vec<(Mode, Phase)>)> = BTreeMap::new();
+    for f in &outcome.failures {
+        let rule = rule_for(&f.kind, f.mode, f.phase);
+        merged
+            .entry((f.file, (f.range.start, f.range.end), rule))
+            .or_insert_with(|| (f.kind.clone(), Vec::new()))
+            .1
+            .push((f.mode, f.phase));
+    }
+    for ((file, (start, end), rule), (kind, modes)) in merged {
+        let (message, help) = what(&kind, &files);
+        let normal_deploy = modes.iter().any(|(m, _)| matches!(m, Mode::OneRun | Mode::StepByStep));
+        let severity = if normal_deploy { rule.default_severity() } else { rule.default_severity().min(Severity::Warning) };
+        let message = format!("{message}; {}", modes_text(&modes));
+        ctx.report_with(rule, severity, file, Some(TextRange::new(start, end)), message, help);
+    }
+    let mut version_reported = false;
+    for note in &outcome.notes {
+        let range = Some(note.range);
+        match &note.kind {
+            NoteKind::DropTypeCascade { name, columns } => ctx.report(
+                Rule::DropTypeCascade,
+                note.file,
+                range,
+                format!(
+                    "`DROP TYPE {name} CASCADE` silently drops {}",
+                    columns.iter().map(|(t, c)| format!("`{t}.{c}`")).collect::<Vec<_>>().join(", ")
+                ),
+                Some("drop or convert those columns explicitly, then drop the type without CASCADE".into()),
+            ),
+            NoteKind::CreateTypeIgnored { name } => ctx.report(
+                Rule::CreateTypeIgnored,
+                note.file,
+                range,
+                format!("`sa.Enum(..., name=\"{name}\", create_type=False)`: SQLAlchemy before 2.1 ignores `create_type` and creates the type anyway"),
+                Some("use `postgresql.ENUM(..., create_type=False)` (from sqlalchemy.dialects import postgresql)".into()),
+            ),
+            NoteKind::LabelsDifferByCase { type_name, a, b } => ctx.report(
+                Rule::EnumLabelsDifferByCase,
+                note.file,
+                range,
+                format!("labels `{a}` and `{b}` of `{type_name}` differ only by case"),
+                None,
+            ),
+            NoteKind::SqlalchemyVersionMatters => {
+                if !version_reported {
+                    version_reported = true;
+                    ctx.report(
+                        Rule::SqlalchemyVersionUnknown,
+                        note.file,
+                        range,
+                        "what this migration creates depends on the SQLAlchemy version (2.0 or 2.1), which migdoc could not find".into(),
+                        Some("pin SQLAlchemy (requirements, lock file, pyproject) or pass `--sqlalchemy-version`".into()),
+                    );
+                }
+            }
+        }
+    }
+}

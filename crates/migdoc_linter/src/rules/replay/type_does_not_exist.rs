@@ -1,0 +1,24 @@
+use crate::registry::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a type used before any revision creates it: `op.add_column` or `op.alter_column`
+    /// with a new `sa.Enum` (they never create types), `postgresql.ENUM(create_type=False)` for a
+    /// type nobody created, `ALTER TYPE` of a missing type, `DROP TYPE` without `IF EXISTS`.
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL fails with `type "x" does not exist` (42704).
+    ///
+    /// ## Example
+    /// ```python
+    /// op.add_column("orders", sa.Column("status", sa.Enum("new", "paid", name="order_status")))
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// status = postgresql.ENUM("new", "paid", name="order_status")
+    /// status.create(op.get_bind(), checkfirst=True)
+    /// op.add_column("orders", sa.Column("status", status))
+    /// ```
+    pub(crate) struct TypeDoesNotExist;
+}

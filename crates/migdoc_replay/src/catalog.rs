@@ -1,0 +1,70 @@
+//! The catalog the replay builds: enum types with their labels, tables with their columns. A plain
+//! value type, so that what the migrations say and what a database has compare as values.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Catalog {
+    pub types: BTreeMap<String, EnumType>,
+    pub tables: BTreeMap<String, Table>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EnumType {
+    pub labels: Vec<String>,
+    /// The revision (file index) that created it.
+    #[serde(skip)]
+    pub created_by: usize,
+    /// Labels added in the transaction with this id are not usable until it commits.
+    #[serde(skip)]
+    pub uncommitted: Vec<(String, u64)>,
+    /// `false` for composite or range types created by raw SQL (labels are meaningless).
+    pub is_enum: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    #[serde(skip)]
+    pub created_by: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The enum type this column uses (directly or as an array), if any.
+    pub enum_type: Option<String>,
+    pub not_null: bool,
+    /// A server default, or a column that fills itself (serial, identity, primary key integer).
+    pub has_default: bool,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+impl Catalog {
+    /// The process ended: every transaction committed, every added label is usable.
+    pub fn commit_all(&mut self) {
+        for t in self.types.values_mut() {
+            t.uncommitted.clear();
+        }
+    }
+
+    /// Tables (and their columns) that use enum type `name`.
+    pub fn users_of(&self, name: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (table, t) in &self.tables {
+            for c in &t.columns {
+                if c.enum_type.as_deref() == Some(name) {
+                    out.push((table.clone(), c.name.clone()));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,765 @@
+//! The replay itself: one [`Run`] per Alembic process.
+
+use std::collections::HashSet;
+
+use migdoc_graph::Graph;
+use migdoc_ir::{ColumnSpec, EnumSpec, GuardSubject, Op, OpKind, RevisionOps};
+use migdoc_python::TextRange;
+use migdoc_sql::{AlterTableAction, QualName, SqlValue, Statement, TransactionControl};
+
+use crate::catalog::{Catalog, Column, EnumType, Table};
+use crate::{Failure, FailureKind, Mode, Note, NoteKind, Outcome, Phase, Settings};
+
+/// PostgreSQL's NAMEDATALEN - 1: the longest label it accepts, in bytes.
+const MAX_LABEL_BYTES: usize = 63;
+
+/// Replays `ops` (indexed like the graph's files) in the three deploy modes.
+pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcome {
+    let order: Vec<usize> = graph.upgrade_order().map(|n| graph.nodes[n].file).collect();
+    let ancestry = Ancestry { created_tables: created_tables(ops), ..Ancestry::new(graph) };
+    let mut outcome = Outcome::default();
+
+    // 1. The whole history in one `alembic upgrade head`.
+    let mut run = Run::new(settings, Mode::OneRun, Phase::Upgrade, &ancestry);
+    for &file in &order {
+        run.revision(file, &ops[file].upgrade);
+    }
+    outcome.head = run.catalog.clone();
+    outcome.tainted = run.tainted;
+    outcome.failures.append(&mut run.failures);
+    outcome.notes.append(&mut run.notes);
+    let head = run.catalog;
+
+    // 2. One revision per run: the catalog carries over, the memo and the transaction do not.
+    let mut catalog = Catalog::default();
+    let mut tainted = false;
+    for &file in &order {
+        let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, &ancestry);
+        run.catalog = catalog;
+        run.tainted = tainted;
+        run.revision(file, &ops[file].upgrade);
+        outcome.failures.append(&mut run.failures);
+        catalog = run.catalog;
+        catalog.commit_all();
+        tainted = run.tainted;
+    }
+
+    // 3. The round trip from head: downgrade base, then upgrade head again.
+    let mut run = Run::new(settings, Mode::RoundTrip, Phase::Downgrade, &ancestry);
+    run.catalog = head;
+    run.catalog.commit_all();
+    run.tainted = outcome.tainted;
+    for &file in order.iter().rev() {
+        run.revision(file, &ops[file].downgrade);
+    }
+    let mut again = Run::new(settings, Mode::RoundTrip, Phase::Upgrade, &ancestry);
+    again.catalog = run.catalog.clone();
+    again.catalog.commit_all();
+    again.tainted = run.tainted;
+    outcome.failures.append(&mut run.failures);
+    for &file in &order {
+        again.revision(file, &ops[file].upgrade);
+    }
+    outcome.failures.append(&mut again.failures);
+
+    // What already fails on a normal deploy is not reported again for the round trip.
+    let normal: HashSet<(usize, u32, u32)> = outcome
+        .failures
+        .iter()
+        .filter(|f| f.mode != Mode::RoundTrip)
+        .map(|f| (f.file, f.range.start, f.range.end))
+        .collect();
+    outcome.failures.retain(|f| f.mode != Mode::RoundTrip || !normal.contains(&(f.file, f.range.start, f.range.end)));
+    outcome.notes.sort_by(|a, b| (a.file, a.range).cmp(&(b.file, b.range)));
+    outcome.notes.dedup();
+    outcome
+}
+
+/// Tables some revision of the history creates. A table no revision creates predates the
+/// history (created by `metadata.create_all()` or by hand): its absence in the replay says nothing.
+fn created_tables(ops: &[RevisionOps]) -> HashSet<String> {
+    fn walk(ops: &[Op], out: &mut HashSet<String>) {
+        for op in ops {
+            match &op.kind {
+                OpKind::CreateTable { table, .. } => {
+                    out.insert(table.clone());
+                }
+                OpKind::Sql(sql) => {
+                    for s in &sql.parsed.statements {
+                        if let Statement::CreateTable { name, .. } = &s.statement {
+                            out.insert(key(name));
+                        }
+                    }
+                }
+                OpKind::Guard { when_true, when_false, .. } => {
+                    walk(when_true, out);
+                    walk(when_false, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    for revision in ops {
+        walk(&revision.upgrade, &mut out);
+    }
+    out
+}
+
+/// Which revisions are ancestors of which (by file index), for "created on another branch".
+struct Ancestry {
+    /// `ancestors[file]`: files of the revision's ancestors, itself included.
+    ancestors: Vec<HashSet<usize>>,
+    created_tables: HashSet<String>,
+}
+
+impl Ancestry {
+    fn new(graph: &Graph) -> Self {
+        let files = graph.nodes.iter().map(|n| n.file).max().map_or(0, |m| m + 1);
+        let mut ancestors = vec![HashSet::new(); files];
+        for (i, node) in graph.nodes.iter().enumerate() {
+            let reach = graph.ancestors(i);
+            ancestors[node.file] = reach.iter().enumerate().filter(|(_, r)| **r).map(|(j, _)| graph.nodes[j].file).collect();
+        }
+        Ancestry { ancestors, created_tables: HashSet::new() }
+    }
+
+    fn is_ancestor(&self, ancestor: usize, of: usize) -> bool {
+        self.ancestors.get(of).is_none_or(|a| a.is_empty() || a.contains(&ancestor))
+    }
+}
+
+struct Run<'a> {
+    settings: &'a Settings,
+    mode: Mode,
+    phase: Phase,
+    ancestry: &'a Ancestry,
+    catalog: Catalog,
+    /// SQLAlchemy's per-run memo of enum types `op.create_table` created.
+    memo: HashSet<String>,
+    /// The current transaction; labels added in it are unusable until it changes.
+    tx: u64,
+    autocommit: bool,
+    tainted: bool,
+    file: usize,
+    failures: Vec<Failure>,
+    notes: Vec<Note>,
+}
+
+fn key(name: &QualName) -> String {
+    match name.schema.as_deref() {
+        None | Some("public") => name.name.clone(),
+        Some(schema) => format!("{schema}.{}", name.name),
+    }
+}
+
+impl<'a> Run<'a> {
+    fn new(settings: &'a Settings, mode: Mode, phase: Phase, ancestry: &'a Ancestry) -> Self {
+        Run {
+            settings,
+            mode,
+            phase,
+            ancestry,
+            catalog: Catalog::default(),
+            memo: HashSet::new(),
+            tx: 0,
+            autocommit: false,
+            tainted: false,
+            file: 0,
+            failures: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn revision(&mut self, file: usize, ops: &[Op]) {
+        self.file = file;
+        if self.settings.transaction_per_migration {
+            self.tx += 1;
+        }
+        self.ops(ops);
+    }
+
+    fn ops(&mut self, ops: &[Op]) {
+        for op in ops {
+            self.op(op);
+        }
+    }
+
+    fn fail(&mut self, range: TextRange, kind: FailureKind) {
+        // After an unknown operation, the catalog may be wrong: stay silent.
+        if self.tainted {
+            return;
+        }
+        // A table the history never creates was there before it: nothing is known about it.
+        if let FailureKind::UndefinedTable { name } | FailureKind::UndefinedColumn { table: name, .. } = &kind {
+            if !self.ancestry.created_tables.contains(name) {
+                return;
+            }
+        }
+        self.failures.push(Failure { file: self.file, range, kind, mode: self.mode, phase: self.phase });
+    }
+
+    fn note(&mut self, range: TextRange, kind: NoteKind) {
+        if self.mode == Mode::OneRun && self.phase == Phase::Upgrade {
+            self.notes.push(Note { file: self.file, range, kind });
+        }
+    }
+
+    fn op(&mut self, op: &Op) {
+        let range = op.range;
+        match &op.kind {
+            OpKind::CreateTable { table, columns } => self.create_table(table, columns, range),
+            OpKind::DropTable { table } => {
+                if self.catalog.tables.remove(table).is_none() {
+                    self.fail(range, FailureKind::UndefinedTable { name: table.clone() });
+                }
+            }
+            OpKind::AddColumn { table, column } => {
+                if let Some(spec) = column.enum_type.as_ref().filter(|s| s.native) {
+                    // `op.add_column` never creates the type.
+                    self.require_type(spec, "op.add_column", range);
+                }
+                let col = self.column(column);
+                self.add_column(table, col, range);
+            }
+            OpKind::DropColumn { table, column } => {
+                if let Some(t) = self.catalog.tables.get_mut(table) {
+                    let before = t.columns.len();
+                    t.columns.retain(|c| &c.name != column);
+                    if t.columns.len() == before {
+                        self.fail(range, FailureKind::UndefinedColumn { table: table.clone(), column: column.clone() });
+                    }
+                }
+            }
+            OpKind::AlterColumn { table, column, enum_type, nullable, server_default, type_changed, using } => {
+                if let Some(spec) = enum_type.as_ref().filter(|s| s.native) {
+                    if self.require_type(spec, "op.alter_column", range) && !using {
+                        let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).map(|c| c.enum_type.clone());
+                        if let (Some(current), Some(name)) = (current, &spec.name) {
+                            if current.as_ref() != Some(name) {
+                                self.fail(range, FailureKind::CannotCast { table: table.clone(), column: column.clone(), type_name: name.clone() });
+                            }
+                        }
+                    }
+                }
+                let enum_name = enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone());
+                if let Some(label) = server_default {
+                    let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).and_then(|c| c.enum_type.clone());
+                    if let Some(type_name) = enum_name.clone().or(current) {
+                        self.use_label(&type_name, label, range);
+                    }
+                }
+                if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column)) {
+                    if let Some(n) = nullable {
+                        c.not_null = !n;
+                    }
+                    if *type_changed {
+                        c.enum_type = enum_name;
+                    }
+                    if server_default.is_some() {
+                        c.has_default = true;
+                    }
+                }
+            }
+            OpKind::CreateEnum { spec, checkfirst } => {
+                let Some(name) = spec.name.clone() else {
+                    return self.taint();
+                };
+                if self.catalog.types.contains_key(&name) {
+                    if !checkfirst {
+                        self.fail(range, FailureKind::DuplicateType { name, via: ".create(checkfirst=False)" });
+                    }
+                    return;
+                }
+                self.define_type(&name, spec.labels.clone(), range);
+            }
+            OpKind::DropEnum { name, checkfirst } => self.drop_type(name, !checkfirst, false, range),
+            OpKind::Sql(sql) => {
+                for statement in &sql.parsed.statements {
+                    self.statement(&statement.statement, range);
+                }
+            }
+            OpKind::BulkInsert { table, rows } => match rows {
+                Some(rows) => {
+                    for row in rows {
+                        self.insert_columns(table, Some(row), false, range);
+                    }
+                }
+                None => {}
+            },
+            OpKind::AutocommitBlock { enter } => {
+                // Alembic commits before the block and begins a new transaction after it.
+                self.autocommit = *enter;
+                self.tx += 1;
+            }
+            OpKind::NoCatalogEffect { .. } => {}
+            OpKind::Guard { subject, when_true, when_false } => {
+                let exists = match subject {
+                    GuardSubject::Type(name) => self.catalog.types.contains_key(name),
+                    GuardSubject::Table(name) => self.catalog.tables.contains_key(name),
+                };
+                self.ops(if exists { when_true } else { when_false });
+            }
+            OpKind::Unknown { .. } => self.taint(),
+        }
+    }
+
+    fn taint(&mut self) {
+        self.tainted = true;
+    }
+
+    /// The column as the catalog records it.
+    fn column(&self, spec: &ColumnSpec) -> Column {
+        Column {
+            name: spec.name.clone(),
+            enum_type: spec.enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone()),
+            not_null: !spec.nullable,
+            has_default: spec.has_server_default || spec.generated,
+        }
+    }
+
+    fn add_column(&mut self, table: &str, column: Column, range: TextRange) {
+        match self.catalog.tables.get_mut(table) {
+            Some(t) => {
+                t.columns.retain(|c| c.name != column.name);
+                t.columns.push(column);
+            }
+            None => self.fail(range, FailureKind::UndefinedTable { name: table.to_owned() }),
+        }
+    }
+
+    /// Whether `op.create_table` emits `CREATE TYPE` for this enum (checked against SQLAlchemy 2.0
+    /// and 2.1); `None` when it depends on an unknown SQLAlchemy version.
+    fn table_creates_type(&self, spec: &EnumSpec) -> Option<bool> {
+        if !spec.native {
+            return Some(false);
+        }
+        if spec.dialect_enum {
+            return Some(spec.create_type != Some(false));
+        }
+        let version_matters = spec.create_type == Some(false) || spec.metadata_bound;
+        match (version_matters, self.settings.sqlalchemy_2_1) {
+            (false, _) => Some(true),
+            (true, None) => None,
+            // 2.1 honours create_type=False and creates metadata-bound enums with the table.
+            (true, Some(true)) => Some(spec.create_type != Some(false)),
+            // 2.0 ignores create_type=False; a metadata-bound enum is left to the metadata.
+            (true, Some(false)) => Some(!spec.metadata_bound),
+        }
+    }
+
+    fn create_table(&mut self, table: &str, columns: &[ColumnSpec], range: TextRange) {
+        for spec in columns.iter().filter_map(|c| c.enum_type.as_ref()) {
+            if spec.create_type == Some(false) && !spec.dialect_enum && self.settings.sqlalchemy_2_1 == Some(false) {
+                if let Some(name) = &spec.name {
+                    self.note(range, NoteKind::CreateTypeIgnored { name: name.clone() });
+                }
+            }
+            let Some(name) = spec.name.clone() else {
+                if spec.native {
+                    self.taint();
+                }
+                continue;
+            };
+            match self.table_creates_type(spec) {
+                None => {
+                    self.note(range, NoteKind::SqlalchemyVersionMatters);
+                    self.taint();
+                }
+                Some(true) => {
+                    // The memo: one `CREATE TYPE` per name per run, whatever happened since, even
+                    // a `DROP TYPE` in between.
+                    if !self.memo.insert(name.clone()) {
+                        self.require_type_name(&name, "op.create_table", range);
+                        continue;
+                    }
+                    if self.catalog.types.contains_key(&name) {
+                        self.fail(range, FailureKind::DuplicateType { name, via: "op.create_table" });
+                    } else {
+                        self.define_type(&name, spec.labels.clone(), range);
+                    }
+                }
+                Some(false) => {
+                    if spec.native {
+                        self.require_type(spec, "op.create_table", range);
+                    }
+                }
+            }
+        }
+        if self.catalog.tables.contains_key(table) {
+            self.fail(range, FailureKind::DuplicateTable { name: table.to_owned() });
+            return;
+        }
+        let cols = columns.iter().map(|c| self.column(c)).collect();
+        for spec in columns {
+            if let (Some(label), Some(type_name)) = (&spec.server_default, spec.enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone())) {
+                self.use_label(&type_name, label, range);
+            }
+        }
+        self.catalog.tables.insert(table.to_owned(), Table { columns: cols, created_by: self.file });
+    }
+
+    fn require_type(&mut self, spec: &EnumSpec, via: &'static str, range: TextRange) -> bool {
+        let Some(name) = &spec.name else {
+            self.taint();
+            return false;
+        };
+        self.require_type_name(name, via, range)
+    }
+
+    fn require_type_name(&mut self, name: &str, via: &'static str, range: TextRange) -> bool {
+        match self.catalog.types.get(name) {
+            Some(t) => {
+                let creator = t.created_by;
+                if !self.ancestry.is_ancestor(creator, self.file) && self.phase == Phase::Upgrade {
+                    // It exists only because Alembic happened to apply another branch first.
+                    self.failures_note_other_branch(name, via, creator, range);
+                }
+                true
+            }
+            None => {
+                self.fail(range, FailureKind::UndefinedType { name: name.to_owned(), via, other_branch: None });
+                false
+            }
+        }
+    }
+
+    fn failures_note_other_branch(&mut self, name: &str, via: &'static str, creator: usize, range: TextRange) {
+        if self.mode == Mode::OneRun {
+            // Recorded as a failure kind with the other branch named: it fails whenever Alembic
+            // picks the other order (and in every deploy where the branches run apart).
+            self.fail(range, FailureKind::UndefinedType { name: name.to_owned(), via, other_branch: Some(creator) });
+        }
+    }
+
+    fn define_type(&mut self, name: &str, labels: Option<Vec<String>>, range: TextRange) {
+        let Some(labels) = labels else {
+            // Labels unknown: the type exists but nothing about its labels can be said.
+            self.taint();
+            return;
+        };
+        for label in &labels {
+            if label.len() > MAX_LABEL_BYTES {
+                self.fail(range, FailureKind::LabelTooLong { label: label.clone() });
+            }
+        }
+        for (i, a) in labels.iter().enumerate() {
+            if let Some(b) = labels[i + 1..].iter().find(|b| *b != a && b.to_lowercase() == a.to_lowercase()) {
+                self.note(range, NoteKind::LabelsDifferByCase { type_name: name.to_owned(), a: a.clone(), b: b.clone() });
+            }
+        }
+        // Labels of a type created in this transaction are usable at once; only ADD VALUE is special.
+        self.catalog.types.insert(
+            name.to_owned(),
+            EnumType { labels, created_by: self.file, uncommitted: Vec::new(), is_enum: true },
+        );
+    }
+
+    fn drop_type(&mut self, name: &str, must_exist: bool, cascade: bool, range: TextRange) {
+        if !self.catalog.types.contains_key(name) {
+            if must_exist {
+                self.fail(range, FailureKind::UndefinedType { name: name.to_owned(), via: "DROP TYPE", other_branch: None });
+            }
+            return;
+        }
+        let users = self.catalog.users_of(name);
+        if !users.is_empty() {
+            if !cascade {
+                self.fail(range, FailureKind::DependentObjects { type_name: name.to_owned(), users });
+                return;
+            }
+            self.note(range, NoteKind::DropTypeCascade { name: name.to_owned(), columns: users.clone() });
+            for (table, column) in &users {
+                if let Some(t) = self.catalog.tables.get_mut(table) {
+                    t.columns.retain(|c| &c.name != column);
+                }
+            }
+        }
+        self.catalog.types.remove(name);
+    }
+
+    /// A use of `label` as a value of enum type `type_name` (INSERT, UPDATE, DEFAULT).
+    fn use_label(&mut self, type_name: &str, label: &str, range: TextRange) {
+        let Some(t) = self.catalog.types.get(type_name) else {
+            return;
+        };
+        if !t.is_enum {
+            return;
+        }
+        if !t.labels.iter().any(|l| l == label) {
+            let labels = t.labels.clone();
+            self.fail(range, FailureKind::InvalidEnumLiteral { type_name: type_name.to_owned(), label: label.to_owned(), labels });
+            return;
+        }
+        if t.uncommitted.iter().any(|(l, tx)| l == label && *tx == self.tx) {
+            self.fail(range, FailureKind::UnsafeNewValue { type_name: type_name.to_owned(), label: label.to_owned() });
+        }
+    }
+
+    fn statement(&mut self, statement: &Statement, range: TextRange) {
+        match statement {
+            Statement::CreateEnum { name, labels } => {
+                let name = key(name);
+                if self.catalog.types.contains_key(&name) {
+                    self.fail(range, FailureKind::DuplicateType { name, via: "CREATE TYPE" });
+                } else {
+                    self.define_type(&name, Some(labels.clone()), range);
+                }
+            }
+            Statement::CreateTypeOther { name } => {
+                let name = key(name);
+                if self.catalog.types.contains_key(&name) {
+                    self.fail(range, FailureKind::DuplicateType { name, via: "CREATE TYPE" });
+                } else {
+                    self.catalog.types.insert(name, EnumType { labels: Vec::new(), created_by: self.file, uncommitted: Vec::new(), is_enum: false });
+                }
+            }
+            Statement::AddEnumValue { name, label, if_not_exists } => self.add_value(&key(name), label, *if_not_exists, range),
+            Statement::RenameEnumValue { name, from, to } => {
+                let name = key(name);
+                if !self.require_type_name(&name, "ALTER TYPE", range) {
+                    return;
+                }
+                let Some(t) = self.catalog.types.get_mut(&name) else { return };
+                if t.labels.contains(to) {
+                    let label = to.clone();
+                    self.fail(range, FailureKind::DuplicateLabel { type_name: name, label });
+                } else if let Some(l) = t.labels.iter_mut().find(|l| *l == from) {
+                    *l = to.clone();
+                } else {
+                    let label = from.clone();
+                    self.fail(range, FailureKind::UndefinedLabel { type_name: name, label });
+                }
+            }
+            Statement::RenameType { name, to } => {
+                let from = key(name);
+                if !self.require_type_name(&from, "ALTER TYPE", range) {
+                    return;
+                }
+                let to_key = key(&QualName { schema: name.schema.clone(), name: to.clone() });
+                if self.catalog.types.contains_key(&to_key) {
+                    self.fail(range, FailureKind::DuplicateType { name: to_key, via: "ALTER TYPE ... RENAME TO" });
+                    return;
+                }
+                if let Some(t) = self.catalog.types.remove(&from) {
+                    self.catalog.types.insert(to_key.clone(), t);
+                }
+                for t in self.catalog.tables.values_mut() {
+                    for c in &mut t.columns {
+                        if c.enum_type.as_deref() == Some(from.as_str()) {
+                            c.enum_type = Some(to_key.clone());
+                        }
+                    }
+                }
+            }
+            Statement::DropType { names, if_exists, cascade } => {
+                for name in names {
+                    self.drop_type(&key(name), !if_exists, *cascade, range);
+                }
+            }
+            Statement::CreateTable { name, columns, if_not_exists } => {
+                let table = key(name);
+                if self.catalog.tables.contains_key(&table) {
+                    if !if_not_exists {
+                        self.fail(range, FailureKind::DuplicateTable { name: table });
+                    }
+                    return;
+                }
+                let cols = columns
+                    .iter()
+                    .map(|c| Column {
+                        name: c.name.clone(),
+                        enum_type: self.enum_of(&c.type_name),
+                        not_null: c.not_null,
+                        has_default: c.default.is_some() || c.generated,
+                    })
+                    .collect();
+                self.catalog.tables.insert(table, Table { columns: cols, created_by: self.file });
+            }
+            Statement::AlterTable { name, actions, .. } => self.alter_table(&key(name), actions, range),
+            Statement::DropTable { names, if_exists, .. } => {
+                for name in names {
+                    if self.catalog.tables.remove(&key(name)).is_none() && !if_exists {
+                        self.fail(range, FailureKind::UndefinedTable { name: key(name) });
+                    }
+                }
+            }
+            Statement::Insert { table, columns, rows, from_select } => {
+                let table = key(table);
+                let names = columns.clone();
+                if *from_select {
+                    self.insert_columns(&table, names.as_deref(), true, range);
+                }
+                for row in rows {
+                    self.insert_columns(&table, names.as_deref(), false, range);
+                    if let Some(names) = &names {
+                        for (column, value) in names.iter().zip(row) {
+                            self.check_value(&table, column, value, range);
+                        }
+                    }
+                }
+            }
+            Statement::Update { table, assignments, conditions } => {
+                let table = key(table);
+                for (column, value) in conditions.iter().chain(assignments) {
+                    self.check_value(&table, column, value, range);
+                }
+            }
+            Statement::Transaction(TransactionControl::Commit | TransactionControl::Rollback) => {
+                // psycopg2 does not see a COMMIT sent as SQL: it sends no new BEGIN, so every
+                // later statement of this run commits on its own (checked on PostgreSQL 15).
+                self.tx += 1;
+                self.autocommit = true;
+            }
+            Statement::Transaction(TransactionControl::Begin) => {
+                self.tx += 1;
+                self.autocommit = false;
+            }
+            Statement::Do { body } => self.do_block(body, range),
+            Statement::Other { .. } => {}
+        }
+    }
+
+    /// The enum type a SQL type name refers to, when the catalog has it.
+    fn enum_of(&self, type_name: &QualName) -> Option<String> {
+        let k = key(type_name);
+        self.catalog.types.get(&k).filter(|t| t.is_enum).map(|_| k)
+    }
+
+    fn alter_table(&mut self, table: &str, actions: &[AlterTableAction], range: TextRange) {
+        for action in actions {
+            match action {
+                AlterTableAction::AddColumn { column, .. } => {
+                    let col = Column {
+                        name: column.name.clone(),
+                        enum_type: self.enum_of(&column.type_name),
+                        not_null: column.not_null,
+                        has_default: column.default.is_some() || column.generated,
+                    };
+                    if let (Some(type_name), Some(SqlValue::Str(label))) = (col.enum_type.clone(), &column.default) {
+                        self.use_label(&type_name, label, range);
+                    }
+                    self.add_column(table, col, range);
+                }
+                AlterTableAction::DropColumn { name, .. } => {
+                    if let Some(t) = self.catalog.tables.get_mut(table) {
+                        t.columns.retain(|c| &c.name != name);
+                    }
+                }
+                AlterTableAction::AlterColumnType { name, type_name, .. } => {
+                    let enum_type = self.enum_of(type_name);
+                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                        c.enum_type = enum_type;
+                    }
+                }
+                AlterTableAction::SetDefault { name, default } => {
+                    self.check_value(table, name, default, range);
+                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                        c.has_default = true;
+                    }
+                }
+                AlterTableAction::DropDefault { name } => {
+                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                        c.has_default = false;
+                    }
+                }
+                AlterTableAction::SetNotNull { name } | AlterTableAction::DropNotNull { name } => {
+                    let not_null = matches!(action, AlterTableAction::SetNotNull { .. });
+                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                        c.not_null = not_null;
+                    }
+                }
+                AlterTableAction::RenameColumn { from, to } => {
+                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == from)) {
+                        c.name = to.clone();
+                    }
+                }
+                AlterTableAction::RenameTable { to } => {
+                    if let Some(t) = self.catalog.tables.remove(table) {
+                        self.catalog.tables.insert(to.clone(), t);
+                    }
+                }
+                AlterTableAction::Other => {}
+            }
+        }
+    }
+
+    fn check_value(&mut self, table: &str, column: &str, value: &SqlValue, range: TextRange) {
+        let SqlValue::Str(label) = value else { return };
+        let Some(type_name) = self.catalog.tables.get(table).and_then(|t| t.column(column)).and_then(|c| c.enum_type.clone()) else {
+            return;
+        };
+        self.use_label(&type_name, label, range);
+    }
+
+    /// A row that gives `columns` (all, in table order, when `None`).
+    fn insert_columns(&mut self, table: &str, columns: Option<&[String]>, from_select: bool, range: TextRange) {
+        let Some(t) = self.catalog.tables.get(table) else { return };
+        let Some(given) = columns else { return };
+        let missing: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| c.not_null && !c.has_default && !given.contains(&c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        // `INSERT ... SELECT` may produce no rows (it passes on an empty database): not reported.
+        if !from_select {
+            self.fail(range, FailureKind::NotNullViolation { table: table.to_owned(), columns: missing, from_select });
+        }
+    }
+
+    fn add_value(&mut self, name: &str, label: &str, if_not_exists: bool, range: TextRange) {
+        if !self.require_type_name(name, "ALTER TYPE ... ADD VALUE", range) {
+            return;
+        }
+        if self.settings.postgres_version < 12 && !self.autocommit {
+            self.fail(range, FailureKind::AddValueInTransaction { type_name: name.to_owned() });
+        }
+        if label.len() > MAX_LABEL_BYTES {
+            self.fail(range, FailureKind::LabelTooLong { label: label.to_owned() });
+        }
+        let tx = self.tx;
+        let autocommit = self.autocommit;
+        let Some(t) = self.catalog.types.get_mut(name) else { return };
+        if t.labels.iter().any(|l| l == label) {
+            if !if_not_exists {
+                let label = label.to_owned();
+                self.fail(range, FailureKind::DuplicateLabel { type_name: name.to_owned(), label });
+            }
+            return;
+        }
+        t.labels.push(label.to_owned());
+        if !autocommit {
+            t.uncommitted.push((label.to_owned(), tx));
+        }
+    }
+
+    /// `DO $$ ... $$`: a `CREATE TYPE` guarded by `EXCEPTION WHEN duplicate_object` or by an
+    /// `IF NOT EXISTS (SELECT ... pg_type ...)` creates the type only when it is missing; any other
+    /// body is not understood.
+    fn do_block(&mut self, body: &str, range: TextRange) {
+        let lower = body.to_lowercase();
+        let Some(start) = lower.find("create type") else {
+            return self.taint();
+        };
+        let end = lower[start..].find(';').map_or(body.len(), |e| start + e);
+        let parsed = migdoc_sql::parse(&body[start..end]);
+        let guarded = lower.contains("duplicate_object") || (lower.contains("not exists") && lower.contains("pg_type"));
+        match parsed.statements.first().map(|s| &s.statement) {
+            Some(Statement::CreateEnum { name, labels }) if guarded => {
+                let name = key(name);
+                if !self.catalog.types.contains_key(&name) {
+                    self.define_type(&name, Some(labels.clone()), range);
+                }
+            }
+            Some(statement @ Statement::CreateEnum { .. }) if !lower.contains("exception") && !lower.contains(" if ") => {
+                let statement = statement.clone();
+                self.statement(&statement, range);
+            }
+            _ => self.taint(),
+        }
+    }
+}
