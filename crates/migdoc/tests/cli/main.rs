@@ -246,3 +246,4 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
 }
 
 mod differential;
+mod scenarios;
