@@ -298,6 +298,74 @@ impl Graph {
     }
 }
 
+/// Answers "is `a` an ancestor of `b`?" in constant time. The graph is cut into chains (maximal
+/// paths whose inner links are a node's only parent and that parent's only child); ancestry
+/// between chains is a bitset per chain. Alembic histories have few branches, so chains are few.
+#[derive(Clone, Debug)]
+pub struct AncestorIndex {
+    chain: Vec<u32>,
+    pos: Vec<u32>,
+    /// `ancestors[c]`: bitset of chains that are (wholly) ancestors of chain `c`.
+    ancestors: Vec<Vec<u64>>,
+}
+
+impl AncestorIndex {
+    pub fn new(graph: &Graph) -> Self {
+        let n = graph.nodes.len();
+        let mut chain = vec![u32::MAX; n];
+        let mut pos = vec![0; n];
+        let mut heads: Vec<usize> = Vec::new();
+        let order: Vec<usize> = graph.upgrade_order().collect();
+        for &i in &order {
+            let node = &graph.nodes[i];
+            let continues = match (node.parents.as_slice(), node.dependencies.is_empty()) {
+                ([p], true) => graph.nodes[*p].children.len() == 1 && chain[*p] != u32::MAX,
+                _ => false,
+            };
+            if continues {
+                let p = node.parents[0];
+                chain[i] = chain[p];
+                pos[i] = pos[p] + 1;
+            } else {
+                chain[i] = u32::try_from(heads.len()).unwrap_or(u32::MAX);
+                heads.push(i);
+            }
+        }
+        let chains = heads.len();
+        let words = chains.div_ceil(64);
+        let mut ancestors = vec![vec![0u64; words]; chains];
+        // Chains are numbered in upgrade order, so a chain's parents are numbered before it.
+        for (c, &head) in heads.iter().enumerate() {
+            let node = &graph.nodes[head];
+            let mut set = vec![0u64; words];
+            for &p in node.parents.iter().chain(&node.dependencies) {
+                let pc = chain[p] as usize;
+                if pc >= chains {
+                    continue;
+                }
+                set[pc / 64] |= 1 << (pc % 64);
+                for (w, bits) in set.iter_mut().zip(&ancestors[pc]) {
+                    *w |= bits;
+                }
+            }
+            ancestors[c] = set;
+        }
+        AncestorIndex { chain, pos, ancestors }
+    }
+
+    /// Whether node `a` is `b` or one of its ancestors (through parents and dependencies).
+    pub fn is_ancestor(&self, a: usize, b: usize) -> bool {
+        let (ca, cb) = (self.chain[a] as usize, self.chain[b] as usize);
+        if ca >= self.ancestors.len() || cb >= self.ancestors.len() {
+            return false;
+        }
+        if ca == cb {
+            return self.pos[a] <= self.pos[b];
+        }
+        self.ancestors[cb][ca / 64] & (1 << (ca % 64)) != 0
+    }
+}
+
 fn dedup(items: &[String]) -> Vec<&String> {
     let mut out: Vec<&String> = Vec::with_capacity(items.len());
     for item in items {
@@ -336,6 +404,25 @@ mod tests {
         assert_eq!(ids(&g, &g.walk_order), ["d", "b", "c", "a"]);
         assert!(g.is_branch_point(0));
         assert!(g.is_merge_point(3));
+    }
+
+    #[test]
+    fn ancestor_index_agrees_with_a_walk() {
+        let g = Graph::build(&[
+            rev("a", &[]),
+            rev("b", &["a"]),
+            rev("c", &["a"]),
+            rev("d", &["b", "c"]),
+            rev("e", &["d"]),
+            rev("f", &["c"]),
+        ]);
+        let index = AncestorIndex::new(&g);
+        for x in 0..g.nodes.len() {
+            let walk = g.ancestors(x);
+            for y in 0..g.nodes.len() {
+                assert_eq!(index.is_ancestor(y, x), walk[y], "{} ancestor of {}", g.nodes[y].id, g.nodes[x].id);
+            }
+        }
     }
 
     #[test]

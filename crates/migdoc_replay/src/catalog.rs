@@ -17,9 +17,6 @@ pub struct EnumType {
     /// The revision (file index) that created it.
     #[serde(skip)]
     pub created_by: usize,
-    /// Labels added in the transaction with this id are not usable until it commits.
-    #[serde(skip)]
-    pub uncommitted: Vec<(String, u64)>,
     /// `false` for composite or range types created by raw SQL (labels are meaningless).
     pub is_enum: bool,
 }
@@ -48,12 +45,6 @@ impl Table {
 }
 
 impl Catalog {
-    /// The process ended: every transaction committed, every added label is usable.
-    pub fn commit_all(&mut self) {
-        for t in self.types.values_mut() {
-            t.uncommitted.clear();
-        }
-    }
 
     /// Tables (and their columns) that use enum type `name`.
     pub fn users_of(&self, name: &str) -> Vec<(String, String)> {

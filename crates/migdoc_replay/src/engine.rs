@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use migdoc_graph::Graph;
+use migdoc_graph::{AncestorIndex, Graph};
 use migdoc_ir::{ColumnSpec, EnumSpec, GuardSubject, Op, OpKind, RevisionOps};
 use migdoc_python::TextRange;
 use migdoc_sql::{AlterTableAction, QualName, SqlValue, Statement, TransactionControl};
@@ -16,7 +16,7 @@ const MAX_LABEL_BYTES: usize = 63;
 /// Replays `ops` (indexed like the graph's files) in the three deploy modes.
 pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcome {
     let order: Vec<usize> = graph.upgrade_order().map(|n| graph.nodes[n].file).collect();
-    let ancestry = Ancestry { created_tables: created_tables(ops), ..Ancestry::new(graph) };
+    let ancestry = Ancestry::new(graph, ops);
     let mut outcome = Outcome::default();
 
     // 1. The whole history in one `alembic upgrade head`.
@@ -40,21 +40,18 @@ pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcom
         run.revision(file, &ops[file].upgrade);
         outcome.failures.append(&mut run.failures);
         catalog = run.catalog;
-        catalog.commit_all();
         tainted = run.tainted;
     }
 
     // 3. The round trip from head: downgrade base, then upgrade head again.
     let mut run = Run::new(settings, Mode::RoundTrip, Phase::Downgrade, &ancestry);
     run.catalog = head;
-    run.catalog.commit_all();
     run.tainted = outcome.tainted;
     for &file in order.iter().rev() {
         run.revision(file, &ops[file].downgrade);
     }
     let mut again = Run::new(settings, Mode::RoundTrip, Phase::Upgrade, &ancestry);
     again.catalog = run.catalog.clone();
-    again.catalog.commit_all();
     again.tainted = run.tainted;
     outcome.failures.append(&mut run.failures);
     for &file in &order {
@@ -108,24 +105,28 @@ fn created_tables(ops: &[RevisionOps]) -> HashSet<String> {
 
 /// Which revisions are ancestors of which (by file index), for "created on another branch".
 struct Ancestry {
-    /// `ancestors[file]`: files of the revision's ancestors, itself included.
-    ancestors: Vec<HashSet<usize>>,
+    /// Graph node of each file.
+    node_of: Vec<Option<usize>>,
+    index: AncestorIndex,
     created_tables: HashSet<String>,
 }
 
 impl Ancestry {
-    fn new(graph: &Graph) -> Self {
-        let files = graph.nodes.iter().map(|n| n.file).max().map_or(0, |m| m + 1);
-        let mut ancestors = vec![HashSet::new(); files];
+    fn new(graph: &Graph, ops: &[RevisionOps]) -> Self {
+        let mut node_of = vec![None; ops.len()];
         for (i, node) in graph.nodes.iter().enumerate() {
-            let reach = graph.ancestors(i);
-            ancestors[node.file] = reach.iter().enumerate().filter(|(_, r)| **r).map(|(j, _)| graph.nodes[j].file).collect();
+            if let Some(slot) = node_of.get_mut(node.file) {
+                *slot = Some(i);
+            }
         }
-        Ancestry { ancestors, created_tables: HashSet::new() }
+        Ancestry { node_of, index: AncestorIndex::new(graph), created_tables: created_tables(ops) }
     }
 
     fn is_ancestor(&self, ancestor: usize, of: usize) -> bool {
-        self.ancestors.get(of).is_none_or(|a| a.is_empty() || a.contains(&ancestor))
+        match (self.node_of.get(ancestor), self.node_of.get(of)) {
+            (Some(Some(a)), Some(Some(o))) => self.index.is_ancestor(*a, *o),
+            _ => true,
+        }
     }
 }
 
@@ -139,6 +140,9 @@ struct Run<'a> {
     memo: HashSet<String>,
     /// The current transaction; labels added in it are unusable until it changes.
     tx: u64,
+    /// Labels `ADD VALUE` added in this run: (type, label, transaction). A new run (process)
+    /// starts with none: everything before it committed.
+    uncommitted: Vec<(String, String, u64)>,
     autocommit: bool,
     tainted: bool,
     file: usize,
@@ -163,6 +167,7 @@ impl<'a> Run<'a> {
             catalog: Catalog::default(),
             memo: HashSet::new(),
             tx: 0,
+            uncommitted: Vec::new(),
             autocommit: false,
             tainted: false,
             file: 0,
@@ -453,7 +458,7 @@ impl<'a> Run<'a> {
         // Labels of a type created in this transaction are usable at once; only ADD VALUE is special.
         self.catalog.types.insert(
             name.to_owned(),
-            EnumType { labels, created_by: self.file, uncommitted: Vec::new(), is_enum: true },
+            EnumType { labels, created_by: self.file, is_enum: true },
         );
     }
 
@@ -493,7 +498,7 @@ impl<'a> Run<'a> {
             self.fail(range, FailureKind::InvalidEnumLiteral { type_name: type_name.to_owned(), label: label.to_owned(), labels });
             return;
         }
-        if t.uncommitted.iter().any(|(l, tx)| l == label && *tx == self.tx) {
+        if self.uncommitted.iter().any(|(ty, l, tx)| ty == type_name && l == label && *tx == self.tx) {
             self.fail(range, FailureKind::UnsafeNewValue { type_name: type_name.to_owned(), label: label.to_owned() });
         }
     }
@@ -513,7 +518,7 @@ impl<'a> Run<'a> {
                 if self.catalog.types.contains_key(&name) {
                     self.fail(range, FailureKind::DuplicateType { name, via: "CREATE TYPE" });
                 } else {
-                    self.catalog.types.insert(name, EnumType { labels: Vec::new(), created_by: self.file, uncommitted: Vec::new(), is_enum: false });
+                    self.catalog.types.insert(name, EnumType { labels: Vec::new(), created_by: self.file, is_enum: false });
                 }
             }
             Statement::AddEnumValue { name, label, if_not_exists } => self.add_value(&key(name), label, *if_not_exists, range),
@@ -735,7 +740,7 @@ impl<'a> Run<'a> {
         }
         t.labels.push(label.to_owned());
         if !autocommit {
-            t.uncommitted.push((label.to_owned(), tx));
+            self.uncommitted.push((name.to_owned(), label.to_owned(), tx));
         }
     }
 

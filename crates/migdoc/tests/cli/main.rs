@@ -247,3 +247,4 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
 
 mod differential;
 mod scenarios;
+mod scenarios_live;
