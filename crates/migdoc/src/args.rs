@@ -70,4 +70,7 @@ pub(crate) struct RuleArgs {
     /// Every rule
     #[arg(long, conflicts_with = "name")]
     pub(crate) all: bool,
+    /// One line per rule: code, name, default severity
+    #[arg(long, conflicts_with_all = ["name", "all"])]
+    pub(crate) list: bool,
 }

@@ -104,7 +104,11 @@ fn run_graph(args: GraphArgs) -> anyhow::Result<ExitCode> {
 
 fn run_rule(args: RuleArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::BufWriter::new(io::stdout().lock());
-    if args.all {
+    if args.list {
+        for rule in Rule::ALL {
+            writeln!(out, "| {} | {} | {} |", rule.code(), rule.name(), rule.default_severity().as_str())?;
+        }
+    } else if args.all {
         for rule in Rule::ALL {
             write_rule(&mut out, *rule)?;
         }

@@ -182,6 +182,16 @@ fn rule_docs() {
     assert_eq!(out.code, 2);
 }
 
+/// The README's rule table is the registry's, so that it cannot drift.
+#[test]
+fn readme_lists_every_rule() {
+    let out = run_migdoc(&["rule".into(), "--list".into()]);
+    assert_eq!(out.code, 0);
+    let readme = std::fs::read_to_string(support::repo_root().join("README.md")).unwrap_or_else(|e| panic!("{e}"));
+    let table: Vec<&str> = readme.lines().filter(|l| l.starts_with("| MD")).collect();
+    assert_eq!(table, out.stdout.lines().collect::<Vec<_>>(), "update the README's rule table from `migdoc rule --list`");
+}
+
 /// Large and hostile inputs get diagnostics, never a panic or a hang.
 #[test]
 fn big_and_broken_files() {
