@@ -74,10 +74,37 @@ pub(crate) struct ModuleScope<'a> {
     options: LowerOptions,
 }
 
+
+
 /// Log and print calls are not operations.
 const HARMLESS_ROOTS: &[&str] = &["print", "logger", "log", "logging", "LOG", "LOGGER", "warnings", "_logger"];
 
 impl<'a> ModuleScope<'a> {
+    /// A scope whose `from <project module> import NAME` bindings take their values from
+    /// `externals` (constants and enum classes evaluated there, functions run as helpers).
+    pub(crate) fn with_externals(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals) -> Self {
+        let mut scope = ModuleScope::new(body, options);
+        for stmt in body {
+            let Stmt::ImportFrom { module: Some(module), level: 0, names, .. } = stmt else { continue };
+            let Some(external) = externals.get(module) else { continue };
+            let foreign = ModuleScope::new(&external.body, options);
+            for alias in names {
+                let value = match foreign.globals.get(&alias.name) {
+                    Some(Value::Function(i)) => {
+                        // Bring the helper over: it runs in the importing module's frame.
+                        let f = foreign.functions[*i];
+                        scope.functions.push(f);
+                        Value::Function(scope.functions.len() - 1)
+                    }
+                    Some(v) => v.clone(),
+                    None => continue,
+                };
+                scope.globals.insert(alias.bound_name().to_owned(), value);
+            }
+        }
+        scope
+    }
+
     pub(crate) fn new(body: &'a [Stmt], options: LowerOptions) -> Self {
         let mut scope = ModuleScope {
             globals: HashMap::new(),
@@ -419,6 +446,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 attribute(base, attr)
             }
             Expr::Call { func, args, keywords, range } => self.call(func, args, keywords, *range),
+            // `*LABELS` in a call: its items (callers that take sequences accept it).
+            Expr::Starred { value, .. } => self.eval(value),
             _ => Value::Unknown,
         }
     }

@@ -160,9 +160,12 @@ pub struct LowerOptions {
     pub sqlalchemy_2_1: Option<bool>,
 }
 
+/// The project's own modules a revision may import constants, enum classes and helpers from.
+pub type Externals = std::collections::BTreeMap<String, migdoc_python::Module>;
+
 /// Lowers a revision module's `upgrade()` and `downgrade()`.
-pub fn lower_revision(body: &[Stmt], options: LowerOptions) -> RevisionOps {
-    let module = eval::ModuleScope::new(body, options);
+pub fn lower_revision(body: &[Stmt], options: LowerOptions, externals: &Externals) -> RevisionOps {
+    let module = eval::ModuleScope::with_externals(body, options, externals);
     let mut ops = RevisionOps::default();
     for stmt in body {
         if let Stmt::FunctionDef(f) = stmt {

@@ -170,7 +170,7 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
     let graph = Graph::build(&inputs);
     rules::graph::check(&mut ctx, &graph);
     let lower = migdoc_ir::LowerOptions { sqlalchemy_2_1: settings.sqlalchemy_2_1 };
-    let ops: Vec<RevisionOps> = sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body, lower)).collect();
+    let ops: Vec<RevisionOps> = sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body, lower, &sources.modules)).collect();
     rules::invalid_sql::check(&mut ctx, &ops);
     let replay_settings = migdoc_replay::Settings {
         postgres_version: settings.postgres_version,

@@ -67,6 +67,10 @@ pub enum FileProblemKind {
 pub struct Sources {
     pub files: Vec<RevisionFile>,
     pub problems: Vec<FileProblem>,
+    /// The project's own modules that revision files import (`from myapp.enums import STATUSES`),
+    /// by dotted name, found on `prepend_sys_path` and the project root. Third-party and standard
+    /// library modules are not there, so they are not read.
+    pub modules: std::collections::BTreeMap<String, migdoc_python::Module>,
 }
 
 impl Project {
@@ -157,7 +161,62 @@ impl Project {
                 Err(problem) => problems.push(problem),
             }
         }
-        Sources { files, problems }
+        let modules = self.imported_modules(&files);
+        Sources { files, problems, modules }
+    }
+}
+
+impl Project {
+    /// Where `import x.y` looks: `prepend_sys_path`, then the project root.
+    fn search_roots(&self) -> Vec<PathBuf> {
+        let mut roots: Vec<PathBuf> = self.config.iter().flat_map(|c| c.prepend_sys_path.clone()).collect();
+        roots.push(self.root.clone());
+        roots.dedup();
+        roots
+    }
+
+    /// Reads the project modules the revision files import, one level deep (what those modules
+    /// import in turn is not followed).
+    fn imported_modules(&self, files: &[RevisionFile]) -> std::collections::BTreeMap<String, migdoc_python::Module> {
+        use migdoc_python::ast::Stmt;
+        let roots = self.search_roots();
+        let mut wanted = std::collections::BTreeSet::new();
+        for file in files {
+            for stmt in &file.module.body {
+                match stmt {
+                    Stmt::ImportFrom { module: Some(module), level: 0, names, .. } => {
+                        wanted.insert(module.clone());
+                        // `from pkg import submodule`
+                        for alias in names {
+                            wanted.insert(format!("{module}.{}", alias.name));
+                        }
+                    }
+                    Stmt::Import { names, .. } => {
+                        for alias in names {
+                            wanted.insert(alias.name.clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut modules = std::collections::BTreeMap::new();
+        for name in wanted {
+            let top = name.split('.').next().unwrap_or_default();
+            if matches!(top, "alembic" | "sqlalchemy" | "typing" | "os" | "sys" | "enum" | "datetime" | "uuid" | "json" | "re") {
+                continue;
+            }
+            let rel = name.replace('.', "/");
+            let found = roots.iter().find_map(|root| {
+                [root.join(format!("{rel}.py")), root.join(&rel).join("__init__.py")].into_iter().find(|p| p.is_file())
+            });
+            if let Some(path) = found {
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    modules.insert(name, migdoc_python::parse_module(&text));
+                }
+            }
+        }
+        modules
     }
 }
 

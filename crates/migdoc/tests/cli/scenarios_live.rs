@@ -1,0 +1,147 @@
+//! The recordings are still true: every scenario in `tests/scenarios/` runs again through real
+//! Alembic (both `scripts/pyenv` environments, all three modes, `tests/oracle/run_scenario.py`) on
+//! a throwaway PostgreSQL, and the outcome must be the one its `scenario.toml` records.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+use crate::support::{oracle_python, repo_root};
+
+const MODES: [&str; 3] = ["upgrade_head", "step_by_step", "roundtrip"];
+
+/// Each scenario's name, directory and parsed `scenario.toml`, sorted by name.
+pub(crate) fn recorded_outcomes() -> Vec<(String, PathBuf, toml::Table)> {
+    let mut scenarios: Vec<(String, PathBuf, toml::Table)> = std::fs::read_dir(repo_root().join("tests/scenarios"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|dir| dir.join("scenario.toml").is_file())
+        .map(|dir| {
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let parsed: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, dir, parsed)
+        })
+        .collect();
+    scenarios.sort_by(|a, b| a.0.cmp(&b.0));
+    scenarios
+}
+
+/// The sa21 venv's python (`support::oracle_python` is sa20's).
+fn sa21_python() -> PathBuf {
+    let out = Command::new("bash")
+        .arg(repo_root().join("scripts/pyenv"))
+        .args(["--print-python", "sa21"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run scripts/pyenv: {e}"));
+    assert!(out.status.success(), "scripts/pyenv failed: {}", String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// The part of an outcome that must agree: whether it failed, and where and how.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    ok: bool,
+    skipped: bool,
+    phase: Option<String>,
+    revision: Option<String>,
+    sqlstate: Option<String>,
+}
+
+impl Outcome {
+    fn new(field: impl Fn(&str) -> Option<String>, flag: impl Fn(&str) -> bool) -> Outcome {
+        let ok = flag("ok");
+        Outcome {
+            ok,
+            skipped: flag("skipped"),
+            phase: field("phase").filter(|_| !ok),
+            revision: field("revision").filter(|_| !ok),
+            sqlstate: field("sqlstate").filter(|_| !ok),
+        }
+    }
+
+    fn recorded(t: &toml::Table) -> Outcome {
+        Outcome::new(
+            |k| t.get(k).and_then(toml::Value::as_str).map(str::to_owned),
+            |k| t.get(k).and_then(toml::Value::as_bool) == Some(true),
+        )
+    }
+
+    fn live(v: &Value) -> Outcome {
+        Outcome::new(|k| v[k].as_str().map(str::to_owned), |k| v[k].as_bool() == Some(true))
+    }
+}
+
+fn recorded_outcome<'t>(scenario: &'t toml::Table, sa: &str, mode: &str) -> Option<&'t toml::Table> {
+    scenario.get("outcome")?.get(sa)?.get(mode)?.as_table()
+}
+
+/// Runs one scenario in one environment and mode on a fresh database; `run_scenario.py`'s JSON.
+fn run_live(cluster: &migdoc_pg::Cluster, python: &Path, dir: &Path, mode: &str, database: &str) -> Result<Value, String> {
+    cluster.create_database(database).map_err(|e| e.to_string())?;
+    let out = Command::new(python)
+        .arg(repo_root().join("tests/oracle/run_scenario.py"))
+        .arg(dir)
+        .arg(mode)
+        .env("DATABASE_URL", cluster.url(database))
+        .output();
+    let dropped = cluster.drop_database(database);
+    let out = out.map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    dropped.map_err(|e| e.to_string())?;
+    serde_json::from_slice(&out.stdout)
+        .map_err(|_| format!("run_scenario.py printed no outcome ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim_end()))
+}
+
+#[test]
+fn recorded_outcomes_hold_on_a_live_postgresql() {
+    let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
+    let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
+    let pythons = [("sa20", oracle_python()), ("sa21", sa21_python())];
+    let scenarios = recorded_outcomes();
+    assert!(scenarios.len() >= 80, "only {} scenarios found", scenarios.len());
+
+    let mut jobs = Vec::new();
+    for scenario in &scenarios {
+        for (sa, python) in &pythons {
+            jobs.extend(MODES.iter().map(|mode| (scenario, *sa, python, *mode)));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let mismatches = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&((name, dir, parsed), sa, python, mode)) = jobs.get(index) else { break };
+                    let problem = match (recorded_outcome(parsed, sa, mode), run_live(&cluster, python, dir, mode, &format!("run{index}")))
+                    {
+                        (None, _) => Some(format!("scenario.toml has no outcome.{sa}.{mode}")),
+                        (_, Err(e)) => Some(e),
+                        (Some(recorded), Ok(live)) => {
+                            let (want, got) = (Outcome::recorded(recorded), Outcome::live(&live));
+                            (want != got).then(|| format!("recorded {want:?}\n    live {got:?}: {}", live["error"].as_str().unwrap_or("")))
+                        }
+                    };
+                    if let Some(problem) = problem {
+                        mismatches.lock().unwrap_or_else(|e| panic!("{e}")).push(format!("{name} [{sa}] {mode}: {problem}"));
+                    }
+                }
+            });
+        }
+    });
+
+    let mut mismatches = mismatches.into_inner().unwrap_or_else(|e| panic!("{e}"));
+    mismatches.sort();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} live runs differ from scenario.toml:\n{}",
+        mismatches.len(),
+        jobs.len(),
+        mismatches.join("\n")
+    );
+}
