@@ -115,11 +115,7 @@ impl<'a> ModuleScope<'a> {
             match stmt {
                 Stmt::Import { names, .. } => {
                     for alias in names {
-                        let path = match &alias.asname {
-                            Some(_) => alias.name.clone(),
-                            None => alias.bound_name().to_owned(),
-                        };
-                        scope.globals.insert(alias.bound_name().to_owned(), Value::Path(path));
+                        scope.globals.insert(alias.bound_name().to_owned(), Value::Path(alias.imported_module().to_owned()));
                     }
                 }
                 Stmt::ImportFrom { module: Some(module), names, .. } => {

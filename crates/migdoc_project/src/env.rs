@@ -123,11 +123,7 @@ impl Reader<'_> {
         match stmt {
             Stmt::Import { names, .. } => {
                 for alias in names {
-                    let module = match &alias.asname {
-                        Some(_) => alias.name.clone(),
-                        None => alias.bound_name().to_owned(),
-                    };
-                    self.imports.insert(alias.bound_name().to_owned(), module);
+                    self.imports.insert(alias.bound_name().to_owned(), alias.imported_module().to_owned());
                 }
             }
             Stmt::ImportFrom { module, level, names, .. } => {

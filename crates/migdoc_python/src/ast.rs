@@ -203,6 +203,15 @@ impl Alias {
             None => self.name.split('.').next().unwrap_or(&self.name),
         }
     }
+
+    /// For `import a.b [as c]`: the module the bound name refers to (`a.b` with an alias, `a`
+    /// without: `import a.b` binds the package `a`).
+    pub fn imported_module(&self) -> &str {
+        match &self.asname {
+            Some(_) => &self.name,
+            None => self.bound_name(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
