@@ -5,11 +5,10 @@
 //! modes it fails in), no error when it passed, and a diagnostic at the revision whose round trip
 //! fails.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
-use crate::support::{repo_root, run_migdoc};
+use crate::scenarios_live::recorded_outcomes;
+use crate::support::run_migdoc;
 
 /// Scenarios migdoc does not predict yet, with the reason. The test fails when one of them starts
 /// to agree, so that the list only shrinks.
@@ -17,17 +16,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ("native_enum_false_with_constraint", "sa20", "CHECK constraints of non-native enums are not modelled"),
     ("native_enum_false_with_constraint", "sa21", "CHECK constraints of non-native enums are not modelled"),
 ];
-
-fn scenarios() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/scenarios"))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("scenario.toml").exists())
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 fn table<'t>(t: &'t toml::Table, key: &str) -> &'t toml::Table {
     t.get(key).and_then(toml::Value::as_table).unwrap_or_else(|| panic!("scenario.toml lacks {key}"))
@@ -107,10 +95,7 @@ fn predictions_match_what_postgresql_did() {
     let mut wrong = Vec::new();
     let mut gaps_now_right = Vec::new();
     let mut compared = 0;
-    for dir in scenarios() {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
-        let parsed: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (name, dir, parsed) in recorded_outcomes() {
         let postgres = parsed.get("postgres").and_then(toml::Value::as_integer).unwrap_or(15);
         let outcomes = table(&parsed, "outcome");
         for sa in ["sa20", "sa21"] {
