@@ -63,8 +63,13 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         postgres_version: args.postgres_version,
         sqlalchemy_2_1,
     };
+    let loaded = started.elapsed();
     let report = migdoc_linter::check(&project, &sources, &settings);
     let elapsed_ms = started.elapsed().as_millis();
+    if std::env::var_os("MIGDOC_TIMINGS").is_some() {
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "timings: read+parse {:?}, analysis {:?}", loaded, started.elapsed() - loaded);
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     let ctx = report::Ctx {
         report: &report,

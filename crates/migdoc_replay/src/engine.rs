@@ -17,47 +17,18 @@ const MAX_LABEL_BYTES: usize = 63;
 pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcome {
     let order: Vec<usize> = graph.upgrade_order().map(|n| graph.nodes[n].file).collect();
     let ancestry = Ancestry::new(graph, ops);
-    let mut outcome = Outcome::default();
-
-    // 1. The whole history in one `alembic upgrade head`.
-    let mut run = Run::new(settings, Mode::OneRun, Phase::Upgrade, &ancestry);
-    for &file in &order {
-        run.revision(file, &ops[file].upgrade);
-    }
-    outcome.head = run.catalog.clone();
-    outcome.tainted = run.tainted;
-    outcome.failures.append(&mut run.failures);
-    outcome.notes.append(&mut run.notes);
-    let head = run.catalog;
-
-    // 2. One revision per run: the catalog carries over, the memo and the transaction do not.
-    let mut catalog = Catalog::default();
-    let mut tainted = false;
-    for &file in &order {
-        let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, &ancestry);
-        run.catalog = catalog;
-        run.tainted = tainted;
-        run.revision(file, &ops[file].upgrade);
-        outcome.failures.append(&mut run.failures);
-        catalog = run.catalog;
-        tainted = run.tainted;
-    }
-
-    // 3. The round trip from head: downgrade base, then upgrade head again.
-    let mut run = Run::new(settings, Mode::RoundTrip, Phase::Downgrade, &ancestry);
-    run.catalog = head;
-    run.tainted = outcome.tainted;
-    for &file in order.iter().rev() {
-        run.revision(file, &ops[file].downgrade);
-    }
-    let mut again = Run::new(settings, Mode::RoundTrip, Phase::Upgrade, &ancestry);
-    again.catalog = run.catalog.clone();
-    again.tainted = run.tainted;
-    outcome.failures.append(&mut run.failures);
-    for &file in &order {
-        again.revision(file, &ops[file].upgrade);
-    }
-    outcome.failures.append(&mut again.failures);
+    // The one-run replay (then the round trip from its head) and the one-revision-per-run replay
+    // are independent: run them on both cores.
+    let ((mut outcome, mut roundtrip), mut stepwise) = rayon::join(
+        || {
+            let outcome = one_run(&order, ops, settings, &ancestry);
+            let roundtrip = round_trip(&order, ops, settings, &ancestry, &outcome);
+            (outcome, roundtrip)
+        },
+        || step_by_step(&order, ops, settings, &ancestry),
+    );
+    outcome.failures.append(&mut stepwise);
+    outcome.failures.append(&mut roundtrip);
 
     // What already fails on a normal deploy is not reported again for the round trip.
     let normal: HashSet<(usize, u32, u32)> = outcome
@@ -70,6 +41,51 @@ pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcom
     outcome.notes.sort_by(|a, b| (a.file, a.range).cmp(&(b.file, b.range)));
     outcome.notes.dedup();
     outcome
+}
+
+/// 1. The whole history in one `alembic upgrade head`.
+fn one_run(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: &Ancestry) -> Outcome {
+    let mut run = Run::new(settings, Mode::OneRun, Phase::Upgrade, ancestry);
+    for &file in order {
+        run.revision(file, &ops[file].upgrade);
+    }
+    Outcome { failures: run.failures, notes: run.notes, tainted: run.tainted, head: run.catalog }
+}
+
+/// 2. One revision per run: the catalog carries over, the memo and the transaction do not.
+fn step_by_step(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: &Ancestry) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    let mut catalog = Catalog::default();
+    let mut tainted = false;
+    for &file in order {
+        let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, ancestry);
+        run.catalog = catalog;
+        run.tainted = tainted;
+        run.revision(file, &ops[file].upgrade);
+        failures.append(&mut run.failures);
+        catalog = run.catalog;
+        tainted = run.tainted;
+    }
+    failures
+}
+
+/// 3. The round trip from head: downgrade base, then upgrade head again.
+fn round_trip(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: &Ancestry, head: &Outcome) -> Vec<Failure> {
+    let mut down = Run::new(settings, Mode::RoundTrip, Phase::Downgrade, ancestry);
+    down.catalog = head.head.clone();
+    down.tainted = head.tainted;
+    for &file in order.iter().rev() {
+        down.revision(file, &ops[file].downgrade);
+    }
+    let mut up = Run::new(settings, Mode::RoundTrip, Phase::Upgrade, ancestry);
+    up.catalog = down.catalog;
+    up.tainted = down.tainted;
+    for &file in order {
+        up.revision(file, &ops[file].upgrade);
+    }
+    let mut failures = down.failures;
+    failures.append(&mut up.failures);
+    failures
 }
 
 /// Tables some revision of the history creates. A table no revision creates predates the
