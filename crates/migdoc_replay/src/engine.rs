@@ -305,7 +305,7 @@ impl<'a> Run<'a> {
             OpKind::BulkInsert { table, rows } => match rows {
                 Some(rows) => {
                     for row in rows {
-                        self.insert_columns(table, Some(row), false, range);
+                        self.insert_columns(table, Some(row), range);
                     }
                 }
                 None => {}
@@ -607,14 +607,13 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            Statement::Insert { table, columns, rows, from_select } => {
+            Statement::Insert { table, columns, rows, .. } => {
                 let table = key(table);
                 let names = columns.clone();
-                if *from_select {
-                    self.insert_columns(&table, names.as_deref(), true, range);
-                }
+                // `INSERT ... SELECT` may produce no rows (it passes on an empty database): only
+                // VALUES rows are checked.
                 for row in rows {
-                    self.insert_columns(&table, names.as_deref(), false, range);
+                    self.insert_columns(&table, names.as_deref(), range);
                     if let Some(names) = &names {
                         for (column, value) in names.iter().zip(row) {
                             self.check_value(&table, column, value, range);
@@ -716,7 +715,7 @@ impl<'a> Run<'a> {
     }
 
     /// A row that gives `columns` (all, in table order, when `None`).
-    fn insert_columns(&mut self, table: &str, columns: Option<&[String]>, from_select: bool, range: TextRange) {
+    fn insert_columns(&mut self, table: &str, columns: Option<&[String]>, range: TextRange) {
         let Some(t) = self.catalog.tables.get(table) else { return };
         let Some(given) = columns else { return };
         let missing: Vec<String> = t
@@ -728,10 +727,7 @@ impl<'a> Run<'a> {
         if missing.is_empty() {
             return;
         }
-        // `INSERT ... SELECT` may produce no rows (it passes on an empty database): not reported.
-        if !from_select {
-            self.fail(range, FailureKind::NotNullViolation { table: table.to_owned(), columns: missing, from_select });
-        }
+        self.fail(range, FailureKind::NotNullViolation { table: table.to_owned(), columns: missing });
     }
 
     fn add_value(&mut self, name: &str, label: &str, if_not_exists: bool, range: TextRange) {

@@ -63,7 +63,7 @@ pub enum FailureKind {
     /// 22P02 `invalid input value for enum x: "y"`.
     InvalidEnumLiteral { type_name: String, label: String, labels: Vec<String> },
     /// 23502 null value in a NOT NULL column.
-    NotNullViolation { table: String, columns: Vec<String>, from_select: bool },
+    NotNullViolation { table: String, columns: Vec<String> },
     /// 2BP01 `cannot drop type x because other objects depend on it`.
     DependentObjects { type_name: String, users: Vec<(String, String)> },
     /// 42602 `invalid enum label "..."`: longer than 63 bytes.

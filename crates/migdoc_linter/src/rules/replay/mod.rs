@@ -88,7 +88,7 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
             format!("`{label}` is not a label of `{type_name}`: `RENAME VALUE` fails"),
             None,
         ),
-        FailureKind::NotNullViolation { table, columns, .. } => (
+        FailureKind::NotNullViolation { table, columns } => (
             format!(
                 "this row omits NOT NULL column{} {} of `{table}`, which ha{} no default: PostgreSQL fails with a not-null violation",
                 if columns.len() == 1 { "" } else { "s" },
