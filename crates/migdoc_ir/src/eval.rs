@@ -28,7 +28,9 @@ enum Value {
     /// Any other SQLAlchemy type; `array_of` when it is `ARRAY(Enum)`.
     Type { array_of: Option<EnumSpec> },
     /// A call of another SQLAlchemy type or construct, by path (`sqlalchemy.Integer`).
-    TypeNamed(String),
+    TypeNamed,
+    /// A SQLAlchemy type with one PostgreSQL spelling (`sa.String(20)` → `varchar`).
+    SqlType(&'static str),
     Text(String, Option<u32>),
     Function(usize),
     /// `op.batch_alter_table(table)`: its methods are `op`'s with the table given.
@@ -83,26 +85,61 @@ impl<'a> ModuleScope<'a> {
     /// A scope whose `from <project module> import NAME` bindings take their values from
     /// `externals` (constants and enum classes evaluated there, functions run as helpers).
     pub(crate) fn with_externals(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals) -> Self {
+        Self::for_module(body, options, externals, "", false)
+    }
+
+    /// Like [`Self::with_externals`], resolving relative imports against the module's dotted
+    /// name, and letting the imported modules' own imports through (three levels deep).
+    pub(crate) fn for_module(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool) -> Self {
+        Self::linked(body, options, externals, name, is_package, 0)
+    }
+
+    fn linked(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool, depth: u32) -> Self {
         let mut scope = ModuleScope::new(body, options);
+        if externals.is_empty() {
+            return scope;
+        }
         for stmt in body {
-            let Stmt::ImportFrom { module: Some(module), level: 0, names, .. } = stmt else { continue };
-            let Some(external) = externals.get(module) else { continue };
-            let foreign = ModuleScope::new(&external.body, options);
+            let Stmt::ImportFrom { module, level, names, .. } = stmt else { continue };
+            let Some(absolute) = absolute_module(name, is_package, module.as_deref(), *level) else { continue };
             for alias in names {
-                let value = match foreign.globals.get(&alias.name) {
-                    Some(Value::Function(i)) => {
-                        // Bring the helper over: it runs in the importing module's frame.
-                        let f = foreign.functions[*i];
-                        scope.functions.push(f);
-                        Value::Function(scope.functions.len() - 1)
+                let value = if let Some(external) = externals.get(&absolute) {
+                    let foreign_is_package = is_package_name(externals, &absolute);
+                    let foreign = if depth < 3 {
+                        ModuleScope::linked(&external.body, options, externals, &absolute, foreign_is_package, depth + 1)
+                    } else {
+                        ModuleScope::new(&external.body, options)
+                    };
+                    match foreign.globals.get(&alias.name) {
+                        Some(Value::Function(i)) => {
+                            // Bring the helper over: it runs in the importing module's frame.
+                            let f = foreign.functions[*i];
+                            scope.functions.push(f);
+                            Value::Function(scope.functions.len() - 1)
+                        }
+                        Some(v) => v.clone(),
+                        None => continue,
                     }
-                    Some(v) => v.clone(),
-                    None => continue,
+                } else if *level > 0 {
+                    // `from . import x` of a module that is not read: leave it unknown.
+                    Value::Unknown
+                } else {
+                    continue;
                 };
                 scope.globals.insert(alias.bound_name().to_owned(), value);
             }
         }
         scope
+    }
+
+    /// Evaluates an expression at module level.
+    pub(crate) fn eval_expr(&self, expr: &Expr) -> crate::Evaluated {
+        let mut frame = Frame::new(self);
+        public(frame.eval(expr))
+    }
+
+    pub(crate) fn global(&self, name: &str) -> crate::Evaluated {
+        self.globals.get(name).cloned().map_or(crate::Evaluated::Unknown, public)
     }
 
     pub(crate) fn new(body: &'a [Stmt], options: LowerOptions) -> Self {
@@ -654,52 +691,93 @@ impl<'s, 'a> Frame<'s, 'a> {
                     },
                 }
             }
-            "Column" => {
-                let evaluated: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-                let mut values = evaluated.into_iter();
-                let Some(Value::Str(name, _)) = values.next() else {
-                    return Value::Unknown;
-                };
-                let mut column = ColumnSpec {
-                    name,
-                    enum_type: None,
-                    is_array: false,
-                    nullable: true,
-                    has_server_default: self.kwarg(keywords, "server_default").is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. })),
-                    server_default: self.kwarg_str(keywords, "server_default"),
-                    generated: false,
-                    primary_key: false,
-                    integer: false,
-                };
-                let is_integer = |p: &str| matches!(p.rsplit('.').next(), Some("Integer" | "BigInteger" | "SmallInteger"));
-                for v in values {
-                    match v {
-                        Value::Enum(spec) => column.enum_type = Some(spec),
-                        Value::Type { array_of: Some(spec) } => {
-                            column.enum_type = Some(spec);
-                            column.is_array = true;
-                        }
-                        Value::Path(p) if p.ends_with("Enum") || p.ends_with("ENUM") => {
-                            // `sa.Column("x", sa.Enum)` without arguments: nothing to create.
-                        }
-                        Value::Path(p) | Value::TypeNamed(p) if is_integer(&p) => column.integer = true,
-                        Value::Identity => column.generated = true,
-                        _ => {}
-                    }
-                }
-                let primary_key = self.kwarg_bool(keywords, "primary_key").unwrap_or(false);
-                column.nullable = self.kwarg_bool(keywords, "nullable").unwrap_or(!primary_key);
-                column.primary_key = primary_key;
-                column.generated |= primary_key && column.integer && self.kwarg_bool(keywords, "autoincrement") != Some(false);
-                column.generated |= self.kwarg_bool(keywords, "autoincrement") == Some(true);
-                Value::Column(column)
+            "Column" | "mapped_column" => self.column_call(last == "mapped_column", args, keywords),
+            "DateTime" | "TIMESTAMP" | "Time" | "TIME" => {
+                let timezone = self.kwarg_bool(keywords, "timezone").unwrap_or(false);
+                crate::types::from_sqlalchemy(last, timezone).map_or(Value::TypeNamed, Value::SqlType)
             }
             "text" => match args.first().map(|a| self.eval(a)) {
                 Some(Value::Str(s, start)) => Value::Text(s, start),
                 _ => Value::Unknown,
             },
-            _ => Value::TypeNamed(path.to_owned()),
+            _ => crate::types::from_sqlalchemy(last, false).map_or_else(|| Value::TypeNamed, Value::SqlType),
         }
+    }
+
+    /// `sa.Column(...)` in a migration or a model, `mapped_column(...)` in a model. A column in a
+    /// model may leave its name to the attribute it is assigned to (`name` is then empty) and,
+    /// with `mapped_column`, its type and nullability to the `Mapped[...]` annotation
+    /// (`nullable` is then `None` in `explicit_nullable`).
+    fn column_call(&mut self, mapped: bool, args: &[Expr], keywords: &[Keyword]) -> Value {
+        let evaluated: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        let mut values = evaluated.into_iter().peekable();
+        let name = match values.peek() {
+            Some(Value::Str(name, _)) => {
+                let name = name.clone();
+                values.next();
+                name
+            }
+            // A migration's column always has a name; a model's may take the attribute's.
+            Some(Value::Unknown) if !mapped => return Value::Unknown,
+            _ => String::new(),
+        };
+        let server_default = self.kwarg(keywords, "server_default").is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }));
+        let mut column = ColumnSpec {
+            name,
+            enum_type: None,
+            is_array: false,
+            nullable: true,
+            explicit_nullable: None,
+            has_server_default: server_default,
+            server_default: self.kwarg_str(keywords, "server_default"),
+            has_default: ["default", "insert_default", "default_factory"]
+                .iter()
+                .any(|k| self.kwarg(keywords, k).is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }))),
+            generated: false,
+            primary_key: false,
+            integer: false,
+            sql_type: None,
+            typed: false,
+        };
+        for v in values {
+            match v {
+                Value::Enum(spec) => {
+                    column.enum_type = Some(spec);
+                    column.typed = true;
+                }
+                Value::Type { array_of } => {
+                    column.is_array = true;
+                    column.typed = true;
+                    if let Some(spec) = array_of {
+                        column.enum_type = Some(spec);
+                    }
+                }
+                Value::Path(p) if p.ends_with("Enum") || p.ends_with("ENUM") => {
+                    // `sa.Column("x", sa.Enum)` without arguments: nothing to create.
+                    column.typed = true;
+                }
+                Value::SqlType(t) => {
+                    column.sql_type = Some(t.to_owned());
+                    column.typed = true;
+                }
+                Value::Path(p) if p.starts_with("sqlalchemy") => {
+                    column.sql_type = crate::types::from_sqlalchemy(&p, false).map(str::to_owned);
+                    column.typed = true;
+                }
+                Value::TypeNamed => column.typed = true,
+                Value::Identity => column.generated = true,
+                _ => {}
+            }
+        }
+        column.integer = column.sql_type.as_deref().is_some_and(|t| crate::types::family(t) == "integer");
+        let primary_key = self.kwarg_bool(keywords, "primary_key").unwrap_or(false);
+        column.explicit_nullable = self.kwarg_bool(keywords, "nullable");
+        column.nullable = column.explicit_nullable.unwrap_or(!primary_key);
+        column.primary_key = primary_key;
+        let autoincrement = self.kwarg_bool(keywords, "autoincrement");
+        column.generated |= primary_key && column.integer && autoincrement != Some(false);
+        column.generated |= autoincrement == Some(true);
+        Value::Column(column)
     }
 
     fn op_call(&mut self, name: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
@@ -728,7 +806,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             "create_table" => table_arg().map(|table| OpKind::CreateTable { table, columns: table_columns(&values[1..]) }),
             "drop_table" => table_arg().map(|table| OpKind::DropTable { table }),
             "add_column" => match (table_arg(), values.get(1)) {
-                (Some(table), Some(Value::Column(column))) => Some(OpKind::AddColumn { table, column: column.clone() }),
+                (Some(table), Some(Value::Column(column))) if !column.name.is_empty() => Some(OpKind::AddColumn { table, column: column.clone() }),
                 _ => None,
             },
             "drop_column" => table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::DropColumn { table, column }),
@@ -740,6 +818,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let nullable = self.kwarg_bool(keywords, "nullable");
                 let server_default = self.kwarg_str(keywords, "server_default");
                 let type_changed = self.kwarg(keywords, "type_").is_some();
+                let sql_type = match self.kwarg(keywords, "type_").map(|e| self.eval(e)) {
+                    Some(Value::SqlType(t)) => Some(t.to_owned()),
+                    Some(Value::Path(p)) => crate::types::from_sqlalchemy(&p, false).map(str::to_owned),
+                    _ => None,
+                };
                 let using = self.kwarg(keywords, "postgresql_using").is_some();
                 table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::AlterColumn {
                     table,
@@ -749,6 +832,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     server_default,
                     type_changed,
                     using,
+                    sql_type,
                 })
             }
             "bulk_insert" => {
@@ -803,7 +887,7 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
     let mut columns: Vec<ColumnSpec> = values
         .iter()
         .filter_map(|v| match v {
-            Value::Column(c) => Some(c.clone()),
+            Value::Column(c) if !c.name.is_empty() => Some(c.clone()),
             _ => None,
         })
         .collect();
@@ -847,6 +931,51 @@ fn existence_query(v: &Value) -> Option<GuardSubject> {
         return quoted("table_name").or_else(|| quoted("tablename")).map(GuardSubject::Table);
     }
     None
+}
+
+/// The absolute name of `from <module> import ...` written with `level` leading dots in module
+/// `name` (`app.models`; a package's `__init__` is named after the package).
+fn absolute_module(name: &str, is_package: bool, module: Option<&str>, level: u32) -> Option<String> {
+    if level == 0 {
+        return module.map(str::to_owned);
+    }
+    let mut parts: Vec<&str> = if name.is_empty() { Vec::new() } else { name.split('.').collect() };
+    if !is_package {
+        parts.pop()?;
+    }
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    if let Some(m) = module {
+        parts.push(m);
+    }
+    (!parts.is_empty()).then(|| parts.join("."))
+}
+
+fn is_package_name(externals: &crate::Externals, name: &str) -> bool {
+    let prefix = format!("{name}.");
+    externals.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
+}
+
+/// An evaluated value as the public API shows it.
+fn public(v: Value) -> crate::Evaluated {
+    use crate::Evaluated as E;
+    match v {
+        Value::Str(s, _) => E::Str(s),
+        Value::Bool(b) => E::Bool(b),
+        Value::None => E::None,
+        Value::Seq(items) => E::Seq(items.into_iter().map(public).collect()),
+        Value::Enum(spec) => E::Enum(spec),
+        Value::Column(c) => E::Column(c),
+        Value::SqlType(t) => E::SqlType(t.to_owned()),
+        Value::Path(p) if p.starts_with("sqlalchemy") => match crate::types::from_sqlalchemy(&p, false) {
+            Some(t) => E::SqlType(t.to_owned()),
+            None => E::OtherType,
+        },
+        Value::Type { .. } | Value::TypeNamed => E::OtherType,
+        Value::PyEnum { names, values } => E::PyEnum(crate::PyEnumClass { names, values }),
+        _ => E::Unknown,
+    }
 }
 
 /// Members of a Python enum class body: `NAME = "value"` (aliases, equal values, keep the first name).

@@ -6,8 +6,9 @@
 //! [`OpKind::Unknown`]; each op keeps the source range it came from.
 
 mod eval;
+pub mod types;
 
-use migdoc_python::ast::Stmt;
+use migdoc_python::ast::{Expr, Stmt};
 use migdoc_python::TextRange;
 use migdoc_sql::{ParamStyle, ParsedSql};
 use serde::Serialize;
@@ -37,7 +38,13 @@ pub struct ColumnSpec {
     pub enum_type: Option<EnumSpec>,
     pub is_array: bool,
     pub nullable: bool,
+    /// The `nullable=` argument as written (a model's `mapped_column` otherwise takes it from the
+    /// annotation).
+    pub explicit_nullable: Option<bool>,
     pub has_server_default: bool,
+    /// A Python-side `default=` / `insert_default=` / `default_factory=`: SQLAlchemy fills the
+    /// column on insert (models only; the database knows nothing of it).
+    pub has_default: bool,
     /// The server default when it is a plain string (an enum label, say).
     pub server_default: Option<String>,
     /// The column fills itself: the single integer primary key (SQLAlchemy makes it SERIAL),
@@ -46,6 +53,10 @@ pub struct ColumnSpec {
     pub primary_key: bool,
     /// An integer type (`sa.Integer`, `sa.BigInteger`, `sa.SmallInteger`).
     pub integer: bool,
+    /// The PostgreSQL type, when it is one migdoc names ([`types`]); `None` for enums and others.
+    pub sql_type: Option<String>,
+    /// A type argument was given (a model's `mapped_column()` without one takes the annotation's).
+    pub typed: bool,
 }
 
 /// One SQL string the migration executes, parsed.
@@ -91,6 +102,8 @@ pub enum OpKind {
         type_changed: bool,
         /// `postgresql_using=` was given.
         using: bool,
+        /// The new type's PostgreSQL name, when `type_=` is one migdoc names.
+        sql_type: Option<String>,
     },
     /// `ENUM(...).create(bind, checkfirst=...)`.
     CreateEnum { spec: EnumSpec, checkfirst: bool },
@@ -180,6 +193,61 @@ pub fn lower_revision(body: &[Stmt], options: LowerOptions, externals: &External
         }
     }
     ops
+}
+
+/// A module evaluated for its declarations (models): the same evaluator as migrations use, so
+/// that `sa.Enum(PyEnum)` means the same labels in a model and in a migration.
+pub struct ModuleEnv<'a> {
+    scope: eval::ModuleScope<'a>,
+}
+
+/// What an expression in a model module evaluates to, as far as models care.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Evaluated {
+    Column(ColumnSpec),
+    Enum(EnumSpec),
+    /// A SQLAlchemy type with one PostgreSQL name (see [`types`]).
+    SqlType(String),
+    /// Some other SQLAlchemy type (`sa.ARRAY(...)`, a `TypeDecorator`): known to be a type.
+    OtherType,
+    PyEnum(PyEnumClass),
+    Str(String),
+    Bool(bool),
+    Seq(Vec<Evaluated>),
+    None,
+    Unknown,
+}
+
+/// A Python `enum.Enum` class: member names, and their values when all are strings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PyEnumClass {
+    pub names: Vec<String>,
+    pub values: Option<Vec<String>>,
+}
+
+impl<'a> ModuleEnv<'a> {
+    /// `module_name` is the module's dotted name (`app.models`); `is_package` when it is an
+    /// `__init__.py`: both resolve relative imports against `externals`.
+    pub fn new(body: &'a [Stmt], options: LowerOptions, externals: &'a Externals, module_name: &str, is_package: bool) -> Self {
+        ModuleEnv { scope: eval::ModuleScope::for_module(body, options, externals, module_name, is_package) }
+    }
+
+    pub fn eval(&self, expr: &Expr) -> Evaluated {
+        self.scope.eval_expr(expr)
+    }
+
+    /// The Python enum class bound to `name` in this module (defined or imported).
+    pub fn py_enum(&self, name: &str) -> Option<PyEnumClass> {
+        match self.scope.global(name) {
+            Evaluated::PyEnum(class) => Some(class),
+            _ => None,
+        }
+    }
+
+    /// What the module binds `name` to.
+    pub fn global(&self, name: &str) -> Evaluated {
+        self.scope.global(name)
+    }
 }
 
 #[cfg(test)]

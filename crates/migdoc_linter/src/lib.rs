@@ -79,6 +79,19 @@ pub struct Report {
     pub unknown_operations: usize,
     /// Every operation lowered from `upgrade()` and `downgrade()`, understood or not.
     pub operations: usize,
+    /// What the application's models declare (empty when migdoc found no models).
+    pub models: migdoc_models::ModelSchema,
+}
+
+/// The models of the project's model modules.
+pub fn read_models(sources: &Sources) -> migdoc_models::ModelSchema {
+    let inputs: Vec<migdoc_models::Input<'_>> = sources
+        .models
+        .modules
+        .iter()
+        .map(|m| migdoc_models::Input { name: &m.name, is_package: m.is_package, module: &m.module })
+        .collect();
+    migdoc_models::extract(&inputs)
 }
 
 /// Where diagnostics are collected; rules report into it.
@@ -126,6 +139,26 @@ impl<'a> Context<'a> {
             start,
             end,
             revision: f.header.id().map(str::to_owned),
+            message,
+            help,
+        });
+    }
+
+    /// Reports at `range` in model module `module` (`Sources::models`), with the rule's default severity.
+    pub(crate) fn report_model(&mut self, rule: Rule, module: usize, range: TextRange, message: String, help: Option<String>) {
+        self.report_model_with(rule, rule.default_severity(), module, range, message, help);
+    }
+
+    pub(crate) fn report_model_with(&mut self, rule: Rule, severity: Severity, module: usize, range: TextRange, message: String, help: Option<String>) {
+        let m = &self.sources.models.modules[module];
+        self.diagnostics.push(Diagnostic {
+            rule,
+            severity,
+            path: m.path.clone(),
+            range: Some(range),
+            start: m.line_index.line_column(&m.text, range.start).into(),
+            end: m.line_index.line_column(&m.text, range.end).into(),
+            revision: None,
             message,
             help,
         });
@@ -182,6 +215,8 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
     };
     let outcome = migdoc_replay::replay(&graph, &ops, &replay_settings);
     rules::replay::check(&mut ctx, &outcome);
+    let models = read_models(sources);
+    rules::models::check(&mut ctx, &models, &outcome, settings);
     let unknown_operations = ops.iter().map(RevisionOps::unknown_count).sum();
     let operations = ops.iter().map(|o| o.all().count()).sum();
     let mut diagnostics = ctx.diagnostics;
@@ -191,6 +226,7 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
     diagnostics.dedup();
     let heads = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
     Report {
+        models,
         files: sources.files.len(),
         revisions: graph.nodes.len(),
         heads,

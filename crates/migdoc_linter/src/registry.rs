@@ -99,6 +99,15 @@ registry! {
     CreateTypeIgnored => ("MD214", "create-type-ignored", Warning, "0.1.0", rules::replay::create_type_ignored::CreateTypeIgnored);
     SqlalchemyVersionUnknown => ("MD215", "sqlalchemy-version-unknown", Warning, "0.1.0", rules::replay::sqlalchemy_version_unknown::SqlalchemyVersionUnknown);
     TableConflict => ("MD216", "table-conflict", Error, "0.1.0", rules::replay::table_conflict::TableConflict);
+    ModelTableMissing => ("MD301", "model-table-missing", Error, "0.1.0", rules::models::model_table_missing::ModelTableMissing);
+    ModelColumnMissing => ("MD302", "model-column-missing", Error, "0.1.0", rules::models::model_column_missing::ModelColumnMissing);
+    UnmappedNotNullColumn => ("MD303", "unmapped-not-null-column", Error, "0.1.0", rules::models::unmapped_not_null_column::UnmappedNotNullColumn);
+    NullableMismatch => ("MD304", "nullable-mismatch", Error, "0.1.0", rules::models::nullable_mismatch::NullableMismatch);
+    ColumnTypeMismatch => ("MD305", "column-type-mismatch", Warning, "0.1.0", rules::models::column_type_mismatch::ColumnTypeMismatch);
+    EnumLabelNotInDatabase => ("MD306", "enum-label-not-in-database", Error, "0.1.0", rules::models::enum_label_not_in_database::EnumLabelNotInDatabase);
+    EnumLabelNeverSent => ("MD307", "enum-label-never-sent", Info, "0.1.0", rules::models::enum_label_never_sent::EnumLabelNeverSent);
+    EnumTypeNameMismatch => ("MD308", "enum-type-name-mismatch", Warning, "0.1.0", rules::models::enum_type_name_mismatch::EnumTypeNameMismatch);
+    ModelEnumCreateTypeFalse => ("MD309", "model-enum-create-type-false", Warning, "0.1.0", rules::models::model_enum_create_type_false::ModelEnumCreateTypeFalse);
 }
 
 impl Rule {

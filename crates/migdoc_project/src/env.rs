@@ -45,6 +45,8 @@ pub struct EnvInfo {
     pub env_vars: Vec<String>,
     /// `context.get_x_argument(...)` is used: the URL may come from `-x`.
     pub uses_x_arguments: bool,
+    /// Every module env.py imports (absolute imports; `from a import b` gives `a` and `a.b`).
+    pub imported_modules: Vec<String>,
 }
 
 pub(crate) fn read_env(path: PathBuf, text: &str) -> EnvInfo {
@@ -86,6 +88,19 @@ pub(crate) fn read_env(path: PathBuf, text: &str) -> EnvInfo {
     }
     reader.info.env_vars.sort();
     reader.info.env_vars.dedup();
+    // `from app import models` may name a submodule: both candidates are kept.
+    let mut modules: Vec<String> = reader
+        .imports
+        .values()
+        .filter(|m| !m.starts_with('.'))
+        .flat_map(|m| match m.split_once(':') {
+            Some((base, name)) => vec![base.to_owned(), format!("{base}.{name}")],
+            None => vec![m.clone()],
+        })
+        .collect();
+    modules.sort();
+    modules.dedup();
+    reader.info.imported_modules = modules;
     reader.info
 }
 

@@ -8,6 +8,7 @@
 mod config;
 mod env;
 mod ini;
+mod models;
 mod revision;
 mod sa_version;
 
@@ -17,6 +18,7 @@ use rayon::prelude::*;
 
 pub use config::AlembicConfig;
 pub use env::{EnvInfo, Setting, TargetMetadata};
+pub use models::{ModelModule, ModelSources};
 pub use revision::{Located, RevisionFile, RevisionHeader, RevisionId};
 pub use sa_version::{SqlalchemyVersion, VersionSource, detect_sqlalchemy_version};
 
@@ -71,6 +73,8 @@ pub struct Sources {
     /// by dotted name, found on `prepend_sys_path` and the project root. Third-party and standard
     /// library modules are not there, so they are not read.
     pub modules: std::collections::BTreeMap<String, migdoc_python::Module>,
+    /// The application's model modules (see [`Project::load_models`]).
+    pub models: ModelSources,
 }
 
 impl Project {
@@ -162,7 +166,8 @@ impl Project {
             }
         }
         let modules = self.imported_modules(&files);
-        Sources { files, problems, modules }
+        let models = self.load_models();
+        Sources { files, problems, modules, models }
     }
 }
 

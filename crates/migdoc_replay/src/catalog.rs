@@ -36,6 +36,9 @@ pub struct Column {
     pub not_null: bool,
     /// A server default, or a column that fills itself (serial, identity, primary key integer).
     pub has_default: bool,
+    /// The PostgreSQL type when migdoc names it (`migdoc_ir::types`); `None` for enums, arrays and
+    /// types it does not name.
+    pub sql_type: Option<String>,
 }
 
 impl Table {

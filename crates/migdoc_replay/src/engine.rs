@@ -252,7 +252,7 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            OpKind::AlterColumn { table, column, enum_type, nullable, server_default, type_changed, using } => {
+            OpKind::AlterColumn { table, column, enum_type, nullable, server_default, type_changed, using, sql_type } => {
                 if let Some(spec) = enum_type.as_ref().filter(|s| s.native) {
                     if self.require_type(spec, "op.alter_column", range) && !using {
                         let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).map(|c| c.enum_type.clone());
@@ -276,6 +276,7 @@ impl<'a> Run<'a> {
                     }
                     if *type_changed {
                         c.enum_type = enum_name;
+                        c.sql_type = sql_type.clone();
                     }
                     if server_default.is_some() {
                         c.has_default = true;
@@ -338,6 +339,7 @@ impl<'a> Run<'a> {
             enum_type: spec.enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone()),
             not_null: !spec.nullable,
             has_default: spec.has_server_default || spec.generated,
+            sql_type: if spec.is_array { None } else { spec.sql_type.clone() },
         }
     }
 
@@ -595,6 +597,7 @@ impl<'a> Run<'a> {
                         enum_type: self.enum_of(&c.type_name),
                         not_null: c.not_null,
                         has_default: c.default.is_some() || c.generated,
+                        sql_type: sql_type_of(&c.type_name, c.is_array),
                     })
                     .collect();
                 self.catalog.tables.insert(table, Table { columns: cols, created_by: self.file });
@@ -657,6 +660,7 @@ impl<'a> Run<'a> {
                         enum_type: self.enum_of(&column.type_name),
                         not_null: column.not_null,
                         has_default: column.default.is_some() || column.generated,
+                        sql_type: sql_type_of(&column.type_name, column.is_array),
                     };
                     if let (Some(type_name), Some(SqlValue::Str(label))) = (col.enum_type.clone(), &column.default) {
                         self.use_label(&type_name, label, range);
@@ -672,6 +676,7 @@ impl<'a> Run<'a> {
                     let enum_type = self.enum_of(type_name);
                     if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
                         c.enum_type = enum_type;
+                        c.sql_type = sql_type_of(type_name, false);
                     }
                 }
                 AlterTableAction::SetDefault { name, default } => {
@@ -781,4 +786,13 @@ impl<'a> Run<'a> {
             _ => self.taint(),
         }
     }
+}
+
+/// The canonical PostgreSQL name of a type written in SQL (`int4`, `varchar(20)`), if migdoc names it.
+fn sql_type_of(type_name: &QualName, is_array: bool) -> Option<String> {
+    if is_array || type_name.schema.as_deref().is_some_and(|s| s != "pg_catalog") {
+        return None;
+    }
+    let bare = type_name.name.split('(').next().unwrap_or_default();
+    migdoc_ir::types::from_sql(bare).map(str::to_owned)
 }

@@ -255,6 +255,7 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
     dirs
 }
 
+mod models;
 mod differential;
 mod scenarios;
 mod scenarios_live;

@@ -5,3 +5,4 @@ pub(crate) mod files;
 pub(crate) mod graph;
 pub(crate) mod invalid_sql;
 pub(crate) mod replay;
+pub(crate) mod models;

@@ -1,0 +1,176 @@
+//! The application's model modules: where `env.py`'s `target_metadata` is imported from (or the
+//! modules `[tool.migdoc] models = [...]` names), and the project modules those import in turn.
+//! Only files are read; nothing is imported or run.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use migdoc_python::ast::Stmt;
+use migdoc_python::{LineIndex, Module};
+
+use crate::{shown_path, Project};
+
+/// Beyond this many modules the models are not followed further (a framework's whole tree).
+const MAX_MODULES: usize = 400;
+
+/// One model module, parsed.
+#[derive(Debug)]
+pub struct ModelModule {
+    /// The dotted name (`app.models`); a package's `__init__.py` carries the package's name.
+    pub name: String,
+    pub is_package: bool,
+    /// As shown to users (relative to the project root when inside it).
+    pub path: PathBuf,
+    pub text: String,
+    pub line_index: LineIndex,
+    pub module: Module,
+}
+
+/// The model modules of a project, in the order they were reached (entry modules first).
+#[derive(Debug, Default)]
+pub struct ModelSources {
+    /// The modules the search started from, as named in env.py or the configuration.
+    pub entry: Vec<String>,
+    /// `[tool.migdoc] models` chose the entry modules (rather than env.py).
+    pub configured: bool,
+    pub modules: Vec<ModelModule>,
+    /// Entry modules that were named but not found on disk.
+    pub missing: Vec<String>,
+    /// More modules were imported than [`MAX_MODULES`]: the rest were not read.
+    pub truncated: bool,
+}
+
+impl Project {
+    /// The modules to read models from: `[tool.migdoc] models` when configured, else the modules
+    /// env.py imports its `target_metadata` from.
+    pub fn load_models(&self) -> ModelSources {
+        let (entry, configured) = match configured_models(&self.root) {
+            Some(models) => (models, true),
+            // Projects often import the model modules for their side effect (registering the
+            // tables on the metadata) next to the base: every project module env.py imports.
+            None => match self.env.as_ref().filter(|e| e.target_metadata.is_some()) {
+                Some(env) => (env.imported_modules.iter().filter(|m| is_project_module(m)).cloned().collect(), false),
+                None => (Vec::new(), false),
+            },
+        };
+        let mut out = ModelSources { entry: entry.clone(), configured, ..ModelSources::default() };
+        if entry.is_empty() {
+            return out;
+        }
+        let roots = self.search_roots();
+        let mut queue: VecDeque<String> = entry.iter().cloned().collect();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        while let Some(name) = queue.pop_front() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let Some((path, is_package)) = find_module(&roots, &name) else {
+                if configured && entry.contains(&name) {
+                    out.missing.push(name);
+                }
+                continue;
+            };
+            if out.modules.len() >= MAX_MODULES {
+                out.truncated = true;
+                break;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let module = migdoc_python::parse_module(&text);
+            // A package's parents are imported first by Python; its `__init__` may define the base.
+            let mut wanted = Vec::new();
+            if let Some((parent, _)) = name.rsplit_once('.') {
+                wanted.push(parent.to_owned());
+            }
+            collect_imports(&module.body, &name, is_package, &mut wanted);
+            for w in wanted {
+                if !seen.contains(&w) && is_project_module(&w) {
+                    queue.push_back(w);
+                }
+            }
+            out.modules.push(ModelModule {
+                name,
+                is_package,
+                path: shown_path(&self.root, &path),
+                line_index: LineIndex::new(&text),
+                text,
+                module,
+            });
+        }
+        out
+    }
+}
+
+/// `[tool.migdoc] models = ["app.models"]` in pyproject.toml, or `models = [...]` in migdoc.toml.
+fn configured_models(root: &Path) -> Option<Vec<String>> {
+    let read = |path: PathBuf, table: Option<&str>| -> Option<Vec<String>> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let value: toml::Table = toml::from_str(&text).ok()?;
+        let section = match table {
+            Some(t) => value.get("tool")?.get(t)?.clone(),
+            None => toml::Value::Table(value),
+        };
+        let models = section.get("models")?.as_array()?;
+        Some(models.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+    };
+    read(root.join("migdoc.toml"), None).or_else(|| read(root.join("pyproject.toml"), Some("migdoc")))
+}
+
+fn is_project_module(name: &str) -> bool {
+    let top = name.split('.').next().unwrap_or_default();
+    !matches!(
+        top,
+        "sqlalchemy" | "alembic" | "typing" | "typing_extensions" | "os" | "sys" | "enum" | "datetime" | "uuid" | "json" | "re" | "decimal"
+            | "collections" | "functools" | "dataclasses" | "__future__" | "abc" | "logging" | "pydantic" | "flask" | "flask_sqlalchemy"
+    )
+}
+
+fn find_module(roots: &[PathBuf], name: &str) -> Option<(PathBuf, bool)> {
+    let rel = name.replace('.', "/");
+    roots.iter().find_map(|root| {
+        let file = root.join(format!("{rel}.py"));
+        if file.is_file() {
+            return Some((file, false));
+        }
+        let init = root.join(&rel).join("__init__.py");
+        init.is_file().then_some((init, true))
+    })
+}
+
+/// The modules a module imports (absolute names), including `from pkg import sub` candidates.
+fn collect_imports(body: &[Stmt], name: &str, is_package: bool, out: &mut Vec<String>) {
+    for stmt in body {
+        match stmt {
+            Stmt::ImportFrom { module, level, names, .. } => {
+                let Some(base) = resolve(name, is_package, module.as_deref(), *level) else { continue };
+                out.push(base.clone());
+                for alias in names {
+                    if alias.name != "*" {
+                        out.push(format!("{base}.{}", alias.name));
+                    }
+                }
+            }
+            Stmt::Import { names, .. } => out.extend(names.iter().map(|a| a.name.clone())),
+            // Models behind `if TYPE_CHECKING:` are still models of the same metadata.
+            Stmt::If { body, orelse, .. } | Stmt::Try { body, orelse, .. } => {
+                collect_imports(body, name, is_package, out);
+                collect_imports(orelse, name, is_package, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn resolve(name: &str, is_package: bool, module: Option<&str>, level: u32) -> Option<String> {
+    if level == 0 {
+        return module.map(str::to_owned);
+    }
+    let mut parts: Vec<&str> = name.split('.').collect();
+    if !is_package {
+        parts.pop()?;
+    }
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    parts.extend(module);
+    (!parts.is_empty()).then(|| parts.join("."))
+}

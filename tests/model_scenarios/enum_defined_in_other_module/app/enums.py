@@ -1,0 +1,8 @@
+import enum
+
+
+class InvoiceState(str, enum.Enum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PAID = "paid"
+    VOID = "void"

@@ -1,0 +1,36 @@
+"""create orders table
+
+Revision ID: a1
+Revises: 
+Create Date: 2025-03-10 09:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'a1'
+down_revision: Union[str, None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.Enum("PENDING", "SHIPPED", "DELIVERED", name="orderstatus"), nullable=False),
+        sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute("INSERT INTO orders (status, placed_at) VALUES ('SHIPPED', now())")
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("orders")
+    op.execute("DROP TYPE orderstatus")

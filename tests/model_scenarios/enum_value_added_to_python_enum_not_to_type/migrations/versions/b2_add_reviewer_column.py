@@ -1,0 +1,28 @@
+"""add reviewer column
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-03-11 09:17:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.add_column("reviews", sa.Column("reviewer", sa.String(length=80), nullable=True))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_column("reviews", "reviewer")

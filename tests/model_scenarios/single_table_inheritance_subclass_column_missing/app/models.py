@@ -1,0 +1,24 @@
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "employee"}
+
+
+class Engineer(Employee):
+    primary_language: Mapped[Optional[str]] = mapped_column(sa.String(50))
+
+    __mapper_args__ = {"polymorphic_identity": "engineer"}
