@@ -19,6 +19,22 @@ pub(crate) enum Command {
     Graph(GraphArgs),
     /// Show the documentation of a rule
     Rule(RuleArgs),
+    /// Show the schema migdoc reads from the SQLAlchemy models
+    Models(ModelsArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct ModelsArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    #[arg(long, value_enum, default_value_t = ModelsFormat::Text)]
+    pub(crate) format: ModelsFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum ModelsFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -29,6 +45,20 @@ pub(crate) struct ProjectArgs {
     /// A versions directory to read instead of the configuration (repeatable)
     #[arg(long = "versions", value_name = "DIR")]
     pub(crate) versions: Vec<PathBuf>,
+    /// A module to read models from instead of following env.py's `target_metadata`
+    /// (repeatable; like `[tool.migdoc] models`)
+    #[arg(long = "models", value_name = "MODULE")]
+    pub(crate) models: Vec<String>,
+}
+
+impl ProjectArgs {
+    pub(crate) fn discover(&self) -> Result<migdoc_project::Project, migdoc_project::ProjectError> {
+        let mut project = migdoc_project::Project::discover(&self.path, &self.versions)?;
+        if !self.models.is_empty() {
+            project.models = self.models.clone();
+        }
+        Ok(project)
+    }
 }
 
 #[derive(Debug, ClapArgs)]

@@ -4,6 +4,7 @@
 
 mod args;
 mod graph_view;
+mod models_view;
 mod report;
 
 use std::io::{self, Write};
@@ -11,9 +12,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Args, CheckArgs, Command, FailOn, GraphArgs, RuleArgs};
+use args::{Args, CheckArgs, Command, FailOn, GraphArgs, ModelsArgs, RuleArgs};
 use migdoc_linter::{Rule, Settings, Severity};
-use migdoc_project::Project;
 
 // Parsing thousands of files allocates many small nodes across threads: mimalloc is much faster
 // than the system allocator at that.
@@ -48,12 +48,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Check(check) => run_check(check),
         Command::Graph(graph) => run_graph(graph),
         Command::Rule(rule) => run_rule(rule),
+        Command::Models(models) => run_models(models),
     }
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let project = Project::discover(&args.project.path, &args.project.versions)?;
+    let project = args.project.discover()?;
     let sources = project.load();
     let sqlalchemy_2_1 = match &args.sqlalchemy_version {
         Some(v) => Some(parse_sqlalchemy_version(v)?),
@@ -98,11 +99,21 @@ fn parse_sqlalchemy_version(v: &str) -> anyhow::Result<bool> {
 }
 
 fn run_graph(args: GraphArgs) -> anyhow::Result<ExitCode> {
-    let project = Project::discover(&args.project.path, &args.project.versions)?;
+    let project = args.project.discover()?;
     let sources = project.load();
     let report = migdoc_linter::check(&project, &sources, &Settings::default());
     let mut out = io::BufWriter::new(io::stdout().lock());
     graph_view::write(&mut out, args.format, &report.graph, &sources)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_models(args: ModelsArgs) -> anyhow::Result<ExitCode> {
+    let project = args.project.discover()?;
+    let sources = project.load();
+    let models = migdoc_linter::read_models(&sources);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    models_view::write(&mut out, args.format, &models, &sources.models)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

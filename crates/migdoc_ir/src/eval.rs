@@ -824,6 +824,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     _ => None,
                 };
                 let using = self.kwarg(keywords, "postgresql_using").is_some();
+                let new_name = self.kwarg_str(keywords, "new_column_name");
                 table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::AlterColumn {
                     table,
                     column,
@@ -833,6 +834,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     type_changed,
                     using,
                     sql_type,
+                    new_name: new_name.clone(),
                 })
             }
             "bulk_insert" => {

@@ -104,6 +104,8 @@ pub enum OpKind {
         using: bool,
         /// The new type's PostgreSQL name, when `type_=` is one migdoc names.
         sql_type: Option<String>,
+        /// `new_column_name=`: the column is renamed.
+        new_name: Option<String>,
     },
     /// `ENUM(...).create(bind, checkfirst=...)`.
     CreateEnum { spec: EnumSpec, checkfirst: bool },

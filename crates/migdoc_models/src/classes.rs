@@ -85,7 +85,8 @@ impl Reader<'_, '_> {
             let class = &self.classes[c];
             match mapping {
                 Mapping::Table(name) => {
-                    let (columns, complete) = self.class_columns(c, &mappings, true);
+                    let (mut columns, complete) = self.class_columns(c, &mappings, true);
+                    apply_primary_key(&mut columns, &self.table_args_primary_key(c));
                     class_table[c] = Some(name.clone());
                     let table = tables.entry(name.clone()).or_insert_with(|| ModelTable {
                         name: name.clone(),
@@ -264,6 +265,17 @@ impl Reader<'_, '_> {
             return None;
         }
         self.bases(c).into_iter().find_map(|b| self.schema_of(b))
+    }
+
+    /// `PrimaryKeyConstraint("a", "b")` in `__table_args__` (of the class or a base).
+    fn table_args_primary_key(&self, c: usize) -> Vec<String> {
+        let class = &self.classes[c];
+        for stmt in &class.def.body {
+            let Some(("__table_args__", value)) = assignment(stmt) else { continue };
+            let Expr::Tuple { elts, .. } = value else { return Vec::new() };
+            return primary_key_names(elts);
+        }
+        self.bases(c).into_iter().map(|b| self.table_args_primary_key(b)).find(|k| !k.is_empty()).unwrap_or_default()
     }
 
     /// The columns class `c` contributes: its own, and those of unmapped bases (mixins). With
@@ -473,6 +485,7 @@ impl Reader<'_, '_> {
         });
         let mut columns = Vec::new();
         let mut complete = true;
+        let keys = primary_key_names(args);
         for arg in args.iter().skip(2) {
             match env.eval(arg) {
                 Evaluated::Column(spec) if !spec.name.is_empty() => columns.push(self.model_column(m, &spec.name.clone(), &spec, None, arg.range())),
@@ -480,7 +493,38 @@ impl Reader<'_, '_> {
                 _ => {}
             }
         }
+        apply_primary_key(&mut columns, &keys);
         Some(ModelTable { name: qualify(&name, schema), classes: Vec::new(), module: m, range: *range, columns, complete })
+    }
+}
+
+/// The column names of a `PrimaryKeyConstraint("a", "b")` among `exprs`.
+fn primary_key_names(exprs: &[Expr]) -> Vec<String> {
+    exprs
+        .iter()
+        .filter_map(|e| match e {
+            Expr::Call { func, args, .. } if func.dotted_name().is_some_and(|n| n.ends_with("PrimaryKeyConstraint")) => {
+                Some(args.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// Primary key columns are NOT NULL; a single integer key is SERIAL.
+fn apply_primary_key(columns: &mut [ModelColumn], keys: &[String]) {
+    for c in columns.iter_mut().filter(|c| keys.contains(&c.name)) {
+        c.primary_key = true;
+        c.nullable = false;
+    }
+    if let [only] = keys {
+        if let Some(c) = columns.iter_mut().find(|c| &c.name == only) {
+            if c.sql_type.as_deref().is_some_and(|t| migdoc_ir::types::family(t) == "integer") {
+                c.generated = true;
+                c.has_default = true;
+            }
+        }
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Project {
     pub recursive: bool,
     /// Problems that do not stop the run (a configured version directory that does not exist).
     pub problems: Vec<FileProblem>,
+    /// Model modules given on the command line (they win over `[tool.migdoc] models` and env.py).
+    pub models: Vec<String>,
 }
 
 /// A problem with a file or directory, reported as a diagnostic.
@@ -134,6 +136,7 @@ impl Project {
             version_dirs,
             recursive,
             problems,
+            models: Vec::new(),
         })
     }
 

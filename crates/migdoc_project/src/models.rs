@@ -41,10 +41,11 @@ pub struct ModelSources {
 }
 
 impl Project {
-    /// The modules to read models from: `[tool.migdoc] models` when configured, else the modules
-    /// env.py imports its `target_metadata` from.
+    /// The modules to read models from: `--models` or `[tool.migdoc] models` when given, else the
+    /// project modules env.py imports (where its `target_metadata` comes from).
     pub fn load_models(&self) -> ModelSources {
-        let (entry, configured) = match configured_models(&self.root) {
+        let configured = if self.models.is_empty() { configured_models(&self.root) } else { Some(self.models.clone()) };
+        let (entry, configured) = match configured {
             Some(models) => (models, true),
             // Projects often import the model modules for their side effect (registering the
             // tables on the metadata) next to the base: every project module env.py imports.
@@ -95,6 +96,11 @@ impl Project {
                 text,
                 module,
             });
+        }
+        if !configured {
+            // `from app import Base` gave the candidate `app.Base`, which is no module.
+            let found: BTreeSet<&str> = out.modules.iter().map(|m| m.name.as_str()).collect();
+            out.entry.retain(|e| found.contains(e.as_str()));
         }
         out
     }

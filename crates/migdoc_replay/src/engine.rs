@@ -252,7 +252,7 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            OpKind::AlterColumn { table, column, enum_type, nullable, server_default, type_changed, using, sql_type } => {
+            OpKind::AlterColumn { table, column, enum_type, nullable, server_default, type_changed, using, sql_type, new_name } => {
                 if let Some(spec) = enum_type.as_ref().filter(|s| s.native) {
                     if self.require_type(spec, "op.alter_column", range) && !using {
                         let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).map(|c| c.enum_type.clone());
@@ -280,6 +280,9 @@ impl<'a> Run<'a> {
                     }
                     if server_default.is_some() {
                         c.has_default = true;
+                    }
+                    if let Some(new_name) = new_name {
+                        c.name.clone_from(new_name);
                     }
                 }
             }
