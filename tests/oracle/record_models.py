@@ -2,19 +2,20 @@
 
 usage: record_models.py [SCENARIO_DIR ...]     (default: every tests/model_scenarios/*/)
 
-Starts a private PostgreSQL cluster (initdb in a temporary directory, Unix
-socket only, trust authentication; run as the `postgres` user through
-runuser when invoked as root, since initdb refuses root), then for each
-scenario and each environment of scripts/pyenv (sa20, sa21) creates a fresh
-empty database, runs tests/oracle/run_models.py SCENARIO_DIR with that
-environment's interpreter and DATABASE_URL pointing at the database, drops
-the database, and rewrites the scenario's `[outcome.*]` sections (everything
-from the first `[outcome.` line to the end of scenario.toml) with what
-run_models.py printed. The cluster is stopped and its directory removed at
-the end, also on failure.
+Runs next to the throwaway PostgreSQL of migdoc_pg (the cluster logic lives
+there once):
 
-PG_BIN overrides the directory of the PostgreSQL binaries (default
-/usr/lib/postgresql/15/bin). Needs only the standard library.
+    cargo run -q -p migdoc_pg --example with_cluster -- python3 tests/oracle/record_models.py
+
+For each scenario and each environment of scripts/pyenv (sa20, sa21) it
+creates a fresh empty database, runs tests/oracle/run_models.py SCENARIO_DIR
+with that environment's interpreter and DATABASE_URL pointing at the
+database, drops the database, and rewrites the scenario's `[outcome.*]`
+sections (everything from the first `[outcome.` line to the end of
+scenario.toml) with what run_models.py printed.
+
+psql comes from PATH, else PG_BIN (default /usr/lib/postgresql/15/bin).
+Needs only the standard library.
 """
 
 import json
@@ -23,7 +24,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,38 +37,24 @@ BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class Cluster:
+    """The server `with_cluster` started (libpq's PGHOST / PGPORT / PGUSER)."""
+
     def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="migdoc-models-"))
-        self.data = self.dir / "data"
-        self.as_postgres = os.geteuid() == 0
-        if self.as_postgres:
-            shutil.chown(self.dir, "postgres")
-
-    def pg(self, tool, *args):
-        cmd = [str(PG_BIN / tool), *args]
-        if self.as_postgres:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-
-    def start(self):
-        self.pg("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        self.pg("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.dir / "log"),
-                "-o", f"-k {self.dir} -c listen_addresses='' -c fsync=off", "start")
-
-    def stop(self):
-        if (self.data / "postmaster.pid").exists():
-            self.pg("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if "PGHOST" not in os.environ:
+            sys.exit("record_models.py needs a server: run it as\n"
+                     "  cargo run -q -p migdoc_pg --example with_cluster -- python3 tests/oracle/record_models.py")
+        self.host = os.environ["PGHOST"]
+        self.port = os.environ.get("PGPORT", "5432")
 
     def sql(self, statement):
         subprocess.run(
-            [str(PG_BIN / "psql"), "-q", "-X", "-h", str(self.dir), "-U", "postgres",
-             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", statement],
+            [shutil.which("psql") or str(PG_BIN / "psql"), "-q", "-X", "-d", "postgres",
+             "-v", "ON_ERROR_STOP=1", "-c", statement],
             check=True, stdin=subprocess.DEVNULL,
         )
 
     def url(self, db):
-        return f"postgresql+psycopg2://postgres@/{db}?host={self.dir}"
+        return f"postgresql+psycopg2://postgres@/{db}?host={self.host}&port={self.port}"
 
 
 def python_of(env):
@@ -137,13 +123,9 @@ def main(argv):
     )
     pythons = {env: python_of(env) for env in ENVS}
     cluster = Cluster()
-    try:
-        cluster.start()
-        for n, scenario in enumerate(scenarios):
-            record(cluster, pythons, scenario, n)
-            print(f"recorded {scenario.name}", file=sys.stderr)
-    finally:
-        cluster.stop()
+    for n, scenario in enumerate(scenarios):
+        record(cluster, pythons, scenario, n)
+        print(f"recorded {scenario.name}", file=sys.stderr)
     return 0
 
 

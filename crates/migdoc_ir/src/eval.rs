@@ -641,6 +641,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 return Value::PrimaryKey(cols);
             }
             "Identity" => return Value::Identity,
+            // Column arguments that are not types.
+            "ForeignKey" | "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue" | "DefaultClause" => return Value::Unknown,
             "Enum" | "ENUM" => {
                 let dialect_enum = last == "ENUM" || path.contains("postgresql");
                 let mut labels = Some(Vec::new());
@@ -717,8 +719,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                 values.next();
                 name
             }
-            // A migration's column always has a name; a model's may take the attribute's.
-            Some(Value::Unknown) if !mapped => return Value::Unknown,
+            // A migration's column always has a name; a model's may take the attribute's. An
+            // unknown first argument that is a call is a type (`Column(CustomType())`); a name
+            // may be the column's name.
+            Some(Value::Unknown) if !mapped && !matches!(args.first(), Some(Expr::Call { .. })) => return Value::Unknown,
             _ => String::new(),
         };
         let server_default = self.kwarg(keywords, "server_default").is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }));

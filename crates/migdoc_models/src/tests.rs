@@ -1,0 +1,211 @@
+use crate::{extract, Input, ModelSchema, ModelTable};
+
+/// Reads `modules` (dotted name, source); a name ending in `/` is a package's `__init__`.
+fn read(modules: &[(&str, &str)]) -> ModelSchema {
+    let parsed: Vec<(String, bool, migdoc_python::Module)> = modules
+        .iter()
+        .map(|(name, src)| (name.trim_end_matches('/').to_owned(), name.ends_with('/'), migdoc_python::parse_module(src)))
+        .collect();
+    let inputs: Vec<Input<'_>> = parsed.iter().map(|(name, is_package, module)| Input { name, is_package: *is_package, module }).collect();
+    extract(&inputs)
+}
+
+fn table<'s>(schema: &'s ModelSchema, name: &str) -> &'s ModelTable {
+    schema.table(name).unwrap_or_else(|| panic!("no table {name} in {:?}", schema.tables.iter().map(|t| &t.name).collect::<Vec<_>>()))
+}
+
+/// `name type null|notnull` per column, for compact assertions.
+fn shape(t: &ModelTable) -> Vec<String> {
+    t.columns
+        .iter()
+        .map(|c| {
+            let ty = match (&c.enum_type, &c.sql_type) {
+                (Some(e), _) => format!("enum:{}:{}", e.name.clone().unwrap_or_default(), e.sends.clone().unwrap_or_default().join("|")),
+                (None, Some(t)) => t.clone(),
+                (None, None) => "?".to_owned(),
+            };
+            format!("{} {ty} {}", c.name, if c.nullable { "null" } else { "notnull" })
+        })
+        .collect()
+}
+
+const BASE: &str = "
+import enum
+from typing import Optional, Literal
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    pass
+";
+
+#[test]
+fn mapped_annotations_give_type_and_nullability() {
+    let src = format!(
+        "{BASE}
+class Status(enum.Enum):
+    NEW = 'new'
+    OLD = 'old'
+
+class Order(Base):
+    __tablename__ = 'orders'
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note: Mapped[Optional[str]]
+    status: Mapped[Status]
+    kind: Mapped[Literal['a', 'b']]
+    total: Mapped[float | None] = mapped_column(sa.Numeric(10, 2))
+    forced: Mapped[str] = mapped_column(nullable=True)
+    owner = sa.orm.relationship('User')
+"
+    );
+    let schema = read(&[("app.models", &src)]);
+    assert_eq!(
+        shape(table(&schema, "orders")),
+        [
+            "id integer notnull",
+            "note varchar null",
+            "status enum:status:NEW|OLD notnull",
+            "kind enum::a|b notnull",
+            "total numeric null",
+            "forced varchar null",
+        ]
+    );
+    let orders = table(&schema, "orders");
+    assert!(orders.columns[0].generated, "an integer primary key is SERIAL");
+    assert!(!orders.columns[3].enum_type.as_ref().is_some_and(|e| e.native), "Literal is a non-native enum");
+}
+
+#[test]
+fn enum_labels_are_names_unless_values_callable() {
+    let src = format!(
+        "{BASE}
+class Kind(str, enum.Enum):
+    NEW_DEVELOPMENT = 'new_development'
+    RENOVATION = 'renovation'
+    REFIT = 'renovation'   # an alias: not a member of its own
+
+class Project(Base):
+    __tablename__ = 'projects'
+    id = sa.Column(sa.Integer, primary_key=True)
+    by_name = sa.Column(sa.Enum(Kind))
+    by_value = sa.Column(sa.Enum(Kind, name='kind2', values_callable=lambda e: [m.value for m in e]))
+    literal = sa.Column(sa.Enum('x', 'y', name='xy'), nullable=False)
+"
+    );
+    let schema = read(&[("app.models", &src)]);
+    assert_eq!(
+        shape(table(&schema, "projects")),
+        [
+            "id integer notnull",
+            "by_name enum:kind:NEW_DEVELOPMENT|RENOVATION null",
+            "by_value enum:kind2:new_development|renovation null",
+            "literal enum:xy:x|y notnull",
+        ]
+    );
+    let class = table(&schema, "projects").columns[1].enum_type.as_ref().and_then(|e| e.class.clone());
+    assert_eq!(class.map(|c| (c.name, c.uses_values)), Some(("Kind".to_owned(), false)));
+}
+
+#[test]
+fn enums_imported_from_another_module_relative_or_absolute() {
+    let enums = "import enum\nclass State(enum.Enum):\n    DRAFT = 'draft'\n    SENT = 'sent'\n";
+    let models = format!(
+        "{BASE}
+from .enums import State
+from app.enums import State as S2
+
+class Invoice(Base):
+    __tablename__ = 'invoices'
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[State]
+    other = sa.Column(sa.Enum(S2, name='s2'))
+"
+    );
+    let schema = read(&[("app/", ""), ("app.enums", enums), ("app.models", &models)]);
+    assert_eq!(
+        shape(table(&schema, "invoices")),
+        ["id integer notnull", "state enum:state:DRAFT|SENT notnull", "other enum:s2:DRAFT|SENT null"]
+    );
+}
+
+#[test]
+fn mixins_abstract_bases_and_inheritance() {
+    let src = format!(
+        "{BASE}
+class Timestamps:
+    created_at = sa.Column(sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False)
+
+class Abstract(Base):
+    __abstract__ = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+class Employee(Timestamps, Abstract):
+    __tablename__ = 'employees'
+    kind: Mapped[str]
+    __mapper_args__ = {{'polymorphic_on': 'kind'}}
+
+class Engineer(Employee):
+    language: Mapped[Optional[str]]
+
+class Manager(Employee):
+    __tablename__ = 'managers'
+    id: Mapped[int] = mapped_column(sa.ForeignKey('employees.id'), primary_key=True)
+    budget: Mapped[int]
+"
+    );
+    let schema = read(&[("app.models", &src)]);
+    assert_eq!(
+        shape(table(&schema, "employees")),
+        // Python's MRO: the class, then `Timestamps`, then `Abstract`.
+        ["kind varchar notnull", "created_at timestamptz notnull", "id integer notnull", "language varchar null"]
+    );
+    assert_eq!(table(&schema, "employees").classes, ["Employee", "Engineer"]);
+    // Joined inheritance: its own table, without the parent's columns nor its mixins' (observed
+    // with SQLAlchemy 2.0.58).
+    assert_eq!(shape(table(&schema, "managers")), ["id integer notnull", "budget integer notnull"]);
+}
+
+#[test]
+fn table_objects_table_args_and_type_annotation_map() {
+    let src = format!(
+        "{BASE}
+class Mapped2(DeclarativeBase):
+    type_annotation_map = {{str: sa.Text()}}
+
+class Widget(Base):
+    __tablename__ = 'widgets'
+    __table_args__ = (sa.PrimaryKeyConstraint('code'), {{'schema': 'inventory'}})
+    code = sa.Column(sa.String(10))
+    label: Mapped[str]
+
+tags = sa.Table('tags', Base.metadata, sa.Column('id', sa.Integer, primary_key=True), sa.Column('name', sa.String(50), nullable=False))
+"
+    );
+    let schema = read(&[("app.models", &src)]);
+    assert_eq!(shape(table(&schema, "inventory.widgets")), ["code varchar notnull", "label text notnull"]);
+    assert_eq!(shape(table(&schema, "tags")), ["id integer notnull", "name varchar notnull"]);
+}
+
+#[test]
+fn what_cannot_be_read_stays_unknown() {
+    let src = format!(
+        "{BASE}
+from somewhere import make_column, NAME
+
+class Thing(Base):
+    __tablename__ = NAME
+    id = sa.Column(sa.Integer, primary_key=True)
+
+class Other(Base):
+    __tablename__ = 'others'
+    id = sa.Column(sa.Integer, primary_key=True)
+    magic = make_column()
+    custom = sa.Column(SomeType())
+"
+    );
+    let schema = read(&[("app.models", &src)]);
+    assert_eq!(schema.unknown.len(), 1, "{:?}", schema.unknown);
+    let others = table(&schema, "others");
+    assert_eq!(shape(others), ["id integer notnull", "custom ? null"]);
+    assert!(!others.columns[1].type_known);
+}

@@ -145,3 +145,83 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
         mismatches.join("\n")
     );
 }
+
+/// The model scenarios' recordings (`tests/model_scenarios/`, made by `tests/oracle/record_models.py`)
+/// still hold: every table's checks pass or fail the same way, with the same SQLSTATE.
+#[test]
+fn model_outcomes_hold_on_a_live_postgresql() {
+    let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
+    let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
+    let pythons = [("sa20", oracle_python()), ("sa21", sa21_python())];
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/model_scenarios"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|d| d.join("scenario.toml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 20, "only {} model scenarios found", dirs.len());
+    let jobs: Vec<(&PathBuf, &str, &PathBuf)> = dirs.iter().flat_map(|d| pythons.iter().map(move |(sa, py)| (d, *sa, py))).collect();
+    let next = AtomicUsize::new(0);
+    let mismatches = Mutex::new(Vec::new());
+    // The part of a check that must agree.
+    let key = |ok: Option<bool>, skipped: Option<bool>, sqlstate: Option<&str>| (ok, skipped.unwrap_or(false), sqlstate.map(str::to_owned));
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(dir, sa, python)) = jobs.get(index) else { break };
+                    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
+                    let recorded: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let database = format!("models{index}");
+                    let live = cluster.create_database(&database).map_err(|e| e.to_string()).and_then(|()| {
+                        let out = Command::new(python)
+                            .arg(repo_root().join("tests/oracle/run_models.py"))
+                            .arg(dir)
+                            .env("DATABASE_URL", cluster.url(&database))
+                            .output()
+                            .map_err(|e| e.to_string());
+                        let _ = cluster.drop_database(&database);
+                        let out = out?;
+                        serde_json::from_slice::<Value>(&out.stdout).map_err(|_| format!("run_models.py printed nothing: {}", String::from_utf8_lossy(&out.stderr)))
+                    });
+                    let mut problems = Vec::new();
+                    match live {
+                        Err(e) => problems.push(e),
+                        Ok(live) => {
+                            let tables = recorded.get("outcome").and_then(|o| o.get(sa)).and_then(|o| o.get("tables")).and_then(toml::Value::as_table);
+                            let recorded_tables: Vec<&String> = tables.map(|t| t.keys().collect()).unwrap_or_default();
+                            let live_tables: Vec<String> = live["tables"].as_object().map(|t| t.keys().cloned().collect()).unwrap_or_default();
+                            if recorded_tables.iter().map(|s| s.as_str()).ne(live_tables.iter().map(String::as_str)) {
+                                problems.push(format!("tables: recorded {recorded_tables:?}, live {live_tables:?}"));
+                            }
+                            for (table, checks) in tables.into_iter().flatten() {
+                                for check in ["insert_full", "insert_required", "read"] {
+                                    let r = checks.get(check).and_then(toml::Value::as_table);
+                                    let want = key(
+                                        r.and_then(|r| r.get("ok")).and_then(toml::Value::as_bool),
+                                        r.and_then(|r| r.get("skipped")).and_then(toml::Value::as_bool),
+                                        r.and_then(|r| r.get("sqlstate")).and_then(toml::Value::as_str),
+                                    );
+                                    let l = &live["tables"][table][check];
+                                    let got = key(l["ok"].as_bool(), l["skipped"].as_bool(), l["sqlstate"].as_str());
+                                    if want != got {
+                                        problems.push(format!("{table}.{check}: recorded {want:?}, live {got:?} {}", l["error"]));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    for p in problems {
+                        mismatches.lock().unwrap_or_else(|e| panic!("{e}")).push(format!("{name} [{sa}]: {p}"));
+                    }
+                }
+            });
+        }
+    });
+    let mut mismatches = mismatches.into_inner().unwrap_or_else(|e| panic!("{e}"));
+    mismatches.sort();
+    assert!(mismatches.is_empty(), "{} model scenario runs differ from scenario.toml:\n{}", mismatches.len(), mismatches.join("\n"));
+}
