@@ -108,8 +108,14 @@ fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
 /// The offending line (tabs expanded) and a caret underline for the diagnostic's columns.
 fn code_frame(ctx: &Ctx, d: &Diagnostic) -> Option<(String, String)> {
     d.range?;
-    let file = ctx.sources.files.iter().find(|f| f.path == d.path)?;
-    let line = file.line_index.line_text(&file.text, d.start.line).replace('\t', "    ");
+    let (line_index, text) = match ctx.sources.files.iter().find(|f| f.path == d.path) {
+        Some(file) => (&file.line_index, &file.text),
+        None => {
+            let module = ctx.sources.models.modules.iter().find(|m| m.path == d.path)?;
+            (&module.line_index, &module.text)
+        }
+    };
+    let line = line_index.line_text(text, d.start.line).replace('\t', "    ");
     let start = d.start.column.saturating_sub(1) as usize;
     let line_len = line.chars().count();
     let end = if d.end.line == d.start.line {

@@ -259,3 +259,16 @@ mod models;
 mod differential;
 mod scenarios;
 mod scenarios_live;
+
+/// The README's first command: the bundled example shows each kind of problem it was made for.
+#[test]
+fn example_project_shows_its_problems() {
+    let root = support::repo_root().join("examples/shop");
+    let out = run_migdoc(&["check".into(), root.display().to_string(), "--output-format".into(), "concise".into()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for code in ["MD002", "MD101", "MD202", "MD205", "MD214", "MD306"] {
+        assert!(out.stdout.contains(code), "examples/shop lost its {code}:\n{}", out.stdout);
+    }
+    let models = run_migdoc(&["models".into(), root.display().to_string()]);
+    assert!(models.stdout.contains("table customers"), "{}", models.stdout);
+}
