@@ -21,6 +21,34 @@ pub(crate) enum Command {
     Rule(RuleArgs),
     /// Show the schema migdoc reads from the SQLAlchemy models
     Models(ModelsArgs),
+    /// Run the real migrations on a throwaway PostgreSQL and compare with `check`
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    #[arg(long, value_enum, default_value_t = crate::report::Format::Human)]
+    pub(crate) output_format: crate::report::Format,
+    /// The Python interpreter of the project's environment (default: the active venv, .venv/ or
+    /// venv/ in the project, else python3)
+    #[arg(long, value_name = "PATH")]
+    pub(crate) python: Option<PathBuf>,
+    /// Use this server (migdoc creates and drops its own scratch databases) instead of a
+    /// throwaway cluster
+    #[arg(long, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+    /// The directory of initdb, pg_ctl and postgres
+    #[arg(long, value_name = "DIR")]
+    pub(crate) postgres_bin: Option<PathBuf>,
+    /// An environment variable env.py reads the database URL from (repeatable; DATABASE_URL and
+    /// the URL-like variables env.py reads are set anyway)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) url_env: Vec<String>,
+    /// The lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub(crate) fail_on: FailOn,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -6,6 +6,7 @@ mod args;
 mod graph_view;
 mod models_view;
 mod report;
+mod verify;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -49,6 +50,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Graph(graph) => run_graph(graph),
         Command::Rule(rule) => run_rule(rule),
         Command::Models(models) => run_models(models),
+        Command::Verify(verify) => verify::run(verify),
     }
 }
 
@@ -77,6 +79,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         sources: &sources,
         elapsed_ms,
         color: report::use_color(),
+        verify: None,
     };
     args.output_format.write(&mut out, &ctx)?;
     out.flush()?;
@@ -89,7 +92,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `2.0`, `2.1.9`, `1.4` → whether it is 2.1 or later.
-fn parse_sqlalchemy_version(v: &str) -> anyhow::Result<bool> {
+pub(crate) fn parse_sqlalchemy_version(v: &str) -> anyhow::Result<bool> {
     let mut parts = v.split('.').map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>());
     match (parts.next(), parts.next()) {
         (Some(Ok(major)), Some(Ok(minor))) => Ok((major, minor) >= (2, 1)),

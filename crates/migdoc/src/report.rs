@@ -21,6 +21,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) sources: &'a Sources,
     pub(crate) elapsed_ms: u128,
     pub(crate) color: bool,
+    /// `migdoc verify`'s runs: shown before the diagnostics, and as `verify` in JSON.
+    pub(crate) verify: Option<serde_json::Value>,
 }
 
 /// Colors only on a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
@@ -79,6 +81,9 @@ impl Paint {
 
 fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
     let p = Paint(ctx.color);
+    if let Some(verify) = &ctx.verify {
+        verify_header(out, verify, &p)?;
+    }
     for d in &ctx.report.diagnostics {
         writeln!(
             out,
@@ -195,7 +200,7 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
+    let mut value = json!({
         "version": 1,
         "diagnostics": diagnostics,
         "summary": {
@@ -208,7 +213,36 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
             "unknown_operations": r.unknown_operations,
             "elapsed_ms": ctx.elapsed_ms,
         }
-    })
+    });
+    if let Some(verify) = &ctx.verify {
+        value["verify"] = verify.clone();
+    }
+    value
+}
+
+/// What `migdoc verify` ran and how each deploy mode ended.
+fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) -> io::Result<()> {
+    writeln!(
+        out,
+        "Ran {} revisions with {} on {}",
+        verify["revisions"].as_array().map_or(0, Vec::len),
+        verify["python"].as_str().unwrap_or("python"),
+        verify["server"].as_str().unwrap_or("PostgreSQL")
+    )?;
+    for (key, label) in [("upgrade_head", "upgrade head (one run)"), ("step_by_step", "one revision per run"), ("roundtrip", "downgrade base + upgrade head")] {
+        let run = &verify[key];
+        let verdict = if run["ok"] == true {
+            p.wrap("32", "ok")
+        } else if run["skipped"] == true {
+            "skipped".to_owned()
+        } else {
+            let at = run["revision"].as_str().map(|r| format!(" at {r}")).unwrap_or_default();
+            let phase = run["phase"].as_str().map(|ph| format!(" ({ph})")).unwrap_or_default();
+            p.wrap("31", &format!("failed{at}{phase}: {}", run["error"].as_str().unwrap_or("")))
+        };
+        writeln!(out, "  {label:<30} {verdict}")?;
+    }
+    writeln!(out)
 }
 
 /// GitHub Actions workflow commands; `%`, CR, LF and (in properties) `:` and `,` are escaped.

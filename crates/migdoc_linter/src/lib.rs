@@ -81,6 +81,47 @@ pub struct Report {
     pub operations: usize,
     /// What the application's models declare (empty when migdoc found no models).
     pub models: migdoc_models::ModelSchema,
+    /// The catalog the replay predicts after `upgrade head`; `None` when the replay is tainted.
+    pub head: Option<migdoc_replay::Catalog>,
+}
+
+/// One deploy mode as `migdoc verify` ran it for real.
+#[derive(Clone, Debug, Default)]
+pub struct LiveRun {
+    /// `upgrade_head`, `step_by_step` or `roundtrip`.
+    pub mode: &'static str,
+    pub ok: bool,
+    pub skipped: bool,
+    pub phase: Option<String>,
+    pub revision: Option<String>,
+    pub sqlstate: Option<String>,
+    pub error: Option<String>,
+    pub statement: Option<String>,
+}
+
+/// `migdoc verify`'s findings: the real runs against `check`'s predictions, the migrated catalog
+/// (`live`, after a successful `upgrade head`) against the replay and against the models. The
+/// returned report is `check`'s with its diagnostics replaced by these.
+pub fn verify_report(project: &Project, sources: &Sources, settings: &Settings, runs: &[LiveRun], live: Option<&migdoc_replay::Catalog>) -> Report {
+    let mut report = check(project, sources, settings);
+    let mut ctx = Context::new(sources);
+    let config_path = project.config.as_ref().map_or_else(|| PathBuf::from("alembic.ini"), |c| migdoc_project::shown_path(&project.root, &c.source));
+    rules::verify::check(&mut ctx, &report, runs, live, &config_path);
+    if let Some(live) = live {
+        let outcome = migdoc_replay::Outcome { head: live.clone(), ..migdoc_replay::Outcome::default() };
+        rules::models::check(&mut ctx, &report.models, &outcome, settings);
+    }
+    let mut diagnostics = ctx.diagnostics;
+    sort_diagnostics(&mut diagnostics);
+    report.diagnostics = diagnostics;
+    report
+}
+
+fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (&a.path, a.range.map(|r| (r.start, r.end)), a.rule.code()).cmp(&(&b.path, b.range.map(|r| (r.start, r.end)), b.rule.code()))
+    });
+    diagnostics.dedup();
 }
 
 /// The models of the project's model modules.
@@ -220,13 +261,11 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
     let unknown_operations = ops.iter().map(RevisionOps::unknown_count).sum();
     let operations = ops.iter().map(|o| o.all().count()).sum();
     let mut diagnostics = ctx.diagnostics;
-    diagnostics.sort_by(|a, b| {
-        (&a.path, a.range.map(|r| (r.start, r.end)), a.rule.code()).cmp(&(&b.path, b.range.map(|r| (r.start, r.end)), b.rule.code()))
-    });
-    diagnostics.dedup();
+    sort_diagnostics(&mut diagnostics);
     let heads = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
     Report {
         models,
+        head: (!outcome.tainted).then_some(outcome.head),
         files: sources.files.len(),
         revisions: graph.nodes.len(),
         heads,

@@ -108,6 +108,9 @@ registry! {
     EnumLabelNeverSent => ("MD307", "enum-label-never-sent", Info, "0.1.0", rules::models::enum_label_never_sent::EnumLabelNeverSent);
     EnumTypeNameMismatch => ("MD308", "enum-type-name-mismatch", Warning, "0.1.0", rules::models::enum_type_name_mismatch::EnumTypeNameMismatch);
     ModelEnumCreateTypeFalse => ("MD309", "model-enum-create-type-false", Warning, "0.1.0", rules::models::model_enum_create_type_false::ModelEnumCreateTypeFalse);
+    MigrationFails => ("MD401", "migration-fails", Error, "0.1.0", rules::verify::migration_fails::MigrationFails);
+    ReplayDiffers => ("MD402", "replay-differs", Warning, "0.1.0", rules::verify::replay_differs::ReplayDiffers);
+    PredictionNotConfirmed => ("MD403", "prediction-not-confirmed", Warning, "0.1.0", rules::verify::prediction_not_confirmed::PredictionNotConfirmed);
 }
 
 impl Rule {

@@ -8,6 +8,8 @@
 //!
 //! The server is tuned for speed, not durability (`fsync = off`): it holds nothing worth keeping.
 
+pub mod url;
+
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
@@ -312,7 +314,7 @@ fn quote_ident(name: &str) -> String {
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters and `/`.
-fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for byte in s.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {

@@ -542,7 +542,7 @@ impl<'a> Run<'a> {
                     self.catalog.types.insert(name, EnumType { labels: Vec::new(), created_by: self.file, is_enum: false });
                 }
             }
-            Statement::AddEnumValue { name, label, if_not_exists } => self.add_value(&key(name), label, *if_not_exists, range),
+            Statement::AddEnumValue { name, label, if_not_exists, position } => self.add_value(&key(name), label, *if_not_exists, position.as_ref(), range),
             Statement::RenameEnumValue { name, from, to } => {
                 let name = key(name);
                 if !self.require_type_name(&name, "ALTER TYPE", range) {
@@ -738,7 +738,7 @@ impl<'a> Run<'a> {
         self.fail(range, FailureKind::NotNullViolation { table: table.to_owned(), columns: missing });
     }
 
-    fn add_value(&mut self, name: &str, label: &str, if_not_exists: bool, range: TextRange) {
+    fn add_value(&mut self, name: &str, label: &str, if_not_exists: bool, position: Option<&(bool, String)>, range: TextRange) {
         if !self.require_type_name(name, "ALTER TYPE ... ADD VALUE", range) {
             return;
         }
@@ -758,7 +758,11 @@ impl<'a> Run<'a> {
             }
             return;
         }
-        t.labels.push(label.to_owned());
+        // A neighbour that is not a label fails in PostgreSQL too; migdoc then appends.
+        match position.and_then(|(before, n)| t.labels.iter().position(|l| l == n).map(|i| if *before { i } else { i + 1 })) {
+            Some(at) => t.labels.insert(at, label.to_owned()),
+            None => t.labels.push(label.to_owned()),
+        }
         if !autocommit {
             self.uncommitted.push((name.to_owned(), label.to_owned(), tx));
         }

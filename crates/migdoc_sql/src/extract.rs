@@ -73,11 +73,15 @@ fn create_type(node: &SyntaxNode) -> Option<Statement> {
 fn alter_type(node: &SyntaxNode) -> Option<Statement> {
     let name = qual_name(&child(node, K::TYPE_NAME_REF)?)?;
     if let Some(add) = child(node, K::ADD_VALUE) {
-        return Some(Statement::AddEnumValue {
-            name,
-            label: string_literal(&child(&add, K::LITERAL)?)?,
-            if_not_exists: has_child(&add, K::IF_NOT_EXISTS),
+        let mut literals = descendants(&add, K::LITERAL).filter_map(|l| string_literal(&l));
+        let label = literals.next()?;
+        // `ADD VALUE 'x' BEFORE 'y'` / `AFTER 'y'`.
+        let position = literals.next().and_then(|neighbour| {
+            let before = tokens(&add).any(|t| t.kind() == K::BEFORE_KW);
+            let after = tokens(&add).any(|t| t.kind() == K::AFTER_KW);
+            (before || after).then_some((before, neighbour))
         });
+        return Some(Statement::AddEnumValue { name, label, if_not_exists: has_child(&add, K::IF_NOT_EXISTS), position });
     }
     if let Some(rename) = child(node, K::RENAME_VALUE) {
         let mut literals = children(&rename, K::LITERAL).filter_map(|l| string_literal(&l));

@@ -103,6 +103,8 @@ pub enum Statement {
         name: QualName,
         label: String,
         if_not_exists: bool,
+        /// `BEFORE 'y'` (true) or `AFTER 'y'` (false).
+        position: Option<(bool, String)>,
     },
     RenameEnumValue {
         name: QualName,

@@ -6,3 +6,4 @@ pub(crate) mod graph;
 pub(crate) mod invalid_sql;
 pub(crate) mod replay;
 pub(crate) mod models;
+pub(crate) mod verify;

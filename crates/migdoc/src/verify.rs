@@ -1,0 +1,70 @@
+//! `migdoc verify`: runs the project's migrations for real (`migdoc_verify`), then reports each
+//! real failure with `check`'s prediction, the differences between the migrated database and the
+//! replay, and the models against the migrated database.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use migdoc_linter::{LiveRun, Settings, Severity};
+
+use crate::args::{FailOn, VerifyArgs};
+use crate::report;
+
+pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let project = args.project.discover()?;
+    let sources = project.load();
+    let options = migdoc_verify::Options {
+        python: args.python.clone(),
+        database_url: args.database_url.clone(),
+        postgres_bin: args.postgres_bin.clone(),
+        url_env: args.url_env.clone(),
+    };
+    let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
+    let progress = |p: migdoc_verify::Progress<'_>| {
+        if show_progress {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K[{}/{}] upgrade {}", p.done + 1, p.total, p.revision);
+            let _ = err.flush();
+        }
+    };
+    let verified = migdoc_verify::verify(&project, &options, &progress);
+    if show_progress {
+        let _ = write!(io::stderr().lock(), "\r\x1b[K");
+    }
+    let verified = verified?;
+    // What `check` predicts for this very server and this very SQLAlchemy.
+    let settings = Settings {
+        postgres_version: verified.postgres_version,
+        sqlalchemy_2_1: Some(crate::parse_sqlalchemy_version(&verified.sqlalchemy_version)?),
+    };
+    let runs: Vec<LiveRun> = [("upgrade_head", &verified.upgrade_head), ("step_by_step", &verified.step_by_step), ("roundtrip", &verified.roundtrip)]
+        .into_iter()
+        .map(|(mode, r)| LiveRun {
+            mode,
+            ok: r.ok,
+            skipped: r.skipped,
+            phase: r.phase.clone(),
+            revision: r.revision.clone(),
+            sqlstate: r.sqlstate.clone(),
+            error: r.error.clone(),
+            statement: r.statement.clone(),
+        })
+        .collect();
+    let report = migdoc_linter::verify_report(&project, &sources, &settings, &runs, verified.catalog.as_ref());
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let ctx = report::Ctx {
+        report: &report,
+        sources: &sources,
+        elapsed_ms: started.elapsed().as_millis(),
+        color: report::use_color(),
+        verify: Some(serde_json::to_value(&verified)?),
+    };
+    args.output_format.write(&mut out, &ctx)?;
+    out.flush()?;
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    };
+    Ok(if report.diagnostics.iter().any(|d| d.severity >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,132 @@
+//! Where the migrations run: a throwaway cluster (default), or scratch databases on a server the
+//! user names with `--database-url` (created and dropped by migdoc; nothing else is touched).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use migdoc_pg::url::DbUrl;
+use migdoc_pg::Cluster;
+
+use crate::{Options, VerifyError};
+
+pub enum Server {
+    Throwaway(Cluster),
+    External { url: DbUrl, psql: PathBuf, version: u32, prefix: String, next: AtomicUsize },
+}
+
+impl Server {
+    pub(crate) fn start(options: &Options) -> Result<Server, VerifyError> {
+        match &options.database_url {
+            None => {
+                let bins = migdoc_pg::find_binaries(options.postgres_bin.as_deref())?;
+                Ok(Server::Throwaway(Cluster::start(&bins)?))
+            }
+            Some(raw) => {
+                let url = DbUrl::parse(raw).ok_or_else(|| VerifyError::Database(format!("`{}` is not a PostgreSQL URL", migdoc_pg::url::mask(raw))))?;
+                let psql = find_psql(options)?;
+                let mut server = Server::External { url, psql, version: 0, prefix: format!("migdoc_verify_{}", std::process::id()), next: AtomicUsize::new(0) };
+                let version = server.query_admin("SHOW server_version_num")?;
+                let version = version.trim().parse::<u32>().map(|v| v / 10000).unwrap_or(0);
+                if let Server::External { version: v, .. } = &mut server {
+                    *v = version;
+                }
+                Ok(server)
+            }
+        }
+    }
+
+    /// A fresh empty database; its name.
+    pub(crate) fn scratch(&self, purpose: &str) -> Result<String, VerifyError> {
+        match self {
+            Server::Throwaway(cluster) => {
+                cluster.create_database(purpose)?;
+                Ok(purpose.to_owned())
+            }
+            Server::External { prefix, next, .. } => {
+                let name = format!("{prefix}_{}_{purpose}", next.fetch_add(1, Ordering::Relaxed));
+                self.query_admin(&format!("CREATE DATABASE \"{name}\""))?;
+                Ok(name)
+            }
+        }
+    }
+
+    /// Drops a scratch database; a failure only leaves it behind (reported on stderr by no one:
+    /// the throwaway cluster goes anyway, and external scratch names say they are migdoc's).
+    pub(crate) fn drop_scratch(&self, name: &str) {
+        match self {
+            Server::Throwaway(cluster) => {
+                let _ = cluster.drop_database(name);
+            }
+            Server::External { version, .. } => {
+                let force = if *version >= 13 { " WITH (FORCE)" } else { "" };
+                let _ = self.query_admin(&format!("DROP DATABASE IF EXISTS \"{name}\"{force}"));
+            }
+        }
+    }
+
+    pub(crate) fn sqlalchemy_url(&self, database: &str) -> String {
+        match self {
+            Server::Throwaway(cluster) => cluster.url(database),
+            Server::External { url, .. } => url.with_database(database).sqlalchemy(),
+        }
+    }
+
+    /// Runs `sql` in `database` and returns psql's unaligned output.
+    pub(crate) fn query(&self, database: &str, sql: &str) -> Result<String, VerifyError> {
+        match self {
+            Server::Throwaway(cluster) => Ok(cluster.psql(database, sql)?),
+            Server::External { url, psql, .. } => run_psql(psql, &url.with_database(database).libpq(), sql, &url.masked()),
+        }
+    }
+
+    fn query_admin(&self, sql: &str) -> Result<String, VerifyError> {
+        match self {
+            Server::Throwaway(cluster) => Ok(cluster.psql("postgres", sql)?),
+            Server::External { url, psql, .. } => run_psql(psql, &url.libpq(), sql, &url.masked()),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Server::Throwaway(cluster) => format!("throwaway PostgreSQL {} at {}", cluster.binaries().version, cluster.socket_dir().display()),
+            Server::External { url, .. } => url.masked(),
+        }
+    }
+
+    pub(crate) fn version(&self) -> u32 {
+        match self {
+            Server::Throwaway(cluster) => cluster.binaries().version,
+            Server::External { version, .. } => *version,
+        }
+    }
+}
+
+fn find_psql(options: &Options) -> Result<PathBuf, VerifyError> {
+    if let Ok(bins) = migdoc_pg::find_binaries(options.postgres_bin.as_deref()) {
+        let psql = bins.bindir.join("psql");
+        if psql.is_file() {
+            return Ok(psql);
+        }
+    }
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("psql"))
+        .find(|p| p.is_file());
+    on_path.ok_or_else(|| VerifyError::Database("psql is needed to talk to --database-url and was not found (install postgresql-client)".into()))
+}
+
+fn run_psql(psql: &PathBuf, libpq_url: &str, sql: &str, shown: &str) -> Result<String, VerifyError> {
+    let out = Command::new(psql)
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", libpq_url, "-c", sql])
+        .env("PGCONNECT_TIMEOUT", "10")
+        .output()?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        // psql may echo the connection string: never show the password.
+        let err = err.replace(libpq_url, shown);
+        return Err(VerifyError::Database(format!("{shown}: {}", err.trim())));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
