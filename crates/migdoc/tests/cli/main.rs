@@ -256,6 +256,7 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
 }
 
 mod models;
+mod verify;
 mod differential;
 mod scenarios;
 mod scenarios_live;

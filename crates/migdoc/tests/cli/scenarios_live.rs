@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-use crate::support::{oracle_python, repo_root, run_migdoc};
+use crate::support::{oracle_python, pyenv_python, repo_root, run_migdoc};
 
 const MODES: [&str; 3] = ["upgrade_head", "step_by_step", "roundtrip"];
 
@@ -29,17 +29,6 @@ pub(crate) fn recorded_outcomes() -> Vec<(String, PathBuf, toml::Table)> {
         .collect();
     scenarios.sort_by(|a, b| a.0.cmp(&b.0));
     scenarios
-}
-
-/// The sa21 venv's python (`support::oracle_python` is sa20's).
-fn sa21_python() -> PathBuf {
-    let out = Command::new("bash")
-        .arg(repo_root().join("scripts/pyenv"))
-        .args(["--print-python", "sa21"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run scripts/pyenv: {e}"));
-    assert!(out.status.success(), "scripts/pyenv failed: {}", String::from_utf8_lossy(&out.stderr));
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 /// The part of an outcome that must agree: whether it failed, and where and how.
@@ -107,7 +96,7 @@ fn verify_live(cluster: &migdoc_pg::Cluster, python: &Path, dir: &Path) -> Resul
 fn recorded_outcomes_hold_on_a_live_postgresql() {
     let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
-    let pythons = [("sa20", oracle_python()), ("sa21", sa21_python())];
+    let pythons = [("sa20", oracle_python()), ("sa21", pyenv_python("sa21"))];
     let scenarios = recorded_outcomes();
     assert!(scenarios.len() >= 80, "only {} scenarios found", scenarios.len());
 
@@ -179,7 +168,7 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
 fn model_outcomes_hold_on_a_live_postgresql() {
     let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
-    let pythons = [("sa20", oracle_python()), ("sa21", sa21_python())];
+    let pythons = [("sa20", oracle_python()), ("sa21", pyenv_python("sa21"))];
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/model_scenarios"))
         .unwrap_or_else(|e| panic!("{e}"))
         .filter_map(Result::ok)

@@ -32,13 +32,18 @@ pub(crate) fn run_migdoc(args: &[String]) -> Output {
     }
 }
 
-/// The sa20 venv's python, created on first use by `scripts/pyenv` (which locks against
-/// concurrent callers).
+/// The sa20 venv's python.
 pub(crate) fn oracle_python() -> PathBuf {
+    pyenv_python("sa20")
+}
+
+/// A `scripts/pyenv` venv's python (`sa20`, `sa21`, `user`), created on first use (the script
+/// locks against concurrent callers).
+pub(crate) fn pyenv_python(name: &str) -> PathBuf {
     let root = repo_root();
     let out = Command::new("bash")
         .arg(root.join("scripts/pyenv"))
-        .args(["--print-python", "sa20"])
+        .args(["--print-python", name])
         .output()
         .unwrap_or_else(|e| panic!("cannot run scripts/pyenv: {e}"));
     assert!(out.status.success(), "scripts/pyenv failed: {}", String::from_utf8_lossy(&out.stderr));
