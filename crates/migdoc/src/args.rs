@@ -23,6 +23,56 @@ pub(crate) enum Command {
     Models(ModelsArgs),
     /// Run the real migrations on a throwaway PostgreSQL and compare with `check`
     Verify(VerifyArgs),
+    /// Diagnose a live database against the history, and print (or apply) the way out
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct DoctorArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// The database (repeatable); default: DATABASE_URL, then sqlalchemy.url from alembic.ini
+    #[arg(long, value_name = "URL")]
+    pub(crate) database_url: Vec<String>,
+    /// A file with one database URL per line (`#` comments)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) urls_file: Option<PathBuf>,
+    /// Diagnose every schema matching this LIKE pattern (schema-per-tenant deployments)
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) schemas: Option<String>,
+    /// Print the plan without changing anything (the default)
+    #[arg(long, conflicts_with = "apply")]
+    pub(crate) dry_run: bool,
+    /// Run the plan: one transaction, under an advisory lock, then diagnose again
+    #[arg(long)]
+    pub(crate) apply: bool,
+    /// The way out when there is more than one
+    #[arg(long, value_enum)]
+    pub(crate) choose: Option<ChoiceArg>,
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    pub(crate) format: DoctorFormat,
+    /// statement_timeout for every query, in milliseconds
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    pub(crate) statement_timeout: u64,
+    /// Databases diagnosed at once
+    #[arg(long, default_value_t = 4)]
+    pub(crate) jobs: usize,
+    /// The project's SQLAlchemy version (found from lock files, requirements or a venv otherwise)
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) sqlalchemy_version: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum ChoiceArg {
+    Finish,
+    Undo,
+    Stamp,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum DoctorFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 usage or internal error.
 
 mod args;
+mod doctor;
 mod graph_view;
 mod models_view;
 mod report;
@@ -51,6 +52,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Rule(rule) => run_rule(rule),
         Command::Models(models) => run_models(models),
         Command::Verify(verify) => verify::run(verify),
+        Command::Doctor(doctor) => doctor::run(doctor),
     }
 }
 

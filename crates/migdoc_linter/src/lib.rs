@@ -222,10 +222,8 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Runs every rule over a loaded project.
-pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Report {
-    let mut ctx = Context::new(sources);
-    rules::files::check(&mut ctx);
+/// The revision graph of the loaded files, as Alembic builds it.
+pub fn build_graph(sources: &Sources) -> Graph {
     let inputs: Vec<RevisionInput> = sources
         .files
         .iter()
@@ -241,19 +239,33 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
             })
         })
         .collect();
-    let graph = Graph::build(&inputs);
-    rules::graph::check(&mut ctx, &graph);
+    Graph::build(&inputs)
+}
+
+/// Every revision's operations, indexed like `sources.files`.
+pub fn lower(sources: &Sources, settings: &Settings) -> Vec<RevisionOps> {
     let lower = migdoc_ir::LowerOptions { sqlalchemy_2_1: settings.sqlalchemy_2_1 };
-    let ops: Vec<RevisionOps> = sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body, lower, &sources.modules)).collect();
-    rules::invalid_sql::check(&mut ctx, &ops);
-    let replay_settings = migdoc_replay::Settings {
+    sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body, lower, &sources.modules)).collect()
+}
+
+/// The replay's settings for this project.
+pub fn replay_settings(project: &Project, settings: &Settings) -> migdoc_replay::Settings {
+    migdoc_replay::Settings {
         postgres_version: settings.postgres_version,
         sqlalchemy_2_1: settings.sqlalchemy_2_1,
-        transaction_per_migration: project
-            .env
-            .as_ref()
-            .is_some_and(|e| e.transaction_per_migration == migdoc_project::Setting::Known(true)),
-    };
+        transaction_per_migration: project.env.as_ref().is_some_and(|e| e.transaction_per_migration == migdoc_project::Setting::Known(true)),
+    }
+}
+
+/// Runs every rule over a loaded project.
+pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Report {
+    let mut ctx = Context::new(sources);
+    rules::files::check(&mut ctx);
+    let graph = build_graph(sources);
+    rules::graph::check(&mut ctx, &graph);
+    let ops = lower(sources, settings);
+    rules::invalid_sql::check(&mut ctx, &ops);
+    let replay_settings = replay_settings(project, settings);
     let outcome = migdoc_replay::replay(&graph, &ops, &replay_settings);
     rules::replay::check(&mut ctx, &outcome);
     let models = read_models(sources);

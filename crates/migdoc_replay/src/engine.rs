@@ -803,3 +803,34 @@ fn sql_type_of(type_name: &QualName, is_array: bool) -> Option<String> {
     let bare = type_name.name.split('(').next().unwrap_or_default();
     migdoc_ir::types::from_sql(bare).map(str::to_owned)
 }
+
+/// The catalog after the revisions whose file `include` accepts, applied in upgrade order one
+/// revision per run (as a deploy applies them); and whether an operation migdoc does not
+/// understand ran.
+pub fn catalog_after(graph: &Graph, ops: &[RevisionOps], settings: &Settings, include: &dyn Fn(usize) -> bool) -> (Catalog, bool) {
+    catalog_after_each(graph, ops, settings, include, &mut |_, _| {})
+}
+
+/// [`catalog_after`], calling `each(file, catalog)` after every revision it applies.
+pub fn catalog_after_each(
+    graph: &Graph,
+    ops: &[RevisionOps],
+    settings: &Settings,
+    include: &dyn Fn(usize) -> bool,
+    each: &mut dyn FnMut(usize, &Catalog),
+) -> (Catalog, bool) {
+    let ancestry = Ancestry::new(graph, ops);
+    let mut catalog = Catalog::default();
+    let mut tainted = false;
+    for file in graph.upgrade_order().map(|n| graph.nodes[n].file).filter(|&f| include(f)) {
+        let Some(revision) = ops.get(file) else { continue };
+        let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, &ancestry);
+        run.catalog = catalog;
+        run.tainted = tainted;
+        run.revision(file, &revision.upgrade);
+        catalog = run.catalog;
+        tainted = run.tainted;
+        each(file, &catalog);
+    }
+    (catalog, tainted)
+}

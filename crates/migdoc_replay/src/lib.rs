@@ -13,9 +13,10 @@
 
 mod catalog;
 mod engine;
+pub mod live;
 
 pub use catalog::{Catalog, Column, EnumType, Table};
-pub use engine::replay;
+pub use engine::{catalog_after, catalog_after_each, replay};
 
 use migdoc_python::TextRange;
 use serde::Serialize;

@@ -41,7 +41,15 @@ fn create_type_if_not_exists_is_rejected_with_advice() {
 fn alter_type_forms() {
     assert_eq!(
         one("ALTER TYPE foo ADD VALUE IF NOT EXISTS 'x' BEFORE 'a'"),
-        Statement::AddEnumValue { name: name("foo"), label: "x".into(), if_not_exists: true }
+        Statement::AddEnumValue { name: name("foo"), label: "x".into(), if_not_exists: true, position: Some((true, "a".into())) }
+    );
+    assert_eq!(
+        one("ALTER TYPE foo ADD VALUE 'x' AFTER 'a'"),
+        Statement::AddEnumValue { name: name("foo"), label: "x".into(), if_not_exists: false, position: Some((false, "a".into())) }
+    );
+    assert_eq!(
+        one("ALTER TYPE foo ADD VALUE 'x'"),
+        Statement::AddEnumValue { name: name("foo"), label: "x".into(), if_not_exists: false, position: None }
     );
     assert_eq!(
         one("ALTER TYPE foo RENAME VALUE 'a' TO 'b'"),

@@ -255,6 +255,7 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
     dirs
 }
 
+mod doctor;
 mod models;
 mod verify;
 mod differential;

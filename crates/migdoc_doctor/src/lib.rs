@@ -1,0 +1,113 @@
+//! `migdoc doctor`: what state a live database is really in, and the safe way out.
+//!
+//! `diagnose` compares the version table with the catalog (`migdoc_replay::live`) and with the
+//! catalogs the replay predicts (`migdoc_replay::catalog_after`); `plan` turns the findings into
+//! SQL steps; `apply` runs them in one transaction under an advisory lock.
+//!
+//! Invariants: nothing is written unless `apply` is called (the CLI calls it only for
+//! `--apply`); reading runs in read-only transactions with a statement timeout; every
+//! identifier and label in generated SQL goes through `quote`; no message carries a password.
+
+mod client;
+mod diagnose;
+mod plan;
+pub mod quote;
+
+pub use client::{Client, LOCK_KEY};
+pub use diagnose::{Diagnosis, Effect, Finding, LiveState, Severity};
+pub use plan::{Choice, Plan, Step, VersionTable};
+
+use migdoc_graph::Graph;
+use migdoc_ir::RevisionOps;
+use migdoc_replay::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DoctorError {
+    #[error("`{0}` is not a PostgreSQL URL")]
+    BadUrl(String),
+    #[error("{0}")]
+    Connect(String),
+    #[error("another `migdoc doctor --apply` or migration holds the lock (pg_advisory_lock({LOCK_KEY})): nothing was changed; try again when it is done")]
+    Locked,
+    #[error("{0}")]
+    Ambiguous(String),
+}
+
+/// Where to look in the database.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub version_table: String,
+    /// `version_table_schema`, when env.py sets one.
+    pub version_schema: Option<String>,
+    /// The schema whose objects have bare names (`public`, or a tenant's schema).
+    pub home: String,
+    /// Only objects of `home` count (schema-per-tenant deployments).
+    pub home_only: bool,
+}
+
+/// Reads the version table and the catalog.
+pub fn read_state(client: &Client, target: &Target) -> Result<(LiveState, u32), DoctorError> {
+    let schema = target.version_schema.as_deref().unwrap_or(&target.home);
+    let qualified = format!("{}.{}", quote::ident(schema), quote::ident(&target.version_table));
+    let exists = client.query(&format!("SELECT to_regclass({}) IS NOT NULL", quote::literal(&qualified)))?;
+    let versions = if exists.trim() == "t" {
+        let rows = client.query(&format!("SELECT version_num FROM {qualified} ORDER BY version_num"))?;
+        Some(rows.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
+    } else {
+        None
+    };
+    let json = client.query(migdoc_replay::live::CATALOG_QUERY)?;
+    let mut catalog = migdoc_replay::live::catalog_from_json(&json, &target.version_table, &target.home).map_err(DoctorError::Connect)?;
+    if target.home_only {
+        catalog.types.retain(|k, _| !k.contains('.'));
+        catalog.tables.retain(|k, _| !k.contains('.'));
+    }
+    let version = client.query("SHOW server_version_num")?.trim().parse::<u32>().map_or(0, |v| v / 10000);
+    Ok((LiveState { versions, catalog }, version))
+}
+
+/// The diagnosis of `live` against the history.
+pub fn diagnose(graph: &Graph, ops: &[RevisionOps], settings: &Settings, live: &LiveState) -> Diagnosis {
+    diagnose::diagnose(&diagnose::History { graph, ops, settings }, live)
+}
+
+/// The plan for a diagnosis; `expected` is the catalog the history predicts at head (for the
+/// labels of types to recreate).
+pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Option<Choice>, postgres_version: u32, expected: &migdoc_replay::Catalog) -> Plan {
+    let schema = target.version_schema.as_deref().filter(|s| *s != "public").or((target.home != "public").then_some(target.home.as_str()));
+    let vt = VersionTable { schema, table: &target.version_table };
+    let labels = |name: &str| expected.types.get(name).filter(|t| t.is_enum).map(|t| t.labels.clone());
+    plan::plan(diagnosis, &vt, live.versions.is_some(), choice, postgres_version, &labels)
+}
+
+/// Runs `plan` in one transaction (the steps PostgreSQL forbids in one run after it, each on
+/// its own) while holding the advisory lock; refuses when another holder has it.
+pub fn apply(client: &Client, plan: &Plan, target: &Target) -> Result<(), DoctorError> {
+    if let Some(why) = &plan.ambiguous {
+        return Err(DoctorError::Ambiguous(format!("the plan is ambiguous, pick an option: {why}")));
+    }
+    let mut script = String::from("\\set ON_ERROR_STOP 1\n");
+    if target.home != "public" {
+        script.push_str(&format!("SET search_path TO {};\n", quote::ident(&target.home)));
+    }
+    script.push_str(&format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS migdoc_locked \\gset\n\\if :migdoc_locked\nBEGIN;\n"));
+    for step in plan.steps.iter().filter(|s| !s.own_transaction) {
+        if let Some(sql) = &step.sql {
+            script.push_str(sql);
+            script.push('\n');
+        }
+    }
+    script.push_str("COMMIT;\n");
+    for step in plan.steps.iter().filter(|s| s.own_transaction) {
+        if let Some(sql) = &step.sql {
+            script.push_str(sql);
+            script.push('\n');
+        }
+    }
+    script.push_str(&format!("SELECT pg_advisory_unlock({LOCK_KEY});\n\\else\n\\echo migdoc-lock-busy\n\\endif\n"));
+    let out = client.script(&script)?;
+    if out.contains("migdoc-lock-busy") {
+        return Err(DoctorError::Locked);
+    }
+    Ok(())
+}

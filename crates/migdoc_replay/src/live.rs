@@ -1,0 +1,113 @@
+//! A live database's catalog read as the [`Catalog`] the replay builds, so that "what the
+//! migrations say" and "what the database has" compare as plain values: enum types with their
+//! labels in order, tables with their columns (enum type, NOT NULL, default, type). Names are as
+//! the replay writes them: bare in the home schema (`public`, or a tenant's schema), `schema.name`
+//! elsewhere. No I/O here: the caller runs [`CATALOG_QUERY`] and hands over its one JSON value.
+
+use serde::Deserialize;
+
+use crate::catalog::{Catalog, Column, EnumType, Table};
+
+/// One query, one JSON value: every enum type and every column of every base table outside the
+/// system schemas.
+pub const CATALOG_QUERY: &str = r"
+SELECT json_build_object(
+  'types', (SELECT coalesce(json_agg(json_build_object(
+              'schema', n.nspname, 'name', t.typname,
+              'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))), '[]')
+            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE t.typtype = 'e'),
+  'columns', (SELECT coalesce(json_agg(json_build_object(
+              'schema', c.table_schema, 'table', c.table_name, 'column', c.column_name,
+              'not_null', c.is_nullable = 'NO',
+              'has_default', c.column_default IS NOT NULL OR c.is_identity = 'YES',
+              'data_type', c.data_type, 'udt_schema', c.udt_schema, 'udt', c.udt_name)
+              ORDER BY c.table_schema, c.table_name, c.ordinal_position), '[]')
+            FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema'))
+)";
+
+#[derive(Deserialize)]
+struct Raw {
+    types: Vec<RawType>,
+    columns: Vec<RawColumn>,
+}
+
+#[derive(Deserialize)]
+struct RawType {
+    schema: String,
+    name: String,
+    labels: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawColumn {
+    schema: String,
+    table: String,
+    column: String,
+    not_null: bool,
+    has_default: bool,
+    data_type: String,
+    udt_schema: String,
+    udt: String,
+}
+
+/// Reads [`CATALOG_QUERY`]'s output. `home` is the schema whose objects have bare names;
+/// `version_table` (in it) is left out.
+pub fn catalog_from_json(text: &str, version_table: &str, home: &str) -> Result<Catalog, String> {
+    let raw: Raw = serde_json::from_str(text.trim()).map_err(|e| format!("cannot read the catalog: {e}"))?;
+    Ok(build(raw, version_table, home))
+}
+
+fn build(raw: Raw, version_table: &str, home: &str) -> Catalog {
+    let qualified = |schema: &str, name: &str| if schema == home { name.to_owned() } else { format!("{schema}.{name}") };
+    let mut catalog = Catalog::default();
+    for t in raw.types {
+        catalog.types.insert(qualified(&t.schema, &t.name), EnumType { labels: t.labels.unwrap_or_default(), created_by: 0, is_enum: true });
+    }
+    for c in raw.columns {
+        if c.table == version_table && c.schema == home {
+            continue;
+        }
+        // `_mood` is the array type of `mood`.
+        let (udt, is_array) = match (c.data_type.as_str(), c.udt.strip_prefix('_')) {
+            ("ARRAY", Some(element)) => (element, true),
+            _ => (c.udt.as_str(), false),
+        };
+        let type_key = qualified(&c.udt_schema, udt);
+        let enum_type = catalog.types.contains_key(&type_key).then_some(type_key);
+        let sql_type = if is_array || enum_type.is_some() { None } else { migdoc_ir::types::from_sql(udt).map(str::to_owned) };
+        let table = catalog.tables.entry(qualified(&c.schema, &c.table)).or_insert_with(|| Table { columns: Vec::new(), created_by: 0 });
+        table.columns.push(Column { name: c.column, enum_type, not_null: c.not_null, has_default: c.has_default, sql_type });
+    }
+    catalog
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_the_replay_shape() {
+        let raw: Raw = serde_json::from_str(
+            r#"{"types": [{"schema": "public", "name": "mood", "labels": ["sad", "ok"]}, {"schema": "app", "name": "st", "labels": ["a"]}],
+                "columns": [
+                  {"schema": "public", "table": "t", "column": "id", "not_null": true, "has_default": true, "data_type": "integer", "udt_schema": "pg_catalog", "udt": "int4"},
+                  {"schema": "public", "table": "t", "column": "m", "not_null": false, "has_default": false, "data_type": "USER-DEFINED", "udt_schema": "public", "udt": "mood"},
+                  {"schema": "public", "table": "t", "column": "ms", "not_null": false, "has_default": false, "data_type": "ARRAY", "udt_schema": "public", "udt": "_mood"},
+                  {"schema": "app", "table": "u", "column": "s", "not_null": true, "has_default": false, "data_type": "USER-DEFINED", "udt_schema": "app", "udt": "st"},
+                  {"schema": "public", "table": "alembic_version", "column": "version_num", "not_null": true, "has_default": false, "data_type": "character varying", "udt_schema": "pg_catalog", "udt": "varchar"}
+                ]}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let c = build(raw, "alembic_version", "public");
+        assert_eq!(c.types.keys().collect::<Vec<_>>(), ["app.st", "mood"]);
+        let t = &c.tables["t"];
+        assert_eq!(t.columns[0].sql_type.as_deref(), Some("integer"));
+        assert_eq!(t.columns[1].enum_type.as_deref(), Some("mood"));
+        assert_eq!(t.columns[2].enum_type.as_deref(), Some("mood"));
+        assert_eq!(c.tables["app.u"].columns[0].enum_type.as_deref(), Some("app.st"));
+        assert!(!c.tables.contains_key("alembic_version"));
+    }
+}
