@@ -172,7 +172,8 @@ fn doctor_one(url: &str, schema: Option<String>, target: &Target, history: &Hist
     let has_sql = outcome.plan.as_ref().is_some_and(|p| p.steps.iter().any(|s| s.sql.is_some()) || p.ambiguous.is_some());
     if apply && has_sql {
         let plan = outcome.plan.as_ref().map_or_else(Plan::default, Clone::clone);
-        match migdoc_doctor::apply(&client, &plan, target) {
+        let Some(diagnosis) = outcome.diagnosis.as_ref() else { return outcome };
+        match migdoc_doctor::apply(&client, &plan, target, diagnosis, &live) {
             Ok(()) => {
                 outcome.applied = true;
                 match diagnose(&client) {

@@ -147,6 +147,9 @@ pub struct Diagnosis {
     /// The replay did not understand part of the history: conclusions about objects it could
     /// have touched are left out.
     pub incomplete: bool,
+    /// The last revision (in upgrade order) up to which every object the history creates is in
+    /// the database, when that can be told.
+    pub looks_like: Option<String>,
 }
 
 impl Diagnosis {
@@ -236,7 +239,8 @@ pub(crate) fn diagnose(history: &History<'_>, live: &LiveState) -> Diagnosis {
                 findings.push(Finding::Behind { pending });
             }
         }
-        return Diagnosis { findings, recorded: Vec::new(), heads, incomplete: false };
+        let looks_like = history.looks_like(&live.catalog);
+        return Diagnosis { findings, recorded: Vec::new(), heads, incomplete: false, looks_like };
     };
     let mut known = Vec::new();
     for v in versions {
@@ -310,7 +314,9 @@ pub(crate) fn diagnose(history: &History<'_>, live: &LiveState) -> Diagnosis {
         if findings.is_empty() && versions.iter().collect::<BTreeSet<_>>() == heads.iter().collect::<BTreeSet<_>>() {
             findings.push(Finding::Healthy);
         }
-        return Diagnosis { findings, recorded: versions.clone(), heads, incomplete };
+        let looks_like = history.looks_like(&live.catalog);
+        return Diagnosis { findings, recorded: versions.clone(), heads, incomplete, looks_like };
     }
-    Diagnosis { findings, recorded: versions.clone(), heads, incomplete: true }
+    let looks_like = history.looks_like(&live.catalog);
+    Diagnosis { findings, recorded: versions.clone(), heads, incomplete: true, looks_like }
 }

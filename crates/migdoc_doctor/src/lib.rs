@@ -31,6 +31,8 @@ pub enum DoctorError {
     Locked,
     #[error("{0}")]
     Ambiguous(String),
+    #[error("the version table changed since the diagnosis (another doctor or a migration ran): nothing was changed; run doctor again")]
+    Stale,
 }
 
 /// Where to look in the database.
@@ -82,15 +84,32 @@ pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Op
 
 /// Runs `plan` in one transaction (the steps PostgreSQL forbids in one run after it, each on
 /// its own) while holding the advisory lock; refuses when another holder has it.
-pub fn apply(client: &Client, plan: &Plan, target: &Target) -> Result<(), DoctorError> {
+pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosis, live: &LiveState) -> Result<(), DoctorError> {
     if let Some(why) = &plan.ambiguous {
         return Err(DoctorError::Ambiguous(format!("the plan is ambiguous, pick an option: {why}")));
     }
+    // Inside the lock, before anything is written: the version table must still be what the
+    // diagnosis saw, or the plan is stale (another doctor applied it meanwhile).
+    let schema = target.version_schema.as_deref().unwrap_or(&target.home);
+    let table = format!("{}.{}", quote::ident(schema), quote::ident(&target.version_table));
+    let guard = match &live.versions {
+        Some(_) => {
+            let expected = diagnosis.recorded.iter().map(|v| quote::literal(v)).collect::<Vec<_>>().join(", ");
+            format!(
+                "DO $migdoc$ BEGIN IF (SELECT coalesce(array_agg(version_num::text ORDER BY version_num), '{{}}') FROM {table}) IS DISTINCT FROM ARRAY[{expected}]::text[] THEN RAISE EXCEPTION 'migdoc-stale-plan'; END IF; END $migdoc$;\n"
+            )
+        }
+        None => format!(
+            "DO $migdoc$ BEGIN IF to_regclass({}) IS NOT NULL THEN RAISE EXCEPTION 'migdoc-stale-plan'; END IF; END $migdoc$;\n",
+            quote::literal(&table)
+        ),
+    };
     let mut script = String::from("\\set ON_ERROR_STOP 1\n");
     if target.home != "public" {
         script.push_str(&format!("SET search_path TO {};\n", quote::ident(&target.home)));
     }
     script.push_str(&format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS migdoc_locked \\gset\n\\if :migdoc_locked\nBEGIN;\n"));
+    script.push_str(&guard);
     for step in plan.steps.iter().filter(|s| !s.own_transaction) {
         if let Some(sql) = &step.sql {
             script.push_str(sql);
@@ -105,7 +124,11 @@ pub fn apply(client: &Client, plan: &Plan, target: &Target) -> Result<(), Doctor
         }
     }
     script.push_str(&format!("SELECT pg_advisory_unlock({LOCK_KEY});\n\\else\n\\echo migdoc-lock-busy\n\\endif\n"));
-    let out = client.script(&script)?;
+    let out = match client.script(&script) {
+        Ok(out) => out,
+        Err(DoctorError::Connect(e)) if e.contains("migdoc-stale-plan") => return Err(DoctorError::Stale),
+        Err(e) => return Err(e),
+    };
     if out.contains("migdoc-lock-busy") {
         return Err(DoctorError::Locked);
     }

@@ -156,21 +156,46 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                 }
             },
             Finding::RecordedButMissing { revision, missing } => {
-                for e in missing {
-                    match e {
-                        Effect::Label { type_name, label } if !missing.contains(&Effect::Type { name: type_name.clone() }) => {
+                let only_labels = missing.iter().all(|e| matches!(e, Effect::Label { .. }));
+                if only_labels {
+                    // Labels are added in place, safely (IF NOT EXISTS).
+                    for e in missing {
+                        if let Effect::Label { type_name, label } = e {
                             plan.steps.push(add_label(type_name, label, postgres_version));
                         }
-                        Effect::Type { name } => match expected_labels(name) {
-                            Some(labels) => plan.steps.push(Step {
-                                why: format!("create type {name}, which {revision} created and is missing"),
-                                sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
-                                own_transaction: false,
-                            }),
-                            None => plan.steps.push(manual(format!("recreate {e}"))),
-                        },
-                        Effect::Label { .. } => {}
-                        other => plan.steps.push(manual(format!("recreate {other} (created by {revision}); or stamp back to before {revision} and run `alembic upgrade`"))),
+                    }
+                    continue;
+                }
+                match (choice, &diagnosis.looks_like) {
+                    (Some(Choice::Stamp), Some(known)) => {
+                        plan.steps.push(stamp(vt, &recorded, known, exists));
+                        plan.steps.push(Step { why: format!("then run `alembic upgrade head`: it applies {revision} again"), sql: None, own_transaction: false });
+                        recorded = vec![known.clone()];
+                    }
+                    (Some(Choice::Finish), _) => {
+                        for e in missing {
+                            match e {
+                                Effect::Label { type_name, label } if !missing.contains(&Effect::Type { name: type_name.clone() }) => {
+                                    plan.steps.push(add_label(type_name, label, postgres_version));
+                                }
+                                Effect::Type { name } => match expected_labels(name) {
+                                    Some(labels) => plan.steps.push(Step {
+                                        why: format!("create type {name}, which {revision} created and is missing"),
+                                        sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
+                                        own_transaction: false,
+                                    }),
+                                    None => plan.steps.push(manual(format!("recreate {e}"))),
+                                },
+                                Effect::Label { .. } => {}
+                                other => plan.steps.push(manual(format!("recreate {other} as {revision} does (migdoc does not know its full definition)"))),
+                            }
+                        }
+                    }
+                    _ => {
+                        plan.ambiguous = Some(format!(
+                            "{revision} is recorded but its objects are missing: {}`--choose finish` recreates what migdoc can",
+                            diagnosis.looks_like.as_ref().map(|k| format!("`--choose stamp` records {k} (the last revision whose objects are all present) so that `alembic upgrade head` runs {revision} again; ")).unwrap_or_default()
+                        ));
                     }
                 }
             }

@@ -81,6 +81,20 @@ impl Fixture {
         self.cluster.psql(db, sql).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// The proof that a database is healthy again: real `alembic upgrade head` succeeds on it,
+    /// and doctor then finds it healthy.
+    fn heals(&self, url: &str) {
+        let out = Command::new(oracle_python())
+            .args(["-m", "alembic", "upgrade", "head"])
+            .current_dir(&self.dir)
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "alembic upgrade head after the repair: {}", String::from_utf8_lossy(&out.stderr));
+        let (code, d) = self.doctor(url, &[]);
+        assert_eq!((code, states(&d, "diagnosis")), (0, vec!["healthy".to_owned()]), "{d}");
+    }
+
     fn doctor(&self, url: &str, extra: &[&str]) -> (i32, Value) {
         let mut args = vec!["doctor".to_owned(), self.dir.display().to_string(), "--database-url".into(), url.to_owned(), "--format".into(), "json".into()];
         args.extend(extra.iter().map(|s| (*s).to_owned()));
@@ -118,6 +132,7 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     let (code, d) = f.doctor(&url, &["--apply"]);
     assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
     assert_eq!(f.sql("unrecorded", "SELECT version_num FROM alembic_version"), "c3\n");
+    f.heals(&url);
 
     // Half applied (incident 002): c3 created its type and died. Ambiguous until a choice.
     let url = f.database("partial", "b2");
@@ -132,23 +147,31 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
     assert_eq!((code, states(&d, "after")), (0, vec!["behind".to_owned()]), "{d}");
     // Now the deploy that kept failing with `type "tier" already exists` goes through.
-    let out = Command::new(oracle_python())
-        .args(["-m", "alembic", "upgrade", "head"])
-        .current_dir(&f.dir)
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    f.heals(&url);
 
-    // Recorded but missing: the type is recreated with its labels (one has a quote).
-    let url = f.database("missing", "head");
-    f.sql("missing", "DROP TYPE tier CASCADE");
+    // Half applied, finished instead: the type is created with its labels (one has a quote).
+    let url = f.database("finish", "b2");
+    f.sql("finish", "ALTER TABLE users ADD COLUMN tier text");
+    let (_, d) = f.doctor(&url, &[]);
+    assert_eq!(states(&d, "diagnosis"), ["partially_applied"], "{d}");
+    let (_, d) = f.doctor(&url, &["--apply", "--choose", "finish"]);
+    assert!(d["applied"] == true, "{d}");
+    assert_eq!(
+        f.sql("finish", "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'tier'"),
+        "gold,it's\n"
+    );
+    assert_eq!(f.sql("finish", "SELECT version_num FROM alembic_version"), "c3\n");
+
+    // Recorded but missing: a revision stamped that never ran.
+    let url = f.database("missing", "b2");
+    f.sql("missing", "UPDATE alembic_version SET version_num = 'c3'");
     let (code, d) = f.doctor(&url, &[]);
     assert_eq!(code, 1, "{d}");
     assert_eq!(states(&d, "diagnosis"), ["recorded_but_missing"]);
-    let (_, d) = f.doctor(&url, &["--apply"]);
+    assert_eq!(d["diagnosis"]["findings"][0]["revision"], "c3", "{d}");
+    let (_, d) = f.doctor(&url, &["--apply", "--choose", "stamp"]);
     assert!(d["applied"] == true, "{d}");
-    assert_eq!(f.sql("missing", "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'tier'"), "gold,it's\n");
+    f.heals(&url);
 
     // Unknown revision (deployed from another branch), stamped back on request.
     let url = f.database("unknown", "head");
@@ -159,6 +182,7 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     assert_eq!(d["diagnosis"]["findings"][0]["looks_like"], "c3");
     let (_, d) = f.doctor(&url, &["--apply", "--choose", "stamp"]);
     assert_eq!(states(&d, "after"), ["healthy"], "{d}");
+    f.heals(&url);
 
     // Drift, and a database that was never stamped.
     let url = f.database("drift", "head");
@@ -174,6 +198,41 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     assert_eq!(states(&d, "diagnosis"), ["no_version_table"]);
     let (_, d) = f.doctor(&url, &["--apply", "--choose", "stamp"]);
     assert_eq!(states(&d, "after"), ["healthy"], "{d}");
+    f.heals(&url);
+}
+
+#[test]
+fn two_doctors_applying_at_once_apply_the_plan_once() {
+    let f = Fixture::new();
+    let url = f.database("race", "head");
+    f.sql("race", "UPDATE alembic_version SET version_num = 'b2'");
+    let run = || {
+        let mut cmd = crate::support::migdoc();
+        cmd.args(["doctor", &f.dir.display().to_string(), "--database-url", &url, "--apply", "--format", "json"]);
+        cmd.output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(run);
+        let b = s.spawn(run);
+        (a.join().unwrap_or_else(|_| panic!("a")), b.join().unwrap_or_else(|_| panic!("b")))
+    });
+    let outcomes: Vec<Value> = [a, b]
+        .iter()
+        .map(|o| serde_json::from_slice::<Value>(&o.stdout).unwrap_or_else(|e| panic!("{e}")))
+        .map(|v| v["databases"][0].clone())
+        .collect();
+    let applied = outcomes.iter().filter(|d| d["applied"] == true).count();
+    // The other one found the lock taken, the plan stale, or nothing left to do.
+    assert!(applied <= 1, "applied twice: {outcomes:?}");
+    for d in &outcomes {
+        if d["applied"] != true {
+            let e = d["error"].as_str().unwrap_or("");
+            let healthy = states(d, "diagnosis") == ["healthy"];
+            assert!(healthy || e.contains("holds the lock") || e.contains("changed since the diagnosis"), "{d}");
+        }
+    }
+    assert_eq!(f.sql("race", "SELECT string_agg(version_num, ',') FROM alembic_version"), "c3\n");
+    f.heals(&url);
 }
 
 #[test]
