@@ -102,9 +102,8 @@ impl Client {
             Some(p) => p.to_path_buf(),
             None => find_psql()?,
         };
-        let client = Client { psql, env: libpq_env(&parsed), shown: parsed.masked(), statement_timeout_ms };
-        client.query("SELECT 1")?;
-        Ok(client)
+        // The first query tells whether the server is reachable.
+        Ok(Client { psql, env: libpq_env(&parsed), shown: parsed.masked(), statement_timeout_ms })
     }
 
     /// The URL as it may be shown.

@@ -296,8 +296,8 @@ pub(crate) fn diagnose(history: &History<'_>, live: &LiveState) -> Diagnosis {
             for (revision, missing) in missing_by {
                 findings.push(Finding::RecordedButMissing { revision, missing });
             }
-            let extra: Vec<Effect> = objects(&live.catalog).into_iter().filter(|e| !accounted.contains(e)).collect();
-            // A new type's labels are part of the type: report the type alone.
+            let extra: BTreeSet<Effect> = objects(&live.catalog).into_iter().filter(|e| !accounted.contains(e)).collect();
+            // A new type's labels are part of the type, a new table's columns part of the table.
             let extra: Vec<Effect> = extra
                 .iter()
                 .filter(|e| !matches!(e, Effect::Label { type_name, .. } if extra.contains(&Effect::Type { name: type_name.clone() })))

@@ -47,25 +47,43 @@ pub struct Target {
     pub home_only: bool,
 }
 
-/// Reads the version table and the catalog.
+/// Reads the version table, the catalog and the server version, in one query.
 pub fn read_state(client: &Client, target: &Target) -> Result<(LiveState, u32), DoctorError> {
     let schema = target.version_schema.as_deref().unwrap_or(&target.home);
     let qualified = format!("{}.{}", quote::ident(schema), quote::ident(&target.version_table));
-    let exists = client.query(&format!("SELECT to_regclass({}) IS NOT NULL", quote::literal(&qualified)))?;
-    let versions = if exists.trim() == "t" {
-        let rows = client.query(&format!("SELECT version_num FROM {qualified} ORDER BY version_num"))?;
-        Some(rows.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
-    } else {
-        None
-    };
-    let json = client.query(migdoc_replay::live::CATALOG_QUERY)?;
-    let mut catalog = migdoc_replay::live::catalog_from_json(&json, &target.version_table, &target.home).map_err(DoctorError::Connect)?;
+    let catalog_query = if target.home_only { migdoc_replay::live::catalog_query_for(&target.home) } else { migdoc_replay::live::catalog_query() };
+    // `query_to_xml` plans its query at run time: a missing version table is not an error.
+    let sql = format!(
+        "SELECT json_build_object('server_version', current_setting('server_version_num'), \
+         'versions', CASE WHEN to_regclass({reg}) IS NULL THEN NULL ELSE query_to_xml({q}, false, false, '')::text END, \
+         'catalog', ({catalog_query}))",
+        reg = quote::literal(&qualified),
+        q = quote::literal(&format!("SELECT version_num FROM {qualified} ORDER BY version_num")),
+    );
+    let text = client.query(&sql)?;
+    let value: serde_json::Value = serde_json::from_str(text.trim()).map_err(|e| DoctorError::Connect(format!("cannot read the database state: {e}")))?;
+    let versions = value["versions"].as_str().map(xml_values);
+    let mut catalog = migdoc_replay::live::catalog_from_json(&value["catalog"].to_string(), &target.version_table, &target.home).map_err(DoctorError::Connect)?;
     if target.home_only {
         catalog.types.retain(|k, _| !k.contains('.'));
         catalog.tables.retain(|k, _| !k.contains('.'));
     }
-    let version = client.query("SHOW server_version_num")?.trim().parse::<u32>().map_or(0, |v| v / 10000);
+    let version = value["server_version"].as_str().and_then(|v| v.parse::<u32>().ok()).map_or(0, |v| v / 10000);
     Ok((LiveState { versions, catalog }, version))
+}
+
+/// The `<version_num>` values of `query_to_xml`'s output, unescaped.
+fn xml_values(xml: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find("<version_num>") {
+        let after = &rest[start + "<version_num>".len()..];
+        let Some(end) = after.find("</version_num>") else { break };
+        let value = after[..end].replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+        out.push(value);
+        rest = &after[end..];
+    }
+    out
 }
 
 /// The diagnosis of `live` against the history.

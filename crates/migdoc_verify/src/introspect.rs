@@ -6,6 +6,6 @@ use crate::server::Server;
 use crate::VerifyError;
 
 pub(crate) fn catalog(server: &Server, database: &str, version_table: &str) -> Result<Catalog, VerifyError> {
-    let text = server.query(database, migdoc_replay::live::CATALOG_QUERY)?;
+    let text = server.query(database, &migdoc_replay::live::catalog_query())?;
     migdoc_replay::live::catalog_from_json(&text, version_table, "public").map_err(VerifyError::Database)
 }
