@@ -102,23 +102,7 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
             }
             Finding::PartiallyApplied { revision, present, missing } => match choice {
                 Some(Choice::Finish) => {
-                    for e in missing {
-                        match e {
-                            Effect::Label { type_name, label } if !missing.contains(&Effect::Type { name: type_name.clone() }) => {
-                                plan.steps.push(add_label(type_name, label, postgres_version));
-                            }
-                            Effect::Type { name } => match expected_labels(name) {
-                                Some(labels) => plan.steps.push(Step {
-                                    why: format!("create the missing type {name}"),
-                                    sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
-                                    own_transaction: false,
-                                }),
-                                None => plan.steps.push(manual(format!("create {e} as {revision} does"))),
-                            },
-                            Effect::Label { .. } => {}
-                            other => plan.steps.push(manual(format!("create {other} as {revision} does (migdoc does not know its full definition)"))),
-                        }
-                    }
+                    recreate(&mut plan.steps, missing, revision, postgres_version, expected_labels);
                     plan.steps.push(stamp(vt, &recorded, revision, exists));
                     recorded = vec![revision.clone()];
                     exists = true;
@@ -172,25 +156,7 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                         plan.steps.push(Step { why: format!("then run `alembic upgrade head`: it applies {revision} again"), sql: None, own_transaction: false });
                         recorded = vec![known.clone()];
                     }
-                    (Some(Choice::Finish), _) => {
-                        for e in missing {
-                            match e {
-                                Effect::Label { type_name, label } if !missing.contains(&Effect::Type { name: type_name.clone() }) => {
-                                    plan.steps.push(add_label(type_name, label, postgres_version));
-                                }
-                                Effect::Type { name } => match expected_labels(name) {
-                                    Some(labels) => plan.steps.push(Step {
-                                        why: format!("create type {name}, which {revision} created and is missing"),
-                                        sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
-                                        own_transaction: false,
-                                    }),
-                                    None => plan.steps.push(manual(format!("recreate {e}"))),
-                                },
-                                Effect::Label { .. } => {}
-                                other => plan.steps.push(manual(format!("recreate {other} as {revision} does (migdoc does not know its full definition)"))),
-                            }
-                        }
-                    }
+                    (Some(Choice::Finish), _) => recreate(&mut plan.steps, missing, revision, postgres_version, expected_labels),
                     _ => {
                         plan.ambiguous = Some(format!(
                             "{revision} is recorded but its objects are missing: {}`--choose finish` recreates what migdoc can",
@@ -226,6 +192,29 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
         }
     }
     plan
+}
+
+/// Steps that create the `missing` objects of `revision`: labels in place, enum types with the
+/// labels the history gives them; anything else is a manual step (migdoc does not know a table's
+/// or column's full definition).
+fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_version: u32, expected_labels: &dyn Fn(&str) -> Option<Vec<String>>) {
+    for e in missing {
+        match e {
+            Effect::Label { type_name, label } if !missing.contains(&Effect::Type { name: type_name.clone() }) => {
+                steps.push(add_label(type_name, label, postgres_version));
+            }
+            Effect::Type { name } => match expected_labels(name) {
+                Some(labels) => steps.push(Step {
+                    why: format!("create type {name}, which {revision} creates and is missing"),
+                    sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
+                    own_transaction: false,
+                }),
+                None => steps.push(manual(format!("create {e} as {revision} does"))),
+            },
+            Effect::Label { .. } => {}
+            other => steps.push(manual(format!("create {other} as {revision} does (migdoc does not know its full definition)"))),
+        }
+    }
 }
 
 fn manual(why: String) -> Step {

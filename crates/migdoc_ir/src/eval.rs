@@ -101,7 +101,7 @@ impl<'a> ModuleScope<'a> {
         }
         for stmt in body {
             let Stmt::ImportFrom { module, level, names, .. } = stmt else { continue };
-            let Some(absolute) = absolute_module(name, is_package, module.as_deref(), *level) else { continue };
+            let Some(absolute) = migdoc_python::absolute_import(name, is_package, module.as_deref(), *level) else { continue };
             for alias in names {
                 let value = if let Some(external) = externals.get(&absolute) {
                     let foreign_is_package = is_package_name(externals, &absolute);
@@ -937,25 +937,6 @@ fn existence_query(v: &Value) -> Option<GuardSubject> {
         return quoted("table_name").or_else(|| quoted("tablename")).map(GuardSubject::Table);
     }
     None
-}
-
-/// The absolute name of `from <module> import ...` written with `level` leading dots in module
-/// `name` (`app.models`; a package's `__init__` is named after the package).
-fn absolute_module(name: &str, is_package: bool, module: Option<&str>, level: u32) -> Option<String> {
-    if level == 0 {
-        return module.map(str::to_owned);
-    }
-    let mut parts: Vec<&str> = if name.is_empty() { Vec::new() } else { name.split('.').collect() };
-    if !is_package {
-        parts.pop()?;
-    }
-    for _ in 1..level {
-        parts.pop()?;
-    }
-    if let Some(m) = module {
-        parts.push(m);
-    }
-    (!parts.is_empty()).then(|| parts.join("."))
 }
 
 fn is_package_name(externals: &crate::Externals, name: &str) -> bool {

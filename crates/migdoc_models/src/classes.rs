@@ -204,7 +204,7 @@ impl Reader<'_, '_> {
         for stmt in &input.module.body {
             match stmt {
                 Stmt::ImportFrom { module, level, names, .. } => {
-                    let Some(abs) = absolute(input.name, input.is_package, module.as_deref(), *level) else { continue };
+                    let Some(abs) = migdoc_python::absolute_import(input.name, input.is_package, module.as_deref(), *level) else { continue };
                     for alias in names.iter().filter(|a| a.bound_name() == head) {
                         let target = self.module_index(&abs);
                         match (rest, target) {
@@ -223,11 +223,11 @@ impl Reader<'_, '_> {
                     }
                 }
                 Stmt::Import { names, .. } => {
-                    for alias in names.iter().filter(|a| a.bound_name() == head) {
-                        let module = alias.asname.as_ref().map_or_else(|| alias.name.clone(), |_| alias.name.clone());
+                    if let Some(alias) = names.iter().find(|a| a.bound_name() == head) {
                         let rest = rest?;
                         // `import app.models` binds `app`; `app.models.Base` names the class.
-                        let full = if alias.asname.is_some() { format!("{module}.{rest}") } else { format!("{head}.{rest}") };
+                        // `import app.models as m` binds `m`; `m.Base` does.
+                        let full = if alias.asname.is_some() { format!("{}.{rest}", alias.name) } else { format!("{head}.{rest}") };
                         let (modname, class) = full.rsplit_once('.')?;
                         let t = self.module_index(modname)?;
                         return self.resolve_class(t, class, depth + 1);
@@ -625,19 +625,4 @@ fn visit_calls<'e>(stmt: &'e Stmt, f: &mut impl FnMut(&'e Expr, &'e [Expr], &'e 
         }
         _ => {}
     }
-}
-
-fn absolute(name: &str, is_package: bool, module: Option<&str>, level: u32) -> Option<String> {
-    if level == 0 {
-        return module.map(str::to_owned);
-    }
-    let mut parts: Vec<&str> = name.split('.').collect();
-    if !is_package {
-        parts.pop()?;
-    }
-    for _ in 1..level {
-        parts.pop()?;
-    }
-    parts.extend(module);
-    (!parts.is_empty()).then(|| parts.join("."))
 }

@@ -147,7 +147,7 @@ fn collect_imports(body: &[Stmt], name: &str, is_package: bool, out: &mut Vec<St
     for stmt in body {
         match stmt {
             Stmt::ImportFrom { module, level, names, .. } => {
-                let Some(base) = resolve(name, is_package, module.as_deref(), *level) else { continue };
+                let Some(base) = migdoc_python::absolute_import(name, is_package, module.as_deref(), *level) else { continue };
                 out.push(base.clone());
                 for alias in names {
                     if alias.name != "*" {
@@ -164,19 +164,4 @@ fn collect_imports(body: &[Stmt], name: &str, is_package: bool, out: &mut Vec<St
             _ => {}
         }
     }
-}
-
-fn resolve(name: &str, is_package: bool, module: Option<&str>, level: u32) -> Option<String> {
-    if level == 0 {
-        return module.map(str::to_owned);
-    }
-    let mut parts: Vec<&str> = name.split('.').collect();
-    if !is_package {
-        parts.pop()?;
-    }
-    for _ in 1..level {
-        parts.pop()?;
-    }
-    parts.extend(module);
-    (!parts.is_empty()).then(|| parts.join("."))
 }

@@ -44,3 +44,21 @@ pub fn parse_module(source: &str) -> Module {
         errors,
     }
 }
+
+/// The absolute name of the module `from <module> import ...` names when written with `level`
+/// leading dots in module `name` (`app.models`; a package's `__init__` carries the package's
+/// name, `is_package`). `None` when the dots climb above the top package.
+pub fn absolute_import(name: &str, is_package: bool, module: Option<&str>, level: u32) -> Option<String> {
+    if level == 0 {
+        return module.map(str::to_owned);
+    }
+    let mut parts: Vec<&str> = if name.is_empty() { Vec::new() } else { name.split('.').collect() };
+    if !is_package {
+        parts.pop()?;
+    }
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    parts.extend(module);
+    (!parts.is_empty()).then(|| parts.join("."))
+}

@@ -8,42 +8,30 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{oracle_python, run_migdoc};
+use crate::support::{oracle_python, run_migdoc, write_files, ENV_PY};
 
 /// a1: type status + table users; b2: users.email; c3: type tier (created explicitly, a label
 /// with a quote) + users.tier.
 fn project(dir: &Path) {
-    let write = |rel: &str, text: &str| {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
-    };
-    write("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n");
-    write(
-        "migrations/env.py",
-        "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n\n\
-         engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n\
-         with engine.connect() as connection:\n    context.configure(connection=connection, target_metadata=None)\n\
-         \x20   with context.begin_transaction():\n        context.run_migrations()\n",
-    );
     let header = |rev: &str, down: &str| format!("import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n\nrevision = '{rev}'\ndown_revision = {down}\n\n\n");
-    write(
-        "migrations/versions/a1_users.py",
-        &format!(
-            "{}def upgrade():\n    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True), sa.Column('status', sa.Enum('active', 'banned', name='status'), nullable=False))\n\n\ndef downgrade():\n    op.drop_table('users')\n    op.execute('DROP TYPE status')\n",
-            header("a1", "None")
-        ),
+    let a1 = format!(
+        "{}def upgrade():\n    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True), sa.Column('status', sa.Enum('active', 'banned', name='status'), nullable=False))\n\n\ndef downgrade():\n    op.drop_table('users')\n    op.execute('DROP TYPE status')\n",
+        header("a1", "None")
     );
-    write(
-        "migrations/versions/b2_email.py",
-        &format!("{}def upgrade():\n    op.add_column('users', sa.Column('email', sa.String(200)))\n\n\ndef downgrade():\n    op.drop_column('users', 'email')\n", header("b2", "'a1'")),
+    let b2 = format!("{}def upgrade():\n    op.add_column('users', sa.Column('email', sa.String(200)))\n\n\ndef downgrade():\n    op.drop_column('users', 'email')\n", header("b2", "'a1'"));
+    let c3 = format!(
+        "{}def upgrade():\n    tier = postgresql.ENUM('gold', \"it's\", name='tier')\n    tier.create(op.get_bind())\n    op.add_column('users', sa.Column('tier', postgresql.ENUM(name='tier', create_type=False)))\n\n\ndef downgrade():\n    op.drop_column('users', 'tier')\n    op.execute('DROP TYPE tier')\n",
+        header("c3", "'b2'")
     );
-    write(
-        "migrations/versions/c3_tier.py",
-        &format!(
-            "{}def upgrade():\n    tier = postgresql.ENUM('gold', \"it's\", name='tier')\n    tier.create(op.get_bind())\n    op.add_column('users', sa.Column('tier', postgresql.ENUM(name='tier', create_type=False)))\n\n\ndef downgrade():\n    op.drop_column('users', 'tier')\n    op.execute('DROP TYPE tier')\n",
-            header("c3", "'b2'")
-        ),
+    write_files(
+        dir,
+        &[
+            ("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n"),
+            ("migrations/env.py", ENV_PY),
+            ("migrations/versions/a1_users.py", &a1),
+            ("migrations/versions/b2_email.py", &b2),
+            ("migrations/versions/c3_tier.py", &c3),
+        ],
     );
 }
 

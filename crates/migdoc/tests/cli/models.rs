@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::run_migdoc;
+use crate::support::check_scenario;
 
 fn scenarios() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model_scenarios");
@@ -62,16 +62,7 @@ fn reported_tables(diagnostics: &[Value], known: &BTreeSet<String>) -> (BTreeSet
 }
 
 fn mismatch(dir: &Path, sa: &str, recorded: &toml::Table) -> Option<String> {
-    let version = if sa == "sa20" { "2.0" } else { "2.1" };
-    let out = run_migdoc(&[
-        "check".into(),
-        dir.display().to_string(),
-        "--sqlalchemy-version".into(),
-        version.into(),
-        "--output-format".into(),
-        "json".into(),
-    ]);
-    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let report = check_scenario(dir, sa, 15);
     let diagnostics: Vec<Value> = report["diagnostics"].as_array().cloned().unwrap_or_default();
     let upgrade_ok = recorded.get("upgrade").and_then(toml::Value::as_table).and_then(|u| u.get("ok")).and_then(toml::Value::as_bool);
     assert_eq!(upgrade_ok, Some(true), "{}: model scenarios are about the models; their migrations must pass", dir.display());

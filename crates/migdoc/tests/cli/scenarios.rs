@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::scenarios_live::recorded_outcomes;
-use crate::support::run_migdoc;
+use crate::support::check_scenario;
 
 /// Scenarios migdoc does not predict yet, with the reason. The test fails when one of them starts
 /// to agree, so that the list only shrinks.
@@ -31,18 +31,7 @@ fn revision(outcome: &toml::Table) -> Option<&str> {
 
 /// What is wrong with migdoc's prediction for one scenario and SQLAlchemy version, if anything.
 fn mismatch(dir: &std::path::Path, sa: &str, recorded: &toml::Table, postgres: i64) -> Option<String> {
-    let version = if sa == "sa20" { "2.0" } else { "2.1" };
-    let out = run_migdoc(&[
-        "check".into(),
-        dir.display().to_string(),
-        "--sqlalchemy-version".into(),
-        version.into(),
-        "--postgres-version".into(),
-        postgres.to_string(),
-        "--output-format".into(),
-        "json".into(),
-    ]);
-    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let report = check_scenario(dir, sa, postgres);
     let diagnostics: Vec<&Value> = report["diagnostics"].as_array().into_iter().flatten().collect();
     let errors: Vec<&Value> = diagnostics.iter().copied().filter(|d| d["severity"] == "error").collect();
     let at = |rev: &str| -> Vec<&Value> { diagnostics.iter().copied().filter(|d| d["revision"] == rev).collect() };

@@ -60,3 +60,35 @@ pub(crate) fn alembic_oracle(dirs: &[PathBuf]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("oracle output is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
 }
+
+/// Writes `files` (path relative to `dir`, text) under `dir`, creating directories.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// The `env.py` of the small projects tests write: online only, the URL from `DATABASE_URL`.
+pub(crate) const ENV_PY: &str = "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n\n\
+    engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n\
+    with engine.connect() as connection:\n    context.configure(connection=connection, target_metadata=None)\n\
+    \x20   with context.begin_transaction():\n        context.run_migrations()\n";
+
+/// `migdoc check DIR --output-format json` as a scenario environment (`sa20`, `sa21`) would run
+/// it, on PostgreSQL `postgres`; the parsed report.
+pub(crate) fn check_scenario(dir: &Path, sa: &str, postgres: i64) -> serde_json::Value {
+    let version = if sa == "sa20" { "2.0" } else { "2.1" };
+    let out = run_migdoc(&[
+        "check".into(),
+        dir.display().to_string(),
+        "--sqlalchemy-version".into(),
+        version.into(),
+        "--postgres-version".into(),
+        postgres.to_string(),
+        "--output-format".into(),
+        "json".into(),
+    ]);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr))
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{migdoc, pyenv_python, repo_root, run_migdoc};
+use crate::support::{migdoc, pyenv_python, repo_root, run_migdoc, write_files, ENV_PY};
 
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
@@ -80,22 +80,16 @@ fn verify_without_postgresql_or_server_says_so() {
 
 /// A project whose only migration sleeps, so that migdoc can be interrupted in the middle of it.
 fn slow_project(dir: &Path) {
-    let write = |rel: &str, text: &str| {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
-    };
-    write("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n");
-    write(
-        "migrations/env.py",
-        "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n\n\
-         engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n\
-         with engine.connect() as connection:\n    context.configure(connection=connection, target_metadata=None)\n\
-         \x20   with context.begin_transaction():\n        context.run_migrations()\n",
-    );
-    write(
-        "migrations/versions/a1_slow.py",
-        "from alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n    op.execute('SELECT pg_sleep(120)')\n\n\ndef downgrade():\n    pass\n",
+    write_files(
+        dir,
+        &[
+            ("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n"),
+            ("migrations/env.py", ENV_PY),
+            (
+                "migrations/versions/a1_slow.py",
+                "from alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n    op.execute('SELECT pg_sleep(120)')\n\n\ndef downgrade():\n    pass\n",
+            ),
+        ],
     );
 }
 
