@@ -210,8 +210,8 @@ fn text(out: &mut impl Write, outcomes: &[Outcome], apply: bool) -> io::Result<(
                 writeln!(out, "  (part of the history is not understood by migdoc: conclusions about the objects it may touch are left out)")?;
             }
         }
-        if let Some(plan) = &o.plan {
-            if !plan.steps.is_empty() || plan.ambiguous.is_some() {
+        if let Some(plan) = &o.plan
+            && (!plan.steps.is_empty() || plan.ambiguous.is_some()) {
                 writeln!(out, "  plan{}:", if apply { "" } else { " (dry run: nothing was changed; --apply runs it)" })?;
                 for (n, step) in plan.steps.iter().enumerate() {
                     writeln!(out, "    {}. {}", n + 1, step.why)?;
@@ -228,7 +228,6 @@ fn text(out: &mut impl Write, outcomes: &[Outcome], apply: bool) -> io::Result<(
                     writeln!(out, "    choose: {why}")?;
                 }
             }
-        }
         if o.applied {
             writeln!(out, "  applied in one transaction under pg_advisory_lock({}).", migdoc_doctor::LOCK_KEY)?;
             if let Some(after) = &o.after {

@@ -635,14 +635,14 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Unknown;
         }
         match last {
-            "inspect" => return Value::Inspector,
+            "inspect" => Value::Inspector,
             "PrimaryKeyConstraint" => {
                 let cols = args.iter().filter_map(|a| self.eval(a).as_str().map(str::to_owned)).collect();
-                return Value::PrimaryKey(cols);
+                Value::PrimaryKey(cols)
             }
-            "Identity" => return Value::Identity,
+            "Identity" => Value::Identity,
             // Column arguments that are not types.
-            "ForeignKey" | "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue" | "DefaultClause" => return Value::Unknown,
+            "ForeignKey" | "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue" | "DefaultClause" => Value::Unknown,
             "Enum" | "ENUM" => {
                 let dialect_enum = last == "ENUM" || path.contains("postgresql");
                 let mut labels = Some(Vec::new());
@@ -906,11 +906,10 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
         }
     }
     let keys: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].primary_key).collect();
-    if let [only] = keys[..] {
-        if columns[only].integer {
+    if let [only] = keys[..]
+        && columns[only].integer {
             columns[only].generated = true;
         }
-    }
     columns
 }
 

@@ -32,14 +32,13 @@ pub(crate) fn strip_optional(expr: &Expr) -> (&Expr, bool) {
             if last == "Optional" {
                 return (strip_optional(slice).0, true);
             }
-            if last == "Union" {
-                if let Expr::Tuple { elts, .. } = slice.as_ref() {
+            if last == "Union"
+                && let Expr::Tuple { elts, .. } = slice.as_ref() {
                     let rest: Vec<&Expr> = elts.iter().filter(|e| !is_none(e)).collect();
                     if let [only] = rest[..] {
                         return (only, rest.len() < elts.len());
                     }
                 }
-            }
             (expr, false)
         }
         Expr::BinOp { left, op: BinOp::BitOr, right, .. } => {

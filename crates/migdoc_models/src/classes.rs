@@ -256,11 +256,10 @@ impl Reader<'_, '_> {
             };
             let Some(Expr::Dict { items, .. }) = dict else { return None };
             for (k, v) in items {
-                if k.as_ref().and_then(Expr::as_str) == Some("schema") {
-                    if let Evaluated::Str(s) = env.eval(v) {
+                if k.as_ref().and_then(Expr::as_str) == Some("schema")
+                    && let Evaluated::Str(s) = env.eval(v) {
                         return Some(s);
                     }
-                }
             }
             return None;
         }
@@ -459,12 +458,11 @@ impl Reader<'_, '_> {
                 if !(name.ends_with("Enum") || name.ends_with("ENUM")) || found.is_some() || !inside(func.range()) {
                     return;
                 }
-                if let Some(Expr::Name { id, .. }) = args.first() {
-                    if let Some(class) = self.envs[m].py_enum(id) {
+                if let Some(Expr::Name { id, .. }) = args.first()
+                    && let Some(class) = self.envs[m].py_enum(id) {
                         let uses_values = keywords.iter().any(|k| k.arg.as_deref() == Some("values_callable"));
                         found = Some(crate::enum_class(id, &class, uses_values));
                     }
-                }
             });
         }
         found
@@ -518,14 +516,12 @@ fn apply_primary_key(columns: &mut [ModelColumn], keys: &[String]) {
         c.primary_key = true;
         c.nullable = false;
     }
-    if let [only] = keys {
-        if let Some(c) = columns.iter_mut().find(|c| &c.name == only) {
-            if c.sql_type.as_deref().is_some_and(|t| migdoc_ir::types::family(t) == "integer") {
+    if let [only] = keys
+        && let Some(c) = columns.iter_mut().find(|c| &c.name == only)
+            && c.sql_type.as_deref().is_some_and(|t| migdoc_ir::types::family(t) == "integer") {
                 c.generated = true;
                 c.has_default = true;
             }
-        }
-    }
 }
 
 fn is_column_call(e: &Expr) -> bool {

@@ -8,6 +8,8 @@
 //! The command finds the server through libpq's variables: `PGHOST` (the socket directory),
 //! `PGPORT` and `PGUSER` (`postgres`, trusted).
 
+#![allow(clippy::print_stderr)]
+
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {

@@ -49,14 +49,13 @@ pub(crate) fn read_config(ini_path: Option<&Path>, pyproject: Option<&Path>) -> 
     let here_dir = base.parent().unwrap_or(Path::new("."));
     let here = here_dir.to_string_lossy().into_owned();
     let ini_get = |key: &str| ini.as_ref().and_then(|i| i.get(SECTION, key, &here));
-    if let (Some(ini), Some(path)) = (&ini, ini_path) {
-        if !ini.has_section(SECTION) && toml.is_none() {
+    if let (Some(ini), Some(path)) = (&ini, ini_path)
+        && !ini.has_section(SECTION) && toml.is_none() {
             return Err(ProjectError::BadConfig {
                 path: path.to_owned(),
                 message: format!("no [{SECTION}] section"),
             });
         }
-    }
     let toml_str = |key: &str| {
         toml.as_ref()
             .and_then(|t| t.get(key))

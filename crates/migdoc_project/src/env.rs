@@ -224,11 +224,10 @@ impl Reader<'_> {
             if callee.ends_with("get_x_argument") {
                 self.info.uses_x_arguments = true;
             }
-            if matches!(callee.as_str(), "os.getenv" | "os.environ.get" | "getenv" | "environ.get") {
-                if let Some(Expr::Str { value, .. }) = args.first() {
+            if matches!(callee.as_str(), "os.getenv" | "os.environ.get" | "getenv" | "environ.get")
+                && let Some(Expr::Str { value, .. }) = args.first() {
                     self.info.env_vars.push(value.clone());
                 }
-            }
             self.expr(func, online);
             for arg in args {
                 self.expr(arg, online);
@@ -238,13 +237,11 @@ impl Reader<'_> {
             }
             return;
         }
-        if let Expr::Subscript { value, slice, .. } = expr {
-            if value.dotted_name().as_deref().is_some_and(|n| n == "os.environ" || n == "environ") {
-                if let Expr::Str { value, .. } = slice.as_ref() {
+        if let Expr::Subscript { value, slice, .. } = expr
+            && value.dotted_name().as_deref().is_some_and(|n| n == "os.environ" || n == "environ")
+                && let Expr::Str { value, .. } = slice.as_ref() {
                     self.info.env_vars.push(value.clone());
                 }
-            }
-        }
         match expr {
             Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => self.expr(value, online),
             Expr::BoolOp { values, .. } => values.iter().for_each(|v| self.expr(v, online)),

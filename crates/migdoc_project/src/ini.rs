@@ -27,12 +27,11 @@ impl Ini {
                 continue;
             }
             if indented {
-                if let (Some(key), Some(map)) = (&last_key, ini.map_mut(section.as_deref())) {
-                    if let Some(value) = map.get_mut(key) {
+                if let (Some(key), Some(map)) = (&last_key, ini.map_mut(section.as_deref()))
+                    && let Some(value) = map.get_mut(key) {
                         value.push('\n');
                         value.push_str(trimmed);
                     }
-                }
                 continue;
             }
             if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
@@ -86,8 +85,8 @@ impl Ini {
                 rest = after;
                 continue;
             }
-            if let Some(inner) = rest.strip_prefix("%(") {
-                if let Some(close) = inner.find(")s") {
+            if let Some(inner) = rest.strip_prefix("%(")
+                && let Some(close) = inner.find(")s") {
                     let name = inner[..close].to_lowercase();
                     let value = if name == "here" {
                         Some(here.to_owned())
@@ -104,7 +103,6 @@ impl Ini {
                         continue;
                     }
                 }
-            }
             out.push('%');
             rest = &rest[1..];
         }

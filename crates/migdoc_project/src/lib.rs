@@ -218,11 +218,10 @@ impl Project {
             let found = roots.iter().find_map(|root| {
                 [root.join(format!("{rel}.py")), root.join(&rel).join("__init__.py")].into_iter().find(|p| p.is_file())
             });
-            if let Some(path) = found {
-                if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Some(path) = found
+                && let Ok(text) = std::fs::read_to_string(&path) {
                     modules.insert(name, migdoc_python::parse_module(&text));
                 }
-            }
         }
         modules
     }
@@ -290,11 +289,10 @@ pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
     }
     let canonical_root = std::fs::canonicalize(root).ok();
     let canonical_path = std::fs::canonicalize(path).ok();
-    if let (Some(r), Some(p)) = (canonical_root, canonical_path) {
-        if let Ok(rel) = p.strip_prefix(&r) {
+    if let (Some(r), Some(p)) = (canonical_root, canonical_path)
+        && let Ok(rel) = p.strip_prefix(&r) {
             return rel.to_owned();
         }
-    }
     path.to_owned()
 }
 

@@ -38,7 +38,7 @@ pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcom
         .map(|f| (f.file, f.range.start, f.range.end))
         .collect();
     outcome.failures.retain(|f| f.mode != Mode::RoundTrip || !normal.contains(&(f.file, f.range.start, f.range.end)));
-    outcome.notes.sort_by(|a, b| (a.file, a.range).cmp(&(b.file, b.range)));
+    outcome.notes.sort_by_key(|a| (a.file, a.range));
     outcome.notes.dedup();
     outcome
 }
@@ -212,11 +212,10 @@ impl<'a> Run<'a> {
             return;
         }
         // A table the history never creates was there before it: nothing is known about it.
-        if let FailureKind::UndefinedTable { name } | FailureKind::UndefinedColumn { table: name, .. } = &kind {
-            if !self.ancestry.created_tables.contains(name) {
+        if let FailureKind::UndefinedTable { name } | FailureKind::UndefinedColumn { table: name, .. } = &kind
+            && !self.ancestry.created_tables.contains(name) {
                 return;
             }
-        }
         self.failures.push(Failure { file: self.file, range, kind, mode: self.mode, phase: self.phase });
     }
 
@@ -253,16 +252,14 @@ impl<'a> Run<'a> {
                 }
             }
             OpKind::AlterColumn { table, column, enum_type, nullable, server_default, type_changed, using, sql_type, new_name } => {
-                if let Some(spec) = enum_type.as_ref().filter(|s| s.native) {
-                    if self.require_type(spec, "op.alter_column", range) && !using {
+                if let Some(spec) = enum_type.as_ref().filter(|s| s.native)
+                    && self.require_type(spec, "op.alter_column", range) && !using {
                         let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).map(|c| c.enum_type.clone());
-                        if let (Some(current), Some(name)) = (current, &spec.name) {
-                            if current.as_ref() != Some(name) {
+                        if let (Some(current), Some(name)) = (current, &spec.name)
+                            && current.as_ref() != Some(name) {
                                 self.fail(range, FailureKind::CannotCast { table: table.clone(), column: column.clone(), type_name: name.clone() });
                             }
-                        }
                     }
-                }
                 let enum_name = enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone());
                 if let Some(label) = server_default {
                     let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).and_then(|c| c.enum_type.clone());
@@ -306,13 +303,10 @@ impl<'a> Run<'a> {
                     self.statement(&statement.statement, range);
                 }
             }
-            OpKind::BulkInsert { table, rows } => match rows {
-                Some(rows) => {
-                    for row in rows {
-                        self.insert_columns(table, Some(row), range);
-                    }
+            OpKind::BulkInsert { table, rows } => if let Some(rows) = rows {
+                for row in rows {
+                    self.insert_columns(table, Some(row), range);
                 }
-                None => {}
             },
             OpKind::AutocommitBlock { enter } => {
                 // Alembic commits before the block and begins a new transaction after it.
@@ -378,11 +372,10 @@ impl<'a> Run<'a> {
 
     fn create_table(&mut self, table: &str, columns: &[ColumnSpec], range: TextRange) {
         for spec in columns.iter().filter_map(|c| c.enum_type.as_ref()) {
-            if spec.create_type == Some(false) && !spec.dialect_enum && self.settings.sqlalchemy_2_1 == Some(false) {
-                if let Some(name) = &spec.name {
+            if spec.create_type == Some(false) && !spec.dialect_enum && self.settings.sqlalchemy_2_1 == Some(false)
+                && let Some(name) = &spec.name {
                     self.note(range, NoteKind::CreateTypeIgnored { name: name.clone() });
                 }
-            }
             let Some(name) = spec.name.clone() else {
                 if spec.native {
                     self.taint();

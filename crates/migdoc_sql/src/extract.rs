@@ -177,18 +177,15 @@ fn is_type_kind(kind: K) -> bool {
 
 /// A type's name, lower-cased when unquoted, and whether it is an array.
 fn type_of(node: &SyntaxNode) -> (QualName, bool) {
-    if node.kind() == K::ARRAY_TYPE {
-        if let Some(inner) = node.children().find(|c| is_type_kind(c.kind())) {
+    if node.kind() == K::ARRAY_TYPE
+        && let Some(inner) = node.children().find(|c| is_type_kind(c.kind())) {
             return (type_of(&inner).0, true);
         }
-    }
-    if node.kind() == K::PATH_TYPE {
-        if let Some(path) = child(node, K::PATH_REF).or_else(|| child(node, K::PATH)) {
-            if let Some(name) = qual_name(&path) {
+    if node.kind() == K::PATH_TYPE
+        && let Some(path) = child(node, K::PATH_REF).or_else(|| child(node, K::PATH))
+            && let Some(name) = qual_name(&path) {
                 return (name, false);
             }
-        }
-    }
     // Built-in spellings (`varchar(20)`, `double precision`, `timestamp with time zone`): the
     // keywords, lower-cased and without the arguments.
     let text: String = tokens(node)
@@ -313,8 +310,8 @@ fn comparisons(node: &SyntaxNode) -> Vec<(String, SqlValue)> {
         if !is_comparison {
             continue;
         }
-        if let [left, right] = operands.as_slice() {
-            if left.kind() == K::NAME_REF {
+        if let [left, right] = operands.as_slice()
+            && left.kind() == K::NAME_REF {
                 let column = ident_text(left);
                 match right.kind() {
                     K::TUPLE_EXPR | K::PAREN_EXPR => {
@@ -325,7 +322,6 @@ fn comparisons(node: &SyntaxNode) -> Vec<(String, SqlValue)> {
                     _ => out.push((column, value(right))),
                 }
             }
-        }
     }
     out
 }

@@ -124,14 +124,13 @@ fn an_interrupted_verify_leaves_no_server_behind() {
     // Wait until a migration is running: the server has a client sleeping in pg_sleep.
     let pid = loop {
         assert!(started.elapsed() < Duration::from_secs(60), "verify never started a cluster");
-        if let Some(dir) = clusters_in(&tmpdir).first() {
-            if let Ok(pidfile) = std::fs::read_to_string(dir.join("data/postmaster.pid")) {
+        if let Some(dir) = clusters_in(&tmpdir).first()
+            && let Ok(pidfile) = std::fs::read_to_string(dir.join("data/postmaster.pid")) {
                 let running = Command::new("pgrep").args(["-f", "pg_sleep|migdoc-driver"]).output().is_ok_and(|o| o.status.success());
                 if running {
                     break pidfile.lines().next().unwrap_or_default().trim().to_owned();
                 }
             }
-        }
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_millis(500));

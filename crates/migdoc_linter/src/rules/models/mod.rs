@@ -87,8 +87,8 @@ fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, table: &ModelTable, 
             Some("declare it `nullable=False` in the model (or give it a default)".to_owned()),
         );
     }
-    if let (Some(model_type), Some(db_type)) = (&column.sql_type, &db.sql_type) {
-        if !column.is_array && migdoc_ir::types::family(model_type) != migdoc_ir::types::family(db_type) {
+    if let (Some(model_type), Some(db_type)) = (&column.sql_type, &db.sql_type)
+        && !column.is_array && migdoc_ir::types::family(model_type) != migdoc_ir::types::family(db_type) {
             let (severity, consequence) = if assignable(model_type, db_type) {
                 (Severity::Warning, "PostgreSQL converts on insert, but values read back are not what the model declares")
             } else {
@@ -103,7 +103,6 @@ fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, table: &ModelTable, 
                 Some(format!("align them: change the model, or `op.alter_column(\"{}\", \"{}\", type_=..., postgresql_using=...)`", bare(&table.name), column.name)),
             );
         }
-    }
     let (Some(e), Some(type_name)) = (&column.enum_type, &db.enum_type) else { return };
     if let Some(name) = e.name.as_ref().filter(|n| e.native && *n != type_name) {
         ctx.report_model(
@@ -156,16 +155,14 @@ fn label_mismatch(table: &ModelTable, column: &ModelColumn, e: &ModelEnum, type_
         missing.iter().map(|l| format!("`ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS '{}'`", l.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
     );
     // Names sent where the database has the values: `values_callable` is the fix.
-    if let Some(class) = &e.class {
-        if let Some(values) = class.values.as_ref().filter(|_| !class.uses_values) {
-            if values.iter().all(|v| labels.contains(v)) {
+    if let Some(class) = &e.class
+        && let Some(values) = class.values.as_ref().filter(|_| !class.uses_values)
+            && values.iter().all(|v| labels.contains(v)) {
                 return (
                     format!("{message}; SQLAlchemy sends the member NAMES of `{}`, the database has its VALUES", class.name),
                     format!("`sa.Enum({}, values_callable=lambda e: [m.value for m in e])`, or {add}", class.name),
                 );
             }
-        }
-    }
     (message, add)
 }
 

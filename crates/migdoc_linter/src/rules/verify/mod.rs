@@ -155,11 +155,10 @@ fn column_difference(live: &Column, replayed: &Column) -> Option<String> {
         let show = |n: bool| if n { "NOT NULL" } else { "nullable" };
         return Some(format!("{} in the database, {} in migdoc's replay", show(live.not_null), show(replayed.not_null)));
     }
-    if let (Some(l), Some(r)) = (&live.sql_type, &replayed.sql_type) {
-        if l != r {
+    if let (Some(l), Some(r)) = (&live.sql_type, &replayed.sql_type)
+        && l != r {
             return Some(format!("`{l}` in the database, `{r}` in migdoc's replay"));
         }
-    }
     None
 }
 
