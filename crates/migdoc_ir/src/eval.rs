@@ -673,7 +673,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                         _ => labels = None,
                     }
                 }
-                let name = self.kwarg_str(keywords, "name");
+                // `schema="x"` puts the type in schema x (the catalog names it `x.name`).
+                let schema = self.kwarg_str(keywords, "schema").filter(|s| s != "public");
+                let name = self.kwarg_str(keywords, "name").map(|n| match &schema {
+                    Some(s) => format!("{s}.{n}"),
+                    None => n,
+                });
                 let create_type = self.kwarg_bool(keywords, "create_type");
                 let native = self.kwarg_bool(keywords, "native_enum").unwrap_or(true);
                 let metadata_bound = self.kwarg(keywords, "metadata").is_some();
@@ -682,7 +687,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                     Some(Expr::Name { id, .. }) if matches!(self.lookup(id), Value::PyEnum { .. }) => Some(id.to_lowercase()),
                     _ => None,
                 });
-                Value::Enum(EnumSpec { name, labels, dialect_enum, create_type, native, metadata_bound })
+                let inherit_schema = self.kwarg_bool(keywords, "inherit_schema").unwrap_or(false);
+                Value::Enum(EnumSpec { name, labels, dialect_enum, create_type, native, metadata_bound, inherit_schema })
             }
             "ARRAY" => {
                 let inner = args.first().map(|a| self.eval(a));
@@ -807,10 +813,24 @@ impl<'s, 'a> Frame<'s, 'a> {
             _ => {}
         }
         let kind = match name {
-            "create_table" => table_arg().map(|table| OpKind::CreateTable { table, columns: table_columns(&values[1..]) }),
+            "create_table" => table_arg().map(|table| {
+                let mut columns = table_columns(&values[1..]);
+                for c in &mut columns {
+                    if let Some(e) = c.enum_type.as_mut() {
+                        e.in_table_schema(schema.as_deref());
+                    }
+                }
+                OpKind::CreateTable { table, columns }
+            }),
             "drop_table" => table_arg().map(|table| OpKind::DropTable { table }),
             "add_column" => match (table_arg(), values.get(1)) {
-                (Some(table), Some(Value::Column(column))) if !column.name.is_empty() => Some(OpKind::AddColumn { table, column: column.clone() }),
+                (Some(table), Some(Value::Column(column))) if !column.name.is_empty() => {
+                    let mut column = column.clone();
+                    if let Some(e) = column.enum_type.as_mut() {
+                        e.in_table_schema(schema.as_deref());
+                    }
+                    Some(OpKind::AddColumn { table, column })
+                }
                 _ => None,
             },
             "drop_column" => table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::DropColumn { table, column }),

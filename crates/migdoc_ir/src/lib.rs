@@ -28,6 +28,19 @@ pub struct EnumSpec {
     pub native: bool,
     /// `metadata=` was given: SQLAlchemy 2.0 then leaves the type to the metadata's own events.
     pub metadata_bound: bool,
+    /// `inherit_schema=True`: the type lives in its table's schema.
+    pub inherit_schema: bool,
+}
+
+impl EnumSpec {
+    /// With `inherit_schema=True`, the type takes the schema of the table it is used in.
+    pub fn in_table_schema(&mut self, schema: Option<&str>) {
+        if let (true, Some(schema), Some(name)) = (self.inherit_schema, schema.filter(|s| *s != "public"), self.name.as_mut()) {
+            if !name.contains('.') {
+                *name = format!("{schema}.{name}");
+            }
+        }
+    }
 }
 
 /// A column as `sa.Column(...)` declares it.

@@ -38,6 +38,7 @@ fn op_calls_and_enum_objects() {
             create_type: Some(false),
             native: true,
             metadata_bound: false,
+            inherit_schema: false,
         })
     );
     assert!(!columns[1].nullable);

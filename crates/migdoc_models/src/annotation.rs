@@ -85,6 +85,7 @@ pub(crate) fn infer(env: &ModuleEnv<'_>, expr: &Expr, type_map: &[(String, Evalu
             native: true,
             create_type: None,
             dialect_enum: false,
+            inherit_schema: false,
             class: Some(EnumClass { name: last.to_owned(), names: class.names, values: class.values, uses_values: false }),
         });
     }
@@ -121,6 +122,7 @@ fn literal(slice: &Expr) -> AnnotatedType {
         native: false,
         create_type: None,
         dialect_enum: false,
+        inherit_schema: false,
         class: None,
     })
 }

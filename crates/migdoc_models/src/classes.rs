@@ -87,6 +87,7 @@ impl Reader<'_, '_> {
                 Mapping::Table(name) => {
                     let (mut columns, complete) = self.class_columns(c, &mappings, true);
                     apply_primary_key(&mut columns, &self.table_args_primary_key(c));
+                    inherit_schema(&mut columns, name);
                     class_table[c] = Some(name.clone());
                     let table = tables.entry(name.clone()).or_insert_with(|| ModelTable {
                         name: name.clone(),
@@ -113,7 +114,8 @@ impl Reader<'_, '_> {
                 continue;
             }
             let Some(root) = self.table_of(c, &mappings) else { continue };
-            let (columns, complete) = self.class_columns(c, &mappings, false);
+            let (mut columns, complete) = self.class_columns(c, &mappings, false);
+            inherit_schema(&mut columns, &root);
             if let Some(table) = tables.get_mut(&root) {
                 table.classes.push(self.classes[c].def.name.clone());
                 merge(&mut table.columns, columns);
@@ -492,6 +494,7 @@ impl Reader<'_, '_> {
             }
         }
         apply_primary_key(&mut columns, &keys);
+        inherit_schema(&mut columns, &qualify(&name, schema.clone()));
         Some(ModelTable { name: qualify(&name, schema), classes: Vec::new(), module: m, range: *range, columns, complete })
     }
 }
@@ -508,6 +511,18 @@ fn primary_key_names(exprs: &[Expr]) -> Vec<String> {
         })
         .flatten()
         .collect()
+}
+
+/// `sa.Enum(..., inherit_schema=True)` types live in the schema of table `table` (`schema.name`).
+fn inherit_schema(columns: &mut [ModelColumn], table: &str) {
+    let Some((schema, _)) = table.split_once('.') else { return };
+    for e in columns.iter_mut().filter_map(|c| c.enum_type.as_mut()) {
+        if e.inherit_schema {
+            if let Some(name) = e.name.as_mut().filter(|n| !n.contains('.')) {
+                *name = format!("{schema}.{name}");
+            }
+        }
+    }
 }
 
 /// Primary key columns are NOT NULL; a single integer key is SERIAL.

@@ -81,6 +81,8 @@ pub struct ModelEnum {
     pub create_type: Option<bool>,
     /// `postgresql.ENUM` rather than `sa.Enum`.
     pub dialect_enum: bool,
+    /// `inherit_schema=True`: the type is in its table's schema.
+    pub inherit_schema: bool,
     /// The Python enum class, when the type is built from one.
     pub class: Option<EnumClass>,
 }
@@ -119,6 +121,7 @@ fn model_enum(spec: &EnumSpec, class: Option<EnumClass>) -> ModelEnum {
         native: spec.native,
         create_type: spec.create_type,
         dialect_enum: spec.dialect_enum,
+        inherit_schema: spec.inherit_schema,
         class,
     }
 }

@@ -45,6 +45,8 @@ pub struct EnvInfo {
     pub env_vars: Vec<String>,
     /// `context.get_x_argument(...)` is used: the URL may come from `-x`.
     pub uses_x_arguments: bool,
+    /// The keys env.py reads from `-x` (`get_x_argument(as_dictionary=True).get("db_url")`).
+    pub x_argument_keys: Vec<String>,
     /// Every module env.py imports (absolute imports; `from a import b` gives `a` and `a.b`).
     pub imported_modules: Vec<String>,
 }
@@ -101,7 +103,28 @@ pub(crate) fn read_env(path: PathBuf, text: &str) -> EnvInfo {
     modules.sort();
     modules.dedup();
     reader.info.imported_modules = modules;
+    reader.info.x_argument_keys = x_argument_keys(text);
     reader.info
+}
+
+/// The string keys read from `get_x_argument(...)`'s result on the same line:
+/// `.get("key")` or `["key"]`.
+fn x_argument_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for line in text.lines().filter(|l| l.contains("get_x_argument(")) {
+        let after = &line[line.find("get_x_argument(").unwrap_or(0)..];
+        for opener in [".get(", "["] {
+            let Some(at) = after.find(opener) else { continue };
+            let rest = after[at + opener.len()..].trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
+            if let Some(end) = rest[1..].find(quote) {
+                keys.push(rest[1..=end].to_owned());
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 struct Reader<'a> {

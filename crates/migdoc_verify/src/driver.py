@@ -51,6 +51,12 @@ def main(argv):
     # Alembic 1.16+ reads `[tool.alembic]` from pyproject.toml when there is no alembic.ini.
     config = Config(toml_file=ini) if ini.endswith("pyproject.toml") else Config(ini)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # `-x key=URL` for the keys env.py reads with context.get_x_argument().
+    x_args = [a for a in os.environ.get("MIGDOC_X_ARGS", "").split("\n") if a]
+    if x_args:
+        import argparse
+
+        config.cmd_opts = argparse.Namespace(x=x_args)
     revisions = {}
     try:
         script = ScriptDirectory.from_config(config)

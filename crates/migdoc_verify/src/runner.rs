@@ -53,6 +53,8 @@ pub(crate) struct Alembic {
     cwd: PathBuf,
     /// Variables env.py reads the URL from.
     url_vars: Vec<String>,
+    /// `-x` keys env.py reads (the URL is passed as each).
+    x_keys: Vec<String>,
     version_table: String,
     driver: tempfile::NamedTempFile,
 }
@@ -92,7 +94,8 @@ impl Alembic {
         url_vars.sort();
         url_vars.dedup();
         let version_table = env.and_then(|e| e.version_table.known()).unwrap_or_else(|| "alembic_version".to_owned());
-        Ok(Alembic { python, config, cwd, url_vars, version_table, driver })
+        let x_keys = env.map(|e| e.x_argument_keys.clone()).unwrap_or_default();
+        Ok(Alembic { python, config, cwd, url_vars, x_keys, version_table, driver })
     }
 
     pub(crate) fn version_table(&self) -> &str {
@@ -105,6 +108,8 @@ impl Alembic {
         for var in &self.url_vars {
             cmd.env(var, url);
         }
+        // The driver passes these as `-x key=URL` (Alembic's `cmd_opts.x`).
+        cmd.env("MIGDOC_X_ARGS", self.x_keys.iter().map(|k| format!("{k}={url}")).collect::<Vec<_>>().join("\n"));
         // Running migrations must not litter the project with bytecode.
         cmd.env("PYTHONDONTWRITEBYTECODE", "1").stdin(std::process::Stdio::null());
         let out = cmd.output().map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;

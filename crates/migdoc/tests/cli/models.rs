@@ -25,7 +25,7 @@ fn scenarios() -> Vec<PathBuf> {
 }
 
 /// Tables where the recorded run failed (a check that was skipped is not a failure).
-fn failing_tables(outcome: &toml::Table) -> BTreeSet<String> {
+pub(crate) fn failing_tables(outcome: &toml::Table) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let Some(tables) = outcome.get("tables").and_then(toml::Value::as_table) else { return out };
     for (name, checks) in tables {
@@ -42,7 +42,7 @@ fn failing_tables(outcome: &toml::Table) -> BTreeSet<String> {
 
 /// The tables migdoc reports model errors on: every model message names `table` or `table.column`
 /// in backticks.
-fn reported_tables(diagnostics: &[Value], known: &BTreeSet<String>) -> (BTreeSet<String>, Vec<String>) {
+pub(crate) fn reported_tables(diagnostics: &[Value], known: &BTreeSet<String>) -> (BTreeSet<String>, Vec<String>) {
     let mut tables = BTreeSet::new();
     let mut unattributed = Vec::new();
     for d in diagnostics {

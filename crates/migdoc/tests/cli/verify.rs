@@ -145,3 +145,89 @@ fn an_interrupted_verify_leaves_no_server_behind() {
     let status = std::fs::read_to_string(Path::new("/proc").join(&pid).join("status")).unwrap_or_default();
     assert!(status.is_empty() || status.contains("State:\tZ"), "the server is still running: {status}");
 }
+
+/// env.py that takes its URL from `alembic -x db_url=...` gets it from verify too.
+#[test]
+fn verify_passes_the_url_as_an_x_argument_when_env_py_reads_one() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write_files(
+        tmp.path(),
+        &[
+            ("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n"),
+            (
+                "migrations/env.py",
+                "from alembic import context\nfrom sqlalchemy import create_engine, pool\n\n\
+                 url = context.get_x_argument(as_dictionary=True).get('db_url')\n\
+                 engine = create_engine(url, poolclass=pool.NullPool)\n\
+                 with engine.connect() as connection:\n    context.configure(connection=connection, target_metadata=None)\n\
+                 \x20   with context.begin_transaction():\n        context.run_migrations()\n",
+            ),
+            (
+                "migrations/versions/a1_t.py",
+                "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))\n\n\ndef downgrade():\n    op.drop_table('t')\n",
+            ),
+        ],
+    );
+    let out = run_migdoc(&[
+        "verify".into(),
+        tmp.path().display().to_string(),
+        "--python".into(),
+        pyenv_python("sa20").display().to_string(),
+        "--output-format".into(),
+        "json".into(),
+    ]);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    for mode in ["upgrade_head", "step_by_step", "roundtrip"] {
+        assert_eq!(report["verify"][mode]["ok"], true, "{mode}: {}", report["verify"][mode]);
+    }
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+/// The model scenarios through verify: the models compared with the database real Alembic
+/// migrated give a model error exactly on the tables where SQLAlchemy failed.
+#[test]
+fn verify_compares_the_models_with_the_migrated_database() {
+    let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
+    let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
+    let python = pyenv_python("sa20").display().to_string();
+    let mut problems = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/model_scenarios"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|d| d.join("scenario.toml").is_file())
+        .collect();
+    dirs.sort();
+    for dir in &dirs {
+        let out = run_migdoc(&[
+            "verify".into(),
+            dir.display().to_string(),
+            "--python".into(),
+            python.clone(),
+            "--database-url".into(),
+            cluster.url("postgres"),
+            "--output-format".into(),
+            "json".into(),
+        ]);
+        let report: Value = match serde_json::from_str(&out.stdout) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{}: {e}: {}", dir.display(), out.stderr));
+                continue;
+            }
+        };
+        let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let recorded: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let outcome = recorded.get("outcome").and_then(|o| o.get("sa20")).and_then(toml::Value::as_table).unwrap_or_else(|| panic!("no outcome"));
+        let failing = crate::models::failing_tables(outcome);
+        let known: std::collections::BTreeSet<String> =
+            outcome.get("tables").and_then(toml::Value::as_table).map(|t| t.keys().cloned().collect()).unwrap_or_default();
+        let diagnostics: Vec<Value> = report["diagnostics"].as_array().cloned().unwrap_or_default();
+        let (reported, unattributed) = crate::models::reported_tables(&diagnostics, &known);
+        let other: Vec<String> = diagnostics.iter().filter(|d| d["code"].as_str().is_some_and(|c| c.starts_with("MD4"))).map(|d| d["message"].to_string()).collect();
+        if reported != failing || !unattributed.is_empty() || !other.is_empty() {
+            problems.push(format!("{}: SQLAlchemy failed on {failing:?}; verify reported {reported:?} {unattributed:?} {other:?}", dir.display()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
