@@ -292,3 +292,52 @@ fn doctor_fleet_tenants_and_bad_urls() {
     assert!(out.stdout.contains("app:***@127.0.0.1:1"), "{}", out.stdout);
     assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"), "the password leaked");
 }
+
+/// kill -9 in the middle of `--apply` (after the plan's first statement ran, while its stamp
+/// waits for a lock) leaves the database as it was: the plan is one transaction.
+#[test]
+fn a_killed_apply_leaves_the_database_as_it_was() {
+    use std::os::unix::process::CommandExt as _;
+    let f = Fixture::new();
+    let url = f.database("crash", "b2");
+    f.sql("crash", "ALTER TABLE users ADD COLUMN tier text");
+    // Reads of alembic_version pass this lock; the stamp's DELETE waits for it.
+    let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
+        .args(["-X", "-q", "-c", "BEGIN; LOCK TABLE alembic_version IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;"])
+        .env("PGHOST", f.cluster.socket_dir())
+        .env("PGPORT", f.cluster.port().to_string())
+        .env("PGUSER", "postgres")
+        .env("PGDATABASE", "crash")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let waiting_for_lock = || f.sql("crash", "SELECT count(*) FROM pg_locks WHERE NOT granted").trim() != "0";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while f.sql("crash", "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'alembic_version' AND l.mode = 'ExclusiveLock'").trim() == "0" {
+        assert!(std::time::Instant::now() < deadline, "the holder never locked the table");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut doctor = crate::support::migdoc()
+        .args(["doctor", &f.dir.display().to_string(), "--database-url", &url, "--apply", "--choose", "finish"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !waiting_for_lock() {
+        assert!(std::time::Instant::now() < deadline, "doctor never reached the stamp");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The plan's CREATE TYPE has run inside the transaction; now kill doctor and its psql.
+    let status = Command::new("kill").args(["-KILL", &format!("-{}", doctor.id())]).status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let _ = doctor.wait();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    // The server notices a vanished client only when it next talks to it: end those sessions
+    // as a lost connection would.
+    f.sql("crash", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'crash' AND pid <> pg_backend_pid()");
+    assert_eq!(f.sql("crash", "SELECT count(*) FROM pg_type WHERE typname = 'tier'"), "0\n", "half a plan was committed");
+    assert_eq!(f.sql("crash", "SELECT version_num FROM alembic_version"), "b2\n");
+}
