@@ -70,6 +70,9 @@ impl Value {
     }
 }
 
+/// Imported modules already evaluated, by name.
+pub(crate) type ScopeCache<'a> = std::cell::RefCell<HashMap<String, std::rc::Rc<ModuleScope<'a>>>>;
+
 pub(crate) struct ModuleScope<'a> {
     globals: HashMap<String, Value>,
     functions: Vec<&'a FunctionDef>,
@@ -85,16 +88,17 @@ impl<'a> ModuleScope<'a> {
     /// A scope whose `from <project module> import NAME` bindings take their values from
     /// `externals` (constants and enum classes evaluated there, functions run as helpers).
     pub(crate) fn with_externals(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals) -> Self {
-        Self::for_module(body, options, externals, "", false)
+        Self::for_module(body, options, externals, "", false, &ScopeCache::default())
     }
 
     /// Like [`Self::with_externals`], resolving relative imports against the module's dotted
     /// name, and letting the imported modules' own imports through (three levels deep).
-    pub(crate) fn for_module(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool) -> Self {
-        Self::linked(body, options, externals, name, is_package, 0)
+    pub(crate) fn for_module(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool, cache: &ScopeCache<'a>) -> Self {
+        Self::linked(body, options, externals, name, is_package, 0, cache)
     }
 
-    fn linked(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool, depth: u32) -> Self {
+    #[allow(clippy::too_many_arguments)]
+    fn linked(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool, depth: u32, cache: &ScopeCache<'a>) -> Self {
         let mut scope = ModuleScope::new(body, options);
         if externals.is_empty() {
             return scope;
@@ -104,11 +108,21 @@ impl<'a> ModuleScope<'a> {
             let Some(absolute) = migdoc_python::absolute_import(name, is_package, module.as_deref(), *level) else { continue };
             for alias in names {
                 let value = if let Some(external) = externals.get(&absolute) {
-                    let foreign_is_package = is_package_name(externals, &absolute);
-                    let foreign = if depth < 3 {
-                        ModuleScope::linked(&external.body, options, externals, &absolute, foreign_is_package, depth + 1)
-                    } else {
-                        ModuleScope::new(&external.body, options)
+                    // Each imported module is evaluated once per cache (a project's model modules
+                    // import each other: without it, the work grows with the import fan-out cubed).
+                    let cached = cache.borrow().get(&absolute).cloned();
+                    let foreign = match cached {
+                        Some(scope) => scope,
+                        None => {
+                            let foreign_is_package = is_package_name(externals, &absolute);
+                            let scope = std::rc::Rc::new(if depth < 3 {
+                                ModuleScope::linked(&external.body, options, externals, &absolute, foreign_is_package, depth + 1, cache)
+                            } else {
+                                ModuleScope::new(&external.body, options)
+                            });
+                            cache.borrow_mut().insert(absolute.clone(), std::rc::Rc::clone(&scope));
+                            scope
+                        }
                     };
                     match foreign.globals.get(&alias.name) {
                         Some(Value::Function(i)) => {

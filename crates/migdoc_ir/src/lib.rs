@@ -240,11 +240,16 @@ pub struct PyEnumClass {
     pub values: Option<Vec<String>>,
 }
 
+/// Modules already evaluated, shared by the [`ModuleEnv`]s of one project.
+#[derive(Default)]
+pub struct EnvCache<'a>(eval::ScopeCache<'a>);
+
 impl<'a> ModuleEnv<'a> {
     /// `module_name` is the module's dotted name (`app.models`); `is_package` when it is an
-    /// `__init__.py`: both resolve relative imports against `externals`.
-    pub fn new(body: &'a [Stmt], options: LowerOptions, externals: &'a Externals, module_name: &str, is_package: bool) -> Self {
-        ModuleEnv { scope: eval::ModuleScope::for_module(body, options, externals, module_name, is_package) }
+    /// `__init__.py`: both resolve relative imports against `externals`. Imported modules are
+    /// evaluated once per `cache`.
+    pub fn new(body: &'a [Stmt], options: LowerOptions, externals: &'a Externals, module_name: &str, is_package: bool, cache: &EnvCache<'a>) -> Self {
+        ModuleEnv { scope: eval::ModuleScope::for_module(body, options, externals, module_name, is_package, &cache.0) }
     }
 
     pub fn eval(&self, expr: &Expr) -> Evaluated {

@@ -38,9 +38,10 @@ struct Class<'a> {
 pub(crate) fn extract(inputs: &[Input<'_>]) -> ModelSchema {
     let externals: Externals = inputs.iter().map(|i| (i.name.to_owned(), i.module.clone())).collect();
     let options = LowerOptions::default();
+    let cache = migdoc_ir::EnvCache::default();
     let envs: Vec<ModuleEnv<'_>> = inputs
         .iter()
-        .map(|i| ModuleEnv::new(&i.module.body, options, &externals, i.name, i.is_package))
+        .map(|i| ModuleEnv::new(&i.module.body, options, &externals, i.name, i.is_package, &cache))
         .collect();
     let mut classes: Vec<Class<'_>> = Vec::new();
     for (m, input) in inputs.iter().enumerate() {
@@ -50,7 +51,15 @@ pub(crate) fn extract(inputs: &[Input<'_>]) -> ModelSchema {
             }
         }
     }
-    let reader = Reader { inputs, envs: &envs, classes: &classes, type_map: type_annotation_map(&classes, &envs) };
+    let index = classes.iter().enumerate().map(|(i, c)| ((c.module, c.def.name.clone()), i)).collect();
+    let reader = Reader {
+        inputs,
+        envs: &envs,
+        classes: &classes,
+        type_map: type_annotation_map(&classes, &envs),
+        index,
+        mappings: std::cell::RefCell::new(vec![None; classes.len()]),
+    };
     reader.run()
 }
 
@@ -59,6 +68,10 @@ struct Reader<'r, 'a> {
     envs: &'r [ModuleEnv<'r>],
     classes: &'r [Class<'r>],
     type_map: Vec<(String, Evaluated)>,
+    /// (module, class name) → class.
+    index: std::collections::HashMap<(usize, String), usize>,
+    /// Memo of [`Reader::mapping`].
+    mappings: std::cell::RefCell<Vec<Option<Mapping>>>,
 }
 
 /// How a class maps.
@@ -148,6 +161,17 @@ impl Reader<'_, '_> {
     }
 
     fn mapping(&self, c: usize, depth: u32) -> Mapping {
+        if let Some(m) = self.mappings.borrow()[c].clone() {
+            return m;
+        }
+        let m = self.compute_mapping(c, depth);
+        if depth == 0 {
+            self.mappings.borrow_mut()[c] = Some(m.clone());
+        }
+        m
+    }
+
+    fn compute_mapping(&self, c: usize, depth: u32) -> Mapping {
         let class = &self.classes[c];
         let env = &self.envs[class.module];
         let mut abstract_ = false;
@@ -195,7 +219,7 @@ impl Reader<'_, '_> {
         if depth > 4 {
             return None;
         }
-        if let Some(c) = self.classes.iter().position(|c| c.module == m && c.def.name == name) {
+        if let Some(&c) = self.index.get(&(m, name.to_owned())) {
             return Some(c);
         }
         let input = &self.inputs[m];
