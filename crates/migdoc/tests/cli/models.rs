@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::support::check_scenario;
 
-fn scenarios() -> Vec<PathBuf> {
+/// The model scenario directories, sorted.
+pub(crate) fn scenarios() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model_scenarios");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))

@@ -169,13 +169,7 @@ fn model_outcomes_hold_on_a_live_postgresql() {
     let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
     let pythons = [("sa20", oracle_python()), ("sa21", pyenv_python("sa21"))];
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/model_scenarios"))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|d| d.join("scenario.toml").is_file())
-        .collect();
-    dirs.sort();
+    let dirs = crate::models::scenarios();
     assert!(dirs.len() >= 20, "only {} model scenarios found", dirs.len());
     let jobs: Vec<(&PathBuf, &str, &PathBuf)> = dirs.iter().flat_map(|d| pythons.iter().map(move |(sa, py)| (d, *sa, py))).collect();
     let next = AtomicUsize::new(0);

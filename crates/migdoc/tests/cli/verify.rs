@@ -191,13 +191,7 @@ fn verify_compares_the_models_with_the_migrated_database() {
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
     let python = pyenv_python("sa20").display().to_string();
     let mut problems = Vec::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/model_scenarios"))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|d| d.join("scenario.toml").is_file())
-        .collect();
-    dirs.sort();
+    let dirs = crate::models::scenarios();
     for dir in &dirs {
         let out = run_migdoc(&[
             "verify".into(),
