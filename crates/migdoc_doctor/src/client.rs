@@ -20,80 +20,6 @@ pub struct Client {
     statement_timeout_ms: u64,
 }
 
-/// Percent-decoding for URL parts.
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// libpq's environment for `url` (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
-/// `PGSSLMODE`, ...). TLS is whatever the URL asks for (`?sslmode=require`).
-pub fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
-    let mut env = Vec::new();
-    let (userinfo, hostport) = match url.authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, url.authority.as_str()),
-    };
-    if let Some(u) = userinfo {
-        let (user, password) = match u.split_once(':') {
-            Some((user, pw)) => (user, Some(pw)),
-            None => (u, None),
-        };
-        if !user.is_empty() {
-            env.push(("PGUSER".into(), decode(user)));
-        }
-        if let Some(pw) = password {
-            env.push(("PGPASSWORD".into(), decode(pw)));
-        }
-    }
-    if !hostport.is_empty() {
-        let (host, port) = match hostport.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
-            Some((h, p)) => (h, Some(p)),
-            None => (hostport, None),
-        };
-        env.push(("PGHOST".into(), decode(host.trim_start_matches('[').trim_end_matches(']'))));
-        if let Some(p) = port {
-            env.push(("PGPORT".into(), p.to_owned()));
-        }
-    }
-    if !url.database.is_empty() {
-        env.push(("PGDATABASE".into(), decode(&url.database)));
-    }
-    for kv in url.query.iter().flat_map(|q| q.split('&')) {
-        let Some((k, v)) = kv.split_once('=') else { continue };
-        let var = match k {
-            "host" => "PGHOST",
-            "port" => "PGPORT",
-            "user" => "PGUSER",
-            "password" => "PGPASSWORD",
-            "dbname" => "PGDATABASE",
-            "sslmode" => "PGSSLMODE",
-            "sslrootcert" => "PGSSLROOTCERT",
-            "sslcert" => "PGSSLCERT",
-            "sslkey" => "PGSSLKEY",
-            "application_name" => "PGAPPNAME",
-            "connect_timeout" => "PGCONNECT_TIMEOUT",
-            "options" => "PGOPTIONS",
-            _ => continue,
-        };
-        env.retain(|(name, _)| name != var);
-        env.push((var.into(), decode(v)));
-    }
-    env
-}
-
 impl Client {
     pub fn connect(url: &str, psql: Option<&Path>, statement_timeout_ms: u64) -> Result<Client, DoctorError> {
         let parsed = DbUrl::parse(url).ok_or_else(|| DoctorError::BadUrl(migdoc_pg::url::mask(url)))?;
@@ -102,7 +28,7 @@ impl Client {
             None => find_psql()?,
         };
         // The first query tells whether the server is reachable.
-        Ok(Client { psql, env: libpq_env(&parsed), shown: parsed.masked(), statement_timeout_ms })
+        Ok(Client { psql, env: parsed.libpq_env(), shown: parsed.masked(), statement_timeout_ms })
     }
 
     /// The URL as it may be shown.
@@ -161,39 +87,6 @@ impl Client {
         result
     }
 }
-
 fn find_psql() -> Result<PathBuf, DoctorError> {
-    if let Ok(bins) = migdoc_pg::find_binaries(None) {
-        let p = bins.bindir.join("psql");
-        if p.is_file() {
-            return Ok(p);
-        }
-    }
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("psql"))
-        .find(|p| p.is_file())
-        .ok_or_else(|| DoctorError::Connect("psql was not found: install the PostgreSQL client (postgresql-client)".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_to_libpq_environment() {
-        let url = DbUrl::parse("postgresql+asyncpg://app:p%40ss@db.example:6432/prod?sslmode=require").unwrap_or_else(|| panic!("parse"));
-        let env = libpq_env(&url);
-        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        assert_eq!(get("PGUSER"), Some("app"));
-        assert_eq!(get("PGPASSWORD"), Some("p@ss"));
-        assert_eq!(get("PGHOST"), Some("db.example"));
-        assert_eq!(get("PGPORT"), Some("6432"));
-        assert_eq!(get("PGDATABASE"), Some("prod"));
-        assert_eq!(get("PGSSLMODE"), Some("require"));
-        let socket = DbUrl::parse("postgresql://postgres@/app?host=/tmp/x%20y&port=5432").unwrap_or_else(|| panic!("parse"));
-        let env = libpq_env(&socket);
-        assert!(env.contains(&("PGHOST".into(), "/tmp/x y".into())), "{env:?}");
-    }
+    migdoc_pg::find_psql(None).ok_or_else(|| DoctorError::Connect("psql was not found: install the PostgreSQL client (postgresql-client)".into()))
 }

@@ -229,24 +229,25 @@ pub(crate) fn diagnose(history: &History<'_>, live: &LiveState) -> Diagnosis {
     let graph = history.graph;
     let heads: Vec<String> = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
     let mut findings = Vec::new();
+    // One replay pass, whatever needs it.
+    let looks_like = history.looks_like(&live.catalog);
     let Some(versions) = &live.versions else {
         let tables = live.catalog.tables.len();
         if tables > 0 {
-            findings.push(Finding::NoVersionTable { tables, looks_like: history.looks_like(&live.catalog) });
+            findings.push(Finding::NoVersionTable { tables, looks_like: looks_like.clone() });
         } else {
             let pending: Vec<String> = graph.upgrade_order().map(|n| graph.nodes[n].id.clone()).collect();
             if !pending.is_empty() {
                 findings.push(Finding::Behind { pending });
             }
         }
-        let looks_like = history.looks_like(&live.catalog);
         return Diagnosis { findings, recorded: Vec::new(), heads, incomplete: false, looks_like };
     };
     let mut known = Vec::new();
     for v in versions {
         match graph.get(v) {
             Some(n) => known.push(n),
-            None => findings.push(Finding::UnknownRevision { revision: v.clone(), looks_like: history.looks_like(&live.catalog) }),
+            None => findings.push(Finding::UnknownRevision { revision: v.clone(), looks_like: looks_like.clone() }),
         }
     }
     if known.len() > 1 && known.iter().any(|&a| known.iter().any(|&b| a != b && graph.ancestors(b)[a])) {
@@ -314,9 +315,7 @@ pub(crate) fn diagnose(history: &History<'_>, live: &LiveState) -> Diagnosis {
         if findings.is_empty() && versions.iter().collect::<BTreeSet<_>>() == heads.iter().collect::<BTreeSet<_>>() {
             findings.push(Finding::Healthy);
         }
-        let looks_like = history.looks_like(&live.catalog);
         return Diagnosis { findings, recorded: versions.clone(), heads, incomplete, looks_like };
     }
-    let looks_like = history.looks_like(&live.catalog);
     Diagnosis { findings, recorded: versions.clone(), heads, incomplete: true, looks_like }
 }

@@ -85,6 +85,21 @@ pub fn find_binaries(explicit: Option<&Path>) -> Result<PgBinaries, PgError> {
     Err(PgError::NotFound(looked.join(", ")))
 }
 
+/// `psql`: next to the server binaries (in `bindir` when given), else on `PATH`.
+pub fn find_psql(bindir: Option<&Path>) -> Option<PathBuf> {
+    let next_to_server = match bindir {
+        Some(dir) => Some(dir.join("psql")),
+        None => find_binaries(None).ok().map(|b| b.bindir.join("psql")),
+    };
+    next_to_server.filter(|p| p.is_file()).or_else(|| {
+        std::env::var_os("PATH")
+            .into_iter()
+            .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .map(|d| d.join("psql"))
+            .find(|p| p.is_file())
+    })
+}
+
 /// The binaries in `dir`, if it has all the server needs and `initdb --version` answers.
 fn probe(dir: &Path) -> Option<PgBinaries> {
     if !["initdb", "pg_ctl", "postgres"].iter().all(|name| dir.join(name).is_file()) {

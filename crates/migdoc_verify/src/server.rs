@@ -76,14 +76,14 @@ impl Server {
     pub(crate) fn query(&self, database: &str, sql: &str) -> Result<String, VerifyError> {
         match self {
             Server::Throwaway(cluster) => Ok(cluster.psql(database, sql)?),
-            Server::External { url, psql, .. } => run_psql(psql, &url.with_database(database).libpq(), sql, &url.masked()),
+            Server::External { url, psql, .. } => run_psql(psql, &url.with_database(database), sql, &url.masked()),
         }
     }
 
     fn query_admin(&self, sql: &str) -> Result<String, VerifyError> {
         match self {
             Server::Throwaway(cluster) => Ok(cluster.psql("postgres", sql)?),
-            Server::External { url, psql, .. } => run_psql(psql, &url.libpq(), sql, &url.masked()),
+            Server::External { url, psql, .. } => run_psql(psql, url, sql, &url.masked()),
         }
     }
 
@@ -103,29 +103,21 @@ impl Server {
 }
 
 fn find_psql(options: &Options) -> Result<PathBuf, VerifyError> {
-    if let Ok(bins) = migdoc_pg::find_binaries(options.postgres_bin.as_deref()) {
-        let psql = bins.bindir.join("psql");
-        if psql.is_file() {
-            return Ok(psql);
-        }
-    }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("psql"))
-        .find(|p| p.is_file());
-    on_path.ok_or_else(|| VerifyError::Database("psql is needed to talk to --database-url and was not found (install postgresql-client)".into()))
+    migdoc_pg::find_psql(options.postgres_bin.as_deref())
+        .ok_or_else(|| VerifyError::Database("psql is needed to talk to --database-url and was not found (install postgresql-client)".into()))
 }
 
-fn run_psql(psql: &PathBuf, libpq_url: &str, sql: &str, shown: &str) -> Result<String, VerifyError> {
-    let out = Command::new(psql)
-        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", libpq_url, "-c", sql])
-        .env("PGCONNECT_TIMEOUT", "10")
-        .output()?;
+fn run_psql(psql: &PathBuf, url: &DbUrl, sql: &str, shown: &str) -> Result<String, VerifyError> {
+    let mut cmd = Command::new(psql);
+    cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql]);
+    for var in ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "PGOPTIONS", "PGSERVICE", "PGHOSTADDR"] {
+        cmd.env_remove(var);
+    }
+    // Through libpq's environment: the password is on no command line.
+    cmd.envs(url.libpq_env()).env("PGCONNECT_TIMEOUT", "10");
+    let out = cmd.output()?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        // psql may echo the connection string: never show the password.
-        let err = err.replace(libpq_url, shown);
         return Err(VerifyError::Database(format!("{shown}: {}", err.trim())));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
