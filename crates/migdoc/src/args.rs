@@ -96,9 +96,9 @@ pub(crate) struct VerifyArgs {
     /// the URL-like variables env.py reads are set anyway)
     #[arg(long, value_name = "NAME")]
     pub(crate) url_env: Vec<String>,
-    /// The lowest severity that makes the exit code 1
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub(crate) fail_on: FailOn,
+    /// The lowest severity that makes the exit code 1 [default: error, or `fail-on` in the config]
+    #[arg(long, value_enum)]
+    pub(crate) fail_on: Option<FailOn>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -145,22 +145,52 @@ pub(crate) struct CheckArgs {
     pub(crate) project: ProjectArgs,
     #[arg(long, value_enum, default_value_t = crate::report::Format::Human)]
     pub(crate) output_format: crate::report::Format,
-    /// The lowest severity that makes the exit code 1
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub(crate) fail_on: FailOn,
-    /// The PostgreSQL major version your deployments run
-    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(9..=99))]
-    pub(crate) postgres_version: u32,
+    /// The lowest severity that makes the exit code 1 [default: error, or `fail-on` in the config]
+    #[arg(long, value_enum)]
+    pub(crate) fail_on: Option<FailOn>,
+    /// The PostgreSQL major version your deployments run [default: 14, or `postgres-version`]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(9..=99))]
+    pub(crate) postgres_version: Option<u32>,
     /// The project's SQLAlchemy version (e.g. 2.0 or 2.1.9); found from lock files,
     /// requirements, pyproject or a venv when not given
     #[arg(long, value_name = "VERSION")]
     pub(crate) sqlalchemy_version: Option<String>,
+    /// Run only these rules: codes, names, code prefixes or ALL (comma-separated; replaces the
+    /// config's `select`)
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub(crate) select: Option<Vec<String>>,
+    /// Do not run these rules (comma-separated; added to the config's `ignore`)
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub(crate) ignore: Vec<String>,
+    /// Report only what is not in this baseline file (written by --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Write every current diagnostic to FILE as the baseline, and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub(crate) write_baseline: Option<PathBuf>,
+    /// Replay the whole history, but report only on files added or changed since this git
+    /// revision (and uncommitted ones)
+    #[arg(long, value_name = "GIT_REF")]
+    pub(crate) changed_since: Option<String>,
+    /// Replay the whole history, but report only on these files (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "FILES", conflicts_with = "changed_since")]
+    pub(crate) changed_files: Option<Vec<PathBuf>>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub(crate) enum FailOn {
     Error,
     Warning,
+}
+
+impl FailOn {
+    /// The flag, else the config's `fail-on`, else `error`.
+    pub(crate) fn threshold(flag: Option<FailOn>, config: &migdoc_project::MigdocConfig) -> migdoc_linter::Severity {
+        match (flag, config.fail_on.as_deref()) {
+            (Some(FailOn::Warning), _) | (None, Some("warning")) => migdoc_linter::Severity::Warning,
+            _ => migdoc_linter::Severity::Error,
+        }
+    }
 }
 
 #[derive(Debug, ClapArgs)]

@@ -7,6 +7,7 @@ mod doctor;
 mod graph_view;
 mod models_view;
 mod report;
+mod scope;
 mod verify;
 
 use std::io::{self, Write};
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Args, CheckArgs, Command, FailOn, GraphArgs, ModelsArgs, RuleArgs};
-use migdoc_linter::{Rule, Settings, Severity};
+use migdoc_linter::{Rule, Settings};
 
 // Parsing thousands of files allocates many small nodes across threads: mimalloc is much faster
 // than the system allocator at that.
@@ -59,17 +60,38 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let project = args.project.discover()?;
+    let config = &project.settings;
+    let selection = selection(config, args.select.as_deref(), &args.ignore)?;
     let sources = project.load();
-    let sqlalchemy_2_1 = match &args.sqlalchemy_version {
+    let sqlalchemy_2_1 = match args.sqlalchemy_version.as_ref().or(config.sqlalchemy_version.as_ref()) {
         Some(v) => Some(parse_sqlalchemy_version(v)?),
         None => migdoc_project::detect_sqlalchemy_version(&project.root).map(|(v, _)| v.honours_sa_enum_create_type()),
     };
     let settings = Settings {
-        postgres_version: args.postgres_version,
+        postgres_version: args.postgres_version.or(config.postgres_version).unwrap_or(14),
         sqlalchemy_2_1,
     };
     let loaded = started.elapsed();
-    let report = migdoc_linter::check(&project, &sources, &settings);
+    let mut report = migdoc_linter::check(&project, &sources, &settings);
+    migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, true);
+    if let Some(path) = &args.write_baseline {
+        scope::write_baseline(path, &report.diagnostics)?;
+        let mut stderr = io::stderr().lock();
+        writeln!(stderr, "migdoc: wrote {} diagnostics to the baseline {}", report.diagnostics.len(), path.display())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut hidden = scope::Hidden::default();
+    if let Some(path) = args.baseline.as_ref().or(config.baseline.as_ref()) {
+        hidden.baselined = scope::apply_baseline(path, &mut report.diagnostics)?;
+    }
+    let changed = match (&args.changed_since, &args.changed_files) {
+        (Some(git_ref), _) => Some(scope::changed_since(&project.root, git_ref)?),
+        (None, Some(files)) => Some(scope::given_files(&project.root, files)),
+        (None, None) => None,
+    };
+    if let Some(files) = &changed {
+        hidden.unchanged = scope::keep_changed(files, &mut report.diagnostics);
+    }
     let elapsed_ms = started.elapsed().as_millis();
     if std::env::var_os("MIGDOC_TIMINGS").is_some() {
         let mut stderr = io::stderr().lock();
@@ -82,15 +104,24 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         elapsed_ms,
         color: report::use_color(),
         verify: None,
+        hidden,
     };
     args.output_format.write(&mut out, &ctx)?;
     out.flush()?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-    };
+    let threshold = FailOn::threshold(args.fail_on, config);
     let failed = report.diagnostics.iter().any(|d| d.severity >= threshold);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The rules to run: `--select` (else the config's `select`), minus the config's `ignore` and
+/// `--ignore`, at the configured severities.
+pub(crate) fn selection(config: &migdoc_project::MigdocConfig, select: Option<&[String]>, ignore: &[String]) -> anyhow::Result<migdoc_linter::RuleSelection> {
+    let from_config = migdoc_linter::RuleSelection::new(config.select.as_deref(), &config.ignore, &config.severity);
+    if let Err(e) = from_config {
+        anyhow::bail!("{}: {e}", config.path.display());
+    }
+    let ignore: Vec<String> = config.ignore.iter().chain(ignore).cloned().collect();
+    migdoc_linter::RuleSelection::new(select.or(config.select.as_deref()), &ignore, &config.severity).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// `2.0`, `2.1.9`, `1.4` → whether it is 2.1 or later.

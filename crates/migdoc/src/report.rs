@@ -14,6 +14,7 @@ pub(crate) enum Format {
     Json,
     Github,
     Sarif,
+    Junit,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -23,6 +24,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) color: bool,
     /// `migdoc verify`'s runs: shown before the diagnostics, and as `verify` in JSON.
     pub(crate) verify: Option<serde_json::Value>,
+    /// Diagnostics left out by a baseline or `--changed-since`.
+    pub(crate) hidden: crate::scope::Hidden,
 }
 
 /// Colors only on a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
@@ -44,6 +47,7 @@ impl Format {
                 serde_json::to_writer_pretty(&mut *out, &sarif_value(ctx))?;
                 writeln!(out)
             }
+            Format::Junit => junit(out, ctx),
         }
     }
 }
@@ -147,6 +151,13 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
         )
     };
     writeln!(out, "{verdict}")?;
+    let hidden = ctx.hidden;
+    if hidden.baselined > 0 {
+        writeln!(out, "{} known in the baseline, not shown.", hidden.baselined)?;
+    }
+    if hidden.unchanged > 0 {
+        writeln!(out, "{} in files this change does not touch, not shown.", hidden.unchanged)?;
+    }
     writeln!(
         out,
         "{} files, {} revisions, {} {}: {}; {} of {} operations understood; {} ms",
@@ -211,6 +222,8 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
             "warnings": warnings,
             "infos": infos,
             "unknown_operations": r.unknown_operations,
+            "baselined": ctx.hidden.baselined,
+            "unchanged": ctx.hidden.unchanged,
             "elapsed_ms": ctx.elapsed_ms,
         }
     });
@@ -347,4 +360,53 @@ fn sarif_level(s: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Info => "note",
     }
+}
+
+/// JUnit XML, as CI servers read test results: one test suite per file, one failing test case per
+/// diagnostic; a clean run is one passing test case.
+fn junit(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
+    fn esc(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&apos;"),
+                // XML 1.0 allows no other control characters, even escaped.
+                c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    let diagnostics = &ctx.report.diagnostics;
+    let seconds = ctx.elapsed_ms as f64 / 1000.0;
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(out, r#"<testsuites name="migdoc" tests="{}" failures="{}" time="{seconds:.3}">"#, diagnostics.len().max(1), diagnostics.len())?;
+    if diagnostics.is_empty() {
+        writeln!(out, r#"  <testsuite name="migdoc" tests="1" failures="0">"#)?;
+        writeln!(out, r#"    <testcase name="migdoc check" classname="migdoc"/>"#)?;
+        writeln!(out, "  </testsuite>")?;
+    }
+    let mut i = 0;
+    while i < diagnostics.len() {
+        let path = path_str(&diagnostics[i]);
+        let n = diagnostics[i..].iter().take_while(|d| path_str(d) == path).count();
+        writeln!(out, r#"  <testsuite name="{}" tests="{n}" failures="{n}">"#, esc(&path))?;
+        for d in &diagnostics[i..i + n] {
+            let name = format!("{} {} at {}:{}", d.rule.code(), d.rule.name(), d.start.line, d.start.column);
+            writeln!(out, r#"    <testcase name="{}" classname="{}" file="{}" line="{}">"#, esc(&name), esc(&path), esc(&path), d.start.line)?;
+            let body = match &d.help {
+                Some(help) => format!("{}:{}:{}: {}\nhelp: {help}", path, d.start.line, d.start.column, d.message),
+                None => format!("{}:{}:{}: {}", path, d.start.line, d.start.column, d.message),
+            };
+            writeln!(out, r#"      <failure type="{}" message="{}">{}</failure>"#, d.severity.as_str(), esc(&d.message), esc(&body))?;
+            writeln!(out, "    </testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+        i += n;
+    }
+    writeln!(out, "</testsuites>")
 }

@@ -5,7 +5,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use migdoc_linter::{LiveRun, Settings, Severity};
+use migdoc_linter::{LiveRun, Settings};
 
 use crate::args::{FailOn, VerifyArgs};
 use crate::report;
@@ -13,6 +13,7 @@ use crate::report;
 pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let project = args.project.discover()?;
+    let selection = crate::selection(&project.settings, None, &[])?;
     let sources = project.load();
     let options = migdoc_verify::Options {
         python: args.python.clone(),
@@ -51,7 +52,8 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             statement: r.statement.clone(),
         })
         .collect();
-    let report = migdoc_linter::verify_report(&project, &sources, &settings, &runs, verified.catalog.as_ref());
+    let mut report = migdoc_linter::verify_report(&project, &sources, &settings, &runs, verified.catalog.as_ref());
+    migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, false);
     let mut out = io::BufWriter::new(io::stdout().lock());
     let ctx = report::Ctx {
         report: &report,
@@ -59,12 +61,10 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         elapsed_ms: started.elapsed().as_millis(),
         color: report::use_color(),
         verify: Some(serde_json::to_value(&verified)?),
+        hidden: crate::scope::Hidden::default(),
     };
     args.output_format.write(&mut out, &ctx)?;
     out.flush()?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-    };
+    let threshold = FailOn::threshold(args.fail_on, &project.settings);
     Ok(if report.diagnostics.iter().any(|d| d.severity >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

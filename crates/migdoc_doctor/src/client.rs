@@ -10,8 +10,8 @@ use migdoc_pg::url::DbUrl;
 use crate::DoctorError;
 
 /// The advisory lock `doctor --apply` holds while it writes (and that env.py can take around
-/// migrations, so that the two never interleave): the bytes of "migdoc".
-pub const LOCK_KEY: i64 = 0x6d69_6764_6f63;
+/// migrations, so that the two never interleave).
+pub use migdoc_pg::LOCK_KEY;
 
 pub struct Client {
     psql: PathBuf,

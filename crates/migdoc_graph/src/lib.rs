@@ -316,10 +316,19 @@ impl AncestorIndex {
         let mut pos = vec![0; n];
         let mut heads: Vec<usize> = Vec::new();
         let order: Vec<usize> = graph.upgrade_order().collect();
+        // A chain must end at every node another chain points to, so that "chain a is an ancestor
+        // of chain b" means all of a: a node with two children ends its chain, and so does a
+        // node some revision `depends_on` (dependencies are no children).
+        let mut depended_on = vec![false; n];
+        for node in &graph.nodes {
+            for &d in &node.dependencies {
+                depended_on[d] = true;
+            }
+        }
         for &i in &order {
             let node = &graph.nodes[i];
             let continues = match (node.parents.as_slice(), node.dependencies.is_empty()) {
-                ([p], true) => graph.nodes[*p].children.len() == 1 && chain[*p] != u32::MAX,
+                ([p], true) => graph.nodes[*p].children.len() == 1 && !depended_on[*p] && chain[*p] != u32::MAX,
                 _ => false,
             };
             if continues {
@@ -404,6 +413,20 @@ mod tests {
         assert_eq!(ids(&g, &g.walk_order), ["d", "b", "c", "a"]);
         assert!(g.is_branch_point(0));
         assert!(g.is_merge_point(3));
+    }
+
+    /// Found by the `graph` fuzz target: `c` depends on `a`, whose only child `b` had continued
+    /// `a`'s chain, so the index took `b` for an ancestor of `c`.
+    #[test]
+    fn a_dependency_on_the_middle_of_a_chain() {
+        let mut c = rev("c", &[]);
+        c.depends_on = vec!["a".into()];
+        let g = Graph::build(&[rev("a", &[]), rev("b", &["a"]), c]);
+        let index = AncestorIndex::new(&g);
+        let (a, b, c) = (g.get("a").unwrap(), g.get("b").unwrap(), g.get("c").unwrap());
+        assert!(index.is_ancestor(a, c));
+        assert!(!index.is_ancestor(b, c));
+        assert!(index.is_ancestor(a, b));
     }
 
     #[test]

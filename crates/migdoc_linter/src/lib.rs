@@ -8,6 +8,7 @@
 
 mod registry;
 mod rules;
+mod selection;
 
 use std::path::PathBuf;
 
@@ -19,6 +20,7 @@ use migdoc_python::{LineColumn, TextRange};
 use serde::Serialize;
 
 pub use registry::{Rule, Severity};
+pub use selection::RuleSelection;
 
 /// What the user's configuration and flags decide.
 #[derive(Clone, Debug)]
@@ -117,6 +119,16 @@ pub fn verify_report(project: &Project, sources: &Sources, settings: &Settings, 
     report
 }
 
+/// What the user's configuration does to a report: rules not selected are dropped, configured
+/// severities set, `# migdoc: ignore[...]` comments applied (and, with `report_unused`, the
+/// useless ones reported: `verify` runs other rules than the ones the comments name).
+pub fn apply_selection(report: &mut Report, project: &Project, sources: &Sources, selection: &RuleSelection, report_unused: bool) {
+    selection.apply(&mut report.diagnostics);
+    let env = project.env.as_ref().map(|e| (e.path.as_path(), e.text.as_str()));
+    rules::suppressions::apply(&mut report.diagnostics, sources, env, selection, report_unused);
+    sort_diagnostics(&mut report.diagnostics);
+}
+
 fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
         (&a.path, a.range.map(|r| (r.start, r.end)), a.rule.code()).cmp(&(&b.path, b.range.map(|r| (r.start, r.end)), b.rule.code()))
@@ -165,6 +177,7 @@ impl<'a> Context<'a> {
         help: Option<String>,
     ) {
         let f: &RevisionFile = &self.sources.files[file];
+        let range = range.map(|r| on_char_boundaries(&f.text, r));
         let (start, end) = match range {
             Some(r) => (
                 f.line_index.line_column(&f.text, r.start).into(),
@@ -192,6 +205,7 @@ impl<'a> Context<'a> {
 
     pub(crate) fn report_model_with(&mut self, rule: Rule, severity: Severity, module: usize, range: TextRange, message: String, help: Option<String>) {
         let m = &self.sources.models.modules[module];
+        let range = on_char_boundaries(&m.text, range);
         self.diagnostics.push(Diagnostic {
             rule,
             severity,
@@ -199,6 +213,22 @@ impl<'a> Context<'a> {
             range: Some(range),
             start: m.line_index.line_column(&m.text, range.start).into(),
             end: m.line_index.line_column(&m.text, range.end).into(),
+            revision: None,
+            message,
+            help,
+        });
+    }
+
+    /// Reports at a range of a file that is not a revision file (env.py).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn report_at(&mut self, rule: Rule, path: PathBuf, range: TextRange, start: LineCol, end: LineCol, message: String, help: Option<String>) {
+        self.diagnostics.push(Diagnostic {
+            rule,
+            severity: rule.default_severity(),
+            path,
+            range: Some(range),
+            start,
+            end,
             revision: None,
             message,
             help,
@@ -220,6 +250,21 @@ impl<'a> Context<'a> {
             help,
         });
     }
+}
+
+/// `range` clamped to `text` and widened to character boundaries: a range computed inside a
+/// string literal (SQL offsets, escapes, a lossily decoded file) may end inside a character.
+fn on_char_boundaries(text: &str, range: TextRange) -> TextRange {
+    let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+    let mut start = range.start.min(len);
+    while !text.is_char_boundary(start as usize) {
+        start -= 1;
+    }
+    let mut end = range.end.clamp(start, len);
+    while !text.is_char_boundary(end as usize) {
+        end += 1;
+    }
+    TextRange::new(start, end)
 }
 
 /// The revision graph of the loaded files, as Alembic builds it.
@@ -261,6 +306,7 @@ pub fn replay_settings(project: &Project, settings: &Settings) -> migdoc_replay:
 pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Report {
     let mut ctx = Context::new(sources);
     rules::files::check(&mut ctx);
+    rules::hygiene::check(&mut ctx, project.env.as_ref());
     let graph = build_graph(sources);
     rules::graph::check(&mut ctx, &graph);
     let ops = lower(sources, settings);

@@ -10,6 +10,11 @@
 
 pub mod url;
 
+/// migdoc's PostgreSQL advisory lock key, the bytes of "migdoc": `migdoc doctor --apply` holds it
+/// while it writes, and env.py should hold it around `run_migrations()` (rule MD218), so that two
+/// deploys, or a deploy and a repair, never interleave.
+pub const LOCK_KEY: i64 = 0x6d69_6764_6f63;
+
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;

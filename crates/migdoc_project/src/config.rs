@@ -26,25 +26,37 @@ const SECTION: &str = "alembic";
 /// Reads `alembic.ini`, merged with `[tool.alembic]` from a `pyproject.toml` beside it: Alembic looks
 /// in the ini section first and falls back to the toml table.
 pub(crate) fn read_config(ini_path: Option<&Path>, pyproject: Option<&Path>) -> Result<AlembicConfig, ProjectError> {
-    let ini = match ini_path {
-        Some(path) => Some(Ini::parse(&read_text(path)?)),
-        None => None,
-    };
-    let toml = match pyproject {
-        Some(path) => {
-            let text = read_text(path)?;
-            let value: toml::Table = toml::from_str(&text).map_err(|e| ProjectError::BadConfig {
-                path: path.to_owned(),
-                message: e.message().to_owned(),
-            })?;
-            value
-                .get("tool")
-                .and_then(|t| t.get("alembic"))
-                .and_then(|t| t.as_table())
-                .cloned()
-        }
-        None => None,
-    };
+    let ini_text = ini_path.map(read_text).transpose()?;
+    let toml_text = pyproject.map(read_text).transpose()?;
+    AlembicConfig::from_texts(ini_path.zip(ini_text.as_deref()), pyproject.zip(toml_text.as_deref()))
+}
+
+impl AlembicConfig {
+    /// The configuration from the texts of `alembic.ini` and `pyproject.toml` (each with its path:
+    /// relative paths in them are resolved against its directory). No file is read.
+    pub fn from_texts(ini_file: Option<(&Path, &str)>, pyproject_file: Option<(&Path, &str)>) -> Result<AlembicConfig, ProjectError> {
+        let ini_path = ini_file.map(|(p, _)| p);
+        let pyproject = pyproject_file.map(|(p, _)| p);
+        let ini = ini_file.map(|(_, text)| Ini::parse(text));
+        let toml = match pyproject_file {
+            Some((path, text)) => {
+                let value: toml::Table = toml::from_str(text).map_err(|e| ProjectError::BadConfig {
+                    path: path.to_owned(),
+                    message: e.message().to_owned(),
+                })?;
+                value
+                    .get("tool")
+                    .and_then(|t| t.get("alembic"))
+                    .and_then(|t| t.as_table())
+                    .cloned()
+            }
+            None => None,
+        };
+        from_parsed(ini_path, pyproject, ini, toml)
+    }
+}
+
+fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<Ini>, toml: Option<toml::Table>) -> Result<AlembicConfig, ProjectError> {
     let base = ini_path.or(pyproject).ok_or(ProjectError::NoConfig)?;
     let here_dir = base.parent().unwrap_or(Path::new("."));
     let here = here_dir.to_string_lossy().into_owned();

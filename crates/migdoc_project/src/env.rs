@@ -49,9 +49,16 @@ pub struct EnvInfo {
     pub x_argument_keys: Vec<String>,
     /// Every module env.py imports (absolute imports; `from a import b` gives `a` and `a.b`).
     pub imported_modules: Vec<String>,
+    /// The `context.run_migrations()` call that runs against a database (the last one).
+    pub run_migrations: Option<migdoc_python::TextRange>,
+    /// env.py takes a PostgreSQL advisory lock (`pg_advisory_lock`, `pg_advisory_xact_lock`,
+    /// `pg_try_advisory_*`, or a helper whose name says `advisory_lock`).
+    pub advisory_lock: bool,
+    /// The text of env.py (for diagnostics about it and its `# migdoc:` comments).
+    pub text: String,
 }
 
-pub(crate) fn read_env(path: PathBuf, text: &str) -> EnvInfo {
+pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
     let module = migdoc_python::parse_module(text);
     let mut reader = Reader {
         text,
@@ -104,6 +111,15 @@ pub(crate) fn read_env(path: PathBuf, text: &str) -> EnvInfo {
     modules.dedup();
     reader.info.imported_modules = modules;
     reader.info.x_argument_keys = x_argument_keys(text);
+    reader.info.run_migrations = text.rmatch_indices("run_migrations(").find_map(|(at, m)| {
+        let before = text[..at].trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+        (!before.ends_with("def ")).then(|| {
+            let start = text[..at].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map_or(0, |i| i + 1);
+            migdoc_python::TextRange::new(u32::try_from(start).unwrap_or(0), u32::try_from(at + m.len() - 1).unwrap_or(0))
+        })
+    });
+    reader.info.advisory_lock = text.contains("advisory_lock") || text.contains("advisory_xact_lock");
+    reader.info.text = text.to_owned();
     reader.info
 }
 

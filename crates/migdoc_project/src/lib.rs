@@ -11,15 +11,17 @@ mod ini;
 mod models;
 mod revision;
 mod sa_version;
+mod tool_config;
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 pub use config::AlembicConfig;
-pub use env::{EnvInfo, Setting, TargetMetadata};
+pub use env::{EnvInfo, Setting, TargetMetadata, read_env};
 pub use models::{ModelModule, ModelSources};
 pub use revision::{Located, RevisionFile, RevisionHeader, RevisionId};
+pub use tool_config::{ConfigError, ConfigFile, MigdocConfig, closest};
 pub use sa_version::{SqlalchemyVersion, VersionSource, detect_sqlalchemy_version};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +36,8 @@ pub enum ProjectError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("none of the version locations exists: {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     NoVersionDirectory(Vec<PathBuf>),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// A project: where its files are and how Alembic is configured.
@@ -50,6 +54,8 @@ pub struct Project {
     pub problems: Vec<FileProblem>,
     /// Model modules given on the command line (they win over `[tool.migdoc] models` and env.py).
     pub models: Vec<String>,
+    /// `[tool.migdoc]` (or `migdoc.toml`), found walking up from the path the user gave.
+    pub settings: MigdocConfig,
 }
 
 /// A problem with a file or directory, reported as a diagnostic.
@@ -86,6 +92,7 @@ impl Project {
         if !path.exists() {
             return Err(ProjectError::NotFound(path.to_owned()));
         }
+        let settings = MigdocConfig::find(path)?.unwrap_or_default();
         let (root, ini_file) = if path.is_file() {
             (path.parent().unwrap_or(Path::new(".")).to_owned(), Some(path.to_owned()))
         } else {
@@ -107,6 +114,7 @@ impl Project {
         } else {
             (None, versions.to_vec(), false)
         };
+        let dirs: Vec<PathBuf> = dirs.into_iter().chain(settings.extra_version_locations.iter().cloned()).collect();
         let mut version_dirs = Vec::new();
         for dir in &dirs {
             if dir.is_dir() {
@@ -136,7 +144,8 @@ impl Project {
             version_dirs,
             recursive,
             problems,
-            models: Vec::new(),
+            models: settings.models.clone().unwrap_or_default(),
+            settings,
         })
     }
 

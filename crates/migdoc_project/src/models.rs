@@ -3,7 +3,7 @@
 //! Only files are read; nothing is imported or run.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use migdoc_python::ast::Stmt;
 use migdoc_python::{LineIndex, Module};
@@ -44,7 +44,7 @@ impl Project {
     /// The modules to read models from: `--models` or `[tool.migdoc] models` when given, else the
     /// project modules env.py imports (where its `target_metadata` comes from).
     pub fn load_models(&self) -> ModelSources {
-        let configured = if self.models.is_empty() { configured_models(&self.root) } else { Some(self.models.clone()) };
+        let configured = (!self.models.is_empty()).then(|| self.models.clone());
         let (entry, configured) = match configured {
             Some(models) => (models, true),
             // Projects often import the model modules for their side effect (registering the
@@ -104,21 +104,6 @@ impl Project {
         }
         out
     }
-}
-
-/// `[tool.migdoc] models = ["app.models"]` in pyproject.toml, or `models = [...]` in migdoc.toml.
-fn configured_models(root: &Path) -> Option<Vec<String>> {
-    let read = |path: PathBuf, table: Option<&str>| -> Option<Vec<String>> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let value: toml::Table = toml::from_str(&text).ok()?;
-        let section = match table {
-            Some(t) => value.get("tool")?.get(t)?.clone(),
-            None => toml::Value::Table(value),
-        };
-        let models = section.get("models")?.as_array()?;
-        Some(models.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
-    };
-    read(root.join("migdoc.toml"), None).or_else(|| read(root.join("pyproject.toml"), Some("migdoc")))
 }
 
 fn is_project_module(name: &str) -> bool {

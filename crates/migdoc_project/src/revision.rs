@@ -87,22 +87,30 @@ fn legacy_revision_id(file_name: &str) -> Option<String> {
 
 pub(crate) fn read_revision_file(abs_path: &Path, shown: PathBuf) -> Result<RevisionFile, std::io::Error> {
     let bytes = std::fs::read(abs_path)?;
-    let (text, not_utf8) = match String::from_utf8(bytes) {
-        Ok(text) => (text, false),
-        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
-    };
-    let module = migdoc_python::parse_module(&text);
-    let file_name = abs_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let header = read_header(&module.body, &file_name);
-    Ok(RevisionFile {
-        path: shown,
-        abs_path: abs_path.to_owned(),
-        line_index: LineIndex::new(&text),
-        text,
-        module,
-        header,
-        not_utf8,
-    })
+    Ok(RevisionFile::from_bytes(abs_path, shown, bytes))
+}
+
+impl RevisionFile {
+    /// A revision file from its bytes, read from disk or not: the text is parsed and the
+    /// header (`revision`, `down_revision`, ...) read the way Alembic reads it.
+    pub fn from_bytes(abs_path: &Path, shown: PathBuf, bytes: Vec<u8>) -> RevisionFile {
+        let (text, not_utf8) = match String::from_utf8(bytes) {
+            Ok(text) => (text, false),
+            Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+        };
+        let module = migdoc_python::parse_module(&text);
+        let file_name = abs_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let header = read_header(&module.body, &file_name);
+        RevisionFile {
+            path: shown,
+            abs_path: abs_path.to_owned(),
+            line_index: LineIndex::new(&text),
+            text,
+            module,
+            header,
+            not_utf8,
+        }
+    }
 }
 
 /// What a module-level name is bound to, evaluated as a literal: `None`, a string, or a

@@ -6,6 +6,8 @@
 //! Invariant: parsing never fails. A file that is not valid Python still yields a tree (ruff recovers
 //! from errors) plus the list of syntax errors; callers turn those into diagnostics.
 
+use ruff_text_size::Ranged;
+
 pub mod ast;
 mod line_index;
 mod lower;
@@ -18,6 +20,8 @@ pub use line_index::{LineColumn, LineIndex};
 pub struct Module {
     pub body: Vec<ast::Stmt>,
     pub errors: Vec<SyntaxError>,
+    /// Every `# comment`, `#` included, in source order.
+    pub comments: Vec<TextRange>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,10 +42,17 @@ pub fn parse_module(source: &str) -> Module {
             range: TextRange::new(e.location.start().to_u32(), e.location.end().to_u32()),
         })
         .collect();
+    let comments = parsed
+        .tokens()
+        .iter()
+        .filter(|t| t.kind() == ruff_python_ast::token::TokenKind::Comment)
+        .map(|t| TextRange::new(t.range().start().to_u32(), t.range().end().to_u32()))
+        .collect();
     let lowerer = lower::Lowerer { source };
     Module {
         body: lowerer.suite(&parsed.syntax().body),
         errors,
+        comments,
     }
 }
 
