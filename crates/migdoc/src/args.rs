@@ -211,4 +211,13 @@ pub(crate) struct RuleArgs {
     /// One line per rule: code, name, default severity
     #[arg(long, conflicts_with_all = ["name", "all"])]
     pub(crate) list: bool,
+    /// `markdown` with --all: the rules reference page (docs/rules.md is generated this way)
+    #[arg(long, value_enum, default_value_t = RuleFormat::Text)]
+    pub(crate) format: RuleFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RuleFormat {
+    Text,
+    Markdown,
 }

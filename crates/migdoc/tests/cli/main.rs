@@ -192,6 +192,17 @@ fn readme_lists_every_rule() {
     assert_eq!(table, out.stdout.lines().collect::<Vec<_>>(), "update the README's rule table from `migdoc rule --list`");
 }
 
+/// `docs/rules.md` is generated from the registry: it fails when a rule's docs changed and the page
+/// was not regenerated (`migdoc rule --all --format markdown > docs/rules.md`).
+#[test]
+fn committed_rule_docs_are_generated() {
+    let out = run_migdoc(&["rule".into(), "--all".into(), "--format".into(), "markdown".into()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let committed = std::fs::read_to_string(support::repo_root().join("docs/rules.md")).unwrap_or_default();
+    assert!(out.stdout.contains("## enum-created-twice\n\n`MD201` · default severity: error"), "{}", out.stdout);
+    assert!(committed == out.stdout, "docs/rules.md is stale: run `cargo run -- rule --all --format markdown > docs/rules.md`");
+}
+
 /// Large and hostile inputs get diagnostics, never a panic or a hang.
 #[test]
 fn big_and_broken_files() {
@@ -255,6 +266,7 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
     dirs
 }
 
+mod config;
 mod doctor;
 mod models;
 mod verify;
