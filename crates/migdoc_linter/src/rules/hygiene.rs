@@ -60,8 +60,9 @@ declare_rule! {
     ///         connection.execute(sa.text("SELECT pg_advisory_unlock(120299473629027)"))
     ///         connection.commit()
     /// ```
-    /// Without the first `commit()`, SQLAlchemy 2's autobegun transaction makes Alembic treat the
-    /// connection as externally managed: the migrations run and are then rolled back.
+    /// The commits matter: `connection.execute()` autobegins a transaction in SQLAlchemy 2, and
+    /// Alembic then leaves the transaction to the caller. Without any commit, `alembic upgrade`
+    /// exits 0 and nothing it did is kept (seen with SQLAlchemy 2.0.58 and 2.1.9 on PostgreSQL 15).
     pub(crate) struct MigrationsWithoutLock;
 }
 
