@@ -4,7 +4,8 @@
 //! (`op`, `sa.Enum`, `postgresql.ENUM`, `sa.Column`, `sa.text`, the bind and its dialect).
 //! PostgreSQL is the dialect: a check for it is true, a check for another dialect is false.
 
-use std::collections::HashMap;
+// Scopes are built once per revision and hit for every name: FxHash, not SipHash.
+use rustc_hash::FxHashMap as HashMap;
 
 use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Keyword, Stmt, UnaryOp};
 use migdoc_python::TextRange;
@@ -158,7 +159,7 @@ impl<'a> ModuleScope<'a> {
 
     pub(crate) fn new(body: &'a [Stmt], options: LowerOptions) -> Self {
         let mut scope = ModuleScope {
-            globals: HashMap::new(),
+            globals: HashMap::default(),
             functions: Vec::new(),
             options,
         };
@@ -219,7 +220,7 @@ impl<'s, 'a> Frame<'s, 'a> {
     fn new(module: &'s ModuleScope<'a>) -> Self {
         Frame {
             module,
-            locals: HashMap::new(),
+            locals: HashMap::default(),
             ops: Vec::new(),
             returned: false,
             depth: 0,

@@ -119,12 +119,11 @@ pub(crate) fn check(ctx: &mut Context, env: Option<&migdoc_project::EnvInfo>) {
 
 /// `TODO`, `FIXME` or `XXX` as a word in upper case.
 fn todo_word(text: &str) -> Option<&'static str> {
-    ["TODO", "FIXME", "XXX"].into_iter().find(|word| {
-        text.match_indices(word).any(|(at, _)| {
-            let before = text[..at].chars().next_back();
-            let after = text[at + word.len()..].chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-        })
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_')).find_map(|word| match word {
+        "TODO" => Some("TODO"),
+        "FIXME" => Some("FIXME"),
+        "XXX" => Some("XXX"),
+        _ => None,
     })
 }
 
