@@ -254,6 +254,17 @@ fn ten_thousand_revisions() {
     assert_eq!(value["summary"]["revisions"].as_u64(), Some(generated));
     assert!(generated >= 10_000);
     assert_eq!(value["summary"]["heads"].as_array().map(Vec::len), Some(1));
+    // Files are parsed and lowered in parallel; the output does not depend on it.
+    let serial = migdoc()
+        .args(["check", &tmp.path().display().to_string(), "--output-format", "json"])
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut serial: serde_json::Value = serde_json::from_slice(&serial.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let mut parallel = value;
+    serial["summary"]["elapsed_ms"] = 0.into();
+    parallel["summary"]["elapsed_ms"] = 0.into();
+    assert!(serial == parallel, "one thread and several give different reports");
 }
 
 pub(crate) fn fixture_names() -> Vec<PathBuf> {
