@@ -278,6 +278,7 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
 }
 
 mod config;
+mod formats;
 mod doctor;
 mod models;
 mod verify;
