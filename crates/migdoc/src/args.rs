@@ -175,6 +175,12 @@ pub(crate) struct CheckArgs {
     /// Replay the whole history, but report only on these files (comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "FILES", conflicts_with = "changed_since")]
     pub(crate) changed_files: Option<Vec<PathBuf>>,
+    /// Apply the safe fixes to the revision files, then report what is left
+    #[arg(long, conflicts_with = "diff")]
+    pub(crate) fix: bool,
+    /// Show the safe fixes as a unified diff, change nothing (exit 1 when there is one)
+    #[arg(long)]
+    pub(crate) diff: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

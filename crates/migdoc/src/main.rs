@@ -4,6 +4,7 @@
 
 mod args;
 mod doctor;
+mod fix;
 mod graph_view;
 mod models_view;
 mod report;
@@ -74,6 +75,23 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = started.elapsed();
     let mut report = migdoc_linter::check(&project, &sources, &settings);
     migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, true);
+    if args.diff || args.fix {
+        let fixed = fix::compute(&report, &sources);
+        if args.diff {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            fix::diff(&mut out, &fixed)?;
+            out.flush()?;
+            let n: usize = fixed.iter().map(|f| f.applied).sum();
+            writeln!(io::stderr().lock(), "migdoc: {n} fix{} in {} file{}", if n == 1 { "" } else { "es" }, fixed.len(), if fixed.len() == 1 { "" } else { "s" })?;
+            return Ok(if fixed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        let n = fix::write(&fixed)?;
+        writeln!(io::stderr().lock(), "migdoc: fixed {n} problem{} in {} file{}", if n == 1 { "" } else { "s" }, fixed.len(), if fixed.len() == 1 { "" } else { "s" })?;
+        if n > 0 {
+            // Report on the files as they are now.
+            return run_check(CheckArgs { fix: false, ..args });
+        }
+    }
     if let Some(path) = &args.write_baseline {
         scope::write_baseline(path, &report.diagnostics)?;
         let mut stderr = io::stderr().lock();

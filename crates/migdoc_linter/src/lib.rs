@@ -6,6 +6,7 @@
 //! - a rule never guesses: what the engine does not understand is counted as unknown and no rule
 //!   reports on it.
 
+mod fixes;
 mod registry;
 mod rules;
 mod selection;
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 pub use registry::{Rule, Severity};
 pub use selection::RuleSelection;
+pub use fixes::{Edit, Fix};
 
 /// What the user's configuration and flags decide.
 #[derive(Clone, Debug)]
@@ -52,6 +54,9 @@ pub struct Diagnostic {
     pub revision: Option<String>,
     pub message: String,
     pub help: Option<String>,
+    /// A safe fix, in the diagnostic's own file (`migdoc check --fix`).
+    #[serde(skip)]
+    pub fix: Option<Fix>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -195,6 +200,7 @@ impl<'a> Context<'a> {
             revision: f.header.id().map(str::to_owned),
             message,
             help,
+            fix: None,
         });
     }
 
@@ -216,6 +222,7 @@ impl<'a> Context<'a> {
             revision: None,
             message,
             help,
+            fix: None,
         });
     }
 
@@ -232,7 +239,15 @@ impl<'a> Context<'a> {
             revision: None,
             message,
             help,
+            fix: None,
         });
+    }
+
+    /// Gives the diagnostic reported last a fix.
+    pub(crate) fn attach_fix(&mut self, fix: Option<Fix>) {
+        if let Some(last) = self.diagnostics.last_mut() {
+            last.fix = fix;
+        }
     }
 
     /// Reports about a path that is not a parsed revision file.
@@ -248,6 +263,7 @@ impl<'a> Context<'a> {
             revision: None,
             message,
             help,
+            fix: None,
         });
     }
 }

@@ -9,6 +9,7 @@
 use ruff_text_size::Ranged;
 
 pub mod ast;
+pub mod walk;
 mod line_index;
 mod lower;
 

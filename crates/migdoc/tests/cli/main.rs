@@ -280,6 +280,7 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
 mod config;
 mod formats;
 mod doctor;
+mod fixes;
 mod models;
 mod verify;
 mod differential;

@@ -153,6 +153,7 @@ pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: O
                 revision: directive.revision.clone(),
                 message,
                 help: Some("remove it, or put it on the line the diagnostic points at (or alone on the line before)".into()),
+                fix: None,
             });
         }
     }

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use migdoc_python::TextRange;
 use migdoc_replay::{FailureKind, Mode, NoteKind, Outcome, Phase};
 
-use crate::{Context, Rule, Severity};
+use crate::{fixes, Context, Rule, Severity};
 
 /// Which rule a failure belongs to. A type created again on the round trip's re-upgrade is the
 /// downgrade's fault.
@@ -151,7 +151,16 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
         let normal_deploy = modes.iter().any(|(m, _)| matches!(m, Mode::OneRun | Mode::StepByStep));
         let severity = if normal_deploy { rule.default_severity() } else { rule.default_severity().min(Severity::Warning) };
         let message = format!("{message}; {}", modes_text(&modes));
-        ctx.report_with(rule, severity, file, Some(TextRange::new(start, end)), message, help);
+        let range = TextRange::new(start, end);
+        ctx.report_with(rule, severity, file, Some(range), message, help);
+        let source = &ctx.sources.files[file];
+        let fix = match (&kind, rule) {
+            (FailureKind::DuplicateLabel { .. }, _) => fixes::add_value_if_not_exists(source, range),
+            (FailureKind::UnsafeNewValue { type_name, label }, _) => fixes::autocommit_add_value(source, type_name, label, start),
+            (FailureKind::DuplicateType { name, .. }, Rule::DowngradeLeavesType) => fixes::drop_type_in_downgrade(source, name),
+            _ => None,
+        };
+        ctx.attach_fix(fix);
     }
     let mut version_reported = false;
     for note in &outcome.notes {
@@ -167,13 +176,17 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
                 ),
                 Some("drop or convert those columns explicitly, then drop the type without CASCADE".into()),
             ),
-            NoteKind::CreateTypeIgnored { name } => ctx.report(
-                Rule::CreateTypeIgnored,
-                note.file,
-                range,
-                format!("`sa.Enum(..., name=\"{name}\", create_type=False)`: SQLAlchemy before 2.1 ignores `create_type` and creates the type anyway"),
-                Some("use `postgresql.ENUM(..., create_type=False)` (from sqlalchemy.dialects import postgresql)".into()),
-            ),
+            NoteKind::CreateTypeIgnored { name } => {
+                ctx.report(
+                    Rule::CreateTypeIgnored,
+                    note.file,
+                    range,
+                    format!("`sa.Enum(..., name=\"{name}\", create_type=False)`: SQLAlchemy before 2.1 ignores `create_type` and creates the type anyway"),
+                    Some("use `postgresql.ENUM(..., create_type=False)` (from sqlalchemy.dialects import postgresql)".into()),
+                );
+                let fix = fixes::dialect_enum(&ctx.sources.files[note.file], name);
+                ctx.attach_fix(fix);
+            }
             NoteKind::LabelsDifferByCase { type_name, a, b } => ctx.report(
                 Rule::EnumLabelsDifferByCase,
                 note.file,
