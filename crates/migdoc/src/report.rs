@@ -166,7 +166,7 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
         r.heads.len(),
         if r.heads.len() == 1 { "head" } else { "heads" },
         r.heads.join(", "),
-        r.operations - r.unknown_operations,
+        r.operations.saturating_sub(r.unknown_operations),
         r.operations,
         ctx.elapsed_ms
     )

@@ -165,6 +165,19 @@ impl RevisionOps {
         self.upgrade.iter().chain(&self.downgrade)
     }
 
+    /// Every op, counting inside guards (a guard counts as one, plus what it holds).
+    pub fn op_count(&self) -> usize {
+        fn count(ops: &[Op]) -> usize {
+            ops.iter()
+                .map(|op| match &op.kind {
+                    OpKind::Guard { when_true, when_false, .. } => 1 + count(when_true) + count(when_false),
+                    _ => 1,
+                })
+                .sum()
+        }
+        count(&self.upgrade) + count(&self.downgrade)
+    }
+
     /// Unknown ops, counting inside guards.
     pub fn unknown_count(&self) -> usize {
         fn count(ops: &[Op]) -> usize {

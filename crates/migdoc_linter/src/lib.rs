@@ -333,7 +333,7 @@ pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Repor
     let models = read_models(sources);
     rules::models::check(&mut ctx, &models, &outcome, settings);
     let unknown_operations = ops.iter().map(RevisionOps::unknown_count).sum();
-    let operations = ops.iter().map(|o| o.all().count()).sum();
+    let operations = ops.iter().map(RevisionOps::op_count).sum();
     let mut diagnostics = ctx.diagnostics;
     sort_diagnostics(&mut diagnostics);
     let heads = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
