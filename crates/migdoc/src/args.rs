@@ -25,6 +25,20 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Diagnose a live database against the history, and print (or apply) the way out
     Doctor(DoctorArgs),
+    /// Write a new revision file on the current head, using the safe enum patterns
+    NewMigration(NewMigrationArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct NewMigrationArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// The revision's message (its docstring and file name)
+    #[arg(short, long)]
+    pub(crate) message: String,
+    /// The parent revision (default: the single head)
+    #[arg(long, value_name = "REV")]
+    pub(crate) head: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -7,6 +7,7 @@ mod doctor;
 mod fix;
 mod graph_view;
 mod models_view;
+mod new_migration;
 mod report;
 mod scope;
 mod verify;
@@ -55,6 +56,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Models(models) => run_models(models),
         Command::Verify(verify) => verify::run(verify),
         Command::Doctor(doctor) => doctor::run(doctor),
+        Command::NewMigration(new) => new_migration::run(new),
     }
 }
 

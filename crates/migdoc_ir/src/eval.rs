@@ -608,6 +608,110 @@ impl<'s, 'a> Frame<'s, 'a> {
         Value::None
     }
 
+    /// `migdoc.alembic`'s enum helpers, modelled as what they run (see python/migdoc/alembic.py):
+    /// `create_enum` is a checkfirst create, `add_enum_values` an autocommit block of
+    /// `ADD VALUE IF NOT EXISTS`, `rename_enum_value` a rename guarded by the old label,
+    /// `drop_enum` a `DROP TYPE IF EXISTS`, `enum_exists` an existence test.
+    fn migdoc_helper(&mut self, helper: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+        let arg = |this: &mut Self, i: usize, key: &str| -> Option<Value> {
+            this.kwarg(keywords, key).or_else(|| args.get(i)).map(|e| this.eval(e))
+        };
+        let name = arg(self, 0, "name").and_then(|v| v.as_str().map(str::to_owned));
+        let schema_index = match helper {
+            "enum_exists" | "drop_enum" => 1,
+            "create_enum" | "add_enum_values" => 2,
+            _ => 3,
+        };
+        let schema = match arg(self, schema_index, "schema") {
+            None | Some(Value::None) => Some(None),
+            Some(v) => v.as_str().map(|s| (s != "public").then(|| s.to_owned())),
+        };
+        let (Some(name), Some(schema)) = (name, schema) else {
+            self.unknown(&format!("migdoc.alembic.{helper}() with a name migdoc cannot evaluate"), range);
+            return Value::Unknown;
+        };
+        let qualified = match &schema {
+            Some(s) => format!("{s}.{name}"),
+            None => name.clone(),
+        };
+        let sql_type = match &schema {
+            Some(s) => format!("{}.{}", sql_ident(s), sql_ident(&name)),
+            None => sql_ident(&name),
+        };
+        let strings = |v: Option<Value>| -> Option<Vec<String>> {
+            match v? {
+                Value::Seq(items) => items.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
+                _ => None,
+            }
+        };
+        match helper {
+            "enum_exists" => Value::Exists(GuardSubject::Type(qualified), true),
+            "create_enum" => {
+                let labels = strings(arg(self, 1, "labels"));
+                let spec = EnumSpec {
+                    name: Some(qualified),
+                    labels,
+                    dialect_enum: true,
+                    create_type: None,
+                    native: true,
+                    metadata_bound: false,
+                    inherit_schema: false,
+                };
+                self.push(OpKind::CreateEnum { spec, checkfirst: true }, range);
+                Value::None
+            }
+            "add_enum_values" => {
+                let Some(mut labels) = strings(arg(self, 1, "labels")) else {
+                    self.unknown("migdoc.alembic.add_enum_values() with labels migdoc cannot evaluate", range);
+                    return Value::Unknown;
+                };
+                let before = arg(self, 3, "before").and_then(|v| v.as_str().map(str::to_owned));
+                let after = arg(self, 4, "after").and_then(|v| v.as_str().map(str::to_owned));
+                let position = match (&before, &after) {
+                    (Some(b), _) => format!(" BEFORE {}", sql_literal(b)),
+                    (None, Some(a)) => {
+                        labels.reverse();
+                        format!(" AFTER {}", sql_literal(a))
+                    }
+                    (None, None) => String::new(),
+                };
+                self.push(OpKind::AutocommitBlock { enter: true }, range);
+                for label in labels {
+                    self.push_sql(format!("ALTER TYPE {sql_type} ADD VALUE IF NOT EXISTS {}{position}", sql_literal(&label)), range);
+                }
+                self.push(OpKind::AutocommitBlock { enter: false }, range);
+                Value::None
+            }
+            "rename_enum_value" => {
+                let old = arg(self, 1, "old").and_then(|v| v.as_str().map(str::to_owned));
+                let new = arg(self, 2, "new").and_then(|v| v.as_str().map(str::to_owned));
+                let (Some(old), Some(new)) = (old, new) else {
+                    self.unknown("migdoc.alembic.rename_enum_value() with labels migdoc cannot evaluate", range);
+                    return Value::Unknown;
+                };
+                let saved = std::mem::take(&mut self.ops);
+                self.push_sql(format!("ALTER TYPE {sql_type} RENAME VALUE {} TO {}", sql_literal(&old), sql_literal(&new)), range);
+                let when_true = std::mem::replace(&mut self.ops, saved);
+                self.push(OpKind::Guard { subject: GuardSubject::Label { type_name: qualified, label: old }, when_true, when_false: Vec::new() }, range);
+                Value::None
+            }
+            "drop_enum" => {
+                self.push(OpKind::DropEnum { name: qualified, checkfirst: true }, range);
+                Value::None
+            }
+            _ => {
+                self.unknown(&format!("migdoc.alembic.{helper}()"), range);
+                Value::Unknown
+            }
+        }
+    }
+
+    /// SQL that migdoc writes itself (no source offsets).
+    fn push_sql(&mut self, text: String, range: TextRange) {
+        let parsed = migdoc_sql::parse(&text);
+        self.push(OpKind::Sql(SqlText { text, style: ParamStyleTag::Named, content_start: None, parsed }), range);
+    }
+
     fn kwarg<'e>(&self, keywords: &'e [Keyword], name: &str) -> Option<&'e Expr> {
         keywords.iter().find(|k| k.arg.as_deref() == Some(name)).map(|k| &k.value)
     }
@@ -645,6 +749,9 @@ impl<'s, 'a> Frame<'s, 'a> {
         let is_sa = path.starts_with("sqlalchemy");
         if path.starts_with("alembic.op.") || path.starts_with("alembic.context.") {
             return self.op_call(last, args, keywords, range);
+        }
+        if let Some(helper) = path.strip_prefix("migdoc.alembic.") {
+            return self.migdoc_helper(helper, args, keywords, range);
         }
         if !is_sa {
             return Value::Unknown;
@@ -946,6 +1053,16 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
             columns[only].generated = true;
         }
     columns
+}
+
+/// `name` double-quoted, as `migdoc.alembic` writes it.
+fn sql_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `value` as a standard string literal, as `migdoc.alembic` writes it.
+fn sql_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// `SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x')` and the like.

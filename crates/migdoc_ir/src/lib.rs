@@ -143,6 +143,8 @@ pub enum OpKind {
 pub enum GuardSubject {
     Type(String),
     Table(String),
+    /// The enum type has this label (`migdoc.alembic.rename_enum_value` tests it).
+    Label { type_name: String, label: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

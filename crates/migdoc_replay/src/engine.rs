@@ -318,6 +318,7 @@ impl<'a> Run<'a> {
                 let exists = match subject {
                     GuardSubject::Type(name) => self.catalog.types.contains_key(name),
                     GuardSubject::Table(name) => self.catalog.tables.contains_key(name),
+                    GuardSubject::Label { type_name, label } => self.catalog.types.get(type_name).is_some_and(|t| t.labels.contains(label)),
                 };
                 self.ops(if exists { when_true } else { when_false });
             }

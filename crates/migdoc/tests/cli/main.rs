@@ -281,6 +281,7 @@ mod config;
 mod formats;
 mod doctor;
 mod fixes;
+mod helpers;
 mod models;
 mod verify;
 mod differential;
