@@ -283,6 +283,7 @@ mod doctor;
 mod fixes;
 mod helpers;
 mod models;
+mod packaging;
 mod verify;
 mod differential;
 mod scenarios;

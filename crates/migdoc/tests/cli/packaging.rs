@@ -1,0 +1,112 @@
+//! How Python teams install migdoc: the wheel (maturin, binary + the `migdoc` Python package) into
+//! a fresh venv, `cargo install` into a fresh prefix, and the pre-commit hook through
+//! `pre-commit try-repo` on a copy of the example project (its output is a snapshot).
+//! maturin and pre-commit come from the pinned `tools` venv (scripts/pyenv).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::{pyenv_python, repo_root};
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    out
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(out.status.success(), "{cmd:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn tools_bin(name: &str) -> std::path::PathBuf {
+    pyenv_python("tools").with_file_name(name)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).filter_map(Result::ok) {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+#[test]
+fn wheel_and_cargo_install_run_from_fresh_environments() {
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The wheel, built by maturin (binary bindings) into a scratch directory.
+    let wheels = tmp.path().join("wheels");
+    ok(Command::new(tools_bin("maturin")).args(["build", "--release", "--quiet", "-o"]).arg(&wheels).current_dir(&root));
+    let wheel = std::fs::read_dir(&wheels).ok().into_iter().flatten().filter_map(Result::ok).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "whl"));
+    let wheel = wheel.unwrap_or_else(|| panic!("maturin wrote no wheel"));
+    let venv = tmp.path().join("venv");
+    ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    ok(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--no-index"]).arg(&wheel));
+    let version = ok(Command::new(venv.join("bin/migdoc")).arg("--version"));
+    assert_eq!(version.trim(), format!("migdoc {}", env!("CARGO_PKG_VERSION")));
+    let check = run(Command::new(venv.join("bin/migdoc")).args(["check", "--output-format", "concise"]).arg(root.join("examples/shop")));
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stdout).contains("MD101"));
+    // The helpers ship in the same wheel.
+    let helper = ok(Command::new(venv.join("bin/python")).args(["-c", "import migdoc, pathlib; print((pathlib.Path(migdoc.__file__).parent / 'alembic.py').is_file())"]));
+    assert_eq!(helper.trim(), "True");
+    // cargo install into a fresh prefix (reusing this repository's release build).
+    let prefix = tmp.path().join("prefix");
+    ok(Command::new(env!("CARGO"))
+        .args(["install", "--quiet", "--locked", "--path"])
+        .arg(root.join("crates/migdoc"))
+        .arg("--root")
+        .arg(&prefix)
+        .arg("--target-dir")
+        .arg(root.join("target")));
+    let version = ok(Command::new(prefix.join("bin/migdoc")).arg("--version"));
+    assert_eq!(version.trim(), format!("migdoc {}", env!("CARGO_PKG_VERSION")));
+}
+
+/// The hook on a copy of examples/shop: it fails with migdoc's findings. The output is compared
+/// with `tests/snapshots/pre-commit.txt`, timings and temporary paths masked.
+#[test]
+fn pre_commit_hook_runs_migdoc_on_the_project() {
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let project = tmp.path().join("shop");
+    copy_dir(&root.join("examples/shop"), &project);
+    let git = |args: &[&str]| {
+        ok(Command::new("git").arg("-C").arg(&project).args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]).args(args));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "shop"]);
+    let out = run(Command::new(tools_bin("pre-commit"))
+        .args(["try-repo"])
+        .arg(&root)
+        .args(["migdoc", "--all-files", "--color", "never"])
+        .current_dir(&project)
+        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
+        // The clone builds in this repository's target directory, so its dependencies are reused.
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .env("NO_COLOR", "1"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    // From the hook's own line on; the run time is the only thing that changes.
+    let from_hook = stdout.lines().skip_while(|l| !l.starts_with("migdoc")).map(|l| {
+        match l.rfind("; ") {
+            Some(at) if l.ends_with(" ms") => format!("{}; N ms", &l[..at]),
+            _ => l.to_owned(),
+        }
+    });
+    let actual: String = from_hook.map(|l| l + "\n").collect();
+    assert!(actual.contains("- hook id: migdoc") && actual.contains("MD101"), "{stdout}");
+    let path = root.join("crates/migdoc/tests/snapshots/pre-commit.txt");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &actual).unwrap_or_else(|e| panic!("{e}"));
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(expected == actual, "the hook's output changed (UPDATE_EXPECT=1 rewrites the snapshot):\n{actual}");
+}
