@@ -156,7 +156,36 @@ impl Graph {
         // 5. Cycles: Alembic keeps what is both below a head and above a base.
         let below_heads = graph.reach(&graph.heads, |n| &n.parents);
         let above_bases = graph.reach(&graph.bases, |n| &n.children);
-        let cyclic: Vec<usize> = (0..graph.nodes.len()).filter(|&i| !(below_heads[i] && above_bases[i])).collect();
+        let mut cyclic: Vec<usize> = (0..graph.nodes.len()).filter(|&i| !(below_heads[i] && above_bases[i])).collect();
+        // Dependency cycles (Alembic's DependencyCycleDetected): the same test over parents and
+        // dependencies together, from the "real" heads and bases (nothing depends on a real head;
+        // a real base depends on nothing).
+        let n = graph.nodes.len();
+        let mut dependents = vec![Vec::new(); n];
+        for (i, node) in graph.nodes.iter().enumerate() {
+            for &d in &node.dependencies {
+                dependents[d].push(i);
+            }
+        }
+        let reach_all = |starts: Vec<usize>, down: bool| {
+            let mut seen = vec![false; n];
+            let mut stack = starts;
+            while let Some(i) = stack.pop() {
+                if std::mem::replace(&mut seen[i], true) {
+                    continue;
+                }
+                let node = &graph.nodes[i];
+                let next: Box<dyn Iterator<Item = &usize>> = if down { Box::new(node.parents.iter().chain(&node.dependencies)) } else { Box::new(node.children.iter().chain(&dependents[i])) };
+                stack.extend(next.copied().filter(|&j| !seen[j]));
+            }
+            seen
+        };
+        let real_heads: Vec<usize> = (0..n).filter(|&i| graph.nodes[i].children.is_empty() && dependents[i].is_empty()).collect();
+        let real_bases: Vec<usize> = (0..n).filter(|&i| graph.nodes[i].parents.is_empty() && graph.nodes[i].dependencies.is_empty()).collect();
+        let (down, up) = (reach_all(real_heads, true), reach_all(real_bases, false));
+        let more: Vec<usize> = (0..n).filter(|&i| !(down[i] && up[i]) && !cyclic.contains(&i)).collect();
+        cyclic.extend(more);
+        cyclic.sort_unstable();
         if !cyclic.is_empty() {
             for &i in &cyclic {
                 graph.nodes[i].in_cycle = true;
@@ -258,6 +287,10 @@ impl Graph {
         let mut ancestors: Vec<Vec<bool>> = current_heads.iter().map(|&h| self.ancestors(h)).collect();
         let mut output = Vec::with_capacity(remaining);
         let mut idx = 0;
+        // Heads passed over since the last step. Outside cycles a head that blocks is walked
+        // next; heads that are each other's ancestors (only through a cycle, which Alembic
+        // refuses) would pass the turn forever, so after a full round the candidate goes anyway.
+        let mut passes = 0;
         while !current_heads.is_empty() {
             let candidate = current_heads[idx];
             let blocker = ancestors
@@ -265,11 +298,15 @@ impl Graph {
                 .enumerate()
                 .find(|(j, anc)| *j != idx && anc[candidate])
                 .map(|(j, _)| j);
-            if let Some(j) = blocker {
+            if let Some(j) = blocker
+                && passes <= current_heads.len()
+            {
                 // Another head depends on the candidate: that head is walked first.
                 idx = j;
+                passes += 1;
                 continue;
             }
+            passes = 0;
             if todo[candidate] {
                 output.push(candidate);
                 todo[candidate] = false;
@@ -413,6 +450,24 @@ mod tests {
         assert_eq!(ids(&g, &g.walk_order), ["d", "b", "c", "a"]);
         assert!(g.is_branch_point(0));
         assert!(g.is_merge_point(3));
+    }
+
+    /// Found by the `graph` fuzz target (a timeout): `b` depends on `c`, `c` on `a`, and `a`'s
+    /// parent is `b`, a dependency cycle Alembic refuses (DependencyCycleDetected); the walk used
+    /// to pass the turn between heads forever.
+    #[test]
+    fn dependency_cycles_are_cycles() {
+        let mut b = rev("b", &[]);
+        b.depends_on = vec!["c".into()];
+        let mut c = rev("c", &[]);
+        c.depends_on = vec!["a".into()];
+        let mut d = rev("d", &[]);
+        d.depends_on = vec!["c".into()];
+        let g = Graph::build(&[rev("a", &["b"]), b, c, d, rev("e", &[])]);
+        let in_cycle: Vec<&str> = g.nodes.iter().filter(|n| n.in_cycle).map(|n| n.id.as_str()).collect();
+        assert_eq!(in_cycle, ["a", "b", "c", "d"]);
+        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::Cycle { .. })));
+        assert_eq!(ids(&g, &g.walk_order), ["e"]);
     }
 
     /// Found by the `graph` fuzz target: `c` depends on `a`, whose only child `b` had continued
