@@ -72,7 +72,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let project = args.project.discover()?;
     let sources = project.load();
     let urls = urls(&args, &project)?;
-    let sqlalchemy_2_1 = match &args.sqlalchemy_version {
+    let sqlalchemy_2_1 = match args.sqlalchemy_version.as_ref().or(project.settings.sqlalchemy_version.as_ref()) {
         Some(v) => Some(crate::parse_sqlalchemy_version(v)?),
         None => migdoc_project::detect_sqlalchemy_version(&project.root).map(|(v, _)| v.honours_sa_enum_create_type()),
     };
