@@ -12,8 +12,11 @@ use migdoc_graph::{AncestorIndex, Graph, RevisionInput};
 use migdoc_linter::Settings;
 use migdoc_project::{Project, RevisionFile, Sources};
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by name (the names of `fuzz/fuzz_targets/*.rs` and of the corpus folders).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("check", check),
     ("sql", sql),
     ("graph", graph),

@@ -183,7 +183,7 @@ impl Graph {
         let real_heads: Vec<usize> = (0..n).filter(|&i| graph.nodes[i].children.is_empty() && dependents[i].is_empty()).collect();
         let real_bases: Vec<usize> = (0..n).filter(|&i| graph.nodes[i].parents.is_empty() && graph.nodes[i].dependencies.is_empty()).collect();
         let (down, up) = (reach_all(real_heads, true), reach_all(real_bases, false));
-        let more: Vec<usize> = (0..n).filter(|&i| !(down[i] && up[i]) && !cyclic.contains(&i)).collect();
+        let more: Vec<usize> = (0..n).filter(|&i| !(cyclic.contains(&i) || down[i] && up[i])).collect();
         cyclic.extend(more);
         cyclic.sort_unstable();
         if !cyclic.is_empty() {
@@ -478,7 +478,8 @@ mod tests {
         c.depends_on = vec!["a".into()];
         let g = Graph::build(&[rev("a", &[]), rev("b", &["a"]), c]);
         let index = AncestorIndex::new(&g);
-        let (a, b, c) = (g.get("a").unwrap(), g.get("b").unwrap(), g.get("c").unwrap());
+        let id = |name: &str| g.get(name).unwrap_or_else(|| panic!("no {name}"));
+        let (a, b, c) = (id("a"), id("b"), id("c"));
         assert!(index.is_ancestor(a, c));
         assert!(!index.is_ancestor(b, c));
         assert!(index.is_ancestor(a, b));

@@ -106,7 +106,7 @@ pub(crate) fn dialect_enum(file: &RevisionFile, type_name: &str) -> Option<Fix> 
         _ => false,
     });
     if !imported {
-        let last_import = file.module.body.iter().filter(|s| matches!(s, Stmt::Import { .. } | Stmt::ImportFrom { .. })).last()?;
+        let last_import = file.module.body.iter().rev().find(|s| matches!(s, Stmt::Import { .. } | Stmt::ImportFrom { .. }))?;
         let at = u32::try_from(next_line(file, last_import.range())).ok()?;
         edits.push(Edit { start: at, end: at, content: "from sqlalchemy.dialects import postgresql\n".into() });
     }
@@ -161,7 +161,7 @@ pub(crate) fn autocommit_add_value(file: &RevisionFile, type_name: &str, label: 
     };
     let mut found = Vec::new();
     execute_statements(&file.module.body, file, &want, &mut found);
-    let stmt = found.into_iter().filter(|s| s.range().end <= use_at).last()?;
+    let stmt = found.into_iter().rev().find(|s| s.range().end <= use_at)?;
     let (line_start, indent) = standalone(file, stmt.range())?;
     let at = u32::try_from(line_start).ok()?;
     Some(Fix {
@@ -197,8 +197,8 @@ pub(crate) fn drop_type_in_downgrade(file: &RevisionFile, type_name: &str) -> Op
     let drop = downgrade
         .body
         .iter()
-        .filter(|s| matches!(s, Stmt::Expr { value: Expr::Call { func, .. }, .. } if func.dotted_name().as_deref() == Some("op.drop_table")))
-        .last()?;
+        .rev()
+        .find(|s| matches!(s, Stmt::Expr { value: Expr::Call { func, .. }, .. } if func.dotted_name().as_deref() == Some("op.drop_table")))?;
     let (_, indent) = standalone(file, drop.range())?;
     let at = u32::try_from(next_line(file, drop.range())).ok()?;
     let newline = if at as usize == file.text.len() && !file.text.ends_with('\n') { "\n" } else { "" };

@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn select_ignore_and_prefixes() {
-        let s = RuleSelection::new(Some(&strings(&["MD2", "multiple-heads"])), &strings(&["MD215", "MD21"]), &BTreeMap::new()).unwrap();
+        let s = RuleSelection::new(Some(&strings(&["MD2", "multiple-heads"])), &strings(&["MD215", "MD21"]), &BTreeMap::new()).expect("a value");
         assert!(s.is_enabled(Rule::MultipleHeads));
         assert!(s.is_enabled(Rule::EnumCreatedTwice));
         assert!(!s.is_enabled(Rule::SqlalchemyVersionUnknown));
@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn the_most_specific_severity_wins() {
         let severity: BTreeMap<String, String> = [("MD2", "info"), ("enum-created-twice", "warning"), ("ALL", "error")].into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();
-        let s = RuleSelection::new(None, &[], &severity).unwrap();
+        let s = RuleSelection::new(None, &[], &severity).expect("a value");
         assert_eq!(s.severity(Rule::EnumCreatedTwice, Severity::Error), Severity::Warning);
         assert_eq!(s.severity(Rule::TypeDoesNotExist, Severity::Error), Severity::Info);
         assert_eq!(s.severity(Rule::MultipleHeads, Severity::Warning), Severity::Error);
@@ -126,8 +126,8 @@ mod tests {
 
     #[test]
     fn unknown_selectors_suggest() {
-        assert_eq!(resolve("enum-created-twise").unwrap_err(), "unknown rule `enum-created-twise`; did you mean `enum-created-twice`?");
-        assert_eq!(resolve("MD2011").unwrap_err(), "unknown rule `MD2011`; did you mean `MD201`?");
-        assert!(resolve("zzzzzzzzzzzz").unwrap_err().ends_with("lists the rules"));
+        assert_eq!(resolve("enum-created-twise").expect_err("an error"), "unknown rule `enum-created-twise`; did you mean `enum-created-twice`?");
+        assert_eq!(resolve("MD2011").expect_err("an error"), "unknown rule `MD2011`; did you mean `MD201`?");
+        assert!(resolve("zzzzzzzzzzzz").expect_err("an error").ends_with("lists the rules"));
     }
 }

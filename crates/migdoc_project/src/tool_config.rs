@@ -212,7 +212,7 @@ extra-version-locations = ["other/versions"]
 fail-on = "warning"
 baseline = "migdoc-baseline.json"
 "#;
-        let config = MigdocConfig::parse(text, ConfigFile::Pyproject).unwrap().unwrap();
+        let config = MigdocConfig::parse(text, ConfigFile::Pyproject).expect("a value").expect("a value");
         assert_eq!(config.select.as_deref(), Some(&["MD1".to_owned(), "enum-created-twice".to_owned()][..]));
         assert_eq!(config.ignore, ["MD215"]);
         assert_eq!(config.severity.get("MD106").map(String::as_str), Some("warning"));
@@ -230,20 +230,20 @@ baseline = "migdoc-baseline.json"
 
     #[test]
     fn unknown_keys_suggest_the_closest() {
-        let err = MigdocConfig::parse("postgres_version = 15\n", ConfigFile::MigdocToml).unwrap_err();
+        let err = MigdocConfig::parse("postgres_version = 15\n", ConfigFile::MigdocToml).expect_err("an error");
         assert_eq!(err, "unknown key `postgres_version`; did you mean `postgres-version`?");
-        let err = MigdocConfig::parse("[tool.migdoc]\nignor = []\n", ConfigFile::Pyproject).unwrap_err();
+        let err = MigdocConfig::parse("[tool.migdoc]\nignor = []\n", ConfigFile::Pyproject).expect_err("an error");
         assert_eq!(err, "unknown key `tool.migdoc.ignor`; did you mean `tool.migdoc.ignore`?");
-        let err = MigdocConfig::parse("colour = true\n", ConfigFile::MigdocToml).unwrap_err();
+        let err = MigdocConfig::parse("colour = true\n", ConfigFile::MigdocToml).expect_err("an error");
         assert!(err.starts_with("unknown key `colour`; the keys are select, ignore"), "{err}");
     }
 
     #[test]
     fn wrong_kinds_are_errors() {
-        assert!(MigdocConfig::parse("select = \"MD1\"\n", ConfigFile::MigdocToml).unwrap_err().contains("list of strings"));
-        assert!(MigdocConfig::parse("postgres-version = 3\n", ConfigFile::MigdocToml).unwrap_err().contains("major version"));
-        assert!(MigdocConfig::parse("severity = { MD101 = \"fatal\" }\n", ConfigFile::MigdocToml).unwrap_err().contains("MD101"));
-        assert!(MigdocConfig::parse("select = [\n", ConfigFile::MigdocToml).unwrap_err().starts_with("not valid TOML"));
+        assert!(MigdocConfig::parse("select = \"MD1\"\n", ConfigFile::MigdocToml).expect_err("an error").contains("list of strings"));
+        assert!(MigdocConfig::parse("postgres-version = 3\n", ConfigFile::MigdocToml).expect_err("an error").contains("major version"));
+        assert!(MigdocConfig::parse("severity = { MD101 = \"fatal\" }\n", ConfigFile::MigdocToml).expect_err("an error").contains("MD101"));
+        assert!(MigdocConfig::parse("select = [\n", ConfigFile::MigdocToml).expect_err("an error").starts_with("not valid TOML"));
     }
 
     #[test]

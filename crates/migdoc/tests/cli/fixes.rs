@@ -4,19 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{pyenv_python, repo_root, run_migdoc};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).filter_map(Result::ok) {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
-}
+use crate::support::{copy_dir, pyenv_python, repo_root, run_migdoc};
 
 fn check(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut args: Vec<String> = ["check", &dir.display().to_string(), "--sqlalchemy-version", "2.0", "--postgres-version", "15", "--ignore", "MD218", "--output-format", "concise"]

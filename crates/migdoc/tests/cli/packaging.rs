@@ -3,14 +3,12 @@
 //! `pre-commit try-repo` on a copy of the example project (its output is a snapshot).
 //! maturin and pre-commit come from the pinned `tools` venv (scripts/pyenv).
 
-use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::{pyenv_python, repo_root};
+use crate::support::{copy_dir, pyenv_python, repo_root};
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    out
+    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }
 
 fn ok(cmd: &mut Command) -> String {
@@ -21,18 +19,6 @@ fn ok(cmd: &mut Command) -> String {
 
 fn tools_bin(name: &str) -> std::path::PathBuf {
     pyenv_python("tools").with_file_name(name)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).filter_map(Result::ok) {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
 }
 
 #[test]

@@ -40,8 +40,7 @@ struct Directive {
     /// Alone on its line: it also covers the next line.
     own_line: bool,
     whole_file: bool,
-    /// `None`: every rule.
-    rules: Option<Vec<(String, Option<Rule>)>>,
+    rules: Named,
     used: Vec<bool>,
     used_blanket: bool,
 }
@@ -159,9 +158,12 @@ pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: O
     }
 }
 
+/// The rules a directive names, as written and as found; `None` for every rule.
+type Named = Option<Vec<(String, Option<Rule>)>>;
+
 /// `# migdoc: ignore[MD201, enum-created-twice]` → (whole file?, rules); `None` when the comment is
 /// no migdoc directive.
-fn parse(comment: &str) -> Option<(bool, Option<Vec<(String, Option<Rule>)>>)> {
+fn parse(comment: &str) -> Option<(bool, Named)> {
     let at = comment.find("migdoc:")?;
     let rest = comment[at + "migdoc:".len()..].trim_start();
     let (whole_file, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
@@ -190,12 +192,12 @@ mod tests {
 
     #[test]
     fn parses_directives() {
-        let (file, rules) = parse("# migdoc: ignore[MD201, multiple-heads]").unwrap();
+        let (file, rules) = parse("# migdoc: ignore[MD201, multiple-heads]").expect("a value");
         assert!(!file);
-        assert_eq!(rules.unwrap().iter().map(|(_, r)| *r).collect::<Vec<_>>(), [Some(Rule::EnumCreatedTwice), Some(Rule::MultipleHeads)]);
-        assert_eq!(parse("# noqa: E501  # migdoc: ignore-file[MD217]").unwrap().0, true);
-        assert_eq!(parse("# migdoc: ignore").unwrap().1, None);
-        assert_eq!(parse("# migdoc: ignore[nonsense]").unwrap().1.unwrap()[0].1, None);
+        assert_eq!(rules.expect("a value").iter().map(|(_, r)| *r).collect::<Vec<_>>(), [Some(Rule::EnumCreatedTwice), Some(Rule::MultipleHeads)]);
+        assert!(parse("# noqa: E501  # migdoc: ignore-file[MD217]").expect("a value").0);
+        assert_eq!(parse("# migdoc: ignore").expect("a value").1, None);
+        assert_eq!(parse("# migdoc: ignore[nonsense]").expect("a value").1.expect("a value")[0].1, None);
         assert!(parse("# an ordinary comment").is_none());
     }
 }
