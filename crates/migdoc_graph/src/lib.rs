@@ -185,6 +185,36 @@ impl Graph {
         let (down, up) = (reach_all(real_heads, true), reach_all(real_bases, false));
         let more: Vec<usize> = (0..n).filter(|&i| !(cyclic.contains(&i) || down[i] && up[i])).collect();
         cyclic.extend(more);
+        // A cycle can also sit between a head and a base (Alembic's reachability test misses
+        // it): whatever a topological sort over parents and dependencies cannot place is in or
+        // below a cycle.
+        let mut in_cycle = vec![false; n];
+        for &i in &cyclic {
+            in_cycle[i] = true;
+        }
+        let mut pending: Vec<usize> = vec![0; n];
+        let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, node) in graph.nodes.iter().enumerate().filter(|(i, _)| !in_cycle[*i]) {
+            let mut down: Vec<usize> = node.parents.iter().chain(&node.dependencies).copied().filter(|&d| !in_cycle[d]).collect();
+            down.sort_unstable();
+            down.dedup();
+            pending[i] = down.len();
+            for d in down {
+                next[d].push(i);
+            }
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&i| !in_cycle[i] && pending[i] == 0).collect();
+        let mut placed = vec![false; n];
+        while let Some(i) = ready.pop() {
+            placed[i] = true;
+            for &j in &next[i] {
+                pending[j] -= 1;
+                if pending[j] == 0 {
+                    ready.push(j);
+                }
+            }
+        }
+        cyclic.extend((0..n).filter(|&i| !in_cycle[i] && !placed[i]));
         cyclic.sort_unstable();
         if !cyclic.is_empty() {
             for &i in &cyclic {
@@ -283,7 +313,8 @@ impl Graph {
     fn topological_walk(&self) -> Vec<usize> {
         let mut todo: Vec<bool> = self.nodes.iter().map(|n| !n.in_cycle).collect();
         let mut remaining = todo.iter().filter(|t| **t).count();
-        let mut current_heads: Vec<usize> = self.heads.iter().copied().filter(|&h| todo[h]).collect();
+        // The heads, and (around a cycle) revisions whose only children are in the cycle.
+        let mut current_heads: Vec<usize> = (0..self.nodes.len()).filter(|&i| todo[i] && self.nodes[i].children.iter().all(|&c| self.nodes[c].in_cycle)).collect();
         let mut ancestors: Vec<Vec<bool>> = current_heads.iter().map(|&h| self.ancestors(h)).collect();
         let mut output = Vec::with_capacity(remaining);
         let mut idx = 0;
@@ -450,6 +481,17 @@ mod tests {
         assert_eq!(ids(&g, &g.walk_order), ["d", "b", "c", "a"]);
         assert!(g.is_branch_point(0));
         assert!(g.is_merge_point(3));
+    }
+
+    /// Found by the `graph` fuzz target: `b` and `c` are each other's parents, between a base and
+    /// a head, where Alembic's reachability test does not see the cycle; they were applied in an
+    /// order that put a child before its parent.
+    #[test]
+    fn a_cycle_between_a_base_and_a_head_is_a_cycle() {
+        let g = Graph::build(&[rev("a", &[]), rev("b", &["a", "c"]), rev("c", &["b"]), rev("d", &["c"]), rev("e", &["a"])]);
+        let in_cycle: Vec<&str> = g.nodes.iter().filter(|n| n.in_cycle).map(|n| n.id.as_str()).collect();
+        assert_eq!(in_cycle, ["b", "c", "d"]);
+        assert_eq!(ids(&g, &g.upgrade_order().collect::<Vec<_>>()), ["a", "e"]);
     }
 
     /// Found by the `graph` fuzz target (a timeout): `b` depends on `c`, `c` on `a`, and `a`'s
