@@ -79,13 +79,10 @@ fn now_utc() -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
-fn py_str(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
 
 fn template(rev: &str, down: Option<&str>, message: &str) -> String {
     let docstring_message = message.replace("\"\"\"", "'''").replace('\\', "\\\\");
-    let down_literal = down.map_or_else(|| "None".to_owned(), py_str);
+    let down_literal = down.map_or_else(|| "None".to_owned(), migdoc_python::string_literal);
     format!(
         r#""""{docstring_message}
 
@@ -130,6 +127,6 @@ def downgrade() -> None:
 "#,
         revises = down.unwrap_or(""),
         date = now_utc(),
-        rev_literal = py_str(rev),
+        rev_literal = migdoc_python::string_literal(rev),
     )
 }

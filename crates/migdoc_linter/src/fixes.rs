@@ -182,10 +182,6 @@ fn sql_name(name: &str) -> String {
         .join(".")
 }
 
-/// `text` as a Python string literal.
-fn py_str(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-}
 
 /// MD210: the downgrade drops the table but leaves the type → `op.execute("DROP TYPE IF EXISTS t")`
 /// right after the last `op.drop_table(...)` of `downgrade()`.
@@ -204,7 +200,7 @@ pub(crate) fn drop_type_in_downgrade(file: &RevisionFile, type_name: &str) -> Op
     let newline = if at as usize == file.text.len() && !file.text.ends_with('\n') { "\n" } else { "" };
     Some(Fix {
         title: format!("drop `{type_name}` after the table in `downgrade()`"),
-        edits: vec![Edit { start: at, end: at, content: format!("{newline}{indent}op.execute({})\n", py_str(&format!("DROP TYPE IF EXISTS {}", sql_name(type_name)))) }],
+        edits: vec![Edit { start: at, end: at, content: format!("{newline}{indent}op.execute({})\n", migdoc_python::string_literal(&format!("DROP TYPE IF EXISTS {}", sql_name(type_name)))) }],
     })
 }
 

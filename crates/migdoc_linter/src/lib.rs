@@ -129,8 +129,7 @@ pub fn verify_report(project: &Project, sources: &Sources, settings: &Settings, 
 /// useless ones reported: `verify` runs other rules than the ones the comments name).
 pub fn apply_selection(report: &mut Report, project: &Project, sources: &Sources, selection: &RuleSelection, report_unused: bool) {
     selection.apply(&mut report.diagnostics);
-    let env = project.env.as_ref().map(|e| (e.path.as_path(), e.text.as_str()));
-    rules::suppressions::apply(&mut report.diagnostics, sources, env, selection, report_unused);
+    rules::suppressions::apply(&mut report.diagnostics, sources, project.env.as_ref(), selection, report_unused);
     sort_diagnostics(&mut report.diagnostics);
 }
 

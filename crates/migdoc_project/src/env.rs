@@ -56,6 +56,8 @@ pub struct EnvInfo {
     pub advisory_lock: bool,
     /// The text of env.py (for diagnostics about it and its `# migdoc:` comments).
     pub text: String,
+    /// Its comments (`migdoc_python::Module::comments`).
+    pub comments: Vec<migdoc_python::TextRange>,
 }
 
 pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
@@ -120,6 +122,7 @@ pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
     });
     reader.info.advisory_lock = text.contains("advisory_lock") || text.contains("advisory_xact_lock");
     reader.info.text = text.to_owned();
+    reader.info.comments = module.comments.clone();
     reader.info
 }
 

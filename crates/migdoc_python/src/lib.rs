@@ -57,6 +57,11 @@ pub fn parse_module(source: &str) -> Module {
     }
 }
 
+/// `text` as a double-quoted Python string literal.
+pub fn string_literal(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// The absolute name of the module `from <module> import ...` names when written with `level`
 /// leading dots in module `name` (`app.models`; a package's `__init__` carries the package's
 /// name, `is_package`). `None` when the dots climb above the top package.

@@ -56,8 +56,8 @@ struct FileText<'a> {
 
 /// Applies the suppression comments of every file to `diagnostics`, then adds MD005 for the
 /// suppressions that did nothing (when MD005 is selected).
-pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: Option<(&Path, &str)>, selection: &RuleSelection, report_unused: bool) {
-    let env_parsed = env.map(|(path, text)| (path, text, migdoc_python::parse_module(text), LineIndex::new(text)));
+pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: Option<&migdoc_project::EnvInfo>, selection: &RuleSelection, report_unused: bool) {
+    let env_index = env.map(|e| (e, LineIndex::new(&e.text)));
     let mut files: Vec<FileText<'_>> = Vec::new();
     for f in &sources.files {
         files.push(FileText { path: &f.path, revision: f.header.id(), text: &f.text, comments: &f.module.comments, index: &f.line_index });
@@ -65,8 +65,8 @@ pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: O
     for m in &sources.models.modules {
         files.push(FileText { path: &m.path, revision: None, text: &m.text, comments: &m.module.comments, index: &m.line_index });
     }
-    if let Some((path, text, module, index)) = &env_parsed {
-        files.push(FileText { path, revision: None, text, comments: &module.comments, index });
+    if let Some((env, index)) = &env_index {
+        files.push(FileText { path: &env.path, revision: None, text: &env.text, comments: &env.comments, index });
     }
     let mut directives = Vec::new();
     for file in &files {
