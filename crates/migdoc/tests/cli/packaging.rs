@@ -4,6 +4,7 @@
 //! maturin and pre-commit come from the pinned `tools` venv (scripts/pyenv).
 
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::support::{copy_dir, pyenv_python, repo_root};
 
@@ -17,6 +18,15 @@ fn ok(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Both tests build the wheel with maturin in this repository's target directory, and maturin
+/// stages the binary there by renaming `target/release/migdoc` to `target/maturin/migdoc`: two
+/// builds at once (or a build and `cargo install`) race on that file. They take turns.
+static MATURIN: Mutex<()> = Mutex::new(());
+
+fn maturin_turn() -> MutexGuard<'static, ()> {
+    MATURIN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn tools_bin(name: &str) -> std::path::PathBuf {
     pyenv_python("tools").with_file_name(name)
 }
@@ -27,6 +37,7 @@ fn wheel_and_cargo_install_run_from_fresh_environments() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // The wheel, built by maturin (binary bindings) into a scratch directory.
     let wheels = tmp.path().join("wheels");
+    let turn = maturin_turn();
     ok(Command::new(tools_bin("maturin")).args(["build", "--release", "--quiet", "-o"]).arg(&wheels).current_dir(&root));
     let wheel = std::fs::read_dir(&wheels).ok().into_iter().flatten().filter_map(Result::ok).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "whl"));
     let wheel = wheel.unwrap_or_else(|| panic!("maturin wrote no wheel"));
@@ -41,7 +52,8 @@ fn wheel_and_cargo_install_run_from_fresh_environments() {
     // The helpers ship in the same wheel.
     let helper = ok(Command::new(venv.join("bin/python")).args(["-c", "import migdoc, pathlib; print((pathlib.Path(migdoc.__file__).parent / 'alembic.py').is_file())"]));
     assert_eq!(helper.trim(), "True");
-    // cargo install into a fresh prefix (reusing this repository's release build).
+    // cargo install into a fresh prefix (reusing this repository's release build). It still holds
+    // the turn: cargo links target/release/migdoc, the file maturin moves away.
     let prefix = tmp.path().join("prefix");
     ok(Command::new(env!("CARGO"))
         .args(["install", "--quiet", "--locked", "--path"])
@@ -50,6 +62,7 @@ fn wheel_and_cargo_install_run_from_fresh_environments() {
         .arg(&prefix)
         .arg("--target-dir")
         .arg(root.join("target")));
+    drop(turn);
     let version = ok(Command::new(prefix.join("bin/migdoc")).arg("--version"));
     assert_eq!(version.trim(), format!("migdoc {}", env!("CARGO_PKG_VERSION")));
 }
@@ -68,6 +81,8 @@ fn pre_commit_hook_runs_migdoc_on_the_project() {
     git(&["init", "-q"]);
     git(&["add", "-A"]);
     git(&["commit", "-qm", "shop"]);
+    // pre-commit installs the hook with pip, which builds the wheel with maturin.
+    let turn = maturin_turn();
     let out = run(Command::new(tools_bin("pre-commit"))
         .args(["try-repo"])
         .arg(&root)
@@ -77,6 +92,7 @@ fn pre_commit_hook_runs_migdoc_on_the_project() {
         // The clone builds in this repository's target directory, so its dependencies are reused.
         .env("CARGO_TARGET_DIR", root.join("target"))
         .env("NO_COLOR", "1"));
+    drop(turn);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     // From the hook's own line on; the run time is the only thing that changes.
