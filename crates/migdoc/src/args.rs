@@ -195,6 +195,12 @@ pub(crate) struct CheckArgs {
     /// Show the safe fixes as a unified diff, change nothing (exit 1 when there is one)
     #[arg(long)]
     pub(crate) diff: bool,
+    /// Parse and lower every file again, and leave the cache alone
+    #[arg(long, env = "MIGDOC_NO_CACHE")]
+    pub(crate) no_cache: bool,
+    /// Where the cache lives [default: .migdoc_cache in the project root]
+    #[arg(long, env = "MIGDOC_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 usage or internal error.
 
 mod args;
+mod cache;
 mod doctor;
 mod fix;
 mod graph_view;
@@ -65,7 +66,11 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let project = args.project.discover()?;
     let config = &project.settings;
     let selection = selection(config, args.select.as_deref(), &args.ignore)?;
-    let sources = project.load();
+    let cache = (!args.no_cache).then(|| cache::Cache::open(&project, args.cache_dir.as_deref()));
+    let sources = match &cache {
+        Some(cache) => project.load_with(&|path, hash| cache.known(path, hash)),
+        None => project.load(),
+    };
     let sqlalchemy_2_1 = match args.sqlalchemy_version.as_ref().or(config.sqlalchemy_version.as_ref()) {
         Some(v) => Some(parse_sqlalchemy_version(v)?),
         None => migdoc_project::detect_sqlalchemy_version(&project.root).map(|(v, _)| v.honours_sa_enum_create_type()),
@@ -75,7 +80,16 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         sqlalchemy_2_1,
     };
     let loaded = started.elapsed();
-    let mut report = migdoc_linter::check(&project, &sources, &settings);
+    let mut report = match &cache {
+        Some(cache) => {
+            let lower_key = cache::lower_key(&sources, migdoc_linter::lower_options(&settings));
+            let ops = migdoc_linter::lower_with(&sources, &settings, |file| cache.ops(file, lower_key));
+            let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
+            cache.store(&sources, lower_key, &ops);
+            report
+        }
+        None => migdoc_linter::check(&project, &sources, &settings),
+    };
     migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, true);
     if args.diff || args.fix {
         let fixed = fix::compute(&report, &sources);
@@ -116,6 +130,10 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if std::env::var_os("MIGDOC_TIMINGS").is_some() {
         let mut stderr = io::stderr().lock();
         let _ = writeln!(stderr, "timings: read+parse {:?}, analysis {:?}", loaded, started.elapsed() - loaded);
+        if let Some(cache) = &cache {
+            let (parsed, lowered) = cache.misses();
+            let _ = writeln!(stderr, "cache: {parsed} of {} files parsed, {lowered} lowered", sources.files.len());
+        }
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
     let ctx = report::Ctx {

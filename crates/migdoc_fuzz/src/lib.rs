@@ -154,6 +154,9 @@ fn check_graph(graph: &Graph) {
     for &h in &graph.heads {
         assert!(graph.nodes[h].children.iter().all(|&c| graph.nodes[c].in_cycle), "head {} has a child", graph.nodes[h].id);
     }
+    if graph.nodes.iter().all(|n| !n.in_cycle) {
+        assert_eq!(graph.walk_order, graph.walk_order_by_walks(), "the indexed walk differs from the plain one");
+    }
     let index = AncestorIndex::new(graph);
     for b in (0..n).filter(|&b| !graph.nodes[b].in_cycle) {
         let walk = graph.ancestors(b);

@@ -206,8 +206,10 @@ impl Graph {
         }
         let mut ready: Vec<usize> = (0..n).filter(|&i| !in_cycle[i] && pending[i] == 0).collect();
         let mut placed = vec![false; n];
+        let mut order = Vec::with_capacity(n);
         while let Some(i) = ready.pop() {
             placed[i] = true;
+            order.push(i);
             for &j in &next[i] {
                 pending[j] -= 1;
                 if pending[j] == 0 {
@@ -225,7 +227,10 @@ impl Graph {
                 nodes: cyclic.iter().map(|&i| graph.nodes[i].file).collect(),
             });
         }
-        graph.walk_order = graph.topological_walk();
+        // Without cycles, the walk asks its ancestry questions of an index built on this order
+        // (constant time each) instead of walking the graph at every branch.
+        let index = cyclic.is_empty().then(|| AncestorIndex::with_order(&graph, &order));
+        graph.walk_order = graph.topological_walk(index.as_ref());
         graph.problems = problems;
         graph
     }
@@ -236,6 +241,13 @@ impl Graph {
 
     pub fn node(&self, i: usize) -> &Node {
         &self.nodes[i]
+    }
+
+    /// The walk as it was before the index: each head's ancestors walked at every branch.
+    /// The `graph` fuzz target checks that both give the same order.
+    #[doc(hidden)]
+    pub fn walk_order_by_walks(&self) -> Vec<usize> {
+        self.topological_walk(None)
     }
 
     /// The order `alembic upgrade heads` applies revisions: bases first.
@@ -311,12 +323,14 @@ impl Graph {
     }
 
     /// Alembic's `RevisionMap._topological_sort(all revisions, heads)`, step for step.
-    fn topological_walk(&self) -> Vec<usize> {
+    /// `index` answers ancestry when the graph has no cycle; otherwise each head's ancestors
+    /// are walked.
+    fn topological_walk(&self, index: Option<&AncestorIndex>) -> Vec<usize> {
         let mut todo: Vec<bool> = self.nodes.iter().map(|n| !n.in_cycle).collect();
         let mut remaining = todo.iter().filter(|t| **t).count();
         // The heads, and (around a cycle) revisions whose only children are in the cycle.
         let mut current_heads: Vec<usize> = (0..self.nodes.len()).filter(|&i| todo[i] && self.nodes[i].children.iter().all(|&c| self.nodes[c].in_cycle)).collect();
-        let mut ancestors: Vec<Vec<bool>> = current_heads.iter().map(|&h| self.ancestors(h)).collect();
+        let mut ancestors = HeadAncestry::new(self, index, &current_heads);
         let mut output = Vec::with_capacity(remaining);
         let mut idx = 0;
         // Heads passed over since the last step. Outside cycles a head that blocks is walked
@@ -325,11 +339,7 @@ impl Graph {
         let mut passes = 0;
         while !current_heads.is_empty() {
             let candidate = current_heads[idx];
-            let blocker = ancestors
-                .iter()
-                .enumerate()
-                .find(|(j, anc)| *j != idx && anc[candidate])
-                .map(|(j, _)| j);
+            let blocker = (0..current_heads.len()).find(|&j| j != idx && ancestors.contains(j, current_heads[j], candidate));
             if let Some(j) = blocker
                 && passes <= current_heads.len()
             {
@@ -352,18 +362,67 @@ impl Graph {
                 idx = idx.saturating_sub(1);
             } else if self.normalized_dependencies(candidate).is_empty() && self.nodes[candidate].parents.len() == 1 {
                 current_heads[idx] = to_add[0];
-                ancestors[idx][candidate] = false;
+                ancestors.step_down(idx, candidate);
             } else {
                 current_heads[idx] = to_add[0];
-                ancestors[idx] = self.ancestors(to_add[0]);
+                ancestors.replace(self, idx, to_add[0]);
                 for &extra in &to_add[1..] {
                     current_heads.push(extra);
-                    ancestors.push(self.ancestors(extra));
+                    ancestors.push(self, extra);
                 }
             }
         }
         debug_assert_eq!(remaining, 0);
         output
+    }
+}
+
+/// For each head of the walk, the set of the head and its ancestors: asked of the index, or
+/// (when the graph has cycles, which the index leaves out) walked and kept per head.
+enum HeadAncestry<'a> {
+    Index(&'a AncestorIndex),
+    Walked(Vec<Vec<bool>>),
+}
+
+impl<'a> HeadAncestry<'a> {
+    fn new(graph: &Graph, index: Option<&'a AncestorIndex>, heads: &[usize]) -> Self {
+        match index {
+            Some(index) => HeadAncestry::Index(index),
+            None => HeadAncestry::Walked(heads.iter().map(|&h| graph.ancestors(h)).collect()),
+        }
+    }
+
+    /// Whether `a` is head number `j` (now at node `head`) or one of its ancestors.
+    fn contains(&self, j: usize, head: usize, a: usize) -> bool {
+        match self {
+            HeadAncestry::Index(index) => index.is_ancestor(a, head),
+            HeadAncestry::Walked(sets) => sets[j][a],
+        }
+    }
+
+    fn remove(&mut self, j: usize) {
+        if let HeadAncestry::Walked(sets) = self {
+            sets.remove(j);
+        }
+    }
+
+    /// Head `j` moved from `from` to its only parent: its set loses `from`.
+    fn step_down(&mut self, j: usize, from: usize) {
+        if let HeadAncestry::Walked(sets) = self {
+            sets[j][from] = false;
+        }
+    }
+
+    fn replace(&mut self, graph: &Graph, j: usize, head: usize) {
+        if let HeadAncestry::Walked(sets) = self {
+            sets[j] = graph.ancestors(head);
+        }
+    }
+
+    fn push(&mut self, graph: &Graph, head: usize) {
+        if let HeadAncestry::Walked(sets) = self {
+            sets.push(graph.ancestors(head));
+        }
     }
 }
 
@@ -380,11 +439,16 @@ pub struct AncestorIndex {
 
 impl AncestorIndex {
     pub fn new(graph: &Graph) -> Self {
+        let order: Vec<usize> = graph.upgrade_order().collect();
+        AncestorIndex::with_order(graph, &order)
+    }
+
+    /// The index over `order`, any order that puts parents and dependencies first.
+    fn with_order(graph: &Graph, order: &[usize]) -> Self {
         let n = graph.nodes.len();
         let mut chain = vec![u32::MAX; n];
         let mut pos = vec![0; n];
         let mut heads: Vec<usize> = Vec::new();
-        let order: Vec<usize> = graph.upgrade_order().collect();
         // A chain must end at every node another chain points to, so that "chain a is an ancestor
         // of chain b" means all of a: a node with two children ends its chain, and so does a
         // node some revision `depends_on` (dependencies are no children).
@@ -394,7 +458,7 @@ impl AncestorIndex {
                 depended_on[d] = true;
             }
         }
-        for &i in &order {
+        for &i in order {
             let node = &graph.nodes[i];
             let continues = match (node.parents.as_slice(), node.dependencies.is_empty()) {
                 ([p], true) => graph.nodes[*p].children.len() == 1 && !depended_on[*p] && chain[*p] != u32::MAX,

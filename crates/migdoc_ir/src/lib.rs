@@ -11,10 +11,10 @@ pub mod types;
 use migdoc_python::ast::{Expr, Stmt};
 use migdoc_python::TextRange;
 use migdoc_sql::{ParamStyle, ParsedSql};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An enum type as a SQLAlchemy construct declares it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumSpec {
     /// `None` when the construct has no `name=` (SQLAlchemy then derives one from a Python class).
     pub name: Option<String>,
@@ -44,7 +44,7 @@ impl EnumSpec {
 }
 
 /// A column as `sa.Column(...)` declares it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnSpec {
     pub name: String,
     /// The type, when it is an enum (directly or as `ARRAY(Enum)`).
@@ -73,17 +73,16 @@ pub struct ColumnSpec {
 }
 
 /// One SQL string the migration executes, parsed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SqlText {
     pub text: String,
     pub style: ParamStyleTag,
     /// Where the string's first character is in the source, when it is spelled literally.
     pub content_start: Option<u32>,
-    #[serde(skip)]
     pub parsed: ParsedSql,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ParamStyleTag {
     Named,
     Pyformat,
@@ -98,7 +97,7 @@ impl From<ParamStyleTag> for ParamStyle {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum OpKind {
     CreateTable { table: String, columns: Vec<ColumnSpec> },
     DropTable { table: String },
@@ -139,7 +138,7 @@ pub enum OpKind {
     Unknown { what: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GuardSubject {
     Type(String),
     Table(String),
@@ -147,14 +146,14 @@ pub enum GuardSubject {
     Label { type_name: String, label: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Op {
     pub kind: OpKind,
     pub range: TextRange,
 }
 
 /// A revision's two directions.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RevisionOps {
     pub upgrade: Vec<Op>,
     pub downgrade: Vec<Op>,
@@ -249,7 +248,7 @@ pub enum Evaluated {
 }
 
 /// A Python `enum.Enum` class: member names, and their values when all are strings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PyEnumClass {
     pub names: Vec<String>,
     pub values: Option<Vec<String>>,

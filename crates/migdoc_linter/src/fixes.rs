@@ -87,7 +87,7 @@ fn keyword<'a>(keywords: &'a [migdoc_python::ast::Keyword], name: &str) -> Optio
 pub(crate) fn dialect_enum(file: &RevisionFile, type_name: &str) -> Option<Fix> {
     let short = type_name.rsplit('.').next().unwrap_or(type_name);
     let mut edits = Vec::new();
-    migdoc_python::walk::each_expr(&file.module.body, &mut |e| {
+    migdoc_python::walk::each_expr(&file.module().body, &mut |e| {
         let Expr::Call { func, keywords, .. } = e else { return };
         let is_sa_enum = func.dotted_name().is_some_and(|n| matches!(n.as_str(), "sa.Enum" | "sqlalchemy.Enum" | "sqlalchemy.types.Enum" | "types.Enum"));
         let create_type_false = matches!(keyword(keywords, "create_type"), Some(Expr::Bool { value: false, .. }));
@@ -100,13 +100,13 @@ pub(crate) fn dialect_enum(file: &RevisionFile, type_name: &str) -> Option<Fix> 
     if edits.is_empty() {
         return None;
     }
-    let imported = file.module.body.iter().any(|s| match s {
+    let imported = file.module().body.iter().any(|s| match s {
         Stmt::ImportFrom { module: Some(m), names, .. } => m == "sqlalchemy.dialects" && names.iter().any(|a| a.bound_name() == "postgresql"),
         Stmt::Import { names, .. } => names.iter().any(|a| a.bound_name() == "postgresql"),
         _ => false,
     });
     if !imported {
-        let last_import = file.module.body.iter().rev().find(|s| matches!(s, Stmt::Import { .. } | Stmt::ImportFrom { .. }))?;
+        let last_import = file.module().body.iter().rev().find(|s| matches!(s, Stmt::Import { .. } | Stmt::ImportFrom { .. }))?;
         let at = u32::try_from(next_line(file, last_import.range())).ok()?;
         edits.push(Edit { start: at, end: at, content: "from sqlalchemy.dialects import postgresql\n".into() });
     }
@@ -160,7 +160,7 @@ pub(crate) fn autocommit_add_value(file: &RevisionFile, type_name: &str, label: 
         lower.contains("add value") && lower.contains(&short) && text.contains(&quoted)
     };
     let mut found = Vec::new();
-    execute_statements(&file.module.body, file, &want, &mut found);
+    execute_statements(&file.module().body, file, &want, &mut found);
     let stmt = found.into_iter().rev().find(|s| s.range().end <= use_at)?;
     let (line_start, indent) = standalone(file, stmt.range())?;
     let at = u32::try_from(line_start).ok()?;
@@ -186,7 +186,7 @@ fn sql_name(name: &str) -> String {
 /// MD210: the downgrade drops the table but leaves the type → `op.execute("DROP TYPE IF EXISTS t")`
 /// right after the last `op.drop_table(...)` of `downgrade()`.
 pub(crate) fn drop_type_in_downgrade(file: &RevisionFile, type_name: &str) -> Option<Fix> {
-    let downgrade = file.module.body.iter().find_map(|s| match s {
+    let downgrade = file.module().body.iter().find_map(|s| match s {
         Stmt::FunctionDef(f) if f.name == "downgrade" => Some(f),
         _ => None,
     })?;

@@ -304,8 +304,23 @@ pub fn build_graph(sources: &Sources) -> Graph {
 
 /// Every revision's operations, indexed like `sources.files`.
 pub fn lower(sources: &Sources, settings: &Settings) -> Vec<RevisionOps> {
-    let lower = migdoc_ir::LowerOptions { sqlalchemy_2_1: settings.sqlalchemy_2_1 };
-    sources.files.par_iter().map(|f| migdoc_ir::lower_revision(&f.module.body, lower, &sources.modules)).collect()
+    lower_with(sources, settings, |_| None)
+}
+
+/// [`lower`], where `known` gives a file's operations when they were already lowered with the
+/// same settings and imported modules (the cache): only the others are lowered.
+pub fn lower_with(sources: &Sources, settings: &Settings, known: impl Fn(&RevisionFile) -> Option<RevisionOps> + Sync) -> Vec<RevisionOps> {
+    let options = lower_options(settings);
+    sources
+        .files
+        .par_iter()
+        .map(|f| known(f).unwrap_or_else(|| migdoc_ir::lower_revision(&f.module().body, options, &sources.modules)))
+        .collect()
+}
+
+/// What lowering depends on besides the files and the modules they import.
+pub fn lower_options(settings: &Settings) -> migdoc_ir::LowerOptions {
+    migdoc_ir::LowerOptions { sqlalchemy_2_1: settings.sqlalchemy_2_1 }
 }
 
 /// The replay's settings for this project.
@@ -319,15 +334,19 @@ pub fn replay_settings(project: &Project, settings: &Settings) -> migdoc_replay:
 
 /// Runs every rule over a loaded project.
 pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Report {
+    check_lowered(project, sources, settings, &lower(sources, settings))
+}
+
+/// [`check`] with every revision's operations already lowered (`ops` indexed like `sources.files`).
+pub fn check_lowered(project: &Project, sources: &Sources, settings: &Settings, ops: &[RevisionOps]) -> Report {
     let mut ctx = Context::new(sources);
     rules::files::check(&mut ctx);
     rules::hygiene::check(&mut ctx, project.env.as_ref());
     let graph = build_graph(sources);
     rules::graph::check(&mut ctx, &graph);
-    let ops = lower(sources, settings);
-    rules::invalid_sql::check(&mut ctx, &ops);
+    rules::invalid_sql::check(&mut ctx, ops);
     let replay_settings = replay_settings(project, settings);
-    let outcome = migdoc_replay::replay(&graph, &ops, &replay_settings);
+    let outcome = migdoc_replay::replay(&graph, ops, &replay_settings);
     rules::replay::check(&mut ctx, &outcome);
     let models = read_models(sources);
     rules::models::check(&mut ctx, &models, &outcome, settings);

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 pub use config::AlembicConfig;
 pub use env::{EnvInfo, Setting, TargetMetadata, read_env};
 pub use models::{ModelModule, ModelSources};
-pub use revision::{Located, RevisionFile, RevisionHeader, RevisionId};
+pub use revision::{Known, Located, Reuse, RevisionFile, RevisionHeader, RevisionId, SyntaxFacts};
 pub use tool_config::{ConfigError, ConfigFile, MigdocConfig, closest};
 pub use sa_version::{SqlalchemyVersion, VersionSource, detect_sqlalchemy_version};
 
@@ -81,6 +81,8 @@ pub struct Sources {
     /// by dotted name, found on `prepend_sys_path` and the project root. Third-party and standard
     /// library modules are not there, so they are not read.
     pub modules: std::collections::BTreeMap<String, migdoc_python::Module>,
+    /// A hash of those modules' names and texts: lowering depends on them (cache key).
+    pub modules_hash: u128,
     /// The application's model modules (see [`Project::load_models`]).
     pub models: ModelSources,
 }
@@ -151,6 +153,12 @@ impl Project {
 
     /// Reads and parses every revision file, in parallel; the result keeps Alembic's load order.
     pub fn load(&self) -> Sources {
+        self.load_with(&|_, _| None)
+    }
+
+    /// [`Project::load`], taking the header and facts of the files `reuse` already knows (the
+    /// cache): those files are read and hashed but not parsed.
+    pub fn load_with(&self, reuse: &Reuse<'_>) -> Sources {
         let mut problems = self.problems.clone();
         let mut paths = Vec::new();
         // Alembic skips a file reached twice: a version location listed twice is read once.
@@ -160,11 +168,17 @@ impl Project {
                 list_py_dir(dir, self.recursive, &mut paths, &mut problems, &self.root);
             }
         }
+        // Once for all files: `migdoc check` run with a relative path (`.`) gets version
+        // directories spelled from alembic.ini's own (canonical) location.
+        let canonical_root = std::fs::canonicalize(&self.root).ok();
         let results: Vec<Result<RevisionFile, FileProblem>> = paths
             .par_iter()
             .map(|abs| {
-                let shown = shown_path(&self.root, abs);
-                revision::read_revision_file(abs, shown.clone()).map_err(|e| FileProblem {
+                let shown = match canonical_root.as_deref().and_then(|r| abs.strip_prefix(r).ok()) {
+                    Some(rel) if !abs.starts_with(&self.root) => rel.to_owned(),
+                    _ => shown_path(&self.root, abs),
+                };
+                revision::read_revision_file(abs, shown.clone(), reuse).map_err(|e| FileProblem {
                     path: shown,
                     kind: FileProblemKind::Unreadable(e.to_string()),
                 })
@@ -177,9 +191,9 @@ impl Project {
                 Err(problem) => problems.push(problem),
             }
         }
-        let modules = self.imported_modules(&files);
+        let (modules, modules_hash) = self.imported_modules(&files);
         let models = self.load_models();
-        Sources { files, problems, modules, models }
+        Sources { files, problems, modules, modules_hash, models }
     }
 }
 
@@ -193,30 +207,11 @@ impl Project {
     }
 
     /// Reads the project modules the revision files import, one level deep (what those modules
-    /// import in turn is not followed).
-    fn imported_modules(&self, files: &[RevisionFile]) -> std::collections::BTreeMap<String, migdoc_python::Module> {
-        use migdoc_python::ast::Stmt;
+    /// import in turn is not followed), and a hash of their names and texts.
+    fn imported_modules(&self, files: &[RevisionFile]) -> (std::collections::BTreeMap<String, migdoc_python::Module>, u128) {
         let roots = self.search_roots();
-        let mut wanted = std::collections::BTreeSet::new();
-        for file in files {
-            for stmt in &file.module.body {
-                match stmt {
-                    Stmt::ImportFrom { module: Some(module), level: 0, names, .. } => {
-                        wanted.insert(module.clone());
-                        // `from pkg import submodule`
-                        for alias in names {
-                            wanted.insert(format!("{module}.{}", alias.name));
-                        }
-                    }
-                    Stmt::Import { names, .. } => {
-                        for alias in names {
-                            wanted.insert(alias.name.clone());
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
+        let wanted: std::collections::BTreeSet<&str> = files.iter().flat_map(|f| f.facts.imports.iter().map(String::as_str)).collect();
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
         let mut modules = std::collections::BTreeMap::new();
         for name in wanted {
             let top = name.split('.').next().unwrap_or_default();
@@ -229,10 +224,13 @@ impl Project {
             });
             if let Some(path) = found
                 && let Ok(text) = std::fs::read_to_string(&path) {
-                    modules.insert(name, migdoc_python::parse_module(&text));
+                    for part in [name.as_bytes(), &[0], text.as_bytes(), &[0]] {
+                        hash.update(part);
+                    }
+                    modules.insert(name.to_owned(), migdoc_python::parse_module(&text));
                 }
         }
-        modules
+        (modules, hash.digest128())
     }
 }
 

@@ -2,19 +2,21 @@
 //! (`revision`, `down_revision`, `branch_labels`, `depends_on`), mirroring `Script._from_path`.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use migdoc_python::ast::{Expr, Stmt};
-use migdoc_python::{LineIndex, Module, TextRange};
+use migdoc_python::{LineIndex, Module, SyntaxError, TextRange};
+use serde::{Deserialize, Serialize};
 
 /// A value read from the file, with where it was written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Located<T> {
     pub value: T,
     pub range: TextRange,
 }
 
 /// How the revision id was found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RevisionId {
     /// `revision = "..."` in the module.
     Assigned(Located<String>),
@@ -26,7 +28,7 @@ pub enum RevisionId {
     Missing,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevisionHeader {
     pub id: RevisionId,
     /// Parents; empty for a base. `range` of each item is the string literal.
@@ -67,10 +69,83 @@ pub struct RevisionFile {
     pub abs_path: PathBuf,
     pub text: String,
     pub line_index: LineIndex,
-    pub module: Module,
     pub header: RevisionHeader,
+    /// What the rules read from the syntax tree.
+    pub facts: SyntaxFacts,
     /// Set when the bytes are not UTF-8 (then `text` is the lossy decoding).
     pub not_utf8: bool,
+    /// A hash (xxh3, 128 bits) of the bytes read: what cached results of this file are keyed on.
+    pub hash: u128,
+    /// The syntax tree, parsed on first use when the header and facts came from the cache.
+    module: OnceLock<Module>,
+}
+
+/// What the rules need from a revision file's syntax tree, kept apart from the tree so that a
+/// file whose results are cached is not parsed at all (unless a fix needs its tree).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyntaxFacts {
+    pub errors: Vec<SyntaxError>,
+    /// Every `# comment`, `#` included, in source order.
+    pub comments: Vec<TextRange>,
+    /// The module docstring and those of `upgrade()` and `downgrade()`.
+    pub docstrings: Vec<TextRange>,
+    /// The modules that module-level imports may read: `import a.b` gives `a.b`,
+    /// `from a import b` gives `a` and `a.b` (`b` may be a submodule).
+    pub imports: Vec<String>,
+}
+
+impl SyntaxFacts {
+    pub fn of(module: &Module) -> SyntaxFacts {
+        SyntaxFacts {
+            errors: module.errors.clone(),
+            comments: module.comments.clone(),
+            docstrings: docstrings(&module.body),
+            imports: imports(&module.body),
+        }
+    }
+}
+
+/// What a file's header and facts are when they are already known (from the cache).
+pub struct Known {
+    pub header: RevisionHeader,
+    pub facts: SyntaxFacts,
+}
+
+/// Where a loader finds the results of a file it has seen before: the file's shown path and
+/// the hash of its bytes in, its header and facts out.
+pub type Reuse<'a> = dyn Fn(&Path, u128) -> Option<Known> + Sync + 'a;
+
+fn docstrings(body: &[Stmt]) -> Vec<TextRange> {
+    let first_string = |body: &[Stmt]| match body.first() {
+        Some(Stmt::Expr { value: Expr::Str { range, .. }, .. }) => Some(*range),
+        _ => None,
+    };
+    let mut out: Vec<TextRange> = first_string(body).into_iter().collect();
+    for stmt in body {
+        if let Stmt::FunctionDef(f) = stmt
+            && matches!(f.name.as_str(), "upgrade" | "downgrade")
+        {
+            out.extend(first_string(&f.body));
+        }
+    }
+    out
+}
+
+fn imports(body: &[Stmt]) -> Vec<String> {
+    let mut out = Vec::new();
+    for stmt in body {
+        match stmt {
+            Stmt::ImportFrom { module: Some(module), level: 0, names, .. } => {
+                out.push(module.clone());
+                for alias in names {
+                    out.push(format!("{module}.{}", alias.name));
+                }
+            }
+            Stmt::Import { names, .. } => out.extend(names.iter().map(|alias| alias.name.clone())),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Alembic's `_only_source_rev_file`: `(?!\.\#|__init__)(.*\.py)$`, matched from the start.
@@ -85,31 +160,53 @@ fn legacy_revision_id(file_name: &str) -> Option<String> {
     is_hex.then(|| stem.to_owned())
 }
 
-pub(crate) fn read_revision_file(abs_path: &Path, shown: PathBuf) -> Result<RevisionFile, std::io::Error> {
+pub(crate) fn read_revision_file(abs_path: &Path, shown: PathBuf, reuse: &Reuse<'_>) -> Result<RevisionFile, std::io::Error> {
     let bytes = std::fs::read(abs_path)?;
-    Ok(RevisionFile::from_bytes(abs_path, shown, bytes))
+    Ok(RevisionFile::from_bytes_with(abs_path, shown, bytes, reuse))
 }
 
 impl RevisionFile {
     /// A revision file from its bytes, read from disk or not: the text is parsed and the
     /// header (`revision`, `down_revision`, ...) read the way Alembic reads it.
     pub fn from_bytes(abs_path: &Path, shown: PathBuf, bytes: Vec<u8>) -> RevisionFile {
+        RevisionFile::from_bytes_with(abs_path, shown, bytes, &|_, _| None)
+    }
+
+    /// Like [`RevisionFile::from_bytes`], but the header and facts come from `reuse` when it
+    /// knows these bytes at this path; the text is then not parsed.
+    pub fn from_bytes_with(abs_path: &Path, shown: PathBuf, bytes: Vec<u8>, reuse: &Reuse<'_>) -> RevisionFile {
+        let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
         let (text, not_utf8) = match String::from_utf8(bytes) {
             Ok(text) => (text, false),
             Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
         };
-        let module = migdoc_python::parse_module(&text);
-        let file_name = abs_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let header = read_header(&module.body, &file_name);
+        let module = OnceLock::new();
+        let Known { header, facts } = reuse(&shown, hash).unwrap_or_else(|| {
+            let parsed = module.get_or_init(|| migdoc_python::parse_module(&text));
+            let file_name = abs_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Known { header: read_header(&parsed.body, &file_name), facts: SyntaxFacts::of(parsed) }
+        });
         RevisionFile {
             path: shown,
             abs_path: abs_path.to_owned(),
             line_index: LineIndex::new(&text),
             text,
-            module,
             header,
+            facts,
             not_utf8,
+            hash,
+            module,
         }
+    }
+
+    /// The syntax tree (parsed now if the file's results came from the cache).
+    pub fn module(&self) -> &Module {
+        self.module.get_or_init(|| migdoc_python::parse_module(&self.text))
+    }
+
+    /// Whether the tree has been parsed in this run.
+    pub fn is_parsed(&self) -> bool {
+        self.module.get().is_some()
     }
 }
 

@@ -2,10 +2,10 @@
 //! with every node's byte range in the source. Everything else is kept as `Other`, so nothing is
 //! silently dropped: a consumer that meets `Other` knows it does not understand that code.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A byte range in the source file, `start..end`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TextRange {
     pub start: u32,
     pub end: u32,

@@ -25,7 +25,7 @@ pub struct Module {
     pub comments: Vec<TextRange>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SyntaxError {
     pub message: String,
     pub range: TextRange,

@@ -9,20 +9,20 @@
 mod extract;
 mod params;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use squawk_syntax::ast::AstNode;
 
 pub use params::{ParamStyle, neutralize_params};
 
 /// A byte range inside the SQL text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SqlRange {
     pub start: u32,
     pub end: u32,
 }
 
 /// `schema.name`, with identifiers folded the way PostgreSQL folds them (unquoted to lower case).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QualName {
     pub schema: Option<String>,
     pub name: String,
@@ -38,7 +38,7 @@ impl std::fmt::Display for QualName {
 }
 
 /// A value in an INSERT row, an UPDATE assignment or a DEFAULT.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SqlValue {
     /// A string constant, possibly cast (`'a'::mood`).
     Str(String),
@@ -53,7 +53,7 @@ pub enum SqlValue {
     Expr,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnDef {
     pub name: String,
     /// The type as written, lower-cased unless quoted (`varchar(20)`, `mood`, `public.mood`).
@@ -67,7 +67,7 @@ pub struct ColumnDef {
     pub generated: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AlterTableAction {
     AddColumn { column: ColumnDef, if_not_exists: bool },
     DropColumn { name: String, if_exists: bool },
@@ -82,14 +82,14 @@ pub enum AlterTableAction {
     Other,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TransactionControl {
     Begin,
     Commit,
     Rollback,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Statement {
     CreateEnum {
         name: QualName,
@@ -160,14 +160,14 @@ pub enum Statement {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParsedStatement {
     pub statement: Statement,
     pub range: SqlRange,
 }
 
 /// A statement PostgreSQL will reject.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SqlError {
     pub message: String,
     /// Advice specific to the mistake, when migdoc knows it.
@@ -175,7 +175,7 @@ pub struct SqlError {
     pub range: SqlRange,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParsedSql {
     pub statements: Vec<ParsedStatement>,
     /// At most one error per statement: the first, since later ones are usually its echo.

@@ -256,7 +256,7 @@ fn ten_thousand_revisions() {
     assert_eq!(value["summary"]["heads"].as_array().map(Vec::len), Some(1));
     // Files are parsed and lowered in parallel; the output does not depend on it.
     let serial = migdoc()
-        .args(["check", &tmp.path().display().to_string(), "--output-format", "json"])
+        .args(["check", &tmp.path().display().to_string(), "--output-format", "json", "--no-cache"])
         .env("RAYON_NUM_THREADS", "1")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -277,6 +277,7 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
     dirs
 }
 
+mod cache;
 mod config;
 mod formats;
 mod doctor;

@@ -97,6 +97,10 @@ pub(crate) fn check_scenario(dir: &Path, sa: &str, postgres: i64) -> serde_json:
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
     for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).filter_map(Result::ok) {
+        // migdoc's cache (another test may be writing it) and Python's bytecode are no part of it.
+        if matches!(entry.file_name().to_str(), Some(".migdoc_cache" | "__pycache__")) {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
             copy_dir(&entry.path(), &target);

@@ -89,8 +89,8 @@ pub(crate) fn check(ctx: &mut Context) {
                 Some("save the file as UTF-8".into()),
             );
         }
-        if let Some(error) = file.module.errors.first() {
-            let more = file.module.errors.len() - 1;
+        if let Some(error) = file.facts.errors.first() {
+            let more = file.facts.errors.len() - 1;
             let suffix = if more > 0 { format!(" (and {more} more)") } else { String::new() };
             ctx.report(
                 Rule::InvalidPython,

@@ -1,7 +1,7 @@
 //! Deploy hygiene: what the incident reports found in migrations that did run, but should not have
 //! shipped as they were.
 
-use migdoc_python::{LineIndex, TextRange};
+use migdoc_python::LineIndex;
 
 use crate::registry::declare_rule;
 use crate::{Context, Rule};
@@ -78,13 +78,13 @@ pub(crate) fn lock_snippet() -> String {
 pub(crate) fn check(ctx: &mut Context, env: Option<&migdoc_project::EnvInfo>) {
     for (file, f) in ctx.sources.files.iter().enumerate() {
         let mut found = Vec::new();
-        for &range in &f.module.comments {
+        for &range in &f.facts.comments {
             if let Some(word) = todo_word(&f.text[range.start as usize..range.end as usize]) {
                 found.push((range, word));
             }
         }
         // The module docstring and those of upgrade()/downgrade().
-        for range in docstrings(&f.module.body) {
+        for &range in &f.facts.docstrings {
             let text = &f.text[range.start as usize..range.end as usize];
             if let Some(word) = todo_word(text) {
                 found.push((range, word));
@@ -125,23 +125,6 @@ fn todo_word(text: &str) -> Option<&'static str> {
         "XXX" => Some("XXX"),
         _ => None,
     })
-}
-
-fn docstrings(body: &[migdoc_python::ast::Stmt]) -> Vec<TextRange> {
-    use migdoc_python::ast::{Expr, Stmt};
-    let first_string = |body: &[Stmt]| match body.first() {
-        Some(Stmt::Expr { value: Expr::Str { range, .. }, .. }) => Some(*range),
-        _ => None,
-    };
-    let mut out: Vec<TextRange> = first_string(body).into_iter().collect();
-    for stmt in body {
-        if let Stmt::FunctionDef(f) = stmt
-            && matches!(f.name.as_str(), "upgrade" | "downgrade")
-        {
-            out.extend(first_string(&f.body));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

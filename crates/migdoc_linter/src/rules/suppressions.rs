@@ -60,7 +60,7 @@ pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: O
     let env_index = env.map(|e| (e, LineIndex::new(&e.text)));
     let mut files: Vec<FileText<'_>> = Vec::new();
     for f in &sources.files {
-        files.push(FileText { path: &f.path, revision: f.header.id(), text: &f.text, comments: &f.module.comments, index: &f.line_index });
+        files.push(FileText { path: &f.path, revision: f.header.id(), text: &f.text, comments: &f.facts.comments, index: &f.line_index });
     }
     for m in &sources.models.modules {
         files.push(FileText { path: &m.path, revision: None, text: &m.text, comments: &m.module.comments, index: &m.line_index });
