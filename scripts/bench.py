@@ -1,5 +1,5 @@
 """Speed comparison users can reproduce: `migdoc check` against what they would otherwise run, on
-the same generated history.
+the same generated history, cold and warm.
 
 usage: python3 scripts/bench.py [--runs K] [--no-pipeline] [N ...]   (default: 2000)
 
@@ -10,10 +10,17 @@ target/bench/) and times, wall clock, after one warm-up run each:
   - `alembic upgrade head --sql | squawk`   (offline SQL for the whole history, linted by squawk;
                                  needs an offline branch in env.py, which the generated env.py
                                  lacks, so it runs on a copy whose env.py has one)
-and prints the means, the minimums, the ratios and migdoc's peak memory (max RSS). Alembic and
+in two states, each compared only with itself:
+  - cold: `migdoc check --no-cache`; Python without bytecode (PYTHONDONTWRITEBYTECODE=1 and no
+    __pycache__), so Alembic compiles every revision file;
+  - warm: migdoc's cache (.migdoc_cache) written by the warm-up run; Python's __pycache__ written
+    by its warm-up run. This is the state of a developer's second commit.
+The operating system's file cache is warm in both (the warm-up run reads every file).
+It prints the means, the minimums, the ratios and migdoc's peak memory (max RSS). Alembic and
 squawk-cli come from the pinned `bench` venv (scripts/pyenv bench). The pipeline is skipped above
 10,000 revisions (minutes per run) and with --no-pipeline.
 """
+import os
 import shutil
 import statistics
 import subprocess
@@ -33,8 +40,8 @@ else:
 '''
 
 
-def timed(cmd, cwd, runs, shell=False):
-    run = lambda: subprocess.run(cmd, cwd=cwd, shell=shell, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+def timed(cmd, cwd, runs, shell=False, env=None):
+    run = lambda: subprocess.run(cmd, cwd=cwd, shell=shell, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     run()
     samples = []
     for _ in range(runs):
@@ -42,6 +49,20 @@ def timed(cmd, cwd, runs, shell=False):
         run()
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.mean(samples), min(samples)
+
+
+def python_env(warm):
+    """Python with its bytecode cache (warm) or without it (cold)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not warm:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def drop_caches(project):
+    for d in list(project.rglob("__pycache__")) + list(project.glob(".migdoc_cache")):
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def peak_rss_mb(cmd, cwd):
@@ -56,7 +77,7 @@ def offline_copy(project):
     copy = project.with_name(project.name + "-offline")
     if not (copy / "alembic.ini").exists():
         shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(project, copy)
+        shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".migdoc_cache", "__pycache__"))
         env = copy / "migrations" / "env.py"
         text = env.read_text().rstrip()
         assert text.endswith("run_migrations_online()"), "unexpected env.py from gen_corpus.py"
@@ -89,28 +110,37 @@ def main():
         project = ROOT / "target" / "bench" / f"corpus{n}"
         if not (project / "alembic.ini").exists():
             subprocess.run([sys.executable, str(GEN), str(project), str(n)], check=True, stdout=subprocess.DEVNULL)
+        copy = offline_copy(project) if pipeline and n <= 10000 else None
         k = runs if n <= 5000 else max(3, runs // 4)
-        check = [migdoc, "check", str(project), "--output-format", "concise"]
-        m_mean, m_min = timed(check, project, k)
-        rss = peak_rss_mb(check, project)
-        a_mean, a_min = timed([alembic, "heads"], project, max(3, k // 4))
-        row = {"n": n, "m": (m_mean, m_min), "rss": rss, "a": (a_mean, a_min), "p": None}
-        if pipeline and n <= 10000:
-            copy = offline_copy(project)
-            cmd = f"'{alembic}' upgrade head --sql 2>/dev/null | '{squawk}' >/dev/null 2>&1"
-            row["p"] = timed(cmd, copy, 3, shell=True)
-        rows.append(row)
-        print_table(rows)
+        for warm in (False, True):
+            for d in (project, copy):
+                if d:
+                    drop_caches(d)
+            check = [migdoc, "check", str(project), "--output-format", "concise"] + ([] if warm else ["--no-cache"])
+            m = timed(check, project, k)
+            rss = peak_rss_mb(check, project)
+            env = python_env(warm)
+            a = timed([alembic, "heads"], project, max(3, k // 4), env=env)
+            p = None
+            if copy:
+                cmd = f"'{alembic}' upgrade head --sql 2>/dev/null | '{squawk}' >/dev/null 2>&1"
+                p = timed(cmd, copy, 3, shell=True, env=env)
+            rows.append({"n": n, "warm": warm, "m": m, "rss": rss, "a": a, "p": p})
+            print_table(rows)
+        for d in (project, copy):
+            if d:
+                drop_caches(d)
 
 
 def print_table(rows):
     print()
-    print("| revisions | `migdoc check` mean (min) | peak memory | `alembic heads` mean (min) | ratio | `alembic upgrade head --sql \\| squawk` mean (min) | ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| revisions | state | `migdoc check` mean (min) | peak memory | `alembic heads` mean (min) | ratio | `alembic upgrade head --sql \\| squawk` mean (min) | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         m_mean, m_min = r["m"]
         a_mean, a_min = r["a"]
-        line = f"| {r['n']:,} | {m_mean:.1f} ms ({m_min:.1f}) | {r['rss']:.0f} MB | {a_mean:,.0f} ms ({a_min:,.0f}) | {a_mean / m_mean:.1f}x |"
+        state = "warm" if r["warm"] else "cold"
+        line = f"| {r['n']:,} | {state} | {m_mean:.1f} ms ({m_min:.1f}) | {r['rss']:.0f} MB | {a_mean:,.0f} ms ({a_min:,.0f}) | {a_mean / m_mean:.1f}x |"
         if r["p"]:
             p_mean, p_min = r["p"]
             line += f" {p_mean:,.0f} ms ({p_min:,.0f}) | {p_mean / m_mean:.0f}x |"
