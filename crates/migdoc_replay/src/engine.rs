@@ -201,9 +201,12 @@ struct Run<'a> {
     memo: HashSet<String>,
     /// The current transaction; labels added in it are unusable until it changes.
     tx: u64,
-    /// Labels `ADD VALUE` added in this run: (type, label, transaction). A new run (process)
+    /// Labels `ADD VALUE` added in this run, as (type, label). A new run (process)
     /// starts with none: everything before it committed.
-    uncommitted: Vec<(String, String, u64)>,
+    /// Only the current transaction's are kept (`uncommitted_tx`): the whole history is one
+    /// transaction by default, so they are looked up by (type, label).
+    uncommitted: HashSet<(String, String)>,
+    uncommitted_tx: u64,
     autocommit: bool,
     tainted: bool,
     file: usize,
@@ -229,7 +232,8 @@ impl<'a> Run<'a> {
             users: TypeUsers::default(),
             memo: HashSet::new(),
             tx: 0,
-            uncommitted: Vec::new(),
+            uncommitted: HashSet::new(),
+            uncommitted_tx: 0,
             autocommit: false,
             tainted: false,
             file: 0,
@@ -582,7 +586,7 @@ impl<'a> Run<'a> {
             self.fail(range, FailureKind::InvalidEnumLiteral { type_name: type_name.to_owned(), label: label.to_owned(), labels });
             return;
         }
-        if self.uncommitted.iter().any(|(ty, l, tx)| ty == type_name && l == label && *tx == self.tx) {
+        if self.uncommitted_tx == self.tx && !self.uncommitted.is_empty() && self.uncommitted.contains(&(type_name.to_owned(), label.to_owned())) {
             self.fail(range, FailureKind::UnsafeNewValue { type_name: type_name.to_owned(), label: label.to_owned() });
         }
     }
@@ -835,7 +839,11 @@ impl<'a> Run<'a> {
             None => t.labels.push(label.to_owned()),
         }
         if !autocommit {
-            self.uncommitted.push((name.to_owned(), label.to_owned(), tx));
+            if self.uncommitted_tx != tx {
+                self.uncommitted.clear();
+                self.uncommitted_tx = tx;
+            }
+            self.uncommitted.insert((name.to_owned(), label.to_owned()));
         }
     }
 
