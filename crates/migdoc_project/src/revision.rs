@@ -203,11 +203,6 @@ impl RevisionFile {
     pub fn module(&self) -> &Module {
         self.module.get_or_init(|| migdoc_python::parse_module(&self.text))
     }
-
-    /// Whether the tree has been parsed in this run.
-    pub fn is_parsed(&self) -> bool {
-        self.module.get().is_some()
-    }
 }
 
 /// What a module-level name is bound to, evaluated as a literal: `None`, a string, or a
