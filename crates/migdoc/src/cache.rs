@@ -5,7 +5,7 @@
 //!
 //! Invariants:
 //! - a cached result is used only for the same bytes at the same path (a 128-bit xxh3 of the
-//!   bytes), written by the same migdoc version; operations only when the lowering settings and
+//!   bytes), written by the same migdoc build; operations only when the lowering settings and
 //!   the texts of the project modules the migrations import are the same too;
 //! - the cache never changes a result: `check` with a warm cache prints what `--no-cache` does
 //!   (tests/cli/cache.rs runs every scenario both ways);
@@ -34,7 +34,7 @@ const FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
-    /// migdoc's version and [`FORMAT`]: a cache written by another build is ignored whole.
+    /// [`version`]: a cache written by another build is ignored whole.
     version: String,
     /// What the operations depended on besides their file: the lowering options and the
     /// imported project modules ([`lower_key`]).
@@ -67,8 +67,18 @@ pub(crate) struct Cache {
     lowered: AtomicUsize,
 }
 
+/// Which build wrote a cache: migdoc's version, [`FORMAT`], and the executable's size and
+/// modification time, so that a rebuilt migdoc (whose evaluator may understand more under the
+/// same version number) never reads what another build wrote.
 fn version() -> String {
-    format!("{} {FORMAT}", env!("CARGO_PKG_VERSION"))
+    let build = std::env::current_exe().and_then(std::fs::metadata).map_or_else(
+        |_| String::from("?"),
+        |m| {
+            let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+            format!("{} {mtime}", m.len())
+        },
+    );
+    format!("{} {FORMAT} {build}", env!("CARGO_PKG_VERSION"))
 }
 
 /// The encoding; readers add `with_limit(length)`, so that a corrupt length prefix fails

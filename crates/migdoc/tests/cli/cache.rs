@@ -184,6 +184,18 @@ fn broken_caches_cost_only_a_cold_run() {
         let (_, counts) = check(&dir, &[]);
         assert_eq!(counts, Some((0, 0)), "{what}: the cache was not repaired");
     }
+    // Another build of migdoc (a copy of the executable: another modification time) ignores the
+    // cache, rewrites it, and then uses its own.
+    let other = tmp.path().join("migdoc-other-build");
+    std::fs::copy(env!("CARGO_BIN_EXE_migdoc"), &other).unwrap_or_else(|e| panic!("{e}"));
+    let other_build = |dir: &Path| {
+        let out = std::process::Command::new(&other).arg("check").arg(dir).env("MIGDOC_TIMINGS", "1").output().unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&out.stderr).lines().find(|l| l.starts_with("cache: ")).map(str::to_owned)
+    };
+    assert_eq!(check(&dir, &[]).1, Some((0, 0)));
+    assert_eq!(other_build(&dir).as_deref(), Some("cache: 2 of 2 files parsed, 2 lowered"));
+    assert_eq!(other_build(&dir).as_deref(), Some("cache: 0 of 2 files parsed, 0 lowered"));
+    assert_eq!(check(&dir, &[]).1, Some((2, 2)));
     // A cache directory that cannot be created (under a regular file).
     let blocked = tmp.path().join("a-file");
     write(&blocked, "");
