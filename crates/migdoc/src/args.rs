@@ -195,6 +195,9 @@ pub(crate) struct CheckArgs {
     /// Show the safe fixes as a unified diff, change nothing (exit 1 when there is one)
     #[arg(long)]
     pub(crate) diff: bool,
+    /// List every operation migdoc could not evaluate, and what each one silences
+    #[arg(long)]
+    pub(crate) show_unknown: bool,
     /// Parse and lower every file again, and leave the cache alone
     #[arg(long, env = "MIGDOC_NO_CACHE")]
     pub(crate) no_cache: bool,

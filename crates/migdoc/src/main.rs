@@ -143,6 +143,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         color: report::use_color(),
         verify: None,
         hidden,
+        show_unknown: args.show_unknown,
     };
     args.output_format.write(&mut out, &ctx)?;
     out.flush()?;

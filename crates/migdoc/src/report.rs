@@ -26,6 +26,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) verify: Option<serde_json::Value>,
     /// Diagnostics left out by a baseline or `--changed-since`.
     pub(crate) hidden: crate::scope::Hidden,
+    /// `--show-unknown`: list every operation migdoc could not evaluate and what it silences.
+    pub(crate) show_unknown: bool,
 }
 
 /// Colors only on a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
@@ -160,7 +162,7 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
     }
     writeln!(
         out,
-        "{} files, {} revisions, {} {}: {}; {} of {} operations understood; {} ms",
+        "{} files, {} revisions, {} {}: {}; {} of {} operations understood, {} of {} revisions fully checked; {} ms",
         r.files,
         r.revisions,
         r.heads.len(),
@@ -168,11 +170,41 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
         r.heads.join(", "),
         r.operations.saturating_sub(r.unknown_operations),
         r.operations,
+        r.fully_checked,
+        r.revisions,
         ctx.elapsed_ms
-    )
+    )?;
+    if ctx.show_unknown {
+        show_unknown(out, r)?;
+    }
+    Ok(())
+}
+
+/// `--show-unknown`: each operation migdoc could not evaluate, and what it silences.
+fn show_unknown(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    if r.unknowns.is_empty() {
+        return writeln!(out, "Every operation was understood.");
+    }
+    writeln!(out, "{} operations migdoc could not evaluate:", r.unknowns.len())?;
+    for u in &r.unknowns {
+        writeln!(
+            out,
+            "{}:{}:{}: {} in {}(): silences {}",
+            u.path.to_string_lossy().replace('\\', "/"),
+            u.start.line,
+            u.start.column,
+            u.what,
+            u.direction,
+            u.silences()
+        )?;
+    }
+    Ok(())
 }
 
 fn concise(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
+    if ctx.show_unknown {
+        show_unknown(out, ctx.report)?;
+    }
     for d in &ctx.report.diagnostics {
         writeln!(
             out,
@@ -222,6 +254,8 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
             "warnings": warnings,
             "infos": infos,
             "unknown_operations": r.unknown_operations,
+            "operations": r.operations,
+            "fully_checked_revisions": r.fully_checked,
             "baselined": ctx.hidden.baselined,
             "unchanged": ctx.hidden.unchanged,
             "elapsed_ms": ctx.elapsed_ms,
@@ -229,6 +263,25 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
     });
     if let Some(verify) = &ctx.verify {
         value["verify"] = verify.clone();
+    }
+    if ctx.show_unknown {
+        value["unknown"] = r
+            .unknowns
+            .iter()
+            .map(|u| {
+                json!({
+                    "path": u.path.to_string_lossy().replace('\\', "/"),
+                    "line": u.start.line,
+                    "column": u.start.column,
+                    "revision": u.revision,
+                    "direction": u.direction,
+                    "what": u.what,
+                    "footprint": {"names": u.footprint.names, "any_table": u.footprint.any_table, "any_type": u.footprint.any_type,
+                                  "unbounded": u.footprint.is_unbounded()},
+                    "silences": u.silences(),
+                })
+            })
+            .collect();
     }
     value
 }

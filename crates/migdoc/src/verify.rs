@@ -62,6 +62,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         color: report::use_color(),
         verify: Some(serde_json::to_value(&verified)?),
         hidden: crate::scope::Hidden::default(),
+        show_unknown: false,
     };
     args.output_format.write(&mut out, &ctx)?;
     out.flush()?;

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Keyword, Stmt, UnaryOp};
 use migdoc_python::TextRange;
 
-use crate::{ColumnSpec, EnumSpec, GuardSubject, LowerOptions, Op, OpKind, ParamStyleTag, SqlText};
+use crate::{ColumnSpec, EnumSpec, Footprint, GuardSubject, LowerOptions, Op, OpKind, ParamStyleTag, SqlText, HOLE};
 
 #[derive(Clone, Debug)]
 enum Value {
@@ -48,6 +48,15 @@ enum Value {
     PrimaryKey(Vec<String>),
     /// `sa.Identity()`.
     Identity,
+    /// Text built at run time from parts migdoc cannot evaluate: the known parts, with
+    /// [`crate::HOLE`] where the unknown ones stand.
+    Holed(String),
+    /// Data and its queries: an ORM `Session`, SQLAlchemy Core constructs (`sa.table`,
+    /// `sa.select`, `t.update().values(...)`), result rows. Nothing reached through it changes a
+    /// type, a table or a column.
+    Data,
+    /// `inspector.get_table_names()`: tested with `in`, an existence guard.
+    TableNames,
     Unknown,
 }
 
@@ -213,6 +222,10 @@ struct Frame<'s, 'a> {
     locals: HashMap<String, Value>,
     ops: Vec<Op>,
     returned: bool,
+    /// A `return` in a branch migdoc cannot decide ran: what follows may not run.
+    maybe_returned: bool,
+    /// The path ended in `raise`: the migration fails there.
+    raised: bool,
     depth: u32,
 }
 
@@ -223,6 +236,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             locals: HashMap::default(),
             ops: Vec::new(),
             returned: false,
+            maybe_returned: false,
+            raised: false,
             depth: 0,
         }
     }
@@ -239,28 +254,47 @@ impl<'s, 'a> Frame<'s, 'a> {
         self.ops.push(Op { kind, range });
     }
 
-    fn unknown(&mut self, what: &str, range: TextRange) {
-        self.push(OpKind::Unknown { what: what.to_owned() }, range);
+    fn unknown(&mut self, what: &str, footprint: Footprint, range: TextRange) {
+        self.push(OpKind::Unknown { what: what.to_owned(), footprint }, range);
+    }
+
+    /// Ops whose running migdoc cannot decide (a branch, a loop, a `try` body) as one unknown
+    /// op with their footprint; nothing when there are none.
+    fn uncertain(&mut self, what: &str, ops: &[Op], range: TextRange) {
+        if !ops.is_empty() {
+            self.unknown(what, Footprint::of_ops(ops), range);
+        }
     }
 
     fn block(&mut self, body: &[Stmt]) {
-        for stmt in body {
+        for (i, stmt) in body.iter().enumerate() {
             if self.returned {
                 return;
             }
             self.stmt(stmt);
+            if self.maybe_returned && !self.returned {
+                // A `return` in a branch migdoc cannot decide: what follows may not run.
+                let (ops, _, _) = self.sub_block(&body[i + 1..]);
+                self.maybe_returned = true;
+                self.uncertain("statements after a return in a branch migdoc cannot decide", &ops, stmt.range());
+                return;
+            }
         }
     }
 
-    /// Runs `body` in a copy of this frame and returns its ops (for branches decided later).
-    fn sub_block(&mut self, body: &[Stmt]) -> (Vec<Op>, bool) {
+    /// Runs `body` in a copy of this frame and returns its ops, whether it may return, and
+    /// whether it always raises (for branches decided later).
+    fn sub_block(&mut self, body: &[Stmt]) -> (Vec<Op>, bool, bool) {
         let saved_ops = std::mem::take(&mut self.ops);
         let saved_locals = self.locals.clone();
+        let saved_maybe = std::mem::replace(&mut self.maybe_returned, false);
+        let saved_raised = std::mem::replace(&mut self.raised, false);
         self.block(body);
-        let returned = std::mem::replace(&mut self.returned, false);
+        let returned = std::mem::replace(&mut self.returned, false) | std::mem::replace(&mut self.maybe_returned, saved_maybe);
+        let raised = std::mem::replace(&mut self.raised, saved_raised);
         let ops = std::mem::replace(&mut self.ops, saved_ops);
         self.locals = saved_locals;
-        (ops, returned)
+        (ops, returned, raised)
     }
 
     fn stmt(&mut self, stmt: &Stmt) {
@@ -280,8 +314,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             Stmt::If { test, body, orelse, range } if matches!(self.eval_quiet(test), Value::Exists(..)) => {
                 let Value::Exists(subject, positive) = self.eval(test) else { return };
-                let (a, _) = self.sub_block(body);
-                let (b, _) = self.sub_block(orelse);
+                let (a, _, _) = self.sub_block(body);
+                let (b, _, _) = self.sub_block(orelse);
                 let (when_true, when_false) = if positive { (a, b) } else { (b, a) };
                 self.push(OpKind::Guard { subject, when_true, when_false }, *range);
             }
@@ -289,10 +323,25 @@ impl<'s, 'a> Frame<'s, 'a> {
                 Some(true) => self.block(body),
                 Some(false) => self.block(orelse),
                 None => {
-                    let (a, ra) = self.sub_block(body);
-                    let (b, rb) = self.sub_block(orelse);
-                    if !a.is_empty() || !b.is_empty() || ra || rb {
-                        self.unknown("a branch on a condition migdoc cannot decide", *range);
+                    let (a, ra, xa) = self.sub_block(body);
+                    let (b, rb, xb) = self.sub_block(orelse);
+                    match (xa, xb) {
+                        // A branch that raises fails the migration: the run that goes on is the
+                        // one that took the other branch.
+                        (true, false) => self.block(orelse),
+                        (false, true) => self.block(body),
+                        (true, true) => {
+                            self.raised = true;
+                            self.returned = true;
+                        }
+                        (false, false) => {
+                            let mut ops = a;
+                            ops.extend(b);
+                            self.uncertain("a branch on a condition migdoc cannot decide", &ops, *range);
+                            if ra || rb {
+                                self.maybe_returned = true;
+                            }
+                        }
                     }
                 }
             },
@@ -307,11 +356,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     self.block(orelse);
                 }
-                _ => {
-                    let (ops, _) = self.sub_block(body);
-                    if !ops.is_empty() {
-                        self.unknown("a loop over values migdoc cannot evaluate", *range);
-                    }
+                iterated => {
+                    // Rows of a query, or values migdoc cannot evaluate: the body runs any number
+                    // of times, so its footprint is what counts.
+                    let item = if matches!(iterated, Value::Data) { Value::Data } else { Value::Unknown };
+                    self.assign(target, item);
+                    let (ops, _, _) = self.sub_block(body);
+                    self.uncertain("a loop over values migdoc cannot evaluate", &ops, *range);
                 }
             },
             Stmt::With { items, body, range } => {
@@ -335,25 +386,24 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             Stmt::Try { body, handlers, orelse, finalbody, range } => {
                 // A failure inside the try may be swallowed: what it runs is not a plain sequence.
-                let (ops, _) = self.sub_block(body);
-                let (handled, _) = self.sub_block(&handlers.iter().flat_map(|h| h.body.clone()).collect::<Vec<_>>());
-                if !ops.is_empty() || !handled.is_empty() {
-                    self.unknown("statements inside try/except", *range);
-                }
+                let (mut ops, _, _) = self.sub_block(body);
+                let (handled, _, _) = self.sub_block(&handlers.iter().flat_map(|h| h.body.clone()).collect::<Vec<_>>());
+                ops.extend(handled);
+                self.uncertain("statements inside try/except", &ops, *range);
                 self.block(orelse);
                 self.block(finalbody);
             }
             Stmt::Return { .. } => self.returned = true,
             Stmt::While { body, range, .. } => {
-                let (ops, _) = self.sub_block(body);
-                if !ops.is_empty() {
-                    self.unknown("a while loop", *range);
-                }
+                let (ops, _, _) = self.sub_block(body);
+                self.uncertain("a while loop", &ops, *range);
             }
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Pass { .. } | Stmt::Import { .. } | Stmt::ImportFrom { .. } => {}
             Stmt::Raise { range } => {
-                self.unknown("raise", *range);
+                // The migration fails here: nothing after it is known to run.
+                self.unknown("raise", Footprint::unbounded(), *range);
                 self.returned = true;
+                self.raised = true;
             }
             Stmt::AugAssign { .. } | Stmt::AnnAssign { .. } | Stmt::Break { .. } | Stmt::Continue { .. } | Stmt::Other { .. } => {}
         }
@@ -403,16 +453,57 @@ impl<'s, 'a> Frame<'s, 'a> {
         if self.ops.len() > before {
             return;
         }
-        if let Expr::Call { func, range, .. } = expr {
+        if let Expr::Call { func, args, keywords, range } = expr {
             let root = root_name(func);
             if root.is_some_and(|r| HARMLESS_ROOTS.contains(&r)) {
                 return;
             }
             if matches!(value, Value::Unknown) {
                 let name = func.dotted_name().unwrap_or_else(|| "a call".into());
-                self.unknown(&name, *range);
+                let footprint = self.call_footprint(args, keywords);
+                self.unknown(&name, footprint, *range);
             }
         }
+    }
+
+    /// What a call migdoc cannot follow may change: the objects its arguments name (a helper
+    /// called with a table or a type name), or anything when an argument cannot be evaluated
+    /// or none names an object.
+    fn call_footprint(&mut self, args: &[Expr], keywords: &[Keyword]) -> Footprint {
+        fn collect(v: &Value, names: &mut Vec<String>) -> bool {
+            match v {
+                Value::Str(s, _) | Value::Text(s, _) => {
+                    names.push(s.clone());
+                    true
+                }
+                Value::Seq(items) => items.iter().all(|i| collect(i, names)),
+                Value::Enum(spec) => {
+                    names.extend(spec.name.clone());
+                    true
+                }
+                Value::Column(c) => {
+                    names.extend(c.enum_type.as_ref().and_then(|e| e.name.clone()));
+                    true
+                }
+                Value::Unknown | Value::Holed(_) | Value::Function(_) | Value::Batch(_) | Value::Inspector => false,
+                _ => true,
+            }
+        }
+        let mut names = Vec::new();
+        let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
+        let mut known = true;
+        for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+            let v = self.eval_quiet(e);
+            known &= collect(&v, &mut names);
+        }
+        if !known || names.is_empty() {
+            return Footprint::unbounded();
+        }
+        if let Some(Value::Str(schema, _)) = schema {
+            let qualified: Vec<String> = names.iter().map(|n| format!("{schema}.{n}")).collect();
+            names.extend(qualified);
+        }
+        Footprint::of_names(names)
     }
 
     /// Evaluates without keeping the ops it would record (to look at a condition first).
@@ -433,18 +524,29 @@ impl<'s, 'a> Frame<'s, 'a> {
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => Value::Seq(elts.iter().map(|e| self.eval(e)).collect()),
             Expr::FString { parts, .. } => {
                 let mut out = String::new();
+                let mut holed = false;
                 for part in parts {
                     match part {
                         FStringPart::Literal(s) => out.push_str(s),
                         FStringPart::Interpolation { expr, conversion: None, has_format_spec: false } => match self.eval(expr) {
                             Value::Str(s, _) => out.push_str(&s),
                             Value::Int(i) => out.push_str(&i.to_string()),
-                            _ => return Value::Unknown,
+                            Value::Holed(s) => {
+                                out.push_str(&s);
+                                holed = true;
+                            }
+                            _ => {
+                                out.push_str(HOLE);
+                                holed = true;
+                            }
                         },
-                        FStringPart::Interpolation { .. } => return Value::Unknown,
+                        FStringPart::Interpolation { .. } => {
+                            out.push_str(HOLE);
+                            holed = true;
+                        }
                     }
                 }
-                Value::Str(out, None)
+                if holed { Value::Holed(out) } else { Value::Str(out, None) }
             }
             Expr::BinOp { left, op, right, .. } => {
                 let (l, r) = (self.eval(left), self.eval(right));
@@ -454,7 +556,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                         a.extend(b);
                         Value::Seq(a)
                     }
-                    (BinOp::Mod, Value::Str(fmt, _), args) => percent_format(&fmt, &args).map_or(Value::Unknown, |s| Value::Str(s, None)),
+                    (BinOp::Mod, Value::Str(fmt, _), args) => match percent_format(&fmt, &args) {
+                        Some(s) => Value::Str(s, None),
+                        None => percent_holed(&fmt, &args).map_or(Value::Unknown, Value::Holed),
+                    },
+                    (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Str(b, _) | Value::Holed(b)) => Value::Holed(a + &b),
+                    (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Unknown) => Value::Holed(a + HOLE),
+                    (BinOp::Add, Value::Unknown, Value::Str(b, _) | Value::Holed(b)) => Value::Holed(format!("{HOLE}{b}")),
                     _ => Value::Unknown,
                 }
             }
@@ -484,6 +592,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                     (CmpOp::NotEq, Some(a), Some(b)) => Value::Bool(a != b),
                     (CmpOp::In, Some(a), _) => match r {
                         Value::Seq(items) => Value::Bool(items.iter().any(|i| i.as_str() == Some(a))),
+                        Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), true),
+                        _ => Value::Unknown,
+                    },
+                    (CmpOp::NotIn, Some(a), _) => match r {
+                        Value::Seq(items) => Value::Bool(!items.iter().any(|i| i.as_str() == Some(a))),
+                        Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), false),
                         _ => Value::Unknown,
                     },
                     _ => Value::Unknown,
@@ -509,7 +623,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     self.execute(args.first(), ParamStyleTag::Named, range);
                     return Value::Unknown;
                 }
-                (Value::Bind, "execute") => {
+                (Value::Bind | Value::Data, "execute") => {
                     // `text(...)` uses `:name` parameters; a plain string goes to the driver as it
                     // is (SQLAlchemy 1.x), with psycopg2's `%s` parameters.
                     let arg = args.first().map(|a| self.eval_quiet(a));
@@ -521,11 +635,40 @@ impl<'s, 'a> Frame<'s, 'a> {
                         _ => ParamStyleTag::Named,
                     };
                     self.execute(args.first(), style, range);
-                    return Value::Unknown;
+                    return Value::Data;
                 }
                 (Value::Bind, "exec_driver_sql") => {
                     self.execute(args.first(), ParamStyleTag::Pyformat, range);
-                    return Value::Unknown;
+                    return Value::Data;
+                }
+                // Queries, rows and ORM sessions: data, never the catalog (`session.execute` of
+                // SQL text is handled with `execute` above).
+                // `sa.Table(...).create(bind)`, `metadata.create_all(bind)`: DDL migdoc does not follow.
+                (Value::Data, "create" | "drop" | "create_all" | "drop_all") => {
+                    self.unknown(&format!("{attr}() of a SQLAlchemy table or metadata"), Footprint::unbounded(), range);
+                    return Value::None;
+                }
+                (Value::Data, _) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    return Value::Data;
+                }
+                (Value::Bind, "commit" | "rollback" | "begin" | "begin_nested" | "close" | "scalar" | "scalars") => return Value::Data,
+                (Value::Inspector, "get_table_names") => return Value::TableNames,
+                (Value::Seq(items), "append" | "extend") => {
+                    // `names.append(x)` on a local list: the list grows.
+                    let mut items = items.clone();
+                    let added = args.first().map(|a| self.eval(a)).unwrap_or(Value::Unknown);
+                    match (attr.as_str(), added) {
+                        ("append", v) => items.push(v),
+                        (_, Value::Seq(more)) => items.extend(more),
+                        _ => items.push(Value::Unknown),
+                    }
+                    if let Expr::Name { id, .. } = value.as_ref() {
+                        self.locals.insert(id.clone(), Value::Seq(items));
+                    }
+                    return Value::None;
                 }
                 (Value::Enum(spec), "create") => {
                     let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
@@ -536,7 +679,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
                     match &spec.name {
                         Some(name) => self.push(OpKind::DropEnum { name: name.clone(), checkfirst }, range),
-                        None => self.unknown("drop of an enum without a name", range),
+                        None => self.unknown("drop of an enum without a name", Footprint { any_type: true, ..Footprint::default() }, range),
                     }
                     return Value::None;
                 }
@@ -579,23 +722,70 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             return Value::Unknown;
         }
+        if let Expr::Name { id, .. } = func
+            && matches!(self.lookup(id), Value::Unknown)
+            && let Some(v) = self.builtin(id, args)
+        {
+            return v;
+        }
         match self.eval(func) {
             Value::Path(path) => self.call_path(&path, args, keywords, range),
-            Value::Function(i) => self.call_function(i, args, range),
+            Value::Function(i) => self.call_function(i, args, keywords, range),
+            // `Session = sessionmaker(); session = Session(bind=bind)`.
+            Value::Data => Value::Data,
             _ => Value::Unknown,
         }
     }
 
-    fn call_function(&mut self, index: usize, args: &[Expr], range: TextRange) -> Value {
+    /// Python's builtins that migrations use on values migdoc knows.
+    fn builtin(&mut self, name: &str, args: &[Expr]) -> Option<Value> {
+        let arg = args.first().map(|a| self.eval(a));
+        Some(match (name, arg) {
+            ("bool", Some(v)) => v.truthy().map_or(Value::Unknown, Value::Bool),
+            ("str", Some(v @ Value::Str(..))) => v,
+            ("str", Some(Value::Int(i))) => Value::Str(i.to_string(), None),
+            ("len", Some(Value::Seq(items))) => Value::Int(i64::try_from(items.len()).unwrap_or(i64::MAX)),
+            ("len", Some(Value::Str(s, _))) => Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX)),
+            ("list" | "tuple", Some(v @ Value::Seq(_))) => v,
+            ("sorted", Some(Value::Seq(items))) if items.iter().all(|i| i.as_str().is_some()) => {
+                let mut items = items;
+                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                Value::Seq(items)
+            }
+            ("reversed", Some(Value::Seq(mut items))) => {
+                items.reverse();
+                Value::Seq(items)
+            }
+            _ => return None,
+        })
+    }
+
+    fn call_function(&mut self, index: usize, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
         if self.depth >= 4 {
-            self.unknown("a deeply nested helper call", range);
+            self.unknown("a deeply nested helper call", Footprint::unbounded(), range);
             return Value::Unknown;
         }
         let f = self.module.functions[index];
         let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        let named: Vec<(String, Value)> = keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))).collect();
         let mut frame = Frame::new(self.module);
         frame.depth = self.depth + 1;
-        for (param, value) in f.params.iter().zip(values) {
+        // Positional arguments up to `*args`, then keywords by name, then defaults.
+        let mut positional = values.into_iter();
+        let mut past_variadic = false;
+        for param in &f.params {
+            past_variadic |= param.variadic;
+            let value = if param.variadic {
+                Value::Unknown
+            } else if let Some(v) = (!past_variadic).then(|| positional.next()).flatten() {
+                v
+            } else if let Some((_, v)) = named.iter().find(|(n, _)| *n == param.name) {
+                v.clone()
+            } else if let Some(default) = &param.default {
+                frame.eval(default)
+            } else {
+                Value::Unknown
+            };
             frame.locals.insert(param.name.clone(), value);
         }
         // A helper that returns a value (a dialect test, a name) is evaluated for it.
@@ -627,7 +817,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             Some(v) => v.as_str().map(|s| (s != "public").then(|| s.to_owned())),
         };
         let (Some(name), Some(schema)) = (name, schema) else {
-            self.unknown(&format!("migdoc.alembic.{helper}() with a name migdoc cannot evaluate"), range);
+            self.unknown(&format!("migdoc.alembic.{helper}() with a name migdoc cannot evaluate"), Footprint { any_type: true, ..Footprint::default() }, range);
             return Value::Unknown;
         };
         let qualified = match &schema {
@@ -662,7 +852,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             "add_enum_values" => {
                 let Some(mut labels) = strings(arg(self, 1, "labels")) else {
-                    self.unknown("migdoc.alembic.add_enum_values() with labels migdoc cannot evaluate", range);
+                    self.unknown("migdoc.alembic.add_enum_values() with labels migdoc cannot evaluate", Footprint::of_names([qualified]), range);
                     return Value::Unknown;
                 };
                 let before = arg(self, 3, "before").and_then(|v| v.as_str().map(str::to_owned));
@@ -686,7 +876,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let old = arg(self, 1, "old").and_then(|v| v.as_str().map(str::to_owned));
                 let new = arg(self, 2, "new").and_then(|v| v.as_str().map(str::to_owned));
                 let (Some(old), Some(new)) = (old, new) else {
-                    self.unknown("migdoc.alembic.rename_enum_value() with labels migdoc cannot evaluate", range);
+                    self.unknown("migdoc.alembic.rename_enum_value() with labels migdoc cannot evaluate", Footprint::of_names([qualified]), range);
                     return Value::Unknown;
                 };
                 let saved = std::mem::take(&mut self.ops);
@@ -700,7 +890,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 Value::None
             }
             _ => {
-                self.unknown(&format!("migdoc.alembic.{helper}()"), range);
+                self.unknown(&format!("migdoc.alembic.{helper}()"), Footprint::of_names([qualified]), range);
                 Value::Unknown
             }
         }
@@ -730,8 +920,20 @@ impl<'s, 'a> Frame<'s, 'a> {
         let value = arg.map(|a| self.eval(a)).unwrap_or(Value::Unknown);
         let (text, content_start) = match value {
             Value::Str(s, start) | Value::Text(s, start) => (s, start),
+            // SQLAlchemy Core DML and queries (`t.update().values(...)`, `sa.select(...)`).
+            Value::Data => {
+                self.push(OpKind::NoCatalogEffect { call: "execute() of a SQLAlchemy query".into() }, range);
+                return;
+            }
+            // SQL built at run time: its statements' kinds and known names still bound it.
+            Value::Holed(text) => {
+                let parsed = migdoc_sql::parse(&migdoc_sql::neutralize_params(&text, style.into()));
+                let footprint = Footprint::of_sql(&parsed);
+                self.unknown("SQL built from values migdoc cannot evaluate", footprint, arg.map_or(range, Expr::range));
+                return;
+            }
             _ => {
-                self.unknown("execute() of something migdoc cannot evaluate", range);
+                self.unknown("execute() of something migdoc cannot evaluate", Footprint::unbounded(), range);
                 return;
             }
         };
@@ -753,11 +955,23 @@ impl<'s, 'a> Frame<'s, 'a> {
         if let Some(helper) = path.strip_prefix("migdoc.alembic.") {
             return self.migdoc_helper(helper, args, keywords, range);
         }
+        if is_session_factory(last) {
+            return Value::Data;
+        }
         if !is_sa {
             return Value::Unknown;
         }
         match last {
-            "inspect" => Value::Inspector,
+            "inspect" | "from_engine" => Value::Inspector,
+            // SQLAlchemy Core: table and column stand-ins, queries and DML, SQL functions.
+            "table" | "Table" | "MetaData" | "column" | "select" | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
+            | "not_" | "case" | "cast" | "exists" | "literal" | "null" | "true" | "false" | "tuple_" | "values" | "union"
+            | "union_all" | "distinct" | "desc" | "asc" | "join" | "outerjoin" | "func" | "any_" | "all_" => {
+                for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                    self.eval(a);
+                }
+                Value::Data
+            }
             "PrimaryKeyConstraint" => {
                 let cols = args.iter().filter_map(|a| self.eval(a).as_str().map(str::to_owned)).collect();
                 Value::PrimaryKey(cols)
@@ -826,8 +1040,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let timezone = self.kwarg_bool(keywords, "timezone").unwrap_or(false);
                 crate::types::from_sqlalchemy(last, timezone).map_or(Value::TypeNamed, Value::SqlType)
             }
-            "text" => match args.first().map(|a| self.eval(a)) {
+            "text" | "DDL" => match args.first().map(|a| self.eval(a)) {
                 Some(Value::Str(s, start)) => Value::Text(s, start),
+                Some(Value::Holed(s)) => Value::Holed(s),
                 _ => Value::Unknown,
             },
             _ => crate::types::from_sqlalchemy(last, false).map_or_else(|| Value::TypeNamed, Value::SqlType),
@@ -921,13 +1136,23 @@ impl<'s, 'a> Frame<'s, 'a> {
             None => t,
         };
         let str_arg = |i: usize| values.get(i).and_then(|v| v.as_str().map(str::to_owned));
-        let table_arg = || str_arg(0).map(qualify);
+        let table_arg = || str_arg(0).filter(|t| !t.contains(HOLE)).map(qualify);
         match name {
             "batch_alter_table" => {
-                return values.first().and_then(Value::as_str).map_or(Value::Unknown, |t| Value::Batch(t.to_owned()));
+                // A table name migdoc cannot evaluate still makes a batch block: its operations
+                // touch that one table, whichever it is.
+                let table = values.first().and_then(Value::as_str).map_or_else(|| HOLE.to_owned(), |t| qualify(t.to_owned()));
+                return Value::Batch(table);
             }
             "get_bind" => return Value::Bind,
             "get_context" => return Value::Context,
+            // `op.f("ix_x")`: the name as given, marked as final for the naming convention.
+            "f" => return values.into_iter().next().unwrap_or(Value::Unknown),
+            // migdoc replays an online upgrade.
+            "is_offline_mode" => return Value::Bool(false),
+            "is_transactional_ddl" => return Value::Bool(true),
+            "get_x_argument" => return Value::Seq(Vec::new()),
+            "inline_literal" => return values.into_iter().next().unwrap_or(Value::Unknown),
             "execute" => {
                 self.execute(args.first(), ParamStyleTag::Named, range);
                 return Value::None;
@@ -990,14 +1215,70 @@ impl<'s, 'a> Frame<'s, 'a> {
                 };
                 table.map(|table| OpKind::BulkInsert { table, rows: rows_keys(args.get(1)) })
             }
+            "rename_table" => table_arg().zip(str_arg(1).map(qualify)).map(|(from, to)| OpKind::RenameTable { from, to }),
             "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
             | "create_check_constraint" | "create_primary_key" | "create_table_comment" | "drop_table_comment"
-            | "rename_table" | "create_exclude_constraint" => Some(OpKind::NoCatalogEffect { call: name.to_owned() }),
+            | "create_exclude_constraint" => Some(OpKind::NoCatalogEffect { call: name.to_owned() }),
             _ => None,
         };
         match kind {
-            Some(kind) => self.push(kind, range),
-            None => self.unknown(&format!("op.{name}"), range),
+            // `if_exists=True` / `if_not_exists=True` (Alembic 1.13+): decided against the catalog.
+            Some(OpKind::DropTable { table }) if self.kwarg_bool(keywords, "if_exists") == Some(true) => {
+                let drop = Op { kind: OpKind::DropTable { table: table.clone() }, range };
+                self.push(OpKind::Guard { subject: GuardSubject::Table(table), when_true: vec![drop], when_false: Vec::new() }, range);
+            }
+            Some(OpKind::CreateTable { table, columns }) if self.kwarg_bool(keywords, "if_not_exists") == Some(true) => {
+                let create = Op { kind: OpKind::CreateTable { table: table.clone(), columns }, range };
+                self.push(OpKind::Guard { subject: GuardSubject::Table(table), when_true: Vec::new(), when_false: vec![create] }, range);
+            }
+            Some(kind) => {
+                // A `sa.Column(...)` argument migdoc could not evaluate: the table has a column
+                // the replay does not know.
+                let incomplete = match &kind {
+                    OpKind::CreateTable { table, .. } => args
+                        .iter()
+                        .zip(&values)
+                        .any(|(a, v)| !matches!(v, Value::Column(_)) && matches!(a, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| n.ends_with("Column"))))
+                        .then(|| table.clone()),
+                    _ => None,
+                };
+                self.push(kind, range);
+                if let Some(table) = incomplete {
+                    self.unknown("a column migdoc cannot evaluate", Footprint::of_names([table]), range);
+                }
+            }
+            None => {
+                let footprint = match name {
+                    // Operations on one table whose name (or a column) migdoc cannot evaluate:
+                    // that table, whichever it is, and the enum types its columns name.
+                    "create_table" | "drop_table" | "add_column" | "drop_column" | "alter_column" | "rename_table" => {
+                        let mut f = Footprint { any_table: true, ..Footprint::default() };
+                        for v in &values {
+                            match v {
+                                Value::Column(c) => match &c.enum_type {
+                                    Some(EnumSpec { name: Some(n), .. }) => f.names.push(n.clone()),
+                                    Some(_) => f.any_type = true,
+                                    None => {}
+                                },
+                                Value::Str(..) | Value::Holed(_) | Value::PrimaryKey(_) | Value::None => {}
+                                // Constraints and other arguments migdoc does not model.
+                                _ => {}
+                            }
+                        }
+                        if let Some(e) = self.kwarg(keywords, "type_") {
+                            match self.eval_quiet(e) {
+                                Value::Enum(EnumSpec { name: Some(n), .. }) => f.names.push(n),
+                                Value::Enum(_) => f.any_type = true,
+                                _ => {}
+                            }
+                        }
+                        f
+                    }
+                    "bulk_insert" => Footprint::default(),
+                    _ => self.call_footprint(args, keywords),
+                };
+                self.unknown(&format!("op.{name}"), footprint, range);
+            }
         }
         Value::None
     }
@@ -1014,6 +1295,12 @@ impl Frame<'_, '_> {
         };
         let mut full_args = Vec::with_capacity(args.len() + 1);
         match method {
+            // These take no table.
+            "execute" => {
+                self.execute(args.first(), ParamStyleTag::Named, range);
+                return Value::None;
+            }
+            "f" | "get_bind" | "get_context" | "inline_literal" => return self.op_call(method, args, keywords, range),
             // These take the table first in `op`, the object name first in batch mode.
             "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
             | "create_check_constraint" | "create_primary_key" => {
@@ -1143,6 +1430,13 @@ fn py_enum(body: &[Stmt]) -> Value {
     Value::PyEnum { names, values }
 }
 
+/// A callable that gives an ORM session (`Session`, `sessionmaker`, `scoped_session`, a project's
+/// `create_session()` / `get_session()`): what is done through a session is data.
+fn is_session_factory(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with("session") || lower == "sessionmaker" || lower == "scoped_session"
+}
+
 fn is_op(v: &Value) -> bool {
     matches!(v, Value::Path(p) if p == "alembic.op")
 }
@@ -1162,6 +1456,7 @@ fn attribute(base: Value, attr: &str) -> Value {
         (Value::Bind, "engine" | "connection") => Value::Bind,
         (Value::Bind | Value::Dialect, "name") => Value::Str("postgresql".into(), None),
         (Value::Context, "bind" | "connection") => Value::Bind,
+        (Value::Data, _) => Value::Data,
         _ => Value::Unknown,
     }
 }
@@ -1203,6 +1498,43 @@ fn percent_format(fmt: &str, args: &Value) -> Option<String> {
                 Value::Int(i) => out.push_str(&i.to_string()),
                 _ => return None,
             },
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// `"..." % args` where some arguments are unknown: each unknown `%s` becomes [`HOLE`].
+fn percent_holed(fmt: &str, args: &Value) -> Option<String> {
+    let items: Vec<&Value> = match args {
+        Value::Seq(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = String::new();
+    let mut it = items.into_iter();
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'd' | 'r' => match it.next() {
+                Some(Value::Str(s, _)) => out.push_str(s),
+                Some(Value::Int(i)) => out.push_str(&i.to_string()),
+                _ => out.push_str(HOLE),
+            },
+            // `%(name)s` and other forms: a hole, and stop reading arguments.
+            '(' => {
+                for c in chars.by_ref() {
+                    if c == ')' {
+                        break;
+                    }
+                }
+                chars.next()?;
+                out.push_str(HOLE);
+            }
             _ => return None,
         }
     }

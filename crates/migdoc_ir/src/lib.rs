@@ -129,14 +129,150 @@ pub enum OpKind {
     BulkInsert { table: String, rows: Option<Vec<Vec<String>>> },
     /// `with op.get_context().autocommit_block():` starts (true) or ends (false).
     AutocommitBlock { enter: bool },
+    /// `op.rename_table(from, to)` / `ALTER TABLE ... RENAME TO`: the table keeps its columns.
+    RenameTable { from: String, to: String },
     /// An `op.*` call understood to have no effect on types, tables or columns (indexes, constraints).
     NoCatalogEffect { call: String },
     /// An existence test decided at replay time (`SELECT EXISTS (... pg_type ...)`,
     /// `sa.inspect(bind).has_table(...)`): `when_true` runs when the object exists.
     Guard { subject: GuardSubject, when_true: Vec<Op>, when_false: Vec<Op> },
-    /// Something the engine does not understand; rules stay silent on it.
-    Unknown { what: String },
+    /// Something the engine does not understand: what it may change is its [`Footprint`], and
+    /// rules stay silent on those objects (on everything, when it is unbounded).
+    Unknown { what: String, footprint: Footprint },
 }
+
+/// What an operation migdoc cannot fully evaluate may change in the catalog (enum types with
+/// their labels, tables with their columns).
+///
+/// Invariant: a footprint is an over-approximation. Everything the operation can change on a real
+/// database is named in `names` or covered by `any_table` / `any_type`; a footprint that is
+/// [`Footprint::is_none`] belongs to operations that provably change no type, table or column
+/// (data changes, reads).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Footprint {
+    /// Objects by their catalog key (`name`, or `schema.name` outside `public`): a table, a type,
+    /// or both, of that name.
+    pub names: Vec<String>,
+    /// It may create, change or drop any table (SQL whose target is built at run time).
+    pub any_table: bool,
+    /// It may create, change or drop any enum type.
+    pub any_type: bool,
+}
+
+impl Footprint {
+    /// May change anything.
+    pub fn unbounded() -> Self {
+        Footprint { names: Vec::new(), any_table: true, any_type: true }
+    }
+
+    pub fn is_unbounded(&self) -> bool {
+        self.any_table && self.any_type
+    }
+
+    /// Changes no type, table or column.
+    pub fn is_none(&self) -> bool {
+        self.names.is_empty() && !self.any_table && !self.any_type
+    }
+
+    pub fn of_names(names: impl IntoIterator<Item = String>) -> Self {
+        let mut f = Footprint { names: names.into_iter().collect(), any_table: false, any_type: false };
+        f.names.sort();
+        f.names.dedup();
+        f
+    }
+
+    pub fn union(mut self, other: Footprint) -> Self {
+        if self.is_unbounded() || other.is_unbounded() {
+            return Footprint::unbounded();
+        }
+        self.names.extend(other.names);
+        self.names.sort();
+        self.names.dedup();
+        self.any_table |= other.any_table;
+        self.any_type |= other.any_type;
+        self
+    }
+
+    /// What these operations may change when it is not known whether (or how often) they run:
+    /// a branch migdoc cannot decide, a `try` body, a loop over values it cannot evaluate.
+    pub fn of_ops(ops: &[Op]) -> Self {
+        ops.iter().fold(Footprint::default(), |acc, op| acc.union(Footprint::of_op(&op.kind)))
+    }
+
+    fn of_op(kind: &OpKind) -> Self {
+        fn enum_names(columns: &[ColumnSpec]) -> impl Iterator<Item = String> + '_ {
+            columns.iter().filter_map(|c| c.enum_type.as_ref()?.name.clone())
+        }
+        match kind {
+            OpKind::CreateTable { table, columns } => Footprint::of_names(std::iter::once(table.clone()).chain(enum_names(columns))),
+            OpKind::AddColumn { table, column } => {
+                Footprint::of_names(std::iter::once(table.clone()).chain(enum_names(std::slice::from_ref(column))))
+            }
+            OpKind::DropTable { table } | OpKind::DropColumn { table, .. } => Footprint::of_names([table.clone()]),
+            OpKind::AlterColumn { table, enum_type, .. } => {
+                Footprint::of_names(std::iter::once(table.clone()).chain(enum_type.as_ref().and_then(|e| e.name.clone())))
+            }
+            OpKind::CreateEnum { spec, .. } => match &spec.name {
+                Some(name) => Footprint::of_names([name.clone()]),
+                None => Footprint { any_type: true, ..Footprint::default() },
+            },
+            OpKind::DropEnum { name, .. } => Footprint::of_names([name.clone()]),
+            OpKind::Sql(sql) => Footprint::of_sql(&sql.parsed),
+            OpKind::RenameTable { from, to } => Footprint::of_names([from.clone(), to.clone()]),
+            OpKind::BulkInsert { .. } | OpKind::AutocommitBlock { .. } | OpKind::NoCatalogEffect { .. } => Footprint::default(),
+            OpKind::Guard { when_true, when_false, .. } => Footprint::of_ops(when_true).union(Footprint::of_ops(when_false)),
+            OpKind::Unknown { footprint, .. } => footprint.clone(),
+        }
+    }
+
+    /// What parsed SQL may change. Names that hold a hole (text built at run time, see
+    /// [`HOLE`]) widen to every object of their kind; a `DO` block or SQL that does not parse is
+    /// unbounded.
+    pub fn of_sql(parsed: &ParsedSql) -> Self {
+        use migdoc_sql::Statement as S;
+        if !parsed.errors.is_empty() {
+            return Footprint::unbounded();
+        }
+        let table = |n: &migdoc_sql::QualName| {
+            if n.to_string().contains(HOLE) { Footprint { any_table: true, ..Footprint::default() } } else { Footprint::of_names([n.key()]) }
+        };
+        let ty = |n: &migdoc_sql::QualName| {
+            if n.to_string().contains(HOLE) { Footprint { any_type: true, ..Footprint::default() } } else { Footprint::of_names([n.key()]) }
+        };
+        let mut out = Footprint::default();
+        for s in &parsed.statements {
+            let f = match &s.statement {
+                S::CreateEnum { name, .. } | S::CreateTypeOther { name } | S::AddEnumValue { name, .. } | S::RenameEnumValue { name, .. } => ty(name),
+                S::RenameType { name, to } => ty(name).union(ty(&migdoc_sql::QualName { schema: name.schema.clone(), name: to.clone() })),
+                S::DropType { names, .. } => names.iter().fold(Footprint::default(), |a, n| a.union(ty(n))),
+                S::CreateTable { name, .. } => table(name),
+                S::AlterTable { name, actions, .. } => {
+                    let mut f = table(name);
+                    for a in actions {
+                        match a {
+                            migdoc_sql::AlterTableAction::RenameTable { to } => {
+                                f = f.union(table(&migdoc_sql::QualName { schema: name.schema.clone(), name: to.clone() }));
+                            }
+                            // The new type may be any enum: the column's table is what changes.
+                            _ => {}
+                        }
+                    }
+                    f
+                }
+                S::DropTable { names, .. } => names.iter().fold(Footprint::default(), |a, n| a.union(table(n))),
+                S::Insert { .. } | S::Update { .. } | S::Transaction(_) | S::Other { .. } => Footprint::default(),
+                S::Do { .. } => Footprint::unbounded(),
+            };
+            out = out.union(f);
+        }
+        out
+    }
+}
+
+/// What stands in SQL text for a part migdoc cannot evaluate (an f-string's `{x}`, a `%s` whose
+/// argument is unknown): an identifier PostgreSQL's grammar accepts wherever a name or a literal
+/// may stand, so the statement's kind and the names that are known still count.
+pub const HOLE: &str = "__migdoc_hole__";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GuardSubject {
@@ -177,6 +313,25 @@ impl RevisionOps {
                 .sum()
         }
         count(&self.upgrade) + count(&self.downgrade)
+    }
+
+    /// Every unknown op of `ops`, counting inside guards, with its footprint.
+    pub fn unknowns(ops: &[Op]) -> Vec<(&Op, &Footprint)> {
+        fn walk<'a>(ops: &'a [Op], out: &mut Vec<(&'a Op, &'a Footprint)>) {
+            for op in ops {
+                match &op.kind {
+                    OpKind::Unknown { footprint, .. } => out.push((op, footprint)),
+                    OpKind::Guard { when_true, when_false, .. } => {
+                        walk(when_true, out);
+                        walk(when_false, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(ops, &mut out);
+        out
     }
 
     /// Unknown ops, counting inside guards.

@@ -8,7 +8,7 @@ fn kinds(ops: &[crate::Op]) -> Vec<String> {
     ops.iter()
         .map(|op| match &op.kind {
             OpKind::Sql(sql) => format!("Sql({})", sql.text),
-            OpKind::Unknown { what } => format!("Unknown({what})"),
+            OpKind::Unknown { what, .. } => format!("Unknown({what})"),
             other => format!("{other:?}").split([' ', '(']).next().unwrap_or("").to_owned(),
         })
         .collect()

@@ -88,8 +88,87 @@ pub struct Report {
     pub operations: usize,
     /// What the application's models declare (empty when migdoc found no models).
     pub models: migdoc_models::ModelSchema,
-    /// The catalog the replay predicts after `upgrade head`; `None` when the replay is tainted.
+    /// The catalog the replay predicts after `upgrade head`; `None` when an operation migdoc
+    /// could not evaluate may have changed any of it.
     pub head: Option<migdoc_replay::Catalog>,
+    /// What operations migdoc could not evaluate may have changed, after `upgrade head`.
+    pub uncertain: migdoc_replay::Uncertainty,
+    /// Every operation migdoc could not evaluate, in upgrade order (`--show-unknown`).
+    pub unknowns: Vec<UnknownOp>,
+    /// Revisions checked in full: no unbounded unknown operation before them in the upgrade
+    /// order, and none of their own upgrade operations unknown with a footprint.
+    pub fully_checked: usize,
+}
+
+/// An operation migdoc could not fully evaluate, and what it silences.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownOp {
+    pub path: PathBuf,
+    pub start: LineCol,
+    pub revision: Option<String>,
+    /// `upgrade` or `downgrade`.
+    pub direction: &'static str,
+    pub what: String,
+    pub footprint: migdoc_ir::Footprint,
+}
+
+impl UnknownOp {
+    /// What the footprint silences, in words.
+    pub fn silences(&self) -> String {
+        let f = &self.footprint;
+        if f.is_unbounded() {
+            return "everything after it in its deploy run".to_owned();
+        }
+        if f.is_none() {
+            return "nothing (no effect on types, tables or columns)".to_owned();
+        }
+        let mut parts = Vec::new();
+        if f.any_table {
+            parts.push("every table".to_owned());
+        }
+        if f.any_type {
+            parts.push("every enum type".to_owned());
+        }
+        if !f.names.is_empty() {
+            parts.push(format!("the tables and types named {}", f.names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+        }
+        parts.join(" and ")
+    }
+}
+
+/// Every unknown operation, in upgrade order, and how many revisions are checked in full.
+fn unknown_ops(sources: &Sources, graph: &Graph, ops: &[RevisionOps]) -> (Vec<UnknownOp>, usize) {
+    let mut out = Vec::new();
+    let mut unbounded = false;
+    let mut fully_checked = 0;
+    for node in graph.upgrade_order() {
+        let file = graph.nodes[node].file;
+        let (Some(f), Some(revision)) = (sources.files.get(file), ops.get(file)) else { continue };
+        let mut own = false;
+        for (direction, list) in [("upgrade", &revision.upgrade), ("downgrade", &revision.downgrade)] {
+            for (op, footprint) in RevisionOps::unknowns(list) {
+                if direction == "upgrade" && !footprint.is_none() {
+                    own = true;
+                }
+                out.push(UnknownOp {
+                    path: f.path.clone(),
+                    start: f.line_index.line_column(&f.text, op.range.start).into(),
+                    revision: f.header.id().map(str::to_owned),
+                    direction,
+                    what: match &op.kind {
+                        migdoc_ir::OpKind::Unknown { what, .. } => what.clone(),
+                        _ => String::new(),
+                    },
+                    footprint: footprint.clone(),
+                });
+            }
+        }
+        if !unbounded && !own {
+            fully_checked += 1;
+        }
+        unbounded |= RevisionOps::unknowns(&revision.upgrade).iter().any(|(_, f)| f.is_unbounded());
+    }
+    (out, fully_checked)
 }
 
 /// One deploy mode as `migdoc verify` ran it for real.
@@ -355,9 +434,13 @@ pub fn check_lowered(project: &Project, sources: &Sources, settings: &Settings, 
     let mut diagnostics = ctx.diagnostics;
     sort_diagnostics(&mut diagnostics);
     let heads = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
+    let (unknowns, fully_checked) = unknown_ops(sources, &graph, ops);
     Report {
+        unknowns,
+        fully_checked,
         models,
-        head: (!outcome.tainted).then_some(outcome.head),
+        head: outcome.uncertain.is_certain().then(|| outcome.head.clone()),
+        uncertain: outcome.uncertain,
         files: sources.files.len(),
         revisions: graph.nodes.len(),
         heads,

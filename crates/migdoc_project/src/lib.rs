@@ -198,41 +198,89 @@ impl Project {
 }
 
 impl Project {
-    /// Where `import x.y` looks: `prepend_sys_path`, then the project root.
+    /// Where `import x.y` looks: `prepend_sys_path`, the project root, then the directory that
+    /// holds the package each versions directory is in (found by walking up through
+    /// `__init__.py` files), so a bare versions directory still reaches its project's modules.
     fn search_roots(&self) -> Vec<PathBuf> {
         let mut roots: Vec<PathBuf> = self.config.iter().flat_map(|c| c.prepend_sys_path.clone()).collect();
         roots.push(self.root.clone());
-        roots.dedup();
+        for dir in &self.version_dirs {
+            let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            let mut top = None;
+            for ancestor in dir.ancestors().skip(usize::from(!dir.join("__init__.py").is_file())) {
+                if ancestor.join("__init__.py").is_file() {
+                    top = Some(ancestor);
+                } else {
+                    break;
+                }
+            }
+            if let Some(parent) = top.and_then(Path::parent) {
+                roots.push(parent.to_owned());
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        roots.retain(|r| seen.insert(r.clone()));
         roots
     }
 
-    /// Reads the project modules the revision files import, one level deep (what those modules
-    /// import in turn is not followed), and a hash of their names and texts.
+    /// Reads the project modules the revision files import, and the project modules those
+    /// import in turn (breadth first, at most [`MODULE_BUDGET`] modules), and a hash of their
+    /// names and texts.
     fn imported_modules(&self, files: &[RevisionFile]) -> (std::collections::BTreeMap<String, migdoc_python::Module>, u128) {
         let roots = self.search_roots();
-        let wanted: std::collections::BTreeSet<&str> = files.iter().flat_map(|f| f.facts.imports.iter().map(String::as_str)).collect();
+        let mut queue: std::collections::VecDeque<String> = files.iter().flat_map(|f| f.facts.imports.iter().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let mut seen: std::collections::HashSet<String> = queue.iter().cloned().collect();
         let mut hash = xxhash_rust::xxh3::Xxh3::new();
         let mut modules = std::collections::BTreeMap::new();
-        for name in wanted {
+        while let Some(name) = queue.pop_front() {
+            if modules.len() >= MODULE_BUDGET {
+                break;
+            }
             let top = name.split('.').next().unwrap_or_default();
-            if matches!(top, "alembic" | "sqlalchemy" | "typing" | "os" | "sys" | "enum" | "datetime" | "uuid" | "json" | "re") {
+            if matches!(top, "alembic" | "sqlalchemy" | "typing" | "os" | "sys" | "enum" | "datetime" | "uuid" | "json" | "re" | "migdoc") {
                 continue;
             }
             let rel = name.replace('.', "/");
             let found = roots.iter().find_map(|root| {
                 [root.join(format!("{rel}.py")), root.join(&rel).join("__init__.py")].into_iter().find(|p| p.is_file())
             });
-            if let Some(path) = found
-                && let Ok(text) = std::fs::read_to_string(&path) {
-                    for part in [name.as_bytes(), &[0], text.as_bytes(), &[0]] {
-                        hash.update(part);
+            let Some(path) = found else { continue };
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            if text.len() > MODULE_MAX_BYTES {
+                continue;
+            }
+            for part in [name.as_bytes(), &[0], text.as_bytes(), &[0]] {
+                hash.update(part);
+            }
+            let module = migdoc_python::parse_module(&text);
+            let is_package = path.ends_with("__init__.py");
+            for stmt in &module.body {
+                let imported: Vec<String> = match stmt {
+                    migdoc_python::ast::Stmt::ImportFrom { module: m, level, names, .. } => {
+                        match migdoc_python::absolute_import(&name, is_package, m.as_deref(), *level) {
+                            Some(base) => std::iter::once(base.clone()).chain(names.iter().map(|a| format!("{base}.{}", a.name))).collect(),
+                            None => Vec::new(),
+                        }
                     }
-                    modules.insert(name.to_owned(), migdoc_python::parse_module(&text));
+                    migdoc_python::ast::Stmt::Import { names, .. } => names.iter().map(|a| a.name.clone()).collect(),
+                    _ => Vec::new(),
+                };
+                for i in imported {
+                    if seen.insert(i.clone()) {
+                        queue.push_back(i);
+                    }
                 }
+            }
+            modules.insert(name, module);
         }
         (modules, hash.digest128())
     }
 }
+
+/// How many project modules migdoc reads for one history, at most.
+const MODULE_BUDGET: usize = 256;
+/// A module larger than this is not read (generated code, vendored data).
+const MODULE_MAX_BYTES: usize = 512 * 1024;
 
 /// Alembic's `Script._list_py_dir` + `_from_filename`: the `.py` files of a directory (walked
 /// recursively when `recursive_version_locations`), skipping `__pycache__`, `__init__*` and `.#*`.

@@ -3,12 +3,12 @@
 use std::collections::{HashMap, HashSet};
 
 use migdoc_graph::{AncestorIndex, Graph};
-use migdoc_ir::{ColumnSpec, EnumSpec, GuardSubject, Op, OpKind, RevisionOps};
+use migdoc_ir::{ColumnSpec, EnumSpec, Footprint, GuardSubject, Op, OpKind, RevisionOps};
 use migdoc_python::TextRange;
 use migdoc_sql::{AlterTableAction, QualName, SqlValue, Statement, TransactionControl};
 
 use crate::catalog::{Catalog, Column, EnumType, Table};
-use crate::{Failure, FailureKind, Mode, Note, NoteKind, Outcome, Phase, Settings};
+use crate::{Failure, FailureKind, Mode, Note, NoteKind, Outcome, Phase, Settings, Uncertainty};
 
 /// PostgreSQL's NAMEDATALEN - 1: the longest label it accepts, in bytes.
 const MAX_LABEL_BYTES: usize = 63;
@@ -49,22 +49,19 @@ fn one_run(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: 
     for &file in order {
         run.revision(file, &ops[file].upgrade);
     }
-    Outcome { failures: run.failures, notes: run.notes, tainted: run.tainted, head: run.catalog }
+    Outcome { failures: run.failures, notes: run.notes, uncertain: run.uncertain, head: run.catalog }
 }
 
 /// 2. One revision per run: the catalog carries over, the memo and the transaction do not.
 fn step_by_step(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: &Ancestry) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let mut state = (Catalog::default(), TypeUsers::default());
-    let mut tainted = false;
+    let mut state = (Catalog::default(), TypeUsers::default(), Uncertainty::default());
     for &file in order {
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, ancestry);
-        (run.catalog, run.users) = state;
-        run.tainted = tainted;
+        (run.catalog, run.users, run.uncertain) = state;
         run.revision(file, &ops[file].upgrade);
         failures.append(&mut run.failures);
-        state = (run.catalog, run.users);
-        tainted = run.tainted;
+        state = (run.catalog, run.users, run.uncertain);
     }
     failures
 }
@@ -74,14 +71,14 @@ fn round_trip(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestr
     let mut down = Run::new(settings, Mode::RoundTrip, Phase::Downgrade, ancestry);
     down.catalog = head.head.clone();
     down.users = TypeUsers::of(&down.catalog);
-    down.tainted = head.tainted;
+    down.uncertain = head.uncertain.clone();
     for &file in order.iter().rev() {
         down.revision(file, &ops[file].downgrade);
     }
     let mut up = Run::new(settings, Mode::RoundTrip, Phase::Upgrade, ancestry);
     up.catalog = down.catalog;
     up.users = down.users;
-    up.tainted = down.tainted;
+    up.uncertain = down.uncertain;
     for &file in order {
         up.revision(file, &ops[file].upgrade);
     }
@@ -208,17 +205,16 @@ struct Run<'a> {
     uncommitted: HashSet<(String, String)>,
     uncommitted_tx: u64,
     autocommit: bool,
-    tainted: bool,
+    /// What operations migdoc could not evaluate may have changed: no failure that rests on it
+    /// is reported.
+    uncertain: Uncertainty,
     file: usize,
     failures: Vec<Failure>,
     notes: Vec<Note>,
 }
 
 fn key(name: &QualName) -> String {
-    match name.schema.as_deref() {
-        None | Some("public") => name.name.clone(),
-        Some(schema) => format!("{schema}.{}", name.name),
-    }
+    name.key()
 }
 
 impl<'a> Run<'a> {
@@ -235,7 +231,7 @@ impl<'a> Run<'a> {
             uncommitted: HashSet::new(),
             uncommitted_tx: 0,
             autocommit: false,
-            tainted: false,
+            uncertain: Uncertainty::default(),
             file: 0,
             failures: Vec::new(),
             notes: Vec::new(),
@@ -257,8 +253,8 @@ impl<'a> Run<'a> {
     }
 
     fn fail(&mut self, range: TextRange, kind: FailureKind) {
-        // After an unknown operation, the catalog may be wrong: stay silent.
-        if self.tainted {
+        // What an unknown operation may have changed proves nothing: stay silent on it.
+        if self.uncertain.covers(&kind) {
             return;
         }
         // A table the history never creates was there before it: nothing is known about it.
@@ -339,7 +335,7 @@ impl<'a> Run<'a> {
             }
             OpKind::CreateEnum { spec, checkfirst } => {
                 let Some(name) = spec.name.clone() else {
-                    return self.taint();
+                    return self.taint_with(Footprint { any_type: true, ..Footprint::default() });
                 };
                 if self.catalog.types.contains_key(&name) {
                     if !checkfirst {
@@ -376,12 +372,13 @@ impl<'a> Run<'a> {
                 };
                 self.ops(if exists { when_true } else { when_false });
             }
-            OpKind::Unknown { .. } => self.taint(),
+            OpKind::RenameTable { from, to } => self.alter_table(from, &[AlterTableAction::RenameTable { to: to.clone() }], range),
+            OpKind::Unknown { footprint, .. } => self.uncertain.absorb(footprint),
         }
     }
 
-    fn taint(&mut self) {
-        self.tainted = true;
+    fn taint_with(&mut self, footprint: Footprint) {
+        self.uncertain.absorb(&footprint);
     }
 
     /// The column as the catalog records it.
@@ -447,14 +444,14 @@ impl<'a> Run<'a> {
                 }
             let Some(name) = spec.name.clone() else {
                 if spec.native {
-                    self.taint();
+                    self.taint_with(Footprint { any_type: true, ..Footprint::default() });
                 }
                 continue;
             };
             match self.table_creates_type(spec) {
                 None => {
                     self.note(range, NoteKind::SqlalchemyVersionMatters);
-                    self.taint();
+                    self.taint_with(Footprint::of_names([name.clone()]));
                 }
                 Some(true) => {
                     // The memo: one `CREATE TYPE` per name per run, whatever happened since, even
@@ -492,7 +489,7 @@ impl<'a> Run<'a> {
 
     fn require_type(&mut self, spec: &EnumSpec, via: &'static str, range: TextRange) -> bool {
         let Some(name) = &spec.name else {
-            self.taint();
+            self.taint_with(Footprint { any_type: true, ..Footprint::default() });
             return false;
         };
         self.require_type_name(name, via, range)
@@ -526,7 +523,8 @@ impl<'a> Run<'a> {
     fn define_type(&mut self, name: &str, labels: Option<Vec<String>>, range: TextRange) {
         let Some(labels) = labels else {
             // Labels unknown: the type exists but nothing about its labels can be said.
-            self.taint();
+            self.uncertain.labels.insert(name.to_owned());
+            self.catalog.types.insert(name.to_owned(), EnumType { labels: Vec::new(), created_by: self.file, is_enum: true });
             return;
         };
         for label in &labels {
@@ -791,6 +789,9 @@ impl<'a> Run<'a> {
 
     fn check_value(&mut self, table: &str, column: &str, value: &SqlValue, range: TextRange) {
         let SqlValue::Str(label) = value else { return };
+        if self.uncertain.table(table) {
+            return;
+        }
         let Some(type_name) = self.catalog.tables.get(table).and_then(|t| t.column(column)).and_then(|c| c.enum_type.clone()) else {
             return;
         };
@@ -799,6 +800,9 @@ impl<'a> Run<'a> {
 
     /// A row that gives `columns` (all, in table order, when `None`).
     fn insert_columns(&mut self, table: &str, columns: Option<&[String]>, range: TextRange) {
+        if self.uncertain.table(table) {
+            return;
+        }
         let Some(t) = self.catalog.tables.get(table) else { return };
         let Some(given) = columns else { return };
         let missing: Vec<String> = t
@@ -853,7 +857,7 @@ impl<'a> Run<'a> {
     fn do_block(&mut self, body: &str, range: TextRange) {
         let lower = body.to_lowercase();
         let Some(start) = lower.find("create type") else {
-            return self.taint();
+            return self.taint_with(Footprint::unbounded());
         };
         let end = lower[start..].find(';').map_or(body.len(), |e| start + e);
         let parsed = migdoc_sql::parse(&body[start..end]);
@@ -869,7 +873,7 @@ impl<'a> Run<'a> {
                 let statement = statement.clone();
                 self.statement(&statement, range);
             }
-            _ => self.taint(),
+            _ => self.taint_with(Footprint::unbounded()),
         }
     }
 }
@@ -899,17 +903,15 @@ pub fn catalog_after_each(
     each: &mut dyn FnMut(usize, &Catalog),
 ) -> (Catalog, bool) {
     let ancestry = Ancestry::new(graph, ops);
-    let mut state = (Catalog::default(), TypeUsers::default());
-    let mut tainted = false;
+    let mut state = (Catalog::default(), TypeUsers::default(), Uncertainty::default());
     for file in graph.upgrade_order().map(|n| graph.nodes[n].file).filter(|&f| include(f)) {
         let Some(revision) = ops.get(file) else { continue };
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, &ancestry);
-        (run.catalog, run.users) = state;
-        run.tainted = tainted;
+        (run.catalog, run.users, run.uncertain) = state;
         run.revision(file, &revision.upgrade);
-        state = (run.catalog, run.users);
-        tainted = run.tainted;
+        state = (run.catalog, run.users, run.uncertain);
         each(file, &state.0);
     }
-    (state.0, tainted)
+    // Doctor writes to databases: any uncertainty at all makes the catalog incomplete.
+    (state.0, !state.2.is_certain())
 }

@@ -8,8 +8,10 @@
 //!
 //! Every behaviour modelled here was checked against the real thing: see `tests/scenarios/`.
 //!
-//! Invariant: after an operation the engine does not understand, the run is *tainted* and no
-//! failure that depends on the catalog is reported for the rest of that run.
+//! Invariant: an operation the engine does not fully understand has a footprint
+//! ([`migdoc_ir::Footprint`]): the objects it may change become *uncertain* ([`Uncertainty`]) for
+//! the rest of the run, and no failure that rests on an uncertain object is reported. Only an
+//! unbounded footprint silences everything after it.
 
 mod catalog;
 mod engine;
@@ -137,6 +139,70 @@ pub struct Outcome {
     pub notes: Vec<Note>,
     /// The catalog after `upgrade head` in one run.
     pub head: Catalog,
-    /// An operation migdoc does not understand ran: the head catalog is incomplete.
-    pub tainted: bool,
+    /// What operations migdoc does not understand may have changed: those objects of `head`
+    /// prove nothing.
+    pub uncertain: Uncertainty,
+}
+
+/// The objects of a replayed catalog that operations migdoc could not evaluate may have
+/// changed. Sticky: once uncertain, an object stays so for the rest of the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Uncertainty {
+    /// Anything may have changed.
+    pub unbounded: bool,
+    pub any_table: bool,
+    pub any_type: bool,
+    /// Tables and types (by catalog key) that may have changed.
+    pub names: std::collections::BTreeSet<String>,
+    /// Enum types that exist, with labels migdoc does not know.
+    pub labels: std::collections::BTreeSet<String>,
+}
+
+impl Uncertainty {
+    pub fn absorb(&mut self, footprint: &migdoc_ir::Footprint) {
+        self.unbounded |= footprint.is_unbounded();
+        self.any_table |= footprint.any_table;
+        self.any_type |= footprint.any_type;
+        self.names.extend(footprint.names.iter().cloned());
+    }
+
+    /// Nothing is uncertain: the replayed catalog is what the database will have.
+    pub fn is_certain(&self) -> bool {
+        !self.unbounded && !self.any_table && !self.any_type && self.names.is_empty() && self.labels.is_empty()
+    }
+
+    pub fn table(&self, name: &str) -> bool {
+        self.unbounded || self.any_table || self.names.contains(name)
+    }
+
+    pub fn type_exists(&self, name: &str) -> bool {
+        self.unbounded || self.any_type || self.names.contains(name)
+    }
+
+    /// Whether the labels of type `name` may differ from the replay's.
+    pub fn type_labels(&self, name: &str) -> bool {
+        self.type_exists(name) || self.labels.contains(name)
+    }
+
+    /// Whether `kind` rests on something uncertain.
+    pub fn covers(&self, kind: &FailureKind) -> bool {
+        if self.unbounded {
+            return true;
+        }
+        match kind {
+            FailureKind::DuplicateType { name, .. } | FailureKind::UndefinedType { name, .. } => self.type_exists(name),
+            FailureKind::DuplicateLabel { type_name, .. }
+            | FailureKind::UnsafeNewValue { type_name, .. }
+            | FailureKind::InvalidEnumLiteral { type_name, .. }
+            | FailureKind::UndefinedLabel { type_name, .. }
+            | FailureKind::AddValueInTransaction { type_name } => self.type_labels(type_name),
+            FailureKind::NotNullViolation { table, .. } | FailureKind::UndefinedColumn { table, .. } => self.table(table),
+            FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => self.table(name),
+            FailureKind::DependentObjects { type_name, users } => {
+                self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))
+            }
+            FailureKind::CannotCast { table, type_name, .. } => self.table(table) || self.type_labels(type_name),
+            FailureKind::LabelTooLong { .. } => false,
+        }
+    }
 }

@@ -28,6 +28,17 @@ pub struct QualName {
     pub name: String,
 }
 
+impl QualName {
+    /// The name as migdoc's catalog keys objects: `name` in `public` (or unqualified),
+    /// `schema.name` elsewhere.
+    pub fn key(&self) -> String {
+        match self.schema.as_deref() {
+            None | Some("public") => self.name.clone(),
+            Some(schema) => format!("{schema}.{}", self.name),
+        }
+    }
+}
+
 impl std::fmt::Display for QualName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.schema {

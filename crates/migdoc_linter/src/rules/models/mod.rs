@@ -1,8 +1,9 @@
 //! Rules that compare the models (`migdoc_models`) with the schema replayed to head: one file per
 //! rule for its documentation; the comparison is here.
 //!
-//! A tainted replay (an operation migdoc does not understand ran) says nothing about what the
-//! database has, so then only the rules that read the models alone run.
+//! What an operation migdoc does not understand may have changed (`Outcome::uncertain`) says
+//! nothing about what the database has: those tables and types are not compared, and after an
+//! unbounded one only the rules that read the models alone run.
 
 pub(crate) mod column_type_mismatch;
 pub(crate) mod enum_label_never_sent;
@@ -28,11 +29,14 @@ pub(crate) fn check(ctx: &mut Context<'_>, models: &ModelSchema, outcome: &Outco
             }
         }
     }
-    if outcome.tainted {
+    if outcome.uncertain.unbounded {
         return;
     }
     let catalog = &outcome.head;
     for table in &models.tables {
+        if outcome.uncertain.table(&table.name) {
+            continue;
+        }
         let Some(db) = catalog.tables.get(&table.name) else {
             ctx.report_model(
                 Rule::ModelTableMissing,
@@ -52,7 +56,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, models: &ModelSchema, outcome: &Outco
                     format!("column `{}.{}` is declared by the model but the migrated table has no such column", table.name, column.name),
                     Some(format!("add it in a migration: `op.add_column(\"{}\", sa.Column(\"{}\", ...))`", bare(&table.name), column.name)),
                 ),
-                Some(db_column) => compare_column(ctx, catalog, table, column, db_column),
+                Some(db_column) => compare_column(ctx, catalog, &outcome.uncertain, table, column, db_column),
             }
         }
         if table.complete {
@@ -74,7 +78,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, models: &ModelSchema, outcome: &Outco
     }
 }
 
-fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, table: &ModelTable, column: &ModelColumn, db: &Column) {
+fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, uncertain: &migdoc_replay::Uncertainty, table: &ModelTable, column: &ModelColumn, db: &Column) {
     if db.not_null && !db.has_default && column.nullable && !column.has_default && !column.primary_key {
         ctx.report_model(
             Rule::NullableMismatch,
@@ -112,6 +116,9 @@ fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, table: &ModelTable, 
             format!("column `{}.{}` uses enum type `{type_name}` in the migrated table, but the model names it `{name}`", table.name, column.name),
             Some(format!("pass `name=\"{type_name}\"` to the model's enum")),
         );
+    }
+    if uncertain.type_labels(type_name) {
+        return;
     }
     let Some(db_type) = catalog.types.get(type_name).filter(|t| t.is_enum) else { return };
     let Some(sends) = &e.sends else { return };
