@@ -3,7 +3,7 @@ the same generated history, cold and warm.
 
 usage: python3 scripts/bench.py [--runs K] [--no-pipeline] [N ...]   (default: 2000)
 
-For each N it generates an N-revision project with ../shared/bench/gen_corpus.py (cached under
+For each N it generates an N-revision project with scripts/gen_corpus.py (cached under
 target/bench/) and times, wall clock, after one warm-up run each:
   - `migdoc check`              (release build; parse, graph, IR, replay in 3 deploy modes, rules)
   - `alembic heads`             (Alembic loading the same history; the cheapest thing it does)
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GEN = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+GEN = ROOT / "scripts" / "gen_corpus.py"
 
 OFFLINE = '''if context.is_offline_mode():
     context.configure(url="postgresql://", target_metadata=target_metadata, literal_binds=True)
@@ -107,7 +107,7 @@ def main():
     squawk = str(Path(python).parent / "squawk")
     rows = []
     for n in sizes:
-        project = ROOT / "target" / "bench" / f"corpus{n}"
+        project = ROOT / "target" / "bench" / f"gen-{n}"
         if not (project / "alembic.ini").exists():
             subprocess.run([sys.executable, str(GEN), str(project), str(n)], check=True, stdout=subprocess.DEVNULL)
         copy = offline_copy(project) if pipeline and n <= 10000 else None

@@ -34,6 +34,8 @@ enum Value {
     SqlType(&'static str),
     Text(String, Option<u32>),
     Function(usize),
+    /// A function defined inside `upgrade()` or another function.
+    Closure(std::rc::Rc<FunctionDef>),
     /// `op.batch_alter_table(table)`: its methods are `op`'s with the table given.
     Batch(String),
     /// A Python `enum.Enum` class: member names and values (values `None` when not strings).
@@ -51,12 +53,20 @@ enum Value {
     /// Text built at run time from parts migdoc cannot evaluate: the known parts, with
     /// [`crate::HOLE`] where the unknown ones stand.
     Holed(String),
+    /// `sa.Table(name, metadata, *columns)`: data, but `.create()` / `.drop()` change the
+    /// table and the enum types its columns name (`None`: a column's type has no name).
+    TableObj { name: Option<String>, enum_types: Option<Vec<String>> },
+    /// A dict literal: its keys and values.
+    Dict(Vec<(Value, Value)>),
     /// Data and its queries: an ORM `Session`, SQLAlchemy Core constructs (`sa.table`,
     /// `sa.select`, `t.update().values(...)`), result rows. Nothing reached through it changes a
     /// type, a table or a column.
     Data,
     /// `inspector.get_table_names()`: tested with `in`, an existence guard.
     TableNames,
+    /// A SQLAlchemy DDL construct for objects migdoc does not model (`DropSequence`,
+    /// `CreateIndex`, `AddConstraint`, ...): executing it changes no type, table or column.
+    SideDdl,
     Unknown,
 }
 
@@ -90,6 +100,17 @@ pub(crate) struct ModuleScope<'a> {
 }
 
 
+
+/// Methods of Python's lists, dicts, sets and strings (`parents.append(x)`): called on a value
+/// migdoc cannot evaluate, they change that value, never the database.
+const CONTAINER_METHODS: &[&str] = &[
+    "append", "extend", "insert", "pop", "remove", "update", "add", "discard", "setdefault", "get", "sort", "reverse",
+    "clear", "copy", "items", "keys", "values", "split", "strip", "lstrip", "rstrip", "replace", "startswith",
+    "endswith", "encode", "decode", "index", "count",
+    // An ORM session's own (a session migdoc could not recognise as one).
+    "commit", "flush", "rollback", "close", "merge", "expunge", "refresh", "query", "add_all", "bulk_save_objects",
+    "bulk_insert_mappings", "bulk_update_mappings",
+];
 
 /// Log and print calls are not operations.
 const HARMLESS_ROOTS: &[&str] = &["print", "logger", "log", "logging", "LOG", "LOGGER", "warnings", "_logger"];
@@ -191,6 +212,11 @@ impl<'a> ModuleScope<'a> {
                 Stmt::ClassDef(c) if c.bases.iter().any(|b| b.dotted_name().is_some_and(|n| n.ends_with("Enum"))) => {
                     scope.globals.insert(c.name.clone(), py_enum(&c.body));
                 }
+                // Any other class in a migration is a stand-in model (`class Slice(Base)`) or a
+                // plain data holder: what is done with it is data.
+                Stmt::ClassDef(c) => {
+                    scope.globals.insert(c.name.clone(), Value::Data);
+                }
                 _ => {}
             }
         }
@@ -207,6 +233,34 @@ impl<'a> ModuleScope<'a> {
                 scope.globals.insert(id.clone(), v);
             }
         }
+        // Declarative stand-in models (`class Tag(Base): __tablename__ = "tag"`): their
+        // `__table__.create(bind)` creates that table and the enum types of its columns.
+        let mut models = Vec::new();
+        for stmt in body {
+            let Stmt::ClassDef(c) = stmt else { continue };
+            if !matches!(scope.globals.get(&c.name), Some(Value::Data)) {
+                continue;
+            }
+            let mut frame = Frame::new(&scope);
+            let mut name = None;
+            let mut enum_types = Some(Vec::new());
+            for stmt in &c.body {
+                let Stmt::Assign { targets, value, .. } = stmt else { continue };
+                match (targets.as_slice(), frame.eval(value)) {
+                    ([Expr::Name { id, .. }], Value::Str(t, _)) if id == "__tablename__" => name = Some(t),
+                    (_, Value::Column(col)) => match col.enum_type {
+                        Some(EnumSpec { name: Some(n), .. }) => enum_types.iter_mut().for_each(|e| e.push(n.clone())),
+                        Some(_) => enum_types = None,
+                        None => {}
+                    },
+                    _ => {}
+                }
+            }
+            if name.is_some() {
+                models.push((c.name.clone(), Value::TableObj { name, enum_types }));
+            }
+        }
+        scope.globals.extend(models);
         scope
     }
 
@@ -261,8 +315,26 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// Ops whose running migdoc cannot decide (a branch, a loop, a `try` body) as one unknown
     /// op with their footprint; nothing when there are none.
     fn uncertain(&mut self, what: &str, ops: &[Op], range: TextRange) {
-        if !ops.is_empty() {
-            self.unknown(what, Footprint::of_ops(ops), range);
+        if ops.is_empty() {
+            return;
+        }
+        let footprint = Footprint::of_ops(ops);
+        // Name what makes it unbounded, so that `--show-unknown` points at the cause.
+        let cause = footprint
+            .is_unbounded()
+            .then(|| {
+                ops.iter().find_map(|op| match &op.kind {
+                    // The innermost cause of a nested one.
+                    OpKind::Unknown { what, footprint } if footprint.is_unbounded() => {
+                        Some(what.rsplit_once(" (").map_or(what.as_str(), |(_, inner)| inner.trim_end_matches(')')).to_owned())
+                    }
+                    _ => None,
+                })
+            })
+            .flatten();
+        match cause {
+            Some(cause) => self.unknown(&format!("{what} ({cause})"), footprint, range),
+            None => self.unknown(what, footprint, range),
         }
     }
 
@@ -273,10 +345,13 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             self.stmt(stmt);
             if self.maybe_returned && !self.returned {
-                // A `return` in a branch migdoc cannot decide: what follows may not run.
-                let (ops, _, _) = self.sub_block(&body[i + 1..]);
+                // A `return` in a branch migdoc cannot decide: what follows may not run. When it
+                // always raises, the run that goes on is the one that returned.
+                let (ops, _, raised) = self.sub_block(&body[i + 1..]);
                 self.maybe_returned = true;
-                self.uncertain("statements after a return in a branch migdoc cannot decide", &ops, stmt.range());
+                if !raised {
+                    self.uncertain("statements after a return in a branch migdoc cannot decide", &ops, stmt.range());
+                }
                 return;
             }
         }
@@ -359,10 +434,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                 iterated => {
                     // Rows of a query, or values migdoc cannot evaluate: the body runs any number
                     // of times, so its footprint is what counts.
-                    let item = if matches!(iterated, Value::Data) { Value::Data } else { Value::Unknown };
+                    let item = if matches!(iterated, Value::Data | Value::TableObj { .. }) { Value::Data } else { Value::Unknown };
                     self.assign(target, item);
-                    let (ops, _, _) = self.sub_block(body);
+                    let (ops, returned, _) = self.sub_block(body);
                     self.uncertain("a loop over values migdoc cannot evaluate", &ops, *range);
+                    if returned {
+                        self.maybe_returned = true;
+                    }
                 }
             },
             Stmt::With { items, body, range } => {
@@ -387,8 +465,14 @@ impl<'s, 'a> Frame<'s, 'a> {
             Stmt::Try { body, handlers, orelse, finalbody, range } => {
                 // A failure inside the try may be swallowed: what it runs is not a plain sequence.
                 let (mut ops, _, _) = self.sub_block(body);
-                let (handled, _, _) = self.sub_block(&handlers.iter().flat_map(|h| h.body.clone()).collect::<Vec<_>>());
-                ops.extend(handled);
+                for handler in handlers {
+                    // A handler that always raises fails the migration: it adds nothing to the
+                    // run that goes on.
+                    let (handled, _, raised) = self.sub_block(&handler.body);
+                    if !raised {
+                        ops.extend(handled);
+                    }
+                }
                 self.uncertain("statements inside try/except", &ops, *range);
                 self.block(orelse);
                 self.block(finalbody);
@@ -398,7 +482,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let (ops, _, _) = self.sub_block(body);
                 self.uncertain("a while loop", &ops, *range);
             }
-            Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Pass { .. } | Stmt::Import { .. } | Stmt::ImportFrom { .. } => {}
+            Stmt::FunctionDef(f) => {
+                self.locals.insert(f.name.clone(), Value::Closure(std::rc::Rc::new((**f).clone())));
+            }
+            Stmt::ClassDef(_) | Stmt::Pass { .. } | Stmt::Import { .. } | Stmt::ImportFrom { .. } => {}
             Stmt::Raise { range } => {
                 // The migration fails here: nothing after it is known to run.
                 self.unknown("raise", Footprint::unbounded(), *range);
@@ -477,6 +564,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     true
                 }
                 Value::Seq(items) => items.iter().all(|i| collect(i, names)),
+                Value::Dict(items) => items.iter().all(|(k, v)| collect(k, names) && collect(v, names)),
                 Value::Enum(spec) => {
                     names.extend(spec.name.clone());
                     true
@@ -485,19 +573,26 @@ impl<'s, 'a> Frame<'s, 'a> {
                     names.extend(c.enum_type.as_ref().and_then(|e| e.name.clone()));
                     true
                 }
-                Value::Unknown | Value::Holed(_) | Value::Function(_) | Value::Batch(_) | Value::Inspector => false,
+                Value::Unknown | Value::Holed(_) | Value::Function(_) | Value::Closure(_) | Value::Batch(_) | Value::Inspector => false,
                 _ => true,
             }
         }
         let mut names = Vec::new();
         let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
         let mut known = true;
+        let mut data = false;
         for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
             let v = self.eval_quiet(e);
+            data |= matches!(v, Value::Data);
             known &= collect(&v, &mut names);
         }
-        if !known || names.is_empty() {
+        if !known {
             return Footprint::unbounded();
+        }
+        if names.is_empty() {
+            // Rows, ORM objects and plain values name no table or type: a call that gets only
+            // those changes data. A call that gets nothing at all may do anything.
+            return if data { Footprint::default() } else { Footprint::unbounded() };
         }
         if let Some(Value::Str(schema, _)) = schema {
             let qualified: Vec<String> = names.iter().map(|n| format!("{schema}.{n}")).collect();
@@ -522,6 +617,12 @@ impl<'s, 'a> Frame<'s, 'a> {
             Expr::NoneLiteral { .. } => Value::None,
             Expr::Name { id, .. } => self.lookup(id),
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => Value::Seq(elts.iter().map(|e| self.eval(e)).collect()),
+            Expr::Dict { items, .. } => Value::Dict(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.as_ref().map_or(Value::Unknown, |k| self.eval(k)), self.eval(v)))
+                    .collect(),
+            ),
             Expr::FString { parts, .. } => {
                 let mut out = String::new();
                 let mut holed = false;
@@ -643,6 +744,29 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 // Queries, rows and ORM sessions: data, never the catalog (`session.execute` of
                 // SQL text is handled with `execute` above).
+                (Value::TableObj { name, enum_types }, "create" | "drop") => {
+                    let footprint = match (name, enum_types) {
+                        (Some(name), Some(types)) => Footprint::of_names(std::iter::once(name.clone()).chain(types.iter().cloned())),
+                        (Some(name), None) => Footprint { any_type: true, ..Footprint::of_names([name.clone()]) },
+                        _ => Footprint::unbounded(),
+                    };
+                    self.unknown(&format!("{attr}() of a SQLAlchemy table"), footprint, range);
+                    return Value::None;
+                }
+                (Value::TableObj { .. }, _) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    return Value::Data;
+                }
+                (Value::Text(..), "bindparams" | "columns" | "execution_options") => return receiver.clone(),
+                // Python's own container and string methods change a Python value, not the database.
+                (Value::Unknown | Value::Seq(_) | Value::Dict(_), method) if CONTAINER_METHODS.contains(&method) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    return Value::Data;
+                }
                 // `sa.Table(...).create(bind)`, `metadata.create_all(bind)`: DDL migdoc does not follow.
                 (Value::Data, "create" | "drop" | "create_all" | "drop_all") => {
                     self.unknown(&format!("{attr}() of a SQLAlchemy table or metadata"), Footprint::unbounded(), range);
@@ -656,6 +780,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 (Value::Bind, "commit" | "rollback" | "begin" | "begin_nested" | "close" | "scalar" | "scalars") => return Value::Data,
                 (Value::Inspector, "get_table_names") => return Value::TableNames,
+                (Value::Dict(items), "items") => return Value::Seq(items.iter().map(|(k, v)| Value::Seq(vec![k.clone(), v.clone()])).collect()),
+                (Value::Dict(items), "keys") => return Value::Seq(items.iter().map(|(k, _)| k.clone()).collect()),
+                (Value::Dict(items), "values") => return Value::Seq(items.iter().map(|(_, v)| v.clone()).collect()),
                 (Value::Seq(items), "append" | "extend") => {
                     // `names.append(x)` on a local list: the list grows.
                     let mut items = items.clone();
@@ -720,7 +847,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let full = format!("{path}.{attr}");
                 return self.call_path(&full, args, keywords, range);
             }
-            return Value::Unknown;
+            return self.data_call(args, keywords);
         }
         if let Expr::Name { id, .. } = func
             && matches!(self.lookup(id), Value::Unknown)
@@ -730,11 +857,30 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         match self.eval(func) {
             Value::Path(path) => self.call_path(&path, args, keywords, range),
-            Value::Function(i) => self.call_function(i, args, keywords, range),
+            Value::Function(i) => {
+                let f = self.module.functions[i];
+                self.call_def(f, args, keywords, range)
+            }
+            Value::Closure(f) => self.call_def(&f, args, keywords, range),
             // `Session = sessionmaker(); session = Session(bind=bind)`.
             Value::Data => Value::Data,
             _ => Value::Unknown,
         }
+    }
+
+    /// A call migdoc cannot follow whose arguments are all rows, ORM objects or queries
+    /// (`json.loads(row.params)`, `convert(obj)`): its result is data too. Otherwise unknown.
+    fn data_call(&mut self, args: &[Expr], keywords: &[Keyword]) -> Value {
+        let mut any = false;
+        for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+            match self.eval_quiet(e) {
+                Value::Data => any = true,
+                // A string may name a table or a type: such a call is not plain data.
+                Value::Int(_) | Value::Bool(_) | Value::None => {}
+                _ => return Value::Unknown,
+            }
+        }
+        if any { Value::Data } else { Value::Unknown }
     }
 
     /// Python's builtins that migrations use on values migdoc knows.
@@ -760,12 +906,16 @@ impl<'s, 'a> Frame<'s, 'a> {
         })
     }
 
-    fn call_function(&mut self, index: usize, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn call_def(&mut self, f: &FunctionDef, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
         if self.depth >= 4 {
-            self.unknown("a deeply nested helper call", Footprint::unbounded(), range);
+            // Deeper than migdoc follows (a recursive walk): what its arguments name, as for a
+            // call migdoc cannot follow.
+            let footprint = self.call_footprint(args, keywords);
+            if !footprint.is_none() {
+                self.unknown("a deeply nested helper call", footprint, range);
+            }
             return Value::Unknown;
         }
-        let f = self.module.functions[index];
         let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
         let named: Vec<(String, Value)> = keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))).collect();
         let mut frame = Frame::new(self.module);
@@ -920,8 +1070,9 @@ impl<'s, 'a> Frame<'s, 'a> {
         let value = arg.map(|a| self.eval(a)).unwrap_or(Value::Unknown);
         let (text, content_start) = match value {
             Value::Str(s, start) | Value::Text(s, start) => (s, start),
-            // SQLAlchemy Core DML and queries (`t.update().values(...)`, `sa.select(...)`).
-            Value::Data => {
+            // SQLAlchemy Core DML and queries (`t.update().values(...)`, `sa.select(...)`), and
+            // DDL for sequences, indexes, constraints and comments.
+            Value::Data | Value::SideDdl => {
                 self.push(OpKind::NoCatalogEffect { call: "execute() of a SQLAlchemy query".into() }, range);
                 return;
             }
@@ -959,12 +1110,29 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Data;
         }
         if !is_sa {
-            return Value::Unknown;
+            return self.data_call(args, keywords);
         }
         match last {
             "inspect" | "from_engine" => Value::Inspector,
+            "CreateSequence" | "DropSequence" | "CreateIndex" | "DropIndex" | "AddConstraint" | "DropConstraint"
+            | "SetTableComment" | "DropTableComment" | "SetColumnComment" | "DropColumnComment" => Value::SideDdl,
             // SQLAlchemy Core: table and column stand-ins, queries and DML, SQL functions.
-            "table" | "Table" | "MetaData" | "column" | "select" | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
+            "Table" => {
+                let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                let name = values.first().and_then(Value::as_str).map(|n| match self.kwarg_str(keywords, "schema") {
+                    Some(s) if s != "public" => format!("{s}.{n}"),
+                    _ => n.to_owned(),
+                });
+                let enum_types = values
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Column(c) => c.enum_type.as_ref().map(|e| e.name.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Value::TableObj { name, enum_types }
+            }
+            "table" | "MetaData" | "column" | "select" | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
             | "not_" | "case" | "cast" | "exists" | "literal" | "null" | "true" | "false" | "tuple_" | "values" | "union"
             | "union_all" | "distinct" | "desc" | "asc" | "join" | "outerjoin" | "func" | "any_" | "all_" => {
                 for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
@@ -1451,12 +1619,16 @@ fn root_name(expr: &Expr) -> Option<&str> {
 
 fn attribute(base: Value, attr: &str) -> Value {
     match (base, attr) {
+        // `db.session`, `settings.Session`: an ORM session (or its factory).
+        (Value::Path(_), _) if is_session_factory(attr) => Value::Data,
         (Value::Path(p), _) => Value::Path(format!("{p}.{attr}")),
         (Value::Bind, "dialect") | (Value::Context, "dialect") => Value::Dialect,
         (Value::Bind, "engine" | "connection") => Value::Bind,
         (Value::Bind | Value::Dialect, "name") => Value::Str("postgresql".into(), None),
         (Value::Context, "bind" | "connection") => Value::Bind,
-        (Value::Data, _) => Value::Data,
+        (v @ Value::TableObj { .. }, "__table__") => v,
+        (Value::TableObj { name: Some(n), .. }, "__tablename__" | "name") => Value::Str(n, None),
+        (Value::Data | Value::TableObj { .. }, _) => Value::Data,
         _ => Value::Unknown,
     }
 }

@@ -240,7 +240,7 @@ fn big_and_broken_files() {
 fn ten_thousand_revisions() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = std::process::Command::new("python3")
-        .arg(support::repo_root().join("../shared/bench/gen_corpus.py"))
+        .arg(support::repo_root().join("scripts/gen_corpus.py"))
         .arg(tmp.path())
         .arg("10000")
         .output()
