@@ -12,7 +12,7 @@ use migdoc_python::TextRange;
 
 use crate::{ColumnSpec, EnumSpec, Footprint, GuardSubject, LowerOptions, Op, OpKind, ParamStyleTag, SqlText, HOLE};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Value {
     Str(String, Option<u32>),
     Int(i64),
@@ -56,8 +56,13 @@ enum Value {
     /// `sa.Table(name, metadata, *columns)`: data, but `.create()` / `.drop()` change the
     /// table and the enum types its columns name (`None`: a column's type has no name).
     TableObj { name: Option<String>, enum_types: Option<Vec<String>> },
+    /// One of these values, by a branch migdoc could not decide (SQL texts, queries).
+    OneOf(Vec<Value>),
     /// A dict literal: its keys and values.
     Dict(Vec<(Value, Value)>),
+    /// A value from Python's standard library (`json.dumps(...)`, `bisect.insort(...)`): not an
+    /// operation, but nothing migdoc can read either.
+    Opaque,
     /// Data and its queries: an ORM `Session`, SQLAlchemy Core constructs (`sa.table`,
     /// `sa.select`, `t.update().values(...)`), result rows. Nothing reached through it changes a
     /// type, a table or a column.
@@ -96,10 +101,16 @@ pub(crate) type ScopeCache<'a> = std::cell::RefCell<HashMap<String, std::rc::Rc<
 pub(crate) struct ModuleScope<'a> {
     globals: HashMap<String, Value>,
     functions: Vec<&'a FunctionDef>,
+    /// For each of `functions`, the module it was defined in when it was imported: it runs
+    /// there (its own constants and helpers), and its operations are shown at the call.
+    homes: Vec<Option<std::rc::Rc<ModuleScope<'a>>>>,
     options: LowerOptions,
 }
 
 
+
+/// How deep migdoc follows helpers calling helpers.
+const MAX_CALL_DEPTH: u32 = 6;
 
 /// Methods of Python's lists, dicts, sets and strings (`parents.append(x)`): called on a value
 /// migdoc cannot evaluate, they change that value, never the database.
@@ -110,6 +121,19 @@ const CONTAINER_METHODS: &[&str] = &[
     // An ORM session's own (a session migdoc could not recognise as one).
     "commit", "flush", "rollback", "close", "merge", "expunge", "refresh", "query", "add_all", "bulk_save_objects",
     "bulk_insert_mappings", "bulk_update_mappings",
+    // Files and streams.
+    "write", "writelines", "read", "readline", "readlines",
+    // Loggers and console output.
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "echo",
+];
+
+/// Standard-library modules that cannot reach a database: their functions compute values.
+const PURE_MODULES: &[&str] = &[
+    "json", "bisect", "datetime", "uuid", "re", "itertools", "collections", "math", "hashlib", "base64", "copy", "time",
+    "random", "string", "textwrap", "decimal", "functools", "operator", "pickle", "zlib", "binascii", "secrets",
+    "ipaddress", "heapq", "calendar", "unicodedata", "html", "urllib", "dataclasses", "typing", "enum", "pprint",
+    "statistics", "fractions", "struct", "shlex", "difflib", "logging", "warnings", "os", "shutil", "pathlib",
+    "tempfile", "io", "glob", "csv", "zipfile", "tarfile", "gzip", "importlib", "inspect", "traceback", "click",
 ];
 
 /// Log and print calls are not operations.
@@ -134,47 +158,97 @@ impl<'a> ModuleScope<'a> {
         if externals.is_empty() {
             return scope;
         }
-        for stmt in body {
-            let Stmt::ImportFrom { module, level, names, .. } = stmt else { continue };
-            let Some(absolute) = migdoc_python::absolute_import(name, is_package, module.as_deref(), *level) else { continue };
-            for alias in names {
-                let value = if let Some(external) = externals.get(&absolute) {
-                    // Each imported module is evaluated once per cache (a project's model modules
-                    // import each other: without it, the work grows with the import fan-out cubed).
-                    let cached = cache.borrow().get(&absolute).cloned();
-                    let foreign = match cached {
-                        Some(scope) => scope,
-                        None => {
-                            let foreign_is_package = is_package_name(externals, &absolute);
-                            let scope = std::rc::Rc::new(if depth < 3 {
-                                ModuleScope::linked(&external.body, options, externals, &absolute, foreign_is_package, depth + 1, cache)
-                            } else {
-                                ModuleScope::new(&external.body, options)
-                            });
-                            cache.borrow_mut().insert(absolute.clone(), std::rc::Rc::clone(&scope));
-                            scope
+        // Each imported module is evaluated once per cache (a project's model modules import
+        // each other: without it, the work grows with the import fan-out cubed).
+        let foreign = |absolute: &str| -> Option<std::rc::Rc<ModuleScope<'a>>> {
+            let external = externals.get(absolute)?;
+            if let Some(scope) = cache.borrow().get(absolute).cloned() {
+                return Some(scope);
+            }
+            let foreign_is_package = is_package_name(externals, absolute);
+            let scope = std::rc::Rc::new(if depth < 3 {
+                ModuleScope::linked(&external.body, options, externals, absolute, foreign_is_package, depth + 1, cache)
+            } else {
+                ModuleScope::new(&external.body, options)
+            });
+            cache.borrow_mut().insert(absolute.to_owned(), std::rc::Rc::clone(&scope));
+            Some(scope)
+        };
+        // Imports at module level, and those inside the module's functions (`upgrade()` often
+        // imports its helpers itself).
+        let nested = body.iter().filter_map(|s| match s {
+            Stmt::FunctionDef(f) => Some(f.body.iter()),
+            _ => None,
+        });
+        for stmt in body.iter().chain(nested.flatten()) {
+            match stmt {
+                Stmt::ImportFrom { module, level, names, .. } => {
+                    let Some(absolute) = migdoc_python::absolute_import(name, is_package, module.as_deref(), *level) else { continue };
+                    for alias in names {
+                        let bound = alias.bound_name().to_owned();
+                        if let Some(module) = foreign(&absolute) {
+                            match module.globals.get(&alias.name) {
+                                Some(Value::Function(i)) => {
+                                    let value = scope.bring(&module, *i);
+                                    scope.globals.insert(bound, value);
+                                }
+                                Some(v) => {
+                                    scope.globals.insert(bound, v.clone());
+                                }
+                                None => {
+                                    if let Some(sub) = foreign(&format!("{absolute}.{}", alias.name)) {
+                                        scope.import_module(&bound, &sub);
+                                    }
+                                }
+                            }
+                        } else if let Some(sub) = foreign(&format!("{absolute}.{}", alias.name)) {
+                            // `from pkg import submodule`.
+                            scope.import_module(&bound, &sub);
+                        } else if *level > 0 {
+                            // `from . import x` of a module that is not read: leave it unknown.
+                            scope.globals.insert(bound, Value::Unknown);
                         }
-                    };
-                    match foreign.globals.get(&alias.name) {
-                        Some(Value::Function(i)) => {
-                            // Bring the helper over: it runs in the importing module's frame.
-                            let f = foreign.functions[*i];
-                            scope.functions.push(f);
-                            Value::Function(scope.functions.len() - 1)
-                        }
-                        Some(v) => v.clone(),
-                        None => continue,
                     }
-                } else if *level > 0 {
-                    // `from . import x` of a module that is not read: leave it unknown.
-                    Value::Unknown
-                } else {
-                    continue;
-                };
-                scope.globals.insert(alias.bound_name().to_owned(), value);
+                }
+                Stmt::Import { names, .. } => {
+                    for alias in names.iter().filter(|a| a.asname.is_some()) {
+                        // `import app.db.utils as utils`.
+                        if let Some(module) = foreign(&alias.name) {
+                            scope.import_module(alias.bound_name(), &module);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         scope
+    }
+
+    /// Makes function `index` of `home` callable from this scope; it runs in `home`.
+    fn bring(&mut self, home: &std::rc::Rc<ModuleScope<'a>>, index: usize) -> Value {
+        let f = home.functions[index];
+        // A function `home` itself imported keeps its own home.
+        let owner = home.homes[index].clone().unwrap_or_else(|| std::rc::Rc::clone(home));
+        self.functions.push(f);
+        self.homes.push(Some(owner));
+        Value::Function(self.functions.len() - 1)
+    }
+
+    /// `import app.utils as u` / `from app import utils`: `u.f(...)` and `u.CONST` resolve
+    /// through `bound.name` globals.
+    fn import_module(&mut self, bound: &str, module: &std::rc::Rc<ModuleScope<'a>>) {
+        let mut names: Vec<(&String, &Value)> = module.globals.iter().collect();
+        names.sort_by(|a, b| a.0.cmp(b.0));
+        for (n, v) in names {
+            if n.contains('.') {
+                continue;
+            }
+            let value = match v {
+                Value::Function(i) => self.bring(module, *i),
+                v => v.clone(),
+            };
+            self.globals.insert(format!("{bound}.{n}"), value);
+        }
     }
 
     /// Evaluates an expression at module level.
@@ -191,6 +265,7 @@ impl<'a> ModuleScope<'a> {
         let mut scope = ModuleScope {
             globals: HashMap::default(),
             functions: Vec::new(),
+            homes: Vec::new(),
             options,
         };
         for stmt in body {
@@ -208,6 +283,7 @@ impl<'a> ModuleScope<'a> {
                 Stmt::FunctionDef(f) => {
                     scope.globals.insert(f.name.clone(), Value::Function(scope.functions.len()));
                     scope.functions.push(f);
+                    scope.homes.push(None);
                 }
                 Stmt::ClassDef(c) if c.bases.iter().any(|b| b.dotted_name().is_some_and(|n| n.ends_with("Enum"))) => {
                     scope.globals.insert(c.name.clone(), py_enum(&c.body));
@@ -278,6 +354,15 @@ struct Frame<'s, 'a> {
     returned: bool,
     /// A `return` in a branch migdoc cannot decide ran: what follows may not run.
     maybe_returned: bool,
+    /// What `return` gave (`Unknown` when two returns differ).
+    ret: Option<Value>,
+    /// The functions being called, outermost first (recursion is not unrolled).
+    stack: Vec<*const FunctionDef>,
+    /// Evaluating a recursive call's footprint: calls back into the stack are cut.
+    cutting: bool,
+    /// The variables at the end of each branch [`Self::sub_block`] ran, for
+    /// [`Self::merge_branches`].
+    branch_locals: Vec<HashMap<String, Value>>,
     /// The path ended in `raise`: the migration fails there.
     raised: bool,
     depth: u32,
@@ -290,6 +375,10 @@ impl<'s, 'a> Frame<'s, 'a> {
             locals: HashMap::default(),
             ops: Vec::new(),
             returned: false,
+            ret: None,
+            stack: Vec::new(),
+            cutting: false,
+            branch_locals: Vec::new(),
             maybe_returned: false,
             raised: false,
             depth: 0,
@@ -347,7 +436,9 @@ impl<'s, 'a> Frame<'s, 'a> {
             if self.maybe_returned && !self.returned {
                 // A `return` in a branch migdoc cannot decide: what follows may not run. When it
                 // always raises, the run that goes on is the one that returned.
+                let mark = self.branch_locals.len();
                 let (ops, _, raised) = self.sub_block(&body[i + 1..]);
+                self.branch_locals.truncate(mark);
                 self.maybe_returned = true;
                 if !raised {
                     self.uncertain("statements after a return in a branch migdoc cannot decide", &ops, stmt.range());
@@ -368,8 +459,43 @@ impl<'s, 'a> Frame<'s, 'a> {
         let returned = std::mem::replace(&mut self.returned, false) | std::mem::replace(&mut self.maybe_returned, saved_maybe);
         let raised = std::mem::replace(&mut self.raised, saved_raised);
         let ops = std::mem::replace(&mut self.ops, saved_ops);
-        self.locals = saved_locals;
+        let after = std::mem::replace(&mut self.locals, saved_locals);
+        if !raised {
+            self.branch_locals.push(after);
+        }
         (ops, returned, raised)
+    }
+
+    /// After branches migdoc could not choose between (run by [`Self::sub_block`] since
+    /// `mark`), each variable holds what the branches agree on, one of their SQL texts
+    /// ([`Value::OneOf`]), or an unknown value; with `fallthrough`, not running any branch is a
+    /// way too (a loop that runs no time).
+    fn merge_branches(&mut self, mark: usize, fallthrough: bool) {
+        let mut ends: Vec<HashMap<String, Value>> = self.branch_locals.drain(mark..).collect();
+        if fallthrough || ends.is_empty() {
+            ends.push(self.locals.clone());
+        }
+        let mut keys: Vec<String> = ends.iter().flat_map(|e| e.keys().cloned()).collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            let values: Vec<Value> = ends.iter().map(|e| e.get(&k).or_else(|| self.locals.get(&k)).cloned().unwrap_or(Value::Unknown)).collect();
+            let merged = if values.iter().all(|v| same_value(v, &values[0])) {
+                values[0].clone()
+            } else if values.iter().all(|v| matches!(v, Value::Str(..) | Value::Text(..) | Value::Holed(_) | Value::OneOf(_) | Value::Data)) {
+                let mut alternatives = Vec::new();
+                for v in values {
+                    match v {
+                        Value::OneOf(vs) => alternatives.extend(vs),
+                        v => alternatives.push(v),
+                    }
+                }
+                Value::OneOf(alternatives)
+            } else {
+                Value::Unknown
+            };
+            self.locals.insert(k, merged);
+        }
     }
 
     fn stmt(&mut self, stmt: &Stmt) {
@@ -389,8 +515,10 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             Stmt::If { test, body, orelse, range } if matches!(self.eval_quiet(test), Value::Exists(..)) => {
                 let Value::Exists(subject, positive) = self.eval(test) else { return };
+                let mark = self.branch_locals.len();
                 let (a, _, _) = self.sub_block(body);
                 let (b, _, _) = self.sub_block(orelse);
+                self.merge_branches(mark, false);
                 let (when_true, when_false) = if positive { (a, b) } else { (b, a) };
                 self.push(OpKind::Guard { subject, when_true, when_false }, *range);
             }
@@ -398,8 +526,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 Some(true) => self.block(body),
                 Some(false) => self.block(orelse),
                 None => {
+                    let mark = self.branch_locals.len();
                     let (a, ra, xa) = self.sub_block(body);
                     let (b, rb, xb) = self.sub_block(orelse);
+                    if xa || xb {
+                        self.branch_locals.truncate(mark);
+                    }
                     match (xa, xb) {
                         // A branch that raises fails the migration: the run that goes on is the
                         // one that took the other branch.
@@ -410,6 +542,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                             self.returned = true;
                         }
                         (false, false) => {
+                            self.merge_branches(mark, false);
                             let mut ops = a;
                             ops.extend(b);
                             self.uncertain("a branch on a condition migdoc cannot decide", &ops, *range);
@@ -436,7 +569,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                     // of times, so its footprint is what counts.
                     let item = if matches!(iterated, Value::Data | Value::TableObj { .. }) { Value::Data } else { Value::Unknown };
                     self.assign(target, item);
+                    let mark = self.branch_locals.len();
                     let (ops, returned, _) = self.sub_block(body);
+                    self.merge_branches(mark, true);
                     self.uncertain("a loop over values migdoc cannot evaluate", &ops, *range);
                     if returned {
                         self.maybe_returned = true;
@@ -464,6 +599,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             Stmt::Try { body, handlers, orelse, finalbody, range } => {
                 // A failure inside the try may be swallowed: what it runs is not a plain sequence.
+                let mark = self.branch_locals.len();
                 let (mut ops, _, _) = self.sub_block(body);
                 for handler in handlers {
                     // A handler that always raises fails the migration: it adds nothing to the
@@ -473,19 +609,49 @@ impl<'s, 'a> Frame<'s, 'a> {
                         ops.extend(handled);
                     }
                 }
+                // The try body may stop anywhere: what it assigned may or may not have happened.
+                self.merge_branches(mark, true);
                 self.uncertain("statements inside try/except", &ops, *range);
                 self.block(orelse);
                 self.block(finalbody);
             }
-            Stmt::Return { .. } => self.returned = true,
+            Stmt::Return { value, .. } => {
+                let v = value.as_ref().map_or(Value::None, |e| self.eval(e));
+                // Two returns that give different values: the result is unknown.
+                self.ret = Some(match self.ret.take() {
+                    None => v,
+                    Some(old) if same_value(&old, &v) => old,
+                    Some(_) => Value::Unknown,
+                });
+                self.returned = true;
+            }
             Stmt::While { body, range, .. } => {
+                let mark = self.branch_locals.len();
                 let (ops, _, _) = self.sub_block(body);
+                self.merge_branches(mark, true);
                 self.uncertain("a while loop", &ops, *range);
             }
             Stmt::FunctionDef(f) => {
                 self.locals.insert(f.name.clone(), Value::Closure(std::rc::Rc::new((**f).clone())));
             }
-            Stmt::ClassDef(_) | Stmt::Pass { .. } | Stmt::Import { .. } | Stmt::ImportFrom { .. } => {}
+            // A local import: library names as paths (project modules were linked at module level).
+            Stmt::ImportFrom { module: Some(module), level: 0, names, .. } => {
+                for alias in names {
+                    let bound = alias.bound_name();
+                    if !self.module.globals.contains_key(bound) {
+                        self.locals.insert(bound.to_owned(), Value::Path(format!("{module}.{}", alias.name)));
+                    }
+                }
+            }
+            Stmt::Import { names, .. } => {
+                for alias in names {
+                    let bound = alias.bound_name();
+                    if !self.module.globals.contains_key(bound) {
+                        self.locals.insert(bound.to_owned(), Value::Path(alias.imported_module().to_owned()));
+                    }
+                }
+            }
+            Stmt::ClassDef(_) | Stmt::Pass { .. } | Stmt::ImportFrom { .. } => {}
             Stmt::Raise { range } => {
                 // The migration fails here: nothing after it is known to run.
                 self.unknown("raise", Footprint::unbounded(), *range);
@@ -504,6 +670,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
                 let items = match value {
                     Value::Seq(items) if items.len() == elts.len() => items,
+                    // A row unpacked into its columns.
+                    Value::Data => vec![Value::Data; elts.len()],
                     _ => vec![Value::Unknown; elts.len()],
                 };
                 for (t, v) in elts.iter().zip(items) {
@@ -535,6 +703,16 @@ impl<'s, 'a> Frame<'s, 'a> {
 
     /// An expression statement: a call with effects (an op) or something harmless.
     fn eval_statement_call(&mut self, expr: &Expr) {
+        // `sys.exit(...)` ends the migration as `raise` does.
+        if let Expr::Call { func, range, .. } = expr
+            && func.dotted_name().is_some_and(|n| matches!(self.lookup(n.split('.').next().unwrap_or_default()), Value::Path(p) if p == "sys"))
+            && func.dotted_name().is_some_and(|n| n.ends_with(".exit"))
+        {
+            self.unknown("sys.exit", Footprint::unbounded(), *range);
+            self.returned = true;
+            self.raised = true;
+            return;
+        }
         let before = self.ops.len();
         let value = self.eval(expr);
         if self.ops.len() > before {
@@ -545,7 +723,9 @@ impl<'s, 'a> Frame<'s, 'a> {
             if root.is_some_and(|r| HARMLESS_ROOTS.contains(&r)) {
                 return;
             }
-            if matches!(value, Value::Unknown) {
+            // A helper migdoc followed: its operations are recorded, its result is only a value.
+            let followed = matches!(func.as_ref(), Expr::Name { id, .. } if matches!(self.lookup(id), Value::Function(_) | Value::Closure(_)));
+            if matches!(value, Value::Unknown) && !followed {
                 let name = func.dotted_name().unwrap_or_else(|| "a call".into());
                 let footprint = self.call_footprint(args, keywords);
                 self.unknown(&name, footprint, *range);
@@ -573,7 +753,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     names.extend(c.enum_type.as_ref().and_then(|e| e.name.clone()));
                     true
                 }
-                Value::Unknown | Value::Holed(_) | Value::Function(_) | Value::Closure(_) | Value::Batch(_) | Value::Inspector => false,
+                Value::Unknown | Value::Opaque | Value::Holed(_) | Value::Function(_) | Value::Closure(_) | Value::Batch(_) | Value::Inspector => false,
                 _ => true,
             }
         }
@@ -705,6 +885,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
             }
             Expr::Attribute { value, attr, .. } => {
+                if let Expr::Name { id, .. } = value.as_ref()
+                    && let Some(v) = self.module.globals.get(&format!("{id}.{attr}"))
+                {
+                    return v.clone();
+                }
                 let base = self.eval(value);
                 attribute(base, attr)
             }
@@ -716,6 +901,13 @@ impl<'s, 'a> Frame<'s, 'a> {
     }
 
     fn call(&mut self, func: &Expr, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+        // A function of a project module imported as a module (`utils.helper(...)`).
+        if let Expr::Attribute { value, attr, .. } = func
+            && let Expr::Name { id, .. } = value.as_ref()
+            && let Some(Value::Function(i)) = self.module.globals.get(&format!("{id}.{attr}")).cloned()
+        {
+            return self.call_index(i, args, keywords, range);
+        }
         // Methods first: the receiver decides.
         if let Expr::Attribute { value, attr, .. } = func {
             let receiver = self.eval(value);
@@ -761,6 +953,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 (Value::Text(..), "bindparams" | "columns" | "execution_options") => return receiver.clone(),
                 // Python's own container and string methods change a Python value, not the database.
+                (Value::Opaque, method) if CONTAINER_METHODS.contains(&method) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    return Value::Opaque;
+                }
                 (Value::Unknown | Value::Seq(_) | Value::Dict(_), method) if CONTAINER_METHODS.contains(&method) => {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
@@ -829,6 +1027,15 @@ impl<'s, 'a> Frame<'s, 'a> {
                     let table = table.clone();
                     return self.batch_call(&table, method, args, keywords, range);
                 }
+                (Value::Str(s, _), "replace") => {
+                    let a: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                    return match (a.first(), a.get(1), a.len()) {
+                        (Some(Value::Str(from, _)), Some(Value::Str(to, _)), 2) => Value::Str(s.replace(from.as_str(), to), None),
+                        (Some(Value::Str(from, _)), Some(_), 2) => Value::Holed(s.replace(from.as_str(), HOLE)),
+                        _ => Value::Unknown,
+                    };
+                }
+                (Value::Str(s, _), "strip") if args.is_empty() => return Value::Str(s.trim().to_owned(), None),
                 (Value::Str(s, _), "upper") => return Value::Str(s.to_uppercase(), None),
                 (Value::Str(s, _), "lower") => return Value::Str(s.to_lowercase(), None),
                 (Value::Str(s, _), "join") => {
@@ -857,10 +1064,7 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         match self.eval(func) {
             Value::Path(path) => self.call_path(&path, args, keywords, range),
-            Value::Function(i) => {
-                let f = self.module.functions[i];
-                self.call_def(f, args, keywords, range)
-            }
+            Value::Function(i) => self.call_index(i, args, keywords, range),
             Value::Closure(f) => self.call_def(&f, args, keywords, range),
             // `Session = sessionmaker(); session = Session(bind=bind)`.
             Value::Data => Value::Data,
@@ -906,21 +1110,65 @@ impl<'s, 'a> Frame<'s, 'a> {
         })
     }
 
+    /// Calls function `index` of this module: in its home module when it was imported, with
+    /// its operations shown at the call (their own ranges are in another file).
+    fn call_index(&mut self, index: usize, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+        let f = self.module.functions[index];
+        match self.module.homes[index].clone() {
+            Some(home) => self.call_in(&home, f, args, keywords, range, true),
+            None => self.call_def(f, args, keywords, range),
+        }
+    }
+
     fn call_def(&mut self, f: &FunctionDef, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
-        if self.depth >= 4 {
-            // Deeper than migdoc follows (a recursive walk): what its arguments name, as for a
-            // call migdoc cannot follow.
+        let module = self.module;
+        self.call_in(module, f, args, keywords, range, false)
+    }
+
+    /// Runs `f` in `home`. A recursive call (a walk over a tree) is not unrolled: it has the
+    /// footprint of `f`'s body run once more with unknown arguments and its own recursive calls
+    /// cut, which covers every depth. Ops of a helper from another module (`foreign`) are shown
+    /// at the call.
+    fn call_in(&mut self, home: &ModuleScope<'a>, f: &FunctionDef, args: &[Expr], keywords: &[Keyword], range: TextRange, foreign: bool) -> Value {
+        let id: *const FunctionDef = f;
+        let recursive = self.stack.contains(&id);
+        if recursive && self.cutting {
+            return Value::Unknown;
+        }
+        if self.depth >= MAX_CALL_DEPTH && !recursive {
             let footprint = self.call_footprint(args, keywords);
             if !footprint.is_none() {
-                self.unknown("a deeply nested helper call", footprint, range);
+                self.unknown("a helper call nested deeper than migdoc follows", footprint, range);
             }
             return Value::Unknown;
         }
-        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-        let named: Vec<(String, Value)> = keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))).collect();
-        let mut frame = Frame::new(self.module);
+        let values: Vec<Value> = if recursive { vec![Value::Unknown; args.len()] } else { args.iter().map(|a| self.eval(a)).collect() };
+        let named: Vec<(String, Value)> = keywords
+            .iter()
+            .filter_map(|k| Some((k.arg.clone()?, if recursive { Value::Unknown } else { self.eval(&k.value) })))
+            .collect();
+        let mut frame = Frame::new(home);
         frame.depth = self.depth + 1;
-        // Positional arguments up to `*args`, then keywords by name, then defaults.
+        frame.stack.clone_from(&self.stack);
+        frame.stack.push(id);
+        frame.cutting = self.cutting || recursive;
+        let result = frame.run_call(f, values, named, range);
+        let mut ops = std::mem::take(&mut frame.ops);
+        if foreign {
+            at_call(&mut ops, range);
+        }
+        if recursive {
+            self.uncertain("a recursive helper call", &ops, range);
+            return Value::Unknown;
+        }
+        self.ops.extend(ops);
+        result
+    }
+
+    /// Binds `f`'s parameters in this (new) frame and runs its body: positional arguments up
+    /// to `*args`, then keywords by name, then defaults. Returns what it returns, when every
+    /// path that ends returns the same known value.
+    fn run_call(&mut self, f: &FunctionDef, values: Vec<Value>, named: Vec<(String, Value)>, _range: TextRange) -> Value {
         let mut positional = values.into_iter();
         let mut past_variadic = false;
         for param in &f.params {
@@ -932,20 +1180,22 @@ impl<'s, 'a> Frame<'s, 'a> {
             } else if let Some((_, v)) = named.iter().find(|(n, _)| *n == param.name) {
                 v.clone()
             } else if let Some(default) = &param.default {
-                frame.eval(default)
+                self.eval(default)
             } else {
                 Value::Unknown
             };
-            frame.locals.insert(param.name.clone(), value);
+            self.locals.insert(param.name.clone(), value);
         }
         // A helper that returns a value (a dialect test, a name) is evaluated for it.
         if let [Stmt::Return { value: Some(expr), .. }] = f.body.as_slice() {
-            return frame.eval(expr);
+            return self.eval(expr);
         }
-        frame.block(&f.body);
-        // The helper is in the same file, so its ops keep their own ranges.
-        self.ops.extend(frame.ops);
-        Value::None
+        self.block(&f.body);
+        match self.ret.take() {
+            Some(v) if !self.maybe_returned => v,
+            Some(_) => Value::Unknown,
+            None => Value::None,
+        }
     }
 
     /// `migdoc.alembic`'s enum helpers, modelled as what they run (see python/migdoc/alembic.py):
@@ -1076,10 +1326,21 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.push(OpKind::NoCatalogEffect { call: "execute() of a SQLAlchemy query".into() }, range);
                 return;
             }
+            // One of several SQL texts: what any of them may change.
+            Value::OneOf(alternatives) => {
+                let footprint = alternatives.iter().fold(Footprint::default(), |acc, v| {
+                    acc.union(match v {
+                        Value::Str(t, _) | Value::Text(t, _) | Value::Holed(t) => Footprint::of_holed_sql(&migdoc_sql::neutralize_params(t, style.into())),
+                        Value::Data | Value::SideDdl => Footprint::default(),
+                        _ => Footprint::unbounded(),
+                    })
+                });
+                self.unknown("SQL chosen by a branch migdoc cannot decide", footprint, arg.map_or(range, Expr::range));
+                return;
+            }
             // SQL built at run time: its statements' kinds and known names still bound it.
             Value::Holed(text) => {
-                let parsed = migdoc_sql::parse(&migdoc_sql::neutralize_params(&text, style.into()));
-                let footprint = Footprint::of_sql(&parsed);
+                let footprint = Footprint::of_holed_sql(&migdoc_sql::neutralize_params(&text, style.into()));
                 self.unknown("SQL built from values migdoc cannot evaluate", footprint, arg.map_or(range, Expr::range));
                 return;
             }
@@ -1110,11 +1371,18 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Data;
         }
         if !is_sa {
+            let top = path.split('.').next().unwrap_or_default();
+            if PURE_MODULES.contains(&top) {
+                for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                    self.eval(a);
+                }
+                return Value::Opaque;
+            }
             return self.data_call(args, keywords);
         }
         match last {
             "inspect" | "from_engine" => Value::Inspector,
-            "CreateSequence" | "DropSequence" | "CreateIndex" | "DropIndex" | "AddConstraint" | "DropConstraint"
+            "CreateSchema" | "CreateSequence" | "DropSequence" | "CreateIndex" | "DropIndex" | "AddConstraint" | "DropConstraint"
             | "SetTableComment" | "DropTableComment" | "SetColumnComment" | "DropColumnComment" => Value::SideDdl,
             // SQLAlchemy Core: table and column stand-ins, queries and DML, SQL functions.
             "Table" => {
@@ -1211,6 +1479,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             "text" | "DDL" => match args.first().map(|a| self.eval(a)) {
                 Some(Value::Str(s, start)) => Value::Text(s, start),
                 Some(Value::Holed(s)) => Value::Holed(s),
+                Some(v @ Value::OneOf(_)) => v,
                 _ => Value::Unknown,
             },
             _ => crate::types::from_sqlalchemy(last, false).map_or_else(|| Value::TypeNamed, Value::SqlType),
@@ -1603,6 +1872,31 @@ fn py_enum(body: &[Stmt]) -> Value {
 fn is_session_factory(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with("session") || lower == "sessionmaker" || lower == "scoped_session"
+}
+
+/// Whether two values are the same (a string's source offset aside).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x, _), Value::Str(y, _)) | (Value::Text(x, _), Value::Text(y, _)) => x == y,
+        (Value::Seq(x), Value::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b)),
+        (a, b) => a == b,
+    }
+}
+
+/// Ops of a helper from another module, shown at the call that ran them.
+fn at_call(ops: &mut [Op], range: TextRange) {
+    for op in ops {
+        op.range = range;
+        match &mut op.kind {
+            OpKind::Guard { when_true, when_false, .. } => {
+                at_call(when_true, range);
+                at_call(when_false, range);
+            }
+            // Offsets into the other file's string literal mean nothing here.
+            OpKind::Sql(sql) => sql.content_start = None,
+            _ => {}
+        }
+    }
 }
 
 fn is_op(v: &Value) -> bool {

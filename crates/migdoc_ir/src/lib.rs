@@ -261,11 +261,80 @@ impl Footprint {
                 }
                 S::DropTable { names, .. } => names.iter().fold(Footprint::default(), |a, n| a.union(table(n))),
                 S::Insert { .. } | S::Update { .. } | S::Transaction(_) | S::Other { .. } => Footprint::default(),
-                S::Do { .. } => Footprint::unbounded(),
+                S::Do { body } => Footprint::of_plpgsql(body),
             };
             out = out.union(f);
         }
         out
+    }
+}
+
+impl Footprint {
+    /// What a PL/pgSQL body (`DO $$ ... $$`) may change, read from its statements' leading
+    /// keywords: dynamic SQL (`EXECUTE`) and `DROP SCHEMA` may change anything; `CREATE`,
+    /// `ALTER` and `DROP` of a table or a type change that object (any of its kind when the name
+    /// is built at run time); constraints, indexes, data and control flow change nothing
+    /// migdoc models.
+    pub fn of_plpgsql(body: &str) -> Self {
+        let lower = body.to_ascii_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '(' | ')' | ','))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut out = Footprint::default();
+        let name_at = |i: usize| -> Option<String> {
+            // Skip `if [not] exists` and `only`.
+            let mut j = i;
+            while matches!(words.get(j).copied(), Some("if" | "not" | "exists" | "only")) {
+                j += 1;
+            }
+            let raw = words.get(j)?;
+            let name = raw.trim_matches('"');
+            let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') && !name.is_empty();
+            plain.then(|| name.strip_prefix("public.").unwrap_or(name).to_owned())
+        };
+        for (i, w) in words.iter().enumerate() {
+            match (*w, words.get(i + 1).copied()) {
+                ("execute", _) | ("drop", Some("schema" | "owned")) => return Footprint::unbounded(),
+                ("create" | "drop", Some("table")) | ("alter", Some("table")) => {
+                    // `ALTER TABLE t ADD CONSTRAINT ...`: constraints are not modelled.
+                    let action = words.get(i + 3).copied();
+                    let constraint_only = *w == "alter"
+                        && matches!(action, Some("add" | "drop" | "validate"))
+                        && matches!(words.get(i + 4).copied(), Some("constraint" | "primary" | "foreign" | "unique" | "check"));
+                    if !constraint_only {
+                        out = out.union(match name_at(i + 2) {
+                            Some(n) => Footprint::of_names([n]),
+                            None => Footprint { any_table: true, ..Footprint::default() },
+                        });
+                    }
+                }
+                ("create" | "alter" | "drop", Some("type" | "domain")) => {
+                    out = out.union(match name_at(i + 2) {
+                        Some(n) => Footprint::of_names([n]),
+                        None => Footprint { any_type: true, ..Footprint::default() },
+                    });
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// What SQL built at run time may change: [`Footprint::of_sql`] when it parses with its
+    /// holes; otherwise, statement by statement, by its leading keywords (a hole where
+    /// PostgreSQL wants a row list or an expression does not parse): data statements change
+    /// nothing, anything else may change anything.
+    pub fn of_holed_sql(text: &str) -> Self {
+        let parsed = migdoc_sql::parse(text);
+        if parsed.errors.is_empty() {
+            return Footprint::of_sql(&parsed);
+        }
+        let data_only = text.split(';').map(str::trim).filter(|s| !s.is_empty()).all(|statement| {
+            let first = statement.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+            matches!(first.as_str(), "UPDATE" | "INSERT" | "DELETE" | "SELECT" | "WITH" | "VALUES")
+        });
+        if data_only { Footprint::default() } else { Footprint::unbounded() }
     }
 }
 

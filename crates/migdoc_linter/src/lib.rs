@@ -137,7 +137,7 @@ impl UnknownOp {
 }
 
 /// Every unknown operation, in upgrade order, and how many revisions are checked in full.
-fn unknown_ops(sources: &Sources, graph: &Graph, ops: &[RevisionOps]) -> (Vec<UnknownOp>, usize) {
+fn unknown_ops(sources: &Sources, graph: &Graph, ops: &[RevisionOps], undecided: &[migdoc_replay::Undecided]) -> (Vec<UnknownOp>, usize) {
     let mut out = Vec::new();
     let mut unbounded = false;
     let mut fully_checked = 0;
@@ -163,10 +163,22 @@ fn unknown_ops(sources: &Sources, graph: &Graph, ops: &[RevisionOps]) -> (Vec<Un
                 });
             }
         }
+        for u in undecided.iter().filter(|u| u.file == file) {
+            own = true;
+            out.push(UnknownOp {
+                path: f.path.clone(),
+                start: f.line_index.line_column(&f.text, u.range.start).into(),
+                revision: f.header.id().map(str::to_owned),
+                direction: "upgrade",
+                what: u.what.to_owned(),
+                footprint: u.footprint.clone(),
+            });
+        }
         if !unbounded && !own {
             fully_checked += 1;
         }
-        unbounded |= RevisionOps::unknowns(&revision.upgrade).iter().any(|(_, f)| f.is_unbounded());
+        unbounded |= RevisionOps::unknowns(&revision.upgrade).iter().any(|(_, f)| f.is_unbounded())
+            || undecided.iter().any(|u| u.file == file && u.footprint.is_unbounded());
     }
     (out, fully_checked)
 }
@@ -434,7 +446,7 @@ pub fn check_lowered(project: &Project, sources: &Sources, settings: &Settings, 
     let mut diagnostics = ctx.diagnostics;
     sort_diagnostics(&mut diagnostics);
     let heads = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
-    let (unknowns, fully_checked) = unknown_ops(sources, &graph, ops);
+    let (unknowns, fully_checked) = unknown_ops(sources, &graph, ops, &outcome.undecided);
     Report {
         unknowns,
         fully_checked,

@@ -206,13 +206,12 @@ impl Project {
         roots.push(self.root.clone());
         for dir in &self.version_dirs {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            // The nearest package at most three levels up (`migrations/` itself often is none),
+            // then up through its parent packages.
             let mut top = None;
-            for ancestor in dir.ancestors().skip(usize::from(!dir.join("__init__.py").is_file())) {
-                if ancestor.join("__init__.py").is_file() {
-                    top = Some(ancestor);
-                } else {
-                    break;
-                }
+            let nearest = dir.ancestors().take(4).position(|a| a.join("__init__.py").is_file());
+            for ancestor in dir.ancestors().skip(nearest.unwrap_or(usize::MAX)).take_while(|a| a.join("__init__.py").is_file()) {
+                top = Some(ancestor);
             }
             if let Some(parent) = top.and_then(Path::parent) {
                 roots.push(parent.to_owned());

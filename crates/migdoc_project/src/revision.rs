@@ -133,7 +133,13 @@ fn docstrings(body: &[Stmt]) -> Vec<TextRange> {
 
 fn imports(body: &[Stmt]) -> Vec<String> {
     let mut out = Vec::new();
-    for stmt in body {
+    // Module-level imports, and those inside the module's functions (`upgrade()` often imports
+    // its helpers itself).
+    let nested = body.iter().filter_map(|s| match s {
+        Stmt::FunctionDef(f) => Some(f.body.iter()),
+        _ => None,
+    });
+    for stmt in body.iter().chain(nested.flatten()) {
         match stmt {
             Stmt::ImportFrom { module: Some(module), level: 0, names, .. } => {
                 out.push(module.clone());

@@ -8,7 +8,7 @@ use migdoc_python::TextRange;
 use migdoc_sql::{AlterTableAction, QualName, SqlValue, Statement, TransactionControl};
 
 use crate::catalog::{Catalog, Column, EnumType, Table};
-use crate::{Failure, FailureKind, Mode, Note, NoteKind, Outcome, Phase, Settings, Uncertainty};
+use crate::{Failure, FailureKind, Mode, Note, NoteKind, Outcome, Phase, Settings, Uncertainty, Undecided};
 
 /// PostgreSQL's NAMEDATALEN - 1: the longest label it accepts, in bytes.
 const MAX_LABEL_BYTES: usize = 63;
@@ -49,7 +49,7 @@ fn one_run(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: 
     for &file in order {
         run.revision(file, &ops[file].upgrade);
     }
-    Outcome { failures: run.failures, notes: run.notes, uncertain: run.uncertain, head: run.catalog }
+    Outcome { failures: run.failures, notes: run.notes, uncertain: run.uncertain, undecided: run.undecided, head: run.catalog }
 }
 
 /// 2. One revision per run: the catalog carries over, the memo and the transaction do not.
@@ -208,6 +208,8 @@ struct Run<'a> {
     /// What operations migdoc could not evaluate may have changed: no failure that rests on it
     /// is reported.
     uncertain: Uncertainty,
+    /// What this run could not decide itself (one-run upgrade only, listed once).
+    undecided: Vec<Undecided>,
     file: usize,
     failures: Vec<Failure>,
     notes: Vec<Note>,
@@ -232,6 +234,7 @@ impl<'a> Run<'a> {
             uncommitted_tx: 0,
             autocommit: false,
             uncertain: Uncertainty::default(),
+            undecided: Vec::new(),
             file: 0,
             failures: Vec::new(),
             notes: Vec::new(),
@@ -335,7 +338,7 @@ impl<'a> Run<'a> {
             }
             OpKind::CreateEnum { spec, checkfirst } => {
                 let Some(name) = spec.name.clone() else {
-                    return self.taint_with(Footprint { any_type: true, ..Footprint::default() });
+                    return self.taint_with("ENUM(...).create() of an enum without a name", range, Footprint { any_type: true, ..Footprint::default() });
                 };
                 if self.catalog.types.contains_key(&name) {
                     if !checkfirst {
@@ -377,7 +380,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn taint_with(&mut self, footprint: Footprint) {
+    /// Something the replay itself cannot decide (an enum without a name, a `DO` block it does
+    /// not follow): it has a footprint as an unknown operation does, and is listed with them.
+    fn taint_with(&mut self, what: &'static str, range: TextRange, footprint: Footprint) {
+        if self.mode == Mode::OneRun && self.phase == Phase::Upgrade && !footprint.is_none() {
+            self.undecided.push(Undecided { file: self.file, range, what, footprint: footprint.clone() });
+        }
         self.uncertain.absorb(&footprint);
     }
 
@@ -444,14 +452,14 @@ impl<'a> Run<'a> {
                 }
             let Some(name) = spec.name.clone() else {
                 if spec.native {
-                    self.taint_with(Footprint { any_type: true, ..Footprint::default() });
+                    self.taint_with("an enum without a name in op.create_table", range, Footprint { any_type: true, ..Footprint::default() });
                 }
                 continue;
             };
             match self.table_creates_type(spec) {
                 None => {
                     self.note(range, NoteKind::SqlalchemyVersionMatters);
-                    self.taint_with(Footprint::of_names([name.clone()]));
+                    self.taint_with("an enum whose creation depends on the unknown SQLAlchemy version", range, Footprint::of_names([name.clone()]));
                 }
                 Some(true) => {
                     // The memo: one `CREATE TYPE` per name per run, whatever happened since, even
@@ -489,7 +497,7 @@ impl<'a> Run<'a> {
 
     fn require_type(&mut self, spec: &EnumSpec, via: &'static str, range: TextRange) -> bool {
         let Some(name) = &spec.name else {
-            self.taint_with(Footprint { any_type: true, ..Footprint::default() });
+            self.taint_with("an enum without a name", range, Footprint { any_type: true, ..Footprint::default() });
             return false;
         };
         self.require_type_name(name, via, range)
@@ -857,7 +865,7 @@ impl<'a> Run<'a> {
     fn do_block(&mut self, body: &str, range: TextRange) {
         let lower = body.to_lowercase();
         let Some(start) = lower.find("create type") else {
-            return self.taint_with(Footprint::unbounded());
+            return self.taint_with("a DO block", range, Footprint::of_plpgsql(body));
         };
         let end = lower[start..].find(';').map_or(body.len(), |e| start + e);
         let parsed = migdoc_sql::parse(&body[start..end]);
@@ -873,7 +881,7 @@ impl<'a> Run<'a> {
                 let statement = statement.clone();
                 self.statement(&statement, range);
             }
-            _ => self.taint_with(Footprint::unbounded()),
+            _ => self.taint_with("a DO block", range, Footprint::of_plpgsql(body)),
         }
     }
 }

@@ -142,6 +142,18 @@ pub struct Outcome {
     /// What operations migdoc does not understand may have changed: those objects of `head`
     /// prove nothing.
     pub uncertain: Uncertainty,
+    /// What the replay itself could not decide, in the one-run upgrade.
+    pub undecided: Vec<Undecided>,
+}
+
+/// A construct the replay could not decide (an enum without a name, a `DO` block it does not
+/// follow), with the footprint it gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undecided {
+    pub file: usize,
+    pub range: TextRange,
+    pub what: &'static str,
+    pub footprint: migdoc_ir::Footprint,
 }
 
 /// The objects of a replayed catalog that operations migdoc could not evaluate may have

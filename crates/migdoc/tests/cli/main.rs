@@ -285,6 +285,7 @@ mod fixes;
 mod helpers;
 mod models;
 mod packaging;
+mod probe;
 mod verify;
 mod differential;
 mod scenarios;

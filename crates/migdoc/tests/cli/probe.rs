@@ -1,0 +1,155 @@
+//! Detection coverage on real histories: in how many revisions would `check` catch a sure bug
+//! that depends on what earlier revisions did?
+//!
+//! For each revision R that has a parent, the revision at the root of R's first-parent chain gets
+//! `CREATE TYPE migdoc_probe_t AS ENUM ('a')` at the top of its `upgrade()`, and R gets the same
+//! statement again: PostgreSQL always rejects the second (nothing in between drops a type of
+//! that name), in every deploy mode. `check` must report an error on R that names the type.
+//! Where it stays silent, what it knows of the catalog did not survive the operations between
+//! the root and R, and a real bug there would pass unseen.
+//!
+//! The histories are read in place, inside the unpacked package (`scripts/real-histories`), so
+//! the project modules their revisions import are found as a user's checkout finds them. The
+//! probed files are replaced in memory only. Each history's numbers are printed, and each must
+//! stay at or above the floor recorded here (the measured value when the floor was set).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use migdoc_python::ast::Stmt;
+
+/// (history, lowest accepted caught revisions, probed revisions).
+const FLOORS: &[(&str, usize, usize)] = &[
+    ("apache-superset", 121, 343),
+    ("apache-airflow", 73, 151),
+    ("apache-airflow-core", 101, 123),
+    ("mlflow", 69, 69),
+    ("mlflow-server-auth", 6, 6),
+    ("ckan", 108, 108),
+    ("aiida-core", 24, 101),
+    ("indico", 177, 177),
+];
+
+const PROBE: &str = "op.execute(\"CREATE TYPE migdoc_probe_t AS ENUM ('a')\")";
+
+#[test]
+fn probe_coverage_on_real_histories() {
+    let root = crate::support::repo_root();
+    let status = std::process::Command::new("bash").arg(root.join("scripts/real-histories")).status().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "scripts/real-histories failed");
+    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
+    let dirs: HashMap<&str, PathBuf> = manifest
+        .lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            Some((*cols.first()?, PathBuf::from(cols.get(2)?)))
+        })
+        .collect();
+    let mut report = Vec::new();
+    let mut low = Vec::new();
+    for &(name, floor, expected_probed) in FLOORS {
+        let dir = dirs.get(name).unwrap_or_else(|| panic!("{name} is not in the manifest"));
+        let (caught, probed) = probe(dir);
+        report.push(format!("{name}: {caught}/{probed} revisions would have a sure enum bug caught ({}%)", 100 * caught / probed.max(1)));
+        assert_eq!(probed, expected_probed, "{name}: the number of probed revisions changed");
+        if caught < floor {
+            low.push(format!("{name}: {caught} < {floor}"));
+        }
+    }
+    println!("{}", report.join("\n"));
+    assert!(low.is_empty(), "coverage fell below its floor: {low:?}\n{}", report.join("\n"));
+}
+
+/// (caught, probed) for the history in `dir`.
+fn probe(dir: &std::path::Path) -> (usize, usize) {
+    let project = migdoc_project::Project::discover(dir, &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+    let mut sources = project.load();
+    let settings = migdoc_linter::Settings { postgres_version: 15, sqlalchemy_2_1: Some(false) };
+    let mut ops = migdoc_linter::lower(&sources, &settings);
+    // Revision id -> file index, first parent, and where upgrade()'s body starts.
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for (i, f) in sources.files.iter().enumerate() {
+        if let Some(id) = f.header.id() {
+            by_id.insert(id.to_owned(), i);
+        }
+    }
+    let parent = |sources: &migdoc_project::Sources, i: usize| -> Option<usize> {
+        let first = sources.files[i].header.down_revisions.first()?;
+        by_id.get(&first.value).copied()
+    };
+    let mut caught = 0;
+    let mut probed = 0;
+    let ids: Vec<(String, usize)> = {
+        let mut v: Vec<(String, usize)> = by_id.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        v.sort();
+        v
+    };
+    for (id, r) in ids {
+        // The root of r's first-parent chain.
+        let mut base = r;
+        let mut steps = 0;
+        while let Some(p) = parent(&sources, base) {
+            base = p;
+            steps += 1;
+            if steps > sources.files.len() {
+                break;
+            }
+        }
+        if base == r {
+            continue;
+        }
+        let (Some(r_text), Some(base_text)) = (injected(&sources.files[r]), injected(&sources.files[base])) else { continue };
+        probed += 1;
+        let swap = |sources: &mut migdoc_project::Sources, i: usize, text: String| {
+            let f = &sources.files[i];
+            let new = migdoc_project::RevisionFile::from_bytes(&f.abs_path, f.path.clone(), text.into_bytes());
+            std::mem::replace(&mut sources.files[i], new)
+        };
+        let old_r = swap(&mut sources, r, r_text);
+        let old_base = swap(&mut sources, base, base_text);
+        let lowered = |sources: &migdoc_project::Sources, i: usize| {
+            migdoc_ir::lower_revision(&sources.files[i].module().body, migdoc_linter::lower_options(&settings), &sources.modules)
+        };
+        let old_ops_r = std::mem::replace(&mut ops[r], lowered(&sources, r));
+        let old_ops_base = std::mem::replace(&mut ops[base], lowered(&sources, base));
+        let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
+        if report.diagnostics.iter().any(|d| {
+            d.severity == migdoc_linter::Severity::Error && d.revision.as_deref() == Some(id.as_str()) && d.message.contains("migdoc_probe_t")
+        }) {
+            caught += 1;
+        }
+        sources.files[r] = old_r;
+        sources.files[base] = old_base;
+        ops[r] = old_ops_r;
+        ops[base] = old_ops_base;
+    }
+    (caught, probed)
+}
+
+/// The file's text with the probe statement at the top of `upgrade()` (and `from alembic import
+/// op` when the file does not import it); `None` when `upgrade()` has no body of its own line.
+fn injected(file: &migdoc_project::RevisionFile) -> Option<String> {
+    let module = file.module();
+    let upgrade = module.body.iter().find_map(|s| match s {
+        Stmt::FunctionDef(f) if f.name == "upgrade" => Some(f),
+        _ => None,
+    })?;
+    let first = upgrade.body.first()?;
+    let at = first.range().start as usize;
+    let line_start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &file.text[line_start..at];
+    if !indent.chars().all(char::is_whitespace) {
+        // `def upgrade(): pass` on one line.
+        return None;
+    }
+    let mut out = String::with_capacity(file.text.len() + 80);
+    if !file.text.contains("from alembic import op") {
+        out.push_str("from alembic import op\n");
+    }
+    out.push_str(&file.text[..line_start]);
+    out.push_str(indent);
+    out.push_str(PROBE);
+    out.push('\n');
+    out.push_str(&file.text[line_start..]);
+    Some(out)
+}
