@@ -110,6 +110,15 @@ pub(crate) struct VerifyArgs {
     /// the URL-like variables env.py reads are set anyway)
     #[arg(long, value_name = "NAME")]
     pub(crate) url_env: Vec<String>,
+    /// The longest one revision may take in the per-revision runs before migdoc stops it and
+    /// reports it [default: 600]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) step_timeout: Option<u64>,
+    /// Run the history with an env.py migdoc writes (the URL of the test server,
+    /// `target_metadata = None`, the project's `transaction_per_migration` and version table),
+    /// for an env.py that needs the application; always so with --versions
+    #[arg(long)]
+    pub(crate) generic_env: bool,
     /// The lowest severity that makes the exit code 1 [default: error, or `fail-on` in the config]
     #[arg(long, value_enum)]
     pub(crate) fail_on: Option<FailOn>,

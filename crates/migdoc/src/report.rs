@@ -288,10 +288,12 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
 
 /// What `migdoc verify` ran and how each deploy mode ended.
 fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) -> io::Result<()> {
+    let total = verify["revisions"].as_array().map_or(0, Vec::len);
+    let ran = verify["steps"].as_array().map_or(0, |steps| steps.iter().filter(|s| s["ok"] == true).count());
+    let count = if ran == total { format!("{total} revisions") } else { format!("{ran} of {total} revisions one at a time") };
     writeln!(
         out,
-        "Ran {} revisions with {} on {}",
-        verify["revisions"].as_array().map_or(0, Vec::len),
+        "Ran {count} with {} on {}",
         verify["python"].as_str().unwrap_or("python"),
         verify["server"].as_str().unwrap_or("PostgreSQL")
     )?;

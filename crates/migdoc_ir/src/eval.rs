@@ -720,7 +720,7 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         if let Expr::Call { func, args, keywords, range } = expr {
             let root = root_name(func);
-            if root.is_some_and(|r| HARMLESS_ROOTS.contains(&r)) {
+            if root.is_some_and(|r| HARMLESS_ROOTS.contains(&r) || r.to_ascii_lowercase().ends_with("logger")) {
                 return;
             }
             // A helper migdoc followed: its operations are recorded, its result is only a value.
@@ -964,6 +964,24 @@ impl<'s, 'a> Frame<'s, 'a> {
                         self.eval(a);
                     }
                     return Value::Data;
+                }
+                // `metadata.create_all(bind, tables=[A.__table__, ...])`: those tables.
+                (Value::Data, "create_all" | "drop_all") if self.kwarg(keywords, "tables").is_some() => {
+                    let tables = self.kwarg(keywords, "tables").map(|e| self.eval(e));
+                    let footprint = match tables {
+                        Some(Value::Seq(items)) => items.iter().fold(Footprint::default(), |acc, t| {
+                            acc.union(match t {
+                                Value::TableObj { name: Some(n), enum_types: Some(types) } => {
+                                    Footprint::of_names(std::iter::once(n.clone()).chain(types.iter().cloned()))
+                                }
+                                Value::TableObj { name: Some(n), enum_types: None } => Footprint { any_type: true, ..Footprint::of_names([n.clone()]) },
+                                _ => Footprint::unbounded(),
+                            })
+                        }),
+                        _ => Footprint::unbounded(),
+                    };
+                    self.unknown(&format!("metadata.{attr}() of listed tables"), footprint, range);
+                    return Value::None;
                 }
                 // `sa.Table(...).create(bind)`, `metadata.create_all(bind)`: DDL migdoc does not follow.
                 (Value::Data, "create" | "drop" | "create_all" | "drop_all") => {

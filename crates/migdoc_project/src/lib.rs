@@ -201,7 +201,7 @@ impl Project {
     /// Where `import x.y` looks: `prepend_sys_path`, the project root, then the directory that
     /// holds the package each versions directory is in (found by walking up through
     /// `__init__.py` files), so a bare versions directory still reaches its project's modules.
-    fn search_roots(&self) -> Vec<PathBuf> {
+    pub fn search_roots(&self) -> Vec<PathBuf> {
         let mut roots: Vec<PathBuf> = self.config.iter().flat_map(|c| c.prepend_sys_path.clone()).collect();
         roots.push(self.root.clone());
         for dir in &self.version_dirs {

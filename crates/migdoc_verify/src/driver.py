@@ -1,15 +1,23 @@
-"""migdoc verify's Alembic driver: runs ONE Alembic command in this process and prints its
-outcome as one JSON line on stdout. Run with the project's own Python.
+"""migdoc verify's Alembic driver, run with the project's own Python as `python -c DRIVER ...`
+(no file to leave behind). The database URL comes in the environment variable MIGDOC_URL, never
+on the command line (it may hold a password).
 
-usage: driver.py INI URL revisions
-       driver.py INI URL upgrade|downgrade TARGET
+usage: -c DRIVER INI revisions
+       -c DRIVER INI upgrade|downgrade TARGET
+       -c DRIVER INI steps REV...
 
-The URL is set as `sqlalchemy.url` (env.py's that read it get it; the caller also sets the
-environment variables env.py reads). A failure is reported as
+`upgrade`/`downgrade` run ONE Alembic command and print its outcome as one JSON line. `steps`
+runs `alembic upgrade REV` for each REV in turn, each as its own Alembic run (a new Config,
+env.py executed again, a new connection and MigrationContext, so SQLAlchemy's per-run memo and
+the transaction start afresh, as in a deploy that runs one revision per process), printing one
+JSON line per revision (with "step": REV) as soon as it ends, and stopping at the first failure.
+
+A failure is reported as
 {"ok": false, "revision": ..., "sqlstate": ..., "error": ..., "exception": ..., "statement": ...}:
 `revision` is the outermost frame of the traceback in a revision file (absent when Alembic
 refused before running a migration), `sqlstate` the driver's code ("" when the error did not
 come from the server), `error` the server's primary message (or the exception's first line).
+A module the project's migrations import and this Python lacks is {"ok": false, "missing": NAME}.
 """
 
 import json
@@ -33,45 +41,72 @@ def fail(exc, revisions):
     text = str(source).strip() or type(source).__name__
     out["error"] = text.split("\n")[0]
     out["exception"] = type(exc).__name__
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        out["missing"] = exc.name
     statement = getattr(exc, "statement", None)
     if statement:
         out["statement"] = str(statement)[:2000]
     return out
 
 
+def emit(out):
+    print(json.dumps(out), flush=True)
+
+
 def main(argv):
-    if len(argv) < 3:
+    if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    ini, url, command_name, *args = argv
-    from alembic import command
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
+    ini, command_name, *args = argv
+    url = os.environ.get("MIGDOC_URL", "")
+    for path in reversed([p for p in os.environ.get("MIGDOC_SYS_PATH", "").split("\n") if p]):
+        sys.path.insert(0, path)
+    try:
+        from alembic import command
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+    except ImportError as exc:
+        emit({"ok": False, "missing": exc.name or "alembic", "error": str(exc), "exception": type(exc).__name__})
+        return 0
 
-    # Alembic 1.16+ reads `[tool.alembic]` from pyproject.toml when there is no alembic.ini.
-    config = Config(toml_file=ini) if ini.endswith("pyproject.toml") else Config(ini)
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    # `-x key=URL` for the keys env.py reads with context.get_x_argument().
-    x_args = [a for a in os.environ.get("MIGDOC_X_ARGS", "").split("\n") if a]
-    if x_args:
-        import argparse
+    def config():
+        # Alembic 1.16+ reads `[tool.alembic]` from pyproject.toml when there is no alembic.ini.
+        cfg = Config(toml_file=ini) if ini.endswith("pyproject.toml") else Config(ini)
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        # `-x key=URL` for the keys env.py reads with context.get_x_argument().
+        x_args = [a for a in os.environ.get("MIGDOC_X_ARGS", "").split("\n") if a]
+        if x_args:
+            import argparse
 
-        config.cmd_opts = argparse.Namespace(x=x_args)
+            cfg.cmd_opts = argparse.Namespace(x=x_args)
+        return cfg
+
     revisions = {}
     try:
-        script = ScriptDirectory.from_config(config)
+        script = ScriptDirectory.from_config(config())
         walked = list(script.walk_revisions())
         revisions = {os.path.realpath(s.path): s.revision for s in walked}
-        if command_name == "revisions":
-            print(json.dumps({"ok": True, "revisions": [s.revision for s in reversed(walked)]}))
-            return 0
-        getattr(command, command_name)(config, *args)
     except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
         if isinstance(exc, KeyboardInterrupt):
             raise
-        print(json.dumps(fail(exc, revisions)))
+        emit(fail(exc, revisions))
         return 0
-    print(json.dumps({"ok": True}))
+    if command_name == "revisions":
+        emit({"ok": True, "revisions": [s.revision for s in reversed(walked)]})
+        return 0
+    steps = [(rev, "upgrade", [rev]) for rev in args] if command_name == "steps" else [(None, command_name, args)]
+    for step, name, step_args in steps:
+        try:
+            getattr(command, name)(config(), *step_args)
+        except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            out = fail(exc, revisions)
+            if step is not None:
+                out["step"] = step
+            emit(out)
+            return 0
+        emit({"ok": True, "step": step} if step is not None else {"ok": True})
     return 0
 
 

@@ -8,6 +8,7 @@
 //! databases and the throwaway cluster are removed afterwards (the cluster even when the process
 //! is killed: `migdoc_pg`'s reaper); passwords never appear in messages.
 
+mod generic;
 mod introspect;
 mod runner;
 mod server;
@@ -29,8 +30,6 @@ pub enum VerifyError {
     Python(String),
     #[error("{0}")]
     Database(String),
-    #[error("verify needs an Alembic configuration (alembic.ini or [tool.alembic]); --versions alone cannot be run")]
-    NoConfig,
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -45,6 +44,11 @@ pub struct Options {
     pub postgres_bin: Option<PathBuf>,
     /// Environment variables env.py reads the URL from, besides those migdoc detects.
     pub url_env: Vec<String>,
+    /// The longest one revision may take in the per-revision runs (default 10 minutes).
+    pub step_timeout: Option<std::time::Duration>,
+    /// Run the history with an env.py migdoc writes (`generic.rs`) instead of the project's
+    /// own; always so for a bare versions directory.
+    pub generic_env: bool,
 }
 
 /// One deploy mode's outcome, in the shape `tests/scenarios/*/scenario.toml` records.
@@ -81,6 +85,8 @@ pub struct Verified {
     pub catalog: Option<Catalog>,
     /// Alembic's base-to-head order (the order of the per-revision runs).
     pub revisions: Vec<String>,
+    /// Each per-revision run that happened, in order: the truth for that revision.
+    pub steps: Vec<Step>,
     pub python: PathBuf,
     pub alembic_version: String,
     pub sqlalchemy_version: String,
@@ -88,6 +94,14 @@ pub struct Verified {
     pub server: String,
     pub postgres_version: u32,
     pub elapsed_ms: u128,
+}
+
+/// One revision's own run (`alembic upgrade REV` on the database the earlier ones built).
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub revision: String,
+    #[serde(flatten)]
+    pub outcome: RunOutcome,
 }
 
 /// A step of the per-revision runs, for a progress bar.
@@ -101,10 +115,19 @@ pub struct Progress<'a> {
 /// Runs the project's migrations for real. `progress` is called before each per-revision run.
 pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<Verified, VerifyError> {
     let started = std::time::Instant::now();
-    let config = project.config.as_ref().ok_or(VerifyError::NoConfig)?;
     let (python, alembic_version, sqlalchemy_version) = runner::find_python(options.python.as_deref(), &project.root)?;
     let server = Server::start(options)?;
-    let alembic = runner::Alembic::new(python.clone(), config.source.clone(), project, &options.url_env)?;
+    let step_timeout = options.step_timeout.unwrap_or(std::time::Duration::from_secs(600));
+    let generic = match (&project.config, options.generic_env) {
+        (Some(_), false) => None,
+        _ => Some(generic::GenericEnv::write(project, server.own_dir())?),
+    };
+    let (config, sys_path) = match (&generic, &project.config) {
+        (Some(env), _) => (env.ini(), project.search_roots()),
+        (None, Some(config)) => (config.source.clone(), Vec::new()),
+        (None, None) => unreachable!("a project without configuration runs with the generic env"),
+    };
+    let alembic = runner::Alembic::new(python.clone(), config, project, &options.url_env, step_timeout, sys_path)?;
     let revisions = {
         let db = server.scratch("list")?;
         let listed = alembic.revisions(&server.sqlalchemy_url(&db));
@@ -113,13 +136,15 @@ pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<
     };
     let (head_and_roundtrip, step) = std::thread::scope(|s| {
         let step = s.spawn(|| step_by_step(&server, &alembic, &revisions, progress));
-        let head = head_and_roundtrip(&server, &alembic);
+        let head = head_and_roundtrip(&server, &alembic, revisions.len());
         (head, step.join().unwrap_or_else(|_| Err(VerifyError::Python("the per-revision runs panicked".into()))))
     });
     let (upgrade_head, roundtrip, catalog) = head_and_roundtrip?;
+    let (step_by_step, steps) = step?;
     Ok(Verified {
         upgrade_head,
-        step_by_step: step?,
+        step_by_step,
+        steps,
         roundtrip,
         catalog,
         revisions,
@@ -132,11 +157,11 @@ pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<
     })
 }
 
-fn head_and_roundtrip(server: &Server, alembic: &runner::Alembic) -> Result<(RunOutcome, RunOutcome, Option<Catalog>), VerifyError> {
+fn head_and_roundtrip(server: &Server, alembic: &runner::Alembic, n: usize) -> Result<(RunOutcome, RunOutcome, Option<Catalog>), VerifyError> {
     let db = server.scratch("head")?;
     let url = server.sqlalchemy_url(&db);
     let result = (|| {
-        let head = alembic.run(&url, &["upgrade", "head"])?;
+        let head = alembic.run(&url, &["upgrade", "head"], n)?;
         let catalog = if head.ok { Some(introspect::catalog(server, &db, alembic.version_table())?) } else { None };
         Ok::<_, VerifyError>((head, catalog))
     })();
@@ -148,12 +173,12 @@ fn head_and_roundtrip(server: &Server, alembic: &runner::Alembic) -> Result<(Run
     let db = server.scratch("roundtrip")?;
     let url = server.sqlalchemy_url(&db);
     let result = (|| {
-        let first = alembic.run(&url, &["upgrade", "head"])?;
+        let first = alembic.run(&url, &["upgrade", "head"], n)?;
         if !first.ok {
             return Ok(RunOutcome { ok: false, skipped: true, ..RunOutcome::default() });
         }
         for (phase, args) in [("downgrade", ["downgrade", "base"]), ("upgrade", ["upgrade", "head"])] {
-            let outcome = alembic.run(&url, &args)?;
+            let outcome = alembic.run(&url, &args, n)?;
             if !outcome.ok {
                 return Ok(RunOutcome { phase: Some(phase.to_owned()), ..outcome });
             }
@@ -164,19 +189,14 @@ fn head_and_roundtrip(server: &Server, alembic: &runner::Alembic) -> Result<(Run
     Ok((head, result?, catalog))
 }
 
-fn step_by_step(server: &Server, alembic: &runner::Alembic, revisions: &[String], progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<RunOutcome, VerifyError> {
+/// One `alembic upgrade REV` per revision, each its own Alembic run (in one Python process),
+/// stopping at the first failure: the mode's outcome and each revision's.
+fn step_by_step(server: &Server, alembic: &runner::Alembic, revisions: &[String], progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<(RunOutcome, Vec<Step>), VerifyError> {
     let db = server.scratch("steps")?;
     let url = server.sqlalchemy_url(&db);
-    let result = (|| {
-        for (i, rev) in revisions.iter().enumerate() {
-            progress(Progress { done: i, total: revisions.len(), revision: rev });
-            let outcome = alembic.run(&url, &["upgrade", rev])?;
-            if !outcome.ok {
-                return Ok(outcome);
-            }
-        }
-        Ok::<_, VerifyError>(RunOutcome { ok: true, ..RunOutcome::default() })
-    })();
+    let result = alembic.steps(&url, revisions, &|i| progress(Progress { done: i, total: revisions.len(), revision: &revisions[i] }));
     server.drop_scratch(&db);
-    result
+    let steps: Vec<Step> = result?.into_iter().map(|(revision, outcome)| Step { revision, outcome }).collect();
+    let outcome = steps.iter().find(|s| !s.outcome.ok).map_or_else(|| RunOutcome { ok: true, ..RunOutcome::default() }, |s| s.outcome.clone());
+    Ok((outcome, steps))
 }

@@ -1,5 +1,8 @@
-//! Runs Alembic commands with the project's own Python: one process per command (as deploys run
-//! them), through `driver.py`, which reports the outcome as JSON.
+//! Runs Alembic commands with the project's own Python through `driver.py` (passed with `-c`:
+//! no file to leave behind), which reports each outcome as a JSON line. `upgrade head` and the
+//! round trip run one process per command, as deploys run them; the per-revision runs share one
+//! process in which every revision is its own Alembic run (a new Config, env.py, connection and
+//! MigrationContext each). The URL travels in the environment, never in arguments.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,12 +59,19 @@ pub(crate) struct Alembic {
     /// `-x` keys env.py reads (the URL is passed as each).
     x_keys: Vec<String>,
     version_table: String,
-    driver: tempfile::NamedTempFile,
+    /// The longest one revision may take in the per-revision runs.
+    step_timeout: std::time::Duration,
+    /// Directories put first on `sys.path` (the project's module roots, with the generic env).
+    sys_path: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
 struct DriverOutput {
     ok: bool,
+    /// A module the migrations (or Alembic itself) import that this Python lacks.
+    missing: Option<String>,
+    /// The revision of a `steps` line.
+    step: Option<String>,
     revisions: Option<Vec<String>>,
     revision: Option<String>,
     sqlstate: Option<String>,
@@ -71,9 +81,7 @@ struct DriverOutput {
 }
 
 impl Alembic {
-    pub(crate) fn new(python: PathBuf, config: PathBuf, project: &Project, url_env: &[String]) -> Result<Alembic, VerifyError> {
-        let mut driver = tempfile::Builder::new().prefix("migdoc-driver-").suffix(".py").tempfile()?;
-        std::io::Write::write_all(&mut driver, DRIVER.as_bytes())?;
+    pub(crate) fn new(python: PathBuf, config: PathBuf, project: &Project, url_env: &[String], step_timeout: std::time::Duration, sys_path: Vec<PathBuf>) -> Result<Alembic, VerifyError> {
         let cwd = config.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let env = project.env.as_ref();
         // The variables env.py reads that look like they hold a URL, and those the user names.
@@ -95,16 +103,18 @@ impl Alembic {
         url_vars.dedup();
         let version_table = env.and_then(|e| e.version_table.known()).unwrap_or_else(|| "alembic_version".to_owned());
         let x_keys = env.map(|e| e.x_argument_keys.clone()).unwrap_or_default();
-        Ok(Alembic { python, config, cwd, url_vars, x_keys, version_table, driver })
+        Ok(Alembic { python, config, cwd, url_vars, x_keys, version_table, step_timeout, sys_path })
     }
 
     pub(crate) fn version_table(&self) -> &str {
         &self.version_table
     }
 
-    fn driver(&self, url: &str, args: &[&str]) -> Result<DriverOutput, VerifyError> {
+    fn command(&self, url: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.python);
-        cmd.arg(self.driver.path()).arg(&self.config).arg(url).args(args).current_dir(&self.cwd);
+        cmd.arg("-c").arg(DRIVER).arg(&self.config).args(args).current_dir(&self.cwd);
+        cmd.env("MIGDOC_URL", url);
+        cmd.env("MIGDOC_SYS_PATH", self.sys_path.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n"));
         for var in &self.url_vars {
             cmd.env(var, url);
         }
@@ -112,17 +122,151 @@ impl Alembic {
         cmd.env("MIGDOC_X_ARGS", self.x_keys.iter().map(|k| format!("{k}={url}")).collect::<Vec<_>>().join("\n"));
         // Running migrations must not litter the project with bytecode.
         cmd.env("PYTHONDONTWRITEBYTECODE", "1").stdin(std::process::Stdio::null());
-        let out = cmd.output().map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;
+        cmd
+    }
+
+    /// Runs one driver command; `None` when it ran longer than `timeout` (it is then killed).
+    fn driver_within(&self, url: &str, args: &[&str], timeout: std::time::Duration) -> Result<Option<DriverOutput>, VerifyError> {
+        let mut child = self
+            .command(url, args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;
+        let drain = |mut r: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let _ = r.read_to_end(&mut buf);
+                buf
+            })
+        };
+        let out_reader = child.stdout.take().map(|o| drain(Box::new(o)));
+        let err_reader = child.stderr.take().map(|e| drain(Box::new(e)));
+        let deadline = std::time::Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let stdout = out_reader.and_then(|r| r.join().ok()).unwrap_or_default();
+        let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
+        let Some(status) = status else { return Ok(None) };
+        let out = std::process::Output { status, stdout, stderr };
+        self.parse_output(&out, args).map(Some)
+    }
+
+    fn driver(&self, url: &str, args: &[&str]) -> Result<DriverOutput, VerifyError> {
+        let out = self.command(url, args).output().map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;
+        self.parse_output(&out, args)
+    }
+
+    fn parse_output(&self, out: &std::process::Output, args: &[&str]) -> Result<DriverOutput, VerifyError> {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let last = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_default();
-        serde_json::from_str(last).map_err(|_| {
+        let parsed: DriverOutput = serde_json::from_str(last).map_err(|_| {
             VerifyError::Python(format!(
                 "alembic {} did not report an outcome ({}):\n{}",
                 args.join(" "),
                 out.status,
                 String::from_utf8_lossy(&out.stderr).trim_end()
             ))
-        })
+        })?;
+        self.environment(&parsed)?;
+        Ok(parsed)
+    }
+
+    /// A module this Python lacks is the environment's failure, not the migrations'.
+    fn environment(&self, out: &DriverOutput) -> Result<(), VerifyError> {
+        match &out.missing {
+            Some(module) => Err(VerifyError::Python(format!(
+                "{} cannot import `{module}`, which the migrations (or Alembic) need: install the project's dependencies into that environment, or pass --python with the interpreter that has them",
+                self.python.display()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// `alembic upgrade REV` for each of `revisions`, each its own Alembic run, in one Python
+    /// process; stops at the first failure. `each(i)` is called as revision `i` starts. A
+    /// revision that takes longer than the step timeout, or a process that dies, is a failure of
+    /// that revision. Returns the outcome of each revision run.
+    pub(crate) fn steps(&self, url: &str, revisions: &[String], each: &dyn Fn(usize)) -> Result<Vec<(String, RunOutcome)>, VerifyError> {
+        use std::io::BufRead;
+        let mut args = vec!["steps"];
+        args.extend(revisions.iter().map(String::as_str));
+        let mut child = self
+            .command(url, &args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;
+        let stdout = child.stdout.take().ok_or_else(|| VerifyError::Python("no stdout".into()))?;
+        let mut stderr = child.stderr.take().ok_or_else(|| VerifyError::Python("no stderr".into()))?;
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.starts_with('{') && tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // stderr is drained on its own thread so a chatty env.py never blocks the child.
+        let err_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
+        let mut outcomes = Vec::new();
+        for (i, rev) in revisions.iter().enumerate() {
+            each(i);
+            let failure = |exception: &str, error: String| RunOutcome {
+                ok: false,
+                revision: Some(rev.clone()),
+                sqlstate: Some(String::new()),
+                error: Some(error),
+                exception: Some(exception.to_owned()),
+                ..RunOutcome::default()
+            };
+            match rx.recv_timeout(self.step_timeout) {
+                Ok(line) => {
+                    let out: DriverOutput = serde_json::from_str(&line).map_err(|e| VerifyError::Python(format!("bad driver output: {e}")))?;
+                    if out.missing.is_some() {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        self.environment(&out)?;
+                    }
+                    let ok = out.ok;
+                    outcomes.push((out.step.clone().unwrap_or_else(|| rev.clone()), outcome(out)));
+                    if !ok {
+                        break;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let secs = self.step_timeout.as_secs();
+                    outcomes.push((rev.clone(), failure("Timeout", format!("alembic upgrade {rev} did not finish in {secs} s; migdoc stopped it"))));
+                    break;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = child.wait().map_or_else(|e| e.to_string(), |s| s.to_string());
+                    let tail: String = err_reader.join().unwrap_or_default().lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                    outcomes.push((rev.clone(), failure("Crash", format!("Python died during alembic upgrade {rev} ({status}): {tail}"))));
+                    let _ = reader.join();
+                    return Ok(outcomes);
+                }
+            }
+        }
+        let _ = child.wait();
+        let _ = reader.join();
+        let _ = err_reader.join();
+        Ok(outcomes)
     }
 
     /// Alembic's base-to-head order of every revision.
@@ -134,17 +278,31 @@ impl Alembic {
         Ok(out.revisions.unwrap_or_default())
     }
 
-    pub(crate) fn run(&self, url: &str, args: &[&str]) -> Result<RunOutcome, VerifyError> {
-        let out = self.driver(url, args)?;
-        Ok(RunOutcome {
-            ok: out.ok,
-            skipped: false,
-            phase: None,
-            revision: out.revision,
-            sqlstate: out.sqlstate.filter(|_| !out.ok),
-            error: out.error,
-            exception: out.exception,
-            statement: out.statement,
+    /// One Alembic command in its own process, stopped after `revisions` step timeouts.
+    pub(crate) fn run(&self, url: &str, args: &[&str], revisions: usize) -> Result<RunOutcome, VerifyError> {
+        let timeout = self.step_timeout.saturating_mul(u32::try_from(revisions.max(1)).unwrap_or(u32::MAX));
+        Ok(match self.driver_within(url, args, timeout)? {
+            Some(out) => outcome(out),
+            None => RunOutcome {
+                ok: false,
+                sqlstate: Some(String::new()),
+                error: Some(format!("alembic {} did not finish in {} s; migdoc stopped it", args.join(" "), timeout.as_secs())),
+                exception: Some("Timeout".to_owned()),
+                ..RunOutcome::default()
+            },
         })
+    }
+}
+
+fn outcome(out: DriverOutput) -> RunOutcome {
+    RunOutcome {
+        ok: out.ok,
+        skipped: false,
+        phase: None,
+        revision: out.revision,
+        sqlstate: out.sqlstate.filter(|_| !out.ok),
+        error: out.error,
+        exception: out.exception,
+        statement: out.statement,
     }
 }

@@ -36,6 +36,14 @@ impl Server {
         }
     }
 
+    /// A directory removed with the throwaway cluster, even when migdoc is killed.
+    pub(crate) fn own_dir(&self) -> Option<&std::path::Path> {
+        match self {
+            Server::Throwaway(cluster) => Some(cluster.socket_dir()),
+            Server::External { .. } => None,
+        }
+    }
+
     /// A fresh empty database; its name.
     pub(crate) fn scratch(&self, purpose: &str) -> Result<String, VerifyError> {
         match self {

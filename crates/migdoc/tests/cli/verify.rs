@@ -105,6 +105,16 @@ fn clusters_in(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn an_interrupted_verify_leaves_no_server_behind() {
+    interrupted_verify_leaves_nothing(&[]);
+}
+
+/// The same with the env.py migdoc writes: it goes with the cluster.
+#[test]
+fn an_interrupted_verify_with_the_generic_env_leaves_nothing_behind() {
+    interrupted_verify_leaves_nothing(&["--generic-env"]);
+}
+
+fn interrupted_verify_leaves_nothing(extra: &[&str]) {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // The cluster's directory is created in TMPDIR; the postgres user must be able to enter it.
     let tmpdir = tmp.path().join("tmp");
@@ -115,6 +125,7 @@ fn an_interrupted_verify_leaves_no_server_behind() {
     slow_project(&project);
     let mut child = migdoc()
         .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
+        .args(extra)
         .env("TMPDIR", &tmpdir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -126,7 +137,8 @@ fn an_interrupted_verify_leaves_no_server_behind() {
         assert!(started.elapsed() < Duration::from_secs(60), "verify never started a cluster");
         if let Some(dir) = clusters_in(&tmpdir).first()
             && let Ok(pidfile) = std::fs::read_to_string(dir.join("data/postmaster.pid")) {
-                let running = Command::new("pgrep").args(["-f", "pg_sleep|migdoc-driver"]).output().is_ok_and(|o| o.status.success());
+                // The driver runs as `python -c <its source>`: its docstring is on the command line.
+                let running = Command::new("pgrep").args(["-f", "Alembic driver"]).output().is_ok_and(|o| o.status.success());
                 if running {
                     break pidfile.lines().next().unwrap_or_default().trim().to_owned();
                 }
@@ -144,6 +156,9 @@ fn an_interrupted_verify_leaves_no_server_behind() {
     }
     let status = std::fs::read_to_string(Path::new("/proc").join(&pid).join("status")).unwrap_or_default();
     assert!(status.is_empty() || status.contains("State:\tZ"), "the server is still running: {status}");
+    // Nothing else is left in the temporary directory either (no driver script, no env).
+    let left: Vec<_> = std::fs::read_dir(&tmpdir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "left behind after Ctrl-C: {left:?}");
 }
 
 /// env.py that takes its URL from `alembic -x db_url=...` gets it from verify too.
@@ -224,4 +239,130 @@ fn verify_compares_the_models_with_the_migrated_database() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A bare versions directory runs with the env.py migdoc writes: every revision's own run is in
+/// the JSON truth (`steps`), a failing one with PostgreSQL's SQLSTATE, and nothing after it.
+#[test]
+fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    let rev = |id: &str, down: &str, body: &str| {
+        format!("from alembic import op\n\nrevision = '{id}'\ndown_revision = {down}\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n")
+    };
+    write_files(
+        &versions,
+        &[
+            ("a1.py", &rev("a1", "None", "op.execute(\"CREATE TYPE mood AS ENUM ('ok')\")")),
+            ("b2.py", &rev("b2", "'a1'", "op.execute(\"CREATE TABLE t (m mood)\")")),
+            ("c3.py", &rev("c3", "'b2'", "op.execute(\"CREATE TYPE mood AS ENUM ('ok')\")")),
+            ("d4.py", &rev("d4", "'c3'", "op.execute(\"SELECT 1\")")),
+        ],
+    );
+    let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let out = run_migdoc(&[
+        "verify".into(),
+        "--versions".into(),
+        versions.display().to_string(),
+        tmp.path().display().to_string(),
+        "--python".into(),
+        pyenv_python("sa20").display().to_string(),
+        "--output-format".into(),
+        "json".into(),
+    ]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let steps = report["verify"]["steps"].as_array().cloned().unwrap_or_default();
+    let summary: Vec<(String, bool, String)> = steps
+        .iter()
+        .map(|s| (s["revision"].as_str().unwrap_or("").to_owned(), s["ok"] == true, s["sqlstate"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![("a1".into(), true, String::new()), ("b2".into(), true, String::new()), ("c3".into(), false, "42710".into())],
+        "{}",
+        out.stdout
+    );
+    assert_eq!(report["verify"]["upgrade_head"]["sqlstate"], "42710");
+    // `check` predicted it: the failure is confirmed, not "not predicted".
+    let codes: Vec<&str> = report["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+    assert!(codes.contains(&"MD401"), "{codes:?}");
+    assert!(report["diagnostics"].as_array().into_iter().flatten().all(|d| !d["message"].as_str().unwrap_or("").contains("not predicted")), "{}", out.stdout);
+    // The header counts what ran, not what was listed.
+    let human = run_migdoc(&[
+        "verify".into(),
+        "--versions".into(),
+        versions.display().to_string(),
+        tmp.path().display().to_string(),
+        "--python".into(),
+        pyenv_python("sa20").display().to_string(),
+    ]);
+    assert!(human.stdout.contains("Ran 2 of 4 revisions one at a time"), "{}", human.stdout);
+}
+
+/// A module the migrations import that the Python lacks is named, as an environment problem.
+#[test]
+fn verify_names_a_missing_python_module() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    write_files(
+        &versions,
+        &[(
+            "a1.py",
+            "from alembic import op\nimport migdoc_no_such_package\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
+        )],
+    );
+    let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let out = run_migdoc(&[
+        "verify".into(),
+        "--versions".into(),
+        versions.display().to_string(),
+        tmp.path().display().to_string(),
+        "--python".into(),
+        pyenv_python("sa20").display().to_string(),
+    ]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("cannot import `migdoc_no_such_package`"), "{}", out.stderr);
+    assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
+}
+
+/// A revision that hangs is stopped at the step timeout and reported; the URL is in no child
+/// process's arguments while it runs.
+#[test]
+fn verify_stops_a_hanging_revision_and_keeps_the_url_out_of_arguments() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let project = tmp.path().join("project");
+    slow_project(&project);
+    let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let child = migdoc()
+        .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
+        .args(["--step-timeout", "3", "--output-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // While a migration runs, no process has a database URL in its arguments.
+    let started = Instant::now();
+    let mut seen_driver = false;
+    while started.elapsed() < Duration::from_secs(20) && !seen_driver {
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().filter_map(Result::ok) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains("Alembic driver") {
+                seen_driver = true;
+                assert!(!cmdline.contains("postgresql://") && !cmdline.contains("postgresql+"), "a URL in a child's arguments: {cmdline}");
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(seen_driver, "never saw the driver run");
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(started.elapsed() < Duration::from_secs(300), "the step timeout did not stop the hanging revision");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let step = &report["verify"]["step_by_step"];
+    assert_eq!(step["exception"], "Timeout", "{step}");
+    assert_eq!(step["revision"], "a1", "{step}");
 }
