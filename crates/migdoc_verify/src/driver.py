@@ -9,8 +9,9 @@ usage: -c DRIVER INI revisions
 `upgrade`/`downgrade` run ONE Alembic command and print its outcome as one JSON line. `steps`
 runs `alembic upgrade REV` for each REV in turn, each as its own Alembic run (a new Config,
 env.py executed again, a new connection and MigrationContext, so SQLAlchemy's per-run memo and
-the transaction start afresh, as in a deploy that runs one revision per process), printing one
-JSON line per revision (with "step": REV) as soon as it ends, and stopping at the first failure.
+the transaction start afresh, as in a deploy that runs one revision per process; the revision
+files themselves are read once), printing one JSON line per revision (with "step": REV) as soon
+as it ends, and stopping at the first failure.
 
 A failure is reported as
 {"ok": false, "revision": ..., "sqlstate": ..., "error": ..., "exception": ..., "statement": ...}:
@@ -94,6 +95,21 @@ def main(argv):
     if command_name == "revisions":
         emit({"ok": True, "revisions": [s.revision for s in reversed(walked)]})
         return 0
+    if command_name == "steps":
+        # The revision files are read once per process (as pytest-alembic does): every run
+        # still gets its own Config, env.py, connection and MigrationContext.
+        from_config = ScriptDirectory.from_config.__func__
+        cached = {}
+
+        def reuse_revision_map(cls, cfg):
+            directory = from_config(cls, cfg)
+            if "map" in cached:
+                directory.revision_map = cached["map"]
+            else:
+                cached["map"] = directory.revision_map
+            return directory
+
+        ScriptDirectory.from_config = classmethod(reuse_revision_map)
     steps = [(rev, "upgrade", [rev]) for rev in args] if command_name == "steps" else [(None, command_name, args)]
     for step, name, step_args in steps:
         try:
