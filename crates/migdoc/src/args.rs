@@ -208,7 +208,8 @@ pub(crate) struct CheckArgs {
     #[arg(long)]
     pub(crate) show_unknown: bool,
     /// Parse and lower every file again, and leave the cache alone
-    #[arg(long, env = "MIGDOC_NO_CACHE")]
+    /// (`MIGDOC_NO_CACHE`: 1/0, true/false, yes/no, on/off)
+    #[arg(long, env = "MIGDOC_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) no_cache: bool,
     /// Where the cache lives [default: .migdoc_cache in the project root]
     #[arg(long, env = "MIGDOC_CACHE_DIR", value_name = "DIR")]

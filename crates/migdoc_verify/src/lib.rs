@@ -100,7 +100,17 @@ pub struct Verified {
 #[derive(Clone, Debug, Serialize)]
 pub struct Step {
     pub revision: String,
-    #[serde(flatten)]
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sqlstate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// The run's outcome as the deploy mode reports it.
+    #[serde(skip)]
     pub outcome: RunOutcome,
 }
 
@@ -196,7 +206,18 @@ fn step_by_step(server: &Server, alembic: &runner::Alembic, revisions: &[String]
     let url = server.sqlalchemy_url(&db);
     let result = alembic.steps(&url, revisions, &|i| progress(Progress { done: i, total: revisions.len(), revision: &revisions[i] }));
     server.drop_scratch(&db);
-    let steps: Vec<Step> = result?.into_iter().map(|(revision, outcome)| Step { revision, outcome }).collect();
+    let steps: Vec<Step> = result?
+        .into_iter()
+        .map(|(revision, outcome)| Step {
+            revision,
+            ok: outcome.ok,
+            sqlstate: outcome.sqlstate.clone(),
+            error: outcome.error.clone(),
+            exception: outcome.exception.clone(),
+            statement: outcome.statement.clone(),
+            outcome,
+        })
+        .collect();
     let outcome = steps.iter().find(|s| !s.outcome.ok).map_or_else(|| RunOutcome { ok: true, ..RunOutcome::default() }, |s| s.outcome.clone());
     Ok((outcome, steps))
 }

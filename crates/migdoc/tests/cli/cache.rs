@@ -235,3 +235,17 @@ fn concurrent_runs_agree() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.join(".migdoc_cache")).unwrap_or_else(|e| panic!("{e}")).filter_map(Result::ok).map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 3, "temporary files left behind: {leftovers:?}");
 }
+
+/// Boolean environment variables take the usual spellings.
+#[test]
+fn no_cache_from_the_environment_accepts_one_and_zero() {
+    let root = crate::support::repo_root().join("examples/shop");
+    for value in ["1", "0", "true", "false", "yes", "no"] {
+        let out = crate::support::migdoc()
+            .args(["check", &root.display().to_string(), "--output-format", "concise"])
+            .env("MIGDOC_NO_CACHE", value)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(1), "MIGDOC_NO_CACHE={value}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

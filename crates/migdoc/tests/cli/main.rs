@@ -286,6 +286,7 @@ mod helpers;
 mod models;
 mod packaging;
 mod probe;
+mod truth;
 mod verify;
 mod differential;
 mod scenarios;

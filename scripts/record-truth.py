@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Records what real PostgreSQL does with the real histories (scripts/real-histories): each
+history is run by `migdoc verify --versions` (real Alembic, an env.py migdoc writes, a
+throwaway PostgreSQL) and the outcome of every deploy mode, and of each revision run one at a
+time, is written to tests/real_truth/NAME.json. `tests/cli/truth.rs` holds `migdoc check`'s
+errors against these files on every test run, without a database.
+
+usage: scripts/record-truth.py [--install] [NAME ...]     (default: every history in the manifest)
+
+A history whose revisions import their own package needs that package: with --install, a venv
+per project under target/truth/ gets the pinned release (and psycopg2) from PyPI; without it, a
+history whose imports fail is reported and skipped. Histories that import nothing but Alembic
+and SQLAlchemy run with the pinned sa20 venv.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRUTH = ROOT / "tests" / "real_truth"
+
+
+def manifest():
+    subprocess.run(["bash", str(ROOT / "scripts" / "real-histories")], check=True)
+    rows = []
+    for line in (ROOT / "target" / "real-histories" / "manifest.tsv").read_text().splitlines():
+        name, version, versions = line.split("\t")
+        rows.append((name, version, Path(versions)))
+    return rows
+
+
+def project_of(name):
+    """The PyPI project a history ships in (`ckan-ckanext-activity` ships in ckan)."""
+    for line in (ROOT / "tests" / "oracle" / "real_histories.txt").read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and not line.startswith("#") and (name == parts[0] or name.startswith(parts[0] + "-")):
+            return parts[0], parts[1]
+    return None, None
+
+
+def python_for(name, install):
+    project, version = project_of(name)
+    venv = ROOT / "target" / "truth" / project
+    py = venv / "bin" / "python"
+    if py.exists():
+        return py
+    if install:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{project}=={version}", "psycopg2-binary"], check=True)
+        return py
+    sa20 = subprocess.run(["bash", str(ROOT / "scripts" / "pyenv"), "--print-python", "sa20"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    return Path(sa20)
+
+
+def record(name, version, versions, python, migdoc):
+    out = subprocess.run([str(migdoc), "verify", str(versions), "--versions", str(versions), "--python", str(python),
+                          "--output-format", "json"], capture_output=True, text=True)
+    if out.returncode == 2:
+        return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "exit 2"
+    verify = json.loads(out.stdout)["verify"]
+    keep = ("ok", "skipped", "phase", "revision", "sqlstate", "error", "exception")
+    def mode(run):
+        return {k: run[k] for k in keep if k in run}
+    truth = {
+        "name": name,
+        "version": version,
+        "alembic": verify["alembic_version"],
+        "sqlalchemy": verify["sqlalchemy_version"],
+        "postgres": verify["postgres_version"],
+        "revisions": verify["revisions"],
+        "upgrade_head": mode(verify["upgrade_head"]),
+        "step_by_step": mode(verify["step_by_step"]),
+        "roundtrip": mode(verify["roundtrip"]),
+        "steps": [{k: s[k] for k in ("revision", "ok", "sqlstate", "error", "exception") if k in s} for s in verify["steps"]],
+    }
+    return truth, None
+
+
+def main(argv):
+    install = "--install" in argv
+    names = [a for a in argv if not a.startswith("--")]
+    subprocess.run(["cargo", "build", "--release", "--locked", "-q", "-p", "migdoc"], cwd=ROOT, check=True)
+    migdoc = ROOT / "target" / "release" / "migdoc"
+    TRUTH.mkdir(parents=True, exist_ok=True)
+    for name, version, versions in manifest():
+        if names and name not in names:
+            continue
+        python = python_for(name, install)
+        truth, problem = record(name, version, versions, python, migdoc)
+        if truth is None:
+            print(f"{name}: not recorded: {problem}", flush=True)
+            continue
+        (TRUTH / f"{name}.json").write_text(json.dumps(truth, indent=1) + "\n")
+        ran = sum(1 for s in truth["steps"] if s["ok"])
+        failed = [s for s in truth["steps"] if not s["ok"]]
+        where = f", fails at {failed[0]['revision']} ({failed[0].get('sqlstate') or failed[0].get('exception')})" if failed else ""
+        print(f"{name}: {ran} of {len(truth['revisions'])} revisions ran one at a time{where}; "
+              f"upgrade head {'ok' if truth['upgrade_head']['ok'] else 'failed'}, "
+              f"round trip {'ok' if truth['roundtrip']['ok'] else 'skipped' if truth['roundtrip'].get('skipped') else 'failed'}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

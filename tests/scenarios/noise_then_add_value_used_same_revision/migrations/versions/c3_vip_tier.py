@@ -1,0 +1,27 @@
+"""vip tier
+
+Revision ID: c3
+Revises: b2
+Create Date: 2025-03-01 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'c3'
+down_revision: Union[str, None] = 'b2'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.execute("ALTER TYPE customer_tier ADD VALUE 'vip'")
+    op.execute("UPDATE customers SET tier = 'vip' WHERE email LIKE '%@vip.example'")
+
+
+def downgrade() -> None:
+    pass

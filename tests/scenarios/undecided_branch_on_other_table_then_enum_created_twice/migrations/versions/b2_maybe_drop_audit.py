@@ -1,0 +1,28 @@
+"""maybe drop audit
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-03-01 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+import os
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    if os.environ.get("MIGDOC_SCENARIO_DROP_AUDIT"):
+        op.drop_table("audit")
+    op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')")
+
+
+def downgrade() -> None:
+    pass
