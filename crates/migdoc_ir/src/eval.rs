@@ -218,7 +218,25 @@ impl<'a> ModuleScope<'a> {
                         }
                     }
                 }
+                // `helpers = importlib.import_module("app.migrations.helpers")`.
+                Stmt::Assign { targets, value, .. } => {
+                    if let ([Expr::Name { id, .. }], Some(module)) = (targets.as_slice(), import_module_literal(value).and_then(|m| foreign(&m))) {
+                        scope.import_module(id, &module);
+                    }
+                }
                 _ => {}
+            }
+        }
+        // Module-level names that read an imported module (`f = helpers.f`) could not be
+        // evaluated before the imports were linked: evaluate them again.
+        for stmt in body {
+            let Stmt::Assign { targets, value, .. } = stmt else { continue };
+            let [Expr::Name { id, .. }] = targets.as_slice() else { continue };
+            if matches!(scope.globals.get(id), Some(Value::Unknown) | None) {
+                let v = Frame::new(&scope).eval(value);
+                if !matches!(v, Value::Unknown) {
+                    scope.globals.insert(id.clone(), v);
+                }
             }
         }
         scope
@@ -1128,6 +1146,37 @@ impl<'s, 'a> Frame<'s, 'a> {
         })
     }
 
+    /// Positional arguments with `*seq` spread; a `*x` migdoc cannot evaluate leaves the rest
+    /// of the positions unknown (one unknown stands for them all).
+    fn positional(&mut self, args: &[Expr]) -> Vec<Value> {
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            match a {
+                Expr::Starred { value, .. } => match self.eval(value) {
+                    Value::Seq(items) => out.extend(items),
+                    _ => {
+                        out.push(Value::Unknown);
+                        out.extend(std::iter::repeat_n(Value::Unknown, 8));
+                        break;
+                    }
+                },
+                a => out.push(self.eval(a)),
+            }
+        }
+        out
+    }
+
+    fn keyword_or_default<'p>(&mut self, param: &'p migdoc_python::ast::Param, named: &[(String, Value)], used: &mut Vec<&'p str>) -> Value {
+        if let Some((_, v)) = named.iter().find(|(n, _)| *n == param.name) {
+            used.push(&param.name);
+            return v.clone();
+        }
+        match &param.default {
+            Some(default) => self.eval(default),
+            None => Value::Unknown,
+        }
+    }
+
     /// Calls function `index` of this module: in its home module when it was imported, with
     /// its operations shown at the call (their own ranges are in another file).
     fn call_index(&mut self, index: usize, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
@@ -1160,7 +1209,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             return Value::Unknown;
         }
-        let values: Vec<Value> = if recursive { vec![Value::Unknown; args.len()] } else { args.iter().map(|a| self.eval(a)).collect() };
+        let values: Vec<Value> = if recursive { vec![Value::Unknown; args.len()] } else { self.positional(args) };
         let named: Vec<(String, Value)> = keywords
             .iter()
             .filter_map(|k| Some((k.arg.clone()?, if recursive { Value::Unknown } else { self.eval(&k.value) })))
@@ -1187,20 +1236,20 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// to `*args`, then keywords by name, then defaults. Returns what it returns, when every
     /// path that ends returns the same known value.
     fn run_call(&mut self, f: &FunctionDef, values: Vec<Value>, named: Vec<(String, Value)>, _range: TextRange) -> Value {
+        use migdoc_python::ast::ParamKind;
         let mut positional = values.into_iter();
-        let mut past_variadic = false;
+        let mut used: Vec<&str> = Vec::new();
         for param in &f.params {
-            past_variadic |= param.variadic;
-            let value = if param.variadic {
-                Value::Unknown
-            } else if let Some(v) = (!past_variadic).then(|| positional.next()).flatten() {
-                v
-            } else if let Some((_, v)) = named.iter().find(|(n, _)| *n == param.name) {
-                v.clone()
-            } else if let Some(default) = &param.default {
-                self.eval(default)
-            } else {
-                Value::Unknown
+            let value = match param.kind {
+                ParamKind::Positional => match positional.next() {
+                    Some(v) => v,
+                    None => self.keyword_or_default(param, &named, &mut used),
+                },
+                ParamKind::KeywordOnly => self.keyword_or_default(param, &named, &mut used),
+                ParamKind::VarArgs => Value::Seq(positional.by_ref().collect()),
+                ParamKind::VarKeywords => Value::Dict(
+                    named.iter().filter(|(n, _)| !used.contains(&n.as_str())).map(|(n, v)| (Value::Str(n.clone(), None), v.clone())).collect(),
+                ),
             };
             self.locals.insert(param.name.clone(), value);
         }
@@ -1583,7 +1632,9 @@ impl<'s, 'a> Frame<'s, 'a> {
     }
 
     fn op_call(&mut self, name: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
-        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        // `op.create_table(name, *columns)`: the sequence spread.
+        let values: Vec<Value> = self.positional(args);
+        let spread_unknown = args.iter().any(|a| matches!(a, Expr::Starred { .. })) && values.iter().any(|v| matches!(v, Value::Unknown));
         // Tables are named `schema.table` when `schema=` names a schema other than public.
         let schema = self.kwarg_str(keywords, "schema").filter(|s| s != "public");
         let qualify = |t: String| match &schema {
@@ -1690,11 +1741,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // A `sa.Column(...)` argument migdoc could not evaluate: the table has a column
                 // the replay does not know.
                 let incomplete = match &kind {
-                    OpKind::CreateTable { table, .. } => args
-                        .iter()
-                        .zip(&values)
-                        .any(|(a, v)| !matches!(v, Value::Column(_)) && matches!(a, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| n.ends_with("Column"))))
-                        .then(|| table.clone()),
+                    OpKind::CreateTable { table, .. } => (spread_unknown
+                        || args.iter().any(|a| {
+                            matches!(a, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| n.ends_with("Column")))
+                                && !matches!(self.eval_quiet(a), Value::Column(_))
+                        }))
+                    .then(|| table.clone()),
                     _ => None,
                 };
                 self.push(kind, range);
@@ -1890,6 +1942,19 @@ fn py_enum(body: &[Stmt]) -> Value {
 fn is_session_factory(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with("session") || lower == "sessionmaker" || lower == "scoped_session"
+}
+
+/// The module `importlib.import_module("...")` names, when it is a string literal.
+fn import_module_literal(expr: &Expr) -> Option<String> {
+    let Expr::Call { func, args, .. } = expr else { return None };
+    let callee = func.dotted_name()?;
+    if callee != "import_module" && callee != "importlib.import_module" {
+        return None;
+    }
+    match args.first()? {
+        Expr::Str { value, .. } => Some(value.clone()),
+        _ => None,
+    }
 }
 
 /// Whether two values are the same (a string's source offset aside).

@@ -157,3 +157,79 @@ fn constants_and_helpers_from_project_modules() {
     let OpKind::CreateEnum { spec, .. } = &ops.upgrade[0].kind else { panic!() };
     assert_eq!(spec.labels, Some(vec!["new".to_owned(), "paid".to_owned()]));
 }
+
+/// The footprint of every unknown op of `ops` (in order).
+fn footprints(ops: &[crate::Op]) -> Vec<crate::Footprint> {
+    RevisionOps::unknowns(ops).into_iter().map(|(_, f)| f.clone()).collect()
+}
+
+#[test]
+fn autogenerate_noise_is_understood() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    \
+         op.create_table('t', sa.Column('id', sa.Integer(), nullable=False), sa.PrimaryKeyConstraint('id', name=op.f('pk_t')))\n    \
+         op.create_index(op.f('ix_t_id'), 't', ['id'], unique=False)\n    \
+         with op.batch_alter_table('t', schema=None) as batch_op:\n        \
+         batch_op.add_column(sa.Column('n', sa.Text(), nullable=True))\n        \
+         batch_op.create_index(batch_op.f('ix_t_n'), ['n'])\n        \
+         batch_op.execute('UPDATE t SET n = 1')\n    \
+         op.rename_table('t', 'u')\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["CreateTable", "NoCatalogEffect", "AddColumn", "NoCatalogEffect", "Sql(UPDATE t SET n = 1)", "RenameTable"]);
+    assert_eq!(ops.unknown_count(), 0);
+}
+
+#[test]
+fn data_migrations_change_no_catalog() {
+    let ops = lower(&format!(
+        "{HEAD}\nfrom sqlalchemy.orm import Session\n\nclass Row(object):\n    __tablename__ = 'rows'\n\n\
+         def upgrade():\n    t = sa.table('t', sa.column('email', sa.String))\n    \
+         op.execute(t.update().where(t.c.email == 'x').values(email='y'))\n    \
+         conn = op.get_bind()\n    session = Session(bind=conn)\n    \
+         for row in conn.execute(sa.text('SELECT id FROM t')):\n        \
+         conn.execute(sa.text('UPDATE t SET email = :e WHERE id = :i'), {{'e': row.email, 'i': row.id}})\n    \
+         for obj in session.query(Row).all():\n        obj.email = obj.email.lower()\n        session.add(obj)\n    \
+         session.commit()\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert!(footprints(&ops.upgrade).iter().all(crate::Footprint::is_none), "{:?}", ops.upgrade);
+}
+
+#[test]
+fn what_cannot_be_decided_has_the_footprint_of_what_it_holds() {
+    let ops = lower(&format!(
+        "{HEAD}\nimport os\n\ndef upgrade():\n    \
+         if os.environ.get('X'):\n        op.drop_table('audit')\n    \
+         try:\n        op.execute(\"CREATE TYPE mood AS ENUM ('a')\")\n    except Exception:\n        pass\n    \
+         for name in os.environ['TABLES'].split(','):\n        op.execute(f'ALTER TABLE {{name}} ADD COLUMN x int')\n    \
+         op.execute(os.environ['SQL'])\n    \
+         op.execute(\"DO $$ BEGIN ALTER TABLE users ADD CONSTRAINT c CHECK (id > 0); END $$\")\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let f = footprints(&ops.upgrade);
+    assert_eq!(f[0], crate::Footprint::of_names(["audit".to_owned()]));
+    assert_eq!(f[1], crate::Footprint::of_names(["mood".to_owned()]));
+    // An ALTER TABLE whose table is built at run time: any table, no type.
+    assert!(f[2].any_table && !f[2].any_type, "{:?}", f[2]);
+    assert!(f[3].is_unbounded());
+    assert_eq!(f.len(), 4, "{:?}", ops.upgrade);
+    // The DO block adds a constraint only.
+    let OpKind::Sql(sql) = &ops.upgrade.last().unwrap_or_else(|| panic!()).kind else { panic!() };
+    assert!(crate::Footprint::of_sql(&sql.parsed).is_none());
+}
+
+#[test]
+fn helpers_bind_keywords_varargs_and_return_values() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef make(name, *columns, kind='t', **options):\n    op.create_table(name, *columns)\n    return kind\n\n\
+         def drop(*, table):\n    op.drop_table(table)\n\n\
+         def upgrade():\n    k = make('a', sa.Column('id', sa.Integer()), sa.Column('b', sa.Text()), kind='x', extra=1)\n    \
+         drop(table=k)\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["CreateTable", "DropTable"]);
+    let OpKind::CreateTable { table, columns } = &ops.upgrade[0].kind else { panic!() };
+    assert_eq!((table.as_str(), columns.len()), ("a", 2));
+    assert_eq!(ops.upgrade[1].kind, OpKind::DropTable { table: "x".into() });
+}

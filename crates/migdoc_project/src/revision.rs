@@ -148,10 +148,26 @@ fn imports(body: &[Stmt]) -> Vec<String> {
                 }
             }
             Stmt::Import { names, .. } => out.extend(names.iter().map(|alias| alias.name.clone())),
+            // `helpers = import_module("app.migrations.helpers")` (often another revision file).
+            Stmt::Assign { value, .. } => out.extend(import_module_call(value)),
             _ => {}
         }
     }
     out
+}
+
+/// The module `importlib.import_module("...")` names, when it is a string literal.
+pub(crate) fn import_module_call(expr: &migdoc_python::ast::Expr) -> Option<String> {
+    use migdoc_python::ast::Expr;
+    let Expr::Call { func, args, .. } = expr else { return None };
+    let callee = func.dotted_name()?;
+    if callee != "import_module" && callee != "importlib.import_module" {
+        return None;
+    }
+    match args.first()? {
+        Expr::Str { value, .. } => Some(value.clone()),
+        _ => None,
+    }
 }
 
 /// Alembic's `_only_source_rev_file`: `(?!\.\#|__init__)(.*\.py)$`, matched from the start.

@@ -162,6 +162,19 @@ pub struct Param {
     pub default: Option<Expr>,
     /// `*args` or `**kwargs`.
     pub variadic: bool,
+    pub kind: ParamKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Positional or keyword (positional-only ones too).
+    Positional,
+    /// After `*` or `*args`: by keyword only.
+    KeywordOnly,
+    /// `*args`: the positional arguments left over, as a tuple.
+    VarArgs,
+    /// `**kwargs`: the keyword arguments left over, as a dict.
+    VarKeywords,
 }
 
 #[derive(Clone, Debug, PartialEq)]

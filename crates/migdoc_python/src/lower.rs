@@ -6,7 +6,7 @@ use ruff_text_size::Ranged;
 
 use crate::ast::{
     Alias, BinOp, BoolOp, ClassDef, CmpOp, ExceptHandler, Expr, FStringPart, FunctionDef,
-    Keyword, Param, Stmt, StrLayout, TextRange, UnaryOp, WithItem,
+    Keyword, Param, ParamKind, Stmt, StrLayout, TextRange, UnaryOp, WithItem,
 };
 
 pub(crate) struct Lowerer<'src> {
@@ -160,15 +160,19 @@ impl Lowerer<'_> {
     }
 
     fn params(&self, p: &r::Parameters) -> Vec<Param> {
-        let plain = p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs).map(|a| Param {
+        let positional = p.posonlyargs.iter().chain(&p.args).map(|a| (a, ParamKind::Positional));
+        let keyword_only = p.kwonlyargs.iter().map(|a| (a, ParamKind::KeywordOnly));
+        let plain = positional.chain(keyword_only).map(|(a, kind)| Param {
             name: a.parameter.name.id.to_string(),
             default: a.default.as_deref().map(|d| self.expr(d)),
             variadic: false,
+            kind,
         });
-        let variadic = p.vararg.iter().chain(&p.kwarg).map(|a| Param {
+        let variadic = p.vararg.iter().map(|a| (a, ParamKind::VarArgs)).chain(p.kwarg.iter().map(|a| (a, ParamKind::VarKeywords))).map(|(a, kind)| Param {
             name: a.name.id.to_string(),
             default: None,
             variadic: true,
+            kind,
         });
         plain.chain(variadic).collect()
     }
