@@ -61,7 +61,7 @@ def record(name, version, versions, python, migdoc):
     if out.returncode == 2:
         return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "exit 2"
     verify = json.loads(out.stdout)["verify"]
-    keep = ("ok", "skipped", "phase", "revision", "sqlstate", "error", "exception")
+    keep = ("ok", "skipped", "phase", "revision", "sqlstate", "error", "exception", "environment")
     def mode(run):
         return {k: run[k] for k in keep if k in run}
     truth = {
@@ -74,7 +74,7 @@ def record(name, version, versions, python, migdoc):
         "upgrade_head": mode(verify["upgrade_head"]),
         "step_by_step": mode(verify["step_by_step"]),
         "roundtrip": mode(verify["roundtrip"]),
-        "steps": [{k: s[k] for k in ("revision", "ok", "sqlstate", "error", "exception") if k in s} for s in verify["steps"]],
+        "steps": [{k: s[k] for k in ("revision", "ok", "sqlstate", "error", "exception", "environment") if k in s} for s in verify["steps"]],
     }
     return truth, None
 

@@ -303,6 +303,9 @@ fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) ->
             p.wrap("32", "ok")
         } else if run["skipped"] == true {
             "skipped".to_owned()
+        } else if run["environment"] == true {
+            let at = run["revision"].as_str().map(|r| format!(" at {r}")).unwrap_or_default();
+            p.wrap("33", &format!("not run{at}: the test server cannot: {} (an environment failure, not a finding)", run["error"].as_str().unwrap_or("")))
         } else {
             let at = run["revision"].as_str().map(|r| format!(" at {r}")).unwrap_or_default();
             let phase = run["phase"].as_str().map(|ph| format!(" ({ph})")).unwrap_or_default();

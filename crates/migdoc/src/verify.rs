@@ -52,6 +52,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             sqlstate: r.sqlstate.clone(),
             error: r.error.clone(),
             statement: r.statement.clone(),
+            environment: r.environment,
         })
         .collect();
     let mut report = migdoc_linter::verify_report(&project, &sources, &settings, &runs, verified.catalog.as_ref());

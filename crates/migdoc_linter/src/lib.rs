@@ -195,6 +195,9 @@ pub struct LiveRun {
     pub sqlstate: Option<String>,
     pub error: Option<String>,
     pub statement: Option<String>,
+    /// The test server lacked something the history needs (a PostgreSQL extension): not a
+    /// finding about the migrations.
+    pub environment: bool,
 }
 
 /// `migdoc verify`'s findings: the real runs against `check`'s predictions, the migrated catalog

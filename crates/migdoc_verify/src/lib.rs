@@ -72,6 +72,22 @@ pub struct RunOutcome {
     pub exception: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
+    /// The test server lacks something the history needs (a PostgreSQL extension such as
+    /// postgis, timescaledb or pgvector): an environment failure, not a finding.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub environment: bool,
+}
+
+impl RunOutcome {
+    /// Marks a failure the server's environment caused (`extension "x" is not available`,
+    /// `could not open extension control file`).
+    pub(crate) fn classify(mut self) -> Self {
+        let error = self.error.as_deref().unwrap_or_default();
+        self.environment = !self.ok
+            && (self.sqlstate.as_deref() == Some("58P01")
+                || (error.contains("extension") && (error.contains("is not available") || error.contains("control file"))));
+        self
+    }
 }
 
 /// Everything a verify run found.
@@ -109,6 +125,8 @@ pub struct Step {
     pub exception: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub environment: bool,
     /// The run's outcome as the deploy mode reports it.
     #[serde(skip)]
     pub outcome: RunOutcome,
@@ -215,6 +233,7 @@ fn step_by_step(server: &Server, alembic: &runner::Alembic, revisions: &[String]
             error: outcome.error.clone(),
             exception: outcome.exception.clone(),
             statement: outcome.statement.clone(),
+            environment: outcome.environment,
             outcome,
         })
         .collect();

@@ -304,5 +304,7 @@ fn outcome(out: DriverOutput) -> RunOutcome {
         error: out.error,
         exception: out.exception,
         statement: out.statement,
+        environment: false,
     }
+    .classify()
 }

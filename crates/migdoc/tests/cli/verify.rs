@@ -366,3 +366,41 @@ fn verify_stops_a_hanging_revision_and_keeps_the_url_out_of_arguments() {
     assert_eq!(step["exception"], "Timeout", "{step}");
     assert_eq!(step["revision"], "a1", "{step}");
 }
+
+/// A history that needs an extension the test server lacks is an environment failure, not a
+/// finding; a failure `check` did not predict points at the statement that failed.
+#[test]
+fn verify_separates_environment_failures_and_anchors_unpredicted_ones() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rev = |id: &str, body: &str| format!("from alembic import op\n\nrevision = '{id}'\ndown_revision = None\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n");
+    let run = |dir: &Path| {
+        let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+        assert!(status.is_ok_and(|s| s.success()));
+        run_migdoc(&[
+            "verify".into(),
+            "--versions".into(),
+            dir.display().to_string(),
+            dir.display().to_string(),
+            "--python".into(),
+            pyenv_python("sa20").display().to_string(),
+            "--output-format".into(),
+            "json".into(),
+        ])
+    };
+    let ext = tmp.path().join("ext");
+    write_files(&ext, &[("a1.py", &rev("a1", "op.execute('CREATE EXTENSION migdoc_no_such_extension')"))]);
+    let out = run(&ext);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    assert_eq!(report["verify"]["upgrade_head"]["environment"], true, "{}", out.stdout);
+    assert!(report["diagnostics"].as_array().is_some_and(Vec::is_empty), "{}", out.stdout);
+
+    let div = tmp.path().join("div");
+    write_files(&div, &[("a1.py", &rev("a1", "op.execute('SELECT 1 / (SELECT count(*) FROM pg_class WHERE false)')"))]);
+    let out = run(&div);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let md401 = report["diagnostics"].as_array().into_iter().flatten().find(|d| d["code"] == "MD401").cloned().unwrap_or_default();
+    assert!(md401["message"].as_str().is_some_and(|m| m.contains("not predicted")), "{md401}");
+    assert_eq!(md401["line"], 8, "{md401}");
+}

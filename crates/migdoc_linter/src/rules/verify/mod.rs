@@ -35,7 +35,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, report: &Report, runs: &[LiveRun], li
     let file_of = |rev: &str| report.graph.nodes.iter().find(|n| n.id == rev).map(|n| n.file);
     // One diagnostic per distinct failure, naming every mode it happened in.
     let mut groups: Vec<(&LiveRun, Vec<String>, bool)> = Vec::new();
-    for run in runs.iter().filter(|r| !r.ok && !r.skipped) {
+    // A server that lacks an extension the history needs is the environment's failure, shown
+    // in verify's header, not a finding.
+    for run in runs.iter().filter(|r| !r.ok && !r.skipped && !r.environment) {
         let deploy = run.mode != "roundtrip";
         match groups.iter_mut().find(|(g, _, _)| g.revision == run.revision && g.sqlstate == run.sqlstate && g.error == run.error) {
             Some((_, modes, in_deploy)) => {
@@ -70,7 +72,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, report: &Report, runs: &[LiveRun], li
         match run.revision.as_deref().and_then(file_of) {
             Some(file) => {
                 // Where `check` pointed, when it predicted the failure.
-                let range = predictions.iter().find(|d| d.range.is_some()).and_then(|d| d.range);
+                let range = predictions.iter().find(|d| d.range.is_some()).and_then(|d| d.range).or_else(|| failing_site(ctx, file, run));
                 ctx.report_with(Rule::MigrationFails, severity, file, range, format!("this revision fails in {modes}: {error}{sqlstate}; {verdict}"), help);
             }
             None => ctx.report_path(
@@ -167,4 +169,26 @@ fn labels(labels: &[String]) -> String {
         return "none".to_owned();
     }
     labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
+}
+
+/// Where an unpredicted failure points: the failing statement, when the file spells its first
+/// line; else the `def` of the function that was running.
+fn failing_site(ctx: &Context<'_>, file: usize, run: &LiveRun) -> Option<migdoc_python::TextRange> {
+    let f = ctx.sources.files.get(file)?;
+    if let Some(first) = run.statement.as_deref().and_then(|s| s.trim().lines().next()).map(str::trim).filter(|l| l.len() >= 12)
+        && let Some(at) = f.text.find(first)
+    {
+        let start = u32::try_from(at).ok()?;
+        return Some(migdoc_python::TextRange::new(start, start + u32::try_from(first.len()).ok()?));
+    }
+    let name = if run.phase.as_deref() == Some("downgrade") { "downgrade" } else { "upgrade" };
+    f.module().body.iter().find_map(|s| match s {
+        migdoc_python::ast::Stmt::FunctionDef(def) if def.name == name => {
+            let start = def.range.start;
+            let def_at = f.text.get(start as usize..)?.find(&format!("def {name}"))?;
+            let at = start + u32::try_from(def_at).ok()?;
+            Some(migdoc_python::TextRange::new(at, at + 4 + u32::try_from(name.len()).ok()?))
+        }
+        _ => None,
+    })
 }
