@@ -354,7 +354,23 @@ impl<'a> ModuleScope<'a> {
                 models.push((c.name.clone(), Value::TableObj { name, enum_types }));
             }
         }
-        scope.globals.extend(models);
+        if !models.is_empty() {
+            scope.globals.extend(models);
+            // Constants that read the models (`TABLES = [A.__table__, B.__table__]`), again.
+            for stmt in body {
+                let (target, value) = match stmt {
+                    Stmt::Assign { targets, value, .. } if targets.len() == 1 => (&targets[0], value),
+                    Stmt::AnnAssign { target, value: Some(value), .. } => (target, value),
+                    _ => continue,
+                };
+                if let Expr::Name { id, .. } = target
+                    && !matches!(scope.globals.get(id), Some(Value::TableObj { .. } | Value::Function(_) | Value::PyEnum { .. }))
+                {
+                    let v = Frame::new(&scope).eval(value);
+                    scope.globals.insert(id.clone(), v);
+                }
+            }
+        }
         scope
     }
 
@@ -1467,7 +1483,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     .collect();
                 Value::TableObj { name, enum_types }
             }
-            "table" | "MetaData" | "column" | "select" | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
+            "table" | "MetaData" | "declarative_base" | "registry" | "column" | "select" | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
             | "not_" | "case" | "cast" | "exists" | "literal" | "null" | "true" | "false" | "tuple_" | "values" | "union"
             | "union_all" | "distinct" | "desc" | "asc" | "join" | "outerjoin" | "func" | "any_" | "all_" => {
                 for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
@@ -1522,9 +1538,19 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let native = self.kwarg_bool(keywords, "native_enum").unwrap_or(true);
                 let metadata_bound = self.kwarg(keywords, "metadata").is_some();
                 // Without `name=`, SQLAlchemy names the type after the Python class, lower-cased.
-                let name = name.or_else(|| match args.first() {
-                    Some(Expr::Name { id, .. }) if matches!(self.lookup(id), Value::PyEnum { .. }) => Some(id.to_lowercase()),
-                    _ => None,
+                // An enum class migdoc cannot read (imported from a module it does not have) is
+                // still a class: the name is still its name, lower-cased; only the labels are
+                // unknown.
+                let name = name.or_else(|| {
+                    let class = match args.first()? {
+                        Expr::Name { id, .. } => id.clone(),
+                        Expr::Attribute { attr, .. } => attr.clone(),
+                        _ => return None,
+                    };
+                    match self.eval_quiet(args.first()?) {
+                        Value::PyEnum { .. } | Value::Path(_) | Value::Unknown | Value::Data if args.len() == 1 => Some(class.to_lowercase()),
+                        _ => None,
+                    }
                 });
                 let inherit_schema = self.kwarg_bool(keywords, "inherit_schema").unwrap_or(false);
                 Value::Enum(EnumSpec { name, labels, dialect_enum, create_type, native, metadata_bound, inherit_schema })

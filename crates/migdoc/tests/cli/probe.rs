@@ -20,7 +20,7 @@ use migdoc_python::ast::Stmt;
 
 /// (history, lowest accepted caught revisions, probed revisions).
 const FLOORS: &[(&str, usize, usize)] = &[
-    ("apache-superset", 121, 343),
+    ("apache-superset", 252, 343),
     ("apache-airflow", 73, 151),
     ("apache-airflow-core", 101, 123),
     ("mlflow", 69, 69),
