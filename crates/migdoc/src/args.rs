@@ -119,6 +119,10 @@ pub(crate) struct VerifyArgs {
     /// for an env.py that needs the application; always so with --versions
     #[arg(long)]
     pub(crate) generic_env: bool,
+    /// Record the catalog (enum types and labels, tables and columns) after each revision of
+    /// the one-revision-per-run mode, in the JSON output (`verify.steps[].catalog`)
+    #[arg(long)]
+    pub(crate) catalog_after_each: bool,
     /// The lowest severity that makes the exit code 1 [default: error, or `fail-on` in the config]
     #[arg(long, value_enum)]
     pub(crate) fail_on: Option<FailOn>,

@@ -22,6 +22,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         url_env: args.url_env.clone(),
         step_timeout: args.step_timeout.map(std::time::Duration::from_secs),
         generic_env: args.generic_env,
+        catalog_after_each: args.catalog_after_each,
     };
     let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
     let progress = |p: migdoc_verify::Progress<'_>| {

@@ -871,9 +871,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                         a.extend(b);
                         Value::Seq(a)
                     }
-                    (BinOp::Mod, Value::Str(fmt, _), args) => match percent_format(&fmt, &args) {
+                    (BinOp::Mod, Value::Str(fmt, _), args) => match percent(&fmt, &args, false) {
                         Some(s) => Value::Str(s, None),
-                        None => percent_holed(&fmt, &args).map_or(Value::Unknown, Value::Holed),
+                        None => percent(&fmt, &args, true).map_or(Value::Unknown, Value::Holed),
                     },
                     (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Str(b, _) | Value::Holed(b)) => Value::Holed(a + &b),
                     (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Unknown) => Value::Holed(a + HOLE),
@@ -2052,8 +2052,9 @@ fn rows_keys(expr: Option<&Expr>) -> Option<Vec<Vec<String>>> {
         .collect()
 }
 
-/// `"..." % args` with `%s` / `%r`-free formats and `%%`.
-fn percent_format(fmt: &str, args: &Value) -> Option<String> {
+/// `"..." % args`: `%s` of strings and integers, `%d` of integers, and `%%`. With `holes`, an
+/// argument migdoc cannot use (and a `%(name)s`) becomes [`HOLE`]; without, the result is `None`.
+fn percent(fmt: &str, args: &Value, holes: bool) -> Option<String> {
     let items: Vec<&Value> = match args {
         Value::Seq(items) => items.iter().collect(),
         other => vec![other],
@@ -2068,40 +2069,13 @@ fn percent_format(fmt: &str, args: &Value) -> Option<String> {
         }
         match chars.next()? {
             '%' => out.push('%'),
-            's' => match it.next()? {
-                Value::Str(s, _) => out.push_str(s),
-                Value::Int(i) => out.push_str(&i.to_string()),
+            spec @ ('s' | 'd' | 'r') => match it.next() {
+                Some(Value::Str(s, _)) if spec == 's' => out.push_str(s),
+                Some(Value::Int(i)) if spec != 'r' => out.push_str(&i.to_string()),
+                _ if holes => out.push_str(HOLE),
                 _ => return None,
             },
-            _ => return None,
-        }
-    }
-    Some(out)
-}
-
-/// `"..." % args` where some arguments are unknown: each unknown `%s` becomes [`HOLE`].
-fn percent_holed(fmt: &str, args: &Value) -> Option<String> {
-    let items: Vec<&Value> = match args {
-        Value::Seq(items) => items.iter().collect(),
-        other => vec![other],
-    };
-    let mut out = String::new();
-    let mut it = items.into_iter();
-    let mut chars = fmt.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next()? {
-            '%' => out.push('%'),
-            's' | 'd' | 'r' => match it.next() {
-                Some(Value::Str(s, _)) => out.push_str(s),
-                Some(Value::Int(i)) => out.push_str(&i.to_string()),
-                _ => out.push_str(HOLE),
-            },
-            // `%(name)s` and other forms: a hole, and stop reading arguments.
-            '(' => {
+            '(' if holes => {
                 for c in chars.by_ref() {
                     if c == ')' {
                         break;

@@ -111,7 +111,11 @@ def main(argv):
 
         ScriptDirectory.from_config = classmethod(reuse_revision_map)
     steps = [(rev, "upgrade", [rev]) for rev in args] if command_name == "steps" else [(None, command_name, args)]
-    for step, name, step_args in steps:
+    wait = os.environ.get("MIGDOC_STEP_WAIT") == "1"
+    for i, (step, name, step_args) in enumerate(steps):
+        # With MIGDOC_STEP_WAIT, the caller reads the database between two revisions.
+        if wait and i > 0 and not sys.stdin.readline():
+            return 0
         try:
             getattr(command, name)(config(), *step_args)
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome

@@ -49,6 +49,8 @@ pub struct Options {
     /// Run the history with an env.py migdoc writes (`generic.rs`) instead of the project's
     /// own; always so for a bare versions directory.
     pub generic_env: bool,
+    /// Read the catalog after each revision of the per-revision runs (`Step::catalog`).
+    pub catalog_after_each: bool,
 }
 
 /// One deploy mode's outcome, in the shape `tests/scenarios/*/scenario.toml` records.
@@ -127,6 +129,9 @@ pub struct Step {
     pub statement: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub environment: bool,
+    /// The catalog right after this revision (`--catalog-after-each`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<Catalog>,
     /// The run's outcome as the deploy mode reports it.
     #[serde(skip)]
     pub outcome: RunOutcome,
@@ -163,7 +168,7 @@ pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<
         listed?
     };
     let (head_and_roundtrip, step) = std::thread::scope(|s| {
-        let step = s.spawn(|| step_by_step(&server, &alembic, &revisions, progress));
+        let step = s.spawn(|| step_by_step(&server, &alembic, &revisions, progress, options.catalog_after_each));
         let head = head_and_roundtrip(&server, &alembic, revisions.len());
         (head, step.join().unwrap_or_else(|_| Err(VerifyError::Python("the per-revision runs panicked".into()))))
     });
@@ -219,11 +224,25 @@ fn head_and_roundtrip(server: &Server, alembic: &runner::Alembic, n: usize) -> R
 
 /// One `alembic upgrade REV` per revision, each its own Alembic run (in one Python process),
 /// stopping at the first failure: the mode's outcome and each revision's.
-fn step_by_step(server: &Server, alembic: &runner::Alembic, revisions: &[String], progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<(RunOutcome, Vec<Step>), VerifyError> {
+fn step_by_step(
+    server: &Server,
+    alembic: &runner::Alembic,
+    revisions: &[String],
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+    catalog_after_each: bool,
+) -> Result<(RunOutcome, Vec<Step>), VerifyError> {
     let db = server.scratch("steps")?;
     let url = server.sqlalchemy_url(&db);
-    let result = alembic.steps(&url, revisions, &|i| progress(Progress { done: i, total: revisions.len(), revision: &revisions[i] }));
+    let catalogs = std::sync::Mutex::new(Vec::new());
+    let read = |_: usize| -> Result<(), VerifyError> {
+        let catalog = introspect::catalog(server, &db, alembic.version_table())?;
+        catalogs.lock().map_err(|_| VerifyError::Python("catalog lock".into()))?.push(catalog);
+        Ok(())
+    };
+    let after: Option<&dyn Fn(usize) -> Result<(), VerifyError>> = if catalog_after_each { Some(&read) } else { None };
+    let result = alembic.steps(&url, revisions, &|i| progress(Progress { done: i, total: revisions.len(), revision: &revisions[i] }), after);
     server.drop_scratch(&db);
+    let mut catalogs = catalogs.into_inner().unwrap_or_default().into_iter();
     let steps: Vec<Step> = result?
         .into_iter()
         .map(|(revision, outcome)| Step {
@@ -234,6 +253,7 @@ fn step_by_step(server: &Server, alembic: &runner::Alembic, revisions: &[String]
             exception: outcome.exception.clone(),
             statement: outcome.statement.clone(),
             environment: outcome.environment,
+            catalog: if outcome.ok { catalogs.next() } else { None },
             outcome,
         })
         .collect();

@@ -196,12 +196,23 @@ impl Alembic {
     /// process; stops at the first failure. `each(i)` is called as revision `i` starts. A
     /// revision that takes longer than the step timeout, or a process that dies, is a failure of
     /// that revision. Returns the outcome of each revision run.
-    pub(crate) fn steps(&self, url: &str, revisions: &[String], each: &dyn Fn(usize)) -> Result<Vec<(String, RunOutcome)>, VerifyError> {
+    /// With `after`, the driver waits after each revision until `after(i)` has run (a catalog
+    /// read between two revisions sees exactly the first one's result).
+    pub(crate) fn steps(
+        &self,
+        url: &str,
+        revisions: &[String],
+        each: &dyn Fn(usize),
+        after: Option<&dyn Fn(usize) -> Result<(), VerifyError>>,
+    ) -> Result<Vec<(String, RunOutcome)>, VerifyError> {
         use std::io::BufRead;
         let mut args = vec!["steps"];
         args.extend(revisions.iter().map(String::as_str));
-        let mut child = self
-            .command(url, &args)
+        let mut command = self.command(url, &args);
+        if after.is_some() {
+            command.env("MIGDOC_STEP_WAIT", "1").stdin(std::process::Stdio::piped());
+        }
+        let mut child = command
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -245,6 +256,13 @@ impl Alembic {
                     outcomes.push((out.step.clone().unwrap_or_else(|| rev.clone()), outcome(out)));
                     if !ok {
                         break;
+                    }
+                    if let Some(after) = after {
+                        after(i)?;
+                        if let Some(stdin) = child.stdin.as_mut() {
+                            let _ = std::io::Write::write_all(stdin, b"next\n");
+                            let _ = std::io::Write::flush(stdin);
+                        }
                     }
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {

@@ -14,7 +14,6 @@
 //! stay at or above the floor recorded here (the measured value when the floor was set).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use migdoc_python::ast::Stmt;
 
@@ -34,17 +33,7 @@ const PROBE: &str = "op.execute(\"CREATE TYPE migdoc_probe_t AS ENUM ('a')\")";
 
 #[test]
 fn probe_coverage_on_real_histories() {
-    let root = crate::support::repo_root();
-    let status = std::process::Command::new("bash").arg(root.join("scripts/real-histories")).status().unwrap_or_else(|e| panic!("{e}"));
-    assert!(status.success(), "scripts/real-histories failed");
-    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
-    let dirs: HashMap<&str, PathBuf> = manifest
-        .lines()
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            Some((*cols.first()?, PathBuf::from(cols.get(2)?)))
-        })
-        .collect();
+    let dirs = crate::support::real_history_dirs();
     let mut report = Vec::new();
     let mut low = Vec::new();
     for &(name, floor, expected_probed) in FLOORS {

@@ -109,3 +109,18 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The real histories (`scripts/real-histories`, run first): name -> versions directory.
+pub(crate) fn real_history_dirs() -> std::collections::HashMap<String, PathBuf> {
+    let root = repo_root();
+    let status = Command::new("bash").arg(root.join("scripts/real-histories")).status().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "scripts/real-histories failed");
+    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
+    manifest
+        .lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            Some(((*cols.first()?).to_owned(), PathBuf::from(cols.get(2)?)))
+        })
+        .collect()
+}

@@ -17,16 +17,7 @@ use serde_json::Value;
 #[test]
 fn check_errors_on_real_histories_are_what_postgresql_did() {
     let root = crate::support::repo_root();
-    let status = std::process::Command::new("bash").arg(root.join("scripts/real-histories")).status().unwrap_or_else(|e| panic!("{e}"));
-    assert!(status.success(), "scripts/real-histories failed");
-    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
-    let dirs: HashMap<&str, PathBuf> = manifest
-        .lines()
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            Some((*cols.first()?, PathBuf::from(cols.get(2)?)))
-        })
-        .collect();
+    let dirs = crate::support::real_history_dirs();
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("tests/real_truth"))
         .unwrap_or_else(|e| panic!("{e}"))
         .filter_map(Result::ok)

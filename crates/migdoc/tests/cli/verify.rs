@@ -299,6 +299,24 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
         pyenv_python("sa20").display().to_string(),
     ]);
     assert!(human.stdout.contains("Ran 2 of 4 revisions one at a time"), "{}", human.stdout);
+    // The catalog after each revision, on request.
+    let out = run_migdoc(&[
+        "verify".into(),
+        "--versions".into(),
+        versions.display().to_string(),
+        tmp.path().display().to_string(),
+        "--python".into(),
+        pyenv_python("sa20").display().to_string(),
+        "--catalog-after-each".into(),
+        "--output-format".into(),
+        "json".into(),
+    ]);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let steps = &report["verify"]["steps"];
+    assert_eq!(steps[0]["catalog"]["types"]["mood"]["labels"], serde_json::json!(["ok"]), "{steps}");
+    assert!(steps[0]["catalog"]["tables"].get("t").is_none(), "{steps}");
+    assert!(steps[1]["catalog"]["tables"].get("t").is_some(), "{steps}");
+    assert!(steps[2].get("catalog").is_none(), "{steps}");
 }
 
 /// A module the migrations import that the Python lacks is named, as an environment problem.
