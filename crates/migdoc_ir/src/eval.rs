@@ -1028,7 +1028,18 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     return Value::Data;
                 }
-                (Value::Bind, "commit" | "rollback" | "begin" | "begin_nested" | "close" | "scalar" | "scalars") => return Value::Data,
+                // The connection's own commit ends Alembic's transaction (the next statement begins
+                // a new one): labels added before it are usable after it.
+                (Value::Bind, "commit") => {
+                    self.push(OpKind::AutocommitBlock { enter: false }, range);
+                    return Value::None;
+                }
+                // A rollback undoes what the transaction did so far: migdoc does not follow it.
+                (Value::Bind, "rollback") => {
+                    self.unknown("a rollback of the migration's transaction", Footprint::unbounded(), range);
+                    return Value::None;
+                }
+                (Value::Bind, "begin" | "begin_nested" | "close" | "scalar" | "scalars") => return Value::Data,
                 (Value::Inspector, "get_table_names") => return Value::TableNames,
                 (Value::Dict(items), "items") => return Value::Seq(items.iter().map(|(k, v)| Value::Seq(vec![k.clone(), v.clone()])).collect()),
                 (Value::Dict(items), "keys") => return Value::Seq(items.iter().map(|(k, _)| k.clone()).collect()),

@@ -233,3 +233,14 @@ fn helpers_bind_keywords_varargs_and_return_values() {
     assert_eq!((table.as_str(), columns.len()), ("a", 2));
     assert_eq!(ops.upgrade[1].kind, OpKind::DropTable { table: "x".into() });
 }
+
+#[test]
+fn the_connections_commit_is_a_transaction_boundary_and_its_rollback_unbounded() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    op.execute(\"ALTER TYPE mood ADD VALUE 'ok'\")\n    op.get_bind().commit()\n    \
+         op.execute(\"UPDATE t SET m = 'ok'\")\n    op.get_bind().rollback()\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade)[1], "AutocommitBlock");
+    assert!(footprints(&ops.upgrade).iter().any(crate::Footprint::is_unbounded));
+}
