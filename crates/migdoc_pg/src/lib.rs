@@ -291,10 +291,12 @@ fn spawn_reaper(pg_ctl: &Path, data_dir: &Path, dir: &Path, as_postgres: bool) -
     let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
     let run_as = if as_postgres { "runuser -u postgres -- " } else { "" };
     let script = format!(
-        "trap '' HUP INT TERM QUIT; read -r _; {run_as}{} -D {} -m immediate -w -t 10 stop; rm -rf {}",
-        quote(pg_ctl),
-        quote(data_dir),
-        quote(dir)
+        // The owner may die while the server is still starting: try the stop again for a while.
+        "trap '' HUP INT TERM QUIT; read -r _; for _ in 1 2 3 4 5; do {run_as}{pg_ctl} -D {data} -m immediate -w -t 10 stop >/dev/null 2>&1 && break; \
+         [ -f {data}/postmaster.pid ] || break; sleep 1; done; rm -rf {dir}",
+        pg_ctl = quote(pg_ctl),
+        data = quote(data_dir),
+        dir = quote(dir)
     );
     let child = Command::new("sh")
         .args(["-c", &script])

@@ -138,7 +138,11 @@ fn interrupted_verify_leaves_nothing(extra: &[&str]) {
         if let Some(dir) = clusters_in(&tmpdir).first()
             && let Ok(pidfile) = std::fs::read_to_string(dir.join("data/postmaster.pid")) {
                 // The driver runs as `python -c <its source>`: its docstring is on the command line.
-                let running = Command::new("pgrep").args(["-f", "Alembic driver"]).output().is_ok_and(|o| o.status.success());
+                // Only this migdoc's own children count (other tests run drivers too).
+                let running = Command::new("pgrep")
+                    .args(["-P", &child.id().to_string(), "-f", "Alembic driver"])
+                    .output()
+                    .is_ok_and(|o| o.status.success());
                 if running {
                     break pidfile.lines().next().unwrap_or_default().trim().to_owned();
                 }
