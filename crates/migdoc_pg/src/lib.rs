@@ -275,12 +275,22 @@ impl Drop for Cluster {
         let _ = self.reaper.kill();
         let _ = self.reaper.wait();
         let _ = self.pg_ctl().args(["-m", "immediate", "-w", "-t", "10", "stop"]).output();
-        // postmaster.pid outlives the server only if the stop failed: kill it by its pid.
-        let Ok(pidfile) = fs::read_to_string(self.data_dir.join("postmaster.pid")) else { return };
-        if let Some(pid) = pidfile.lines().next().and_then(|l| l.trim().parse::<u32>().ok()) {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).output();
+        // postmaster.pid outlives the server if the stop failed, or if the server died without
+        // removing it: kill the pid only while it is still this cluster's server.
+        if let Some(pid) = live_postmaster(&self.data_dir) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
         }
     }
+}
+
+/// The pid in `data_dir/postmaster.pid` if that process is still the server of `data_dir` (a
+/// postmaster works in its data directory). A stale file's pid may belong to anyone by now.
+fn live_postmaster(data_dir: &Path) -> Option<rustix::process::Pid> {
+    let pidfile = fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
+    let raw = pidfile.lines().next()?.trim().parse::<i32>().ok()?;
+    let pid = rustix::process::Pid::from_raw(raw)?;
+    let cwd = fs::read_link(Path::new("/proc").join(raw.to_string()).join("cwd")).ok()?;
+    (fs::canonicalize(data_dir).ok()? == cwd).then_some(pid)
 }
 
 /// A shell that waits for end of file on a pipe only this process writes to, which happens when
@@ -292,8 +302,11 @@ fn spawn_reaper(pg_ctl: &Path, data_dir: &Path, dir: &Path, as_postgres: bool) -
     let run_as = if as_postgres { "runuser -u postgres -- " } else { "" };
     let script = format!(
         // The owner may die while the server is still starting: try the stop again for a while.
-        "trap '' HUP INT TERM QUIT; read -r _; for _ in 1 2 3 4 5; do {run_as}{pg_ctl} -D {data} -m immediate -w -t 10 stop >/dev/null 2>&1 && break; \
-         [ -f {data}/postmaster.pid ] || break; sleep 1; done; rm -rf {dir}",
+        // A postmaster.pid whose process no longer works in the data directory is stale: its pid
+        // may be anyone's by now, and pg_ctl would signal it.
+        "trap '' HUP INT TERM QUIT; read -r _; for _ in 1 2 3 4 5; do [ -f {data}/postmaster.pid ] || break; \
+         pid=$(head -n 1 {data}/postmaster.pid); [ \"$(readlink /proc/\"$pid\"/cwd)\" = \"$(readlink -f {data})\" ] || break; \
+         {run_as}{pg_ctl} -D {data} -m immediate -w -t 10 stop >/dev/null 2>&1 && break; sleep 1; done; rm -rf {dir}",
         pg_ctl = quote(pg_ctl),
         data = quote(data_dir),
         dir = quote(dir)

@@ -330,9 +330,10 @@ fn a_killed_apply_leaves_the_database_as_it_was() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     // The plan's CREATE TYPE has run inside the transaction; now kill doctor and its psql.
-    let status = Command::new("kill").args(["-KILL", &format!("-{}", doctor.id())]).status();
-    assert!(status.is_ok_and(|s| s.success()));
-    let _ = doctor.wait();
+    let group = rustix::process::Pid::from_child(&doctor);
+    rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap_or_else(|e| panic!("{e}"));
+    let status = doctor.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9), "doctor was not killed: {status}");
     let _ = holder.kill();
     let _ = holder.wait();
     // The server notices a vanished client only when it next talks to it: end those sessions

@@ -150,8 +150,7 @@ fn interrupted_verify_leaves_nothing(extra: &[&str]) {
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_millis(500));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-    assert!(status.is_ok_and(|s| s.success()));
+    rustix::process::kill_process(rustix::process::Pid::from_child(&child), rustix::process::Signal::INT).unwrap_or_else(|e| panic!("{e}"));
     let _ = child.wait();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !clusters_in(&tmpdir).is_empty() {
