@@ -140,7 +140,8 @@ pub struct Cluster {
     data_dir: PathBuf,
     /// `initdb` and `pg_ctl` refuse to run as root: then they run as the `postgres` user.
     as_postgres: bool,
-    reaper: Child,
+    /// Taken (and disarmed) by `drop`, which stops the server itself.
+    reaper: Option<OnExit>,
     /// Declared last so it is deleted after `drop` has stopped the server.
     dir: tempfile::TempDir,
 }
@@ -160,7 +161,7 @@ impl Cluster {
             .ok_or_else(|| PgError::NotFound(format!("{}/psql and /usr/bin/psql (psql is needed too)", bins.bindir.display())))?;
         let data_dir = dir.path().join("data");
         let reaper = spawn_reaper(&bins.bindir.join("pg_ctl"), &data_dir, dir.path(), as_postgres)?;
-        let cluster = Cluster { bins: bins.clone(), psql, data_dir, as_postgres, reaper, dir };
+        let cluster = Cluster { bins: bins.clone(), psql, data_dir, as_postgres, reaper: Some(reaper), dir };
 
         let initdb = cluster
             .server_command("initdb")
@@ -272,8 +273,9 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = self.reaper.kill();
-        let _ = self.reaper.wait();
+        if let Some(reaper) = self.reaper.take() {
+            reaper.disarm();
+        }
         let _ = self.pg_ctl().args(["-m", "immediate", "-w", "-t", "10", "stop"]).output();
         // postmaster.pid outlives the server if the stop failed, or if the server died without
         // removing it: kill the pid only while it is still this cluster's server.
@@ -293,33 +295,70 @@ fn live_postmaster(data_dir: &Path) -> Option<rustix::process::Pid> {
     (fs::canonicalize(data_dir).ok()? == cwd).then_some(pid)
 }
 
-/// A shell that waits for end of file on a pipe only this process writes to, which happens when
-/// this process exits however it exits, then stops the server and deletes `dir`. It has its own
-/// process group and ignores the usual signals, so a Ctrl-C or a kill of our process group
-/// (which the server, detached by `pg_ctl`, never receives) does not take it down with us.
-fn spawn_reaper(pg_ctl: &Path, data_dir: &Path, dir: &Path, as_postgres: bool) -> Result<Child, PgError> {
-    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
+/// A shell script that runs once this process ends, however it ends (returns, panics, is
+/// interrupted or killed), unless it was [disarmed](OnExit::disarm) first.
+///
+/// The shell waits for end of file on a pipe only this process writes to. It has its own
+/// process group and ignores the usual signals, so a Ctrl-C or a kill of our process group does
+/// not take it down with us. Dropping the guard runs the script at once and waits for it.
+#[derive(Debug)]
+pub struct OnExit {
+    child: Child,
+}
+
+impl OnExit {
+    /// `configure` sets the script's environment (what it holds is on no command line).
+    pub fn spawn(script: &str, configure: impl FnOnce(&mut Command)) -> std::io::Result<OnExit> {
+        let script = format!("trap '' HUP INT TERM QUIT; read -r line; [ \"$line\" = disarmed ] && exit 0\n{script}");
+        let mut cmd = Command::new("sh");
+        configure(&mut cmd);
+        let child = cmd
+            .args(["-c", &script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .current_dir("/")
+            .process_group(0)
+            .spawn()?;
+        Ok(OnExit { child })
+    }
+
+    /// The script is not needed any more: it will not run.
+    pub fn disarm(mut self) {
+        if let Some(mut stdin) = self.child.stdin.take() {
+            let _ = stdin.write_all(b"disarmed\n");
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OnExit {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Stops the server and deletes `dir` when this process ends without dropping the cluster.
+fn spawn_reaper(pg_ctl: &Path, data_dir: &Path, dir: &Path, as_postgres: bool) -> Result<OnExit, PgError> {
     let run_as = if as_postgres { "runuser -u postgres -- " } else { "" };
     let script = format!(
         // The owner may die while the server is still starting: try the stop again for a while.
         // A postmaster.pid whose process no longer works in the data directory is stale: its pid
         // may be anyone's by now, and pg_ctl would signal it.
-        "trap '' HUP INT TERM QUIT; read -r _; for _ in 1 2 3 4 5; do [ -f {data}/postmaster.pid ] || break; \
+        "for _ in 1 2 3 4 5; do [ -f {data}/postmaster.pid ] || break; \
          pid=$(head -n 1 {data}/postmaster.pid); [ \"$(readlink /proc/\"$pid\"/cwd)\" = \"$(readlink -f {data})\" ] || break; \
          {run_as}{pg_ctl} -D {data} -m immediate -w -t 10 stop >/dev/null 2>&1 && break; sleep 1; done; rm -rf {dir}",
-        pg_ctl = quote(pg_ctl),
-        data = quote(data_dir),
-        dir = quote(dir)
+        pg_ctl = shell_quote(pg_ctl.as_os_str()),
+        data = shell_quote(data_dir.as_os_str()),
+        dir = shell_quote(dir.as_os_str())
     );
-    let child = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .current_dir("/")
-        .process_group(0)
-        .spawn()?;
-    Ok(child)
+    Ok(OnExit::spawn(&script, |_| ())?)
+}
+
+/// `s` as one word of a POSIX shell command.
+pub fn shell_quote(s: &OsStr) -> String {
+    format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"))
 }
 
 /// `id -u postgres` or `id -g postgres`.

@@ -13,36 +13,22 @@ use migdoc_project::Project;
 use crate::VerifyError;
 
 pub(crate) struct GenericEnv {
-    /// Removed on drop; inside a throwaway cluster's directory it also goes with the cluster's
-    /// reaper when migdoc is killed.
-    dir: Dir,
-}
-
-enum Dir {
-    Temp(tempfile::TempDir),
-    Inside(PathBuf),
+    /// Removed on drop, and with the server's own directory when migdoc is killed.
+    dir: PathBuf,
 }
 
 impl Drop for GenericEnv {
     fn drop(&mut self) {
-        if let Dir::Inside(path) = &self.dir {
-            let _ = std::fs::remove_dir_all(path);
-        }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
 impl GenericEnv {
-    /// Writes the configuration, under `under` when given (a directory that is removed when
-    /// migdoc dies), else in a new temporary directory.
-    pub(crate) fn write(project: &Project, under: Option<&Path>) -> Result<GenericEnv, VerifyError> {
-        let dir = match under {
-            Some(parent) => {
-                let path = parent.join(format!("migdoc-env-{}", std::process::id()));
-                std::fs::create_dir_all(&path)?;
-                Dir::Inside(path)
-            }
-            None => Dir::Temp(tempfile::Builder::new().prefix("migdoc-env-").tempdir()?),
-        };
+    /// Writes the configuration in a new directory under `parent` (a directory that is removed
+    /// when migdoc dies).
+    pub(crate) fn write(project: &Project, parent: &Path) -> Result<GenericEnv, VerifyError> {
+        let dir = parent.join(format!("migdoc-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
         let env = GenericEnv { dir };
         let root = env.path().to_owned();
         // The history's directories as links with plain names: Alembic splits
@@ -73,10 +59,7 @@ impl GenericEnv {
     }
 
     pub(crate) fn path(&self) -> &Path {
-        match &self.dir {
-            Dir::Temp(t) => t.path(),
-            Dir::Inside(p) => p,
-        }
+        &self.dir
     }
 
     pub(crate) fn ini(&self) -> PathBuf {

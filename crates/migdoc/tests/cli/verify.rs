@@ -164,6 +164,53 @@ fn interrupted_verify_leaves_nothing(extra: &[&str]) {
     assert!(left.is_empty(), "left behind after Ctrl-C: {left:?}");
 }
 
+/// On a server the user names, a verify that is interrupted (SIGINT), terminated (SIGTERM) or
+/// killed (SIGKILL) in the middle of a migration drops its scratch databases, even while its
+/// driver is still connected, and leaves no file behind.
+#[test]
+fn a_stopped_verify_on_a_named_server_drops_its_scratch_databases() {
+    use rustix::process::Signal;
+    let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
+    let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let project = tmp.path().join("project");
+    slow_project(&project);
+    let scratch = "SELECT count(*) FROM pg_database WHERE datname LIKE 'migdoc\\_verify\\_%'";
+    let query = |sql: &str| cluster.psql("postgres", sql).unwrap_or_else(|e| panic!("{e}"));
+    for (signal, extra) in [(Signal::INT, None), (Signal::TERM, Some("--generic-env")), (Signal::KILL, None)] {
+        let tmpdir = tmp.path().join(format!("tmp-{}", signal.as_raw()));
+        std::fs::create_dir(&tmpdir).unwrap_or_else(|e| panic!("{e}"));
+        let mut child = migdoc()
+            .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
+            .args(["--database-url", &cluster.url("postgres")])
+            .args(extra)
+            .env("TMPDIR", &tmpdir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let started = Instant::now();
+        while query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()").trim() == "0" {
+            assert!(started.elapsed() < Duration::from_secs(60), "verify never started a migration");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_ne!(query(scratch).trim(), "0");
+        rustix::process::kill_process(rustix::process::Pid::from_child(&child), signal).unwrap_or_else(|e| panic!("{e}"));
+        let _ = child.wait();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while query(scratch).trim() != "0" {
+            assert!(Instant::now() < deadline, "scratch databases left after {signal:?}: {}", query("SELECT string_agg(datname, ' ') FROM pg_database"));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let left = || std::fs::read_dir(&tmpdir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect::<Vec<_>>()).unwrap_or_default();
+        while !left().is_empty() {
+            assert!(Instant::now() < deadline, "left behind after {signal:?}: {:?}", left());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 /// env.py that takes its URL from `alembic -x db_url=...` gets it from verify too.
 #[test]
 fn verify_passes_the_url_as_an_x_argument_when_env_py_reads_one() {
