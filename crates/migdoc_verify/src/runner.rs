@@ -31,15 +31,20 @@ pub fn find_python(explicit: Option<&Path>, root: &Path) -> Result<(PathBuf, Str
             .find(|p| p.is_file())
             .unwrap_or_else(|| PathBuf::from("python3"))
     };
+    let probe = "import sys\ntry:\n    import alembic, sqlalchemy\nexcept ImportError as e:\n    print(e.name or e)\n    sys.exit(3)\nprint(alembic.__version__, sqlalchemy.__version__)";
     let out = Command::new(&candidate)
-        .args(["-c", "import alembic, sqlalchemy; print(alembic.__version__, sqlalchemy.__version__)"])
+        .args(["-c", probe])
         .output()
         .map_err(|e| VerifyError::Python(format!("cannot run {}: {e}; pass --python PATH", candidate.display())))?;
     if !out.status.success() {
+        let why = match out.status.code() {
+            Some(3) => format!("cannot import `{}`", String::from_utf8_lossy(&out.stdout).trim()),
+            // Not an import error: the interpreter's own last words (no traceback).
+            _ => format!("failed: {}", String::from_utf8_lossy(&out.stderr).lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").trim()),
+        };
         return Err(VerifyError::Python(format!(
-            "{} cannot import alembic and sqlalchemy; pass --python with the interpreter of the project's environment\n{}",
-            candidate.display(),
-            String::from_utf8_lossy(&out.stderr).trim_end()
+            "{} {why}: install alembic and sqlalchemy into that environment, or pass --python with the interpreter of the project's environment",
+            candidate.display()
         )));
     }
     let text = String::from_utf8_lossy(&out.stdout);

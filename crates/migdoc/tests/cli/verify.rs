@@ -76,6 +76,16 @@ fn verify_without_postgresql_or_server_says_so() {
     let out = run_migdoc(&["verify".into(), project.display().to_string(), "--python".into(), "/no/python".into()]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("/no/python"), "{}", out.stderr);
+
+    // A Python without Alembic: the module is named, with no traceback.
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let venv = tmp.path().join("bare");
+    let status = Command::new("python3").args(["-m", "venv", "--without-pip"]).arg(&venv).status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let out = run_migdoc(&["verify".into(), project.display().to_string(), "--python".into(), venv.join("bin/python").display().to_string()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot import `alembic`: install alembic and sqlalchemy"), "{}", out.stderr);
+    assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
 }
 
 /// A project whose only migration sleeps, so that migdoc can be interrupted in the middle of it.
