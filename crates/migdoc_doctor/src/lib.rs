@@ -113,20 +113,24 @@ pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosi
     let guard = match &live.versions {
         Some(_) => {
             let expected = diagnosis.recorded.iter().map(|v| quote::literal(v)).collect::<Vec<_>>().join(", ");
-            format!(
-                "DO $migdoc$ BEGIN IF (SELECT coalesce(array_agg(version_num::text ORDER BY version_num), '{{}}') FROM {table}) IS DISTINCT FROM ARRAY[{expected}]::text[] THEN RAISE EXCEPTION 'migdoc-stale-plan'; END IF; END $migdoc$;\n"
-            )
+            // A running migration has read the version table (Alembic does first): wait for it
+            // (up to `lock_timeout`), then see what it recorded.
+            let body = format!(
+                "BEGIN IF (SELECT coalesce(array_agg(version_num::text ORDER BY version_num), '{{}}') FROM {table}) IS DISTINCT FROM ARRAY[{expected}]::text[] THEN RAISE EXCEPTION 'migdoc-stale-plan'; END IF; END"
+            );
+            format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;\nDO {};\n", quote::dollar(&body))
         }
-        None => format!(
-            "DO $migdoc$ BEGIN IF to_regclass({}) IS NOT NULL THEN RAISE EXCEPTION 'migdoc-stale-plan'; END IF; END $migdoc$;\n",
-            quote::literal(&table)
-        ),
+        None => {
+            let body = format!("BEGIN IF pg_catalog.to_regclass({}) IS NOT NULL THEN RAISE EXCEPTION 'migdoc-stale-plan'; END IF; END", quote::literal(&table));
+            format!("DO {};\n", quote::dollar(&body))
+        }
     };
-    let mut script = String::from("\\set ON_ERROR_STOP 1\n");
-    if target.home != "public" {
-        script.push_str(&format!("SET search_path TO {};\n", quote::ident(&target.home)));
-    }
-    script.push_str(&format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS migdoc_locked \\gset\n\\if :migdoc_locked\nBEGIN;\n"));
+    // Writes go where reads looked: the home schema, whatever search_path the role or the
+    // database sets.
+    let mut script = format!("\\set ON_ERROR_STOP 1\nSET search_path TO {};\n", quote::ident(&target.home));
+    script.push_str(&format!(
+        "SELECT pg_catalog.pg_try_advisory_lock({LOCK_KEY}) AS migdoc_locked \\gset\n\\if :migdoc_locked\n\\else\n\\warn migdoc-lock-busy\n\\q\n\\endif\nBEGIN;\n"
+    ));
     script.push_str(&guard);
     for step in plan.steps.iter().filter(|s| !s.own_transaction) {
         if let Some(sql) = &step.sql {
@@ -134,21 +138,20 @@ pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosi
             script.push('\n');
         }
     }
-    script.push_str("COMMIT;\n");
+    let mut after = String::new();
     for step in plan.steps.iter().filter(|s| s.own_transaction) {
         if let Some(sql) = &step.sql {
-            script.push_str(sql);
-            script.push('\n');
+            after.push_str(sql);
+            after.push('\n');
         }
     }
-    script.push_str(&format!("SELECT pg_advisory_unlock({LOCK_KEY});\n\\else\n\\echo migdoc-lock-busy\n\\endif\n"));
-    let out = match client.script(&script) {
-        Ok(out) => out,
+    after.push_str(&format!("SELECT pg_catalog.pg_advisory_unlock({LOCK_KEY});\n"));
+    match client.script(&script, &after) {
+        Ok(_) => {}
+        Err(DoctorError::Connect(e)) if e.contains("migdoc-lock-busy") => return Err(DoctorError::Locked),
         Err(DoctorError::Connect(e)) if e.contains("migdoc-stale-plan") => return Err(DoctorError::Stale),
+        Err(DoctorError::Connect(e)) if e.contains("lock timeout") => return Err(DoctorError::Locked),
         Err(e) => return Err(e),
-    };
-    if out.contains("migdoc-lock-busy") {
-        return Err(DoctorError::Locked);
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! SQL quoting for what doctor writes: every identifier double-quoted, every label a standard
-//! string literal. PostgreSQL runs with `standard_conforming_strings = on` (the default since
-//! 9.1), so a backslash is an ordinary character and only `'` needs doubling.
+//! string literal. Doctor's sessions set `standard_conforming_strings = on` (whatever the server
+//! or the database says), so a backslash is an ordinary character and only `'` needs doubling.
 
 /// `name` as a quoted identifier (`"it""s"`).
 pub fn ident(name: &str) -> String {
@@ -10,6 +10,15 @@ pub fn ident(name: &str) -> String {
 /// `value` as a string literal (`'it''s'`).
 pub fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\0', "").replace('\'', "''"))
+}
+
+/// `body` dollar-quoted with a tag that `body` does not contain (`$migdoc$`, `$migdoc1$`, ...).
+pub fn dollar(body: &str) -> String {
+    let tag = (0..)
+        .map(|i| if i == 0 { "$migdoc$".to_owned() } else { format!("$migdoc{i}$") })
+        .find(|tag| !body.contains(tag.as_str()))
+        .unwrap_or_default();
+    format!("{tag}{body}{tag}")
 }
 
 #[cfg(test)]
@@ -22,5 +31,7 @@ mod tests {
         assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(literal(r"back\slash"), r"'back\slash'");
+        assert_eq!(dollar("x"), "$migdoc$x$migdoc$");
+        assert_eq!(dollar("'$migdoc$'"), "$migdoc1$'$migdoc$'$migdoc1$");
     }
 }

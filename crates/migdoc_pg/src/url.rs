@@ -16,20 +16,33 @@ pub struct DbUrl {
 }
 
 impl DbUrl {
+    /// Parses as SQLAlchemy's `make_url` does: the password runs to the first `@` (it may hold a
+    /// raw `/`, `?` or `:`), the user name to the first `:`, and holds no `/`. The scheme is
+    /// `postgresql`, `postgres`, or `postgresql+DRIVER`.
     pub fn parse(url: &str) -> Option<DbUrl> {
         let (scheme, rest) = url.split_once("://")?;
-        if !(scheme.starts_with("postgresql") || scheme.starts_with("postgres")) {
+        let driver_ok = |d: &str| !d.is_empty() && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let known = scheme == "postgresql" || scheme == "postgres" || scheme.strip_prefix("postgresql+").is_some_and(driver_ok);
+        if !known {
             return None;
         }
-        let (before_query, query) = match rest.split_once('?') {
-            Some((a, q)) => (a, Some(q.to_owned())),
-            None => (rest, None),
+        let (userinfo, after) = match rest.find('@') {
+            Some(at) if !rest[..at].split(':').next().unwrap_or_default().contains('/') => (Some(&rest[..at]), &rest[at + 1..]),
+            _ => (None, rest),
         };
-        let (authority, database) = match before_query.split_once('/') {
-            Some((a, d)) => (a, d),
-            None => (before_query, ""),
+        let host_end = after.find(['/', '?']).unwrap_or(after.len());
+        let hostport = &after[..host_end];
+        let tail = &after[host_end..];
+        let (path, query) = match tail.split_once('?') {
+            Some((p, q)) => (p, Some(q.to_owned())),
+            None => (tail, None),
         };
-        Some(DbUrl { scheme: scheme.to_owned(), authority: authority.to_owned(), database: database.to_owned(), query })
+        let database = path.strip_prefix('/').unwrap_or(path);
+        let authority = match userinfo {
+            Some(u) => format!("{u}@{hostport}"),
+            None => hostport.to_owned(),
+        };
+        Some(DbUrl { scheme: scheme.to_owned(), authority, database: database.to_owned(), query })
     }
 
     /// The same server, another database.
@@ -67,7 +80,8 @@ impl DbUrl {
             },
             None => self.authority.clone(),
         };
-        DbUrl { authority, ..self.clone() }.render(&self.scheme, self.query.as_deref())
+        let query = self.query.as_deref().map(mask_password_keys);
+        DbUrl { authority, ..self.clone() }.render(&self.scheme, query.as_deref())
     }
 
     fn render(&self, scheme: &str, query: Option<&str>) -> String {
@@ -154,9 +168,60 @@ pub(crate) fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
     env
 }
 
-/// `url` with any password masked; text that is not a URL is returned as it is.
+/// `url` with any password masked. Text that is not a PostgreSQL URL (another scheme, a typo, a
+/// key=value string) is masked too: the part between `://`'s `user:` and the first `@` after
+/// it, and every `password=` value.
 pub fn mask(url: &str) -> String {
-    DbUrl::parse(url).map_or_else(|| url.to_owned(), |u| u.masked())
+    if let Some(u) = DbUrl::parse(url) {
+        return u.masked();
+    }
+    let mut out = url.to_owned();
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some(at) = rest.find('@')
+        && let Some(colon) = rest[..at].find(':')
+    {
+        out = format!("{scheme}://{}:***@{}", &rest[..colon], &rest[at + 1..]);
+    }
+    mask_password_keys(&out)
+}
+
+/// Every `password=VALUE` (in a query string or a key=value conninfo; the value runs to the next
+/// `&` or whitespace, or is single-quoted) as `password=***`.
+fn mask_password_keys(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("password=") {
+        let boundary = i == 0 || matches!(rest.as_bytes()[i - 1], b'&' | b'?' | b' ' | b'\t');
+        out.push_str(&rest[..i + "password=".len()]);
+        rest = &rest[i + "password=".len()..];
+        if !boundary {
+            continue;
+        }
+        let end = if let Some(quoted) = rest.strip_prefix('\'') {
+            // conninfo quoting: \' and \\ escape, ' ends.
+            let mut end = quoted.len();
+            let mut chars = quoted.char_indices();
+            while let Some((j, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '\'' => {
+                        end = j + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            (1 + end).min(rest.len())
+        } else {
+            rest.find(['&', ' ', '\t']).unwrap_or(rest.len())
+        };
+        out.push_str("***");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -173,6 +238,29 @@ mod tests {
         assert_eq!(DbUrl::parse("postgres://u@h/db").map(|u| u.sqlalchemy()).as_deref(), Some("postgresql+psycopg2://u@h/db"));
         assert_eq!(mask("not a url"), "not a url");
         assert!(DbUrl::parse("mysql://u@h/db").is_none());
+        assert!(DbUrl::parse("postgressql://u@h/db").is_none());
+        assert!(DbUrl::parse("postgresql+psycopg://u@h/db").is_some());
+    }
+
+    #[test]
+    fn every_form_of_a_password_is_masked() {
+        for (url, shown) in [
+            ("postgresql://app@db/prod?password=hunter2", "postgresql://app@db/prod?password=***"),
+            ("postgresql://app@db/prod?sslmode=require&password=hunter2&x=1", "postgresql://app@db/prod?sslmode=require&password=***&x=1"),
+            ("postgresql://app:hun/ter?2@db:5432/prod", "postgresql://app:***@db:5432/prod"),
+            ("postgresql://app:hunter2@db/prod", "postgresql://app:***@db/prod"),
+            ("mysql://app:hunter2@db/prod", "mysql://app:***@db/prod"),
+            ("postgressql://app:hunter2@db/prod", "postgressql://app:***@db/prod"),
+            ("host=db user=app password=hunter2 dbname=prod", "host=db user=app password=*** dbname=prod"),
+            ("host=db password='hun ter\\'2' dbname=prod", "host=db password=*** dbname=prod"),
+        ] {
+            assert_eq!(mask(url), shown, "{url}");
+        }
+        // A raw `/` or `?` in the password stays in the password: no fragment of it becomes a host.
+        let env = DbUrl::parse("postgresql://app:hun/ter?2@db:5432/prod").map(|u| u.libpq_env()).unwrap_or_default();
+        assert!(env.contains(&("PGPASSWORD".into(), "hun/ter?2".into())), "{env:?}");
+        assert!(env.contains(&("PGHOST".into(), "db".into())), "{env:?}");
+        assert!(env.contains(&("PGDATABASE".into(), "prod".into())), "{env:?}");
     }
 }
 

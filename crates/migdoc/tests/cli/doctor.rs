@@ -291,54 +291,119 @@ fn doctor_fleet_tenants_and_bad_urls() {
     assert_eq!(out.code, 2);
     assert!(out.stdout.contains("app:***@127.0.0.1:1"), "{}", out.stdout);
     assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"), "the password leaked");
+
+    // Every form of a password, on success and on failure, in text and JSON: never shown.
+    let socket = f.cluster.socket_dir().display().to_string();
+    for url in [
+        format!("postgresql://postgres@/fleet_a?host={socket}&password=hunter2"),
+        "postgresql://app:hun/ter?2@127.0.0.1:1/prod".to_owned(),
+        "postgresql://app@127.0.0.1:1/prod?password=hunter2".to_owned(),
+        "mysql://app:hunter2@127.0.0.1:1/prod".to_owned(),
+        "postgressql://app:hunter2@127.0.0.1:1/prod".to_owned(),
+    ] {
+        for format in ["text", "json"] {
+            let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), url.clone(), "--format".into(), format.into()]);
+            for secret in ["hunter2", "hun/ter", "ter?2"] {
+                assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret), "{url} leaked: {}{}", out.stdout, out.stderr);
+            }
+        }
+    }
+    // With no password anywhere, nothing prompts for one (no terminal is needed to find out).
+    let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), "postgresql://app@127.0.0.1:1/prod".into()]);
+    assert_eq!(out.code, 2);
 }
 
-/// kill -9 in the middle of `--apply` (after the plan's first statement ran, while its stamp
-/// waits for a lock) leaves the database as it was: the plan is one transaction.
+/// Killing migdoc (SIGKILL or SIGTERM, migdoc alone, not its process group) in the middle of
+/// `--apply`, while it waits for a migration that holds the version table, leaves the database as
+/// it was: its psql, orphaned, goes on once the lock is free and runs the plan, but never gets
+/// the COMMIT that only a live migdoc sends.
 #[test]
 fn a_killed_apply_leaves_the_database_as_it_was() {
-    use std::os::unix::process::CommandExt as _;
     let f = Fixture::new();
-    let url = f.database("crash", "b2");
-    f.sql("crash", "ALTER TABLE users ADD COLUMN tier text");
-    // Reads of alembic_version pass this lock; the stamp's DELETE waits for it.
-    let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
-        .args(["-X", "-q", "-c", "BEGIN; LOCK TABLE alembic_version IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;"])
-        .env("PGHOST", f.cluster.socket_dir())
-        .env("PGPORT", f.cluster.port().to_string())
-        .env("PGUSER", "postgres")
-        .env("PGDATABASE", "crash")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let waiting_for_lock = || f.sql("crash", "SELECT count(*) FROM pg_locks WHERE NOT granted").trim() != "0";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f.sql("crash", "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'alembic_version' AND l.mode = 'ExclusiveLock'").trim() == "0" {
-        assert!(std::time::Instant::now() < deadline, "the holder never locked the table");
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    for (db, signal) in [("crash_kill", rustix::process::Signal::KILL), ("crash_term", rustix::process::Signal::TERM)] {
+        let url = f.database(db, "b2");
+        f.sql(db, "ALTER TABLE users ADD COLUMN tier text");
+        // A migration in progress: it holds the version table.
+        let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
+            .args(["-X", "-q", "-c", "BEGIN; LOCK TABLE alembic_version IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;"])
+            .env("PGHOST", f.cluster.socket_dir())
+            .env("PGPORT", f.cluster.port().to_string())
+            .env("PGUSER", "postgres")
+            .env("PGDATABASE", db)
+            .env("PGAPPNAME", "holder")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while f.sql(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'alembic_version' AND l.mode = 'ExclusiveLock'").trim() == "0" {
+            assert!(std::time::Instant::now() < deadline, "the holder never locked the table");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let mut doctor = crate::support::migdoc()
+            .args(["doctor", &f.dir.display().to_string(), "--database-url", &url, "--apply", "--choose", "finish"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while f.sql(db, "SELECT count(*) FROM pg_locks WHERE NOT granted").trim() == "0" {
+            assert!(std::time::Instant::now() < deadline, "doctor never waited for the version table");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        rustix::process::kill_process(rustix::process::Pid::from_child(&doctor), signal).unwrap_or_else(|e| panic!("{e}"));
+        let status = doctor.wait().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(signal.as_raw()), "doctor was not stopped: {status}");
+        // The migration ends (the server notices its vanished client only when it next talks to
+        // it: end that session as a lost connection would); migdoc's orphaned psql goes on.
+        let _ = holder.kill();
+        let _ = holder.wait();
+        f.sql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while f.sql(db, &format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' AND application_name = 'migdoc'")).trim() != "0" {
+            assert!(std::time::Instant::now() < deadline, "migdoc's session never ended");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(f.sql(db, "SELECT count(*) FROM pg_type WHERE typname = 'tier'"), "0\n", "a plan was committed after {signal:?}");
+        assert_eq!(f.sql(db, "SELECT version_num FROM alembic_version"), "b2\n");
+        let scripts: Vec<_> = std::fs::read_dir(std::env::temp_dir()).into_iter().flatten().filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(&format!("migdoc-doctor-{}-", doctor.id()))).collect();
+        assert!(scripts.is_empty(), "a plan was left on disk: {scripts:?}");
     }
-    let mut doctor = crate::support::migdoc()
-        .args(["doctor", &f.dir.display().to_string(), "--database-url", &url, "--apply", "--choose", "finish"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !waiting_for_lock() {
-        assert!(std::time::Instant::now() < deadline, "doctor never reached the stamp");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    // The plan's CREATE TYPE has run inside the transaction; now kill doctor and its psql.
-    let group = rustix::process::Pid::from_child(&doctor);
-    rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap_or_else(|e| panic!("{e}"));
-    let status = doctor.wait().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9), "doctor was not killed: {status}");
-    let _ = holder.kill();
-    let _ = holder.wait();
-    // The server notices a vanished client only when it next talks to it: end those sessions
-    // as a lost connection would.
-    f.sql("crash", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'crash' AND pid <> pg_backend_pid()");
-    assert_eq!(f.sql("crash", "SELECT count(*) FROM pg_type WHERE typname = 'tier'"), "0\n", "half a plan was committed");
-    assert_eq!(f.sql("crash", "SELECT version_num FROM alembic_version"), "b2\n");
+}
+
+/// A database whose own settings are hostile: `standard_conforming_strings = off` (a backslash
+/// in a label would end its literal) and a `search_path` that puts another application's schema
+/// first. Labels that try to inject SQL and a psql meta-command are written byte for byte, as
+/// labels, into the home schema; nothing else happens.
+#[test]
+fn hostile_database_settings_change_nothing_but_the_plan() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let marker = tmp.path().join("shell-ran");
+    let f = Fixture::new();
+    let b2 = format!(
+        "import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n\nrevision = 'b2'\ndown_revision = 'a1'\n\n\n\
+         def upgrade():\n    postgresql.ENUM(\"x\\\\'); CREATE TABLE pwned (); --\", \"\\\\! touch {marker}\", name='hostile').create(op.get_bind())\n    \
+         op.add_column('users', sa.Column('hostile', postgresql.ENUM(name='hostile', create_type=False)))\n\n\n\
+         def downgrade():\n    op.drop_column('users', 'hostile')\n    op.execute('DROP TYPE hostile')\n",
+        marker = marker.display()
+    );
+    std::fs::remove_file(f.dir.join("migrations/versions/b2_email.py")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(f.dir.join("migrations/versions/c3_tier.py")).unwrap_or_else(|e| panic!("{e}"));
+    write_files(&f.dir, &[("migrations/versions/b2_hostile.py", &b2)]);
+    let url = f.database("hostile", "a1");
+    f.sql("hostile", "ALTER TABLE users ADD COLUMN hostile text");
+    f.sql("hostile", "CREATE SCHEMA other; CREATE TABLE other.alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO other.alembic_version VALUES ('theirs')");
+    f.sql("hostile", "ALTER DATABASE hostile SET standard_conforming_strings = off");
+    f.sql("hostile", "ALTER DATABASE hostile SET search_path = other, public");
+    let (_, d) = f.doctor(&url, &[]);
+    // The other application's version table is drift beside the half-applied revision.
+    assert_eq!(states(&d, "diagnosis"), ["partially_applied", "drift"], "{d}");
+    let (_, d) = f.doctor(&url, &["--apply", "--choose", "finish"]);
+    assert!(d["applied"] == true, "{d}");
+    let sql = |q: &str| f.sql("hostile", &format!("SET search_path = public; {q}"));
+    assert_eq!(sql("SELECT count(*) FROM pg_class WHERE relname = 'pwned'"), "0\n", "SQL was injected");
+    assert!(!marker.exists(), "a psql meta-command ran");
+    let labels = sql("SELECT string_agg(enumlabel, '|' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE typname = 'hostile' AND nspname = 'public'");
+    assert_eq!(labels, format!("x\\'); CREATE TABLE pwned (); --|\\! touch {}\n", marker.display()));
+    assert_eq!(sql("SELECT version_num FROM public.alembic_version"), "b2\n");
+    assert_eq!(sql("SELECT version_num FROM other.alembic_version"), "theirs\n", "another schema's version table was written");
 }
