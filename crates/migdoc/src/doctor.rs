@@ -19,7 +19,6 @@ struct History {
     graph: Graph,
     ops: Vec<RevisionOps>,
     settings: migdoc_replay::Settings,
-    head: migdoc_replay::Catalog,
 }
 
 /// One database (or tenant schema) and what doctor found there.
@@ -89,8 +88,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let settings = migdoc_linter::Settings { postgres_version: 14, sqlalchemy_2_1 };
     let ops = migdoc_linter::lower(&sources, &settings);
     let replay_settings = migdoc_linter::replay_settings(&project, &settings);
-    let head = migdoc_replay::catalog_after(&graph, &ops, &replay_settings, &|_| true).0;
-    let history = History { graph, ops, settings: replay_settings, head };
+    let history = History { graph, ops, settings: replay_settings };
 
     // Every (url, schema) to diagnose.
     let mut targets: Vec<(String, Option<String>)> = Vec::new();
@@ -167,7 +165,7 @@ fn doctor_one(url: &str, schema: Option<String>, target: &Target, history: &Hist
         Ok(d) => d,
         Err(e) => return Outcome::failed(shown, schema, e.to_string()),
     };
-    let plan = migdoc_doctor::plan(&diagnosis, target, &live, choice, version, &history.head);
+    let plan = migdoc_doctor::plan(&diagnosis, target, &live, choice, version, (&history.graph, &history.ops, &history.settings));
     let mut outcome = Outcome { url: shown, schema, error: None, diagnosis: Some(diagnosis), plan: Some(plan), applied: false, after: None };
     let has_sql = outcome.plan.as_ref().is_some_and(|p| p.steps.iter().any(|s| s.sql.is_some()) || p.ambiguous.is_some());
     if apply && has_sql {

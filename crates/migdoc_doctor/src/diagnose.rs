@@ -194,6 +194,17 @@ impl History<'_> {
         migdoc_replay::catalog_after_each(self.graph, self.ops, self.settings, &|file| files.get(file).copied().unwrap_or(false), each)
     }
 
+    /// The labels of enum type `name` once `revision` and its ancestors have run; `None` when the
+    /// replay is not sure of them.
+    pub(crate) fn labels_at(&self, revision: &str, name: &str) -> Option<Vec<String>> {
+        let node = self.graph.get(revision)?;
+        let (catalog, uncertain) = self.catalog_of(&self.closure(&[node]));
+        if uncertain {
+            return None;
+        }
+        catalog.types.get(name).filter(|t| t.is_enum).map(|t| t.labels.clone())
+    }
+
     /// The objects revision `node` adds to the catalog of its ancestors.
     fn effects_of(&self, node: usize) -> (Vec<Effect>, bool) {
         let mut with = self.closure(&[node]);

@@ -91,12 +91,13 @@ pub fn diagnose(graph: &Graph, ops: &[RevisionOps], settings: &Settings, live: &
     diagnose::diagnose(&diagnose::History { graph, ops, settings }, live)
 }
 
-/// The plan for a diagnosis; `expected` is the catalog the history predicts at head (for the
-/// labels of types to recreate).
-pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Option<Choice>, postgres_version: u32, expected: &migdoc_replay::Catalog) -> Plan {
+/// The plan for a diagnosis. A type to recreate gets the labels the history gives it at the
+/// revision being completed (not at head: labels later revisions add are theirs to add).
+pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Option<Choice>, postgres_version: u32, history: (&Graph, &[RevisionOps], &Settings)) -> Plan {
     let schema = target.version_schema.as_deref().filter(|s| *s != "public").or((target.home != "public").then_some(target.home.as_str()));
     let vt = VersionTable { schema, table: &target.version_table };
-    let labels = |name: &str| expected.types.get(name).filter(|t| t.is_enum).map(|t| t.labels.clone());
+    let history = diagnose::History { graph: history.0, ops: history.1, settings: history.2 };
+    let labels = |revision: &str, name: &str| history.labels_at(revision, name);
     plan::plan(diagnosis, &vt, live.versions.is_some(), choice, postgres_version, &labels)
 }
 
@@ -105,6 +106,13 @@ pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Op
 pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosis, live: &LiveState) -> Result<(), DoctorError> {
     if let Some(why) = &plan.ambiguous {
         return Err(DoctorError::Ambiguous(format!("the plan is ambiguous, pick an option: {why}")));
+    }
+    let manual: Vec<&str> = plan.steps.iter().filter(|s| s.manual).map(|s| s.why.as_str()).collect();
+    if !manual.is_empty() {
+        return Err(DoctorError::Ambiguous(format!(
+            "the plan needs work migdoc cannot write as SQL ({}): nothing was changed; do it by hand (or run the revision with Alembic after `--choose undo`), then run doctor again",
+            manual.join("; ")
+        )));
     }
     // Inside the lock, before anything is written: the version table must still be what the
     // diagnosis saw, or the plan is stale (another doctor applied it meanwhile).

@@ -24,6 +24,10 @@ pub struct Step {
     pub sql: Option<String>,
     /// `ALTER TYPE ... ADD VALUE` before PostgreSQL 12 cannot run inside a transaction block.
     pub own_transaction: bool,
+    /// Work the plan needs that migdoc cannot write as SQL: `--apply` refuses the plan (running
+    /// the rest, and stamping, would record what is not there).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub manual: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -69,7 +73,7 @@ fn stamp(vt: &VersionTable<'_>, from: &[String], to: &str, exists: bool) -> Step
         let list = from.iter().map(|f| literal(f)).collect::<Vec<_>>().join(", ");
         sql.push_str(&format!("DELETE FROM {table} WHERE version_num IN ({list});\nINSERT INTO {table} (version_num) VALUES ({});", literal(to)));
     }
-    Step { why: format!("record {to} in the version table (what `alembic stamp {to}` does)"), sql: Some(sql), own_transaction: false }
+    Step { why: format!("record {to} in the version table (what `alembic stamp {to}` does)"), sql: Some(sql), own_transaction: false, manual: false }
 }
 
 fn add_label(type_name: &str, label: &str, postgres_version: u32) -> Step {
@@ -77,6 +81,7 @@ fn add_label(type_name: &str, label: &str, postgres_version: u32) -> Step {
         why: format!("add the missing label '{label}' to {type_name}"),
         sql: Some(format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {};", qualified(type_name), literal(label))),
         own_transaction: postgres_version < 12,
+        manual: false,
     }
 }
 
@@ -89,7 +94,7 @@ fn qualified(name: &str) -> String {
 
 /// The plan for `diagnosis`. `choice` decides ambiguous situations; without one they are
 /// explained and the plan is marked ambiguous (`--apply` refuses it).
-pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: bool, choice: Option<Choice>, postgres_version: u32, expected_labels: &dyn Fn(&str) -> Option<Vec<String>>) -> Plan {
+pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: bool, choice: Option<Choice>, postgres_version: u32, expected_labels: &dyn Fn(&str, &str) -> Option<Vec<String>>) -> Plan {
     let mut plan = Plan::default();
     let mut recorded = diagnosis.recorded.clone();
     let mut exists = version_table_exists;
@@ -114,24 +119,32 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                                 why: format!("drop type {name}, which {revision} created before it failed, so that it can run again"),
                                 sql: Some(format!("DROP TYPE {};", qualified(name))),
                                 own_transaction: false,
+                                manual: false,
                             }),
                             Effect::Table { name } => plan.steps.push(Step {
                                 why: format!("drop table {name}, which {revision} created before it failed (its rows go with it)"),
                                 sql: Some(format!("DROP TABLE {};", qualified(name))),
                                 own_transaction: false,
+                                manual: false,
                             }),
                             Effect::Column { table, column } if !present.contains(&Effect::Table { name: table.clone() }) => plan.steps.push(Step {
                                 why: format!("drop column {table}.{column}, which {revision} added before it failed"),
                                 sql: Some(format!("ALTER TABLE {} DROP COLUMN {};", qualified(table), ident(column))),
                                 own_transaction: false,
+                                manual: false,
                             }),
                             Effect::Label { type_name, label } if !present.contains(&Effect::Type { name: type_name.clone() }) => {
-                                plan.steps.push(manual(format!("label '{label}' of {type_name} cannot be removed in place: PostgreSQL has no DROP VALUE; leave it (the migration should use ADD VALUE IF NOT EXISTS)")));
+                                plan.steps.push(Step {
+                                    why: format!("label '{label}' of {type_name} cannot be removed in place: PostgreSQL has no DROP VALUE; leave it (the migration should use ADD VALUE IF NOT EXISTS)"),
+                                    sql: None,
+                                    own_transaction: false,
+                                    manual: false,
+                                });
                             }
                             _ => {}
                         }
                     }
-                    plan.steps.push(Step { why: format!("then run `alembic upgrade` to apply {revision} again"), sql: None, own_transaction: false });
+                    plan.steps.push(Step { why: format!("then run `alembic upgrade` to apply {revision} again"), sql: None, own_transaction: false, manual: false });
                 }
                 _ => {
                     plan.ambiguous = Some(format!(
@@ -153,7 +166,7 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                 match (choice, &diagnosis.looks_like) {
                     (Some(Choice::Stamp), Some(known)) => {
                         plan.steps.push(stamp(vt, &recorded, known, exists));
-                        plan.steps.push(Step { why: format!("then run `alembic upgrade head`: it applies {revision} again"), sql: None, own_transaction: false });
+                        plan.steps.push(Step { why: format!("then run `alembic upgrade head`: it applies {revision} again"), sql: None, own_transaction: false, manual: false });
                         recorded = vec![known.clone()];
                     }
                     (Some(Choice::Finish), _) => recreate(&mut plan.steps, missing, revision, postgres_version, expected_labels),
@@ -197,17 +210,18 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
 /// Steps that create the `missing` objects of `revision`: labels in place, enum types with the
 /// labels the history gives them; anything else is a manual step (migdoc does not know a table's
 /// or column's full definition).
-fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_version: u32, expected_labels: &dyn Fn(&str) -> Option<Vec<String>>) {
+fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_version: u32, expected_labels: &dyn Fn(&str, &str) -> Option<Vec<String>>) {
     for e in missing {
         match e {
             Effect::Label { type_name, label } if !missing.contains(&Effect::Type { name: type_name.clone() }) => {
                 steps.push(add_label(type_name, label, postgres_version));
             }
-            Effect::Type { name } => match expected_labels(name) {
+            Effect::Type { name } => match expected_labels(revision, name) {
                 Some(labels) => steps.push(Step {
                     why: format!("create type {name}, which {revision} creates and is missing"),
                     sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
                     own_transaction: false,
+                    manual: false,
                 }),
                 None => steps.push(manual(format!("create {e} as {revision} does"))),
             },
@@ -218,5 +232,5 @@ fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_
 }
 
 fn manual(why: String) -> Step {
-    Step { why, sql: None, own_transaction: false }
+    Step { why, sql: None, own_transaction: false, manual: true }
 }

@@ -407,3 +407,36 @@ fn hostile_database_settings_change_nothing_but_the_plan() {
     assert_eq!(sql("SELECT version_num FROM public.alembic_version"), "b2\n");
     assert_eq!(sql("SELECT version_num FROM other.alembic_version"), "theirs\n", "another schema's version table was written");
 }
+
+/// `--choose finish` does exactly what the revision would have done, or nothing: a type is
+/// recreated with the labels it has at that revision (a later revision's label is left to that
+/// revision, whose `alembic upgrade` then works), and a plan that needs a column migdoc cannot
+/// define is refused whole, without a stamp.
+#[test]
+fn finish_is_exact_or_refused() {
+    let f = Fixture::new();
+    let d4 = "from alembic import op\n\nrevision = 'd4'\ndown_revision = 'c3'\n\n\ndef upgrade():\n    op.execute(\"ALTER TYPE tier ADD VALUE 'platinum'\")\n\n\ndef downgrade():\n    pass\n";
+    write_files(&f.dir, &[("migrations/versions/d4_platinum.py", d4)]);
+
+    // c3 half applied: its column is there, its type is not.
+    let url = f.database("exact", "b2");
+    f.sql("exact", "ALTER TABLE users ADD COLUMN tier text");
+    let (_, d) = f.doctor(&url, &["--apply", "--choose", "finish"]);
+    assert!(d["applied"] == true, "{d}");
+    assert_eq!(
+        f.sql("exact", "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'tier'"),
+        "gold,it's\n",
+        "the type got labels of a later revision"
+    );
+    assert_eq!(f.sql("exact", "SELECT version_num FROM alembic_version"), "c3\n");
+    f.heals(&url);
+
+    // c3 half applied the other way: its type is there, its column is not. migdoc does not
+    // know the column's full definition: nothing is written, nothing is stamped.
+    let url = f.database("refused", "b2");
+    f.sql("refused", "CREATE TYPE tier AS ENUM ('gold', 'it''s')");
+    let (code, d) = f.doctor(&url, &["--apply", "--choose", "finish"]);
+    assert_eq!(code, 1, "{d}");
+    assert!(d["applied"] != true && d["error"].as_str().is_some_and(|e| e.contains("nothing was changed")), "{d}");
+    assert_eq!(f.sql("refused", "SELECT version_num FROM alembic_version"), "b2\n", "a revision was stamped whose column is missing");
+}
