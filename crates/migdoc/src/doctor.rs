@@ -97,9 +97,18 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         match &args.schemas {
             None => targets.push((url.clone(), None)),
             Some(pattern) => match Client::connect(url, None, args.statement_timeout).and_then(|c| {
-                c.query(&format!("SELECT nspname FROM pg_namespace WHERE nspname LIKE {} ORDER BY 1", migdoc_doctor::quote::literal(pattern)))
+                // System schemas are no tenants; the names come back as JSON (a schema name may
+                // hold a newline or anything else).
+                c.query(&format!(
+                    "SELECT coalesce(json_agg(nspname ORDER BY nspname), '[]') FROM pg_catalog.pg_namespace WHERE nspname LIKE {} \
+                     AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
+                    migdoc_doctor::quote::literal(pattern)
+                ))
             }) {
-                Ok(rows) => targets.extend(rows.lines().map(str::trim).filter(|l| !l.is_empty()).map(|s| (url.clone(), Some(s.to_owned())))),
+                Ok(rows) => match serde_json::from_str::<Vec<String>>(rows.trim()) {
+                    Ok(names) => targets.extend(names.into_iter().map(|s| (url.clone(), Some(s)))),
+                    Err(e) => outcomes.push(Outcome::failed(migdoc_pg::url::mask(url), None, format!("cannot read the schema names: {e}"))),
+                },
                 Err(e) => outcomes.push(Outcome::failed(migdoc_pg::url::mask(url), None, e.to_string())),
             },
         }

@@ -99,6 +99,9 @@ pub enum Finding {
     NoVersionTable { tables: usize, looks_like: Option<String> },
     /// Several rows in the version table on a history that does not branch there.
     SeveralRecorded { revisions: Vec<String> },
+    /// The checkout has several heads: `alembic upgrade head` refuses to run, whatever the
+    /// database is at (incident 003).
+    SeveralHeads { heads: Vec<String> },
 }
 
 impl Finding {
@@ -107,7 +110,9 @@ impl Finding {
             Finding::Healthy => Severity::Ok,
             Finding::Behind { .. } | Finding::Drift { .. } => Severity::Info,
             Finding::AppliedNotRecorded { .. } | Finding::NoVersionTable { .. } | Finding::SeveralRecorded { .. } => Severity::Warning,
-            Finding::PartiallyApplied { .. } | Finding::RecordedButMissing { .. } | Finding::UnknownRevision { .. } => Severity::Error,
+            Finding::PartiallyApplied { .. } | Finding::RecordedButMissing { .. } | Finding::UnknownRevision { .. } | Finding::SeveralHeads { .. } => {
+                Severity::Error
+            }
         }
     }
 
@@ -133,6 +138,11 @@ impl Finding {
                 None => format!("no version table, but {tables} table(s): never stamped, and no revision's effects are all present"),
             },
             Finding::SeveralRecorded { revisions } => format!("several rows in alembic_version ({}) where the history does not branch", revisions.join(", ")),
+            Finding::SeveralHeads { heads } => format!(
+                "this checkout has {} heads ({}): the next `alembic upgrade head` fails with \"Multiple head revisions\"; merge them (`alembic merge heads`) before deploying",
+                heads.len(),
+                heads.join(", ")
+            ),
         }
     }
 }
@@ -237,6 +247,15 @@ impl History<'_> {
 }
 
 pub(crate) fn diagnose(history: &History<'_>, live: &LiveState) -> Diagnosis {
+    let mut diagnosis = diagnose_state(history, live);
+    if diagnosis.heads.len() > 1 {
+        diagnosis.findings.retain(|f| !matches!(f, Finding::Healthy));
+        diagnosis.findings.insert(0, Finding::SeveralHeads { heads: diagnosis.heads.clone() });
+    }
+    diagnosis
+}
+
+fn diagnose_state(history: &History<'_>, live: &LiveState) -> Diagnosis {
     let graph = history.graph;
     let heads: Vec<String> = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
     let mut findings = Vec::new();

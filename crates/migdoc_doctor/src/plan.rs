@@ -201,7 +201,7 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                 }
                 (_, None) => plan.steps.push(manual("find out which revision this schema corresponds to, then `alembic stamp` it".into())),
             },
-            Finding::Healthy | Finding::Behind { .. } | Finding::Drift { .. } | Finding::SeveralRecorded { .. } => {}
+            Finding::Healthy | Finding::Behind { .. } | Finding::Drift { .. } | Finding::SeveralRecorded { .. } | Finding::SeveralHeads { .. } => {}
         }
     }
     plan

@@ -440,3 +440,25 @@ fn finish_is_exact_or_refused() {
     assert!(d["applied"] != true && d["error"].as_str().is_some_and(|e| e.contains("nothing was changed")), "{d}");
     assert_eq!(f.sql("refused", "SELECT version_num FROM alembic_version"), "b2\n", "a revision was stamped whose column is missing");
 }
+
+/// A checkout with two heads needs action whatever the database holds: the next `alembic upgrade
+/// head` fails (incident 003), even on a database recorded at both heads.
+#[test]
+fn two_heads_need_action_and_system_schemas_are_no_tenants() {
+    let f = Fixture::new();
+    let e5 = "from alembic import op\n\nrevision = 'e5'\ndown_revision = 'b2'\n\n\ndef upgrade():\n    op.execute('CREATE TABLE audit (id int)')\n\n\ndef downgrade():\n    op.execute('DROP TABLE audit')\n";
+    write_files(&f.dir, &[("migrations/versions/e5_audit.py", e5)]);
+    let url = f.database("two_heads", "heads");
+    assert_eq!(f.sql("two_heads", "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version"), "c3,e5\n");
+    let (code, d) = f.doctor(&url, &[]);
+    assert_eq!(code, 1, "{d}");
+    assert_eq!(states(&d, "diagnosis"), ["several_heads"], "{d}");
+
+    // `--schemas '%'` means the tenants, not pg_catalog, pg_toast or information_schema; a tenant
+    // whose name holds a newline is one tenant.
+    f.sql("two_heads", "CREATE SCHEMA \"odd\nname\"");
+    let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), url, "--schemas".into(), "%".into(), "--format".into(), "json".into()]);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let schemas: Vec<&str> = v["databases"].as_array().into_iter().flatten().filter_map(|d| d["schema"].as_str()).collect();
+    assert_eq!(schemas, ["odd\nname", "public"], "{v}");
+}
