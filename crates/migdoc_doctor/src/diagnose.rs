@@ -102,6 +102,9 @@ pub enum Finding {
     /// The checkout has several heads: `alembic upgrade head` refuses to run, whatever the
     /// database is at (incident 003).
     SeveralHeads { heads: Vec<String> },
+    /// An enum type's labels are the history's, in another order (sorting and comparisons on
+    /// its columns differ). PostgreSQL cannot reorder labels: no plan.
+    LabelOrder { type_name: String, expected: Vec<String>, actual: Vec<String> },
 }
 
 impl Finding {
@@ -109,7 +112,9 @@ impl Finding {
         match self {
             Finding::Healthy => Severity::Ok,
             Finding::Behind { .. } | Finding::Drift { .. } => Severity::Info,
-            Finding::AppliedNotRecorded { .. } | Finding::NoVersionTable { .. } | Finding::SeveralRecorded { .. } => Severity::Warning,
+            Finding::AppliedNotRecorded { .. } | Finding::NoVersionTable { .. } | Finding::SeveralRecorded { .. } | Finding::LabelOrder { .. } => {
+                Severity::Warning
+            }
             Finding::PartiallyApplied { .. } | Finding::RecordedButMissing { .. } | Finding::UnknownRevision { .. } | Finding::SeveralHeads { .. } => {
                 Severity::Error
             }
@@ -138,6 +143,12 @@ impl Finding {
                 None => format!("no version table, but {tables} table(s): never stamped, and no revision's effects are all present"),
             },
             Finding::SeveralRecorded { revisions } => format!("several rows in alembic_version ({}) where the history does not branch", revisions.join(", ")),
+            Finding::LabelOrder { type_name, expected, actual } => format!(
+                "the labels of {type_name} are in another order than the history gives ({} instead of {}): ORDER BY and comparisons on its columns differ; \
+                 PostgreSQL cannot reorder labels: rename the type, create it again in the history's order, cast each column to it, then drop the old one",
+                actual.join(", "),
+                expected.join(", ")
+            ),
             Finding::SeveralHeads { heads } => format!(
                 "this checkout has {} heads ({}): the next `alembic upgrade head` fails with \"Multiple head revisions\"; merge them (`alembic merge heads`) before deploying",
                 heads.len(),
@@ -337,6 +348,14 @@ fn diagnose_state(history: &History<'_>, live: &LiveState) -> Diagnosis {
                 .collect();
             if !extra.is_empty() {
                 findings.push(Finding::Drift { extra });
+            }
+            for (name, t) in expected.types.iter().filter(|(_, t)| t.is_enum) {
+                let Some(live_type) = live.catalog.types.get(name) else { continue };
+                let actual: Vec<String> = live_type.labels.iter().filter(|l| t.labels.contains(l)).cloned().collect();
+                let expected: Vec<String> = t.labels.iter().filter(|l| live_type.labels.contains(l)).cloned().collect();
+                if actual != expected {
+                    findings.push(Finding::LabelOrder { type_name: name.clone(), expected, actual });
+                }
             }
         }
         if !pending.is_empty() {

@@ -97,8 +97,9 @@ pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Op
     let schema = target.version_schema.as_deref().filter(|s| *s != "public").or((target.home != "public").then_some(target.home.as_str()));
     let vt = VersionTable { schema, table: &target.version_table };
     let history = diagnose::History { graph: history.0, ops: history.1, settings: history.2 };
-    let labels = |revision: &str, name: &str| history.labels_at(revision, name);
-    plan::plan(diagnosis, &vt, live.versions.is_some(), choice, postgres_version, &labels)
+    let at = |revision: &str, name: &str| history.labels_at(revision, name);
+    let live_labels = |name: &str| live.catalog.types.get(name).map(|t| t.labels.clone()).unwrap_or_default();
+    plan::plan(diagnosis, &vt, live.versions.is_some(), choice, postgres_version, &plan::Labels { at: &at, live: &live_labels })
 }
 
 /// Runs `plan` in one transaction (the steps PostgreSQL forbids in one run after it, each on

@@ -76,13 +76,63 @@ fn stamp(vt: &VersionTable<'_>, from: &[String], to: &str, exists: bool) -> Step
     Step { why: format!("record {to} in the version table (what `alembic stamp {to}` does)"), sql: Some(sql), own_transaction: false, manual: false }
 }
 
-fn add_label(type_name: &str, label: &str, postgres_version: u32) -> Step {
+/// What the plan knows of enum labels: a type's labels at a revision (in the history's order),
+/// and its labels in the database (in the database's order).
+pub struct Labels<'a> {
+    pub at: &'a dyn Fn(&str, &str) -> Option<Vec<String>>,
+    pub live: &'a dyn Fn(&str) -> Vec<String>,
+}
+
+/// Steps that add `missing` labels to `type_name`, in the history's order and each at its place
+/// (`BEFORE` the next label the type already has, else `AFTER` the previous one), so that the
+/// type ends with the order `revision` gives it.
+fn add_labels(steps: &mut Vec<Step>, type_name: &str, missing: &[&str], revision: &str, labels: &Labels<'_>, postgres_version: u32) {
+    let mut current = (labels.live)(type_name);
+    let expected = (labels.at)(revision, type_name).filter(|e| missing.iter().all(|m| e.iter().any(|l| l == m)));
+    let Some(expected) = expected else {
+        for label in missing {
+            steps.push(add_label(type_name, label, "", postgres_version));
+            current.push((*label).to_owned());
+        }
+        return;
+    };
+    for (i, label) in expected.iter().enumerate() {
+        if !missing.contains(&label.as_str()) || current.contains(label) {
+            continue;
+        }
+        let next = expected[i + 1..].iter().find(|l| current.contains(l));
+        let previous = expected[..i].iter().rev().find(|l| current.contains(l));
+        let (position, at) = match (next, previous) {
+            (Some(n), _) => (format!(" BEFORE {}", literal(n)), current.iter().position(|l| l == n).unwrap_or(current.len())),
+            (None, Some(p)) => (format!(" AFTER {}", literal(p)), current.iter().position(|l| l == p).map_or(current.len(), |i| i + 1)),
+            (None, None) => (String::new(), current.len()),
+        };
+        steps.push(add_label(type_name, label, &position, postgres_version));
+        current.insert(at, label.clone());
+    }
+}
+
+fn add_label(type_name: &str, label: &str, position: &str, postgres_version: u32) -> Step {
     Step {
-        why: format!("add the missing label '{label}' to {type_name}"),
-        sql: Some(format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {};", qualified(type_name), literal(label))),
+        why: format!("add the missing label '{label}' to {type_name}{position}"),
+        sql: Some(format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{position};", qualified(type_name), literal(label))),
         own_transaction: postgres_version < 12,
         manual: false,
     }
+}
+
+/// The labels among `effects`, grouped by type in first-seen order.
+fn labels_by_type(effects: &[Effect]) -> Vec<(&str, Vec<&str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    for e in effects {
+        if let Effect::Label { type_name, label } = e {
+            match out.iter_mut().find(|(t, _)| *t == type_name) {
+                Some((_, list)) => list.push(label),
+                None => out.push((type_name, vec![label])),
+            }
+        }
+    }
+    out
 }
 
 fn qualified(name: &str) -> String {
@@ -94,7 +144,7 @@ fn qualified(name: &str) -> String {
 
 /// The plan for `diagnosis`. `choice` decides ambiguous situations; without one they are
 /// explained and the plan is marked ambiguous (`--apply` refuses it).
-pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: bool, choice: Option<Choice>, postgres_version: u32, expected_labels: &dyn Fn(&str, &str) -> Option<Vec<String>>) -> Plan {
+pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: bool, choice: Option<Choice>, postgres_version: u32, labels: &Labels<'_>) -> Plan {
     let mut plan = Plan::default();
     let mut recorded = diagnosis.recorded.clone();
     let mut exists = version_table_exists;
@@ -107,7 +157,7 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
             }
             Finding::PartiallyApplied { revision, present, missing } => match choice {
                 Some(Choice::Finish) => {
-                    recreate(&mut plan.steps, missing, revision, postgres_version, expected_labels);
+                    recreate(&mut plan.steps, missing, revision, postgres_version, labels);
                     plan.steps.push(stamp(vt, &recorded, revision, exists));
                     recorded = vec![revision.clone()];
                     exists = true;
@@ -155,11 +205,9 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
             Finding::RecordedButMissing { revision, missing } => {
                 let only_labels = missing.iter().all(|e| matches!(e, Effect::Label { .. }));
                 if only_labels {
-                    // Labels are added in place, safely (IF NOT EXISTS).
-                    for e in missing {
-                        if let Effect::Label { type_name, label } = e {
-                            plan.steps.push(add_label(type_name, label, postgres_version));
-                        }
+                    // Labels are added in place, at their places, safely (IF NOT EXISTS).
+                    for (type_name, list) in labels_by_type(missing) {
+                        add_labels(&mut plan.steps, type_name, &list, revision, labels, postgres_version);
                     }
                     continue;
                 }
@@ -169,7 +217,7 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                         plan.steps.push(Step { why: format!("then run `alembic upgrade head`: it applies {revision} again"), sql: None, own_transaction: false, manual: false });
                         recorded = vec![known.clone()];
                     }
-                    (Some(Choice::Finish), _) => recreate(&mut plan.steps, missing, revision, postgres_version, expected_labels),
+                    (Some(Choice::Finish), _) => recreate(&mut plan.steps, missing, revision, postgres_version, labels),
                     _ => {
                         plan.ambiguous = Some(format!(
                             "{revision} is recorded but its objects are missing: {}`--choose finish` recreates what migdoc can",
@@ -201,7 +249,7 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                 }
                 (_, None) => plan.steps.push(manual("find out which revision this schema corresponds to, then `alembic stamp` it".into())),
             },
-            Finding::Healthy | Finding::Behind { .. } | Finding::Drift { .. } | Finding::SeveralRecorded { .. } | Finding::SeveralHeads { .. } => {}
+            Finding::Healthy | Finding::Behind { .. } | Finding::Drift { .. } | Finding::SeveralRecorded { .. } | Finding::SeveralHeads { .. } | Finding::LabelOrder { .. } => {}
         }
     }
     plan
@@ -210,16 +258,13 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
 /// Steps that create the `missing` objects of `revision`: labels in place, enum types with the
 /// labels the history gives them; anything else is a manual step (migdoc does not know a table's
 /// or column's full definition).
-fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_version: u32, expected_labels: &dyn Fn(&str, &str) -> Option<Vec<String>>) {
+fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_version: u32, labels: &Labels<'_>) {
     for e in missing {
         match e {
-            Effect::Label { type_name, label } if !missing.contains(&Effect::Type { name: type_name.clone() }) => {
-                steps.push(add_label(type_name, label, postgres_version));
-            }
-            Effect::Type { name } => match expected_labels(revision, name) {
-                Some(labels) => steps.push(Step {
+            Effect::Type { name } => match (labels.at)(revision, name) {
+                Some(list) => steps.push(Step {
                     why: format!("create type {name}, which {revision} creates and is missing"),
-                    sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
+                    sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), list.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
                     own_transaction: false,
                     manual: false,
                 }),
@@ -228,6 +273,11 @@ fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_
             Effect::Label { .. } => {}
             other => steps.push(manual(format!("create {other} as {revision} does (migdoc does not know its full definition)"))),
         }
+    }
+    let of_existing_types: Vec<Effect> =
+        missing.iter().filter(|e| matches!(e, Effect::Label { type_name, .. } if !missing.contains(&Effect::Type { name: type_name.clone() }))).cloned().collect();
+    for (type_name, list) in labels_by_type(&of_existing_types) {
+        add_labels(steps, type_name, &list, revision, labels, postgres_version);
     }
 }
 

@@ -462,3 +462,32 @@ fn two_heads_need_action_and_system_schemas_are_no_tenants() {
     let schemas: Vec<&str> = v["databases"].as_array().into_iter().flatten().filter_map(|d| d["schema"].as_str()).collect();
     assert_eq!(schemas, ["odd\nname", "public"], "{v}");
 }
+
+/// Missing labels are added at their places, in the history's order (the order is part of the
+/// type: it is how ORDER BY sorts); a type with the right labels in the wrong order is reported.
+#[test]
+fn labels_are_added_in_place_and_their_order_is_checked() {
+    let f = Fixture::new();
+    let d4 = "from alembic import op\n\nrevision = 'd4'\ndown_revision = 'c3'\n\n\ndef upgrade():\n    op.execute(\"ALTER TYPE tier ADD VALUE 'silver' AFTER 'gold'\")\n    op.execute(\"ALTER TYPE tier ADD VALUE 'owner' BEFORE 'gold'\")\n\n\ndef downgrade():\n    pass\n";
+    write_files(&f.dir, &[("migrations/versions/d4_more_tiers.py", d4)]);
+    let order = |db: &str| f.sql(db, "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'tier'");
+
+    // d4 recorded, its labels missing.
+    let url = f.database("labels", "c3");
+    f.sql("labels", "UPDATE alembic_version SET version_num = 'd4'");
+    let (_, d) = f.doctor(&url, &[]);
+    assert_eq!(states(&d, "diagnosis"), ["recorded_but_missing"], "{d}");
+    let (code, d) = f.doctor(&url, &["--apply"]);
+    assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
+    assert_eq!(order("labels"), "owner,gold,silver,it's\n");
+    f.heals(&url);
+
+    // The same labels in another order: reported, with the way out, and not healthy.
+    let url = f.database("order", "b2");
+    f.sql("order", "CREATE TYPE tier AS ENUM ('it''s', 'gold'); ALTER TABLE users ADD COLUMN tier tier; UPDATE alembic_version SET version_num = 'c3'");
+    let (code, d) = f.doctor(&url, &[]);
+    assert_eq!(states(&d, "diagnosis"), ["label_order", "behind"], "{d}");
+    assert_eq!(code, 0, "{d}");
+    let text = d["diagnosis"].to_string();
+    assert!(text.contains("it's") && text.contains("gold"), "{text}");
+}
