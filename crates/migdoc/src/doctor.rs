@@ -46,6 +46,11 @@ impl Outcome {
     fn severity(&self) -> Option<Severity> {
         self.after.as_ref().or(self.diagnosis.as_ref()).map(Diagnosis::severity)
     }
+
+    /// Whether the database (after `--apply`, when it ran) needs something done.
+    fn needs_action(&self) -> bool {
+        self.after.as_ref().or(self.diagnosis.as_ref()).is_some_and(|d| d.findings.iter().any(migdoc_doctor::Finding::needs_action))
+    }
 }
 
 fn urls(args: &DoctorArgs, project: &migdoc_project::Project) -> anyhow::Result<Vec<String>> {
@@ -149,10 +154,10 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let unreachable = outcomes.iter().any(|o| o.diagnosis.is_none());
     // A refused or failed --apply is a finding too.
     let refused = outcomes.iter().any(|o| o.error.is_some());
-    let worst = outcomes.iter().filter_map(Outcome::severity).max().unwrap_or(Severity::Ok);
+    // The exit codes a deploy pipeline can trust (README: "Exit codes").
     Ok(if unreachable {
         ExitCode::from(2)
-    } else if worst >= Severity::Error || refused {
+    } else if refused || outcomes.iter().any(Outcome::needs_action) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

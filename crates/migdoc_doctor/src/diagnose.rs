@@ -121,6 +121,12 @@ impl Finding {
         }
     }
 
+    /// Whether the database needs something done before the next `alembic upgrade head` can be
+    /// trusted (anything but healthy, or behind with nothing else wrong).
+    pub fn needs_action(&self) -> bool {
+        !matches!(self, Finding::Healthy | Finding::Behind { .. })
+    }
+
     pub fn describe(&self) -> String {
         let list = |e: &[Effect]| e.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         match self {

@@ -114,7 +114,7 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     let url = f.database("unrecorded", "head");
     f.sql("unrecorded", "UPDATE alembic_version SET version_num = 'b2'");
     let (code, d) = f.doctor(&url, &[]);
-    assert_eq!(code, 0, "{d}");
+    assert_eq!(code, 1, "applied but not recorded needs action: {d}");
     assert_eq!(states(&d, "diagnosis"), ["applied_not_recorded"]);
     assert_eq!(f.sql("unrecorded", "SELECT version_num FROM alembic_version"), "b2\n", "a dry run wrote to the database");
     let (code, d) = f.doctor(&url, &["--apply"]);
@@ -176,8 +176,9 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     let url = f.database("drift", "head");
     f.sql("drift", "ALTER TYPE status ADD VALUE 'vip'");
     f.sql("drift", "CREATE TABLE scratch (id int)");
-    let (_, d) = f.doctor(&url, &[]);
+    let (code, d) = f.doctor(&url, &[]);
     assert_eq!(states(&d, "diagnosis"), ["drift"]);
+    assert_eq!(code, 1, "drift needs action: {d}");
     let extra = d["diagnosis"]["findings"][0]["extra"].to_string();
     assert!(extra.contains("vip") && extra.contains("scratch"), "{extra}");
     let url = f.database("unstamped", "head");
@@ -487,7 +488,7 @@ fn labels_are_added_in_place_and_their_order_is_checked() {
     f.sql("order", "CREATE TYPE tier AS ENUM ('it''s', 'gold'); ALTER TABLE users ADD COLUMN tier tier; UPDATE alembic_version SET version_num = 'c3'");
     let (code, d) = f.doctor(&url, &[]);
     assert_eq!(states(&d, "diagnosis"), ["label_order", "behind"], "{d}");
-    assert_eq!(code, 0, "{d}");
+    assert_eq!(code, 1, "a wrong label order needs action: {d}");
     let text = d["diagnosis"].to_string();
     assert!(text.contains("it's") && text.contains("gold"), "{text}");
 }
