@@ -35,6 +35,10 @@ pub enum DoctorError {
     Stale,
 }
 
+/// The first key of a tenant schema's advisory lock (`"migd"`); the second is the hash of the
+/// schema's name.
+pub const TENANT_LOCK_CLASS: i32 = 0x6d69_6764;
+
 /// Where to look in the database.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -137,9 +141,19 @@ pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosi
     // Writes go where reads looked: the home schema, whatever search_path the role or the
     // database sets.
     let mut script = format!("\\set ON_ERROR_STOP 1\nSET search_path TO {};\n", quote::ident(&target.home));
-    script.push_str(&format!(
-        "SELECT pg_catalog.pg_try_advisory_lock({LOCK_KEY}) AS migdoc_locked \\gset\n\\if :migdoc_locked\n\\else\n\\warn migdoc-lock-busy\n\\q\n\\endif\nBEGIN;\n"
-    ));
+    // The whole database: migdoc's lock. One tenant schema: that lock shared (a migration or a
+    // whole-database apply that holds it excludes every tenant) and the tenant's own key, so
+    // that a fleet's workers never refuse each other.
+    let (lock, unlock) = if target.home_only {
+        let tenant = format!("{TENANT_LOCK_CLASS}, pg_catalog.hashtext({})", quote::literal(&target.home));
+        (
+            format!("pg_catalog.pg_try_advisory_lock_shared({LOCK_KEY}) AND pg_catalog.pg_try_advisory_lock({tenant})"),
+            format!("pg_catalog.pg_advisory_unlock({tenant}), pg_catalog.pg_advisory_unlock_shared({LOCK_KEY})"),
+        )
+    } else {
+        (format!("pg_catalog.pg_try_advisory_lock({LOCK_KEY})"), format!("pg_catalog.pg_advisory_unlock({LOCK_KEY})"))
+    };
+    script.push_str(&format!("SELECT {lock} AS migdoc_locked \\gset\n\\if :migdoc_locked\n\\else\n\\warn migdoc-lock-busy\n\\q\n\\endif\nBEGIN;\n"));
     script.push_str(&guard);
     for step in plan.steps.iter().filter(|s| !s.own_transaction) {
         if let Some(sql) = &step.sql {
@@ -154,7 +168,7 @@ pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosi
             after.push('\n');
         }
     }
-    after.push_str(&format!("SELECT pg_catalog.pg_advisory_unlock({LOCK_KEY});\n"));
+    after.push_str(&format!("SELECT {unlock};\n"));
     match client.script(&script, &after) {
         Ok(_) => {}
         Err(DoctorError::Connect(e)) if e.contains("migdoc-lock-busy") => return Err(DoctorError::Locked),

@@ -492,3 +492,64 @@ fn labels_are_added_in_place_and_their_order_is_checked() {
     let text = d["diagnosis"].to_string();
     assert!(text.contains("it's") && text.contains("gold"), "{text}");
 }
+
+/// A fleet of tenant schemas repaired with `--jobs`: each apply locks its own tenant (and shares
+/// the database's lock), so workers never refuse each other; a tenant whose lock another
+/// session holds is refused alone.
+#[test]
+fn fleet_apply_locks_each_tenant_alone() {
+    let f = Fixture::new();
+    f.cluster.create_database("fleet").unwrap_or_else(|e| panic!("{e}"));
+    let url = f.cluster.url("fleet");
+    // Every tenant has c3's objects but records b2: applied but not recorded.
+    let tenants: Vec<String> = (0..24).map(|i| format!("tenant_{i:02}")).collect();
+    for t in &tenants {
+        f.sql(
+            "fleet",
+            &format!(
+                "CREATE SCHEMA {t}; SET search_path = {t}; CREATE TYPE status AS ENUM ('active', 'banned'); CREATE TYPE tier AS ENUM ('gold', 'it''s'); \
+                 CREATE TABLE users (id serial PRIMARY KEY, status status NOT NULL, email varchar(200), tier tier); \
+                 CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('b2')"
+            ),
+        );
+    }
+    // Another session is repairing tenant_05: it holds that tenant's lock.
+    let lock = format!("SELECT pg_advisory_lock_shared({}), pg_advisory_lock({}, hashtext('tenant_05'))", migdoc_doctor_lock_key(), 0x6d69_6764);
+    let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
+        .args(["-X", "-q", "-c", &format!("{lock}; SELECT pg_sleep(60)")])
+        .env("PGHOST", f.cluster.socket_dir())
+        .env("PGPORT", f.cluster.port().to_string())
+        .env("PGUSER", "postgres")
+        .env("PGDATABASE", "fleet")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while f.sql("fleet", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").trim() != "2" {
+        assert!(std::time::Instant::now() < deadline, "the holder never took its locks");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = run_migdoc(&[
+        "doctor".into(),
+        f.dir.display().to_string(),
+        "--database-url".into(),
+        url,
+        "--schemas".into(),
+        "tenant_%".into(),
+        "--apply".into(),
+        "--jobs".into(),
+        "8".into(),
+        "--format".into(),
+        "json".into(),
+    ]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let refused: Vec<&str> = v["databases"].as_array().into_iter().flatten().filter(|d| d["error"].is_string()).filter_map(|d| d["schema"].as_str()).collect();
+    assert_eq!(refused, ["tenant_05"], "{v}");
+    for t in &tenants {
+        let recorded = f.sql("fleet", &format!("SELECT version_num FROM {t}.alembic_version"));
+        assert_eq!(recorded, if t == "tenant_05" { "b2\n" } else { "c3\n" }, "{t}");
+    }
+    assert_eq!(out.code, 1);
+}
