@@ -83,7 +83,7 @@ impl Client {
     /// transaction, and only once psql says it ran all of it (`\\warn migdoc-ready-to-commit`)
     /// is `COMMIT` sent, then `after_commit`. The script goes through a pipe: if migdoc dies
     /// first, psql reads end of file instead of `COMMIT`, and the server rolls the transaction
-    /// back. Returns what psql printed on both streams.
+    /// back. Returns what psql printed on standard output.
     pub fn script(&self, until_commit: &str, after_commit: &str) -> Result<String, DoctorError> {
         use std::io::{BufRead as _, Read as _, Write as _};
         let mut cmd = self.command(false);
@@ -120,7 +120,7 @@ impl Client {
         if !status.success() || !ready {
             return Err(DoctorError::Connect(format!("{}: {}", self.shown, errors.trim())));
         }
-        Ok(format!("{out}{errors}"))
+        Ok(out)
     }
 }
 
