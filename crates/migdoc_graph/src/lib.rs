@@ -328,8 +328,17 @@ impl Graph {
     fn topological_walk(&self, index: Option<&AncestorIndex>) -> Vec<usize> {
         let mut todo: Vec<bool> = self.nodes.iter().map(|n| !n.in_cycle).collect();
         let mut remaining = todo.iter().filter(|t| **t).count();
-        // The heads, and (around a cycle) revisions whose only children are in the cycle.
-        let mut current_heads: Vec<usize> = (0..self.nodes.len()).filter(|&i| todo[i] && self.nodes[i].children.iter().all(|&c| self.nodes[c].in_cycle)).collect();
+        // Alembic starts from the "real" heads (`_real_heads`, what `heads` resolves to): no
+        // revision names them as a parent or in `depends_on` (and, around a cycle, only
+        // revisions in the cycle do). A head another revision depends on is walked from there.
+        let mut depended_on = vec![false; self.nodes.len()];
+        for node in self.nodes.iter().filter(|n| !n.in_cycle) {
+            for &d in &node.dependencies {
+                depended_on[d] = true;
+            }
+        }
+        let mut current_heads: Vec<usize> =
+            (0..self.nodes.len()).filter(|&i| todo[i] && !depended_on[i] && self.nodes[i].children.iter().all(|&c| self.nodes[c].in_cycle)).collect();
         let mut ancestors = HeadAncestry::new(self, index, &current_heads);
         let mut output = Vec::with_capacity(remaining);
         let mut idx = 0;
@@ -585,6 +594,19 @@ mod tests {
         assert_eq!(in_cycle, ["a", "b", "c", "d"]);
         assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::Cycle { .. })));
         assert_eq!(ids(&g, &g.walk_order), ["e"]);
+    }
+
+    /// Three bases loaded as r2, r0, r1, r2 depending on r1: `alembic upgrade heads` starts from
+    /// the real heads (r2, r0; r1 is depended on) and applies r0, r1, r2 (checked against
+    /// Alembic 1.18); starting from every head gave r1, r0, r2.
+    #[test]
+    fn the_walk_starts_from_the_real_heads() {
+        let mut r2 = rev("r2", &[]);
+        r2.depends_on = vec!["r1".into()];
+        let g = Graph::build(&[r2, rev("r0", &[]), rev("r1", &[])]);
+        assert!(g.problems.is_empty());
+        assert_eq!(ids(&g, &g.heads), ["r2", "r0", "r1"]);
+        assert_eq!(ids(&g, &g.upgrade_order().collect::<Vec<_>>()), ["r0", "r1", "r2"]);
     }
 
     /// Found by the `graph` fuzz target: `c` depends on `a`, whose only child `b` had continued
