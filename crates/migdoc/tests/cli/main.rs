@@ -44,6 +44,7 @@ fixture_tests!(
     depends_on,
     duplicate_branch_label,
     duplicate_id,
+    duplicate_label_two_heads,
     dynamic_header,
     invalid_id,
     legacy_file_name,

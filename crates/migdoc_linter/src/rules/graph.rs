@@ -277,9 +277,13 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
             )),
         }
     }
-    // A missing parent turns its child into a base and its branch into an extra head: Alembic fails
-    // on the missing parent first, so that is the one thing to report.
-    let broken = graph.problems.iter().any(|p| matches!(p, GraphProblem::MissingParent { .. }));
+    // A missing parent turns its child into a base and its branch into an extra head; a cycle or
+    // a duplicate branch label makes Alembic refuse the whole history. Alembic fails on those
+    // first, so they are the thing to report, not the heads.
+    let broken = graph
+        .problems
+        .iter()
+        .any(|p| matches!(p, GraphProblem::MissingParent { .. } | GraphProblem::Cycle { .. } | GraphProblem::DuplicateBranchLabel { .. }));
     if graph.heads.len() > 1 && !uncertain && !broken {
         let ids: Vec<&str> = graph.heads.iter().map(|&h| graph.nodes[h].id.as_str()).collect();
         let command = format!("alembic merge -m \"merge heads\" {}", ids.join(" "));
