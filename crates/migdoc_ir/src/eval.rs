@@ -1759,6 +1759,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 table.map(|table| OpKind::BulkInsert { table, rows: rows_keys(args.get(1)) })
             }
             "rename_table" => table_arg().zip(str_arg(1).map(qualify)).map(|(from, to)| OpKind::RenameTable { from, to }),
+            "create_index" | "drop_index" if self.kwarg_bool(keywords, "postgresql_concurrently") == Some(true) => Some(concurrently(name)),
             "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
             | "create_check_constraint" | "create_primary_key" | "create_table_comment" | "drop_table_comment"
             | "create_exclude_constraint" => Some(OpKind::NoCatalogEffect { call: name.to_owned() }),
@@ -1846,6 +1847,10 @@ impl Frame<'_, '_> {
             }
             "f" | "get_bind" | "get_context" | "inline_literal" => return self.op_call(method, args, keywords, range),
             // These take the table first in `op`, the object name first in batch mode.
+            "create_index" | "drop_index" if self.kwarg_bool(keywords, "postgresql_concurrently") == Some(true) => {
+                self.push(concurrently(method), range);
+                return Value::None;
+            }
             "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
             | "create_check_constraint" | "create_primary_key" => {
                 self.push(OpKind::NoCatalogEffect { call: method.to_owned() }, range);
@@ -2136,4 +2141,11 @@ fn brace_format(fmt: &str, positional: &[Value], named: &[(String, Value)]) -> O
     }
     out.push_str(rest);
     Some(out)
+}
+
+/// `op.create_index(..., postgresql_concurrently=True)` (or `drop_index`): a statement PostgreSQL
+/// runs only outside a transaction block.
+fn concurrently(call: &str) -> OpKind {
+    let what = if call == "drop_index" { "DROP INDEX CONCURRENTLY" } else { "CREATE INDEX CONCURRENTLY" };
+    OpKind::NoTransactionBlock { what: what.to_owned() }
 }

@@ -133,6 +133,9 @@ pub enum OpKind {
     RenameTable { from: String, to: String },
     /// An `op.*` call understood to have no effect on types, tables or columns (indexes, constraints).
     NoCatalogEffect { call: String },
+    /// An `op.*` call PostgreSQL runs only outside a transaction block
+    /// (`create_index(..., postgresql_concurrently=True)`); `what` names its statement.
+    NoTransactionBlock { what: String },
     /// An existence test decided at replay time (`SELECT EXISTS (... pg_type ...)`,
     /// `sa.inspect(bind).has_table(...)`): `when_true` runs when the object exists.
     Guard { subject: GuardSubject, when_true: Vec<Op>, when_false: Vec<Op> },
@@ -219,7 +222,9 @@ impl Footprint {
             OpKind::DropEnum { name, .. } => Footprint::of_names([name.clone()]),
             OpKind::Sql(sql) => Footprint::of_sql(&sql.parsed),
             OpKind::RenameTable { from, to } => Footprint::of_names([from.clone(), to.clone()]),
-            OpKind::BulkInsert { .. } | OpKind::AutocommitBlock { .. } | OpKind::NoCatalogEffect { .. } => Footprint::default(),
+            OpKind::BulkInsert { .. } | OpKind::AutocommitBlock { .. } | OpKind::NoCatalogEffect { .. } | OpKind::NoTransactionBlock { .. } => {
+                Footprint::default()
+            }
             OpKind::Guard { when_true, when_false, .. } => Footprint::of_ops(when_true).union(Footprint::of_ops(when_false)),
             OpKind::Unknown { footprint, .. } => footprint.clone(),
         }
@@ -260,7 +265,7 @@ impl Footprint {
                     f
                 }
                 S::DropTable { names, .. } => names.iter().fold(Footprint::default(), |a, n| a.union(table(n))),
-                S::Insert { .. } | S::Update { .. } | S::Transaction(_) | S::Other { .. } => Footprint::default(),
+                S::Insert { .. } | S::Update { .. } | S::Transaction(_) | S::NoTransactionBlock { .. } | S::Other { .. } => Footprint::default(),
                 S::Do { body } => Footprint::of_plpgsql(body),
             };
             out = out.union(f);

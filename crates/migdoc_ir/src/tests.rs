@@ -244,3 +244,24 @@ fn the_connections_commit_is_a_transaction_boundary_and_its_rollback_unbounded()
     assert_eq!(kinds(&ops.upgrade)[1], "AutocommitBlock");
     assert!(footprints(&ops.upgrade).iter().any(crate::Footprint::is_unbounded));
 }
+
+/// `postgresql_concurrently=True` on an index, through `op` and in a batch block: a statement
+/// PostgreSQL runs only outside a transaction block; without it, an index has no effect to check.
+#[test]
+fn concurrent_indexes_need_no_transaction_block() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    op.create_index('ix', 't', ['a'], postgresql_concurrently=True)\n    \
+         op.create_index('iy', 't', ['b'])\n    \
+         with op.batch_alter_table('t') as batch_op:\n        batch_op.drop_index('ix', postgresql_concurrently=True)\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let what: Vec<String> = ops
+        .upgrade
+        .iter()
+        .map(|op| match &op.kind {
+            OpKind::NoTransactionBlock { what } => what.clone(),
+            other => format!("{other:?}").split([' ', '(']).next().unwrap_or("").to_owned(),
+        })
+        .collect();
+    assert_eq!(what, ["CREATE INDEX CONCURRENTLY", "NoCatalogEffect", "DROP INDEX CONCURRENTLY"]);
+}

@@ -102,6 +102,7 @@ registry! {
     TableConflict => ("MD216", "table-conflict", Error, "0.1.0", rules::replay::table_conflict::TableConflict);
     TodoInMigration => ("MD217", "todo-in-migration", Warning, "0.2.0", rules::hygiene::TodoInMigration);
     MigrationsWithoutLock => ("MD218", "migrations-without-lock", Warning, "0.2.0", rules::hygiene::MigrationsWithoutLock);
+    NeedsAutocommitBlock => ("MD219", "needs-autocommit-block", Error, "0.2.0", rules::replay::needs_autocommit_block::NeedsAutocommitBlock);
     ModelTableMissing => ("MD301", "model-table-missing", Error, "0.1.0", rules::models::model_table_missing::ModelTableMissing);
     ModelColumnMissing => ("MD302", "model-column-missing", Error, "0.1.0", rules::models::model_column_missing::ModelColumnMissing);
     UnmappedNotNullColumn => ("MD303", "unmapped-not-null-column", Error, "0.1.0", rules::models::unmapped_not_null_column::UnmappedNotNullColumn);

@@ -367,6 +367,7 @@ impl<'a> Run<'a> {
                 self.tx += 1;
             }
             OpKind::NoCatalogEffect { .. } => {}
+            OpKind::NoTransactionBlock { what } => self.no_transaction_block(what, range),
             OpKind::Guard { subject, when_true, when_false } => {
                 let exists = match subject {
                     GuardSubject::Type(name) => self.catalog.types.contains_key(name),
@@ -720,7 +721,16 @@ impl<'a> Run<'a> {
                 self.autocommit = false;
             }
             Statement::Do { body } => self.do_block(body, range),
+            Statement::NoTransactionBlock { what } => self.no_transaction_block(what, range),
             Statement::Other { .. } => {}
+        }
+    }
+
+    /// Alembic runs every migration in a transaction on PostgreSQL: such a statement needs an
+    /// `autocommit_block()` (or a COMMIT before it).
+    fn no_transaction_block(&mut self, what: &str, range: TextRange) {
+        if !self.autocommit {
+            self.fail(range, FailureKind::NotInTransactionBlock { what: what.to_owned() });
         }
     }
 

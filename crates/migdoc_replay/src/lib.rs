@@ -81,6 +81,9 @@ pub enum FailureKind {
     UndefinedColumn { table: String, column: String },
     /// 42804 `column "x" cannot be cast automatically to type y` (no `postgresql_using`).
     CannotCast { table: String, column: String, type_name: String },
+    /// 25001 `CREATE INDEX CONCURRENTLY cannot run inside a transaction block` (and the other
+    /// statements PostgreSQL runs only outside one).
+    NotInTransactionBlock { what: String },
 }
 
 impl FailureKind {
@@ -89,7 +92,7 @@ impl FailureKind {
             FailureKind::DuplicateType { .. } | FailureKind::DuplicateLabel { .. } => "42710",
             FailureKind::UndefinedType { .. } => "42704",
             FailureKind::UnsafeNewValue { .. } => "55P04",
-            FailureKind::AddValueInTransaction { .. } => "25001",
+            FailureKind::AddValueInTransaction { .. } | FailureKind::NotInTransactionBlock { .. } => "25001",
             FailureKind::InvalidEnumLiteral { .. } => "22P02",
             FailureKind::NotNullViolation { .. } => "23502",
             FailureKind::DependentObjects { .. } => "2BP01",
@@ -214,7 +217,9 @@ impl Uncertainty {
                 self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))
             }
             FailureKind::CannotCast { table, type_name, .. } => self.table(table) || self.type_labels(type_name),
-            FailureKind::LabelTooLong { .. } => false,
+            // Nothing in the catalog: only an unbounded unknown (which may end the transaction)
+            // covers it, as for `ADD VALUE`'s transaction.
+            FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => false,
         }
     }
 }

@@ -32,7 +32,36 @@ pub(crate) fn statement(node: &SyntaxNode) -> Statement {
         K::DO => child(node, K::LITERAL).and_then(|lit| string_literal(&lit)).map(|body| Statement::Do { body }),
         _ => None,
     };
-    extracted.unwrap_or_else(|| Statement::Other { keyword: keyword(node) })
+    extracted.or_else(|| no_transaction_block(node)).unwrap_or_else(|| Statement::Other { keyword: keyword(node) })
+}
+
+/// The statements PostgreSQL runs only outside a transaction block (`PreventInTransactionBlock`
+/// in its source; each checked on PostgreSQL 15: SQLSTATE 25001 inside `BEGIN`), by their words.
+fn no_transaction_block(node: &SyntaxNode) -> Option<Statement> {
+    let words: Vec<String> = tokens(node)
+        .filter(|t| t.kind() != K::WHITESPACE && t.kind() != K::COMMENT)
+        .map(|t| t.text().to_ascii_uppercase())
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+        .take(6)
+        .collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let what = match w.as_slice() {
+        ["VACUUM", ..] => "VACUUM",
+        ["CREATE", "INDEX", "CONCURRENTLY", ..] | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => "CREATE INDEX CONCURRENTLY",
+        ["DROP", "INDEX", "CONCURRENTLY", ..] => "DROP INDEX CONCURRENTLY",
+        ["REINDEX", rest @ ..] if rest.contains(&"CONCURRENTLY") => "REINDEX CONCURRENTLY",
+        ["REINDEX", "DATABASE", ..] | ["REINDEX", "VERBOSE", "DATABASE", ..] => "REINDEX DATABASE",
+        ["REINDEX", "SCHEMA", ..] | ["REINDEX", "VERBOSE", "SCHEMA", ..] => "REINDEX SCHEMA",
+        ["REINDEX", "SYSTEM", ..] | ["REINDEX", "VERBOSE", "SYSTEM", ..] => "REINDEX SYSTEM",
+        ["CLUSTER"] | ["CLUSTER", "VERBOSE"] => "CLUSTER",
+        ["CREATE", "DATABASE", ..] => "CREATE DATABASE",
+        ["DROP", "DATABASE", ..] => "DROP DATABASE",
+        ["CREATE", "TABLESPACE", ..] => "CREATE TABLESPACE",
+        ["DROP", "TABLESPACE", ..] => "DROP TABLESPACE",
+        ["ALTER", "SYSTEM", ..] => "ALTER SYSTEM",
+        _ => return None,
+    };
+    Some(Statement::NoTransactionBlock { what: what.to_owned() })
 }
 
 /// The statement's first keywords, upper-cased: `CREATE INDEX`, `SELECT`.

@@ -165,6 +165,11 @@ pub enum Statement {
     Do {
         body: String,
     },
+    /// A statement PostgreSQL refuses inside a transaction block (SQLSTATE 25001): `CREATE INDEX
+    /// CONCURRENTLY`, `VACUUM`, `CREATE DATABASE`, ...; `what` names it.
+    NoTransactionBlock {
+        what: String,
+    },
     /// Anything else, by its leading keywords (`SELECT`, `CREATE INDEX`, ...).
     Other {
         keyword: String,

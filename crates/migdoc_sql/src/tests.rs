@@ -158,6 +158,24 @@ fn transactions_and_do_blocks() {
     assert_eq!(kinds[1], Statement::Transaction(TransactionControl::Begin));
     assert!(matches!(&kinds[2], Statement::Do { body } if body.contains("duplicate_object")));
     assert_eq!(one("CREATE INDEX ix ON t (a)"), Statement::Other { keyword: "CREATE INDEX".into() });
+    for (sql, what) in [
+        ("CREATE INDEX CONCURRENTLY ix ON t (a)", "CREATE INDEX CONCURRENTLY"),
+        ("create unique index concurrently if not exists ix on t (a)", "CREATE INDEX CONCURRENTLY"),
+        ("DROP INDEX CONCURRENTLY IF EXISTS ix", "DROP INDEX CONCURRENTLY"),
+        ("REINDEX (VERBOSE) INDEX CONCURRENTLY ix", "REINDEX CONCURRENTLY"),
+        ("REINDEX DATABASE app", "REINDEX DATABASE"),
+        ("REINDEX (VERBOSE) SCHEMA app", "REINDEX SCHEMA"),
+        ("CLUSTER", "CLUSTER"),
+        ("VACUUM ANALYZE t", "VACUUM"),
+        ("CREATE DATABASE other", "CREATE DATABASE"),
+        ("ALTER SYSTEM SET work_mem = '64MB'", "ALTER SYSTEM"),
+    ] {
+        assert_eq!(one(sql), Statement::NoTransactionBlock { what: what.into() }, "{sql}");
+    }
+    // These run in a transaction block (checked on PostgreSQL 15).
+    for sql in ["REINDEX INDEX ix", "ANALYZE t", "CLUSTER t USING ix", "CREATE INDEX ix ON t (a)"] {
+        assert!(!matches!(one(sql), Statement::NoTransactionBlock { .. }), "{sql}");
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub(crate) mod enum_label_too_long;
 pub(crate) mod enum_labels_differ_by_case;
 pub(crate) mod invalid_enum_literal;
 pub(crate) mod missing_not_null_column;
+pub(crate) mod needs_autocommit_block;
 pub(crate) mod new_label_used_in_same_transaction;
 pub(crate) mod relies_on_other_branch;
 pub(crate) mod sqlalchemy_version_unknown;
@@ -36,6 +37,7 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         FailureKind::DuplicateLabel { .. } => Rule::DuplicateEnumLabel,
         FailureKind::UnsafeNewValue { .. } => Rule::NewLabelUsedInSameTransaction,
         FailureKind::AddValueInTransaction { .. } => Rule::AddValueInTransaction,
+        FailureKind::NotInTransactionBlock { .. } => Rule::NeedsAutocommitBlock,
         FailureKind::InvalidEnumLiteral { .. } | FailureKind::UndefinedLabel { .. } => Rule::InvalidEnumLiteral,
         FailureKind::NotNullViolation { .. } => Rule::MissingNotNullColumn,
         FailureKind::DependentObjects { .. } => Rule::DropTypeInUse,
@@ -75,6 +77,10 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
         ),
         FailureKind::AddValueInTransaction { type_name } => (
             format!("`ALTER TYPE {type_name} ADD VALUE` runs inside a transaction, which PostgreSQL before 12 refuses"),
+            Some("run it inside `with op.get_context().autocommit_block():`".into()),
+        ),
+        FailureKind::NotInTransactionBlock { what } => (
+            format!("`{what}` runs inside the migration's transaction: PostgreSQL fails with `{what} cannot run inside a transaction block`"),
             Some("run it inside `with op.get_context().autocommit_block():`".into()),
         ),
         FailureKind::InvalidEnumLiteral { type_name, label, labels } => (
