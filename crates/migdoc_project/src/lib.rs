@@ -110,6 +110,11 @@ impl Project {
                 None => find_config(&root).ok_or(ProjectError::NoConfig)?,
             };
             let config = config::read_config(ini.as_deref(), pyproject.as_deref())?;
+            if config.script_location.is_none() {
+                // Alembic refuses it too: "No 'script_location' key found in configuration."
+                let path = ini.or(pyproject).unwrap_or_else(|| root.clone());
+                return Err(ProjectError::BadConfig { path, message: "it sets no `script_location` (Alembic needs one to find the migrations)".into() });
+            }
             let dirs = config.version_locations.clone();
             let recursive = config.recursive_version_locations;
             (Some(config), dirs, recursive)
@@ -403,5 +408,9 @@ mod tests {
         assert!(matches!(Project::discover(&tmp.path().join("nope"), &[]), Err(ProjectError::NotFound(_))));
         write(tmp.path(), "alembic.ini", "[alembic]\nscript_location = gone\n");
         assert!(matches!(Project::discover(tmp.path(), &[]), Err(ProjectError::NoVersionDirectory(_))));
+        // An alembic.ini without script_location says so.
+        std::fs::write(tmp.path().join("alembic.ini"), "[alembic]\nsqlalchemy.url = x\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = Project::discover(tmp.path(), &[]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("script_location"), "{err}");
     }
 }
