@@ -1700,6 +1700,27 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.execute(args.first(), ParamStyleTag::Named, range);
                 return Value::None;
             }
+            "sync_enum_values" => {
+                let arg = |this: &mut Self, i: usize, name: &str| match this.kwarg(keywords, name) {
+                    Some(e) => this.eval(e),
+                    None => values.get(i).cloned().unwrap_or(Value::None),
+                };
+                let (schema, enum_name) = (arg(self, 0, "enum_schema"), arg(self, 1, "enum_name"));
+                let (new_values, columns, renames) = (arg(self, 2, "new_values"), arg(self, 3, "affected_columns"), arg(self, 4, "enum_values_to_rename"));
+                match sync_enum_values_sql(&schema, &enum_name, &new_values, &columns, &renames) {
+                    Some(statements) => {
+                        for sql in statements {
+                            self.push_sql(sql, range);
+                        }
+                    }
+                    None => {
+                        let name = enum_name.as_str().map_or_else(|| HOLE.to_owned(), str::to_owned);
+                        let footprint = Footprint::of_names([name.clone(), format!("{name}_old")]).union(Footprint { any_table: true, ..Footprint::default() });
+                        self.unknown("op.sync_enum_values() with arguments migdoc cannot evaluate", footprint, range);
+                    }
+                }
+                return Value::None;
+            }
             _ => {}
         }
         let kind = match name {
@@ -2148,4 +2169,50 @@ fn brace_format(fmt: &str, positional: &[Value], named: &[(String, Value)]) -> O
 fn concurrently(call: &str) -> OpKind {
     let what = if call == "drop_index" { "DROP INDEX CONCURRENTLY" } else { "CREATE INDEX CONCURRENTLY" };
     OpKind::NoTransactionBlock { what: what.to_owned() }
+}
+
+/// The statements alembic-postgresql-enum's `op.sync_enum_values` runs (its
+/// `SyncEnumValuesOp._set_enum_values`, version 1.11): the type renamed to `<name>_old`, created
+/// again with `new_values` (quoted as the library quotes them: not escaped), each affected
+/// column cast to it (with the renames as a `CASE`), the old type dropped (which fails while a
+/// column the call did not list still uses it). `None` when an argument is not a known value, or
+/// a column is given in a form other than `(table, column)`.
+fn sync_enum_values_sql(schema: &Value, name: &Value, new_values: &Value, columns: &Value, renames: &Value) -> Option<Vec<String>> {
+    let strings = |v: &Value| -> Option<Vec<String>> {
+        match v {
+            Value::Seq(items) => items.iter().map(|i| i.as_str().filter(|s| !s.contains(HOLE)).map(str::to_owned)).collect(),
+            _ => None,
+        }
+    };
+    let (schema, name) = (schema.as_str().filter(|s| !s.contains(HOLE))?, name.as_str().filter(|s| !s.contains(HOLE))?);
+    let labels = strings(new_values)?;
+    let columns: Vec<Vec<String>> = match columns {
+        Value::Seq(items) => items.iter().map(strings).collect::<Option<_>>()?,
+        _ => return None,
+    };
+    let renames: Vec<Vec<String>> = match renames {
+        Value::Seq(items) => items.iter().map(strings).collect::<Option<_>>()?,
+        Value::None => Vec::new(),
+        _ => return None,
+    };
+    if columns.iter().any(|c| c.len() != 2) || renames.iter().any(|r| r.len() != 2) {
+        return None;
+    }
+    let type_name = format!("\"{schema}\".\"{name}\"");
+    let mut out = vec![
+        format!("ALTER TYPE {type_name} RENAME TO \"{name}_old\""),
+        format!("CREATE TYPE {type_name} AS ENUM({})", labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")),
+    ];
+    for c in &columns {
+        let (table, column) = (&c[0], &c[1]);
+        let using = if renames.is_empty() {
+            format!("\"{column}\"::text::{type_name}")
+        } else {
+            let whens: Vec<String> = renames.iter().map(|r| format!("WHEN \"{column}\"::text = '{}' THEN '{}'::{type_name}", r[0], r[1])).collect();
+            format!("CASE {} ELSE \"{column}\"::text::{type_name} END", whens.join(" "))
+        };
+        out.push(format!("ALTER TABLE \"{schema}\".\"{table}\" ALTER COLUMN \"{column}\" TYPE {type_name} USING {using}"));
+    }
+    out.push(format!("DROP TYPE \"{schema}\".\"{name}_old\""));
+    Some(out)
 }
