@@ -89,7 +89,7 @@ fn what_cannot_be_decided_is_unknown() {
             "Sql(SELECT count(*) FROM people)",
             "Unknown(a branch on a condition migdoc cannot decide)",
             "Unknown(make_enum)",
-            "Unknown(op.sync_enum_values)",
+            "Unknown(op.sync_enum_values() with arguments migdoc cannot evaluate)",
             "Unknown(statements inside try/except)",
         ]
     );
