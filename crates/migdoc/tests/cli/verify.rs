@@ -124,6 +124,18 @@ fn an_interrupted_verify_with_the_generic_env_leaves_nothing_behind() {
     interrupted_verify_leaves_nothing(&["--generic-env"]);
 }
 
+/// `migdoc verify` of `project` with the sa20 Python and `TMPDIR=tmpdir`, in the background.
+fn spawn_verify(project: &Path, tmpdir: &Path, extra: &[&str]) -> std::process::Child {
+    migdoc()
+        .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
+        .args(extra)
+        .env("TMPDIR", tmpdir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn interrupted_verify_leaves_nothing(extra: &[&str]) {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // The cluster's directory is created in TMPDIR; the postgres user must be able to enter it.
@@ -133,14 +145,7 @@ fn interrupted_verify_leaves_nothing(extra: &[&str]) {
     assert!(status.is_ok_and(|s| s.success()));
     let project = tmp.path().join("project");
     slow_project(&project);
-    let mut child = migdoc()
-        .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
-        .args(extra)
-        .env("TMPDIR", &tmpdir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = spawn_verify(&project, &tmpdir, extra);
     let started = Instant::now();
     // Wait until a migration is running: the server has a client sleeping in pg_sleep.
     let pid = loop {
@@ -190,15 +195,10 @@ fn a_stopped_verify_on_a_named_server_drops_its_scratch_databases() {
     for (signal, extra) in [(Signal::INT, None), (Signal::TERM, Some("--generic-env")), (Signal::KILL, None)] {
         let tmpdir = tmp.path().join(format!("tmp-{}", signal.as_raw()));
         std::fs::create_dir(&tmpdir).unwrap_or_else(|e| panic!("{e}"));
-        let mut child = migdoc()
-            .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
-            .args(["--database-url", &cluster.url("postgres")])
-            .args(extra)
-            .env("TMPDIR", &tmpdir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let url = cluster.url("postgres");
+        let mut args = vec!["--database-url", url.as_str()];
+        args.extend(extra);
+        let mut child = spawn_verify(&project, &tmpdir, &args);
         let started = Instant::now();
         while query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()").trim() == "0" {
             assert!(started.elapsed() < Duration::from_secs(60), "verify never started a migration");
