@@ -68,6 +68,10 @@ pub(crate) struct DoctorArgs {
     /// statement_timeout for every query, in milliseconds
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     pub(crate) statement_timeout: u64,
+    /// With --apply: wait up to SECONDS for a running migration or doctor (migdoc's lock, the
+    /// version table) instead of refusing at once
+    #[arg(long, value_name = "SECONDS", requires = "apply")]
+    pub(crate) lock_wait: Option<u64>,
     /// Databases diagnosed at once
     #[arg(long, default_value_t = 4)]
     pub(crate) jobs: usize,

@@ -132,7 +132,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
                         home: schema.clone().unwrap_or_else(|| "public".to_owned()),
                         home_only: schema.is_some(),
                     };
-                    let outcome = doctor_one(url, schema.clone(), &target, &history, choice, args.apply, args.statement_timeout);
+                    let outcome = doctor_one(url, schema.clone(), &target, &history, choice, args.apply, args.statement_timeout, args.lock_wait);
                     results.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, outcome));
                 }
             });
@@ -164,7 +164,17 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn doctor_one(url: &str, schema: Option<String>, target: &Target, history: &History, choice: Option<Choice>, apply: bool, timeout: u64) -> Outcome {
+#[allow(clippy::too_many_arguments)]
+fn doctor_one(
+    url: &str,
+    schema: Option<String>,
+    target: &Target,
+    history: &History,
+    choice: Option<Choice>,
+    apply: bool,
+    timeout: u64,
+    lock_wait: Option<u64>,
+) -> Outcome {
     let shown = migdoc_pg::url::mask(url);
     let client = match Client::connect(url, None, timeout) {
         Ok(c) => c,
@@ -185,7 +195,7 @@ fn doctor_one(url: &str, schema: Option<String>, target: &Target, history: &Hist
     if apply && has_sql {
         let plan = outcome.plan.as_ref().map_or_else(Plan::default, Clone::clone);
         let Some(diagnosis) = outcome.diagnosis.as_ref() else { return outcome };
-        match migdoc_doctor::apply(&client, &plan, target, diagnosis, &live) {
+        match migdoc_doctor::apply(&client, &plan, target, diagnosis, &live, lock_wait) {
             Ok(()) => {
                 outcome.applied = true;
                 match diagnose(&client) {

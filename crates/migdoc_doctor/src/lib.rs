@@ -108,7 +108,10 @@ pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Op
 
 /// Runs `plan` in one transaction (the steps PostgreSQL forbids in one run after it, each on
 /// its own) while holding the advisory lock; refuses when another holder has it.
-pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosis, live: &LiveState) -> Result<(), DoctorError> {
+/// `lock_wait`: how long to wait for a migration or another doctor that holds migdoc's lock or the
+/// version table (`None`: refuse at once when the advisory lock is held, wait up to 10 s for the
+/// version table).
+pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosis, live: &LiveState, lock_wait: Option<u64>) -> Result<(), DoctorError> {
     if let Some(why) = &plan.ambiguous {
         return Err(DoctorError::Ambiguous(format!("the plan is ambiguous, pick an option: {why}")));
     }
@@ -144,17 +147,36 @@ pub fn apply(client: &Client, plan: &Plan, target: &Target, diagnosis: &Diagnosi
     // The whole database: migdoc's lock. One tenant schema: that lock shared (a migration or a
     // whole-database apply that holds it excludes every tenant) and the tenant's own key, so
     // that a fleet's workers never refuse each other.
-    let (lock, unlock) = if target.home_only {
+    let (locks, unlock) = if target.home_only {
         let tenant = format!("{TENANT_LOCK_CLASS}, pg_catalog.hashtext({})", quote::literal(&target.home));
-        (
-            format!("pg_catalog.pg_try_advisory_lock_shared({LOCK_KEY}) AND pg_catalog.pg_try_advisory_lock({tenant})"),
-            format!("pg_catalog.pg_advisory_unlock({tenant}), pg_catalog.pg_advisory_unlock_shared({LOCK_KEY})"),
-        )
+        ([format!("lock_shared({LOCK_KEY})"), format!("lock({tenant})")], format!("pg_catalog.pg_advisory_unlock({tenant}), pg_catalog.pg_advisory_unlock_shared({LOCK_KEY})"))
     } else {
-        (format!("pg_catalog.pg_try_advisory_lock({LOCK_KEY})"), format!("pg_catalog.pg_advisory_unlock({LOCK_KEY})"))
+        ([format!("lock({LOCK_KEY})"), "lock_shared(0)".to_owned()], format!("pg_catalog.pg_advisory_unlock({LOCK_KEY})"))
     };
-    script.push_str(&format!("SELECT {lock} AS migdoc_locked \\gset\n\\if :migdoc_locked\n\\else\n\\warn migdoc-lock-busy\n\\q\n\\endif\nBEGIN;\n"));
+    let locks = if target.home_only { &locks[..] } else { &locks[..1] };
+    match lock_wait {
+        // Refuse at once when the lock is held.
+        None => {
+            let tries: Vec<String> = locks.iter().map(|l| format!("pg_catalog.pg_try_advisory_{l}")).collect();
+            script.push_str(&format!(
+                "SELECT {} AS migdoc_locked \\gset\n\\if :migdoc_locked\n\\else\n\\warn migdoc-lock-busy\n\\q\n\\endif\n",
+                tries.join(" AND ")
+            ));
+        }
+        // Wait, up to `lock_timeout`, for the lock and then for the version table.
+        Some(seconds) => {
+            // The waits are bounded by lock_timeout alone, until the version table is held.
+            script.push_str(&format!("SET statement_timeout = 0;\nSET lock_timeout = '{}s';\n", seconds.max(1)));
+            for l in locks {
+                script.push_str(&format!("SELECT pg_catalog.pg_advisory_{l};\n"));
+            }
+        }
+    }
+    script.push_str("BEGIN;\n");
     script.push_str(&guard);
+    if lock_wait.is_some() {
+        script.push_str("RESET statement_timeout;\n");
+    }
     for step in plan.steps.iter().filter(|s| !s.own_transaction) {
         if let Some(sql) = &step.sql {
             script.push_str(sql);

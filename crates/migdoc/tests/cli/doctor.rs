@@ -553,3 +553,40 @@ fn fleet_apply_locks_each_tenant_alone() {
     }
     assert_eq!(out.code, 1);
 }
+
+/// `--lock-wait`: a doctor that finds migdoc's lock held (a deploy running) waits for it instead
+/// of refusing, then applies; without the flag it refuses at once.
+#[test]
+fn lock_wait_waits_for_a_running_deploy() {
+    let f = Fixture::new();
+    let url = f.database("waits", "head");
+    f.sql("waits", "UPDATE alembic_version SET version_num = 'b2'");
+    let hold = |seconds: u32| {
+        let child = Command::new(f.cluster.binaries().bindir.join("psql"))
+            .args(["-X", "-q", "-c", &format!("SELECT pg_advisory_lock({}), pg_sleep({seconds})", migdoc_doctor_lock_key())])
+            .env("PGHOST", f.cluster.socket_dir())
+            .env("PGPORT", f.cluster.port().to_string())
+            .env("PGUSER", "postgres")
+            .env("PGDATABASE", "waits")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while f.sql("waits", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").trim() == "0" {
+            assert!(std::time::Instant::now() < deadline, "the holder never took the lock");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        child
+    };
+    let mut holder = hold(3);
+    let (code, d) = f.doctor(&url, &["--apply"]);
+    assert_eq!(code, 1, "{d}");
+    assert!(d["error"].as_str().is_some_and(|e| e.contains("holds the lock")), "{d}");
+    let _ = holder.wait();
+
+    let mut holder = hold(3);
+    let (code, d) = f.doctor(&url, &["--apply", "--lock-wait", "60"]);
+    assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
+    assert_eq!(f.sql("waits", "SELECT version_num FROM alembic_version"), "c3\n");
+    let _ = holder.wait();
+}
