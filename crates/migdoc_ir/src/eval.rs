@@ -7,7 +7,7 @@
 // Scopes are built once per revision and hit for every name: FxHash, not SipHash.
 use rustc_hash::FxHashMap as HashMap;
 
-use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Keyword, Stmt, UnaryOp};
+use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Generator, Keyword, Stmt, UnaryOp};
 use migdoc_python::TextRange;
 
 use crate::{ColumnSpec, EnumSpec, Footprint, GuardSubject, LowerOptions, Op, OpKind, ParamStyleTag, SqlText, HOLE};
@@ -69,6 +69,10 @@ enum Value {
     Data,
     /// `inspector.get_table_names()`: tested with `in`, an existence guard.
     TableNames,
+    /// What a call migdoc cannot follow returned (`Pvm("Chart", "can_read")`,
+    /// `cached_app(config=...).appbuilder`): unknown, but made only from these names, its
+    /// receiver's and its arguments' strings. A helper given it touches at most those names.
+    Named(Vec<String>),
     /// A SQLAlchemy DDL construct for objects migdoc does not model (`DropSequence`,
     /// `CreateIndex`, `AddConstraint`, ...): executing it changes no type, table or column.
     SideDdl,
@@ -118,6 +122,8 @@ const CONTAINER_METHODS: &[&str] = &[
     "append", "extend", "insert", "pop", "remove", "update", "add", "discard", "setdefault", "get", "sort", "reverse",
     "clear", "copy", "items", "keys", "values", "split", "strip", "lstrip", "rstrip", "replace", "startswith",
     "endswith", "encode", "decode", "index", "count",
+    // A SQLAlchemy `Table` object's own (`t.append_column(sa.Column(...))`): Python, not DDL.
+    "append_column", "append_constraint",
     // An ORM session's own (a session migdoc could not recognise as one).
     "commit", "flush", "rollback", "close", "merge", "expunge", "refresh", "query", "add_all", "bulk_save_objects",
     "bulk_insert_mappings", "bulk_update_mappings",
@@ -538,7 +544,18 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.eval_statement_call(value);
             }
             Stmt::Assign { targets, value, .. } => {
+                let before = self.ops.len();
                 let v = self.eval(value);
+                // `t = create_table("t", ...)`: a helper's effect does not depend on its result
+                // being used, so the objects it is given are not vouched for. A call given
+                // nothing migdoc can name (`app = create_app()`, `r = Reflect(op)`) is read as
+                // building a value: migdoc assumes it changes no schema (ARCHITECTURE.md).
+                if self.ops.len() == before {
+                    self.unfollowed_call(value, &v);
+                    if self.ops.len() > before && self.ops[before..].iter().any(|o| matches!(&o.kind, OpKind::Unknown { footprint, .. } if footprint.is_unbounded())) {
+                        self.ops.truncate(before);
+                    }
+                }
                 for target in targets {
                     self.assign(target, v.clone());
                 }
@@ -601,7 +618,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 iterated => {
                     // Rows of a query, or values migdoc cannot evaluate: the body runs any number
                     // of times, so its footprint is what counts.
-                    let item = if matches!(iterated, Value::Data | Value::TableObj { .. }) { Value::Data } else { Value::Unknown };
+                    let item = match iterated {
+                        Value::Data | Value::TableObj { .. } => Value::Data,
+                        named @ Value::Named(_) => named,
+                        _ => Value::Unknown,
+                    };
                     self.assign(target, item);
                     let mark = self.branch_locals.len();
                     let (ops, returned, _) = self.sub_block(body);
@@ -706,6 +727,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     Value::Seq(items) if items.len() == elts.len() => items,
                     // A row unpacked into its columns.
                     Value::Data => vec![Value::Data; elts.len()],
+                    named @ Value::Named(_) => vec![named; elts.len()],
                     _ => vec![Value::Unknown; elts.len()],
                 };
                 for (t, v) in elts.iter().zip(items) {
@@ -752,25 +774,41 @@ impl<'s, 'a> Frame<'s, 'a> {
         if self.ops.len() > before {
             return;
         }
+        self.unfollowed_call(expr, &value);
+    }
+
+    /// `expr`, evaluated to `value` without recording an op: when it is a call migdoc could
+    /// not follow, an unknown op with the footprint of what it was given.
+    fn unfollowed_call(&mut self, expr: &Expr, value: &Value) {
         if let Expr::Call { func, args, keywords, range } = expr {
             let root = root_name(func);
             if root.is_some_and(|r| HARMLESS_ROOTS.contains(&r) || r.to_ascii_lowercase().ends_with("logger")) {
                 return;
             }
             // A helper migdoc followed: its operations are recorded, its result is only a value.
-            let followed = matches!(func.as_ref(), Expr::Name { id, .. } if matches!(self.lookup(id), Value::Function(_) | Value::Closure(_)));
-            if matches!(value, Value::Unknown) && !followed {
+            let followed = match func.as_ref() {
+                Expr::Name { id, .. } => matches!(self.lookup(id), Value::Function(_) | Value::Closure(_)),
+                Expr::Attribute { value, attr, .. } => {
+                    matches!(value.as_ref(), Expr::Name { id, .. } if matches!(self.module.globals.get(&format!("{id}.{attr}")), Some(Value::Function(_))))
+                }
+                _ => false,
+            };
+            if matches!(value, Value::Unknown | Value::Named(_)) && !followed {
                 let name = func.dotted_name().unwrap_or_else(|| "a call".into());
-                let footprint = self.call_footprint(args, keywords);
+                let receiver = match func.as_ref() {
+                    Expr::Attribute { value, .. } => Some(self.eval_quiet(value)),
+                    _ => None,
+                };
+                let footprint = self.call_footprint(receiver.as_ref(), args, keywords);
                 self.unknown(&name, footprint, *range);
             }
         }
     }
 
-    /// What a call migdoc cannot follow may change: the objects its arguments name (a helper
-    /// called with a table or a type name), or anything when an argument cannot be evaluated
-    /// or none names an object.
-    fn call_footprint(&mut self, args: &[Expr], keywords: &[Keyword]) -> Footprint {
+    /// The names a call's arguments carry (strings, enum type names, what [`Value::Named`]
+    /// holds), with whether any argument is data (rows, ORM objects); `None` when an argument
+    /// cannot be evaluated.
+    fn argument_names_and_data(&mut self, args: &[Expr], keywords: &[Keyword]) -> Option<(Vec<String>, bool)> {
         fn collect(v: &Value, names: &mut Vec<String>) -> bool {
             match v {
                 Value::Str(s, _) | Value::Text(s, _) => {
@@ -787,12 +825,15 @@ impl<'s, 'a> Frame<'s, 'a> {
                     names.extend(c.enum_type.as_ref().and_then(|e| e.name.clone()));
                     true
                 }
-                Value::Unknown | Value::Opaque | Value::Holed(_) | Value::Function(_) | Value::Closure(_) | Value::Batch(_) | Value::Inspector => false,
+                Value::Named(more) => {
+                    names.extend(more.iter().cloned());
+                    true
+                }
+                Value::Unknown | Value::Opaque | Value::Holed(_) | Value::Function(_) | Value::Closure(_) | Value::Batch(_) => false,
                 _ => true,
             }
         }
         let mut names = Vec::new();
-        let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
         let mut known = true;
         let mut data = false;
         for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
@@ -800,8 +841,23 @@ impl<'s, 'a> Frame<'s, 'a> {
             data |= matches!(v, Value::Data);
             known &= collect(&v, &mut names);
         }
-        if !known {
+        known.then_some((names, data))
+    }
+
+    fn argument_names(&mut self, args: &[Expr], keywords: &[Keyword]) -> Option<Vec<String>> {
+        self.argument_names_and_data(args, keywords).map(|(names, _)| names)
+    }
+
+    /// What a call migdoc cannot follow may change: the objects its receiver and arguments
+    /// name (a helper called with a table or a type name), or anything when an argument cannot
+    /// be evaluated or none names an object.
+    fn call_footprint(&mut self, receiver: Option<&Value>, args: &[Expr], keywords: &[Keyword]) -> Footprint {
+        let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
+        let Some((mut names, data)) = self.argument_names_and_data(args, keywords) else {
             return Footprint::unbounded();
+        };
+        if let Some(Value::Named(more)) = receiver {
+            names.extend(more.iter().cloned());
         }
         if names.is_empty() {
             // Rows, ORM objects and plain values name no table or type: a call that gets only
@@ -830,7 +886,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             Expr::Bool { value, .. } => Value::Bool(*value),
             Expr::NoneLiteral { .. } => Value::None,
             Expr::Name { id, .. } => self.lookup(id),
-            Expr::Tuple { elts, .. } | Expr::List { elts, .. } => Value::Seq(elts.iter().map(|e| self.eval(e)).collect()),
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } | Expr::Set { elts, .. } => Value::Seq(elts.iter().map(|e| self.eval(e)).collect()),
             Expr::Dict { items, .. } => Value::Dict(
                 items
                     .iter()
@@ -930,7 +986,92 @@ impl<'s, 'a> Frame<'s, 'a> {
             Expr::Call { func, args, keywords, range } => self.call(func, args, keywords, *range),
             // `*LABELS` in a call: its items (callers that take sequences accept it).
             Expr::Starred { value, .. } => self.eval(value),
+            Expr::Walrus { target, value, .. } => {
+                let v = self.eval(value);
+                self.assign(target, v.clone());
+                v
+            }
+            Expr::Comprehension { key, elt, generators, range } => {
+                // The comprehension's own variables do not outlive it.
+                let saved = self.locals.clone();
+                let v = self.comprehension(key.as_deref(), elt, generators, *range);
+                self.locals = saved;
+                v
+            }
             _ => Value::Unknown,
+        }
+    }
+
+    /// A comprehension over a sequence migdoc knows, with conditions it can decide: its items
+    /// (a dict for `{k: v for ...}`), and the ops they record. Over rows: data. Over what a
+    /// call migdoc could not follow returned: made from the same names. Otherwise unknown,
+    /// and the ops its items may record are uncertain.
+    fn comprehension(&mut self, key: Option<&Expr>, elt: &Expr, generators: &[Generator], range: TextRange) -> Value {
+        let before = self.ops.len();
+        if let [g] = generators
+            && let Value::Seq(items) = self.eval(&g.iter)
+        {
+            let mut out = Vec::new();
+            let mut decided = true;
+            for item in items {
+                self.assign(&g.target, item);
+                let mut keep = true;
+                for cond in &g.ifs {
+                    match self.eval(cond).truthy() {
+                        Some(t) => keep &= t,
+                        None => decided = false,
+                    }
+                }
+                if !decided {
+                    break;
+                }
+                if keep {
+                    let k = key.map(|k| self.eval(k));
+                    out.push((k, self.eval(elt)));
+                }
+            }
+            if decided {
+                return match key {
+                    Some(_) => Value::Dict(out.into_iter().map(|(k, v)| (k.unwrap_or(Value::Unknown), v)).collect()),
+                    None => Value::Seq(out.into_iter().map(|(_, v)| v).collect()),
+                };
+            }
+            self.ops.truncate(before);
+        }
+        let mut all_data = true;
+        let mut names = Some(Vec::new());
+        for g in generators {
+            let item = match self.eval_quiet(&g.iter) {
+                Value::Data | Value::TableObj { .. } => Value::Data,
+                Value::Named(n) => {
+                    all_data = false;
+                    if let Some(names) = names.as_mut() {
+                        names.extend(n.iter().cloned());
+                    }
+                    Value::Named(n)
+                }
+                _ => {
+                    all_data = false;
+                    names = None;
+                    Value::Unknown
+                }
+            };
+            self.assign(&g.target, item);
+            for cond in &g.ifs {
+                self.eval_quiet(cond);
+            }
+        }
+        let mark = self.ops.len();
+        if let Some(k) = key {
+            self.eval(k);
+        }
+        self.eval(elt);
+        let ops: Vec<Op> = self.ops.drain(mark..).collect();
+        self.uncertain("a comprehension over values migdoc cannot evaluate", &ops, range);
+        match (all_data, names) {
+            (true, _) => Value::Data,
+            (false, Some(names)) => Value::Named(names),
+            (false, None) => Value::Unknown,
         }
     }
 
@@ -964,6 +1105,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                     self.execute(args.first(), style, range);
                     return Value::Data;
                 }
+                // `.execute(sa.text(...))` on a connection migdoc could not recognise as one (a
+                // helper's, a context manager's): SQL run on the database all the same.
+                (Value::Unknown | Value::Named(_), "execute") if matches!(args.first().map(|a| self.eval_quiet(a)), Some(Value::Text(..))) => {
+                    self.execute(args.first(), ParamStyleTag::Named, range);
+                    return Value::Data;
+                }
                 (Value::Bind, "exec_driver_sql") => {
                     self.execute(args.first(), ParamStyleTag::Pyformat, range);
                     return Value::Data;
@@ -993,7 +1140,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     return Value::Opaque;
                 }
-                (Value::Unknown | Value::Seq(_) | Value::Dict(_), method) if CONTAINER_METHODS.contains(&method) => {
+                // `t.insert().values(...)`, `t.update()`: SQLAlchemy Core DML on a table migdoc
+                // could not evaluate (a helper's result, a parameter): data.
+                (Value::Unknown | Value::Named(_), "insert" | "update" | "delete" | "select") if args.is_empty() => return Value::Data,
+                (Value::Unknown | Value::Named(_) | Value::Seq(_) | Value::Dict(_), method) if CONTAINER_METHODS.contains(&method) => {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
                     }
@@ -1117,7 +1267,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let full = format!("{path}.{attr}");
                 return self.call_path(&full, args, keywords, range);
             }
-            return self.data_call(args, keywords);
+            return self.data_call(Some(&receiver), args, keywords);
         }
         if let Expr::Name { id, .. } = func
             && matches!(self.lookup(id), Value::Unknown)
@@ -1137,17 +1287,33 @@ impl<'s, 'a> Frame<'s, 'a> {
 
     /// A call migdoc cannot follow whose arguments are all rows, ORM objects or queries
     /// (`json.loads(row.params)`, `convert(obj)`): its result is data too. Otherwise unknown.
-    fn data_call(&mut self, args: &[Expr], keywords: &[Keyword]) -> Value {
+    fn data_call(&mut self, receiver: Option<&Value>, args: &[Expr], keywords: &[Keyword]) -> Value {
         let mut any = false;
+        let mut plain = true;
         for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
             match self.eval_quiet(e) {
                 Value::Data => any = true,
                 // A string may name a table or a type: such a call is not plain data.
                 Value::Int(_) | Value::Bool(_) | Value::None => {}
-                _ => return Value::Unknown,
+                _ => plain = false,
             }
         }
-        if any { Value::Data } else { Value::Unknown }
+        if plain && any {
+            return Value::Data;
+        }
+        // Otherwise: made from the names it was given, when migdoc knows them all.
+        let mut names = match receiver {
+            None | Some(Value::Path(_)) => Vec::new(),
+            Some(Value::Named(names)) => names.clone(),
+            Some(_) => return Value::Unknown,
+        };
+        match self.argument_names(args, keywords) {
+            Some(more) => {
+                names.extend(more);
+                Value::Named(names)
+            }
+            None => Value::Unknown,
+        }
     }
 
     /// Python's builtins that migrations use on values migdoc knows.
@@ -1230,7 +1396,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Unknown;
         }
         if self.depth >= MAX_CALL_DEPTH && !recursive {
-            let footprint = self.call_footprint(args, keywords);
+            let footprint = self.call_footprint(None, args, keywords);
             if !footprint.is_none() {
                 self.unknown("a helper call nested deeper than migdoc follows", footprint, range);
             }
@@ -1467,12 +1633,15 @@ impl<'s, 'a> Frame<'s, 'a> {
         if !is_sa {
             let top = path.split('.').next().unwrap_or_default();
             if PURE_MODULES.contains(&top) {
+                // A copy or a decoding of rows (`copy.deepcopy(row)`, `json.loads(row.params)`)
+                // is data; anything else from the standard library is opaque.
+                let mut data = false;
                 for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
-                    self.eval(a);
+                    data |= matches!(self.eval(a), Value::Data);
                 }
-                return Value::Opaque;
+                return if data { Value::Data } else { Value::Opaque };
             }
-            return self.data_call(args, keywords);
+            return self.data_call(None, args, keywords);
         }
         match last {
             "inspect" | "from_engine" => Value::Inspector,
@@ -1841,7 +2010,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                         f
                     }
                     "bulk_insert" => Footprint::default(),
-                    _ => self.call_footprint(args, keywords),
+                    _ => self.call_footprint(None, args, keywords),
                 };
                 self.unknown(&format!("op.{name}"), footprint, range);
             }
@@ -2069,6 +2238,7 @@ fn attribute(base: Value, attr: &str) -> Value {
         (v @ Value::TableObj { .. }, "__table__") => v,
         (Value::TableObj { name: Some(n), .. }, "__tablename__" | "name") => Value::Str(n, None),
         (Value::Data | Value::TableObj { .. }, _) => Value::Data,
+        (v @ Value::Named(_), _) => v,
         _ => Value::Unknown,
     }
 }

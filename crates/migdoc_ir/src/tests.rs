@@ -265,3 +265,55 @@ fn concurrent_indexes_need_no_transaction_block() {
         .collect();
     assert_eq!(what, ["CREATE INDEX CONCURRENTLY", "NoCatalogEffect", "DROP INDEX CONCURRENTLY"]);
 }
+
+#[test]
+fn what_a_helper_migdoc_cannot_see_returns_carries_the_names_it_was_given() {
+    // `app` and `permissions` are modules migdoc cannot read.
+    let ops = lower(&format!(
+        "{HEAD}\nfrom app.security import cached_app, Pvm, migrate_roles, create_table, find_name, drop_uc\n\n\
+         PVM_MAP = {{Pvm('ChartView', 'can_list'): (Pvm('Chart', 'can_read'),)}}\n\n\
+         def upgrade():\n    \
+         migrate_roles(PVM_MAP)\n    \
+         appbuilder = cached_app(config={{'FAB_UPDATE_PERMS': False}}).appbuilder\n    \
+         roles = [r for r in appbuilder.sm.get_all_roles() if r.name in ['User']]\n    \
+         for role in roles:\n        appbuilder.sm.remove_permission_from_role(role, appbuilder.sm.get_permission('can_read', 'Config'))\n    \
+         t = create_table('rls_filter_tables', sa.Column('id', sa.Integer()))\n    \
+         op.get_bind().execute(t.insert().values(id=1))\n    \
+         app = cached_app()\n    \
+         if name := find_name('tables', ['a', 'b']):\n        drop_uc(op, name, 'tables')\n    \
+         drop_uc(op)\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let f = footprints(&ops.upgrade);
+    let names = |f: &crate::Footprint| f.names.iter().cloned().collect::<std::collections::BTreeSet<String>>();
+    assert!(!f.iter().take(f.len() - 1).any(crate::Footprint::is_unbounded), "{:?}", ops.upgrade);
+    assert!(names(&f[0]).contains("Chart") && names(&f[0]).contains("can_list"), "{:?}", f[0]);
+    // The loop's call: its receiver's names and its arguments'.
+    assert!(names(&f[1]).contains("FAB_UPDATE_PERMS") && names(&f[1]).contains("Config"), "{:?}", f[1]);
+    // An assigned helper call keeps the names it was given; its table's rows are data.
+    assert_eq!(names(&f[2]), ["rls_filter_tables".to_owned()].into());
+    // `app = cached_app()` builds a value: no op. The walrus binds what `find_name` returned.
+    assert!(names(&f[3]).contains("tables") && names(&f[3]).contains("a"), "{:?}", f[3]);
+    // A helper given the migration's `op` and nothing it can name may do anything.
+    assert!(f[4].is_unbounded());
+    assert_eq!(f.len(), 5, "{:?}", ops.upgrade);
+}
+
+#[test]
+fn comprehensions_over_known_sequences_are_evaluated() {
+    let ops = lower(&format!(
+        "{HEAD}\nTABLES = ['a', 'b', 'c']\n\n\
+         def upgrade():\n    \
+         cols = [sa.Column(t, sa.Integer()) for t in TABLES if t != 'b']\n    \
+         for c in cols:\n        op.add_column('t', c)\n    \
+         [op.drop_table(t) for t in TABLES if t == 'c']\n    \
+         rows = [r.id for r in op.get_bind().execute(sa.text('SELECT id FROM a'))]\n    \
+         for r in rows:\n        op.get_bind().execute(sa.text('DELETE FROM a WHERE id = :i'), {{'i': r}})\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let k = kinds(&ops.upgrade);
+    assert_eq!(&k[..3], ["AddColumn", "AddColumn", "DropTable"], "{k:?}");
+    // Rows of a query are data: the loop over them changes no catalog object.
+    assert!(footprints(&ops.upgrade).iter().all(crate::Footprint::is_none), "{:?}", ops.upgrade);
+}
+

@@ -227,6 +227,20 @@ impl Project {
         roots
     }
 
+    /// `pkg.migrations.versions.<file>` when no search root holds `pkg` (a versions directory
+    /// copied out of its project): the revision file `<file>.py` of a versions directory whose
+    /// own name is the module's parent, as Alembic's `import_module` of a sibling revision
+    /// would find it in the project.
+    fn sibling_revision(&self, name: &str) -> Option<PathBuf> {
+        let (parent, file) = name.rsplit_once('.')?;
+        let parent_last = parent.rsplit('.').next().unwrap_or(parent);
+        self.version_dirs.iter().find_map(|dir| {
+            let dir_name = dir.file_name()?.to_str()?;
+            let path = dir.join(format!("{file}.py"));
+            (dir_name == parent_last && path.is_file()).then_some(path)
+        })
+    }
+
     /// Reads the project modules the revision files import, and the project modules those
     /// import in turn (breadth first, at most [`MODULE_BUDGET`] modules), and a hash of their
     /// names and texts.
@@ -245,9 +259,10 @@ impl Project {
                 continue;
             }
             let rel = name.replace('.', "/");
-            let found = roots.iter().find_map(|root| {
-                [root.join(format!("{rel}.py")), root.join(&rel).join("__init__.py")].into_iter().find(|p| p.is_file())
-            });
+            let found = roots
+                .iter()
+                .find_map(|root| [root.join(format!("{rel}.py")), root.join(&rel).join("__init__.py")].into_iter().find(|p| p.is_file()))
+                .or_else(|| self.sibling_revision(&name));
             let Some(path) = found else { continue };
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
             if text.len() > MODULE_MAX_BYTES {

@@ -300,6 +300,14 @@ pub struct StrLayout {
     pub content_start: Option<u32>,
 }
 
+/// One `for target in iter if ...` clause of a comprehension.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generator {
+    pub target: Expr,
+    pub iter: Expr,
+    pub ifs: Vec<Expr>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Name {
@@ -408,7 +416,20 @@ pub enum Expr {
         value: Box<Expr>,
         range: TextRange,
     },
-    /// A comprehension, generator, `await`, walrus, ...
+    /// `[elt for ...]`, `{elt for ...}`, `(elt for ...)`, and `{key: elt for ...}` (`key` set).
+    Comprehension {
+        key: Option<Box<Expr>>,
+        elt: Box<Expr>,
+        generators: Vec<Generator>,
+        range: TextRange,
+    },
+    /// `target := value`.
+    Walrus {
+        target: Box<Expr>,
+        value: Box<Expr>,
+        range: TextRange,
+    },
+    /// `await`, `yield`, a slice, ...
     Other {
         range: TextRange,
     },
@@ -440,6 +461,8 @@ impl Expr {
             | Expr::IfExp { range, .. }
             | Expr::Lambda { range, .. }
             | Expr::Starred { range, .. }
+            | Expr::Comprehension { range, .. }
+            | Expr::Walrus { range, .. }
             | Expr::Other { range } => *range,
         }
     }

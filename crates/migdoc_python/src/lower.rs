@@ -6,7 +6,7 @@ use ruff_text_size::Ranged;
 
 use crate::ast::{
     Alias, BinOp, BoolOp, ClassDef, CmpOp, ExceptHandler, Expr, FStringPart, FunctionDef,
-    Keyword, Param, ParamKind, Stmt, StrLayout, TextRange, UnaryOp, WithItem,
+    Generator, Keyword, Param, ParamKind, Stmt, StrLayout, TextRange, UnaryOp, WithItem,
 };
 
 pub(crate) struct Lowerer<'src> {
@@ -308,7 +308,32 @@ impl Lowerer<'_> {
                 value: self.boxed(&s.value),
                 range: rg,
             },
+            r::Expr::ListComp(c) => self.comprehension(None, &c.elt, &c.generators, rg),
+            r::Expr::SetComp(c) => self.comprehension(None, &c.elt, &c.generators, rg),
+            r::Expr::Generator(c) => self.comprehension(None, &c.elt, &c.generators, rg),
+            r::Expr::DictComp(c) => self.comprehension(c.key.as_deref(), &c.value, &c.generators, rg),
+            r::Expr::Named(n) => Expr::Walrus {
+                target: self.boxed(&n.target),
+                value: self.boxed(&n.value),
+                range: rg,
+            },
             _ => Expr::Other { range: rg },
+        }
+    }
+
+    fn comprehension(&self, key: Option<&r::Expr>, elt: &r::Expr, generators: &[r::Comprehension], range: TextRange) -> Expr {
+        Expr::Comprehension {
+            key: key.map(|k| self.boxed(k)),
+            elt: self.boxed(elt),
+            generators: generators
+                .iter()
+                .map(|g| Generator {
+                    target: self.expr(&g.target),
+                    iter: self.expr(&g.iter),
+                    ifs: self.exprs(&g.ifs),
+                })
+                .collect(),
+            range,
         }
     }
 

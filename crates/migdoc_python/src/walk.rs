@@ -109,6 +109,19 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
             expr(orelse, f);
         }
         Expr::Lambda { body, .. } => expr(body, f),
+        Expr::Comprehension { key, elt, generators, .. } => {
+            for g in generators {
+                expr(&g.iter, f);
+                expr(&g.target, f);
+                g.ifs.iter().for_each(|c| expr(c, f));
+            }
+            key.iter().for_each(|k| expr(k, f));
+            expr(elt, f);
+        }
+        Expr::Walrus { target, value, .. } => {
+            expr(value, f);
+            expr(target, f);
+        }
         Expr::Name { .. } | Expr::Str { .. } | Expr::Bytes { .. } | Expr::Int { .. } | Expr::Float { .. } | Expr::Bool { .. } | Expr::NoneLiteral { .. } | Expr::Ellipsis { .. } | Expr::Other { .. } => {}
     }
 }
