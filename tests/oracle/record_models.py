@@ -68,6 +68,10 @@ def toml_value(v):
         return "true" if v else "false"
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
         keys = sorted(v, key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
         return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(v[k])}" for k in keys) + " }"

@@ -69,6 +69,8 @@ enum Value {
     Data,
     /// `inspector.get_table_names()`: tested with `in`, an existence guard.
     TableNames,
+    /// `string.Template(text)`: `.substitute(...)` fills it in.
+    Template(String),
     /// What a call migdoc cannot follow returned (`Pvm("Chart", "can_read")`,
     /// `cached_app(config=...).appbuilder`): unknown, but made only from these names, its
     /// receiver's and its arguments' strings. A helper given it touches at most those names.
@@ -1240,6 +1242,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                     let table = table.clone();
                     return self.batch_call(&table, method, args, keywords, range);
                 }
+                (Value::Template(text), "substitute" | "safe_substitute") => {
+                    let mut vars: Vec<(String, Value)> = Vec::new();
+                    if let Some(Value::Dict(items)) = args.first().map(|a| self.eval(a)) {
+                        vars.extend(items.into_iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))));
+                    }
+                    vars.extend(keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))));
+                    return template_substitute(text, &vars, attr == "safe_substitute");
+                }
                 (Value::Str(s, _), "replace") => {
                     let a: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
                     return match (a.first(), a.get(1), a.len()) {
@@ -1451,6 +1461,10 @@ impl<'s, 'a> Frame<'s, 'a> {
             return self.eval(expr);
         }
         self.block(&f.body);
+        if f.is_generator {
+            // What it yields (a `@contextmanager`'s connection) is not evaluated.
+            return Value::Unknown;
+        }
         match self.ret.take() {
             Some(v) if !self.maybe_returned => v,
             Some(_) => Value::Unknown,
@@ -1632,6 +1646,11 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         if !is_sa {
             let top = path.split('.').next().unwrap_or_default();
+            if path == "string.Template"
+                && let Some(Value::Str(text, _)) = args.first().map(|a| self.eval(a))
+            {
+                return Value::Template(text);
+            }
             if PURE_MODULES.contains(&top) {
                 // A copy or a decoding of rows (`copy.deepcopy(row)`, `json.loads(row.params)`)
                 // is data; anything else from the standard library is opaque.
@@ -2257,6 +2276,57 @@ fn rows_keys(expr: Option<&Expr>) -> Option<Vec<Vec<String>>> {
             _ => None,
         })
         .collect()
+}
+
+/// Python's `string.Template(text).substitute(vars)`: `$$` is `$`, `$name` and `${name}` are
+/// replaced. A value migdoc cannot evaluate leaves a [`HOLE`]; a missing name is unknown
+/// (`KeyError`), or kept as written with `safe`.
+fn template_substitute(text: &str, vars: &[(String, Value)], safe: bool) -> Value {
+    let ident = |c: char| c == '_' || c.is_ascii_alphanumeric();
+    let mut out = String::with_capacity(text.len());
+    let mut holed = false;
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+            continue;
+        }
+        let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => ("", after),
+            }
+        } else {
+            let end = after.find(|c: char| !ident(c)).unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        let valid = name.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic()) && name.chars().all(ident);
+        if !valid {
+            // `$` not followed by a name: an error for `substitute`, kept by `safe_substitute`.
+            if !safe {
+                return Value::Unknown;
+            }
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        match vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v) {
+            Some(Value::Str(v, _)) => out.push_str(v),
+            Some(Value::Int(i)) => out.push_str(&i.to_string()),
+            Some(_) => {
+                out.push_str(HOLE);
+                holed = true;
+            }
+            None if safe => out.push_str(&rest[i..rest.len() - tail.len()]),
+            None => return Value::Unknown,
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    if holed { Value::Holed(out) } else { Value::Str(out, None) }
 }
 
 /// `"..." % args`: `%s` of strings and integers, `%d` of integers, and `%%`. With `holes`, an

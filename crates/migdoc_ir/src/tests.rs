@@ -317,3 +317,25 @@ fn comprehensions_over_known_sequences_are_evaluated() {
     assert!(footprints(&ops.upgrade).iter().all(crate::Footprint::is_none), "{:?}", ops.upgrade);
 }
 
+
+#[test]
+fn string_templates_and_context_manager_connections_are_followed() {
+    let ops = lower(&format!(
+        "{HEAD}\nimport contextlib\nfrom string import Template\n\n\
+         @contextlib.contextmanager\ndef nested(conn):\n    with conn.engine.begin() as new_conn:\n        yield new_conn\n\n\
+         def upgrade():\n    \
+         sql = Template('ALTER TABLE $table ADD COLUMN ${{column}}_at timestamp; -- costs $$5').substitute(table='users', column='seen')\n    \
+         op.execute(sa.text(sql))\n    \
+         with nested(op.get_bind()) as c:\n        c.execute(sa.text('UPDATE users SET seen_at = now()'))\n    \
+         op.execute(Template('DROP TABLE $t').safe_substitute())\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "Sql(ALTER TABLE users ADD COLUMN seen_at timestamp; -- costs $5)",
+            "Sql(UPDATE users SET seen_at = now())",
+            "Sql(DROP TABLE $t)"
+        ]
+    );
+}

@@ -153,6 +153,9 @@ pub struct FunctionDef {
     pub params: Vec<Param>,
     pub decorators: Vec<Expr>,
     pub body: Vec<Stmt>,
+    /// Its body holds `yield` (outside nested functions): calling it runs nothing yet and
+    /// returns a generator (or, under `@contextmanager`, what `with` binds).
+    pub is_generator: bool,
     pub range: TextRange,
 }
 

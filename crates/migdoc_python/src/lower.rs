@@ -52,6 +52,7 @@ impl Lowerer<'_> {
                 params: self.params(&f.parameters),
                 decorators: f.decorator_list.iter().map(|d| self.expr(&d.expression)).collect(),
                 body: self.suite(&f.body),
+                is_generator: has_yield(&f.body),
                 range: rg,
             })),
             r::Stmt::ClassDef(c) => {
@@ -432,4 +433,30 @@ fn cmp_op(op: r::CmpOp) -> CmpOp {
         r::CmpOp::In => CmpOp::In,
         r::CmpOp::NotIn => CmpOp::NotIn,
     }
+}
+
+/// Whether `body` yields: a `yield` or `yield from` outside nested functions, classes and lambdas.
+fn has_yield(body: &[r::Stmt]) -> bool {
+    use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+    struct Finder(bool);
+    impl<'a> Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a r::Stmt) {
+            if !self.0 && !matches!(stmt, r::Stmt::FunctionDef(_) | r::Stmt::ClassDef(_)) {
+                walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a r::Expr) {
+            match expr {
+                r::Expr::Yield(_) | r::Expr::YieldFrom(_) => self.0 = true,
+                r::Expr::Lambda(_) => {}
+                _ if !self.0 => walk_expr(self, expr),
+                _ => {}
+            }
+        }
+    }
+    let mut finder = Finder(false);
+    for stmt in body {
+        finder.visit_stmt(stmt);
+    }
+    finder.0
 }

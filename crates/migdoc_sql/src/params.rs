@@ -32,6 +32,23 @@ fn placeholder(len: usize) -> String {
     s
 }
 
+/// The placeholder for a parameter written after `out`: after `IN`, the driver renders the
+/// value as a parenthesized list (SQLAlchemy's expanding `bindparam`, psycopg2's tuple), so
+/// it stands for `($1)` when the parameter is long enough to hold it.
+fn placeholder_after(out: &str, len: usize) -> String {
+    let t = out.trim_end();
+    let b = t.as_bytes();
+    let after_in = b.len() >= 2
+        && b[b.len() - 2..].eq_ignore_ascii_case(b"in")
+        && (b.len() == 2 || !(b[b.len() - 3].is_ascii_alphanumeric() || b[b.len() - 3] == b'_'));
+    if after_in && len >= 4 {
+        let mut s = String::from("($1)");
+        s.extend(std::iter::repeat_n(' ', len - 4));
+        return s;
+    }
+    placeholder(len)
+}
+
 fn named(sql: &str) -> String {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
@@ -57,7 +74,7 @@ fn named(sql: &str) -> String {
                 while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
                     j += 1;
                 }
-                out.push_str(&placeholder(j - i));
+                out.push_str(&placeholder_after(&out, j - i));
                 i = j;
                 continue;
             }
@@ -88,7 +105,7 @@ fn pyformat(sql: &str) -> String {
                 }
                 Some(b'(') => {
                     if let Some(close) = sql[i..].find(")s") {
-                        out.push_str(&placeholder(close + 2));
+                        out.push_str(&placeholder_after(&out, close + 2));
                         i += close + 2;
                         continue;
                     }

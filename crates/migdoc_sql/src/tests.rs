@@ -150,6 +150,22 @@ fn bind_parameters_keep_offsets() {
     assert!(parse(&py).errors.is_empty(), "{py}");
 }
 
+/// `IN :ids` is rendered by the driver as a parenthesized list (an expanding `bindparam`, a
+/// psycopg2 tuple): valid SQL, with the offsets kept.
+#[test]
+fn a_parameter_after_in_stands_for_a_list() {
+    for (sql, style) in [
+        ("UPDATE d SET a = 1 WHERE id IN :ids AND b NOT IN :other_ids", ParamStyle::Named),
+        ("DELETE FROM d WHERE id in %(ids)s", ParamStyle::Pyformat),
+    ] {
+        let neutral = neutralize_params(sql, style);
+        assert_eq!(neutral.len(), sql.len());
+        assert!(parse(&neutral).errors.is_empty(), "{neutral}");
+    }
+    // A column whose name ends in `in` is no `IN`.
+    assert_eq!(neutralize_params("SELECT t.origin :col", ParamStyle::Named), "SELECT t.origin $1  ");
+}
+
 #[test]
 fn transactions_and_do_blocks() {
     let parsed = parse("COMMIT; BEGIN; DO $$ BEGIN CREATE TYPE x AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN null; END $$;");
