@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Records what real PostgreSQL does with the real histories (scripts/real-histories): each
-history is run by `migdoc verify --versions` (real Alembic, an env.py migdoc writes, a
-throwaway PostgreSQL) and the outcome of every deploy mode, and of each revision run one at a
-time, is written to tests/real_truth/NAME.json. `tests/cli/truth.rs` holds `migdoc check`'s
+history is run by `migdoc verify --versions --catalog-after-each` (real Alembic, an env.py
+migdoc writes, a throwaway PostgreSQL) and the outcome of every deploy mode, and of each
+revision run one at a time with the catalog after it (enum types and their labels, tables and
+their columns), is written to tests/real_truth/NAME.json. `tests/cli/truth.rs` holds `migdoc check`'s
 errors against these files on every test run, without a database.
 
 usage: scripts/record-truth.py [--install] [NAME ...]     (default: every history in the manifest)
@@ -48,16 +49,32 @@ def python_for(name, install):
         return py
     if install:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{project}=={version}", "psycopg2-binary"], check=True)
+        # Wheels such as ckan's declare no dependencies: Alembic and SQLAlchemy at the versions
+        # the recorded truth was made with.
+        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{project}=={version}", "psycopg2-binary",
+                        "alembic==1.18.4", "sqlalchemy==2.1.9"], check=True)
         return py
     sa20 = subprocess.run(["bash", str(ROOT / "scripts" / "pyenv"), "--print-python", "sa20"], check=True,
                           capture_output=True, text=True).stdout.strip()
     return Path(sa20)
 
 
+def step(s):
+    """One revision run on its own, with the catalog right after it (when it ran): enum types with
+    their labels, tables with their columns, as PostgreSQL reports them."""
+    out = {k: s[k] for k in ("revision", "ok", "sqlstate", "error", "exception", "environment") if k in s}
+    catalog = s.get("catalog")
+    if catalog is not None:
+        out["catalog"] = {
+            "types": {n: t["labels"] for n, t in sorted(catalog["types"].items()) if t.get("is_enum", True)},
+            "tables": {n: [c["name"] for c in t["columns"]] for n, t in sorted(catalog["tables"].items())},
+        }
+    return out
+
+
 def record(name, version, versions, python, migdoc):
     out = subprocess.run([str(migdoc), "verify", str(versions), "--versions", str(versions), "--python", str(python),
-                          "--output-format", "json"], capture_output=True, text=True)
+                          "--catalog-after-each", "--output-format", "json"], capture_output=True, text=True)
     if out.returncode == 2:
         return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "exit 2"
     verify = json.loads(out.stdout)["verify"]
@@ -74,9 +91,17 @@ def record(name, version, versions, python, migdoc):
         "upgrade_head": mode(verify["upgrade_head"]),
         "step_by_step": mode(verify["step_by_step"]),
         "roundtrip": mode(verify["roundtrip"]),
-        "steps": [{k: s[k] for k in ("revision", "ok", "sqlstate", "error", "exception", "environment") if k in s} for s in verify["steps"]],
+        "steps": [step(s) for s in verify["steps"]],
     }
     return truth, None
+
+
+def dump(truth):
+    """The truth as JSON with one line per step (a step's catalog is long)."""
+    steps = truth["steps"]
+    head = json.dumps({k: v for k, v in truth.items() if k != "steps"}, indent=1)
+    lines = ",\n".join("  " + json.dumps(s, separators=(",", ":")) for s in steps)
+    return head[:-2] + ',\n "steps": [\n' + lines + "\n ]\n}\n"
 
 
 def main(argv):
@@ -93,7 +118,7 @@ def main(argv):
         if truth is None:
             print(f"{name}: not recorded: {problem}", flush=True)
             continue
-        (TRUTH / f"{name}.json").write_text(json.dumps(truth, indent=1) + "\n")
+        (TRUTH / f"{name}.json").write_text(dump(truth))
         ran = sum(1 for s in truth["steps"] if s["ok"])
         failed = [s for s in truth["steps"] if not s["ok"]]
         where = f", fails at {failed[0]['revision']} ({failed[0].get('sqlstate') or failed[0].get('exception')})" if failed else ""

@@ -289,7 +289,7 @@ impl<'a> Run<'a> {
                     self.require_type(spec, "op.add_column", range);
                 }
                 let col = self.column(column);
-                self.add_column(table, col, range);
+                self.add_column(table, col, range, false);
             }
             OpKind::DropColumn { table, column } => {
                 let dropped = self.edit_table(table, |tables| {
@@ -401,15 +401,22 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn add_column(&mut self, table: &str, column: Column, range: TextRange) {
+    /// Adds `column` to `table`; one already there fails (42701) unless `if_not_exists`, which
+    /// keeps the one there.
+    fn add_column(&mut self, table: &str, column: Column, range: TextRange, if_not_exists: bool) {
+        let name = column.name.clone();
         let added = self.edit_table(table, |tables| {
             let t = tables.get_mut(table)?;
-            t.columns.retain(|c| c.name != column.name);
+            if t.columns.iter().any(|c| c.name == column.name) {
+                return Some(false);
+            }
             t.columns.push(column);
-            Some(())
+            Some(true)
         });
-        if added.is_none() {
-            self.fail(range, FailureKind::UndefinedTable { name: table.to_owned() });
+        match added {
+            None => self.fail(range, FailureKind::UndefinedTable { name: table.to_owned() }),
+            Some(false) if !if_not_exists => self.fail(range, FailureKind::DuplicateColumn { table: table.to_owned(), column: name }),
+            Some(_) => {}
         }
     }
 
@@ -743,7 +750,7 @@ impl<'a> Run<'a> {
     fn alter_table(&mut self, table: &str, actions: &[AlterTableAction], range: TextRange) {
         for action in actions {
             match action {
-                AlterTableAction::AddColumn { column, .. } => {
+                AlterTableAction::AddColumn { column, if_not_exists } => {
                     let col = Column {
                         name: column.name.clone(),
                         enum_type: self.enum_of(&column.type_name),
@@ -754,7 +761,7 @@ impl<'a> Run<'a> {
                     if let (Some(type_name), Some(SqlValue::Str(label))) = (col.enum_type.clone(), &column.default) {
                         self.use_label(&type_name, label, range);
                     }
-                    self.add_column(table, col, range);
+                    self.add_column(table, col, range, *if_not_exists);
                 }
                 AlterTableAction::DropColumn { name, .. } => {
                     self.edit_table(table, |tables| {

@@ -79,6 +79,8 @@ pub enum FailureKind {
     UndefinedLabel { type_name: String, label: String },
     /// 42703 column does not exist.
     UndefinedColumn { table: String, column: String },
+    /// 42701 `column "x" of relation "t" already exists` (an add without `IF NOT EXISTS`).
+    DuplicateColumn { table: String, column: String },
     /// 42804 `column "x" cannot be cast automatically to type y` (no `postgresql_using`).
     CannotCast { table: String, column: String, type_name: String },
     /// 25001 `CREATE INDEX CONCURRENTLY cannot run inside a transaction block` (and the other
@@ -101,6 +103,7 @@ impl FailureKind {
             FailureKind::DuplicateTable { .. } => "42P07",
             FailureKind::UndefinedLabel { .. } => "22023",
             FailureKind::UndefinedColumn { .. } => "42703",
+            FailureKind::DuplicateColumn { .. } => "42701",
             FailureKind::CannotCast { .. } => "42804",
         }
     }
@@ -211,7 +214,9 @@ impl Uncertainty {
             | FailureKind::InvalidEnumLiteral { type_name, .. }
             | FailureKind::UndefinedLabel { type_name, .. }
             | FailureKind::AddValueInTransaction { type_name } => self.type_labels(type_name),
-            FailureKind::NotNullViolation { table, .. } | FailureKind::UndefinedColumn { table, .. } => self.table(table),
+            FailureKind::NotNullViolation { table, .. } | FailureKind::UndefinedColumn { table, .. } | FailureKind::DuplicateColumn { table, .. } => {
+                self.table(table)
+            }
             FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => self.table(name),
             FailureKind::DependentObjects { type_name, users } => {
                 self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))

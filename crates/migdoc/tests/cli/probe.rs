@@ -150,6 +150,11 @@ fn probe(dir: &std::path::Path) -> (usize, usize) {
 /// The file's text with the probe statement at the top of `upgrade()` (and `from alembic import
 /// op` when the file does not import it); `None` when `upgrade()` has no body of its own line.
 fn injected(file: &migdoc_project::RevisionFile) -> Option<String> {
+    injected_stmt(file, PROBE)
+}
+
+/// The file's text with `stmt` at the top of `upgrade()`.
+fn injected_stmt(file: &migdoc_project::RevisionFile, stmt: &str) -> Option<String> {
     let module = file.module();
     let upgrade = module.body.iter().find_map(|s| match s {
         Stmt::FunctionDef(f) if f.name == "upgrade" => Some(f),
@@ -169,8 +174,86 @@ fn injected(file: &migdoc_project::RevisionFile) -> Option<String> {
     }
     out.push_str(&file.text[..line_start]);
     out.push_str(indent);
-    out.push_str(PROBE);
+    out.push_str(stmt);
     out.push('\n');
     out.push_str(&file.text[line_start..]);
     Some(out)
+}
+
+/// The harder probe: at each revision R that ran cleanly on its own, re-create something that
+/// really exists right before R according to the catalogs PostgreSQL reported
+/// (`tests/real_truth/*.json`, `scripts/record-truth.py`): an enum type when there is one, else
+/// a column of a table (both picked by a hash of R's id). PostgreSQL rejects it (42710 / 42701);
+/// `check` must report an error on R that names it. Unlike the first probe's fresh type, these
+/// objects went through the history's own operations, known and unknown. ckan is at 0: each of
+/// its revisions starts with `if skip_based_on_legacy_engine_version(op, __name__): return`,
+/// decided at run time by a configuration option, so whether any of its tables exist is
+/// uncertain (the fresh type of the first probe is untouched by that, hence 108/108 there).
+#[test]
+fn harder_probe_on_objects_postgresql_reported() {
+    /// (history, lowest accepted caught revisions, probed revisions).
+    const HARD_FLOORS: &[(&str, usize, usize)] = &[("ckan", 0, 108), ("ckan-ckanext-example_database_migrations", 1, 1), ("aiida-core", 1, 1), ("aiida-core-sqlite_zip", 3, 3)];
+    let root = crate::support::repo_root();
+    let dirs = crate::support::real_history_dirs();
+    let mut report = Vec::new();
+    let mut low = Vec::new();
+    for &(name, floor, expected) in HARD_FLOORS {
+        let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join(format!("tests/real_truth/{name}.json"))).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+        let dir = dirs.get(name).unwrap_or_else(|| panic!("{name} is not in the manifest"));
+        let (caught, probed, missed) = hard_probe(dir, &truth);
+        report.push(format!("{name}: {caught}/{probed} revisions would have an existing object re-created caught ({}%){}", 100 * caught / probed.max(1), if missed.is_empty() { String::new() } else { format!("; missed: {}", missed.join(", ")) }));
+        assert_eq!(probed, expected, "{name}: the number of probed revisions changed");
+        if caught < floor {
+            low.push(format!("{name}: {caught} < {floor}"));
+        }
+    }
+    println!("{}", report.join("\n"));
+    assert!(low.is_empty(), "coverage fell below its floor: {low:?}\n{}", report.join("\n"));
+}
+
+/// (caught, probed, missed revisions) for one history and its recorded truth.
+fn hard_probe(dir: &std::path::Path, truth: &serde_json::Value) -> (usize, usize, Vec<String>) {
+    let project = migdoc_project::Project::discover(dir, &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+    let mut sources = project.load();
+    let sqlalchemy_2_1 = truth["sqlalchemy"].as_str().is_some_and(|v| v.starts_with("2.1"));
+    let settings = migdoc_linter::Settings { postgres_version: 15, sqlalchemy_2_1: Some(sqlalchemy_2_1) };
+    let mut ops = migdoc_linter::lower(&sources, &settings);
+    let by_id: HashMap<String, usize> = sources.files.iter().enumerate().filter_map(|(i, f)| Some((f.header.id()?.to_owned(), i))).collect();
+    let steps = truth["steps"].as_array().cloned().unwrap_or_default();
+    let (mut caught, mut probed, mut missed) = (0, 0, Vec::new());
+    for pair in steps.windows(2) {
+        let (before, step) = (&pair[0], &pair[1]);
+        let (Some(catalog), true) = (before.get("catalog"), step["ok"] == true) else { continue };
+        let id = step["revision"].as_str().unwrap_or_default();
+        let Some(&r) = by_id.get(id) else { continue };
+        let pick = |n: usize| (xxhash_rust::xxh3::xxh3_64(id.as_bytes()) % n as u64) as usize;
+        let types: Vec<&String> = catalog["types"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        let tables: Vec<(&String, &serde_json::Value)> = catalog["tables"].as_object().map(|m| m.iter().filter(|(t, c)| *t != "alembic_version" && c.as_array().is_some_and(|c| !c.is_empty())).collect()).unwrap_or_default();
+        let (stmt, named) = if !types.is_empty() {
+            let t = types[pick(types.len())];
+            (format!("op.execute('CREATE TYPE \"{t}\" AS ENUM (\\'a\\')')"), t.clone())
+        } else if !tables.is_empty() {
+            let (t, cols) = tables[pick(tables.len())];
+            let c = cols[0].as_str().unwrap_or_default();
+            (format!("op.execute('ALTER TABLE \"{t}\" ADD COLUMN \"{c}\" integer')"), c.to_owned())
+        } else {
+            continue;
+        };
+        let Some(text) = injected_stmt(&sources.files[r], &stmt) else { continue };
+        probed += 1;
+        let f = &sources.files[r];
+        let new = migdoc_project::RevisionFile::from_bytes(&f.abs_path, f.path.clone(), text.into_bytes());
+        let old = std::mem::replace(&mut sources.files[r], new);
+        let lowered = migdoc_ir::lower_revision(&sources.files[r].module().body, migdoc_linter::lower_options(&settings), &sources.modules);
+        let old_ops = std::mem::replace(&mut ops[r], lowered);
+        let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
+        if report.diagnostics.iter().any(|d| d.severity == migdoc_linter::Severity::Error && d.revision.as_deref() == Some(id) && d.message.contains(named.as_str())) {
+            caught += 1;
+        } else {
+            missed.push(format!("{id} ({named})"));
+        }
+        sources.files[r] = old;
+        ops[r] = old_ops;
+    }
+    (caught, probed, missed)
 }

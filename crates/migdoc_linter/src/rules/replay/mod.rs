@@ -42,7 +42,11 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         FailureKind::NotNullViolation { .. } => Rule::MissingNotNullColumn,
         FailureKind::DependentObjects { .. } => Rule::DropTypeInUse,
         FailureKind::LabelTooLong { .. } => Rule::EnumLabelTooLong,
-        FailureKind::UndefinedTable { .. } | FailureKind::DuplicateTable { .. } | FailureKind::UndefinedColumn { .. } | FailureKind::CannotCast { .. } => {
+        FailureKind::UndefinedTable { .. }
+        | FailureKind::DuplicateTable { .. }
+        | FailureKind::UndefinedColumn { .. }
+        | FailureKind::DuplicateColumn { .. }
+        | FailureKind::CannotCast { .. } => {
             Rule::TableConflict
         }
     }
@@ -117,6 +121,10 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
         FailureKind::UndefinedTable { name } => (format!("table `{name}` does not exist here"), None),
         FailureKind::DuplicateTable { name } => (format!("table `{name}` already exists here"), None),
         FailureKind::UndefinedColumn { table, column } => (format!("column `{table}.{column}` does not exist here"), None),
+        FailureKind::DuplicateColumn { table, column } => (
+            format!("column `{table}.{column}` already exists here"),
+            Some("drop it first, or use `ADD COLUMN IF NOT EXISTS` in raw SQL".into()),
+        ),
         FailureKind::CannotCast { table, column, type_name } => (
             format!("`{table}.{column}` cannot be cast to `{type_name}` automatically: PostgreSQL fails with `cannot be cast automatically`"),
             Some(format!("pass `postgresql_using=\"{column}::text::{type_name}\"`")),

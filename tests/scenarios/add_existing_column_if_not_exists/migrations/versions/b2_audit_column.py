@@ -1,0 +1,28 @@
+"""add a column audit already has
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-03-01 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.execute("ALTER TABLE audit ADD COLUMN IF NOT EXISTS id integer")
+    op.execute("ALTER TABLE audit ADD COLUMN IF NOT EXISTS note text")
+
+
+def downgrade() -> None:
+    op.drop_column("audit", "note")
