@@ -170,7 +170,7 @@ impl Cache {
 }
 
 /// The key of the operations: what lowering depends on besides each file's own bytes.
-pub(crate) fn lower_key(sources: &Sources, options: migdoc_ir::LowerOptions) -> u128 {
+pub(crate) fn lower_key(sources: &Sources, options: &migdoc_ir::LowerOptions) -> u128 {
     let mut key = xxhash_rust::xxh3::Xxh3::new();
     key.update(format!("{options:?}").as_bytes());
     key.update(&sources.modules_hash.to_le_bytes());

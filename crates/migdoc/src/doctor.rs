@@ -91,7 +91,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let graph = migdoc_linter::build_graph(&sources);
     // The PostgreSQL version changes no catalog, only which statements fail: 14 is fine here.
     let settings = migdoc_linter::Settings { postgres_version: 14, sqlalchemy_2_1 };
-    let ops = migdoc_linter::lower(&sources, &settings);
+    let ops = migdoc_linter::lower(&project, &sources, &settings);
     let replay_settings = migdoc_linter::replay_settings(&project, &settings);
     let history = History { graph, ops, settings: replay_settings };
 

@@ -82,8 +82,8 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = started.elapsed();
     let mut report = match &cache {
         Some(cache) => {
-            let lower_key = cache::lower_key(&sources, migdoc_linter::lower_options(&settings));
-            let ops = migdoc_linter::lower_with(&sources, &settings, |file| cache.ops(file, lower_key));
+            let lower_key = cache::lower_key(&sources, &migdoc_linter::lower_options(&project, &settings));
+            let ops = migdoc_linter::lower_with(&project, &sources, &settings, |file| cache.ops(file, lower_key));
             let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
             cache.store(&sources, lower_key, &ops);
             report

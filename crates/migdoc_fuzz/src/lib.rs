@@ -51,6 +51,7 @@ pub fn check(data: &[u8]) {
         problems: Vec::new(),
         models: Vec::new(),
         settings: migdoc_project::MigdocConfig::default(),
+        main_options: None,
     };
     let sources = Sources { files, ..Sources::default() };
     let flags = data.first().copied().unwrap_or(0);

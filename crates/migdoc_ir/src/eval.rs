@@ -23,6 +23,8 @@ enum Value {
     Path(String),
     Bind,
     Context,
+    /// `op.get_context().config`: Alembic's `Config`, read through `get_main_option`.
+    AlembicConfig,
     Dialect,
     Enum(EnumSpec),
     Column(ColumnSpec),
@@ -162,7 +164,7 @@ impl<'a> ModuleScope<'a> {
 
     #[allow(clippy::too_many_arguments)]
     fn linked(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool, depth: u32, cache: &ScopeCache<'a>) -> Self {
-        let mut scope = ModuleScope::new(body, options);
+        let mut scope = ModuleScope::new(body, options.clone());
         if externals.is_empty() {
             return scope;
         }
@@ -175,9 +177,9 @@ impl<'a> ModuleScope<'a> {
             }
             let foreign_is_package = is_package_name(externals, absolute);
             let scope = std::rc::Rc::new(if depth < 3 {
-                ModuleScope::linked(&external.body, options, externals, absolute, foreign_is_package, depth + 1, cache)
+                ModuleScope::linked(&external.body, options.clone(), externals, absolute, foreign_is_package, depth + 1, cache)
             } else {
-                ModuleScope::new(&external.body, options)
+                ModuleScope::new(&external.body, options.clone())
             });
             cache.borrow_mut().insert(absolute.to_owned(), std::rc::Rc::clone(&scope));
             Some(scope)
@@ -1112,6 +1114,15 @@ impl<'s, 'a> Frame<'s, 'a> {
                 (Value::Unknown | Value::Named(_), "execute") if matches!(args.first().map(|a| self.eval_quiet(a)), Some(Value::Text(..))) => {
                     self.execute(args.first(), ParamStyleTag::Named, range);
                     return Value::Data;
+                }
+                // `alembic.ini`'s `[alembic]` options, as configured.
+                (Value::AlembicConfig, "get_main_option") => {
+                    let key = args.first().map(|a| self.eval(a));
+                    let default = self.kwarg(keywords, "default").or_else(|| args.get(1)).map(|e| self.eval(e)).unwrap_or(Value::None);
+                    return match (key, self.module.options.main_options.as_deref()) {
+                        (Some(Value::Str(key, _)), Some(options)) => options.get(&key).map_or(default, |v| Value::Str(v.clone(), None)),
+                        _ => Value::Unknown,
+                    };
                 }
                 (Value::Bind, "exec_driver_sql") => {
                     self.execute(args.first(), ParamStyleTag::Pyformat, range);
@@ -2254,6 +2265,7 @@ fn attribute(base: Value, attr: &str) -> Value {
         (Value::Bind, "engine" | "connection") => Value::Bind,
         (Value::Bind | Value::Dialect, "name") => Value::Str("postgresql".into(), None),
         (Value::Context, "bind" | "connection") => Value::Bind,
+        (Value::Context, "config") => Value::AlembicConfig,
         (v @ Value::TableObj { .. }, "__table__") => v,
         (Value::TableObj { name: Some(n), .. }, "__tablename__" | "name") => Value::Str(n, None),
         (Value::Data | Value::TableObj { .. }, _) => Value::Data,

@@ -424,11 +424,15 @@ impl RevisionOps {
 }
 
 /// What lowering needs to know besides the source.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct LowerOptions {
     /// SQLAlchemy 2.1 or later; `None` when unknown. On 2.1 `postgresql.dialect` is the psycopg 3
     /// dialect, so `isinstance(bind.dialect, postgresql.dialect)` is false under psycopg2.
     pub sqlalchemy_2_1: Option<bool>,
+    /// `alembic.ini`'s `[alembic]` options, which `op.get_context().config.get_main_option(key)`
+    /// returns (`None` for a missing key); `None` when there is no configuration (a bare
+    /// versions directory), and then the call is unknown.
+    pub main_options: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 /// The project's own modules a revision may import constants, enum classes and helpers from.

@@ -339,3 +339,25 @@ fn string_templates_and_context_manager_connections_are_followed() {
         ]
     );
 }
+
+#[test]
+fn the_main_options_of_alembic_ini_are_read_as_configured() {
+    let src = format!(
+        "{HEAD}\ndef legacy(op):\n    conf = op.get_context().config\n    version = conf.get_main_option('legacy_version')\n    \
+         if version:\n        return int(version) >= 5\n    return False\n\n\
+         def upgrade():\n    if legacy(op):\n        return\n    \
+         op.create_table('t', sa.Column('id', sa.Integer()))\n    \
+         op.execute(op.get_context().config.get_main_option('extra_sql', 'SELECT 1'))\n\n\
+         def downgrade():\n    pass\n"
+    );
+    let body = migdoc_python::parse_module(&src).body;
+    let with = |options: Option<&[(&str, &str)]>| {
+        let main_options = options.map(|o| std::sync::Arc::new(o.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()));
+        lower_revision(&body, crate::LowerOptions { main_options, ..crate::LowerOptions::default() }, &crate::Externals::new())
+    };
+    // Not set in alembic.ini: the guard is false, the default is used.
+    assert_eq!(kinds(&with(Some(&[])).upgrade), ["CreateTable", "Sql(SELECT 1)"]);
+    assert_eq!(kinds(&with(Some(&[("extra_sql", "SELECT 2")])).upgrade), ["CreateTable", "Sql(SELECT 2)"]);
+    // No configuration (a bare versions directory): undecided.
+    assert!(with(None).unknown_count() > 0);
+}

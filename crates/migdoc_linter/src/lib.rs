@@ -397,24 +397,27 @@ pub fn build_graph(sources: &Sources) -> Graph {
 }
 
 /// Every revision's operations, indexed like `sources.files`.
-pub fn lower(sources: &Sources, settings: &Settings) -> Vec<RevisionOps> {
-    lower_with(sources, settings, |_| None)
+pub fn lower(project: &Project, sources: &Sources, settings: &Settings) -> Vec<RevisionOps> {
+    lower_with(project, sources, settings, |_| None)
 }
 
 /// [`lower`], where `known` gives a file's operations when they were already lowered with the
 /// same settings and imported modules (the cache): only the others are lowered.
-pub fn lower_with(sources: &Sources, settings: &Settings, known: impl Fn(&RevisionFile) -> Option<RevisionOps> + Sync) -> Vec<RevisionOps> {
-    let options = lower_options(settings);
+pub fn lower_with(project: &Project, sources: &Sources, settings: &Settings, known: impl Fn(&RevisionFile) -> Option<RevisionOps> + Sync) -> Vec<RevisionOps> {
+    let options = lower_options(project, settings);
     sources
         .files
         .par_iter()
-        .map(|f| known(f).unwrap_or_else(|| migdoc_ir::lower_revision(&f.module().body, options, &sources.modules)))
+        .map(|f| known(f).unwrap_or_else(|| migdoc_ir::lower_revision(&f.module().body, options.clone(), &sources.modules)))
         .collect()
 }
 
 /// What lowering depends on besides the files and the modules they import.
-pub fn lower_options(settings: &Settings) -> migdoc_ir::LowerOptions {
-    migdoc_ir::LowerOptions { sqlalchemy_2_1: settings.sqlalchemy_2_1 }
+pub fn lower_options(project: &Project, settings: &Settings) -> migdoc_ir::LowerOptions {
+    migdoc_ir::LowerOptions {
+        sqlalchemy_2_1: settings.sqlalchemy_2_1,
+        main_options: project.main_options.clone().map(std::sync::Arc::new),
+    }
 }
 
 /// The replay's settings for this project.
@@ -428,7 +431,7 @@ pub fn replay_settings(project: &Project, settings: &Settings) -> migdoc_replay:
 
 /// Runs every rule over a loaded project.
 pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Report {
-    check_lowered(project, sources, settings, &lower(sources, settings))
+    check_lowered(project, sources, settings, &lower(project, sources, settings))
 }
 
 /// [`check`] with every revision's operations already lowered (`ops` indexed like `sources.files`).

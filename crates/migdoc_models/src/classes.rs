@@ -41,7 +41,7 @@ pub(crate) fn extract(inputs: &[Input<'_>]) -> ModelSchema {
     let cache = migdoc_ir::EnvCache::default();
     let envs: Vec<ModuleEnv<'_>> = inputs
         .iter()
-        .map(|i| ModuleEnv::new(&i.module.body, options, &externals, i.name, i.is_package, &cache))
+        .map(|i| ModuleEnv::new(&i.module.body, options.clone(), &externals, i.name, i.is_package, &cache))
         .collect();
     let mut classes: Vec<Class<'_>> = Vec::new();
     for (m, input) in inputs.iter().enumerate() {

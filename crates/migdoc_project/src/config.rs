@@ -19,6 +19,9 @@ pub struct AlembicConfig {
     pub recursive_version_locations: bool,
     /// The raw `sqlalchemy.url`, if any (never printed unmasked).
     pub sqlalchemy_url: Option<String>,
+    /// The `[alembic]` section's options, interpolated, as `config.get_main_option(key)` reads
+    /// them in a migration (without `sqlalchemy.url`, which may hold a password).
+    pub main_options: std::collections::BTreeMap<String, String>,
 }
 
 const SECTION: &str = "alembic";
@@ -141,6 +144,10 @@ fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<In
         prepend_sys_path,
         recursive_version_locations,
         sqlalchemy_url: ini_get("sqlalchemy.url").filter(|u| !u.is_empty()),
+        main_options: ini
+            .as_ref()
+            .map(|i| i.keys(SECTION).into_iter().filter(|k| k != "sqlalchemy.url").filter_map(|k| Some((k.clone(), ini_get(&k)?))).collect())
+            .unwrap_or_default(),
     })
 }
 

@@ -63,6 +63,14 @@ impl Ini {
         }
     }
 
+    /// The keys of `section` (and of `[DEFAULT]`), sorted.
+    pub(crate) fn keys(&self, section: &str) -> Vec<String> {
+        let mut keys: Vec<String> = self.sections.get(section).into_iter().flat_map(|m| m.keys().cloned()).chain(self.defaults.keys().cloned()).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     pub(crate) fn has_section(&self, section: &str) -> bool {
         self.sections.contains_key(section)
     }

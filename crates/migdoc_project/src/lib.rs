@@ -56,6 +56,11 @@ pub struct Project {
     pub models: Vec<String>,
     /// `[tool.migdoc]` (or `migdoc.toml`), found walking up from the path the user gave.
     pub settings: MigdocConfig,
+    /// The `[alembic]` options migrations read with `config.get_main_option` (see
+    /// [`AlembicConfig::main_options`]): from the configuration, or, with versions directories
+    /// given explicitly, from an `alembic.ini` at the checked path when there is one; `None`
+    /// without either.
+    pub main_options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A problem with a file or directory, reported as a diagnostic.
@@ -121,6 +126,10 @@ impl Project {
         } else {
             (None, versions.to_vec(), false)
         };
+        let main_options = match &config {
+            Some(c) => Some(c.main_options.clone()),
+            None => find_config(&root).and_then(|(ini, pyproject)| config::read_config(ini.as_deref(), pyproject.as_deref()).ok()).map(|c| c.main_options),
+        };
         let dirs: Vec<PathBuf> = dirs.into_iter().chain(settings.extra_version_locations.iter().cloned()).collect();
         let mut version_dirs = Vec::new();
         for dir in &dirs {
@@ -153,6 +162,7 @@ impl Project {
             problems,
             models: settings.models.clone().unwrap_or_default(),
             settings,
+            main_options,
         })
     }
 

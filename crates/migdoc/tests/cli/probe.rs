@@ -83,10 +83,10 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 /// (caught, probed) for the history in `dir`.
 fn probe(dir: &std::path::Path) -> (usize, usize) {
-    let project = migdoc_project::Project::discover(dir, &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+    let project = migdoc_project::Project::discover(&crate::support::project_root_of(dir), &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
     let mut sources = project.load();
     let settings = migdoc_linter::Settings { postgres_version: 15, sqlalchemy_2_1: Some(false) };
-    let mut ops = migdoc_linter::lower(&sources, &settings);
+    let mut ops = migdoc_linter::lower(&project, &sources, &settings);
     // Revision id -> file index, first parent, and where upgrade()'s body starts.
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for (i, f) in sources.files.iter().enumerate() {
@@ -129,7 +129,7 @@ fn probe(dir: &std::path::Path) -> (usize, usize) {
         let old_r = swap(&mut sources, r, r_text);
         let old_base = swap(&mut sources, base, base_text);
         let lowered = |sources: &migdoc_project::Sources, i: usize| {
-            migdoc_ir::lower_revision(&sources.files[i].module().body, migdoc_linter::lower_options(&settings), &sources.modules)
+            migdoc_ir::lower_revision(&sources.files[i].module().body, migdoc_linter::lower_options(&project, &settings), &sources.modules)
         };
         let old_ops_r = std::mem::replace(&mut ops[r], lowered(&sources, r));
         let old_ops_base = std::mem::replace(&mut ops[base], lowered(&sources, base));
@@ -185,14 +185,13 @@ fn injected_stmt(file: &migdoc_project::RevisionFile, stmt: &str) -> Option<Stri
 /// (`tests/real_truth/*.json`, `scripts/record-truth.py`): an enum type when there is one, else
 /// a column of a table (both picked by a hash of R's id). PostgreSQL rejects it (42710 / 42701);
 /// `check` must report an error on R that names it. Unlike the first probe's fresh type, these
-/// objects went through the history's own operations, known and unknown. ckan is at 0: each of
-/// its revisions starts with `if skip_based_on_legacy_engine_version(op, __name__): return`,
-/// decided at run time by a configuration option, so whether any of its tables exist is
-/// uncertain (the fresh type of the first probe is untouched by that, hence 108/108 there).
+/// objects went through the history's own operations, known and unknown (each ckan revision
+/// starts with `if skip_based_on_legacy_engine_version(op, __name__): return`, decided by
+/// `alembic.ini`'s options: the project is checked from where its `alembic.ini` is).
 #[test]
 fn harder_probe_on_objects_postgresql_reported() {
     /// (history, lowest accepted caught revisions, probed revisions).
-    const HARD_FLOORS: &[(&str, usize, usize)] = &[("ckan", 0, 108), ("ckan-ckanext-example_database_migrations", 1, 1), ("aiida-core", 1, 1), ("aiida-core-sqlite_zip", 3, 3)];
+    const HARD_FLOORS: &[(&str, usize, usize)] = &[("ckan", 108, 108), ("ckan-ckanext-example_database_migrations", 1, 1), ("aiida-core", 1, 1), ("aiida-core-sqlite_zip", 3, 3)];
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();
     let mut report = Vec::new();
@@ -213,11 +212,11 @@ fn harder_probe_on_objects_postgresql_reported() {
 
 /// (caught, probed, missed revisions) for one history and its recorded truth.
 fn hard_probe(dir: &std::path::Path, truth: &serde_json::Value) -> (usize, usize, Vec<String>) {
-    let project = migdoc_project::Project::discover(dir, &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+    let project = migdoc_project::Project::discover(&crate::support::project_root_of(dir), &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
     let mut sources = project.load();
     let sqlalchemy_2_1 = truth["sqlalchemy"].as_str().is_some_and(|v| v.starts_with("2.1"));
     let settings = migdoc_linter::Settings { postgres_version: 15, sqlalchemy_2_1: Some(sqlalchemy_2_1) };
-    let mut ops = migdoc_linter::lower(&sources, &settings);
+    let mut ops = migdoc_linter::lower(&project, &sources, &settings);
     let by_id: HashMap<String, usize> = sources.files.iter().enumerate().filter_map(|(i, f)| Some((f.header.id()?.to_owned(), i))).collect();
     let steps = truth["steps"].as_array().cloned().unwrap_or_default();
     let (mut caught, mut probed, mut missed) = (0, 0, Vec::new());
@@ -244,7 +243,7 @@ fn hard_probe(dir: &std::path::Path, truth: &serde_json::Value) -> (usize, usize
         let f = &sources.files[r];
         let new = migdoc_project::RevisionFile::from_bytes(&f.abs_path, f.path.clone(), text.into_bytes());
         let old = std::mem::replace(&mut sources.files[r], new);
-        let lowered = migdoc_ir::lower_revision(&sources.files[r].module().body, migdoc_linter::lower_options(&settings), &sources.modules);
+        let lowered = migdoc_ir::lower_revision(&sources.files[r].module().body, migdoc_linter::lower_options(&project, &settings), &sources.modules);
         let old_ops = std::mem::replace(&mut ops[r], lowered);
         let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
         if report.diagnostics.iter().any(|d| d.severity == migdoc_linter::Severity::Error && d.revision.as_deref() == Some(id) && d.message.contains(named.as_str())) {

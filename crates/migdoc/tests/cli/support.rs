@@ -124,3 +124,10 @@ pub(crate) fn real_history_dirs() -> std::collections::HashMap<String, PathBuf> 
         })
         .collect()
 }
+
+/// Where a user of the project would run `migdoc check`: the nearest directory at most three
+/// levels above the versions directory that holds `alembic.ini` (its options are what the
+/// migrations read through `config.get_main_option`), else the versions directory itself.
+pub(crate) fn project_root_of(versions: &std::path::Path) -> PathBuf {
+    versions.ancestors().take(4).find(|d| d.join("alembic.ini").is_file()).unwrap_or(versions).to_owned()
+}

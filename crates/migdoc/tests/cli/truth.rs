@@ -35,7 +35,7 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
         let sqlalchemy: String = truth["sqlalchemy"].as_str().unwrap_or("2.0").split('.').take(2).collect::<Vec<_>>().join(".");
         let out = crate::support::run_migdoc(&[
             "check".into(),
-            dir.display().to_string(),
+            crate::support::project_root_of(dir).display().to_string(),
             "--versions".into(),
             dir.display().to_string(),
             "--no-cache".into(),
