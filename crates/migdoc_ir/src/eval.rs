@@ -1181,7 +1181,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return Value::None;
                 }
                 // `sa.Table(...).create(bind)`, `metadata.create_all(bind)`: DDL migdoc does not follow.
-                (Value::Data, "create" | "drop" | "create_all" | "drop_all") => {
+                // DDL needs a connection: `factory.create(sa.String(256))` given none builds a
+                // value (a column type), as other methods of data do.
+                (Value::Data, "create" | "drop" | "create_all" | "drop_all")
+                    if args.iter().chain(keywords.iter().map(|k| &k.value)).any(|a| matches!(self.eval_quiet(a), Value::Bind | Value::Context)) =>
+                {
                     self.unknown(&format!("{attr}() of a SQLAlchemy table or metadata"), Footprint::unbounded(), range);
                     return Value::None;
                 }

@@ -361,3 +361,21 @@ fn the_main_options_of_alembic_ini_are_read_as_configured() {
     // No configuration (a bare versions directory): undecided.
     assert!(with(None).unknown_count() > 0);
 }
+
+#[test]
+fn a_create_method_given_no_connection_builds_a_value() {
+    let ops = lower(&format!(
+        "{HEAD}\nfrom sqlalchemy.orm import sessionmaker\nfactory = sessionmaker()\n\n\
+         def upgrade():\n    \
+         col = sa.Column('secret', factory.create(sa.String(256)))\n    \
+         op.create_table('t', sa.Column('id', sa.Integer()), col)\n    \
+         meta = sa.MetaData()\n    \
+         sa.Table('u', meta, sa.Column('id', sa.Integer())).create(op.get_bind())\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let f = footprints(&ops.upgrade);
+    // Only the table created on the migration's connection is an unknown.
+    assert_eq!(f.len(), 1, "{:?}", ops.upgrade);
+    assert!(f[0].names.iter().any(|n| n == "u") || f[0].is_unbounded(), "{:?}", f[0]);
+    assert_eq!(kinds(&ops.upgrade)[0], "CreateTable");
+}
