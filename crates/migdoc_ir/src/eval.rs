@@ -622,11 +622,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 iterated => {
                     // Rows of a query, or values migdoc cannot evaluate: the body runs any number
                     // of times, so its footprint is what counts.
-                    let item = match iterated {
-                        Value::Data | Value::TableObj { .. } => Value::Data,
-                        named @ Value::Named(_) => named,
-                        _ => Value::Unknown,
-                    };
+                    let item = item_of(iterated);
                     self.assign(target, item);
                     let mark = self.branch_locals.len();
                     let (ops, returned, _) = self.sub_block(body);
@@ -1045,21 +1041,20 @@ impl<'s, 'a> Frame<'s, 'a> {
         let mut all_data = true;
         let mut names = Some(Vec::new());
         for g in generators {
-            let item = match self.eval_quiet(&g.iter) {
-                Value::Data | Value::TableObj { .. } => Value::Data,
+            let item = item_of(self.eval_quiet(&g.iter));
+            match &item {
+                Value::Data => {}
                 Value::Named(n) => {
                     all_data = false;
                     if let Some(names) = names.as_mut() {
                         names.extend(n.iter().cloned());
                     }
-                    Value::Named(n)
                 }
                 _ => {
                     all_data = false;
                     names = None;
-                    Value::Unknown
                 }
-            };
+            }
             self.assign(&g.target, item);
             for cond in &g.ifs {
                 self.eval_quiet(cond);
@@ -2257,6 +2252,16 @@ fn root_name(expr: &Expr) -> Option<&str> {
         Expr::Name { id, .. } => Some(id),
         Expr::Attribute { value, .. } | Expr::Call { func: value, .. } => root_name(value),
         _ => None,
+    }
+}
+
+/// An item of something iterated that is not a known sequence: a row of rows (or of a table),
+/// what a call migdoc could not follow returned is made from the same names, else unknown.
+fn item_of(iterated: Value) -> Value {
+    match iterated {
+        Value::Data | Value::TableObj { .. } => Value::Data,
+        named @ Value::Named(_) => named,
+        _ => Value::Unknown,
     }
 }
 
