@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use migdoc_linter::{Fix, Report};
-use migdoc_project::Sources;
+use migdoc_linter::{Diagnostic, Fix, Report};
+use migdoc_project::{RevisionFile, Sources};
 
 /// Per revision file with fixes: (shown path, file on disk, old text, new text, fixes applied).
 pub(crate) struct Fixed {
@@ -16,6 +16,64 @@ pub(crate) struct Fixed {
     pub(crate) old: String,
     pub(crate) new: String,
     pub(crate) applied: usize,
+}
+
+/// Keeps only the fixes that are proven on the text they produce: each one is applied (after the
+/// ones of its file already proven), the result must parse as CPython parses it (indentation
+/// included) and a new check of the whole history must report nothing that the current report
+/// does not (the same rule, file and message, at most as often). A fix that fails is not offered:
+/// its diagnostics lose it. `recheck` runs the same check (settings, selection) on other sources.
+pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn(&Sources) -> Vec<Diagnostic>) {
+    type Key = (&'static str, PathBuf, String);
+    fn counts(diagnostics: &[Diagnostic]) -> BTreeMap<Key, usize> {
+        let mut out = BTreeMap::new();
+        for d in diagnostics {
+            *out.entry((d.rule.code(), d.path.clone(), d.message.clone())).or_insert(0) += 1;
+        }
+        out
+    }
+    let before = counts(&report.diagnostics);
+    let mut by_file: BTreeMap<usize, Vec<Fix>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        if let (Some(fix), Some(i)) = (&d.fix, sources.files.iter().position(|f| f.path == d.path)) {
+            let fixes = by_file.entry(i).or_default();
+            if !fixes.contains(fix) {
+                fixes.push(fix.clone());
+            }
+        }
+    }
+    let mut refused: Vec<Fix> = Vec::new();
+    for (i, fixes) in by_file {
+        let original = &sources.files[i];
+        if original.not_utf8 {
+            refused.extend(fixes);
+            continue;
+        }
+        let (abs, shown, text) = (original.abs_path.clone(), original.path.clone(), original.text.clone());
+        let mut proven: Vec<&Fix> = Vec::new();
+        for fix in &fixes {
+            let mut candidate = proven.clone();
+            candidate.push(fix);
+            let (new, applied) = Fix::apply_all(&text, &candidate);
+            let fixed = RevisionFile::from_bytes(&abs, shown.clone(), new.into_bytes());
+            let good = applied == candidate.len() && fixed.facts.errors.is_empty() && {
+                let original = std::mem::replace(&mut sources.files[i], fixed);
+                let after = counts(&recheck(sources));
+                sources.files[i] = original;
+                after.iter().all(|(key, n)| before.get(key).is_some_and(|m| n <= m))
+            };
+            if good {
+                proven.push(fix);
+            } else {
+                refused.push(fix.clone());
+            }
+        }
+    }
+    for d in &mut report.diagnostics {
+        if d.fix.as_ref().is_some_and(|f| refused.contains(f)) {
+            d.fix = None;
+        }
+    }
 }
 
 pub(crate) fn compute(report: &Report, sources: &Sources) -> Vec<Fixed> {

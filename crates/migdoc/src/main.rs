@@ -67,7 +67,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let config = &project.settings;
     let selection = selection(config, args.select.as_deref(), &args.ignore)?;
     let cache = (!args.no_cache).then(|| cache::Cache::open(&project, args.cache_dir.as_deref()));
-    let sources = match &cache {
+    let mut sources = match &cache {
         Some(cache) => project.load_with(&|path, hash| cache.known(path, hash)),
         None => project.load(),
     };
@@ -91,6 +91,14 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         None => migdoc_linter::check(&project, &sources, &settings),
     };
     migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, true);
+    if report.diagnostics.iter().any(|d| d.fix.is_some()) {
+        let recheck = |sources: &migdoc_project::Sources| {
+            let mut report = migdoc_linter::check(&project, sources, &settings);
+            migdoc_linter::apply_selection(&mut report, &project, sources, &selection, true);
+            report.diagnostics
+        };
+        fix::prove(&mut report, &mut sources, &recheck);
+    }
     if args.diff || args.fix {
         let fixed = fix::compute(&report, &sources);
         if args.diff {

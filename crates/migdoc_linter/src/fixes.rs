@@ -72,6 +72,34 @@ fn standalone(file: &RevisionFile, range: TextRange) -> Option<(usize, &str)> {
     (indent.chars().all(|c| c == ' ' || c == '\t') && (after.trim().is_empty() || after.trim_start().starts_with('#'))).then_some((line_start, indent))
 }
 
+/// The file's line ending: `\r\n` when its first line ends so.
+fn newline(file: &RevisionFile) -> &'static str {
+    match file.text.find('\n') {
+        Some(i) if file.text[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// One level of indentation as this file writes it: a tab where `indent` has tabs, else the
+/// indentation of the first statement of the first top-level function (4 spaces when there is
+/// none). `None` when `indent` mixes tabs and spaces: no deeper level is safe to guess.
+fn indent_unit<'a>(file: &'a RevisionFile, indent: &str) -> Option<&'a str> {
+    if indent.contains('\t') {
+        return indent.chars().all(|c| c == '\t').then_some("\t");
+    }
+    let first = file.module().body.iter().find_map(|s| match s {
+        Stmt::FunctionDef(f) => f.body.first(),
+        _ => None,
+    });
+    let unit = first.and_then(|stmt| {
+        let start = stmt.range().start as usize;
+        let line_start = file.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let unit = &file.text[line_start..start];
+        (!unit.is_empty() && unit.chars().all(|c| c == ' ')).then_some(unit)
+    });
+    Some(unit.unwrap_or("    "))
+}
+
 /// Where the line after `range` starts (the end of the text when it is the last line).
 fn next_line(file: &RevisionFile, range: TextRange) -> usize {
     let rest = &file.text[range.end as usize..];
@@ -163,10 +191,16 @@ pub(crate) fn autocommit_add_value(file: &RevisionFile, type_name: &str, label: 
     execute_statements(&file.module().body, file, &want, &mut found);
     let stmt = found.into_iter().rev().find(|s| s.range().end <= use_at)?;
     let (line_start, indent) = standalone(file, stmt.range())?;
-    let at = u32::try_from(line_start).ok()?;
+    let unit = indent_unit(file, indent)?;
     Some(Fix {
         title: format!("add '{label}' to `{type_name}` in an autocommit block, committed before it is used"),
-        edits: vec![Edit { start: at, end: at, content: format!("{indent}with op.get_context().autocommit_block():\n    ") }],
+        // The statement's own indentation is replaced: the block's is one level deeper, in
+        // the file's own unit (a tab where the line is indented with tabs).
+        edits: vec![Edit {
+            start: u32::try_from(line_start).ok()?,
+            end: stmt.range().start,
+            content: format!("{indent}with op.get_context().autocommit_block():{}{indent}{unit}", newline(file)),
+        }],
     })
 }
 
@@ -197,10 +231,11 @@ pub(crate) fn drop_type_in_downgrade(file: &RevisionFile, type_name: &str) -> Op
         .find(|s| matches!(s, Stmt::Expr { value: Expr::Call { func, .. }, .. } if func.dotted_name().as_deref() == Some("op.drop_table")))?;
     let (_, indent) = standalone(file, drop.range())?;
     let at = u32::try_from(next_line(file, drop.range())).ok()?;
-    let newline = if at as usize == file.text.len() && !file.text.ends_with('\n') { "\n" } else { "" };
+    let eol = newline(file);
+    let before = if at as usize == file.text.len() && !file.text.ends_with('\n') { eol } else { "" };
     Some(Fix {
         title: format!("drop `{type_name}` after the table in `downgrade()`"),
-        edits: vec![Edit { start: at, end: at, content: format!("{newline}{indent}op.execute({})\n", migdoc_python::string_literal(&format!("DROP TYPE IF EXISTS {}", sql_name(type_name)))) }],
+        edits: vec![Edit { start: at, end: at, content: format!("{before}{indent}op.execute({}){eol}", migdoc_python::string_literal(&format!("DROP TYPE IF EXISTS {}", sql_name(type_name)))) }],
     })
 }
 
@@ -243,6 +278,29 @@ mod tests {
             fixed(src, autocommit_add_value(&file(src), "job_status", "failed", use_at)),
             "def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute(\"ALTER TYPE job_status ADD VALUE 'failed'\")  # new\n    op.execute(\"INSERT INTO jobs VALUES ('failed')\")\n"
         );
+    }
+
+    /// The MD205 and MD210 fixes on one history written in four styles: the fixed text parses
+    /// as CPython parses it (tabs included), keeps the file's line ending and indents the new
+    /// block one level of the file's own unit.
+    #[test]
+    fn fixes_follow_the_files_indentation_and_line_endings() {
+        let body = "def upgrade():\n@if True:\n@@op.execute(\"ALTER TYPE job_status ADD VALUE 'failed'\")\n@@op.execute(\"INSERT INTO jobs VALUES ('failed')\")\n\n\ndef downgrade():\n@op.drop_table(\"jobs\")\n";
+        for (unit, eol) in [("    ", "\n"), ("\t", "\n"), ("  ", "\n"), ("    ", "\r\n"), ("\t", "\r\n")] {
+            let src = body.replace('@', unit).replace('\n', eol);
+            let use_at = u32::try_from(src.find("INSERT").unwrap_or(0)).unwrap_or(0);
+            let f = file(&src);
+            let out = fixed(&src, autocommit_add_value(&f, "job_status", "failed", use_at));
+            let expected = "def upgrade():\n@if True:\n@@with op.get_context().autocommit_block():\n@@@op.execute(\"ALTER TYPE job_status ADD VALUE 'failed'\")\n@@op.execute(\"INSERT INTO jobs VALUES ('failed')\")\n\n\ndef downgrade():\n@op.drop_table(\"jobs\")\n";
+            assert_eq!(out, expected.replace('@', unit).replace('\n', eol), "unit {unit:?}, line ending {eol:?}");
+            let out = fixed(&out, drop_type_in_downgrade(&file(&out), "job_status"));
+            assert!(out.ends_with(&format!("{unit}op.drop_table(\"jobs\"){eol}{unit}op.execute(\"DROP TYPE IF EXISTS job_status\"){eol}")), "{out:?}");
+            assert!(migdoc_python::parse_module(&out).errors.is_empty(), "{out:?}");
+        }
+        // A line indented with spaces and a tab gets no fix: no deeper level is safe to guess.
+        let mixed = "def upgrade():\n \top.execute(\"ALTER TYPE job_status ADD VALUE 'failed'\")\n \top.execute(\"INSERT INTO jobs VALUES ('failed')\")\n";
+        let use_at = u32::try_from(mixed.find("INSERT").unwrap_or(0)).unwrap_or(0);
+        assert!(autocommit_add_value(&file(mixed), "job_status", "failed", use_at).is_none());
     }
 
     #[test]
