@@ -111,12 +111,14 @@ pub(crate) fn write(fixed: &[Fixed]) -> anyhow::Result<usize> {
     Ok(total)
 }
 
-/// A unified diff of every fixed file.
-pub(crate) fn diff(out: &mut impl Write, fixed: &[Fixed]) -> std::io::Result<()> {
+/// A unified diff of every fixed file, its paths shown from the current directory (`a/`, `b/`
+/// as git writes them, for `git apply`; an absolute path as it is).
+pub(crate) fn diff(out: &mut impl Write, fixed: &[Fixed], paths: &crate::report::Paths) -> std::io::Result<()> {
     for f in fixed {
-        let shown = f.shown.display().to_string();
+        let shown = paths.show(&f.shown);
+        let (old, new) = if shown.starts_with('/') { (shown.clone(), shown) } else { (format!("a/{shown}"), format!("b/{shown}")) };
         let diff = similar::TextDiff::from_lines(&f.old, &f.new);
-        write!(out, "{}", diff.unified_diff().context_radius(3).header(&format!("a/{shown}"), &format!("b/{shown}")))?;
+        write!(out, "{}", diff.unified_diff().context_radius(3).header(&old, &new))?;
     }
     Ok(())
 }

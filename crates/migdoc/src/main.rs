@@ -103,7 +103,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let fixed = fix::compute(&report, &sources);
         if args.diff {
             let mut out = io::BufWriter::new(io::stdout().lock());
-            fix::diff(&mut out, &fixed)?;
+            fix::diff(&mut out, &fixed, &report::Paths::new(&project.root))?;
             out.flush()?;
             let n: usize = fixed.iter().map(|f| f.applied).sum();
             writeln!(io::stderr().lock(), "migdoc: {n} fix{} in {} file{}", if n == 1 { "" } else { "es" }, fixed.len(), if fixed.len() == 1 { "" } else { "s" })?;
@@ -144,7 +144,9 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
+    let paths = report::Paths::new(&project.root);
     let ctx = report::Ctx {
+        paths: &paths,
         report: &report,
         sources: &sources,
         elapsed_ms,

@@ -1,6 +1,7 @@
 //! Reporters: one pure function per output format, writing a [`Report`] to any `Write`.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::{Component, Path, PathBuf};
 
 use clap::ValueEnum;
 use migdoc_linter::{Diagnostic, Report, Severity};
@@ -28,6 +29,47 @@ pub(crate) struct Ctx<'a> {
     pub(crate) hidden: crate::scope::Hidden,
     /// `--show-unknown`: list every operation migdoc could not evaluate and what it silences.
     pub(crate) show_unknown: bool,
+    /// How paths are shown.
+    pub(crate) paths: &'a Paths,
+}
+
+/// Paths as ruff shows them: relative to the current directory when inside it, absolute
+/// otherwise, whatever directory the project was named by. Diagnostics carry paths relative to
+/// the project root (what baselines and the cache key on); they are turned into these only here.
+pub(crate) struct Paths {
+    root: PathBuf,
+    cwd: Option<PathBuf>,
+}
+
+impl Paths {
+    pub(crate) fn new(root: &Path) -> Paths {
+        Paths { root: std::path::absolute(root).unwrap_or_else(|_| root.to_owned()), cwd: std::env::current_dir().ok() }
+    }
+
+    pub(crate) fn show(&self, path: &Path) -> String {
+        let abs = lexical(&if path.is_absolute() { path.to_owned() } else { self.root.join(path) });
+        let relative = |abs: &Path| self.cwd.as_deref().and_then(|cwd| abs.strip_prefix(cwd).ok()).map(Path::to_owned);
+        let shown = relative(&abs)
+            .or_else(|| std::fs::canonicalize(&abs).ok().and_then(|c| relative(&c)))
+            .unwrap_or(abs);
+        let text = shown.to_string_lossy().replace('\\', "/");
+        if text.is_empty() { ".".into() } else { text }
+    }
+}
+
+/// `path` without `.` components and with `..` applied to what precedes it.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Colors only on a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
@@ -54,9 +96,6 @@ impl Format {
     }
 }
 
-fn path_str(d: &Diagnostic) -> String {
-    d.path.to_string_lossy().replace('\\', "/")
-}
 
 fn counts(report: &Report) -> (usize, usize, usize) {
     let count = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
@@ -94,7 +133,7 @@ fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
         writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
-            p.bold(&path_str(d)),
+            p.bold(&ctx.paths.show(&d.path)),
             d.start.line,
             d.start.column,
             p.bold(d.rule.code()),
@@ -175,13 +214,13 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
         ctx.elapsed_ms
     )?;
     if ctx.show_unknown {
-        show_unknown(out, r)?;
+        show_unknown(out, r, ctx.paths)?;
     }
     Ok(())
 }
 
 /// `--show-unknown`: each operation migdoc could not evaluate, and what it silences.
-fn show_unknown(out: &mut impl Write, r: &Report) -> io::Result<()> {
+fn show_unknown(out: &mut impl Write, r: &Report, paths: &Paths) -> io::Result<()> {
     if r.unknowns.is_empty() {
         return writeln!(out, "Every operation was understood.");
     }
@@ -190,7 +229,7 @@ fn show_unknown(out: &mut impl Write, r: &Report) -> io::Result<()> {
         writeln!(
             out,
             "{}:{}:{}: {} in {}(): silences {}",
-            u.path.to_string_lossy().replace('\\', "/"),
+            paths.show(&u.path),
             u.start.line,
             u.start.column,
             u.what,
@@ -203,13 +242,13 @@ fn show_unknown(out: &mut impl Write, r: &Report) -> io::Result<()> {
 
 fn concise(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
     if ctx.show_unknown {
-        show_unknown(out, ctx.report)?;
+        show_unknown(out, ctx.report, ctx.paths)?;
     }
     for d in &ctx.report.diagnostics {
         writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
-            path_str(d),
+            ctx.paths.show(&d.path),
             d.start.line,
             d.start.column,
             d.rule.code(),
@@ -232,7 +271,7 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
                 "code": d.rule.code(),
                 "name": d.rule.name(),
                 "severity": d.severity.as_str(),
-                "path": path_str(d),
+                "path": ctx.paths.show(&d.path),
                 "line": d.start.line,
                 "column": d.start.column,
                 "end_line": d.end.line,
@@ -270,7 +309,7 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
             .iter()
             .map(|u| {
                 json!({
-                    "path": u.path.to_string_lossy().replace('\\', "/"),
+                    "path": ctx.paths.show(&u.path),
                     "line": u.start.line,
                     "column": u.start.column,
                     "revision": u.revision,
@@ -339,7 +378,7 @@ fn github(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
             out,
             "::{level} title={},file={},line={},col={},endLine={},endColumn={}::{}",
             prop(&format!("{} {}", d.rule.code(), d.rule.name())),
-            prop(&path_str(d)),
+            prop(&ctx.paths.show(&d.path)),
             d.start.line,
             d.start.column,
             d.end.line,
@@ -385,7 +424,7 @@ fn sarif_value(ctx: &Ctx) -> serde_json::Value {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": path_str(d) },
+                        "artifactLocation": { "uri": sarif_uri(&ctx.paths.show(&d.path)) },
                         "region": {
                             "startLine": d.start.line,
                             "startColumn": d.start.column,
@@ -410,6 +449,23 @@ fn sarif_value(ctx: &Ctx) -> serde_json::Value {
             "results": results,
         }]
     })
+}
+
+/// A shown path as a SARIF `uri`: a relative reference, or a `file://` URI when absolute;
+/// characters a URI cannot hold are percent-encoded.
+fn sarif_uri(shown: &str) -> String {
+    let mut out = String::with_capacity(shown.len() + 8);
+    if shown.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in shown.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -450,8 +506,8 @@ fn junit(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
     }
     let mut i = 0;
     while i < diagnostics.len() {
-        let path = path_str(&diagnostics[i]);
-        let n = diagnostics[i..].iter().take_while(|d| path_str(d) == path).count();
+        let path = ctx.paths.show(&diagnostics[i].path);
+        let n = diagnostics[i..].iter().take_while(|d| d.path == diagnostics[i].path).count();
         writeln!(out, r#"  <testsuite name="{}" tests="{n}" failures="{n}">"#, esc(&path))?;
         for d in &diagnostics[i..i + n] {
             let name = format!("{} {} at {}:{}", d.rule.code(), d.rule.name(), d.start.line, d.start.column);

@@ -59,7 +59,9 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut report = migdoc_linter::verify_report(&project, &sources, &settings, &runs, verified.catalog.as_ref());
     migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, false);
     let mut out = io::BufWriter::new(io::stdout().lock());
+    let paths = report::Paths::new(&project.root);
     let ctx = report::Ctx {
+        paths: &paths,
         report: &report,
         sources: &sources,
         elapsed_ms: started.elapsed().as_millis(),

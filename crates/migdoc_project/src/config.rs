@@ -61,7 +61,11 @@ impl AlembicConfig {
 
 fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<Ini>, toml: Option<toml::Table>) -> Result<AlembicConfig, ProjectError> {
     let base = ini_path.or(pyproject).ok_or(ProjectError::NoConfig)?;
-    let here_dir = base.parent().unwrap_or(Path::new("."));
+    // Alembic's `%(here)s`: `os.path.abspath(os.path.dirname(config_file_name))`, absolute so
+    // that `migdoc check shop/alembic.ini` resolves from any directory.
+    let parent = base.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let here_buf = std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned());
+    let here_dir = here_buf.as_path();
     let here = here_dir.to_string_lossy().into_owned();
     let ini_get = |key: &str| ini.as_ref().and_then(|i| i.get(SECTION, key, &here));
     if let (Some(ini), Some(path)) = (&ini, ini_path)

@@ -12,7 +12,7 @@ use crate::support::{copy_dir, migdoc, repo_root};
 /// how many files were parsed and lowered, `None` with `--no-cache`.
 fn check(dir: &Path, extra: &[&str]) -> (serde_json::Value, Option<(usize, usize)>) {
     let mut cmd = migdoc();
-    cmd.arg("check").arg(dir).args(["--output-format", "json"]).args(extra).env("MIGDOC_TIMINGS", "1");
+    cmd.current_dir(dir).arg("check").arg(dir).args(["--output-format", "json"]).args(extra).env("MIGDOC_TIMINGS", "1");
     if !dir.join("alembic.ini").exists() && !dir.join("pyproject.toml").exists() {
         cmd.arg("--versions").arg(dir.join("versions"));
     }

@@ -42,7 +42,7 @@ fn project(dir: &Path) {
 fn check(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["check".to_owned(), dir.display().to_string(), "--output-format".into(), "concise".into(), "--sqlalchemy-version".into(), "2.0".into()];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
-    let out = run_migdoc(&args);
+    let out = crate::support::run_migdoc_in(dir, &args);
     (out.code, out.stdout, out.stderr)
 }
 
@@ -217,7 +217,7 @@ fn changed_since_reports_only_the_files_a_branch_touched() {
 fn junit_output_is_well_formed() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     project(tmp.path());
-    let out = run_migdoc(&["check".into(), tmp.path().display().to_string(), "--output-format".into(), "junit".into(), "--sqlalchemy-version".into(), "2.0".into()]);
+    let out = crate::support::run_migdoc_in(tmp.path(), &["check".into(), tmp.path().display().to_string(), "--output-format".into(), "junit".into(), "--sqlalchemy-version".into(), "2.0".into()]);
     assert_eq!(out.code, 1);
     let xml = &out.stdout;
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"migdoc\" tests=\"4\" failures=\"4\""), "{xml}");

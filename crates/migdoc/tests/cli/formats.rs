@@ -6,10 +6,12 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{repo_root, run_migdoc};
+use crate::support::{repo_root, run_migdoc, run_migdoc_in};
 
+/// Run from the repository root, as a CI job runs it: paths are shown from there
+/// (`examples/shop/migrations/...`), so that annotations and SARIF locations point at files.
 fn example(format: &str) -> String {
-    let out = run_migdoc(&[
+    let out = run_migdoc_in(&repo_root(), &[
         "check".into(),
         repo_root().join("examples/shop").display().to_string(),
         "--output-format".into(),
@@ -91,4 +93,76 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("8 results, 0 errors"), "{stdout}");
+}
+
+/// The paths one output format shows.
+fn shown_paths(format: &str, stdout: &str) -> Vec<String> {
+    let json = || serde_json::from_str::<serde_json::Value>(stdout).unwrap_or_else(|e| panic!("{format}: {e}: {stdout}"));
+    match format {
+        "concise" | "human" => stdout
+            .lines()
+            .filter_map(|l| l.split_once(": MD").map(|(loc, _)| loc.rsplitn(3, ':').nth(2).unwrap_or(loc).to_owned()))
+            .collect(),
+        "json" => json()["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["path"].as_str().map(str::to_owned)).collect(),
+        "github" => stdout.lines().filter_map(|l| l.split(",file=").nth(1)?.split(',').next().map(str::to_owned)).collect(),
+        "sarif" => json()["runs"][0]["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+            .map(|uri| {
+                let path = uri.strip_prefix("file://").unwrap_or(uri);
+                let mut out = Vec::new();
+                let bytes = path.as_bytes();
+                let mut i = 0;
+                while i < bytes.len() {
+                    if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+                        out.push(u8::from_str_radix(&path[i + 1..i + 3], 16).unwrap_or_else(|e| panic!("{uri}: {e}")));
+                        i += 3;
+                    } else {
+                        out.push(bytes[i]);
+                        i += 1;
+                    }
+                }
+                String::from_utf8_lossy(&out).into_owned()
+            })
+            .collect(),
+        "junit" => stdout.lines().filter_map(|l| l.split(" file=\"").nth(1)?.split('"').next().map(str::to_owned)).collect(),
+        "diff" => stdout.lines().filter_map(|l| l.strip_prefix("--- ")).map(|p| p.strip_prefix("a/").unwrap_or(p).to_owned()).collect(),
+        _ => unreachable!("{format}"),
+    }
+}
+
+/// A project in a subdirectory of a repository (`services/api`, as the README's pre-commit
+/// snippet has it), checked from the repository root, from the project directory and from
+/// outside both: in every output format each path shown names an existing file from where
+/// migdoc ran (relative inside the current directory, absolute outside it), and naming the
+/// project by its `alembic.ini` gives the same paths.
+#[test]
+fn paths_point_at_files_from_any_directory() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let repo = tmp.path().join("repo with space");
+    let project = repo.join("services/api");
+    crate::support::copy_dir(&repo_root().join("examples/shop"), &project);
+    let outside = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("{e}"));
+    for (cwd, named) in [(&repo, "services/api".to_owned()), (&repo, "services/api/alembic.ini".to_owned()), (&project, ".".to_owned()), (&outside, project.display().to_string())] {
+        for format in ["concise", "human", "json", "github", "sarif", "junit", "diff"] {
+            let mut args = vec!["check".to_owned(), named.clone(), "--sqlalchemy-version".into(), "2.0".into()];
+            if format == "diff" {
+                args.push("--diff".into());
+            } else {
+                args.extend(["--output-format".into(), format.into()]);
+            }
+            let out = run_migdoc_in(cwd, &args);
+            assert_eq!(out.code, 1, "{format} from {}: {}", cwd.display(), out.stderr);
+            let paths = shown_paths(format, &out.stdout);
+            assert!(!paths.is_empty(), "{format} from {}: no paths in\n{}", cwd.display(), out.stdout);
+            for shown in paths {
+                let path = std::path::Path::new(&shown);
+                assert_eq!(path.is_absolute(), *cwd == outside, "{format} from {}: {shown}", cwd.display());
+                assert!(cwd.join(path).is_file(), "{format} from {}: {shown} is not a file from there", cwd.display());
+            }
+        }
+    }
 }

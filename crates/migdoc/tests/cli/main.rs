@@ -22,7 +22,7 @@ fn check(name: &str) {
     let dir = fixtures_dir().join(name);
     let mut args = vec!["check".to_owned(), "--output-format".into(), "concise".into()];
     args.extend(fixture_args(&dir));
-    let out = run_migdoc(&args);
+    let out = support::run_migdoc_in(&dir, &args);
     let actual = format!("{}exit: {}\n", out.stdout, out.code);
     let expect_path = dir.join("expect.txt");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
@@ -75,7 +75,7 @@ fn json_output_is_the_documented_contract() {
     let dir = fixtures_dir().join("two_heads");
     let mut args = vec!["check".to_owned(), "--output-format".into(), "json".into()];
     args.extend(fixture_args(&dir));
-    let out = run_migdoc(&args);
+    let out = support::run_migdoc_in(&dir, &args);
     assert_eq!(out.code, 1);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
     assert_eq!(value["version"], 1);
@@ -108,14 +108,14 @@ fn github_and_sarif_formats() {
     let dir = fixtures_dir().join("two_heads");
     let mut args = vec!["check".to_owned(), "--output-format".into(), "github".into()];
     args.extend(fixture_args(&dir));
-    let out = run_migdoc(&args);
+    let out = support::run_migdoc_in(&dir, &args);
     assert!(
         out.stdout.starts_with("::error title=MD101 multiple-heads,file=versions/b2.py,line=4,col=12,endLine=4,endColumn=16::"),
         "{}",
         out.stdout
     );
     args[2] = "sarif".into();
-    let out = run_migdoc(&args);
+    let out = support::run_migdoc_in(&dir, &args);
     let sarif: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(2));

@@ -24,7 +24,17 @@ pub(crate) fn migdoc() -> Command {
 }
 
 pub(crate) fn run_migdoc(args: &[String]) -> Output {
-    let out = migdoc().args(args).output().unwrap_or_else(|e| panic!("cannot run migdoc: {e}"));
+    output(migdoc().args(args))
+}
+
+/// [`run_migdoc`] from `cwd`: paths are shown relative to the current directory, so a test that
+/// compares them runs migdoc from the project directory, as its users do.
+pub(crate) fn run_migdoc_in(cwd: &Path, args: &[String]) -> Output {
+    output(migdoc().current_dir(cwd).args(args))
+}
+
+fn output(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run migdoc: {e}"));
     Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
