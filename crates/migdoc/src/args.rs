@@ -9,6 +9,33 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 pub(crate) struct Args {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// When to color the output: `auto` colors a terminal unless `NO_COLOR` is set (`FORCE_COLOR`
+    /// colors anything), `always`, `never`
+    #[arg(long, value_enum, global = true, default_value_t = ColorArg::Auto)]
+    pub(crate) color: ColorArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Where and how a report is written (`check` and `verify`).
+#[derive(Debug, ClapArgs)]
+pub(crate) struct OutputArgs {
+    #[arg(long, value_enum, default_value_t = crate::report::Format::Human)]
+    pub(crate) output_format: crate::report::Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
+    /// Print the diagnostics and nothing else (no summary)
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+    /// Exit 0 even when there are findings (2 still means migdoc could not run)
+    #[arg(long)]
+    pub(crate) exit_zero: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,6 +54,10 @@ pub(crate) enum Command {
     Doctor(DoctorArgs),
     /// Write a new revision file on the current head, using the safe enum patterns
     NewMigration(NewMigrationArgs),
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell)
+    GenerateShellCompletion {
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, ClapArgs)]
@@ -63,8 +94,8 @@ pub(crate) struct DoctorArgs {
     /// The way out when there is more than one
     #[arg(long, value_enum)]
     pub(crate) choose: Option<ChoiceArg>,
-    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
-    pub(crate) format: DoctorFormat,
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = DoctorFormat::Text)]
+    pub(crate) output_format: DoctorFormat,
     /// statement_timeout for every query, in milliseconds
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     pub(crate) statement_timeout: u64,
@@ -97,8 +128,8 @@ pub(crate) enum DoctorFormat {
 pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) project: ProjectArgs,
-    #[arg(long, value_enum, default_value_t = crate::report::Format::Human)]
-    pub(crate) output_format: crate::report::Format,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
     /// The Python interpreter of the project's environment (default: the active venv, .venv/ or
     /// venv/ in the project, else python3)
     #[arg(long, value_name = "PATH")]
@@ -136,8 +167,8 @@ pub(crate) struct VerifyArgs {
 pub(crate) struct ModelsArgs {
     #[command(flatten)]
     pub(crate) project: ProjectArgs,
-    #[arg(long, value_enum, default_value_t = ModelsFormat::Text)]
-    pub(crate) format: ModelsFormat,
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = ModelsFormat::Text)]
+    pub(crate) output_format: ModelsFormat,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -174,8 +205,11 @@ impl ProjectArgs {
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) project: ProjectArgs,
-    #[arg(long, value_enum, default_value_t = crate::report::Format::Human)]
-    pub(crate) output_format: crate::report::Format,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    /// Show how often each rule fired (and whether it can be fixed) instead of the diagnostics
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    pub(crate) statistics: bool,
     /// The lowest severity that makes the exit code 1 [default: error, or `fail-on` in the config]
     #[arg(long, value_enum)]
     pub(crate) fail_on: Option<FailOn>,
@@ -244,8 +278,8 @@ impl FailOn {
 pub(crate) struct GraphArgs {
     #[command(flatten)]
     pub(crate) project: ProjectArgs,
-    #[arg(long, value_enum, default_value_t = crate::graph_view::GraphFormat::Text)]
-    pub(crate) format: crate::graph_view::GraphFormat,
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = crate::graph_view::GraphFormat::Text)]
+    pub(crate) output_format: crate::graph_view::GraphFormat,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -259,8 +293,8 @@ pub(crate) struct RuleArgs {
     #[arg(long, conflicts_with_all = ["name", "all"])]
     pub(crate) list: bool,
     /// `markdown` with --all: the rules reference page (docs/rules.md is generated this way)
-    #[arg(long, value_enum, default_value_t = RuleFormat::Text)]
-    pub(crate) format: RuleFormat,
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = RuleFormat::Text)]
+    pub(crate) output_format: RuleFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -143,7 +143,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     outcomes.extend(results.into_iter().map(|(_, o)| o));
 
     let mut out = io::BufWriter::new(io::stdout().lock());
-    match args.format {
+    match args.output_format {
         DoctorFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "version": 1, "databases": outcomes }))?;
             writeln!(out)?;

@@ -50,18 +50,35 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let color = args.color;
     match args.command {
-        Command::Check(check) => run_check(check),
+        Command::Check(check) => run_check(check, color),
         Command::Graph(graph) => run_graph(graph),
         Command::Rule(rule) => run_rule(rule),
         Command::Models(models) => run_models(models),
-        Command::Verify(verify) => verify::run(verify),
+        Command::Verify(verify) => verify::run(verify, color),
         Command::Doctor(doctor) => doctor::run(doctor),
         Command::NewMigration(new) => new_migration::run(new),
+        Command::GenerateShellCompletion { shell } => {
+            use clap::CommandFactory as _;
+            let mut out = io::stdout().lock();
+            clap_complete::generate(shell, &mut Args::command(), "migdoc", &mut out);
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+/// Writes a report as `--output-format`, `--output-file`, `--quiet` and `--color` say.
+pub(crate) fn write_report(output: &args::OutputArgs, color: args::ColorArg, ctx_of: &dyn Fn(bool) -> anyhow::Result<Vec<u8>>) -> anyhow::Result<()> {
+    use io::IsTerminal as _;
+    let terminal = output.output_file.is_none() && io::stdout().is_terminal();
+    let colored = report::use_color(color, terminal);
+    let bytes = ctx_of(colored && terminal)?;
+    report::emit(&bytes, output.output_file.as_deref(), colored)
+}
+
+fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let project = args.project.discover()?;
     let config = &project.settings;
@@ -113,7 +130,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         writeln!(io::stderr().lock(), "migdoc: fixed {n} problem{} in {} file{}", if n == 1 { "" } else { "s" }, fixed.len(), if fixed.len() == 1 { "" } else { "s" })?;
         if n > 0 {
             // Report on the files as they are now.
-            return run_check(CheckArgs { fix: false, ..args });
+            return run_check(CheckArgs { fix: false, ..args }, color);
         }
     }
     if let Some(path) = &args.write_baseline {
@@ -143,22 +160,29 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             let _ = writeln!(stderr, "cache: {parsed} of {} files parsed, {lowered} lowered", sources.files.len());
         }
     }
-    let mut out = io::BufWriter::new(io::stdout().lock());
     let paths = report::Paths::new(&project.root);
-    let ctx = report::Ctx {
-        paths: &paths,
-        report: &report,
-        sources: &sources,
-        elapsed_ms,
-        color: report::use_color(),
-        verify: None,
-        hidden,
-        show_unknown: args.show_unknown,
-    };
-    args.output_format.write(&mut out, &ctx)?;
-    out.flush()?;
+    write_report(&args.output, color, &|hyperlinks| {
+        let ctx = report::Ctx {
+            paths: &paths,
+            report: &report,
+            sources: &sources,
+            elapsed_ms,
+            verify: None,
+            hidden,
+            show_unknown: args.show_unknown,
+            quiet: args.output.quiet,
+            hyperlinks,
+        };
+        let mut out = Vec::new();
+        if args.statistics {
+            report::statistics(&mut out, &ctx, args.output.output_format == report::Format::Json)?;
+        } else {
+            args.output.output_format.write(&mut out, &ctx)?;
+        }
+        Ok(out)
+    })?;
     let threshold = FailOn::threshold(args.fail_on, config);
-    let failed = report.diagnostics.iter().any(|d| d.severity >= threshold);
+    let failed = !args.output.exit_zero && report.diagnostics.iter().any(|d| d.severity >= threshold);
     // The process ends here: freeing every syntax tree node by node would cost 7% of a run.
     std::mem::forget(report);
     std::mem::forget(sources);
@@ -191,7 +215,7 @@ fn run_graph(args: GraphArgs) -> anyhow::Result<ExitCode> {
     let sources = project.load();
     let report = migdoc_linter::check(&project, &sources, &Settings::default());
     let mut out = io::BufWriter::new(io::stdout().lock());
-    graph_view::write(&mut out, args.format, &report.graph, &sources)?;
+    graph_view::write(&mut out, args.output_format, &report.graph, &sources)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -201,7 +225,7 @@ fn run_models(args: ModelsArgs) -> anyhow::Result<ExitCode> {
     let sources = project.load();
     let models = migdoc_linter::read_models(&sources);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    models_view::write(&mut out, args.format, &models, &sources.models)?;
+    models_view::write(&mut out, args.output_format, &models, &sources.models)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -212,7 +236,7 @@ fn run_rule(args: RuleArgs) -> anyhow::Result<ExitCode> {
         for rule in Rule::ALL {
             writeln!(out, "| {} | {} | {} |", rule.code(), rule.name(), rule.default_severity().as_str())?;
         }
-    } else if args.all && args.format == args::RuleFormat::Markdown {
+    } else if args.all && args.output_format == args::RuleFormat::Markdown {
         write_rules_page(&mut out)?;
     } else if args.all {
         for rule in Rule::ALL {
@@ -246,7 +270,8 @@ fn write_rules_page(out: &mut impl Write) -> io::Result<()> {
     writeln!(out)?;
     for rule in Rule::ALL {
         writeln!(out, "## {}\n", rule.name())?;
-        writeln!(out, "`{}` · default severity: {} · added in {}\n", rule.code(), rule.default_severity().as_str(), rule.since())?;
+        let fix = if rule.has_fix() { " · fix sometimes available" } else { "" };
+        writeln!(out, "`{}` · default severity: {} · added in {}{fix}\n", rule.code(), rule.default_severity().as_str(), rule.since())?;
         // The rule's own headings sit one level below its title.
         let docs = rule.docs();
         let mut fenced = false;
@@ -273,6 +298,10 @@ fn write_rule(out: &mut impl Write, rule: Rule) -> io::Result<()> {
         rule.default_severity().as_str(),
         rule.since()
     )?;
+    if rule.has_fix() {
+        writeln!(out, "Fix is sometimes available: `migdoc check --fix` applies it, `--diff` shows it.\n")?;
+    }
     writeln!(out, "{}", rule.docs().trim_end())?;
+    writeln!(out, "\nDocumentation: {}", rule.url())?;
     writeln!(out)
 }

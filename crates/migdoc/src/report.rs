@@ -1,6 +1,6 @@
 //! Reporters: one pure function per output format, writing a [`Report`] to any `Write`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use clap::ValueEnum;
@@ -16,13 +16,14 @@ pub(crate) enum Format {
     Github,
     Sarif,
     Junit,
+    /// GitLab Code Quality (a JSON array, as `codequality` artifacts are read)
+    Gitlab,
 }
 
 pub(crate) struct Ctx<'a> {
     pub(crate) report: &'a Report,
     pub(crate) sources: &'a Sources,
     pub(crate) elapsed_ms: u128,
-    pub(crate) color: bool,
     /// `migdoc verify`'s runs: shown before the diagnostics, and as `verify` in JSON.
     pub(crate) verify: Option<serde_json::Value>,
     /// Diagnostics left out by a baseline or `--changed-since`.
@@ -31,6 +32,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) show_unknown: bool,
     /// How paths are shown.
     pub(crate) paths: &'a Paths,
+    /// `--quiet`: the diagnostics and nothing else.
+    pub(crate) quiet: bool,
+    /// Rule codes link to their documentation (OSC 8), on a terminal that gets colors.
+    pub(crate) hyperlinks: bool,
 }
 
 /// Paths as ruff shows them: relative to the current directory when inside it, absolute
@@ -72,9 +77,42 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// Colors only on a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
-pub(crate) fn use_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+/// Whether to color, as ruff decides: `--color always|never`, else `FORCE_COLOR` (non-empty)
+/// colors, `NO_COLOR` (non-empty, <https://no-color.org>) does not, and otherwise a terminal does.
+pub(crate) fn use_color(choice: crate::args::ColorArg, terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    match choice {
+        crate::args::ColorArg::Always => true,
+        crate::args::ColorArg::Never => false,
+        crate::args::ColorArg::Auto if set("FORCE_COLOR") => true,
+        crate::args::ColorArg::Auto => !set("NO_COLOR") && terminal,
+    }
+}
+
+/// Writes `report` (styled freely) to `file` or standard output; escape sequences are
+/// stripped (anstream) unless `color`.
+pub(crate) fn emit(bytes: &[u8], file: Option<&Path>, color: bool) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let stripped;
+    let bytes = if color {
+        bytes
+    } else {
+        stripped = anstream::adapter::strip_bytes(bytes).into_vec();
+        &stripped
+    };
+    match file {
+        Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(bytes)?;
+            Ok(out.flush()?)
+        }
+    }
 }
 
 impl Format {
@@ -92,6 +130,10 @@ impl Format {
                 writeln!(out)
             }
             Format::Junit => junit(out, ctx),
+            Format::Gitlab => {
+                serde_json::to_writer_pretty(&mut *out, &gitlab_value(ctx))?;
+                writeln!(out)
+            }
         }
     }
 }
@@ -102,41 +144,56 @@ fn counts(report: &Report) -> (usize, usize, usize) {
     (count(Severity::Error), count(Severity::Warning), count(Severity::Info))
 }
 
-struct Paint(bool);
+/// Styles (anstyle); [`emit`] strips them when the output is not colored.
+struct Paint;
 
 impl Paint {
-    fn wrap(&self, code: &str, text: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    fn style(&self, style: anstyle::Style, text: &str) -> String {
+        format!("{style}{text}{style:#}")
     }
     fn bold(&self, t: &str) -> String {
-        self.wrap("1", t)
+        self.style(anstyle::Style::new().bold(), t)
+    }
+    fn color(&self, color: anstyle::AnsiColor, bold: bool, t: &str) -> String {
+        let style = anstyle::Style::new().fg_color(Some(color.into()));
+        self.style(if bold { style.bold() } else { style }, t)
     }
     fn severity(&self, s: Severity) -> String {
-        let code = match s {
-            Severity::Error => "1;31",
-            Severity::Warning => "1;33",
-            Severity::Info => "1;36",
+        let color = match s {
+            Severity::Error => anstyle::AnsiColor::Red,
+            Severity::Warning => anstyle::AnsiColor::Yellow,
+            Severity::Info => anstyle::AnsiColor::Cyan,
         };
-        self.wrap(code, s.as_str())
+        self.color(color, true, s.as_str())
     }
     fn blue(&self, t: &str) -> String {
-        self.wrap("34", t)
+        self.color(anstyle::AnsiColor::Blue, false, t)
+    }
+    /// `text` as an OSC 8 hyperlink to `url`.
+    fn link(&self, url: &str, text: &str) -> String {
+        format!("\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\")
     }
 }
 
+/// ` [*]` after the code of a diagnostic `--fix` can fix, as ruff marks them.
+fn fix_mark(d: &Diagnostic) -> &'static str {
+    if d.fix.is_some() { " [*]" } else { "" }
+}
+
 fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
-    let p = Paint(ctx.color);
+    let p = Paint;
     if let Some(verify) = &ctx.verify {
         verify_header(out, verify, &p)?;
     }
     for d in &ctx.report.diagnostics {
         writeln!(
             out,
-            "{}:{}:{}: {} [{}] {}",
+            "{}:{}:{}: {}{} [{}] {}",
             p.bold(&ctx.paths.show(&d.path)),
             d.start.line,
             d.start.column,
-            p.bold(d.rule.code()),
+            if ctx.hyperlinks { p.link(&d.rule.url(), &p.bold(d.rule.code())) } else { p.bold(d.rule.code()) },
+            fix_mark(d),
             p.severity(d.severity),
             d.message
         )?;
@@ -151,6 +208,9 @@ fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
             writeln!(out, "  = help: {help}")?;
         }
         writeln!(out)?;
+    }
+    if ctx.quiet {
+        return if ctx.show_unknown { show_unknown(out, ctx.report, ctx.paths) } else { Ok(()) };
     }
     summary(out, ctx, &p)
 }
@@ -177,21 +237,23 @@ fn code_frame(ctx: &Ctx, d: &Diagnostic) -> Option<(String, String)> {
     Some((line, carets))
 }
 
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
     let r = ctx.report;
     let (errors, warnings, infos) = counts(r);
     let verdict = if r.diagnostics.is_empty() {
-        p.wrap("1;32", "All checks passed!")
+        p.color(anstyle::AnsiColor::Green, true, "All checks passed!")
     } else {
-        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-        format!(
-            "Found {}, {}, {}.",
-            plural(errors, "error"),
-            plural(warnings, "warning"),
-            plural(infos, "info")
-        )
+        format!("Found {}, {}, {}.", plural(errors, "error"), plural(warnings, "warning"), plural(infos, "info"))
     };
     writeln!(out, "{verdict}")?;
+    let fixable = r.diagnostics.iter().filter(|d| d.fix.is_some()).count();
+    if fixable > 0 {
+        writeln!(out, "[*] {fixable} fixable with `migdoc check --fix` (`--diff` shows how).")?;
+    }
     let hidden = ctx.hidden;
     if hidden.baselined > 0 {
         writeln!(out, "{} known in the baseline, not shown.", hidden.baselined)?;
@@ -199,22 +261,65 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
     if hidden.unchanged > 0 {
         writeln!(out, "{} in files this change does not touch, not shown.", hidden.unchanged)?;
     }
+    let heads = match r.heads.len() {
+        0 => "no head".to_owned(),
+        1 => format!("1 head: {}", r.heads[0]),
+        n => format!("{n} heads: {}", r.heads.join(", ")),
+    };
     writeln!(
         out,
-        "{} files, {} revisions, {} {}: {}; {} of {} operations understood, {} of {} revisions fully checked; {} ms",
-        r.files,
-        r.revisions,
-        r.heads.len(),
-        if r.heads.len() == 1 { "head" } else { "heads" },
-        r.heads.join(", "),
+        "{}, {}, {heads}; {} of {} understood, {} of {} fully checked; {} ms",
+        plural(r.files, "file"),
+        plural(r.revisions, "revision"),
         r.operations.saturating_sub(r.unknown_operations),
-        r.operations,
+        plural(r.operations, "operation"),
         r.fully_checked,
-        r.revisions,
+        plural(r.revisions, "revision"),
         ctx.elapsed_ms
     )?;
     if ctx.show_unknown {
         show_unknown(out, r, ctx.paths)?;
+    }
+    Ok(())
+}
+
+/// `--statistics`: how often each rule fired, most frequent first, as ruff prints it (text), or
+/// one object per rule (json).
+pub(crate) fn statistics(out: &mut impl Write, ctx: &Ctx, json: bool) -> io::Result<()> {
+    let mut rows: Vec<(migdoc_linter::Rule, usize, usize)> = Vec::new();
+    for d in &ctx.report.diagnostics {
+        match rows.iter_mut().find(|(rule, ..)| *rule == d.rule) {
+            Some(row) => {
+                row.1 += 1;
+                row.2 += usize::from(d.fix.is_some());
+            }
+            None => rows.push((d.rule, 1, usize::from(d.fix.is_some()))),
+        }
+    }
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.code().cmp(b.0.code())));
+    if json {
+        let value: Vec<_> = rows
+            .iter()
+            .map(|(rule, count, fixable)| json!({"code": rule.code(), "name": rule.name(), "count": count, "fixable": fixable, "url": rule.url()}))
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &value)?;
+        return writeln!(out);
+    }
+    let width = rows.iter().map(|r| r.1.to_string().len()).max().unwrap_or(1);
+    for (rule, count, fixable) in &rows {
+        let mark = if *fixable > 0 { "[*]" } else { "   " };
+        writeln!(out, "{count:>width$}\t{}\t{mark} {}", rule.code(), rule.name())?;
+    }
+    let fixable: usize = rows.iter().map(|r| r.2).sum();
+    if !ctx.quiet {
+        if rows.is_empty() {
+            writeln!(out, "All checks passed!")?;
+        } else {
+            writeln!(out, "Found {}.", plural(ctx.report.diagnostics.len(), "finding"))?;
+            if fixable > 0 {
+                writeln!(out, "[*] {fixable} fixable with `migdoc check --fix`.")?;
+            }
+        }
     }
     Ok(())
 }
@@ -247,11 +352,12 @@ fn concise(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
     for d in &ctx.report.diagnostics {
         writeln!(
             out,
-            "{}:{}:{}: {} [{}] {}",
+            "{}:{}:{}: {}{} [{}] {}",
             ctx.paths.show(&d.path),
             d.start.line,
             d.start.column,
             d.rule.code(),
+            fix_mark(d),
             d.severity.as_str(),
             d.message
         )?;
@@ -279,6 +385,8 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
                 "revision": d.revision,
                 "message": d.message,
                 "help": d.help,
+                "url": d.rule.url(),
+                "fix": json_fix(ctx, d),
             })
         })
         .collect();
@@ -325,6 +433,59 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
     value
 }
 
+/// A diagnostic's fix as ruff's JSON has it: its title and its edits, with 1-based lines and
+/// columns; `null` when there is none.
+fn json_fix(ctx: &Ctx, d: &Diagnostic) -> serde_json::Value {
+    let (Some(fix), Some(file)) = (&d.fix, ctx.sources.files.iter().find(|f| f.path == d.path)) else {
+        return serde_json::Value::Null;
+    };
+    let at = |offset: u32| {
+        let lc = file.line_index.line_column(&file.text, offset);
+        json!({"line": lc.line, "column": lc.column})
+    };
+    let edits: Vec<_> = fix.edits.iter().map(|e| json!({"content": e.content, "location": at(e.start), "end_location": at(e.end)})).collect();
+    json!({"applicability": "safe", "message": fix.title, "edits": edits})
+}
+
+/// GitLab Code Quality: one issue per diagnostic, a fingerprint stable across runs (rule, path,
+/// message, and which occurrence of those it is).
+fn gitlab_value(ctx: &Ctx) -> serde_json::Value {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let issues: Vec<_> = ctx
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let path = ctx.paths.show(&d.path);
+            let key = format!("{}\0{}\0{}", d.rule.code(), d.path.to_string_lossy(), d.message);
+            let occurrence = match seen.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((key.clone(), 0));
+                    0
+                }
+            };
+            let fingerprint = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(format!("{key}\0{occurrence}").as_bytes()));
+            let severity = match d.severity {
+                Severity::Error => "major",
+                Severity::Warning => "minor",
+                Severity::Info => "info",
+            };
+            json!({
+                "description": format!("{} {}: {}", d.rule.code(), d.rule.name(), d.message),
+                "check_name": d.rule.code(),
+                "fingerprint": fingerprint,
+                "severity": severity,
+                "location": {"path": path, "lines": {"begin": d.start.line, "end": d.end.line}},
+            })
+        })
+        .collect();
+    serde_json::Value::Array(issues)
+}
+
 /// What `migdoc verify` ran and how each deploy mode ended.
 fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) -> io::Result<()> {
     let total = verify["revisions"].as_array().map_or(0, Vec::len);
@@ -339,16 +500,16 @@ fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) ->
     for (key, label) in [("upgrade_head", "upgrade head (one run)"), ("step_by_step", "one revision per run"), ("roundtrip", "downgrade base + upgrade head")] {
         let run = &verify[key];
         let verdict = if run["ok"] == true {
-            p.wrap("32", "ok")
+            p.color(anstyle::AnsiColor::Green, false, "ok")
         } else if run["skipped"] == true {
             "skipped".to_owned()
         } else if run["environment"] == true {
             let at = run["revision"].as_str().map(|r| format!(" at {r}")).unwrap_or_default();
-            p.wrap("33", &format!("not run{at}: the test server cannot: {} (an environment failure, not a finding)", run["error"].as_str().unwrap_or("")))
+            p.color(anstyle::AnsiColor::Yellow, false, &format!("not run{at}: the test server cannot: {} (an environment failure, not a finding)", run["error"].as_str().unwrap_or("")))
         } else {
             let at = run["revision"].as_str().map(|r| format!(" at {r}")).unwrap_or_default();
             let phase = run["phase"].as_str().map(|ph| format!(" ({ph})")).unwrap_or_default();
-            p.wrap("31", &format!("failed{at}{phase}: {}", run["error"].as_str().unwrap_or("")))
+            p.color(anstyle::AnsiColor::Red, false, &format!("failed{at}{phase}: {}", run["error"].as_str().unwrap_or("")))
         };
         writeln!(out, "  {label:<30} {verdict}")?;
     }
@@ -404,6 +565,7 @@ fn sarif_value(ctx: &Ctx) -> serde_json::Value {
                 "shortDescription": { "text": r.name().replace('-', " ") },
                 "fullDescription": { "text": r.docs() },
                 "defaultConfiguration": { "level": sarif_level(r.default_severity()) },
+                "helpUri": r.url(),
             })
         })
         .collect();

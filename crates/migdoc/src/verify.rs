@@ -10,7 +10,7 @@ use migdoc_linter::{LiveRun, Settings};
 use crate::args::{FailOn, VerifyArgs};
 use crate::report;
 
-pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let project = args.project.discover()?;
     let selection = crate::selection(&project.settings, None, &[])?;
@@ -58,20 +58,24 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut report = migdoc_linter::verify_report(&project, &sources, &settings, &runs, verified.catalog.as_ref());
     migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, false);
-    let mut out = io::BufWriter::new(io::stdout().lock());
     let paths = report::Paths::new(&project.root);
-    let ctx = report::Ctx {
-        paths: &paths,
-        report: &report,
-        sources: &sources,
-        elapsed_ms: started.elapsed().as_millis(),
-        color: report::use_color(),
-        verify: Some(serde_json::to_value(&verified)?),
-        hidden: crate::scope::Hidden::default(),
-        show_unknown: false,
-    };
-    args.output_format.write(&mut out, &ctx)?;
-    out.flush()?;
+    let verify = serde_json::to_value(&verified)?;
+    crate::write_report(&args.output, color, &|hyperlinks| {
+        let ctx = report::Ctx {
+            paths: &paths,
+            report: &report,
+            sources: &sources,
+            elapsed_ms: started.elapsed().as_millis(),
+            verify: Some(verify.clone()),
+            hidden: crate::scope::Hidden::default(),
+            show_unknown: false,
+            quiet: args.output.quiet,
+            hyperlinks,
+        };
+        let mut out = Vec::new();
+        args.output.output_format.write(&mut out, &ctx)?;
+        Ok(out)
+    })?;
     let threshold = FailOn::threshold(args.fail_on, &project.settings);
-    Ok(if report.diagnostics.iter().any(|d| d.severity >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if !args.output.exit_zero && report.diagnostics.iter().any(|d| d.severity >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

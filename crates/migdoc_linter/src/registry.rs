@@ -117,7 +117,21 @@ registry! {
     PredictionNotConfirmed => ("MD403", "prediction-not-confirmed", Warning, "0.1.0", rules::verify::prediction_not_confirmed::PredictionNotConfirmed);
 }
 
+/// Where the rules' documentation is published (`docs/rules.md`, one heading per rule name).
+pub const DOCS_URL: &str = "https://github.com/migdoc/migdoc/blob/main/docs/rules.md";
+
 impl Rule {
+    /// The rule's documentation page (SARIF `helpUri`, JSON `url`, terminal hyperlinks).
+    pub fn url(self) -> String {
+        format!("{DOCS_URL}#{}", self.name())
+    }
+
+    /// Whether `migdoc check --fix` fixes some of its findings: those where the code has the
+    /// exact shape the fix expects and the fixed text is proven (see `fixes.rs`).
+    pub fn has_fix(self) -> bool {
+        matches!(self, Rule::DuplicateEnumLabel | Rule::NewLabelUsedInSameTransaction | Rule::DowngradeLeavesType | Rule::CreateTypeIgnored)
+    }
+
     /// Finds a rule by code (`MD101`) or name (`multiple-heads`), case-insensitively.
     pub fn from_code_or_name(s: &str) -> Option<Rule> {
         Rule::ALL

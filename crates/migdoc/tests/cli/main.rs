@@ -82,7 +82,7 @@ fn json_output_is_the_documented_contract() {
     let keys: Vec<&str> = value["diagnostics"][0].as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
     assert_eq!(
         keys,
-        ["code", "name", "severity", "path", "line", "column", "end_line", "end_column", "revision", "message", "help"]
+        ["code", "name", "severity", "path", "line", "column", "end_line", "end_column", "revision", "message", "help", "url", "fix"]
     );
     let summary = &value["summary"];
     for key in ["files", "revisions", "heads", "errors", "warnings", "infos", "unknown_operations", "elapsed_ms"] {
@@ -283,6 +283,7 @@ mod config;
 mod formats;
 mod doctor;
 mod fixes;
+mod habits;
 mod helpers;
 mod models;
 mod packaging;
