@@ -7,6 +7,7 @@ mod cache;
 mod doctor;
 mod fix;
 mod graph_view;
+mod mako;
 mod models_view;
 mod new_migration;
 mod report;

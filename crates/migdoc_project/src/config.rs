@@ -22,6 +22,11 @@ pub struct AlembicConfig {
     /// The `[alembic]` section's options, interpolated, as `config.get_main_option(key)` reads
     /// them in a migration (without `sqlalchemy.url`, which may hold a password).
     pub main_options: std::collections::BTreeMap<String, String>,
+    /// `file_template` (ini first, then toml, as `get_alembic_option` reads it): how
+    /// `alembic revision` names a new file.
+    pub file_template: Option<String>,
+    /// `truncate_slug_length` (Alembic's default is 40).
+    pub truncate_slug_length: Option<String>,
 }
 
 const SECTION: &str = "alembic";
@@ -141,7 +146,14 @@ fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<In
             .and_then(toml::Value::as_bool)
             .unwrap_or(false),
     };
+    let file_template = ini_get("file_template").or_else(|| toml_str("file_template"));
+    let truncate_slug_length = ini_get("truncate_slug_length").or_else(|| {
+        let value = toml.as_ref()?.get("truncate_slug_length")?;
+        value.as_integer().map(|i| i.to_string()).or_else(|| value.as_str().map(str::to_owned))
+    });
     Ok(AlembicConfig {
+        file_template,
+        truncate_slug_length,
         source: base.to_owned(),
         script_location,
         version_locations,
