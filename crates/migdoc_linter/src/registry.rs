@@ -74,7 +74,7 @@ registry! {
     InvalidSql => ("MD002", "invalid-sql", Error, "0.1.0", rules::invalid_sql::InvalidSql);
     UnreadableFile => ("MD003", "unreadable-file", Error, "0.1.0", rules::files::UnreadableFile);
     MissingVersionDirectory => ("MD004", "missing-version-directory", Warning, "0.1.0", rules::files::MissingVersionDirectory);
-    UnusedSuppression => ("MD005", "unused-suppression", Warning, "0.2.0", rules::suppressions::UnusedSuppression);
+    UnusedSuppression => ("MD005", "unused-suppression", Warning, "0.1.0", rules::suppressions::UnusedSuppression);
     MultipleHeads => ("MD101", "multiple-heads", Error, "0.1.0", rules::graph::MultipleHeads);
     DuplicateRevisionId => ("MD102", "duplicate-revision-id", Error, "0.1.0", rules::graph::DuplicateRevisionId);
     MissingDownRevision => ("MD103", "missing-down-revision", Error, "0.1.0", rules::graph::MissingDownRevision);
@@ -100,9 +100,9 @@ registry! {
     CreateTypeIgnored => ("MD214", "create-type-ignored", Warning, "0.1.0", rules::replay::create_type_ignored::CreateTypeIgnored);
     SqlalchemyVersionUnknown => ("MD215", "sqlalchemy-version-unknown", Warning, "0.1.0", rules::replay::sqlalchemy_version_unknown::SqlalchemyVersionUnknown);
     TableConflict => ("MD216", "table-conflict", Error, "0.1.0", rules::replay::table_conflict::TableConflict);
-    TodoInMigration => ("MD217", "todo-in-migration", Warning, "0.2.0", rules::hygiene::TodoInMigration);
-    MigrationsWithoutLock => ("MD218", "migrations-without-lock", Warning, "0.2.0", rules::hygiene::MigrationsWithoutLock);
-    NeedsAutocommitBlock => ("MD219", "needs-autocommit-block", Error, "0.2.0", rules::replay::needs_autocommit_block::NeedsAutocommitBlock);
+    TodoInMigration => ("MD217", "todo-in-migration", Warning, "0.1.0", rules::hygiene::TodoInMigration);
+    MigrationsWithoutLock => ("MD218", "migrations-without-lock", Warning, "0.1.0", rules::hygiene::MigrationsWithoutLock);
+    NeedsAutocommitBlock => ("MD219", "needs-autocommit-block", Error, "0.1.0", rules::replay::needs_autocommit_block::NeedsAutocommitBlock);
     ModelTableMissing => ("MD301", "model-table-missing", Error, "0.1.0", rules::models::model_table_missing::ModelTableMissing);
     ModelColumnMissing => ("MD302", "model-column-missing", Error, "0.1.0", rules::models::model_column_missing::ModelColumnMissing);
     UnmappedNotNullColumn => ("MD303", "unmapped-not-null-column", Error, "0.1.0", rules::models::unmapped_not_null_column::UnmappedNotNullColumn);

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{repo_root, run_migdoc, run_migdoc_in};
+use crate::support::{repo_root, run_migdoc_in};
 
 /// Run from the repository root, as a CI job runs it: paths are shown from there
 /// (`examples/shop/migrations/...`), so that annotations and SARIF locations point at files.

@@ -1,6 +1,7 @@
 //! How Python teams install migdoc: the wheel (maturin, binary + the `migdoc` Python package) into
 //! a fresh venv, `cargo install` into a fresh prefix, and the pre-commit hook through
-//! `pre-commit try-repo` on a copy of the example project (its output is a snapshot).
+//! `pre-commit run` with `args: [services/api]` on a copy of the example project in a subdirectory
+//! (its output is a snapshot).
 //! maturin and pre-commit come from the pinned `tools` venv (scripts/pyenv).
 
 use std::process::{Command, Output};
@@ -67,16 +68,25 @@ fn wheel_and_cargo_install_run_from_fresh_environments() {
     assert_eq!(version.trim(), format!("migdoc {}", env!("CARGO_PKG_VERSION")));
 }
 
-/// The hook on a copy of examples/shop: it fails with migdoc's findings. The output is compared
-/// with `tests/snapshots/pre-commit.txt`, timings and temporary paths masked.
+/// The hook as the README configures it for a project in a subdirectory (`args: [services/api]`)
+/// on a copy of examples/shop inside a git repository: it fails with migdoc's findings, at paths
+/// from the repository root. The output is compared with `tests/snapshots/pre-commit.txt`,
+/// timings masked. pre-commit installs the hook from this repository's committed `HEAD` (CI
+/// tests a clean clone; uncommitted changes are not in it).
 #[test]
 fn pre_commit_hook_runs_migdoc_on_the_project() {
     let root = repo_root();
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let project = tmp.path().join("shop");
-    copy_dir(&root.join("examples/shop"), &project);
+    let repo = tmp.path().join("repo");
+    copy_dir(&root.join("examples/shop"), &repo.join("services/api"));
+    let head = ok(Command::new("git").arg("-C").arg(&root).args(["rev-parse", "HEAD"])).trim().to_owned();
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!("repos:\n  - repo: {}\n    rev: {head}\n    hooks:\n      - id: migdoc\n        args: [services/api]\n", root.display()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let git = |args: &[&str]| {
-        ok(Command::new("git").arg("-C").arg(&project).args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]).args(args));
+        ok(Command::new("git").arg("-C").arg(&repo).args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]).args(args));
     };
     git(&["init", "-q"]);
     git(&["add", "-A"]);
@@ -84,10 +94,8 @@ fn pre_commit_hook_runs_migdoc_on_the_project() {
     // pre-commit installs the hook with pip, which builds the wheel with maturin.
     let turn = maturin_turn();
     let out = run(Command::new(tools_bin("pre-commit"))
-        .args(["try-repo"])
-        .arg(&root)
-        .args(["migdoc", "--all-files", "--color", "never"])
-        .current_dir(&project)
+        .args(["run", "--all-files", "--color", "never"])
+        .current_dir(&repo)
         .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
         // The clone builds in this repository's target directory, so its dependencies are reused.
         .env("CARGO_TARGET_DIR", root.join("target"))
@@ -103,7 +111,7 @@ fn pre_commit_hook_runs_migdoc_on_the_project() {
         }
     });
     let actual: String = from_hook.map(|l| l + "\n").collect();
-    assert!(actual.contains("- hook id: migdoc") && actual.contains("MD101"), "{stdout}");
+    assert!(actual.contains("- hook id: migdoc") && actual.contains("services/api/migrations/versions/c3e5a7b9d1f2_refunds.py:12:17: MD101"), "{stdout}");
     let path = root.join("crates/migdoc/tests/snapshots/pre-commit.txt");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(&path, &actual).unwrap_or_else(|e| panic!("{e}"));
