@@ -201,13 +201,11 @@ pub(crate) fn selection(config: &migdoc_project::MigdocConfig, select: Option<&[
     migdoc_linter::RuleSelection::new(select.or(config.select.as_deref()), &ignore, &config.severity).map_err(|e| anyhow::anyhow!(e))
 }
 
-/// `2.0`, `2.1.9`, `1.4` → whether it is 2.1 or later.
+/// `2.0`, `2.1.9`, `1.4` (any PEP 440 version) → whether it is 2.1 or later.
 pub(crate) fn parse_sqlalchemy_version(v: &str) -> anyhow::Result<bool> {
-    let mut parts = v.split('.').map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>());
-    match (parts.next(), parts.next()) {
-        (Some(Ok(major)), Some(Ok(minor))) => Ok((major, minor) >= (2, 1)),
-        (Some(Ok(major)), None) => Ok(major > 2),
-        _ => anyhow::bail!("`{v}` is not a SQLAlchemy version (expected something like 2.0 or 2.1.9)"),
+    match migdoc_project::SqlalchemyVersion::parse(v) {
+        Some(version) => Ok(version.honours_sa_enum_create_type()),
+        None => anyhow::bail!("`{v}` is not a SQLAlchemy version (expected something like 2.0 or 2.1.9)"),
     }
 }
 

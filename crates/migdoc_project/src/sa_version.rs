@@ -20,6 +20,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::str::FromStr as _;
 use std::path::{Path, PathBuf};
 
 /// A SQLAlchemy release, without pre-release, post-release or local parts.
@@ -34,7 +35,14 @@ impl SqlalchemyVersion {
     /// Reads a PEP 440 version: `"2.0"` is 2.0.0, `"2.1.0b1"` is 2.1.0 (pre-release, post-release,
     /// dev and local parts are dropped). `None` for anything else, wildcards (`"2.0.*"`) included.
     pub fn parse(s: &str) -> Option<Self> {
-        parse_release(s).filter(|r| !r.wildcard).map(|r| r.version)
+        pep440_rs::Version::from_str(s.trim()).ok().and_then(|v| Self::of(&v))
+    }
+
+    /// The first three components of a PEP 440 version's release segment (`None` when one does
+    /// not fit in 32 bits).
+    fn of(v: &pep440_rs::Version) -> Option<Self> {
+        let part = |n: usize| v.release().get(n).map_or(Some(0), |&p| u32::try_from(p).ok());
+        Some(SqlalchemyVersion { major: part(0)?, minor: part(1)?, patch: part(2)? })
     }
 
     /// SQLAlchemy 2.1 made `sa.Enum(..., create_type=False)` mean what `postgresql.ENUM`'s does;
@@ -151,6 +159,7 @@ struct Release {
     wildcard: bool,
 }
 
+/// A release as Poetry writes it in a constraint (PEP 440 specifiers are read by `pep440_rs`).
 fn parse_release(s: &str) -> Option<Release> {
     let s = s.trim();
     let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
@@ -227,24 +236,77 @@ fn bump(v: SqlalchemyVersion, index: usize) -> SqlalchemyVersion {
     }
 }
 
-/// The version a specifier set pins: PEP 440 (`==2.0.36`, `~=2.0.30`, `>=2.1,<2.2`) or Poetry
-/// (`2.0.36`, `~2.1`, `^0.9`, `>=2.1 <2.2`). `None` unless it is exact or all the versions it allows
-/// share one major.minor.
+/// What a clause of a version constraint says, after parsing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    /// `==`, `===`, Poetry's `=` or a bare version
+    Equal,
+    Ge,
+    Gt,
+    Lt,
+    Le,
+    /// `~=`
+    Compatible,
+    /// Poetry's `^`
+    Caret,
+    /// Poetry's `~`
+    Tilde,
+    /// `!=` and what says nothing about a single minor
+    Other,
+}
+
+/// The version a specifier set pins: PEP 440 (`==2.0.36`, `~=2.0.30`, `>=2.1,<2.2`, parsed by
+/// `pep440_rs`) or Poetry (`2.0.36`, `~2.1`, `^0.9`, `>=2.1 <2.2`, which is not PEP 440 and is
+/// read here). `None` unless it is exact or all the versions it allows share one major.minor.
 fn version_from_spec(spec: &str) -> Option<SqlalchemyVersion> {
+    if let Ok(specifiers) = pep440_rs::VersionSpecifiers::from_str(spec.trim()) {
+        use pep440_rs::Operator as P;
+        let clauses: Vec<(Op, Release)> = specifiers
+            .iter()
+            .filter_map(|s| {
+                let release = Release {
+                    version: SqlalchemyVersion::of(s.version())?,
+                    parts: s.version().release().len(),
+                    wildcard: matches!(s.operator(), P::EqualStar | P::NotEqualStar),
+                };
+                let op = match s.operator() {
+                    P::Equal | P::EqualStar | P::ExactEqual => Op::Equal,
+                    P::GreaterThanEqual => Op::Ge,
+                    P::GreaterThan => Op::Gt,
+                    P::LessThan => Op::Lt,
+                    P::LessThanEqual => Op::Le,
+                    P::TildeEqual => Op::Compatible,
+                    P::NotEqual | P::NotEqualStar => Op::Other,
+                };
+                Some((op, release))
+            })
+            .collect();
+        return pinned(&clauses);
+    }
     if spec.contains('|') {
         return None; // Poetry's "or": more than one range.
     }
-    // Clauses are separated by commas (PEP 440) or spaces (Poetry); an operator may stand apart from
-    // its version (`>= 2.1`).
-    let mut clauses: Vec<String> = Vec::new();
+    // Poetry: clauses are separated by commas or spaces; an operator may stand apart from its
+    // version (`>= 2.1`).
+    let mut clauses: Vec<(Op, Release)> = Vec::new();
     let mut pending_op = String::new();
     for token in spec.split([',', ' ', '\t']).filter(|t| !t.is_empty()) {
         if token.chars().all(|c| matches!(c, '=' | '<' | '>' | '!' | '~' | '^')) {
             pending_op.push_str(token);
-        } else {
-            clauses.push(std::mem::take(&mut pending_op) + token);
+            continue;
+        }
+        let clause = std::mem::take(&mut pending_op) + token;
+        let ops = [("===", Op::Equal), ("==", Op::Equal), ("~=", Op::Compatible), ("!=", Op::Other), ("<=", Op::Le), (">=", Op::Ge), ("<", Op::Lt), (">", Op::Gt), ("^", Op::Caret), ("~", Op::Tilde), ("=", Op::Equal)];
+        let (op, text) = ops.iter().find_map(|(text, op)| clause.strip_prefix(text).map(|rest| (*op, rest))).unwrap_or((Op::Equal, clause.as_str()));
+        if let Some(release) = parse_release(text) {
+            clauses.push((op, release));
         }
     }
+    pinned(&clauses)
+}
+
+/// The single version, or the lowest version of the single major.minor, that `clauses` allow.
+fn pinned(clauses: &[(Op, Release)]) -> Option<SqlalchemyVersion> {
     let mut lower: Option<SqlalchemyVersion> = None;
     // The tightest upper bound, and whether it is inclusive.
     let mut upper: Option<(SqlalchemyVersion, bool)> = None;
@@ -258,41 +320,33 @@ fn version_from_spec(spec: &str) -> Option<SqlalchemyVersion> {
             upper = Some((v, inclusive));
         }
     };
-    for clause in &clauses {
-        let ops = ["===", "==", "~=", "!=", "<=", ">=", "<", ">", "^", "~", "="];
-        let (op, text) = ops
-            .iter()
-            .find_map(|op| clause.strip_prefix(op).map(|rest| (*op, rest)))
-            .unwrap_or(("", clause.as_str()));
-        let Some(release) = parse_release(text) else {
-            continue;
-        };
+    for &(op, release) in clauses {
         let v = release.version;
         match op {
-            "===" | "==" | "=" | "" if !release.wildcard => return Some(v),
-            "==" | "=" | "" => {
+            Op::Equal if !release.wildcard => return Some(v),
+            Op::Equal => {
                 add_lower(v);
                 add_upper(bump(v, release.parts - 1), false);
             }
             _ if release.wildcard => {}
-            ">=" | ">" => add_lower(v),
-            "<" => add_upper(v, false),
-            "<=" => add_upper(v, true),
-            "~=" if release.parts >= 2 => {
+            Op::Ge | Op::Gt => add_lower(v),
+            Op::Lt => add_upper(v, false),
+            Op::Le => add_upper(v, true),
+            Op::Compatible if release.parts >= 2 => {
                 add_lower(v);
                 add_upper(bump(v, release.parts - 2), false);
             }
-            "^" => {
+            Op::Caret => {
                 let components = [v.major, v.minor, v.patch];
                 let first_nonzero = components.iter().take(release.parts).position(|&c| c != 0);
                 add_lower(v);
                 add_upper(bump(v, first_nonzero.unwrap_or(release.parts - 1)), false);
             }
-            "~" => {
+            Op::Tilde => {
                 add_lower(v);
                 add_upper(bump(v, usize::from(release.parts >= 2)), false);
             }
-            _ => {} // `!=`, or `~=` with a single component (not valid PEP 440)
+            Op::Compatible | Op::Other => {}
         }
     }
     let (lower, (upper, inclusive)) = (lower?, upper?);
