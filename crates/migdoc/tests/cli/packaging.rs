@@ -120,3 +120,35 @@ fn pre_commit_hook_runs_migdoc_on_the_project() {
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(expected == actual, "the hook's output changed (UPDATE_EXPECT=1 rewrites the snapshot):\n{actual}");
 }
+
+/// A fresh clone runs the README's first command, and nothing in the repository reads a folder
+/// beside it: the corpus generator the scale test and the benchmark use is the repository's own.
+#[test]
+fn a_fresh_clone_runs_the_readme_first_command() {
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let clone = tmp.path().join("migdoc");
+    ok(Command::new("git").args(["clone", "-q"]).arg(&root).arg(&clone));
+    // The README's first command, in the clone (built in this repository's target directory so
+    // that its dependencies are reused).
+    let out = run(Command::new("cargo")
+        .args(["run", "--release", "--locked", "-q", "--", "check", "examples/shop", "--output-format", "concise"])
+        .current_dir(&clone)
+        .env("CARGO_TARGET_DIR", root.join("target")));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for code in ["MD002", "MD101", "MD202", "MD205", "MD214", "MD306"] {
+        assert!(stdout.contains(&format!("examples/shop/migrations/")) && stdout.contains(code), "{code} missing:\n{stdout}");
+    }
+    // No tracked file reaches for that folder beside the repository (the pattern is built here so
+    // that this file does not match it).
+    let pattern = format!("\\.\\./{}", ["sha", "red"].concat());
+    let grep = Command::new("git").args(["grep", "-n", "-e", &pattern, "--", ".", ":!*.md"]).current_dir(&clone).output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(grep.stdout.is_empty(), "files that read outside the repository:\n{}", String::from_utf8_lossy(&grep.stdout));
+    // The corpus generator is there and writes a project migdoc reads.
+    let corpus = tmp.path().join("corpus");
+    ok(Command::new("python3").arg(clone.join("scripts/gen_corpus.py")).arg(&corpus).arg("20"));
+    let check = crate::support::run_migdoc(&["check".into(), corpus.display().to_string(), "--output-format".into(), "json".into(), "--no-cache".into()]);
+    let report: serde_json::Value = serde_json::from_str(&check.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", check.stdout, check.stderr));
+    assert_eq!(report["summary"]["revisions"], 20, "{}", report["summary"]);
+}
