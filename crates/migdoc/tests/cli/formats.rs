@@ -80,19 +80,30 @@ fn sarif_schema() -> PathBuf {
 fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let schema = sarif_schema();
     let python = crate::support::pyenv_python("tools");
-    let sarif = repo_root().join("target/sarif-schema/shop.sarif.json");
-    std::fs::write(&sarif, example("sarif")).unwrap_or_else(|e| panic!("{e}"));
-    let code = "import json, sys, jsonschema\n\
-                schema = json.load(open(sys.argv[1]))\n\
-                log = json.load(open(sys.argv[2]))\n\
-                errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(log), key=str)\n\
-                [print(e.message, list(e.absolute_path)) for e in errors]\n\
-                print(len(log['runs'][0]['results']), 'results,', len(errors), 'errors')\n\
-                sys.exit(1 if errors else 0)\n";
-    let out = Command::new(python).arg("-c").arg(code).arg(&schema).arg(&sarif).output().unwrap_or_else(|e| panic!("{e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("8 results, 0 errors"), "{stdout}");
+    // From the repository root (relative URIs) and from outside the project (absolute `file://`
+    // URIs, a space in the path percent-encoded).
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let project = tmp.path().join("a project");
+    crate::support::copy_dir(&repo_root().join("examples/shop"), &project);
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap_or_else(|e| panic!("{e}"));
+    let outside = run_migdoc_in(&elsewhere, &["check".into(), project.display().to_string(), "--output-format".into(), "sarif".into(), "--sqlalchemy-version".into(), "2.0".into()]).stdout;
+    assert!(outside.contains("\"uri\": \"file:///") && outside.contains("a%20project/"), "{outside}");
+    for (name, text) in [("shop.sarif.json", example("sarif")), ("outside.sarif.json", outside)] {
+        let sarif = repo_root().join("target/sarif-schema").join(name);
+        std::fs::write(&sarif, text).unwrap_or_else(|e| panic!("{e}"));
+        let code = "import json, sys, jsonschema\n\
+                    schema = json.load(open(sys.argv[1]))\n\
+                    log = json.load(open(sys.argv[2]))\n\
+                    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(log), key=str)\n\
+                    [print(e.message, list(e.absolute_path)) for e in errors]\n\
+                    print(len(log['runs'][0]['results']), 'results,', len(errors), 'errors')\n\
+                    sys.exit(1 if errors else 0)\n";
+        let out = Command::new(&python).arg("-c").arg(code).arg(&schema).arg(&sarif).output().unwrap_or_else(|e| panic!("{e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("8 results, 0 errors"), "{name}: {stdout}");
+    }
 }
 
 /// The paths one output format shows.
