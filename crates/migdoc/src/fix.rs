@@ -42,6 +42,29 @@ pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn
             }
         }
     }
+    // Usually every fix holds: one re-check of all of them at once proves them together (each
+    // file's text then includes all of its fixes). Only when that fails is each one tried.
+    let no_new = |after: &BTreeMap<Key, usize>| after.iter().all(|(key, n)| before.get(key).is_some_and(|m| n <= m));
+    let mut originals: Vec<(usize, RevisionFile)> = Vec::new();
+    let mut together = true;
+    for (&i, fixes) in &by_file {
+        let file = &sources.files[i];
+        let refs: Vec<&Fix> = fixes.iter().collect();
+        let (new, applied) = Fix::apply_all(&file.text, &refs);
+        let fixed = RevisionFile::from_bytes(&file.abs_path, file.path.clone(), new.into_bytes());
+        if file.not_utf8 || applied != refs.len() || !fixed.facts.errors.is_empty() {
+            together = false;
+            break;
+        }
+        originals.push((i, std::mem::replace(&mut sources.files[i], fixed)));
+    }
+    together = together && no_new(&counts(&recheck(sources)));
+    for (i, original) in originals {
+        sources.files[i] = original;
+    }
+    if together {
+        return;
+    }
     let mut refused: Vec<Fix> = Vec::new();
     for (i, fixes) in by_file {
         let original = &sources.files[i];
@@ -60,7 +83,7 @@ pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn
                 let original = std::mem::replace(&mut sources.files[i], fixed);
                 let after = counts(&recheck(sources));
                 sources.files[i] = original;
-                after.iter().all(|(key, n)| before.get(key).is_some_and(|m| n <= m))
+                no_new(&after)
             };
             if good {
                 proven.push(fix);
