@@ -1628,6 +1628,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.unknown("SQL built from values migdoc cannot evaluate", footprint, arg.map_or(range, Expr::range));
                 return;
             }
+            // A name imported from a module migdoc did not read (a bare versions directory
+            // without its project, or a third-party module): say which, so that the user knows
+            // what would let migdoc see.
+            Value::Path(path) => {
+                self.unknown(&format!("execute() of `{path}`, from a module migdoc could not read (not found from here, or not the project's)"), Footprint::unbounded(), range);
+                return;
+            }
             _ => {
                 self.unknown("execute() of something migdoc cannot evaluate", Footprint::unbounded(), range);
                 return;

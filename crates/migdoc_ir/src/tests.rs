@@ -379,3 +379,10 @@ fn a_create_method_given_no_connection_builds_a_value() {
     assert!(f[0].names.iter().any(|n| n == "u") || f[0].is_unbounded(), "{:?}", f[0]);
     assert_eq!(kinds(&ops.upgrade)[0], "CreateTable");
 }
+
+#[test]
+fn sql_imported_from_a_module_migdoc_cannot_read_is_named() {
+    let ops = lower(&format!("{HEAD}\nfrom app.sql import NATSORT\n\ndef upgrade():\n    op.execute(NATSORT)\n"));
+    assert_eq!(kinds(&ops.upgrade), ["Unknown(execute() of `app.sql.NATSORT`, from a module migdoc could not read (not found from here, or not the project's))"]);
+    assert!(footprints(&ops.upgrade)[0].is_unbounded());
+}
