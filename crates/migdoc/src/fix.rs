@@ -33,15 +33,8 @@ pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn
         out
     }
     let before = counts(&report.diagnostics);
-    let mut by_file: BTreeMap<usize, Vec<Fix>> = BTreeMap::new();
-    for d in &report.diagnostics {
-        if let (Some(fix), Some(i)) = (&d.fix, sources.files.iter().position(|f| f.path == d.path)) {
-            let fixes = by_file.entry(i).or_default();
-            if !fixes.contains(fix) {
-                fixes.push(fix.clone());
-            }
-        }
-    }
+    // Owned: the report's diagnostics lose the refused fixes at the end.
+    let by_file: BTreeMap<usize, Vec<Fix>> = fixes_by_file(report, sources).into_iter().map(|(i, fixes)| (i, fixes.into_iter().cloned().collect())).collect();
     // Usually every fix holds: one re-check of all of them at once proves them together (each
     // file's text then includes all of its fixes). Only when that fails is each one tried.
     let no_new = |after: &BTreeMap<Key, usize>| after.iter().all(|(key, n)| before.get(key).is_some_and(|m| n <= m));
@@ -99,14 +92,22 @@ pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn
     }
 }
 
-pub(crate) fn compute(report: &Report, sources: &Sources) -> Vec<Fixed> {
+/// The distinct fixes of a report, by the index of their file in `sources`.
+fn fixes_by_file<'r>(report: &'r Report, sources: &Sources) -> BTreeMap<usize, Vec<&'r Fix>> {
     let mut by_file: BTreeMap<usize, Vec<&Fix>> = BTreeMap::new();
     for d in &report.diagnostics {
         if let (Some(fix), Some(i)) = (&d.fix, sources.files.iter().position(|f| f.path == d.path)) {
-            by_file.entry(i).or_default().push(fix);
+            let fixes = by_file.entry(i).or_default();
+            if !fixes.contains(&fix) {
+                fixes.push(fix);
+            }
         }
     }
     by_file
+}
+
+pub(crate) fn compute(report: &Report, sources: &Sources) -> Vec<Fixed> {
+    fixes_by_file(report, sources)
         .into_iter()
         .filter_map(|(i, fixes)| {
             let file = &sources.files[i];
