@@ -101,19 +101,9 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     for url in &urls {
         match &args.schemas {
             None => targets.push((url.clone(), None)),
-            Some(pattern) => match Client::connect(url, None, args.statement_timeout).and_then(|c| {
-                // System schemas are no tenants; the names come back as JSON (a schema name may
-                // hold a newline or anything else).
-                c.query(&format!(
-                    "SELECT coalesce(json_agg(nspname ORDER BY nspname), '[]') FROM pg_catalog.pg_namespace WHERE nspname LIKE {} \
-                     AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
-                    migdoc_doctor::quote::literal(pattern)
-                ))
-            }) {
-                Ok(rows) => match serde_json::from_str::<Vec<String>>(rows.trim()) {
-                    Ok(names) => targets.extend(names.into_iter().map(|s| (url.clone(), Some(s)))),
-                    Err(e) => outcomes.push(Outcome::failed(migdoc_pg::url::mask(url), None, format!("cannot read the schema names: {e}"))),
-                },
+            // System schemas are no tenants; the pattern goes as a bind value.
+            Some(pattern) => match Client::connect(url, args.statement_timeout).and_then(|mut c| c.schemas_like(pattern)) {
+                Ok(names) => targets.extend(names.into_iter().map(|s| (url.clone(), Some(s)))),
                 Err(e) => outcomes.push(Outcome::failed(migdoc_pg::url::mask(url), None, e.to_string())),
             },
         }
@@ -176,16 +166,17 @@ fn doctor_one(
     lock_wait: Option<u64>,
 ) -> Outcome {
     let shown = migdoc_pg::url::mask(url);
-    let client = match Client::connect(url, None, timeout) {
+    let mut client = match Client::connect(url, timeout) {
         Ok(c) => c,
         Err(e) => return Outcome::failed(shown, schema, e.to_string()),
     };
-    let diagnose = |client: &Client| -> Result<(LiveState, Diagnosis, u32), migdoc_doctor::DoctorError> {
+    let rediagnose = |live: &LiveState| migdoc_doctor::diagnose(&history.graph, &history.ops, &history.settings, live);
+    let diagnose = |client: &mut Client| -> Result<(LiveState, Diagnosis, u32), migdoc_doctor::DoctorError> {
         let (live, version) = migdoc_doctor::read_state(client, target)?;
-        let diagnosis = migdoc_doctor::diagnose(&history.graph, &history.ops, &history.settings, &live);
+        let diagnosis = rediagnose(&live);
         Ok((live, diagnosis, version))
     };
-    let (live, diagnosis, version) = match diagnose(&client) {
+    let (live, diagnosis, version) = match diagnose(&mut client) {
         Ok(d) => d,
         Err(e) => return Outcome::failed(shown, schema, e.to_string()),
     };
@@ -195,13 +186,11 @@ fn doctor_one(
     if apply && has_sql {
         let plan = outcome.plan.as_ref().map_or_else(Plan::default, Clone::clone);
         let Some(diagnosis) = outcome.diagnosis.as_ref() else { return outcome };
-        match migdoc_doctor::apply(&client, &plan, target, diagnosis, &live, lock_wait) {
-            Ok(()) => {
+        // Re-diagnosed inside the write transaction, before it commits.
+        match migdoc_doctor::apply(&mut client, &plan, target, diagnosis, &live, lock_wait, &rediagnose) {
+            Ok(after) => {
                 outcome.applied = true;
-                match diagnose(&client) {
-                    Ok((_, after, _)) => outcome.after = Some(after),
-                    Err(e) => outcome.error = Some(format!("applied, but the re-diagnosis failed: {e}")),
-                }
+                outcome.after = Some(after);
             }
             Err(e) => outcome.error = Some(e.to_string()),
         }

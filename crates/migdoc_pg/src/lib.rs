@@ -8,6 +8,7 @@
 //!
 //! The server is tuned for speed, not durability (`fsync = off`): it holds nothing worth keeping.
 
+pub mod session;
 pub mod url;
 
 /// migdoc's PostgreSQL advisory lock key, the bytes of "migdoc": `migdoc doctor --apply` holds it

@@ -112,10 +112,11 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// libpq's environment for `url` (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
-/// `PGSSLMODE`, ...). TLS is whatever the URL asks for (`?sslmode=require`).
-pub(crate) fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
-    let mut env = Vec::new();
+/// libpq's connection keywords for `url` (`host`, `port`, `user`, `password`, `dbname`, then the
+/// query's libpq keys: `sslmode`, `sslrootcert`, `options`, ...), decoded. A key of the query
+/// overrides the same key of the authority, as in libpq.
+pub(crate) fn url_params(url: &DbUrl) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = Vec::new();
     let (userinfo, hostport) = match url.authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
         None => (None, url.authority.as_str()),
@@ -126,10 +127,10 @@ pub(crate) fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
             None => (u, None),
         };
         if !user.is_empty() {
-            env.push(("PGUSER".into(), decode(user)));
+            params.push(("user".into(), decode(user)));
         }
         if let Some(pw) = password {
-            env.push(("PGPASSWORD".into(), decode(pw)));
+            params.push(("password".into(), decode(pw)));
         }
     }
     if !hostport.is_empty() {
@@ -137,35 +138,183 @@ pub(crate) fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
             Some((h, p)) => (h, Some(p)),
             None => (hostport, None),
         };
-        env.push(("PGHOST".into(), decode(host.trim_start_matches('[').trim_end_matches(']'))));
+        params.push(("host".into(), decode(host.trim_start_matches('[').trim_end_matches(']'))));
         if let Some(p) = port {
-            env.push(("PGPORT".into(), p.to_owned()));
+            params.push(("port".into(), p.to_owned()));
         }
     }
     if !url.database.is_empty() {
-        env.push(("PGDATABASE".into(), decode(&url.database)));
+        params.push(("dbname".into(), decode(&url.database)));
     }
     for kv in url.query.iter().flat_map(|q| q.split('&')) {
         let Some((k, v)) = kv.split_once('=') else { continue };
-        let var = match k {
-            "host" => "PGHOST",
-            "port" => "PGPORT",
-            "user" => "PGUSER",
-            "password" => "PGPASSWORD",
-            "dbname" => "PGDATABASE",
-            "sslmode" => "PGSSLMODE",
-            "sslrootcert" => "PGSSLROOTCERT",
-            "sslcert" => "PGSSLCERT",
-            "sslkey" => "PGSSLKEY",
-            "application_name" => "PGAPPNAME",
-            "connect_timeout" => "PGCONNECT_TIMEOUT",
-            "options" => "PGOPTIONS",
-            _ => continue,
-        };
-        env.retain(|(name, _)| name != var);
-        env.push((var.into(), decode(v)));
+        if env_var(k).is_none() {
+            continue;
+        }
+        params.retain(|(name, _)| name != k);
+        params.push((k.to_owned(), decode(v)));
     }
-    env
+    params
+}
+
+/// The environment variable libpq reads for a connection keyword migdoc passes on.
+fn env_var(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "host" => "PGHOST",
+        "hostaddr" => "PGHOSTADDR",
+        "port" => "PGPORT",
+        "user" => "PGUSER",
+        "password" => "PGPASSWORD",
+        "dbname" => "PGDATABASE",
+        "sslmode" => "PGSSLMODE",
+        "sslrootcert" => "PGSSLROOTCERT",
+        "sslcert" => "PGSSLCERT",
+        "sslkey" => "PGSSLKEY",
+        "application_name" => "PGAPPNAME",
+        "connect_timeout" => "PGCONNECT_TIMEOUT",
+        "options" => "PGOPTIONS",
+        _ => return None,
+    })
+}
+
+/// libpq's environment for `url` (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
+/// `PGSSLMODE`, ...). TLS is whatever the URL asks for (`?sslmode=require`).
+pub(crate) fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
+    url_params(url).into_iter().filter_map(|(k, v)| env_var(&k).map(|var| (var.to_owned(), v))).collect()
+}
+
+/// Where to connect, from any form a user writes: a libpq URI (`postgresql://`, `postgres://`,
+/// with `?password=` or `?host=/socket/dir`), a SQLAlchemy URL (`postgresql+psycopg2://`), or a
+/// libpq key=value string (`host=db user=app password='a b' dbname=prod`). It holds libpq's
+/// keywords, decoded, and the only form of itself that may be shown: masked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnInfo {
+    params: Vec<(String, String)>,
+    shown: String,
+}
+
+impl ConnInfo {
+    pub fn parse(text: &str) -> Result<ConnInfo, String> {
+        if let Some(url) = DbUrl::parse(text) {
+            return Ok(ConnInfo { params: url_params(&url), shown: url.masked() });
+        }
+        if text.contains("://") {
+            return Err(format!("`{}` is not a PostgreSQL URL (postgresql://, postgres:// or postgresql+DRIVER://)", mask(text)));
+        }
+        let params = parse_conninfo(text).map_err(|why| format!("`{}` is not a PostgreSQL URL or key=value connection string: {why}", mask(text)))?;
+        let shown = render_masked(&params);
+        Ok(ConnInfo { params, shown })
+    }
+
+    /// The value of a libpq keyword (`host`, `dbname`, `sslmode`, ...).
+    pub fn get(&self, keyword: &str) -> Option<&str> {
+        self.params.iter().rev().find(|(k, _)| k == keyword).map(|(_, v)| v.as_str())
+    }
+
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The same server, another database.
+    #[must_use]
+    pub fn with_database(&self, database: &str) -> ConnInfo {
+        let mut params: Vec<(String, String)> = self.params.iter().filter(|(k, _)| k != "dbname").cloned().collect();
+        params.push(("dbname".into(), database.to_owned()));
+        ConnInfo { params, shown: format!("{} (database {database})", self.shown) }
+    }
+
+    /// For messages: the password masked.
+    pub fn masked(&self) -> &str {
+        &self.shown
+    }
+}
+
+/// A key=value connection string, rebuilt from what was parsed with the password masked:
+/// however the text spaced or quoted its password, it is not in the result.
+fn render_masked(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| {
+            if k == "password" {
+                format!("{k}=***")
+            } else if v.is_empty() || v.contains([' ', '\t', '\'', '\\']) {
+                format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// libpq's `conninfo_parse`: `keyword = value` pairs separated by whitespace; a value is
+/// single-quoted (`\'` and `\\` escape) or runs to the next whitespace (`\` escapes).
+fn parse_conninfo(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut params = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut key = String::new();
+        while let Some(&c) = chars.peek() {
+            if c == '=' || c.is_whitespace() {
+                break;
+            }
+            key.push(c);
+            chars.next();
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.next() != Some('=') {
+            return Err(format!("missing \"=\" after \"{key}\""));
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'\'') {
+            chars.next();
+            let mut closed = false;
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next()),
+                    '\'' => {
+                        closed = true;
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            if !closed {
+                return Err("unterminated quoted string".into());
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                chars.next();
+                if c == '\\' {
+                    value.extend(chars.next());
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        if env_var(&key).is_none() && !matches!(key.as_str(), "service" | "target_session_attrs" | "keepalives" | "sslcompression" | "gssencmode" | "channel_binding") {
+            return Err(format!("invalid connection option \"{key}\""));
+        }
+        params.push((key, value));
+    }
+    if params.is_empty() {
+        return Err("it is empty".into());
+    }
+    Ok(params)
 }
 
 /// `url` with any password masked. Text that is not a PostgreSQL URL (another scheme, a typo, a
@@ -174,6 +323,11 @@ pub(crate) fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
 pub fn mask(url: &str) -> String {
     if let Some(u) = DbUrl::parse(url) {
         return u.masked();
+    }
+    if !url.contains("://")
+        && let Ok(params) = parse_conninfo(url)
+    {
+        return render_masked(&params);
     }
     let mut out = url.to_owned();
     if let Some((scheme, rest)) = url.split_once("://")
@@ -261,6 +415,38 @@ mod tests {
         assert!(env.contains(&("PGPASSWORD".into(), "hun/ter?2".into())), "{env:?}");
         assert!(env.contains(&("PGHOST".into(), "db".into())), "{env:?}");
         assert!(env.contains(&("PGDATABASE".into(), "prod".into())), "{env:?}");
+    }
+}
+
+#[cfg(test)]
+mod conninfo_tests {
+    use super::*;
+
+    #[test]
+    fn every_form_gives_the_same_keywords() {
+        let forms = [
+            "postgresql://app:p%40ss@db.example:6432/prod?sslmode=require",
+            "postgresql+psycopg2://app:p%40ss@db.example:6432/prod?sslmode=require",
+            "postgres://app@db.example:6432/prod?sslmode=require&password=p%40ss",
+            "host=db.example port=6432 user=app password=p@ss dbname=prod sslmode=require",
+            "host = db.example port=6432 user='app' password = 'p@ss' dbname=prod sslmode=require",
+        ];
+        for form in forms {
+            let info = ConnInfo::parse(form).unwrap_or_else(|e| panic!("{form}: {e}"));
+            for (k, v) in [("host", "db.example"), ("port", "6432"), ("user", "app"), ("password", "p@ss"), ("dbname", "prod"), ("sslmode", "require")] {
+                assert_eq!(info.get(k), Some(v), "{form}: {k}");
+            }
+            assert!(!info.masked().contains("p@ss") && !info.masked().contains("p%40ss"), "{form}: {}", info.masked());
+            assert!(!mask(form).contains("p@ss") && !mask(form).contains("p%40ss"), "{form}: {}", mask(form));
+        }
+        let quoted = ConnInfo::parse(r"host=/tmp/a\ b password='it\'s a \\ secret' dbname=x").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(quoted.get("host"), Some(r"/tmp/a b"));
+        assert_eq!(quoted.get("password"), Some(r"it's a \ secret"));
+        assert_eq!(quoted.masked(), "host='/tmp/a b' password=*** dbname=x");
+        for bad in ["", "host", "host=db password='open", "hots=db", "mysql://app:hunter2@db/x"] {
+            let e = ConnInfo::parse(bad).err().unwrap_or_else(|| panic!("{bad} parsed"));
+            assert!(!e.contains("hunter2") && !e.contains("open"), "{e}");
+        }
     }
 }
 
