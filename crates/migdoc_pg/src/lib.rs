@@ -250,6 +250,14 @@ impl Cluster {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Replaces the cluster's `pg_hba.conf` with `lines` and reloads it (tests of password
+    /// authentication). Keep a `local all postgres trust` line: [`Cluster::psql`] needs it.
+    pub fn set_hba(&self, lines: &str) -> Result<(), PgError> {
+        // Written in place: the file keeps its owner (the server's user).
+        fs::write(self.data_dir.join("pg_hba.conf"), lines)?;
+        self.psql("postgres", "SELECT pg_catalog.pg_reload_conf()").map(drop)
+    }
+
     /// A command for one of the server binaries, as the `postgres` user when we are root.
     fn server_command(&self, program: &str) -> Command {
         let path = self.bins.bindir.join(program);

@@ -137,7 +137,20 @@ pub fn describe(e: &postgres::Error) -> String {
             }
             out
         }
-        None => e.to_string(),
+        None => {
+            // The client's own errors say what went wrong in their source ("invalid
+            // configuration": "password missing").
+            let mut out = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(inner) = source {
+                let text = inner.to_string();
+                if !out.contains(&text) {
+                    out.push_str(&format!(": {text}"));
+                }
+                source = inner.source();
+            }
+            out
+        }
     }
 }
 

@@ -316,8 +316,7 @@ fn doctor_fleet_tenants_and_bad_urls() {
 
 /// Killing migdoc (SIGKILL or SIGTERM, migdoc alone, not its process group) in the middle of
 /// `--apply`, while it waits for a migration that holds the version table, leaves the database as
-/// it was: its psql, orphaned, goes on once the lock is free and runs the plan, but never gets
-/// the COMMIT that only a live migdoc sends.
+/// it was: its connection drops with it, and the server rolls its open transaction back.
 #[test]
 fn a_killed_apply_leaves_the_database_as_it_was() {
     let f = Fixture::new();
@@ -355,7 +354,7 @@ fn a_killed_apply_leaves_the_database_as_it_was() {
         let status = doctor.wait().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(signal.as_raw()), "doctor was not stopped: {status}");
         // The migration ends (the server notices its vanished client only when it next talks to
-        // it: end that session as a lost connection would); migdoc's orphaned psql goes on.
+        // it: end that session as a lost connection would); migdoc's session goes with it.
         let _ = holder.kill();
         let _ = holder.wait();
         f.sql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
@@ -589,4 +588,130 @@ fn lock_wait_waits_for_a_running_deploy() {
     assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
     assert_eq!(f.sql("waits", "SELECT version_num FROM alembic_version"), "c3\n");
     let _ = holder.wait();
+
+    // What the lock holder did meanwhile changed the catalog (not the version table): the plan
+    // was made for another database, and nothing is changed.
+    let url = f.database("moved", "head");
+    f.sql("moved", "UPDATE alembic_version SET version_num = 'b2'");
+    let child = Command::new(f.cluster.binaries().bindir.join("psql"))
+        .args(["-X", "-q", "-c", &format!("SELECT pg_advisory_lock({}), pg_sleep(3); CREATE TABLE audit (id int)", migdoc_doctor_lock_key())])
+        .env("PGHOST", f.cluster.socket_dir())
+        .env("PGPORT", f.cluster.port().to_string())
+        .env("PGUSER", "postgres")
+        .env("PGDATABASE", "moved")
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    let mut holder = child.unwrap_or_else(|e| panic!("{e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while f.sql("moved", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").trim() == "0" {
+        assert!(std::time::Instant::now() < deadline, "the holder never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (code, d) = f.doctor(&url, &["--apply", "--lock-wait", "60"]);
+    let _ = holder.wait();
+    assert_eq!(code, 1, "{d}");
+    assert!(d["error"].as_str().is_some_and(|e| e.contains("database changed") && e.contains("nothing was changed")), "{d}");
+    assert_eq!(f.sql("moved", "SELECT version_num FROM alembic_version"), "b2\n", "a stale plan was applied");
+}
+
+/// A real `alembic upgrade head` (env.py without migdoc's lock, as Alembic's template) runs
+/// while `doctor --apply` repairs the same database: doctor waits for the migration's
+/// transaction, sees that the database moved, and changes nothing; the version table keeps one
+/// row, and doctor run again repairs what is still to repair.
+#[test]
+fn a_real_alembic_upgrade_during_apply_leaves_one_row() {
+    let f = Fixture::new();
+    write_files(
+        &f.dir,
+        &[(
+            "migrations/versions/d4_audit.py",
+            "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'd4'\ndown_revision = 'c3'\n\n\ndef upgrade():\n    op.execute('SELECT pg_sleep(4)')\n    op.create_table('audit', sa.Column('id', sa.Integer, primary_key=True))\n\n\ndef downgrade():\n    op.drop_table('audit')\n",
+        )],
+    );
+    let url = f.database("race", "c3");
+    // Label "it's" of tier is missing: recreate the type with 'gold' alone.
+    f.sql("race", "ALTER TABLE users DROP COLUMN tier; DROP TYPE tier; CREATE TYPE tier AS ENUM ('gold'); ALTER TABLE users ADD COLUMN tier tier");
+    let (code, d) = f.doctor(&url, &[]);
+    assert_eq!((code, states(&d, "diagnosis")), (1, vec!["recorded_but_missing".to_owned(), "behind".to_owned()]), "{d}");
+    let mut alembic = Command::new(oracle_python())
+        .args(["-m", "alembic", "upgrade", "head"])
+        .current_dir(&f.dir)
+        .env("DATABASE_URL", &url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while f.sql("race", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%' AND state = 'active'").trim() == "0" {
+        assert!(std::time::Instant::now() < deadline, "the migration never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (code, d) = f.doctor(&url, &["--apply"]);
+    let status = alembic.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "the migration failed");
+    assert_eq!(code, 1, "{d}");
+    assert!(d["error"].as_str().is_some_and(|e| e.contains("nothing was changed")), "{d}");
+    assert_eq!(f.sql("race", "SELECT version_num FROM alembic_version"), "d4\n");
+    assert_eq!(f.sql("race", "SELECT enum_range(NULL::tier)::text"), "{gold}\n", "doctor wrote after the migration moved the database");
+    let (code, d) = f.doctor(&url, &["--apply"]);
+    assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
+    assert_eq!(f.sql("race", "SELECT version_num FROM alembic_version"), "d4\n");
+}
+
+/// doctor is its own PostgreSQL client: with no `psql` anywhere on `PATH`, against a server
+/// that demands a password (SCRAM), every way of giving it works and none shows it: in the URL
+/// (percent-encoded, or raw with `/` and `?`), as `?password=`, in a key=value string (quoted,
+/// with a space), through `PGPASSWORD`, and through a password file. No password, or a wrong
+/// one, is a clear error (exit 2) that names where a password can go, and shows none.
+#[test]
+fn doctor_needs_no_psql_and_takes_a_password_every_way() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let f = Fixture::new();
+    f.database("auth", "head");
+    let password = "hun/ter?2 x'y";
+    f.sql("auth", &format!("CREATE ROLE app LOGIN PASSWORD '{}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO app", password.replace('\'', "''")));
+    f.cluster.set_hba("local all postgres trust\nlocal all all scram-sha-256\n").unwrap_or_else(|e| panic!("{e}"));
+    let socket = f.cluster.socket_dir().display().to_string();
+    let port = f.cluster.port();
+    let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let empty_path = f._tmp.path().join("no-binaries");
+    std::fs::create_dir_all(&empty_path).unwrap_or_else(|e| panic!("{e}"));
+    let pgpass = f._tmp.path().join("pgpass");
+    std::fs::write(&pgpass, format!("localhost:{port}:auth:app:{}\n", password.replace('\\', "\\\\").replace(':', "\\:"))).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
+    let doctor = |url: &str, env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_migdoc"));
+        cmd.args(["doctor", &f.dir.display().to_string(), "--format", "json", "--database-url", url]).env("PATH", &empty_path).env_remove("PGPASSWORD").env_remove("PGPASSFILE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        for secret in ["hun/ter", "ter?2", "hun%2F", "x'y", "x\\'y"] {
+            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{url} showed the password: {stdout}{stderr}");
+        }
+        (out.status.code().unwrap_or(-1), stdout, stderr)
+    };
+    let sock = enc(&socket);
+    let pgpass_s = pgpass.display().to_string();
+    let quoted = password.replace('\\', "\\\\").replace('\'', "\\'");
+    for (url, env) in [
+        (format!("postgresql+psycopg2://app:{}@/auth?host={sock}&port={port}", enc(password)), vec![]),
+        (format!("postgresql://app:{password}@/auth?host={sock}&port={port}").replace(' ', "%20"), vec![]),
+        (format!("postgres://app@/auth?host={sock}&port={port}&password={}", enc(password)), vec![]),
+        (format!("host={socket} port={port} user=app dbname=auth password = '{quoted}'"), vec![]),
+        (format!("postgresql://app@/auth?host={sock}&port={port}"), vec![("PGPASSWORD", password)]),
+        (format!("host={socket} port={port} user=app dbname=auth"), vec![("PGPASSFILE", pgpass_s.as_str())]),
+    ] {
+        let (code, stdout, stderr) = doctor(&url, &env);
+        assert_eq!(code, 0, "{url} {env:?}: {stdout}{stderr}");
+        let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+        assert_eq!(states(&v["databases"][0], "diagnosis"), ["healthy"], "{url}: {v}");
+    }
+    let (code, stdout, _) = doctor(&format!("postgresql://app@/auth?host={sock}&port={port}"), &[]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("PGPASSWORD") && stdout.contains(".pgpass"), "a missing password names where it can go: {stdout}");
+    let (code, stdout, _) = doctor(&format!("postgresql://app:hun%2Fter%3F3@/auth?host={sock}&port={port}"), &[]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("password authentication failed"), "{stdout}");
 }
