@@ -58,6 +58,10 @@ pub(crate) enum Command {
     GenerateShellCompletion {
         shell: clap_complete::Shell,
     },
+    /// Drops a killed `verify --database-url`'s scratch databases (run by verify's own clean-up;
+    /// the server and the names come from the environment)
+    #[command(hide = true)]
+    InternalDropScratch,
 }
 
 #[derive(Debug, ClapArgs)]

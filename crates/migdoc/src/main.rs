@@ -60,6 +60,12 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Verify(verify) => verify::run(verify, color),
         Command::Doctor(doctor) => doctor::run(doctor),
         Command::NewMigration(new) => new_migration::run(new),
+        Command::InternalDropScratch => {
+            let url = std::env::var(migdoc_verify::SCRATCH_URL_VAR).map_err(|_| anyhow::anyhow!("{} is not set", migdoc_verify::SCRATCH_URL_VAR))?;
+            let prefix = std::env::var(migdoc_verify::SCRATCH_PREFIX_VAR).map_err(|_| anyhow::anyhow!("{} is not set", migdoc_verify::SCRATCH_PREFIX_VAR))?;
+            migdoc_verify::drop_scratch_databases(&url, &prefix)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::GenerateShellCompletion { shell } => {
             use clap::CommandFactory as _;
             let mut out = io::stdout().lock();

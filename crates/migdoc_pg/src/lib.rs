@@ -392,7 +392,8 @@ fn combined(out: &Output) -> String {
 }
 
 /// `name` as a double-quoted SQL identifier.
-fn quote_ident(name: &str) -> String {
+/// `name` as a quoted SQL identifier.
+pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

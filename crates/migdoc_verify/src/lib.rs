@@ -20,7 +20,7 @@ use migdoc_replay::Catalog;
 use serde::Serialize;
 
 pub use runner::find_python;
-pub use server::Server;
+pub use server::{SCRATCH_PREFIX_VAR, SCRATCH_URL_VAR, Server, drop_scratch_databases};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {

@@ -126,9 +126,14 @@ fn an_interrupted_verify_with_the_generic_env_leaves_nothing_behind() {
 
 /// `migdoc verify` of `project` with the sa20 Python and `TMPDIR=tmpdir`, in the background.
 fn spawn_verify(project: &Path, tmpdir: &Path, extra: &[&str]) -> std::process::Child {
+    spawn_verify_with(project, tmpdir, extra, &[])
+}
+
+fn spawn_verify_with(project: &Path, tmpdir: &Path, extra: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> std::process::Child {
     migdoc()
         .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
         .args(extra)
+        .envs(env.iter().copied())
         .env("TMPDIR", tmpdir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -191,6 +196,12 @@ fn a_stopped_verify_on_a_named_server_drops_its_scratch_databases() {
     let project = tmp.path().join("project");
     slow_project(&project);
     let scratch = "SELECT count(*) FROM pg_database WHERE datname LIKE 'migdoc\\_verify\\_%'";
+    // No psql on PATH: migdoc is its own client (the clean-up runs `sh`, `sleep` and `rm`).
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap_or_else(|e| panic!("{e}"));
+    for tool in ["sh", "sleep", "rm"] {
+        std::os::unix::fs::symlink(Path::new("/bin").join(tool), bin.join(tool)).unwrap_or_else(|e| panic!("{e}"));
+    }
     let query = |sql: &str| cluster.psql("postgres", sql).unwrap_or_else(|e| panic!("{e}"));
     for (signal, extra) in [(Signal::INT, None), (Signal::TERM, Some("--generic-env")), (Signal::KILL, None)] {
         let tmpdir = tmp.path().join(format!("tmp-{}", signal.as_raw()));
@@ -198,7 +209,7 @@ fn a_stopped_verify_on_a_named_server_drops_its_scratch_databases() {
         let url = cluster.url("postgres");
         let mut args = vec!["--database-url", url.as_str()];
         args.extend(extra);
-        let mut child = spawn_verify(&project, &tmpdir, &args);
+        let mut child = spawn_verify_with(&project, &tmpdir, &args, &[("PATH", bin.as_os_str())]);
         let started = Instant::now();
         while query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()").trim() == "0" {
             assert!(started.elapsed() < Duration::from_secs(60), "verify never started a migration");
