@@ -171,15 +171,30 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                                 own_transaction: false,
                                 manual: false,
                             }),
+                            // Undo drops only what holds no data: a table with rows, or a column
+                            // with a value, makes the whole plan roll back (RESTRICT guards types
+                            // and tables other objects use).
                             Effect::Table { name } => plan.steps.push(Step {
-                                why: format!("drop table {name}, which {revision} created before it failed (its rows go with it)"),
-                                sql: Some(format!("DROP TABLE {};", qualified(name))),
+                                why: format!("drop table {name}, which {revision} created before it failed (only while it is empty)"),
+                                sql: Some(format!(
+                                    "{}\nDROP TABLE {};",
+                                    refuse_if(&format!("EXISTS (SELECT FROM {})", qualified(name)), &format!("table {name} has rows: undo drops only what {revision} left empty")),
+                                    qualified(name)
+                                )),
                                 own_transaction: false,
                                 manual: false,
                             }),
                             Effect::Column { table, column } if !present.contains(&Effect::Table { name: table.clone() }) => plan.steps.push(Step {
-                                why: format!("drop column {table}.{column}, which {revision} added before it failed"),
-                                sql: Some(format!("ALTER TABLE {} DROP COLUMN {};", qualified(table), ident(column))),
+                                why: format!("drop column {table}.{column}, which {revision} added before it failed (only while it holds no value)"),
+                                sql: Some(format!(
+                                    "{}\nALTER TABLE {} DROP COLUMN {};",
+                                    refuse_if(
+                                        &format!("EXISTS (SELECT FROM {} WHERE {} IS NOT NULL)", qualified(table), ident(column)),
+                                        &format!("column {table}.{column} holds values: undo drops only what {revision} left empty")
+                                    ),
+                                    qualified(table),
+                                    ident(column)
+                                )),
                                 own_transaction: false,
                                 manual: false,
                             }),
@@ -279,6 +294,12 @@ fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_
     for (type_name, list) in labels_by_type(&of_existing_types) {
         add_labels(steps, type_name, &list, revision, labels, postgres_version);
     }
+}
+
+/// A statement that aborts the transaction with `message` when `condition` holds.
+fn refuse_if(condition: &str, message: &str) -> String {
+    let body = format!("BEGIN IF {condition} THEN RAISE EXCEPTION USING MESSAGE = {}; END IF; END", literal(message));
+    format!("DO {};", crate::quote::dollar(&body))
 }
 
 fn manual(why: String) -> Step {

@@ -137,6 +137,20 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     // Now the deploy that kept failing with `type "tier" already exists` goes through.
     f.heals(&url);
 
+    // Undo drops only what holds no data: a1 half applied, and its table already has a row.
+    let url = f.database("partial_rows", "base");
+    f.sql("partial_rows", "CREATE TABLE users (id integer PRIMARY KEY); INSERT INTO users VALUES (1)");
+    let (_, d) = f.doctor(&url, &[]);
+    assert_eq!(states(&d, "diagnosis"), ["partially_applied", "behind"], "{d}");
+    let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
+    assert_eq!(code, 1, "{d}");
+    assert!(d["error"].as_str().is_some_and(|e| e.contains("table users has rows")), "{d}");
+    assert_eq!(f.sql("partial_rows", "SELECT count(*) FROM users"), "1\n", "undo dropped a table with rows");
+    f.sql("partial_rows", "DELETE FROM users");
+    let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
+    assert_eq!((code, states(&d, "after")), (0, vec!["behind".to_owned()]), "{d}");
+    f.heals(&url);
+
     // Half applied, finished instead: the type is created with its labels (one has a quote).
     let url = f.database("finish", "b2");
     f.sql("finish", "ALTER TABLE users ADD COLUMN tier text");
