@@ -113,6 +113,11 @@ pub(crate) struct DoctorArgs {
     /// The project's SQLAlchemy version (found from lock files, requirements or a venv otherwise)
     #[arg(long, value_name = "VERSION")]
     pub(crate) sqlalchemy_version: Option<String>,
+    /// The Python with the project's Alembic: `--choose finish` asks it for a revision's SQL
+    /// (`alembic upgrade --sql`, offline) where migdoc does not know a definition completely
+    /// (default: the project's .venv/ or venv/, else python3)
+    #[arg(long, value_name = "PYTHON")]
+    pub(crate) python: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -19,6 +19,30 @@ struct History {
     graph: Graph,
     ops: Vec<RevisionOps>,
     settings: migdoc_replay::Settings,
+    project: migdoc_project::Project,
+    python: Option<std::path::PathBuf>,
+    /// What the project's Alembic wrote offline, by revision (asked once, whatever the tenants).
+    offline: Mutex<std::collections::HashMap<String, Option<Result<String, String>>>>,
+}
+
+impl History {
+    /// `alembic upgrade PARENT:REV --sql` with the project's Python; `None` for a merge
+    /// revision or one migdoc does not know.
+    fn offline_sql(&self, revision: &str) -> Option<Result<String, String>> {
+        let mut cache = self.offline.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = cache.get(revision) {
+            return known.clone();
+        }
+        let node = self.graph.node(self.graph.get(revision)?);
+        let range = match node.parents.as_slice() {
+            [] => revision.to_owned(),
+            [parent] => format!("{}:{revision}", self.graph.node(*parent).id),
+            _ => return None,
+        };
+        let sql = Some(migdoc_verify::offline_sql(&self.project, self.python.as_deref(), &range).map_err(|e| e.to_string()));
+        cache.insert(revision.to_owned(), sql.clone());
+        sql
+    }
 }
 
 /// One database (or tenant schema) and what doctor found there.
@@ -93,7 +117,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let settings = migdoc_linter::Settings { postgres_version: 14, sqlalchemy_2_1 };
     let ops = migdoc_linter::lower(&project, &sources, &settings);
     let replay_settings = migdoc_linter::replay_settings(&project, &settings);
-    let history = History { graph, ops, settings: replay_settings };
+    let history = History { graph, ops, settings: replay_settings, project, python: args.python.clone(), offline: Mutex::default() };
 
     // Every (url, schema) to diagnose.
     let mut targets: Vec<(String, Option<String>)> = Vec::new();
@@ -180,7 +204,8 @@ fn doctor_one(
         Ok(d) => d,
         Err(e) => return Outcome::failed(shown, schema, e.to_string()),
     };
-    let plan = migdoc_doctor::plan(&diagnosis, target, &live, choice, version, (&history.graph, &history.ops, &history.settings));
+    let offline = |revision: &str| history.offline_sql(revision);
+    let plan = migdoc_doctor::plan(&diagnosis, target, &live, choice, version, (&history.graph, &history.ops, &history.settings), &offline);
     let mut outcome = Outcome { url: shown, schema, error: None, diagnosis: Some(diagnosis), plan: Some(plan), applied: false, after: None };
     let has_sql = outcome.plan.as_ref().is_some_and(|p| p.steps.iter().any(|s| s.sql.is_some()) || p.ambiguous.is_some());
     if apply && has_sql {

@@ -122,13 +122,23 @@ pub fn diagnose(graph: &Graph, ops: &[RevisionOps], settings: &Settings, live: &
 
 /// The plan for a diagnosis. A type to recreate gets the labels the history gives it at the
 /// revision being completed (not at head: labels later revisions add are theirs to add).
-pub fn plan(diagnosis: &Diagnosis, target: &Target, live: &LiveState, choice: Option<Choice>, postgres_version: u32, history: (&Graph, &[RevisionOps], &Settings)) -> Plan {
+/// `offline_sql` gives the SQL the project's own Alembic writes for a revision (`alembic upgrade
+/// PARENT:REV --sql`), for what migdoc cannot write itself.
+pub fn plan(
+    diagnosis: &Diagnosis,
+    target: &Target,
+    live: &LiveState,
+    choice: Option<Choice>,
+    postgres_version: u32,
+    history: (&Graph, &[RevisionOps], &Settings),
+    offline_sql: &dyn Fn(&str) -> Option<Result<String, String>>,
+) -> Plan {
     let schema = target.version_schema.as_deref().filter(|s| *s != "public").or((target.home != "public").then_some(target.home.as_str()));
     let vt = VersionTable { schema, table: &target.version_table };
     let history = diagnose::History { graph: history.0, ops: history.1, settings: history.2 };
     let at = |revision: &str, name: &str| history.labels_at(revision, name);
     let live_labels = |name: &str| live.catalog.types.get(name).map(|t| t.labels.clone()).unwrap_or_default();
-    plan::plan(diagnosis, &vt, live.versions.is_some(), choice, postgres_version, &plan::Labels { at: &at, live: &live_labels })
+    plan::plan(diagnosis, &vt, live.versions.is_some(), choice, postgres_version, &plan::Labels { at: &at, live: &live_labels, offline_sql })
 }
 
 /// Runs `plan` in one transaction (the steps PostgreSQL forbids in one run after it, each on

@@ -81,6 +81,9 @@ fn stamp(vt: &VersionTable<'_>, from: &[String], to: &str, exists: bool) -> Step
 pub struct Labels<'a> {
     pub at: &'a dyn Fn(&str, &str) -> Option<Vec<String>>,
     pub live: &'a dyn Fn(&str) -> Vec<String>,
+    /// The SQL the project's own Alembic writes for a revision offline (`alembic upgrade
+    /// PARENT:REV --sql`); `None` when it cannot be asked (no Python, a merge revision).
+    pub offline_sql: &'a dyn Fn(&str) -> Option<Result<String, String>>,
 }
 
 /// Steps that add `missing` labels to `type_name`, in the history's order and each at its place
@@ -157,7 +160,21 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
             }
             Finding::PartiallyApplied { revision, present, missing } => match choice {
                 Some(Choice::Finish) => {
-                    recreate(&mut plan.steps, missing, revision, postgres_version, labels);
+                    let mut steps = Vec::new();
+                    recreate(&mut steps, missing, revision, postgres_version, labels);
+                    if steps.iter().any(|s| s.manual) {
+                        // What migdoc does not know completely, the project's own Alembic
+                        // writes: the revision's statements that have not run.
+                        match (labels.offline_sql)(revision) {
+                            Some(Ok(sql)) => match finish_from_sql(revision, &sql, present, missing, vt.table) {
+                                Ok(exact) => steps = exact,
+                                Err(why) => steps = vec![manual(format!("finish {revision}: {why}"))],
+                            },
+                            Some(Err(why)) => steps.push(manual(format!("finish {revision}: Alembic could not write its SQL offline: {why}"))),
+                            None => {}
+                        }
+                    }
+                    plan.steps.extend(steps);
                     plan.steps.push(stamp(vt, &recorded, revision, exists));
                     recorded = vec![revision.clone()];
                     exists = true;
@@ -296,6 +313,95 @@ fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_
     }
 }
 
+/// The statements of Alembic's offline SQL for `revision` (`alembic upgrade PARENT:REV --sql`)
+/// that finish it, each a step:
+/// - a statement that creates one of the revision's objects runs when that object is missing and
+///   is skipped when present (a statement adding several columns: all, or none, present);
+/// - the version table's statements are skipped (the plan stamps after them);
+/// - any other statement (an index, a constraint, data) runs when it comes after every statement
+///   whose object is present, or when only enum types and labels are present (they were made on
+///   another connection, or committed alone: the revision's own transaction, which would have
+///   run the statement, rolled back). Otherwise migdoc cannot tell whether it ran: an error.
+pub fn finish_from_sql(revision: &str, sql: &str, present: &[Effect], missing: &[Effect], version_table: &str) -> Result<Vec<Step>, String> {
+    use migdoc_sql::{AlterTableAction, Statement};
+    enum Kind {
+        Present,
+        Missing,
+        Skip,
+        Other,
+    }
+    let parsed = migdoc_sql::parse(sql);
+    if let Some(e) = parsed.errors.first() {
+        return Err(format!("migdoc cannot read Alembic's offline SQL: {}", e.message));
+    }
+    let state = |e: Effect| {
+        if present.contains(&e) {
+            Kind::Present
+        } else if missing.contains(&e) {
+            Kind::Missing
+        } else {
+            Kind::Other
+        }
+    };
+    let kinds: Vec<Result<Kind, String>> = parsed
+        .statements
+        .iter()
+        .map(|st| {
+            Ok(match &st.statement {
+                Statement::Transaction(_) => Kind::Skip,
+                Statement::CreateTable { name, .. } | Statement::Insert { table: name, .. } | Statement::Update { table: name, .. } if name.name == version_table => Kind::Skip,
+                Statement::CreateEnum { name, .. } | Statement::CreateTypeOther { name } => state(Effect::Type { name: name.key() }),
+                Statement::CreateTable { name, .. } => state(Effect::Table { name: name.key() }),
+                Statement::AddEnumValue { name, label, .. } => state(Effect::Label { type_name: name.key(), label: label.clone() }),
+                Statement::AlterTable { name, actions, .. } if !actions.is_empty() && actions.iter().all(|a| matches!(a, AlterTableAction::AddColumn { .. })) => {
+                    let states: Vec<Kind> = actions
+                        .iter()
+                        .filter_map(|a| match a {
+                            AlterTableAction::AddColumn { column, .. } => Some(state(Effect::Column { table: name.key(), column: column.name.clone() })),
+                            _ => None,
+                        })
+                        .collect();
+                    if states.iter().all(|k| matches!(k, Kind::Present)) {
+                        Kind::Present
+                    } else if states.iter().all(|k| matches!(k, Kind::Missing)) {
+                        Kind::Missing
+                    } else {
+                        return Err(format!("some of the columns `{}` adds to {name} are there and some are not", first_line(sql, st.range)));
+                    }
+                }
+                _ => Kind::Other,
+            })
+        })
+        .collect();
+    let last_present = kinds.iter().rposition(|k| matches!(k, Ok(Kind::Present)));
+    let only_types_present = present.iter().all(|e| matches!(e, Effect::Type { .. } | Effect::Label { .. }));
+    let mut steps = Vec::new();
+    for (i, (st, kind)) in parsed.statements.iter().zip(kinds).enumerate() {
+        let text = sql.get(st.range.start as usize..st.range.end as usize).unwrap_or("").trim().trim_end_matches(';').trim();
+        let run = match kind? {
+            Kind::Present | Kind::Skip => false,
+            Kind::Missing => true,
+            Kind::Other if last_present.is_none_or(|p| i > p) || only_types_present => true,
+            Kind::Other => return Err(format!("migdoc cannot tell whether `{}` ran", first_line(sql, st.range))),
+        };
+        if run {
+            steps.push(Step {
+                why: format!("run `{}` ({revision}'s own statement, from `alembic upgrade --sql`; not run yet)", first_line(sql, st.range)),
+                sql: Some(format!("{text};")),
+                own_transaction: false,
+                manual: false,
+            });
+        }
+    }
+    Ok(steps)
+}
+
+fn first_line(sql: &str, range: migdoc_sql::SqlRange) -> String {
+    let text = sql.get(range.start as usize..range.end as usize).unwrap_or("").trim();
+    let line = text.lines().next().unwrap_or("").trim().trim_end_matches(';');
+    if line.len() < text.trim_end_matches(';').len() { format!("{line} ...") } else { line.to_owned() }
+}
+
 /// A statement that aborts the transaction with `message` when `condition` holds.
 fn refuse_if(condition: &str, message: &str) -> String {
     let body = format!("BEGIN IF {condition} THEN RAISE EXCEPTION USING MESSAGE = {}; END IF; END", literal(message));
@@ -304,4 +410,46 @@ fn refuse_if(condition: &str, message: &str) -> String {
 
 fn manual(why: String) -> Step {
     Step { why, sql: None, own_transaction: false, manual: true }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SQL: &str = "BEGIN;\n\nCREATE TYPE status AS ENUM ('a', 'b');\n\nCREATE TABLE users (id SERIAL NOT NULL, status status, PRIMARY KEY (id));\n\n\
+                       CREATE INDEX ix_users_status ON users (status);\n\nALTER TABLE orders ADD COLUMN note TEXT, ADD COLUMN due DATE;\n\n\
+                       UPDATE alembic_version SET version_num='r2' WHERE alembic_version.version_num = 'r1';\n\nCOMMIT;\n";
+
+    fn ty(n: &str) -> Effect {
+        Effect::Type { name: n.into() }
+    }
+    fn table(n: &str) -> Effect {
+        Effect::Table { name: n.into() }
+    }
+    fn col(t: &str, c: &str) -> Effect {
+        Effect::Column { table: t.into(), column: c.into() }
+    }
+    fn run(present: &[Effect], missing: &[Effect]) -> Result<Vec<String>, String> {
+        finish_from_sql("r2", SQL, present, missing, "alembic_version").map(|steps| steps.into_iter().filter_map(|s| s.sql).collect())
+    }
+
+    #[test]
+    fn runs_what_has_not_run_and_refuses_what_it_cannot_tell() {
+        // Only the type is there: everything else runs, the version table is left to the stamp.
+        let all = [table("users"), col("users", "id"), col("users", "status"), col("orders", "note"), col("orders", "due")];
+        let steps = run(&[ty("status")], &all).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(steps.len(), 3, "{steps:?}");
+        assert!(steps[0].starts_with("CREATE TABLE users") && steps[1].starts_with("CREATE INDEX") && steps[2].starts_with("ALTER TABLE orders"), "{steps:?}");
+        // A later statement's columns are there, the table before them is not: the statements did
+        // not run in order, and whether the index was made cannot be told.
+        let e = run(&[ty("status"), col("orders", "note"), col("orders", "due")], &[table("users"), col("users", "id"), col("users", "status")]).err();
+        assert!(e.is_some_and(|e| e.contains("cannot tell") && e.contains("CREATE INDEX")));
+        // The table is there, the columns after it are not: its index came after it, and did
+        // not run (the statements ran in order up to the table).
+        let steps = run(&[ty("status"), table("users"), col("users", "id"), col("users", "status")], &[col("orders", "note"), col("orders", "due")]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(steps.len() == 2 && steps[0].starts_with("CREATE INDEX"), "{steps:?}");
+        // One of two columns of one statement: neither running it nor skipping it is right.
+        let e = run(&[ty("status"), col("orders", "note")], &[table("users"), col("users", "id"), col("users", "status"), col("orders", "due")]).err();
+        assert!(e.is_some_and(|e| e.contains("some of the columns")));
+    }
 }

@@ -5,13 +5,15 @@ on the command line (it may hold a password).
 usage: -c DRIVER INI revisions
        -c DRIVER INI upgrade|downgrade TARGET
        -c DRIVER INI steps REV...
+       -c DRIVER INI sql RANGE
 
 `upgrade`/`downgrade` run ONE Alembic command and print its outcome as one JSON line. `steps`
 runs `alembic upgrade REV` for each REV in turn, each as its own Alembic run (a new Config,
 env.py executed again, a new connection and MigrationContext, so SQLAlchemy's per-run memo and
 the transaction start afresh, as in a deploy that runs one revision per process; the revision
 files themselves are read once), printing one JSON line per revision (with "step": REV) as soon
-as it ends, and stopping at the first failure.
+as it ends, and stopping at the first failure. `sql` runs `alembic upgrade RANGE --sql` (offline:
+no connection; MIGDOC_URL only names the dialect) and prints {"ok": true, "sql": TEXT}.
 
 A failure is reported as
 {"ok": false, "revision": ..., "sqlstate": ..., "error": ..., "exception": ..., "statement": ...}:
@@ -94,6 +96,21 @@ def main(argv):
         return 0
     if command_name == "revisions":
         emit({"ok": True, "revisions": [s.revision for s in reversed(walked)]})
+        return 0
+    if command_name == "sql":
+        import io
+
+        buffer = io.StringIO()
+        cfg = config()
+        cfg.output_buffer = buffer
+        try:
+            command.upgrade(cfg, args[0], sql=True)
+        except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            emit(fail(exc, revisions))
+            return 0
+        emit({"ok": True, "sql": buffer.getvalue()})
         return 0
     if command_name == "steps":
         # The revision files are read once per process (as pytest-alembic does): every run

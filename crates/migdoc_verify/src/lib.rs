@@ -137,6 +137,24 @@ pub struct Step {
     pub outcome: RunOutcome,
 }
 
+/// The SQL the project's own Alembic writes for `alembic upgrade RANGE --sql` (offline mode: no
+/// database is touched), with the project's Python (`python`, else as `verify` finds it).
+pub fn offline_sql(project: &Project, python: Option<&std::path::Path>, range: &str) -> Result<String, VerifyError> {
+    let (python, _, _) = runner::find_python(python, &project.root)?;
+    let dir = tempfile::Builder::new().prefix("migdoc-offline-").tempdir()?;
+    let generic = match &project.config {
+        Some(_) => None,
+        None => Some(generic::GenericEnv::write(project, dir.path())?),
+    };
+    let (config, sys_path) = match (&generic, &project.config) {
+        (Some(env), _) => (env.ini(), project.search_roots()),
+        (None, Some(config)) => (config.source.clone(), Vec::new()),
+        (None, None) => unreachable!("a project without configuration runs with the generic env"),
+    };
+    let alembic = runner::Alembic::new(python, config, project, &[], std::time::Duration::from_secs(120), sys_path)?;
+    alembic.offline_sql(range)
+}
+
 /// A step of the per-revision runs, for a progress bar.
 #[derive(Clone, Debug)]
 pub struct Progress<'a> {

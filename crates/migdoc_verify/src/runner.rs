@@ -78,6 +78,8 @@ struct DriverOutput {
     /// The revision of a `steps` line.
     step: Option<String>,
     revisions: Option<Vec<String>>,
+    /// What `sql` printed: the offline SQL.
+    sql: Option<String>,
     revision: Option<String>,
     sqlstate: Option<String>,
     error: Option<String>,
@@ -299,6 +301,23 @@ impl Alembic {
             return Err(VerifyError::Python(format!("Alembic cannot read the history: {}", out.error.unwrap_or_default())));
         }
         Ok(out.revisions.unwrap_or_default())
+    }
+
+    /// `alembic upgrade RANGE --sql`: the SQL Alembic would run, without a database.
+    pub(crate) fn offline_sql(&self, range: &str) -> Result<String, VerifyError> {
+        // Offline mode connects to nothing: the URL only names the dialect (and a port nothing
+        // listens on, should an env.py connect anyway).
+        let out = self.driver("postgresql://migdoc-offline@127.0.0.1:1/offline", &["sql", range])?;
+        if !out.ok {
+            let error = out.error.unwrap_or_default();
+            let hint = if error.contains("127.0.0.1") || error.contains("connect") {
+                " (env.py connected instead of writing SQL: does it call `context.configure(url=...)` when `context.is_offline_mode()`, as Alembic's template does?)"
+            } else {
+                ""
+            };
+            return Err(VerifyError::Python(format!("`alembic upgrade {range} --sql` failed: {}{error}{hint}", out.exception.map(|e| format!("{e}: ")).unwrap_or_default())));
+        }
+        Ok(out.sql.unwrap_or_default())
     }
 
     /// One Alembic command in its own process, stopped after `revisions` step timeouts.

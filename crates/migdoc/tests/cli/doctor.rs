@@ -446,13 +446,65 @@ fn finish_is_exact_or_refused() {
     f.heals(&url);
 
     // c3 half applied the other way: its type is there, its column is not. migdoc does not
-    // know the column's full definition: nothing is written, nothing is stamped.
+    // know the column's full definition, and without a Python that has the project's Alembic
+    // nothing is written, nothing is stamped.
     let url = f.database("refused", "b2");
     f.sql("refused", "CREATE TYPE tier AS ENUM ('gold', 'it''s')");
-    let (code, d) = f.doctor(&url, &["--apply", "--choose", "finish"]);
+    let (code, d) = f.doctor(&url, &["--apply", "--choose", "finish", "--python", "/nonexistent/python3"]);
     assert_eq!(code, 1, "{d}");
     assert!(d["applied"] != true && d["error"].as_str().is_some_and(|e| e.contains("nothing was changed")), "{d}");
     assert_eq!(f.sql("refused", "SELECT version_num FROM alembic_version"), "b2\n", "a revision was stamped whose column is missing");
+}
+
+/// A real finish: what migdoc does not know completely (a table, a column), the project's own
+/// Alembic writes (`alembic upgrade PARENT:REV --sql`, offline), and doctor runs the revision's
+/// statements that have not run. Then real `alembic upgrade head` goes through, and the schema
+/// is the one a clean upgrade gives (pg_dump equal, label order included).
+#[test]
+fn finish_runs_the_revisions_own_sql_and_equals_a_clean_upgrade() {
+    let f = Fixture::new();
+    // env.py as Alembic's template writes it: offline mode writes SQL, online mode connects.
+    let env_py = "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n\n\n\
+                  def run_migrations_offline():\n    context.configure(url=os.environ['DATABASE_URL'], target_metadata=None, literal_binds=True)\n\
+                  \x20   with context.begin_transaction():\n        context.run_migrations()\n\n\n\
+                  def run_migrations_online():\n    engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n\
+                  \x20   with engine.connect() as connection:\n        context.configure(connection=connection, target_metadata=None)\n\
+                  \x20       with context.begin_transaction():\n            context.run_migrations()\n\n\n\
+                  if context.is_offline_mode():\n    run_migrations_offline()\nelse:\n    run_migrations_online()\n";
+    write_files(&f.dir, &[("migrations/env.py", env_py)]);
+    let python = oracle_python().display().to_string();
+    f.database("clean", "head");
+    let dump = |db: &str| {
+        let out = Command::new(f.cluster.binaries().bindir.join("pg_dump"))
+            .args(["--schema-only", "--no-owner", "--no-privileges", "-h"])
+            .arg(f.cluster.socket_dir())
+            .args(["-p", &f.cluster.port().to_string(), "-U", "postgres", db])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")).collect::<Vec<_>>().join("\n")
+    };
+    let clean = dump("clean");
+    // a1 half applied: its type is there (made on another connection), its table is not.
+    // c3 half applied: its type is there, its column is not.
+    for (db, at, sql, revision) in [
+        ("type_no_table", "base", "CREATE TYPE status AS ENUM ('active', 'banned')", "a1"),
+        ("type_no_column", "b2", "CREATE TYPE tier AS ENUM ('gold', 'it''s')", "c3"),
+    ] {
+        let url = f.database(db, at);
+        f.sql(db, sql);
+        let (code, d) = f.doctor(&url, &["--choose", "finish", "--python", &python]);
+        assert_eq!(code, 1, "{d}");
+        let steps = d["plan"]["steps"].as_array().cloned().unwrap_or_default();
+        assert!(steps.iter().all(|s| s["sql"].is_string()), "a step without SQL: {d}");
+        assert!(!steps.iter().any(|s| s["sql"].as_str().is_some_and(|q| q.contains("CREATE TYPE"))), "a type that is there would be created again: {d}");
+        let (code, d) = f.doctor(&url, &["--apply", "--choose", "finish", "--python", &python]);
+        assert_eq!(code, 0, "{d}");
+        assert!(d["applied"] == true, "{d}");
+        assert_eq!(f.sql(db, "SELECT version_num FROM alembic_version"), format!("{revision}\n"));
+        f.heals(&url);
+        assert_eq!(dump(db), clean, "{db}: the finished schema differs from a clean upgrade's");
+    }
 }
 
 /// A checkout with two heads needs action whatever the database holds: the next `alembic upgrade
