@@ -566,20 +566,19 @@ fn fleet_apply_locks_each_tenant_alone() {
     let f = Fixture::new();
     f.cluster.create_database("fleet").unwrap_or_else(|e| panic!("{e}"));
     let url = f.cluster.url("fleet");
-    // Every tenant has c3's objects but records b2: applied but not recorded.
-    let tenants: Vec<String> = (0..24).map(|i| format!("tenant_{i:02}")).collect();
+    // 200 tenants; every one has c3's objects but records b2: applied but not recorded.
+    let tenants: Vec<String> = (0..200).map(|i| format!("tenant_{i:03}")).collect();
+    let mut setup = String::new();
     for t in &tenants {
-        f.sql(
-            "fleet",
-            &format!(
-                "CREATE SCHEMA {t}; SET search_path = {t}; CREATE TYPE status AS ENUM ('active', 'banned'); CREATE TYPE tier AS ENUM ('gold', 'it''s'); \
-                 CREATE TABLE users (id serial PRIMARY KEY, status status NOT NULL, email varchar(200), tier tier); \
-                 CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('b2')"
-            ),
-        );
+        setup.push_str(&format!(
+            "CREATE SCHEMA {t}; SET search_path = {t}; CREATE TYPE status AS ENUM ('active', 'banned'); CREATE TYPE tier AS ENUM ('gold', 'it''s'); \
+             CREATE TABLE users (id serial PRIMARY KEY, status status NOT NULL, email varchar(200), tier tier); \
+             CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('b2');\n"
+        ));
     }
-    // Another session is repairing tenant_05: it holds that tenant's lock.
-    let lock = format!("SELECT pg_advisory_lock_shared({}), pg_advisory_lock({}, hashtext('tenant_05'))", migdoc_doctor_lock_key(), 0x6d69_6764);
+    f.sql("fleet", &setup);
+    // Another session is repairing tenant_005: it holds that tenant's lock.
+    let lock = format!("SELECT pg_advisory_lock_shared({}), pg_advisory_lock({}, hashtext('tenant_005'))", migdoc_doctor_lock_key(), 0x6d69_6764);
     let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
         .args(["-X", "-q", "-c", &format!("{lock}; SELECT pg_sleep(60)")])
         .env("PGHOST", f.cluster.socket_dir())
@@ -611,11 +610,15 @@ fn fleet_apply_locks_each_tenant_alone() {
     let _ = holder.wait();
     let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let refused: Vec<&str> = v["databases"].as_array().into_iter().flatten().filter(|d| d["error"].is_string()).filter_map(|d| d["schema"].as_str()).collect();
-    assert_eq!(refused, ["tenant_05"], "{v}");
-    for t in &tenants {
-        let recorded = f.sql("fleet", &format!("SELECT version_num FROM {t}.alembic_version"));
-        assert_eq!(recorded, if t == "tenant_05" { "b2\n" } else { "c3\n" }, "{t}");
+    assert_eq!(refused, ["tenant_005"], "{v}");
+    let repaired = v["databases"].as_array().into_iter().flatten().filter(|d| d["applied"] == true && states(d, "after") == ["healthy"]).count();
+    assert_eq!(repaired, 199, "{v}");
+    let recorded: Vec<String> = tenants.iter().map(|t| format!("SELECT '{t}' || ':' || version_num FROM {t}.alembic_version")).collect();
+    let recorded = f.sql("fleet", &format!("SELECT * FROM ({}) AS v ORDER BY 1", recorded.join(" UNION ALL ")));
+    for (t, line) in tenants.iter().zip(recorded.lines()) {
+        assert_eq!(line, format!("{t}:{}", if t == "tenant_005" { "b2" } else { "c3" }));
     }
+    assert_eq!(recorded.lines().count(), 200);
     assert_eq!(out.code, 1);
 }
 
