@@ -60,24 +60,26 @@ fn quoted_names_and_labels_survive_postgresql() {
         Err(e) => panic!("PostgreSQL server binaries are needed for this test: {e}"),
     };
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
-    let client = migdoc_doctor::Client::connect(&cluster.libpq_url("postgres"), None, 30_000).unwrap_or_else(|e| panic!("{e}"));
+    let info = migdoc_pg::url::ConnInfo::parse(&cluster.libpq_url("postgres")).unwrap_or_else(|e| panic!("{e}"));
+    let options = migdoc_pg::session::SessionOptions { statement_timeout_ms: 30_000, lock_timeout_ms: 10_000, read_only: false };
+    let mut session = migdoc_pg::session::Session::connect(&info, &options).unwrap_or_else(|e| panic!("{e}"));
     let (mut exact, mut refused) = (0, 0);
     for (name, label) in cases() {
         let (name, label) = (name.replace('\0', ""), label.replace('\0', ""));
         if name.is_empty() {
             continue;
         }
-        let script = format!(
-            "CREATE TYPE {t} AS ENUM ('seed');\nALTER TYPE {t} ADD VALUE IF NOT EXISTS {l};\n\
-             SELECT encode(convert_to(t.typname::text, 'UTF8'), 'hex') || ':' || encode(convert_to(e.enumlabel, 'UTF8'), 'hex') \
-             FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = 'public'::regnamespace ORDER BY e.enumsortorder;\n\
-             DROP TYPE {t};\n",
-            t = ident(&name),
-            l = literal(&label),
-        );
-        match client.script(&format!("BEGIN;\n{script}"), "") {
+        let (t, l) = (ident(&name), literal(&label));
+        let read = "SELECT encode(convert_to(t.typname::text, 'UTF8'), 'hex') || ':' || encode(convert_to(e.enumlabel, 'UTF8'), 'hex') \
+             FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = 'public'::regnamespace ORDER BY e.enumsortorder";
+        // Each case in its own transaction, rolled back: nothing is left behind either way.
+        let mut tx = session.client().transaction().unwrap_or_else(|e| panic!("{e}"));
+        let written = tx
+            .batch_execute(&format!("CREATE TYPE public.{t} AS ENUM ('seed'); ALTER TYPE public.{t} ADD VALUE IF NOT EXISTS {l};"))
+            .and_then(|()| tx.query(read, &[]));
+        match written {
             Ok(out) => {
-                let rows: Vec<&str> = out.lines().filter(|l| l.contains(':')).collect();
+                let rows: Vec<String> = out.iter().map(|r| r.get::<_, String>(0)).collect();
                 let want_name = hex(truncated(&name));
                 let mut want = vec![format!("{want_name}:{}", hex("seed"))];
                 if label != "seed" {
@@ -88,12 +90,12 @@ fn quoted_names_and_labels_survive_postgresql() {
                 exact += 1;
             }
             Err(e) => {
-                let message = e.to_string();
+                let message = migdoc_pg::session::describe(&e);
                 assert!(label.len() > 63 && message.contains("invalid enum label"), "name {name:?}, label {label:?}: {message}");
-                // The failed script's transaction rolled back: the type is gone with it.
                 refused += 1;
             }
         }
+        tx.rollback().unwrap_or_else(|e| panic!("{e}"));
     }
     assert!(exact >= 10 && refused >= 2, "{exact} exact, {refused} refused");
 }
