@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "migdoc", version, about = "Keeps Alembic + PostgreSQL migration histories healthy")]
+#[command(
+    name = "migdoc",
+    version,
+    about = "Keeps Alembic + PostgreSQL migration histories healthy"
+)]
 pub(crate) struct Args {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -55,9 +59,7 @@ pub(crate) enum Command {
     /// Write a new revision file on the current head, using the safe enum patterns
     NewMigration(NewMigrationArgs),
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell)
-    GenerateShellCompletion {
-        shell: clap_complete::Shell,
-    },
+    GenerateShellCompletion { shell: clap_complete::Shell },
     /// Drops a killed `verify --database-url`'s scratch databases (run by verify's own clean-up;
     /// the server and the names come from the environment)
     #[command(hide = true)]
@@ -247,7 +249,12 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "GIT_REF")]
     pub(crate) changed_since: Option<String>,
     /// Replay the whole history, but report only on these files (comma-separated)
-    #[arg(long, value_delimiter = ',', value_name = "FILES", conflicts_with = "changed_since")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "FILES",
+        conflicts_with = "changed_since"
+    )]
     pub(crate) changed_files: Option<Vec<PathBuf>>,
     /// Apply the safe fixes to the revision files, then report what is left
     #[arg(long, conflicts_with = "diff")]
@@ -275,9 +282,14 @@ pub(crate) enum FailOn {
 
 impl FailOn {
     /// The flag, else the config's `fail-on`, else `error`.
-    pub(crate) fn threshold(flag: Option<FailOn>, config: &migdoc_project::MigdocConfig) -> migdoc_linter::Severity {
+    pub(crate) fn threshold(
+        flag: Option<FailOn>,
+        config: &migdoc_project::MigdocConfig,
+    ) -> migdoc_linter::Severity {
         match (flag, config.fail_on.as_deref()) {
-            (Some(FailOn::Warning), _) | (None, Some("warning")) => migdoc_linter::Severity::Warning,
+            (Some(FailOn::Warning), _) | (None, Some("warning")) => {
+                migdoc_linter::Severity::Warning
+            }
             _ => migdoc_linter::Severity::Error,
         }
     }

@@ -71,13 +71,19 @@ pub(crate) struct Cache {
 /// modification time, so that a rebuilt migdoc (whose evaluator may understand more under the
 /// same version number) never reads what another build wrote.
 fn version() -> String {
-    let build = std::env::current_exe().and_then(std::fs::metadata).map_or_else(
-        |_| String::from("?"),
-        |m| {
-            let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-            format!("{} {mtime}", m.len())
-        },
-    );
+    let build = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map_or_else(
+            |_| String::from("?"),
+            |m| {
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                format!("{} {mtime}", m.len())
+            },
+        );
     format!("{} {FORMAT} {build}", env!("CARGO_PKG_VERSION"))
 }
 
@@ -88,11 +94,17 @@ fn options() -> impl bincode::Options + Copy {
 }
 
 fn encode<T: Serialize + ?Sized>(value: &T) -> Option<serde_bytes::ByteBuf> {
-    options().serialize(value).ok().map(serde_bytes::ByteBuf::from)
+    options()
+        .serialize(value)
+        .ok()
+        .map(serde_bytes::ByteBuf::from)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    options().with_limit(bytes.len() as u64).deserialize(bytes).ok()
+    options()
+        .with_limit(bytes.len() as u64)
+        .deserialize(bytes)
+        .ok()
 }
 
 impl Cache {
@@ -111,20 +123,41 @@ impl Cache {
         }
         let file = dir.join(format!("check-{:016x}.bin", key.digest()));
         let (lower_key, entries) = match read(&file) {
-            Some(cached) => (cached.lower_key, cached.files.into_iter().map(|e| (e.path.clone(), e)).collect()),
+            Some(cached) => (
+                cached.lower_key,
+                cached
+                    .files
+                    .into_iter()
+                    .map(|e| (e.path.clone(), e))
+                    .collect(),
+            ),
             None => (0, FxHashMap::default()),
         };
-        Cache { file, dir, lower_key, entries, parsed: AtomicUsize::new(0), lowered: AtomicUsize::new(0) }
+        Cache {
+            file,
+            dir,
+            lower_key,
+            entries,
+            parsed: AtomicUsize::new(0),
+            lowered: AtomicUsize::new(0),
+        }
     }
 
     /// How many files of this run were parsed, and how many lowered (not found in the cache).
     pub(crate) fn misses(&self) -> (usize, usize) {
-        (self.parsed.load(Ordering::Relaxed), self.lowered.load(Ordering::Relaxed))
+        (
+            self.parsed.load(Ordering::Relaxed),
+            self.lowered.load(Ordering::Relaxed),
+        )
     }
 
     /// A file's header and facts, when the cache has them for these bytes.
     pub(crate) fn known(&self, path: &Path, hash: u128) -> Option<Known> {
-        let found = self.entries.get(path).filter(|e| e.hash == hash).and_then(|e| decode::<(RevisionHeader, SyntaxFacts)>(&e.known));
+        let found = self
+            .entries
+            .get(path)
+            .filter(|e| e.hash == hash)
+            .and_then(|e| decode::<(RevisionHeader, SyntaxFacts)>(&e.known));
         if found.is_none() {
             self.parsed.fetch_add(1, Ordering::Relaxed);
         }
@@ -147,7 +180,9 @@ impl Cache {
     /// Writes this run's results, when anything differs from what was read. Errors are ignored:
     /// the next run is only slower.
     pub(crate) fn store(&self, sources: &Sources, lower_key: u128, ops: &[RevisionOps]) {
-        let unchanged = self.misses() == (0, 0) && lower_key == self.lower_key && self.entries.len() == sources.files.len();
+        let unchanged = self.misses() == (0, 0)
+            && lower_key == self.lower_key
+            && self.entries.len() == sources.files.len();
         if unchanged {
             return;
         }
@@ -165,7 +200,15 @@ impl Cache {
             })
             .collect();
         let Some(files) = files else { return };
-        let _ = write(&self.dir, &self.file, &CacheFile { version: version(), lower_key, files });
+        let _ = write(
+            &self.dir,
+            &self.file,
+            &CacheFile {
+                version: version(),
+                lower_key,
+                files,
+            },
+        );
     }
 }
 
@@ -190,7 +233,11 @@ fn read(file: &Path) -> Option<CacheFile> {
         return None;
     }
     let limit = bytes.len() as u64;
-    let head: Head = options().with_limit(limit).allow_trailing_bytes().deserialize(&bytes).ok()?;
+    let head: Head = options()
+        .with_limit(limit)
+        .allow_trailing_bytes()
+        .deserialize(&bytes)
+        .ok()?;
     if head.version != version() {
         return None;
     }
@@ -201,7 +248,10 @@ fn write(dir: &Path, file: &Path, cached: &CacheFile) -> std::io::Result<()> {
     use std::io::Write;
     if !dir.is_dir() {
         std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join(".gitignore"), "# Created by migdoc: its cache is not part of the project.\n*\n")?;
+        std::fs::write(
+            dir.join(".gitignore"),
+            "# Created by migdoc: its cache is not part of the project.\n*\n",
+        )?;
         std::fs::write(
             dir.join("CACHEDIR.TAG"),
             "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by migdoc.\n",

@@ -23,21 +23,33 @@ pub(crate) struct Fixed {
 /// included) and a new check of the whole history must report nothing that the current report
 /// does not (the same rule, file and message, at most as often). A fix that fails is not offered:
 /// its diagnostics lose it. `recheck` runs the same check (settings, selection) on other sources.
-pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn(&Sources) -> Vec<Diagnostic>) {
+pub(crate) fn prove(
+    report: &mut Report,
+    sources: &mut Sources,
+    recheck: &dyn Fn(&Sources) -> Vec<Diagnostic>,
+) {
     type Key = (&'static str, PathBuf, String);
     fn counts(diagnostics: &[Diagnostic]) -> BTreeMap<Key, usize> {
         let mut out = BTreeMap::new();
         for d in diagnostics {
-            *out.entry((d.rule.code(), d.path.clone(), d.message.clone())).or_insert(0) += 1;
+            *out.entry((d.rule.code(), d.path.clone(), d.message.clone()))
+                .or_insert(0) += 1;
         }
         out
     }
     let before = counts(&report.diagnostics);
     // Owned: the report's diagnostics lose the refused fixes at the end.
-    let by_file: BTreeMap<usize, Vec<Fix>> = fixes_by_file(report, sources).into_iter().map(|(i, fixes)| (i, fixes.into_iter().cloned().collect())).collect();
+    let by_file: BTreeMap<usize, Vec<Fix>> = fixes_by_file(report, sources)
+        .into_iter()
+        .map(|(i, fixes)| (i, fixes.into_iter().cloned().collect()))
+        .collect();
     // Usually every fix holds: one re-check of all of them at once proves them together (each
     // file's text then includes all of its fixes). Only when that fails is each one tried.
-    let no_new = |after: &BTreeMap<Key, usize>| after.iter().all(|(key, n)| before.get(key).is_some_and(|m| n <= m));
+    let no_new = |after: &BTreeMap<Key, usize>| {
+        after
+            .iter()
+            .all(|(key, n)| before.get(key).is_some_and(|m| n <= m))
+    };
     let mut originals: Vec<(usize, RevisionFile)> = Vec::new();
     let mut together = true;
     for (&i, fixes) in &by_file {
@@ -65,7 +77,11 @@ pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn
             refused.extend(fixes);
             continue;
         }
-        let (abs, shown, text) = (original.abs_path.clone(), original.path.clone(), original.text.clone());
+        let (abs, shown, text) = (
+            original.abs_path.clone(),
+            original.path.clone(),
+            original.text.clone(),
+        );
         let mut proven: Vec<&Fix> = Vec::new();
         for fix in &fixes {
             let mut candidate = proven.clone();
@@ -96,7 +112,8 @@ pub(crate) fn prove(report: &mut Report, sources: &mut Sources, recheck: &dyn Fn
 fn fixes_by_file<'r>(report: &'r Report, sources: &Sources) -> BTreeMap<usize, Vec<&'r Fix>> {
     let mut by_file: BTreeMap<usize, Vec<&Fix>> = BTreeMap::new();
     for d in &report.diagnostics {
-        if let (Some(fix), Some(i)) = (&d.fix, sources.files.iter().position(|f| f.path == d.path)) {
+        if let (Some(fix), Some(i)) = (&d.fix, sources.files.iter().position(|f| f.path == d.path))
+        {
             let fixes = by_file.entry(i).or_default();
             if !fixes.contains(&fix) {
                 fixes.push(fix);
@@ -115,7 +132,13 @@ pub(crate) fn compute(report: &Report, sources: &Sources) -> Vec<Fixed> {
                 return None;
             }
             let (new, applied) = Fix::apply_all(&file.text, &fixes);
-            (applied > 0 && new != file.text).then(|| Fixed { shown: file.path.clone(), path: file.abs_path.clone(), old: file.text.clone(), new, applied })
+            (applied > 0 && new != file.text).then(|| Fixed {
+                shown: file.path.clone(),
+                path: file.abs_path.clone(),
+                old: file.text.clone(),
+                new,
+                applied,
+            })
         })
         .collect()
 }
@@ -129,7 +152,8 @@ pub(crate) fn write(fixed: &[Fixed]) -> anyhow::Result<usize> {
         if let Ok(meta) = std::fs::metadata(&f.path) {
             let _ = std::fs::set_permissions(&tmp, meta.permissions());
         }
-        std::fs::rename(&tmp, &f.path).with_context(|| format!("cannot replace {}", f.path.display()))?;
+        std::fs::rename(&tmp, &f.path)
+            .with_context(|| format!("cannot replace {}", f.path.display()))?;
         total += f.applied;
     }
     Ok(total)
@@ -137,12 +161,24 @@ pub(crate) fn write(fixed: &[Fixed]) -> anyhow::Result<usize> {
 
 /// A unified diff of every fixed file, its paths shown from the current directory (`a/`, `b/`
 /// as git writes them, for `git apply`; an absolute path as it is).
-pub(crate) fn diff(out: &mut impl Write, fixed: &[Fixed], paths: &crate::report::Paths) -> std::io::Result<()> {
+pub(crate) fn diff(
+    out: &mut impl Write,
+    fixed: &[Fixed],
+    paths: &crate::report::Paths,
+) -> std::io::Result<()> {
     for f in fixed {
         let shown = paths.show(&f.shown);
-        let (old, new) = if shown.starts_with('/') { (shown.clone(), shown) } else { (format!("a/{shown}"), format!("b/{shown}")) };
+        let (old, new) = if shown.starts_with('/') {
+            (shown.clone(), shown)
+        } else {
+            (format!("a/{shown}"), format!("b/{shown}"))
+        };
         let diff = similar::TextDiff::from_lines(&f.old, &f.new);
-        write!(out, "{}", diff.unified_diff().context_radius(3).header(&old, &new))?;
+        write!(
+            out,
+            "{}",
+            diff.unified_diff().context_radius(3).header(&old, &new)
+        )?;
     }
     Ok(())
 }

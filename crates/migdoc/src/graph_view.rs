@@ -15,7 +15,12 @@ pub(crate) enum GraphFormat {
     Json,
 }
 
-pub(crate) fn write(out: &mut impl Write, format: GraphFormat, graph: &Graph, sources: &Sources) -> io::Result<()> {
+pub(crate) fn write(
+    out: &mut impl Write,
+    format: GraphFormat,
+    graph: &Graph,
+    sources: &Sources,
+) -> io::Result<()> {
     match format {
         GraphFormat::Text => text(out, graph, sources),
         GraphFormat::Mermaid => mermaid(out, graph),
@@ -53,15 +58,36 @@ fn text(out: &mut impl Write, graph: &Graph, sources: &Sources) -> io::Result<()
     for &i in &graph.walk_order {
         let node = &graph.nodes[i];
         let parents = ids(graph, &node.parents);
-        let left = if parents.is_empty() { "<base>".to_owned() } else { parents.join(", ") };
+        let left = if parents.is_empty() {
+            "<base>".to_owned()
+        } else {
+            parents.join(", ")
+        };
         let marks = markers(graph, i);
-        let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(") (")) };
-        let message = sources.files[node.file].header.message.as_deref().unwrap_or("");
+        let marks = if marks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", marks.join(") ("))
+        };
+        let message = sources.files[node.file]
+            .header
+            .message
+            .as_deref()
+            .unwrap_or("");
         let deps = ids(graph, &node.dependencies);
-        let deps = if deps.is_empty() { String::new() } else { format!(" [depends on {}]", deps.join(", ")) };
+        let deps = if deps.is_empty() {
+            String::new()
+        } else {
+            format!(" [depends on {}]", deps.join(", "))
+        };
         writeln!(out, "{left} -> {}{marks}{deps}, {message}", node.id)?;
     }
-    let cyclic: Vec<_> = graph.nodes.iter().filter(|n| n.in_cycle).map(|n| n.id.as_str()).collect();
+    let cyclic: Vec<_> = graph
+        .nodes
+        .iter()
+        .filter(|n| n.in_cycle)
+        .map(|n| n.id.as_str())
+        .collect();
     if !cyclic.is_empty() {
         writeln!(out, "in a cycle (not walkable): {}", cyclic.join(", "))?;
     }
@@ -72,8 +98,18 @@ fn mermaid(out: &mut impl Write, graph: &Graph) -> io::Result<()> {
     writeln!(out, "graph BT")?;
     for &i in graph.walk_order.iter().rev() {
         let node = &graph.nodes[i];
-        let shape = if graph.heads.contains(&i) { ("([", "])") } else { ("[", "]") };
-        writeln!(out, "    n{i}{}\"{}\"{}", shape.0, node.id.replace('"', "#quot;"), shape.1)?;
+        let shape = if graph.heads.contains(&i) {
+            ("([", "])")
+        } else {
+            ("[", "]")
+        };
+        writeln!(
+            out,
+            "    n{i}{}\"{}\"{}",
+            shape.0,
+            node.id.replace('"', "#quot;"),
+            shape.1
+        )?;
         for &p in &node.parents {
             writeln!(out, "    n{p} --> n{i}")?;
         }
@@ -88,13 +124,32 @@ fn dot(out: &mut impl Write, graph: &Graph) -> io::Result<()> {
     writeln!(out, "digraph revisions {{\n    rankdir=BT;")?;
     for &i in graph.walk_order.iter().rev() {
         let node = &graph.nodes[i];
-        let style = if graph.heads.contains(&i) { ", style=bold" } else { "" };
-        writeln!(out, "    \"{}\" [label=\"{}\"{style}];", escape(&node.id), escape(&node.id))?;
+        let style = if graph.heads.contains(&i) {
+            ", style=bold"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "    \"{}\" [label=\"{}\"{style}];",
+            escape(&node.id),
+            escape(&node.id)
+        )?;
         for &p in &node.parents {
-            writeln!(out, "    \"{}\" -> \"{}\";", escape(&graph.nodes[p].id), escape(&node.id))?;
+            writeln!(
+                out,
+                "    \"{}\" -> \"{}\";",
+                escape(&graph.nodes[p].id),
+                escape(&node.id)
+            )?;
         }
         for &d in &node.dependencies {
-            writeln!(out, "    \"{}\" -> \"{}\" [style=dashed];", escape(&graph.nodes[d].id), escape(&node.id))?;
+            writeln!(
+                out,
+                "    \"{}\" -> \"{}\" [style=dashed];",
+                escape(&graph.nodes[d].id),
+                escape(&node.id)
+            )?;
         }
     }
     writeln!(out, "}}")

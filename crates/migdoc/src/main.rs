@@ -40,7 +40,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`migdoc check | head`) is not an error worth a message.
-            if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             let mut stderr = io::stderr().lock();
@@ -61,8 +63,10 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Doctor(doctor) => doctor::run(doctor),
         Command::NewMigration(new) => new_migration::run(new),
         Command::InternalDropScratch => {
-            let url = std::env::var(migdoc_verify::SCRATCH_URL_VAR).map_err(|_| anyhow::anyhow!("{} is not set", migdoc_verify::SCRATCH_URL_VAR))?;
-            let prefix = std::env::var(migdoc_verify::SCRATCH_PREFIX_VAR).map_err(|_| anyhow::anyhow!("{} is not set", migdoc_verify::SCRATCH_PREFIX_VAR))?;
+            let url = std::env::var(migdoc_verify::SCRATCH_URL_VAR)
+                .map_err(|_| anyhow::anyhow!("{} is not set", migdoc_verify::SCRATCH_URL_VAR))?;
+            let prefix = std::env::var(migdoc_verify::SCRATCH_PREFIX_VAR)
+                .map_err(|_| anyhow::anyhow!("{} is not set", migdoc_verify::SCRATCH_PREFIX_VAR))?;
             migdoc_verify::drop_scratch_databases(&url, &prefix)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -77,7 +81,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Writes a report as `--output-format`, `--output-file`, `--quiet` and `--color` say.
-pub(crate) fn write_report(output: &args::OutputArgs, color: args::ColorArg, ctx_of: &dyn Fn(bool) -> anyhow::Result<Vec<u8>>) -> anyhow::Result<()> {
+pub(crate) fn write_report(
+    output: &args::OutputArgs,
+    color: args::ColorArg,
+    ctx_of: &dyn Fn(bool) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<()> {
     use io::IsTerminal as _;
     let terminal = output.output_file.is_none() && io::stdout().is_terminal();
     let colored = report::use_color(color, terminal);
@@ -95,19 +103,30 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
         Some(cache) => project.load_with(&|path, hash| cache.known(path, hash)),
         None => project.load(),
     };
-    let sqlalchemy_2_1 = match args.sqlalchemy_version.as_ref().or(config.sqlalchemy_version.as_ref()) {
+    let sqlalchemy_2_1 = match args
+        .sqlalchemy_version
+        .as_ref()
+        .or(config.sqlalchemy_version.as_ref())
+    {
         Some(v) => Some(parse_sqlalchemy_version(v)?),
-        None => migdoc_project::detect_sqlalchemy_version(&project.root).map(|(v, _)| v.honours_sa_enum_create_type()),
+        None => migdoc_project::detect_sqlalchemy_version(&project.root)
+            .map(|(v, _)| v.honours_sa_enum_create_type()),
     };
     let settings = Settings {
-        postgres_version: args.postgres_version.or(config.postgres_version).unwrap_or(14),
+        postgres_version: args
+            .postgres_version
+            .or(config.postgres_version)
+            .unwrap_or(14),
         sqlalchemy_2_1,
     };
     let loaded = started.elapsed();
     let mut report = match &cache {
         Some(cache) => {
-            let lower_key = cache::lower_key(&sources, &migdoc_linter::lower_options(&project, &settings));
-            let ops = migdoc_linter::lower_with(&project, &sources, &settings, |file| cache.ops(file, lower_key));
+            let lower_key =
+                cache::lower_key(&sources, &migdoc_linter::lower_options(&project, &settings));
+            let ops = migdoc_linter::lower_with(&project, &sources, &settings, |file| {
+                cache.ops(file, lower_key)
+            });
             let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
             cache.store(&sources, lower_key, &ops);
             report
@@ -130,11 +149,27 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
             fix::diff(&mut out, &fixed, &report::Paths::new(&project.root))?;
             out.flush()?;
             let n: usize = fixed.iter().map(|f| f.applied).sum();
-            writeln!(io::stderr().lock(), "migdoc: {n} fix{} in {} file{}", if n == 1 { "" } else { "es" }, fixed.len(), if fixed.len() == 1 { "" } else { "s" })?;
-            return Ok(if fixed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+            writeln!(
+                io::stderr().lock(),
+                "migdoc: {n} fix{} in {} file{}",
+                if n == 1 { "" } else { "es" },
+                fixed.len(),
+                if fixed.len() == 1 { "" } else { "s" }
+            )?;
+            return Ok(if fixed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
         }
         let n = fix::write(&fixed)?;
-        writeln!(io::stderr().lock(), "migdoc: fixed {n} problem{} in {} file{}", if n == 1 { "" } else { "s" }, fixed.len(), if fixed.len() == 1 { "" } else { "s" })?;
+        writeln!(
+            io::stderr().lock(),
+            "migdoc: fixed {n} problem{} in {} file{}",
+            if n == 1 { "" } else { "s" },
+            fixed.len(),
+            if fixed.len() == 1 { "" } else { "s" }
+        )?;
         if n > 0 {
             // Report on the files as they are now.
             return run_check(CheckArgs { fix: false, ..args }, color);
@@ -143,7 +178,12 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
     if let Some(path) = &args.write_baseline {
         scope::write_baseline(path, &report.diagnostics)?;
         let mut stderr = io::stderr().lock();
-        writeln!(stderr, "migdoc: wrote {} diagnostics to the baseline {}", report.diagnostics.len(), path.display())?;
+        writeln!(
+            stderr,
+            "migdoc: wrote {} diagnostics to the baseline {}",
+            report.diagnostics.len(),
+            path.display()
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut hidden = scope::Hidden::default();
@@ -161,10 +201,19 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
     let elapsed_ms = started.elapsed().as_millis();
     if std::env::var_os("MIGDOC_TIMINGS").is_some() {
         let mut stderr = io::stderr().lock();
-        let _ = writeln!(stderr, "timings: read+parse {:?}, analysis {:?}", loaded, started.elapsed() - loaded);
+        let _ = writeln!(
+            stderr,
+            "timings: read+parse {:?}, analysis {:?}",
+            loaded,
+            started.elapsed() - loaded
+        );
         if let Some(cache) = &cache {
             let (parsed, lowered) = cache.misses();
-            let _ = writeln!(stderr, "cache: {parsed} of {} files parsed, {lowered} lowered", sources.files.len());
+            let _ = writeln!(
+                stderr,
+                "cache: {parsed} of {} files parsed, {lowered} lowered",
+                sources.files.len()
+            );
         }
     }
     let paths = report::Paths::new(&project.root);
@@ -182,36 +231,60 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
         };
         let mut out = Vec::new();
         if args.statistics {
-            report::statistics(&mut out, &ctx, args.output.output_format == report::Format::Json)?;
+            report::statistics(
+                &mut out,
+                &ctx,
+                args.output.output_format == report::Format::Json,
+            )?;
         } else {
             args.output.output_format.write(&mut out, &ctx)?;
         }
         Ok(out)
     })?;
     let threshold = FailOn::threshold(args.fail_on, config);
-    let failed = !args.output.exit_zero && report.diagnostics.iter().any(|d| d.severity >= threshold);
+    let failed =
+        !args.output.exit_zero && report.diagnostics.iter().any(|d| d.severity >= threshold);
     // The process ends here: freeing every syntax tree node by node would cost 7% of a run.
     std::mem::forget(report);
     std::mem::forget(sources);
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The rules to run: `--select` (else the config's `select`), minus the config's `ignore` and
 /// `--ignore`, at the configured severities.
-pub(crate) fn selection(config: &migdoc_project::MigdocConfig, select: Option<&[String]>, ignore: &[String]) -> anyhow::Result<migdoc_linter::RuleSelection> {
-    let from_config = migdoc_linter::RuleSelection::new(config.select.as_deref(), &config.ignore, &config.severity);
+pub(crate) fn selection(
+    config: &migdoc_project::MigdocConfig,
+    select: Option<&[String]>,
+    ignore: &[String],
+) -> anyhow::Result<migdoc_linter::RuleSelection> {
+    let from_config = migdoc_linter::RuleSelection::new(
+        config.select.as_deref(),
+        &config.ignore,
+        &config.severity,
+    );
     if let Err(e) = from_config {
         anyhow::bail!("{}: {e}", config.path.display());
     }
     let ignore: Vec<String> = config.ignore.iter().chain(ignore).cloned().collect();
-    migdoc_linter::RuleSelection::new(select.or(config.select.as_deref()), &ignore, &config.severity).map_err(|e| anyhow::anyhow!(e))
+    migdoc_linter::RuleSelection::new(
+        select.or(config.select.as_deref()),
+        &ignore,
+        &config.severity,
+    )
+    .map_err(|e| anyhow::anyhow!(e))
 }
 
 /// `2.0`, `2.1.9`, `1.4` (any PEP 440 version) → whether it is 2.1 or later.
 pub(crate) fn parse_sqlalchemy_version(v: &str) -> anyhow::Result<bool> {
     match migdoc_project::SqlalchemyVersion::parse(v) {
         Some(version) => Ok(version.honours_sa_enum_create_type()),
-        None => anyhow::bail!("`{v}` is not a SQLAlchemy version (expected something like 2.0 or 2.1.9)"),
+        None => anyhow::bail!(
+            "`{v}` is not a SQLAlchemy version (expected something like 2.0 or 2.1.9)"
+        ),
     }
 }
 
@@ -239,7 +312,13 @@ fn run_rule(args: RuleArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     if args.list {
         for rule in Rule::ALL {
-            writeln!(out, "| {} | {} | {} |", rule.code(), rule.name(), rule.default_severity().as_str())?;
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                rule.code(),
+                rule.name(),
+                rule.default_severity().as_str()
+            )?;
         }
     } else if args.all && args.output_format == args::RuleFormat::Markdown {
         write_rules_page(&mut out)?;
@@ -263,20 +342,49 @@ fn run_rule(args: RuleArgs) -> anyhow::Result<ExitCode> {
 /// The rules reference (`docs/rules.md`): a table, then each rule's documentation.
 fn write_rules_page(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# Rules\n")?;
-    writeln!(out, "<!-- Generated by `migdoc rule --all --format markdown`; do not edit. -->\n")?;
-    writeln!(out, "Select, ignore or re-grade them in `[tool.migdoc]` (`select`, `ignore`, `severity`) by code,")?;
-    writeln!(out, "name or code prefix; silence one place with `# migdoc: ignore[CODE]` on the line or alone on the")?;
-    writeln!(out, "line before, or a whole file with `# migdoc: ignore-file[CODE]`.\n")?;
+    writeln!(
+        out,
+        "<!-- Generated by `migdoc rule --all --format markdown`; do not edit. -->\n"
+    )?;
+    writeln!(
+        out,
+        "Select, ignore or re-grade them in `[tool.migdoc]` (`select`, `ignore`, `severity`) by code,"
+    )?;
+    writeln!(
+        out,
+        "name or code prefix; silence one place with `# migdoc: ignore[CODE]` on the line or alone on the"
+    )?;
+    writeln!(
+        out,
+        "line before, or a whole file with `# migdoc: ignore-file[CODE]`.\n"
+    )?;
     writeln!(out, "| code | name | severity |")?;
     writeln!(out, "| --- | --- | --- |")?;
     for rule in Rule::ALL {
-        writeln!(out, "| [{}](#{}) | {} | {} |", rule.code(), rule.name(), rule.name(), rule.default_severity().as_str())?;
+        writeln!(
+            out,
+            "| [{}](#{}) | {} | {} |",
+            rule.code(),
+            rule.name(),
+            rule.name(),
+            rule.default_severity().as_str()
+        )?;
     }
     writeln!(out)?;
     for rule in Rule::ALL {
         writeln!(out, "## {}\n", rule.name())?;
-        let fix = if rule.has_fix() { " · fix sometimes available" } else { "" };
-        writeln!(out, "`{}` · default severity: {} · added in {}{fix}\n", rule.code(), rule.default_severity().as_str(), rule.since())?;
+        let fix = if rule.has_fix() {
+            " · fix sometimes available"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "`{}` · default severity: {} · added in {}{fix}\n",
+            rule.code(),
+            rule.default_severity().as_str(),
+            rule.since()
+        )?;
         // The rule's own headings sit one level below its title.
         let docs = rule.docs();
         let mut fenced = false;
@@ -304,7 +412,10 @@ fn write_rule(out: &mut impl Write, rule: Rule) -> io::Result<()> {
         rule.since()
     )?;
     if rule.has_fix() {
-        writeln!(out, "Fix is sometimes available: `migdoc check --fix` applies it, `--diff` shows it.\n")?;
+        writeln!(
+            out,
+            "Fix is sometimes available: `migdoc check --fix` applies it, `--diff` shows it.\n"
+        )?;
     }
     writeln!(out, "{}", rule.docs().trim_end())?;
     writeln!(out, "\nDocumentation: {}", rule.url())?;

@@ -46,7 +46,14 @@ impl Val {
             Val::Str(s) => py_repr(s),
             Val::Date(s) => format!("datetime.datetime({s:?})"),
             Val::Tuple(items) if items.len() == 1 => format!("({},)", py_repr(&items[0])),
-            Val::Tuple(items) => format!("({})", items.iter().map(|i| py_repr(i)).collect::<Vec<_>>().join(", ")),
+            Val::Tuple(items) => format!(
+                "({})",
+                items
+                    .iter()
+                    .map(|i| py_repr(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -63,7 +70,11 @@ impl Val {
 
 /// Python's `repr()` of a string: single quotes unless the text has one and no double quote.
 pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -76,7 +87,9 @@ pub(crate) fn py_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -111,10 +124,15 @@ pub(crate) fn render(template: &str, context: &BTreeMap<&str, Val>) -> Result<St
         if trimmed.starts_with("##") {
             continue;
         }
-        if let Some(control) = trimmed.strip_prefix('%').filter(|_| !trimmed.starts_with("%%")) {
+        if let Some(control) = trimmed
+            .strip_prefix('%')
+            .filter(|_| !trimmed.starts_with("%%"))
+        {
             let control = control.trim();
             let condition = |text: &str| -> Result<bool, String> {
-                let text = text.strip_suffix(':').ok_or_else(|| format!("`% {control}` (a control line ends with `:`)"))?;
+                let text = text
+                    .strip_suffix(':')
+                    .ok_or_else(|| format!("`% {control}` (a control line ends with `:`)"))?;
                 Ok(eval(text.trim(), context)?.truthy())
             };
             if let Some(rest) = control.strip_prefix("if ") {
@@ -179,14 +197,18 @@ pub(crate) fn render(template: &str, context: &BTreeMap<&str, Val>) -> Result<St
 
 /// Copies `line`, each `${...}` replaced by its value.
 fn expand_line(line: &str, context: &BTreeMap<&str, Val>, out: &mut String) -> Result<(), String> {
-    if let Some(at) = line.find("<%").filter(|&at| !line[at..].starts_with("<%text>")) {
+    if let Some(at) = line
+        .find("<%")
+        .filter(|&at| !line[at..].starts_with("<%text>"))
+    {
         return Err(format!("the Mako tag `{}`", line[at..].trim_end()));
     }
     let mut rest = line;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let body = &rest[start + 2..];
-        let end = closing_brace(body).ok_or_else(|| format!("an unclosed `${{` in `{}`", line.trim_end()))?;
+        let end = closing_brace(body)
+            .ok_or_else(|| format!("an unclosed `${{` in `{}`", line.trim_end()))?;
         out.push_str(&expression(&body[..end], context)?);
         rest = &body[end + 1..];
     }
@@ -262,7 +284,11 @@ fn eval(expr: &str, context: &BTreeMap<&str, Val>) -> Result<Val, String> {
     // `a if cond else b`
     if let Some((then, rest)) = split_keyword(expr, " if ") {
         let (cond, otherwise) = split_keyword(rest, " else ").ok_or_else(|| format!("`{expr}`"))?;
-        return if eval(cond, context)?.truthy() { eval(then, context) } else { eval(otherwise, context) };
+        return if eval(cond, context)?.truthy() {
+            eval(then, context)
+        } else {
+            eval(otherwise, context)
+        };
     }
     if let Some(rest) = expr.strip_prefix("not ") {
         return Ok(bool_val(!eval(rest, context)?.truthy()));
@@ -273,7 +299,10 @@ fn eval(expr: &str, context: &BTreeMap<&str, Val>) -> Result<Val, String> {
     if let Some(name) = expr.strip_suffix(" is None") {
         return Ok(bool_val(eval(name, context)? == Val::None));
     }
-    for (func, apply) in [("repr(", Val::repr as fn(&Val) -> String), ("str(", Val::str)] {
+    for (func, apply) in [
+        ("repr(", Val::repr as fn(&Val) -> String),
+        ("str(", Val::str),
+    ] {
         if let Some(inner) = expr.strip_prefix(func).and_then(|e| e.strip_suffix(')')) {
             return Ok(Val::Str(apply(&eval(inner, context)?)));
         }
@@ -285,13 +314,20 @@ fn eval(expr: &str, context: &BTreeMap<&str, Val>) -> Result<Val, String> {
         return Ok(Val::None);
     }
     if expr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !expr.is_empty() {
-        return context.get(expr).cloned().ok_or_else(|| format!("the name `{expr}`, which `alembic revision` does not pass"));
+        return context
+            .get(expr)
+            .cloned()
+            .ok_or_else(|| format!("the name `{expr}`, which `alembic revision` does not pass"));
     }
     Err(format!("the expression `{expr}`"))
 }
 
 fn bool_val(b: bool) -> Val {
-    if b { Val::Str("True".into()) } else { Val::Str(String::new()) }
+    if b {
+        Val::Str("True".into())
+    } else {
+        Val::Str(String::new())
+    }
 }
 
 /// `text` split at the first `keyword` outside quotes and brackets.
@@ -306,7 +342,9 @@ fn split_keyword<'a>(text: &'a str, keyword: &str) -> Option<(&'a str, &'a str)>
                 '\'' | '"' => quote = Some(c),
                 '(' | '[' => depth += 1,
                 ')' | ']' => depth -= 1,
-                _ if depth == 0 && text[i..].starts_with(keyword) => return Some((&text[..i], &text[i + keyword.len()..])),
+                _ if depth == 0 && text[i..].starts_with(keyword) => {
+                    return Some((&text[..i], &text[i + keyword.len()..]));
+                }
                 _ => {}
             },
         }
@@ -336,7 +374,10 @@ fn string_literal(expr: &str) -> Option<String> {
 
 /// Python's `template % {...}` with the keys `_rev_path` passes (`%(rev)s`, `%(year)d`,
 /// `%(month).2d`, `%(epoch)s`, ...; `%%` is `%`).
-pub(crate) fn percent_format(template: &str, values: &BTreeMap<&str, Result<i64, String>>) -> Result<String, String> {
+pub(crate) fn percent_format(
+    template: &str,
+    values: &BTreeMap<&str, Result<i64, String>>,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(at) = rest.find('%') {
@@ -347,18 +388,33 @@ pub(crate) fn percent_format(template: &str, values: &BTreeMap<&str, Result<i64,
             rest = after;
             continue;
         }
-        let inner = spec.strip_prefix('(').ok_or_else(|| format!("`%{}` in file_template (only %(name)... is supported)", spec.chars().take(4).collect::<String>()))?;
+        let inner = spec.strip_prefix('(').ok_or_else(|| {
+            format!(
+                "`%{}` in file_template (only %(name)... is supported)",
+                spec.chars().take(4).collect::<String>()
+            )
+        })?;
         let close = inner.find(')').ok_or("an unclosed `%(` in file_template")?;
         let key = &inner[..close];
         let after = &inner[close + 1..];
-        let conv_at = after.find(|c: char| c.is_ascii_alphabetic()).ok_or("a `%(name)` without a conversion in file_template")?;
+        let conv_at = after
+            .find(|c: char| c.is_ascii_alphabetic())
+            .ok_or("a `%(name)` without a conversion in file_template")?;
         let flags = &after[..conv_at];
         let conv = after[conv_at..].chars().next().unwrap_or('s');
-        let value = values.get(key).ok_or_else(|| format!("the key `{key}` in file_template"))?;
+        let value = values
+            .get(key)
+            .ok_or_else(|| format!("the key `{key}` in file_template"))?;
         let zero = flags.starts_with('0');
         let (width, precision) = match flags.trim_start_matches(['0', '-']).split_once('.') {
             Some((w, p)) => (w.parse::<usize>().unwrap_or(0), p.parse::<usize>().ok()),
-            None => (flags.trim_start_matches(['0', '-']).parse::<usize>().unwrap_or(0), None),
+            None => (
+                flags
+                    .trim_start_matches(['0', '-'])
+                    .parse::<usize>()
+                    .unwrap_or(0),
+                None,
+            ),
         };
         let text = match (conv, value) {
             ('s', Ok(n)) => n.to_string(),
@@ -391,7 +447,10 @@ mod tests {
             ("down_revision", Val::Str("a1".into())),
             ("branch_labels", Val::None),
             ("depends_on", Val::None),
-            ("create_date", Val::Date("2026-12-02 10:00:00.000001".into())),
+            (
+                "create_date",
+                Val::Date("2026-12-02 10:00:00.000001".into()),
+            ),
             ("imports", Val::Str(String::new())),
             ("upgrades", Val::None),
             ("downgrades", Val::Str("op.drop_table(\"t\")".into())),
@@ -417,7 +476,14 @@ mod tests {
         assert_eq!(out, "no deps a1\n${not expanded}\njoined line\n% literal\n");
         let mut merge = context();
         merge.insert("down_revision", Val::Tuple(vec!["a1".into(), "c3".into()]));
-        assert_eq!(render("${down_revision | comma,n} ${repr(down_revision)}\n", &merge).as_deref(), Ok("a1, c3 ('a1', 'c3')\n"));
+        assert_eq!(
+            render(
+                "${down_revision | comma,n} ${repr(down_revision)}\n",
+                &merge
+            )
+            .as_deref(),
+            Ok("a1, c3 ('a1', 'c3')\n")
+        );
     }
 
     #[test]
@@ -450,10 +516,17 @@ mod tests {
         ]);
         // Python: "%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d-%(rev)s_%(slug)s" % {...}
         assert_eq!(
-            percent_format("%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d-%(rev)s_%(slug)s", &values).as_deref(),
+            percent_format(
+                "%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d-%(rev)s_%(slug)s",
+                &values
+            )
+            .as_deref(),
             Ok("2026_03_07_0905-ae1027a6acf_add_order_status")
         );
-        assert_eq!(percent_format("%(epoch)s_%(rev)s %% %(second)02d", &values).as_deref(), Ok("1772874300_ae1027a6acf % 00"));
+        assert_eq!(
+            percent_format("%(epoch)s_%(rev)s %% %(second)02d", &values).as_deref(),
+            Ok("1772874300_ae1027a6acf % 00")
+        );
         assert!(percent_format("%(nope)s", &values).is_err());
         assert!(percent_format("%s", &values).is_err());
     }

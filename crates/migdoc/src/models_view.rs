@@ -10,7 +10,12 @@ use serde_json::json;
 
 use crate::args::ModelsFormat;
 
-pub(crate) fn write(out: &mut impl Write, format: ModelsFormat, schema: &ModelSchema, sources: &ModelSources) -> io::Result<()> {
+pub(crate) fn write(
+    out: &mut impl Write,
+    format: ModelsFormat,
+    schema: &ModelSchema,
+    sources: &ModelSources,
+) -> io::Result<()> {
     match format {
         ModelsFormat::Text => text(out, schema, sources),
         ModelsFormat::Json => {
@@ -22,27 +27,64 @@ pub(crate) fn write(out: &mut impl Write, format: ModelsFormat, schema: &ModelSc
 
 fn location(sources: &ModelSources, module: usize, range: TextRange) -> (String, u32) {
     let m = &sources.modules[module];
-    (m.path.display().to_string(), m.line_index.line_column(&m.text, range.start).line)
+    (
+        m.path.display().to_string(),
+        m.line_index.line_column(&m.text, range.start).line,
+    )
 }
 
 fn text(out: &mut impl Write, schema: &ModelSchema, sources: &ModelSources) -> io::Result<()> {
     if sources.entry.is_empty() {
-        writeln!(out, "no models: env.py has no `target_metadata` imported from the project, and no `--models` / `[tool.migdoc] models` is given")?;
+        writeln!(
+            out,
+            "no models: env.py has no `target_metadata` imported from the project, and no `--models` / `[tool.migdoc] models` is given"
+        )?;
         return Ok(());
     }
-    let origin = if sources.configured { "configured" } else { "imported by env.py" };
-    writeln!(out, "models from {} ({origin}); {} modules read", sources.entry.join(", "), sources.modules.len())?;
+    let origin = if sources.configured {
+        "configured"
+    } else {
+        "imported by env.py"
+    };
+    writeln!(
+        out,
+        "models from {} ({origin}); {} modules read",
+        sources.entry.join(", "),
+        sources.modules.len()
+    )?;
     for missing in &sources.missing {
         writeln!(out, "  module not found: {missing}")?;
     }
     if sources.truncated {
-        writeln!(out, "  stopped following imports after {} modules", sources.modules.len())?;
+        writeln!(
+            out,
+            "  stopped following imports after {} modules",
+            sources.modules.len()
+        )?;
     }
     for table in &schema.tables {
         let (path, line) = location(sources, table.module, table.range);
-        let classes = if table.classes.is_empty() { "Table(...)".to_owned() } else { table.classes.join(", ") };
-        writeln!(out, "\ntable {}  ({classes}, {path}:{line}){}", table.name, if table.complete { "" } else { "  [some attributes not understood]" })?;
-        let width = table.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let classes = if table.classes.is_empty() {
+            "Table(...)".to_owned()
+        } else {
+            table.classes.join(", ")
+        };
+        writeln!(
+            out,
+            "\ntable {}  ({classes}, {path}:{line}){}",
+            table.name,
+            if table.complete {
+                ""
+            } else {
+                "  [some attributes not understood]"
+            }
+        )?;
+        let width = table
+            .columns
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0);
         for column in &table.columns {
             writeln!(out, "  {:width$}  {}", column.name, describe(column))?;
         }
@@ -63,7 +105,11 @@ fn describe(c: &ModelColumn) -> String {
         (None, None) => "(unknown type)".to_owned(),
     };
     parts.push(if c.is_array { format!("{ty}[]") } else { ty });
-    parts.push(if c.nullable { "NULL".to_owned() } else { "NOT NULL".to_owned() });
+    parts.push(if c.nullable {
+        "NULL".to_owned()
+    } else {
+        "NOT NULL".to_owned()
+    });
     if c.primary_key {
         parts.push("primary key".to_owned());
     }
@@ -77,14 +123,30 @@ fn describe(c: &ModelColumn) -> String {
 
 fn enum_text(e: &ModelEnum) -> String {
     let name = e.name.as_deref().unwrap_or("?");
-    let kind = if e.native { format!("enum {name}") } else { "varchar (non-native enum)".to_owned() };
-    let sends = e.sends.as_ref().map_or_else(|| "labels unknown".to_owned(), |s| s.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", "));
+    let kind = if e.native {
+        format!("enum {name}")
+    } else {
+        "varchar (non-native enum)".to_owned()
+    };
+    let sends = e.sends.as_ref().map_or_else(
+        || "labels unknown".to_owned(),
+        |s| {
+            s.iter()
+                .map(|l| format!("'{l}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    );
     let origin = match &e.class {
         Some(c) if c.uses_values => format!(": values of {}", c.name),
         Some(c) => format!(": member names of {}", c.name),
         None => String::new(),
     };
-    let create = if e.create_type == Some(false) { ", create_type=False" } else { "" };
+    let create = if e.create_type == Some(false) {
+        ", create_type=False"
+    } else {
+        ""
+    };
     format!("{kind} sends ({sends}{origin}{create})")
 }
 

@@ -21,41 +21,64 @@ pub(crate) fn run(args: NewMigrationArgs) -> anyhow::Result<ExitCode> {
     }) {
         anyhow::bail!(
             "the history has a cycle ({}): Alembic cannot load it, so there is no head to write on; fix the cycle first (`migdoc check` shows it)",
-            nodes.iter().map(|&n| graph.nodes[n].id.as_str()).collect::<Vec<_>>().join(", ")
+            nodes
+                .iter()
+                .map(|&n| graph.nodes[n].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let down = match &args.head {
         Some(rev) => {
-            anyhow::ensure!(graph.get(rev).is_some(), "`{rev}` is not a revision of this project");
+            anyhow::ensure!(
+                graph.get(rev).is_some(),
+                "`{rev}` is not a revision of this project"
+            );
             Some(rev.clone())
         }
         None => match graph.heads.as_slice() {
             [] if graph.nodes.is_empty() => None,
-            [] => anyhow::bail!("the history has revisions but no head (`migdoc check` shows why): nothing to write on"),
+            [] => anyhow::bail!(
+                "the history has revisions but no head (`migdoc check` shows why): nothing to write on"
+            ),
             [head] => Some(graph.nodes[*head].id.clone()),
             heads => anyhow::bail!(
                 "the history has {} heads ({}): merge them first (`alembic merge heads`), or pick one with --head",
                 heads.len(),
-                heads.iter().map(|&h| graph.nodes[h].id.as_str()).collect::<Vec<_>>().join(", ")
+                heads
+                    .iter()
+                    .map(|&h| graph.nodes[h].id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         },
     };
-    let dir = project.version_dirs.first().context("no version directory to write to")?;
+    let dir = project
+        .version_dirs
+        .first()
+        .context("no version directory to write to")?;
     let rev = new_revision_id(|id| graph.get(id).is_some());
     let now = Now::utc();
     let config = project.config.as_ref();
     let name = file_name(config, &rev, &args.message, &now)?;
     let path = dir.join(format!("{name}.py"));
     // The project's own template, as `alembic revision` renders it; migdoc's when it has none.
-    let template_path = config.and_then(|c| c.script_location.as_ref()).map(|l| l.join("script.py.mako")).filter(|p| p.is_file());
+    let template_path = config
+        .and_then(|c| c.script_location.as_ref())
+        .map(|l| l.join("script.py.mako"))
+        .filter(|p| p.is_file());
     let template = match &template_path {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
         None => BUILT_IN.to_owned(),
     };
     let context = std::collections::BTreeMap::from([
         ("message", mako::Val::Str(args.message.clone())),
         ("up_revision", mako::Val::Str(rev.clone())),
-        ("down_revision", down.clone().map_or(mako::Val::None, mako::Val::Str)),
+        (
+            "down_revision",
+            down.clone().map_or(mako::Val::None, mako::Val::Str),
+        ),
         ("branch_labels", mako::Val::None),
         ("depends_on", mako::Val::None),
         ("create_date", mako::Val::Date(now.datetime())),
@@ -63,28 +86,52 @@ pub(crate) fn run(args: NewMigrationArgs) -> anyhow::Result<ExitCode> {
         ("upgrades", mako::Val::Str(UPGRADES.join("\n    "))),
         ("downgrades", mako::Val::Str(DOWNGRADES.join("\n    "))),
     ]);
-    let shown_template = template_path.as_deref().map_or_else(|| "migdoc's template".to_owned(), |p| migdoc_project::shown_path(&project.root, p).display().to_string());
+    let shown_template = template_path.as_deref().map_or_else(
+        || "migdoc's template".to_owned(),
+        |p| {
+            migdoc_project::shown_path(&project.root, p)
+                .display()
+                .to_string()
+        },
+    );
     let text = mako::render(&template, &context).map_err(|what| anyhow::anyhow!("{shown_template} uses {what}, which migdoc does not render; write this revision with `alembic revision -m ...`"))?;
     // What was rendered must be a revision Alembic reads as this one, on this parent.
-    let file = migdoc_project::RevisionFile::from_bytes(&path, path.clone(), text.clone().into_bytes());
-    anyhow::ensure!(file.facts.errors.is_empty(), "{shown_template} rendered a file that is not valid Python ({}); nothing was written", file.facts.errors[0].message);
-    let header_rev = file.header.id();
-    let header_down: Vec<&str> = file.header.down_revisions.iter().map(|r| r.value.as_str()).collect();
+    let file =
+        migdoc_project::RevisionFile::from_bytes(&path, path.clone(), text.clone().into_bytes());
     anyhow::ensure!(
-        header_rev == Some(rev.as_str()) && header_down == down.as_deref().into_iter().collect::<Vec<_>>(),
+        file.facts.errors.is_empty(),
+        "{shown_template} rendered a file that is not valid Python ({}); nothing was written",
+        file.facts.errors[0].message
+    );
+    let header_rev = file.header.id();
+    let header_down: Vec<&str> = file
+        .header
+        .down_revisions
+        .iter()
+        .map(|r| r.value.as_str())
+        .collect();
+    anyhow::ensure!(
+        header_rev == Some(rev.as_str())
+            && header_down == down.as_deref().into_iter().collect::<Vec<_>>(),
         "{shown_template} rendered a file whose `revision`/`down_revision` are not {rev}/{} as migdoc reads them; nothing was written",
         down.as_deref().unwrap_or("None")
     );
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&path)
         .with_context(|| format!("cannot create {}", path.display()))?;
-    out.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
-    writeln!(std::io::stdout().lock(), "{}", crate::report::Paths::new(&project.root).show(&path))?;
+    out.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        crate::report::Paths::new(&project.root).show(&path)
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -139,13 +186,25 @@ def downgrade() -> None:
 
 /// The new file's name (without `.py`): `file_template` with Alembic's keys, the slug made as
 /// `ScriptDirectory._rev_path` makes it.
-fn file_name(config: Option<&migdoc_project::AlembicConfig>, rev: &str, message: &str, now: &Now) -> anyhow::Result<String> {
+fn file_name(
+    config: Option<&migdoc_project::AlembicConfig>,
+    rev: &str,
+    message: &str,
+    now: &Now,
+) -> anyhow::Result<String> {
     let truncate = match config.and_then(|c| c.truncate_slug_length.as_deref()) {
-        Some(v) => v.trim().parse::<usize>().ok().filter(|n| *n > 0).unwrap_or(40),
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or(40),
         None => 40,
     };
     let slug = slug(message, truncate);
-    let template = config.and_then(|c| c.file_template.clone()).unwrap_or_else(|| "%(rev)s_%(slug)s".into());
+    let template = config
+        .and_then(|c| c.file_template.clone())
+        .unwrap_or_else(|| "%(rev)s_%(slug)s".into());
     let values = std::collections::BTreeMap::from([
         ("rev", Err(rev.to_owned())),
         ("slug", Err(slug)),
@@ -157,7 +216,9 @@ fn file_name(config: Option<&migdoc_project::AlembicConfig>, rev: &str, message:
         ("minute", Ok(now.minute)),
         ("second", Ok(now.second)),
     ]);
-    mako::percent_format(&template, &values).map_err(|what| anyhow::anyhow!("alembic.ini's file_template has {what}, which migdoc does not format"))
+    mako::percent_format(&template, &values).map_err(|what| {
+        anyhow::anyhow!("alembic.ini's file_template has {what}, which migdoc does not format")
+    })
 }
 
 /// Alembic's slug: the message's `\w+` runs joined by `_`, lower-cased, cut at
@@ -185,7 +246,11 @@ fn new_revision_id(taken: impl Fn(&str) -> bool) -> String {
     use std::hash::{BuildHasher, Hasher};
     loop {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
         h.write_u32(std::process::id());
         let id = format!("{:012x}", h.finish() & 0xffff_ffff_ffff);
         if !taken(&id) {
@@ -208,7 +273,9 @@ struct Now {
 
 impl Now {
     fn utc() -> Now {
-        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         let secs = i64::try_from(since.as_secs()).unwrap_or(0);
         let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
         // Howard Hinnant's civil_from_days.
@@ -221,12 +288,28 @@ impl Now {
         let day = doy - (153 * mp + 2) / 5 + 1;
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
         let year = yoe + era * 400 + i64::from(month <= 2);
-        Now { epoch: secs, year, month, day, hour: rest / 3600, minute: rest % 3600 / 60, second: rest % 60, micros: since.subsec_micros() }
+        Now {
+            epoch: secs,
+            year,
+            month,
+            day,
+            hour: rest / 3600,
+            minute: rest % 3600 / 60,
+            second: rest % 60,
+            micros: since.subsec_micros(),
+        }
     }
 
     /// `str(datetime.datetime)`: microseconds shown when there are some.
     fn datetime(&self) -> String {
-        let base = format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", self.year, self.month, self.day, self.hour, self.minute, self.second);
-        if self.micros == 0 { base } else { format!("{base}.{:06}", self.micros) }
+        let base = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        );
+        if self.micros == 0 {
+            base
+        } else {
+            format!("{base}.{:06}", self.micros)
+        }
     }
 }

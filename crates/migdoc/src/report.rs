@@ -48,12 +48,24 @@ pub(crate) struct Paths {
 
 impl Paths {
     pub(crate) fn new(root: &Path) -> Paths {
-        Paths { root: std::path::absolute(root).unwrap_or_else(|_| root.to_owned()), cwd: std::env::current_dir().ok() }
+        Paths {
+            root: std::path::absolute(root).unwrap_or_else(|_| root.to_owned()),
+            cwd: std::env::current_dir().ok(),
+        }
     }
 
     pub(crate) fn show(&self, path: &Path) -> String {
-        let abs = lexical(&if path.is_absolute() { path.to_owned() } else { self.root.join(path) });
-        let relative = |abs: &Path| self.cwd.as_deref().and_then(|cwd| abs.strip_prefix(cwd).ok()).map(Path::to_owned);
+        let abs = lexical(&if path.is_absolute() {
+            path.to_owned()
+        } else {
+            self.root.join(path)
+        });
+        let relative = |abs: &Path| {
+            self.cwd
+                .as_deref()
+                .and_then(|cwd| abs.strip_prefix(cwd).ok())
+                .map(Path::to_owned)
+        };
         let shown = relative(&abs)
             .or_else(|| std::fs::canonicalize(&abs).ok().and_then(|c| relative(&c)))
             .unwrap_or(abs);
@@ -68,7 +80,9 @@ fn lexical(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
                 out.pop();
             }
             c => out.push(c),
@@ -103,7 +117,8 @@ pub(crate) fn emit(bytes: &[u8], file: Option<&Path>, color: bool) -> anyhow::Re
     match file {
         Some(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
         }
@@ -138,10 +153,19 @@ impl Format {
     }
 }
 
-
 fn counts(report: &Report) -> (usize, usize, usize) {
-    let count = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
-    (count(Severity::Error), count(Severity::Warning), count(Severity::Info))
+    let count = |s: Severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
+    };
+    (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    )
 }
 
 /// Styles (anstyle); [`emit`] strips them when the output is not colored.
@@ -192,7 +216,11 @@ fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
             p.bold(&ctx.paths.show(&d.path)),
             d.start.line,
             d.start.column,
-            if ctx.hyperlinks { p.link(&d.rule.url(), &p.bold(d.rule.code())) } else { p.bold(d.rule.code()) },
+            if ctx.hyperlinks {
+                p.link(&d.rule.url(), &p.bold(d.rule.code()))
+            } else {
+                p.bold(d.rule.code())
+            },
             fix_mark(d),
             p.severity(d.severity),
             d.message
@@ -201,8 +229,18 @@ fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
             let width = d.start.line.to_string().len();
             let bar = p.blue(&format!("{:width$} |", ""));
             writeln!(out, "{bar}")?;
-            writeln!(out, "{} {}", p.blue(&format!("{:width$} |", d.start.line)), frame.0)?;
-            writeln!(out, "{bar} {}", p.severity(d.severity).replace(d.severity.as_str(), &frame.1))?;
+            writeln!(
+                out,
+                "{} {}",
+                p.blue(&format!("{:width$} |", d.start.line)),
+                frame.0
+            )?;
+            writeln!(
+                out,
+                "{bar} {}",
+                p.severity(d.severity)
+                    .replace(d.severity.as_str(), &frame.1)
+            )?;
         }
         if let Some(help) = &d.help {
             writeln!(out, "  = help: {help}")?;
@@ -210,7 +248,11 @@ fn human(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
         writeln!(out)?;
     }
     if ctx.quiet {
-        return if ctx.show_unknown { show_unknown(out, ctx.report, ctx.paths) } else { Ok(()) };
+        return if ctx.show_unknown {
+            show_unknown(out, ctx.report, ctx.paths)
+        } else {
+            Ok(())
+        };
     }
     summary(out, ctx, &p)
 }
@@ -221,11 +263,18 @@ fn code_frame(ctx: &Ctx, d: &Diagnostic) -> Option<(String, String)> {
     let (line_index, text) = match ctx.sources.files.iter().find(|f| f.path == d.path) {
         Some(file) => (&file.line_index, &file.text),
         None => {
-            let module = ctx.sources.models.modules.iter().find(|m| m.path == d.path)?;
+            let module = ctx
+                .sources
+                .models
+                .modules
+                .iter()
+                .find(|m| m.path == d.path)?;
             (&module.line_index, &module.text)
         }
     };
-    let line = line_index.line_text(text, d.start.line).replace('\t', "    ");
+    let line = line_index
+        .line_text(text, d.start.line)
+        .replace('\t', "    ");
     let start = d.start.column.saturating_sub(1) as usize;
     let line_len = line.chars().count();
     let end = if d.end.line == d.start.line {
@@ -233,7 +282,11 @@ fn code_frame(ctx: &Ctx, d: &Diagnostic) -> Option<(String, String)> {
     } else {
         line_len.max(start + 1)
     };
-    let carets = format!("{}{}", " ".repeat(start), "^".repeat(end.min(line_len.max(start + 1)) - start));
+    let carets = format!(
+        "{}{}",
+        " ".repeat(start),
+        "^".repeat(end.min(line_len.max(start + 1)) - start)
+    );
     Some((line, carets))
 }
 
@@ -247,19 +300,35 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
     let verdict = if r.diagnostics.is_empty() {
         p.color(anstyle::AnsiColor::Green, true, "All checks passed!")
     } else {
-        format!("Found {}, {}, {}.", plural(errors, "error"), plural(warnings, "warning"), plural(infos, "info"))
+        format!(
+            "Found {}, {}, {}.",
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            plural(infos, "info")
+        )
     };
     writeln!(out, "{verdict}")?;
     let fixable = r.diagnostics.iter().filter(|d| d.fix.is_some()).count();
     if fixable > 0 {
-        writeln!(out, "[*] {fixable} fixable with `migdoc check --fix` (`--diff` shows how).")?;
+        writeln!(
+            out,
+            "[*] {fixable} fixable with `migdoc check --fix` (`--diff` shows how)."
+        )?;
     }
     let hidden = ctx.hidden;
     if hidden.baselined > 0 {
-        writeln!(out, "{} known in the baseline, not shown.", hidden.baselined)?;
+        writeln!(
+            out,
+            "{} known in the baseline, not shown.",
+            hidden.baselined
+        )?;
     }
     if hidden.unchanged > 0 {
-        writeln!(out, "{} in files this change does not touch, not shown.", hidden.unchanged)?;
+        writeln!(
+            out,
+            "{} in files this change does not touch, not shown.",
+            hidden.unchanged
+        )?;
     }
     let heads = match r.heads.len() {
         0 => "no head".to_owned(),
@@ -305,17 +374,30 @@ pub(crate) fn statistics(out: &mut impl Write, ctx: &Ctx, json: bool) -> io::Res
         serde_json::to_writer_pretty(&mut *out, &value)?;
         return writeln!(out);
     }
-    let width = rows.iter().map(|r| r.1.to_string().len()).max().unwrap_or(1);
+    let width = rows
+        .iter()
+        .map(|r| r.1.to_string().len())
+        .max()
+        .unwrap_or(1);
     for (rule, count, fixable) in &rows {
         let mark = if *fixable > 0 { "[*]" } else { "   " };
-        writeln!(out, "{count:>width$}\t{}\t{mark} {}", rule.code(), rule.name())?;
+        writeln!(
+            out,
+            "{count:>width$}\t{}\t{mark} {}",
+            rule.code(),
+            rule.name()
+        )?;
     }
     let fixable: usize = rows.iter().map(|r| r.2).sum();
     if !ctx.quiet {
         if rows.is_empty() {
             writeln!(out, "All checks passed!")?;
         } else {
-            writeln!(out, "Found {}.", plural(ctx.report.diagnostics.len(), "finding"))?;
+            writeln!(
+                out,
+                "Found {}.",
+                plural(ctx.report.diagnostics.len(), "finding")
+            )?;
             if fixable > 0 {
                 writeln!(out, "[*] {fixable} fixable with `migdoc check --fix`.")?;
             }
@@ -329,7 +411,11 @@ fn show_unknown(out: &mut impl Write, r: &Report, paths: &Paths) -> io::Result<(
     if r.unknowns.is_empty() {
         return writeln!(out, "Every operation was understood.");
     }
-    writeln!(out, "{} operations migdoc could not evaluate:", r.unknowns.len())?;
+    writeln!(
+        out,
+        "{} operations migdoc could not evaluate:",
+        r.unknowns.len()
+    )?;
     for u in &r.unknowns {
         writeln!(
             out,
@@ -436,14 +522,19 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
 /// A diagnostic's fix as ruff's JSON has it: its title and its edits, with 1-based lines and
 /// columns; `null` when there is none.
 fn json_fix(ctx: &Ctx, d: &Diagnostic) -> serde_json::Value {
-    let (Some(fix), Some(file)) = (&d.fix, ctx.sources.files.iter().find(|f| f.path == d.path)) else {
+    let (Some(fix), Some(file)) = (&d.fix, ctx.sources.files.iter().find(|f| f.path == d.path))
+    else {
         return serde_json::Value::Null;
     };
     let at = |offset: u32| {
         let lc = file.line_index.line_column(&file.text, offset);
         json!({"line": lc.line, "column": lc.column})
     };
-    let edits: Vec<_> = fix.edits.iter().map(|e| json!({"content": e.content, "location": at(e.start), "end_location": at(e.end)})).collect();
+    let edits: Vec<_> = fix
+        .edits
+        .iter()
+        .map(|e| json!({"content": e.content, "location": at(e.start), "end_location": at(e.end)}))
+        .collect();
     json!({"applicability": "safe", "message": fix.title, "edits": edits})
 }
 
@@ -457,7 +548,12 @@ fn gitlab_value(ctx: &Ctx) -> serde_json::Value {
         .iter()
         .map(|d| {
             let path = ctx.paths.show(&d.path);
-            let key = format!("{}\0{}\0{}", d.rule.code(), d.path.to_string_lossy(), d.message);
+            let key = format!(
+                "{}\0{}\0{}",
+                d.rule.code(),
+                d.path.to_string_lossy(),
+                d.message
+            );
             let occurrence = match seen.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, n)) => {
                     *n += 1;
@@ -468,7 +564,10 @@ fn gitlab_value(ctx: &Ctx) -> serde_json::Value {
                     0
                 }
             };
-            let fingerprint = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(format!("{key}\0{occurrence}").as_bytes()));
+            let fingerprint = format!(
+                "{:032x}",
+                xxhash_rust::xxh3::xxh3_128(format!("{key}\0{occurrence}").as_bytes())
+            );
             let severity = match d.severity {
                 Severity::Error => "major",
                 Severity::Warning => "minor",
@@ -489,27 +588,50 @@ fn gitlab_value(ctx: &Ctx) -> serde_json::Value {
 /// What `migdoc verify` ran and how each deploy mode ended.
 fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) -> io::Result<()> {
     let total = verify["revisions"].as_array().map_or(0, Vec::len);
-    let ran = verify["steps"].as_array().map_or(0, |steps| steps.iter().filter(|s| s["ok"] == true).count());
-    let count = if ran == total { format!("{total} revisions") } else { format!("{ran} of {total} revisions one at a time") };
+    let ran = verify["steps"]
+        .as_array()
+        .map_or(0, |steps| steps.iter().filter(|s| s["ok"] == true).count());
+    let count = if ran == total {
+        format!("{total} revisions")
+    } else {
+        format!("{ran} of {total} revisions one at a time")
+    };
     writeln!(
         out,
         "Ran {count} with {} on {}",
         verify["python"].as_str().unwrap_or("python"),
         verify["server"].as_str().unwrap_or("PostgreSQL")
     )?;
-    for (key, label) in [("upgrade_head", "upgrade head (one run)"), ("step_by_step", "one revision per run"), ("roundtrip", "downgrade base + upgrade head")] {
+    for (key, label) in [
+        ("upgrade_head", "upgrade head (one run)"),
+        ("step_by_step", "one revision per run"),
+        ("roundtrip", "downgrade base + upgrade head"),
+    ] {
         let run = &verify[key];
         let verdict = if run["ok"] == true {
             p.color(anstyle::AnsiColor::Green, false, "ok")
         } else if run["skipped"] == true {
             "skipped".to_owned()
         } else if run["environment"] == true {
-            let at = run["revision"].as_str().map(|r| format!(" at {r}")).unwrap_or_default();
+            let at = run["revision"]
+                .as_str()
+                .map(|r| format!(" at {r}"))
+                .unwrap_or_default();
             p.color(anstyle::AnsiColor::Yellow, false, &format!("not run{at}: the test server cannot: {} (an environment failure, not a finding)", run["error"].as_str().unwrap_or("")))
         } else {
-            let at = run["revision"].as_str().map(|r| format!(" at {r}")).unwrap_or_default();
-            let phase = run["phase"].as_str().map(|ph| format!(" ({ph})")).unwrap_or_default();
-            p.color(anstyle::AnsiColor::Red, false, &format!("failed{at}{phase}: {}", run["error"].as_str().unwrap_or("")))
+            let at = run["revision"]
+                .as_str()
+                .map(|r| format!(" at {r}"))
+                .unwrap_or_default();
+            let phase = run["phase"]
+                .as_str()
+                .map(|ph| format!(" ({ph})"))
+                .unwrap_or_default();
+            p.color(
+                anstyle::AnsiColor::Red,
+                false,
+                &format!("failed{at}{phase}: {}", run["error"].as_str().unwrap_or("")),
+            )
         };
         writeln!(out, "  {label:<30} {verdict}")?;
     }
@@ -519,7 +641,9 @@ fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) ->
 /// GitHub Actions workflow commands; `%`, CR, LF and (in properties) `:` and `,` are escaped.
 fn github(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
     fn data(s: &str) -> String {
-        s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
     }
     fn prop(s: &str) -> String {
         data(s).replace(':', "%3A").replace(',', "%2C")
@@ -660,25 +784,65 @@ fn junit(out: &mut impl Write, ctx: &Ctx) -> io::Result<()> {
     let diagnostics = &ctx.report.diagnostics;
     let seconds = ctx.elapsed_ms as f64 / 1000.0;
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(out, r#"<testsuites name="migdoc" tests="{}" failures="{}" time="{seconds:.3}">"#, diagnostics.len().max(1), diagnostics.len())?;
+    writeln!(
+        out,
+        r#"<testsuites name="migdoc" tests="{}" failures="{}" time="{seconds:.3}">"#,
+        diagnostics.len().max(1),
+        diagnostics.len()
+    )?;
     if diagnostics.is_empty() {
         writeln!(out, r#"  <testsuite name="migdoc" tests="1" failures="0">"#)?;
-        writeln!(out, r#"    <testcase name="migdoc check" classname="migdoc"/>"#)?;
+        writeln!(
+            out,
+            r#"    <testcase name="migdoc check" classname="migdoc"/>"#
+        )?;
         writeln!(out, "  </testsuite>")?;
     }
     let mut i = 0;
     while i < diagnostics.len() {
         let path = ctx.paths.show(&diagnostics[i].path);
-        let n = diagnostics[i..].iter().take_while(|d| d.path == diagnostics[i].path).count();
-        writeln!(out, r#"  <testsuite name="{}" tests="{n}" failures="{n}">"#, esc(&path))?;
+        let n = diagnostics[i..]
+            .iter()
+            .take_while(|d| d.path == diagnostics[i].path)
+            .count();
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{n}" failures="{n}">"#,
+            esc(&path)
+        )?;
         for d in &diagnostics[i..i + n] {
-            let name = format!("{} {} at {}:{}", d.rule.code(), d.rule.name(), d.start.line, d.start.column);
-            writeln!(out, r#"    <testcase name="{}" classname="{}" file="{}" line="{}">"#, esc(&name), esc(&path), esc(&path), d.start.line)?;
+            let name = format!(
+                "{} {} at {}:{}",
+                d.rule.code(),
+                d.rule.name(),
+                d.start.line,
+                d.start.column
+            );
+            writeln!(
+                out,
+                r#"    <testcase name="{}" classname="{}" file="{}" line="{}">"#,
+                esc(&name),
+                esc(&path),
+                esc(&path),
+                d.start.line
+            )?;
             let body = match &d.help {
-                Some(help) => format!("{}:{}:{}: {}\nhelp: {help}", path, d.start.line, d.start.column, d.message),
-                None => format!("{}:{}:{}: {}", path, d.start.line, d.start.column, d.message),
+                Some(help) => format!(
+                    "{}:{}:{}: {}\nhelp: {help}",
+                    path, d.start.line, d.start.column, d.message
+                ),
+                None => format!(
+                    "{}:{}:{}: {}",
+                    path, d.start.line, d.start.column, d.message
+                ),
             };
-            writeln!(out, r#"      <failure type="{}" message="{}">{}</failure>"#, d.severity.as_str(), esc(&d.message), esc(&body))?;
+            writeln!(
+                out,
+                r#"      <failure type="{}" message="{}">{}</failure>"#,
+                d.severity.as_str(),
+                esc(&d.message),
+                esc(&body)
+            )?;
             writeln!(out, "    </testcase>")?;
         }
         writeln!(out, "  </testsuite>")?;

@@ -19,7 +19,11 @@ pub(crate) struct Hidden {
 /// A diagnostic's identity in a baseline: no line numbers, so that edits elsewhere in a file keep
 /// it matched.
 fn key(d: &Diagnostic) -> (String, String, String) {
-    (d.rule.code().to_owned(), d.path.to_string_lossy().replace('\\', "/"), d.message.clone())
+    (
+        d.rule.code().to_owned(),
+        d.path.to_string_lossy().replace('\\', "/"),
+        d.message.clone(),
+    )
 }
 
 /// Writes every diagnostic to `path` (JSON, sorted, one entry per occurrence).
@@ -40,14 +44,30 @@ pub(crate) fn write_baseline(path: &Path, diagnostics: &[Diagnostic]) -> anyhow:
 }
 
 /// Leaves out the diagnostics the baseline at `path` holds (each entry matches one occurrence).
-pub(crate) fn apply_baseline(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the baseline {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not a migdoc baseline (not JSON)", path.display()))?;
-    let entries = value["diagnostics"].as_array().with_context(|| format!("{} is not a migdoc baseline (no `diagnostics` list)", path.display()))?;
+pub(crate) fn apply_baseline(
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> anyhow::Result<usize> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a migdoc baseline (not JSON)", path.display()))?;
+    let entries = value["diagnostics"].as_array().with_context(|| {
+        format!(
+            "{} is not a migdoc baseline (no `diagnostics` list)",
+            path.display()
+        )
+    })?;
     let mut known: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for e in entries {
-        let field = |k: &str| e[k].as_str().map(str::to_owned).with_context(|| format!("{}: an entry without `{k}`", path.display()));
-        *known.entry((field("code")?, field("path")?, field("message")?)).or_default() += 1;
+        let field = |k: &str| {
+            e[k].as_str()
+                .map(str::to_owned)
+                .with_context(|| format!("{}: an entry without `{k}`", path.display()))
+        };
+        *known
+            .entry((field("code")?, field("path")?, field("message")?))
+            .or_default() += 1;
     }
     let before = diagnostics.len();
     diagnostics.retain(|d| match known.get_mut(&key(d)) {
@@ -71,19 +91,40 @@ pub(crate) fn changed_since(root: &Path, git_ref: &str) -> anyhow::Result<BTreeS
             .output()
             .context("cannot run git (needed by --changed-since)")?;
         if !out.status.success() {
-            anyhow::bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+            anyhow::bail!(
+                "git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
-    let base = git(&["merge-base", git_ref, "HEAD"]).with_context(|| format!("--changed-since {git_ref}: no common ancestor with HEAD"))?;
-    let mut files: BTreeSet<PathBuf> = git(&["diff", "--name-only", "--relative", "--no-renames", base.trim()])?.lines().map(PathBuf::from).collect();
-    files.extend(git(&["ls-files", "--others", "--exclude-standard"])?.lines().map(PathBuf::from));
+    let base = git(&["merge-base", git_ref, "HEAD"])
+        .with_context(|| format!("--changed-since {git_ref}: no common ancestor with HEAD"))?;
+    let mut files: BTreeSet<PathBuf> = git(&[
+        "diff",
+        "--name-only",
+        "--relative",
+        "--no-renames",
+        base.trim(),
+    ])?
+    .lines()
+    .map(PathBuf::from)
+    .collect();
+    files.extend(
+        git(&["ls-files", "--others", "--exclude-standard"])?
+            .lines()
+            .map(PathBuf::from),
+    );
     Ok(files)
 }
 
 /// The given files, relative to `root` (as diagnostics show paths).
 pub(crate) fn given_files(root: &Path, files: &[PathBuf]) -> BTreeSet<PathBuf> {
-    files.iter().map(|f| migdoc_project::shown_path(root, f)).collect()
+    files
+        .iter()
+        .map(|f| migdoc_project::shown_path(root, f))
+        .collect()
 }
 
 /// Keeps the diagnostics about `files`; returns how many were left out.

@@ -24,11 +24,18 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
         generic_env: args.generic_env,
         catalog_after_each: args.catalog_after_each,
     };
-    let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
+    let show_progress = io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
     let progress = |p: migdoc_verify::Progress<'_>| {
         if show_progress {
             let mut err = io::stderr().lock();
-            let _ = write!(err, "\r\x1b[K[{}/{}] upgrade {}", p.done + 1, p.total, p.revision);
+            let _ = write!(
+                err,
+                "\r\x1b[K[{}/{}] upgrade {}",
+                p.done + 1,
+                p.total,
+                p.revision
+            );
             let _ = err.flush();
         }
     };
@@ -40,23 +47,35 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
     // What `check` predicts for this very server and this very SQLAlchemy.
     let settings = Settings {
         postgres_version: verified.postgres_version,
-        sqlalchemy_2_1: Some(crate::parse_sqlalchemy_version(&verified.sqlalchemy_version)?),
+        sqlalchemy_2_1: Some(crate::parse_sqlalchemy_version(
+            &verified.sqlalchemy_version,
+        )?),
     };
-    let runs: Vec<LiveRun> = [("upgrade_head", &verified.upgrade_head), ("step_by_step", &verified.step_by_step), ("roundtrip", &verified.roundtrip)]
-        .into_iter()
-        .map(|(mode, r)| LiveRun {
-            mode,
-            ok: r.ok,
-            skipped: r.skipped,
-            phase: r.phase.clone(),
-            revision: r.revision.clone(),
-            sqlstate: r.sqlstate.clone(),
-            error: r.error.clone(),
-            statement: r.statement.clone(),
-            environment: r.environment,
-        })
-        .collect();
-    let mut report = migdoc_linter::verify_report(&project, &sources, &settings, &runs, verified.catalog.as_ref());
+    let runs: Vec<LiveRun> = [
+        ("upgrade_head", &verified.upgrade_head),
+        ("step_by_step", &verified.step_by_step),
+        ("roundtrip", &verified.roundtrip),
+    ]
+    .into_iter()
+    .map(|(mode, r)| LiveRun {
+        mode,
+        ok: r.ok,
+        skipped: r.skipped,
+        phase: r.phase.clone(),
+        revision: r.revision.clone(),
+        sqlstate: r.sqlstate.clone(),
+        error: r.error.clone(),
+        statement: r.statement.clone(),
+        environment: r.environment,
+    })
+    .collect();
+    let mut report = migdoc_linter::verify_report(
+        &project,
+        &sources,
+        &settings,
+        &runs,
+        verified.catalog.as_ref(),
+    );
     migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, false);
     let paths = report::Paths::new(&project.root);
     let verify = serde_json::to_value(&verified)?;
@@ -77,5 +96,11 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
         Ok(out)
     })?;
     let threshold = FailOn::threshold(args.fail_on, &project.settings);
-    Ok(if !args.output.exit_zero && report.diagnostics.iter().any(|d| d.severity >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(
+        if !args.output.exit_zero && report.diagnostics.iter().any(|d| d.severity >= threshold) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

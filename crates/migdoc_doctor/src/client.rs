@@ -21,8 +21,13 @@ impl Client {
     /// Connects to `url`: a libpq or SQLAlchemy URL, or a key=value connection string.
     pub fn connect(url: &str, statement_timeout_ms: u64) -> Result<Client, DoctorError> {
         let info = ConnInfo::parse(url).map_err(DoctorError::BadUrl)?;
-        let options = SessionOptions { statement_timeout_ms, lock_timeout_ms: 10_000, read_only: true };
-        let session = Session::connect(&info, &options).map_err(|e| DoctorError::Connect(e.to_string()))?;
+        let options = SessionOptions {
+            statement_timeout_ms,
+            lock_timeout_ms: 10_000,
+            read_only: true,
+        };
+        let session =
+            Session::connect(&info, &options).map_err(|e| DoctorError::Connect(e.to_string()))?;
         Ok(Client { session })
     }
 
@@ -37,7 +42,11 @@ impl Client {
 
     /// A server error, with where it happened.
     pub(crate) fn error(&self, e: &postgres::Error) -> DoctorError {
-        DoctorError::Connect(format!("{}: {}", self.shown(), migdoc_pg::session::describe(e)))
+        DoctorError::Connect(format!(
+            "{}: {}",
+            self.shown(),
+            migdoc_pg::session::describe(e)
+        ))
     }
 
     /// The schemas whose names match the `LIKE` pattern, system schemas left out, sorted.

@@ -21,15 +21,30 @@ pub struct LiveState {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Effect {
-    Type { name: String },
-    Label { type_name: String, label: String },
-    Table { name: String },
-    Column { table: String, column: String },
+    /// First, so that undoing effects in reverse order drops a schema after what is in it.
+    Schema {
+        name: String,
+    },
+    Type {
+        name: String,
+    },
+    Label {
+        type_name: String,
+        label: String,
+    },
+    Table {
+        name: String,
+    },
+    Column {
+        table: String,
+        column: String,
+    },
 }
 
 impl fmt::Display for Effect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Effect::Schema { name } => write!(f, "schema {name}"),
             Effect::Type { name } => write!(f, "type {name}"),
             Effect::Label { type_name, label } => write!(f, "label '{label}' of {type_name}"),
             Effect::Table { name } => write!(f, "table {name}"),
@@ -41,29 +56,46 @@ impl fmt::Display for Effect {
 impl Effect {
     pub fn present_in(&self, c: &Catalog) -> bool {
         match self {
+            Effect::Schema { name } => c.schemas.contains(name),
             Effect::Type { name } => c.types.contains_key(name),
-            Effect::Label { type_name, label } => c.types.get(type_name).is_some_and(|t| t.labels.contains(label)),
+            Effect::Label { type_name, label } => c
+                .types
+                .get(type_name)
+                .is_some_and(|t| t.labels.contains(label)),
             Effect::Table { name } => c.tables.contains_key(name),
-            Effect::Column { table, column } => c.tables.get(table).is_some_and(|t| t.column(column).is_some()),
+            Effect::Column { table, column } => c
+                .tables
+                .get(table)
+                .is_some_and(|t| t.column(column).is_some()),
         }
     }
 }
 
 /// Every object of `c`, as effects.
 fn objects(c: &Catalog) -> BTreeSet<Effect> {
-    let mut out = BTreeSet::new();
+    let mut out: BTreeSet<Effect> = c
+        .schemas
+        .iter()
+        .map(|name| Effect::Schema { name: name.clone() })
+        .collect();
     for (name, t) in &c.types {
         out.insert(Effect::Type { name: name.clone() });
         if t.is_enum {
             for l in &t.labels {
-                out.insert(Effect::Label { type_name: name.clone(), label: l.clone() });
+                out.insert(Effect::Label {
+                    type_name: name.clone(),
+                    label: l.clone(),
+                });
             }
         }
     }
     for (name, t) in &c.tables {
         out.insert(Effect::Table { name: name.clone() });
         for col in &t.columns {
-            out.insert(Effect::Column { table: name.clone(), column: col.name.clone() });
+            out.insert(Effect::Column {
+                table: name.clone(),
+                column: col.name.clone(),
+            });
         }
     }
     out
@@ -86,17 +118,33 @@ pub enum Finding {
     /// Revisions not applied yet (nothing of theirs is in the database).
     Behind { pending: Vec<String> },
     /// Every effect of the revision is present, but the version table does not say so.
-    AppliedNotRecorded { revision: String, effects: Vec<Effect> },
+    AppliedNotRecorded {
+        revision: String,
+        effects: Vec<Effect>,
+    },
     /// Some effects of the revision are present, some missing.
-    PartiallyApplied { revision: String, present: Vec<Effect>, missing: Vec<Effect> },
+    PartiallyApplied {
+        revision: String,
+        present: Vec<Effect>,
+        missing: Vec<Effect>,
+    },
     /// The version table records the revision, but objects it created are missing.
-    RecordedButMissing { revision: String, missing: Vec<Effect> },
+    RecordedButMissing {
+        revision: String,
+        missing: Vec<Effect>,
+    },
     /// The database is at a revision this checkout does not have.
-    UnknownRevision { revision: String, looks_like: Option<String> },
+    UnknownRevision {
+        revision: String,
+        looks_like: Option<String>,
+    },
     /// Objects no migration of this history created.
     Drift { extra: Vec<Effect> },
     /// No version table, but tables: never stamped (or stamped elsewhere).
-    NoVersionTable { tables: usize, looks_like: Option<String> },
+    NoVersionTable {
+        tables: usize,
+        looks_like: Option<String>,
+    },
     /// Several rows in the version table on a history that does not branch there.
     SeveralRecorded { revisions: Vec<String> },
     /// The checkout has several heads: `alembic upgrade head` refuses to run, whatever the
@@ -104,7 +152,11 @@ pub enum Finding {
     SeveralHeads { heads: Vec<String> },
     /// An enum type's labels are the history's, in another order (sorting and comparisons on
     /// its columns differ). PostgreSQL cannot reorder labels: no plan.
-    LabelOrder { type_name: String, expected: Vec<String>, actual: Vec<String> },
+    LabelOrder {
+        type_name: String,
+        expected: Vec<String>,
+        actual: Vec<String>,
+    },
 }
 
 impl Finding {
@@ -112,12 +164,14 @@ impl Finding {
         match self {
             Finding::Healthy => Severity::Ok,
             Finding::Behind { .. } | Finding::Drift { .. } => Severity::Info,
-            Finding::AppliedNotRecorded { .. } | Finding::NoVersionTable { .. } | Finding::SeveralRecorded { .. } | Finding::LabelOrder { .. } => {
-                Severity::Warning
-            }
-            Finding::PartiallyApplied { .. } | Finding::RecordedButMissing { .. } | Finding::UnknownRevision { .. } | Finding::SeveralHeads { .. } => {
-                Severity::Error
-            }
+            Finding::AppliedNotRecorded { .. }
+            | Finding::NoVersionTable { .. }
+            | Finding::SeveralRecorded { .. }
+            | Finding::LabelOrder { .. } => Severity::Warning,
+            Finding::PartiallyApplied { .. }
+            | Finding::RecordedButMissing { .. }
+            | Finding::UnknownRevision { .. }
+            | Finding::SeveralHeads { .. } => Severity::Error,
         }
     }
 
@@ -128,28 +182,74 @@ impl Finding {
     }
 
     pub fn describe(&self) -> String {
-        let list = |e: &[Effect]| e.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let list = |e: &[Effect]| {
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match self {
-            Finding::Healthy => "healthy: recorded at the head, and the catalog matches the history".into(),
-            Finding::Behind { pending } => format!("behind: {} pending revision(s): {}", pending.len(), pending.join(", ")),
+            Finding::Healthy => {
+                "healthy: recorded at the head, and the catalog matches the history".into()
+            }
+            Finding::Behind { pending } => format!(
+                "behind: {} pending revision(s): {}",
+                pending.len(),
+                pending.join(", ")
+            ),
             Finding::AppliedNotRecorded { revision, effects } => {
-                format!("applied but not recorded: everything {revision} creates is present ({}), but alembic_version does not say {revision}", list(effects))
+                format!(
+                    "applied but not recorded: everything {revision} creates is present ({}), but alembic_version does not say {revision}",
+                    list(effects)
+                )
             }
-            Finding::PartiallyApplied { revision, present, missing } => {
-                format!("partially applied: {revision} created {} but not {}", list(present), list(missing))
+            Finding::PartiallyApplied {
+                revision,
+                present,
+                missing,
+            } => {
+                format!(
+                    "partially applied: {revision} created {} but not {}",
+                    list(present),
+                    list(missing)
+                )
             }
-            Finding::RecordedButMissing { revision, missing } => format!("recorded but missing: alembic_version includes {revision}, but {} is missing", list(missing)),
-            Finding::UnknownRevision { revision, looks_like } => match looks_like {
-                Some(known) => format!("unknown revision: the database is at {revision}, which this checkout does not have (deployed from another branch?); its catalog contains everything up to {known}"),
-                None => format!("unknown revision: the database is at {revision}, which this checkout does not have (deployed from another branch?)"),
+            Finding::RecordedButMissing { revision, missing } => format!(
+                "recorded but missing: alembic_version includes {revision}, but {} is missing",
+                list(missing)
+            ),
+            Finding::UnknownRevision {
+                revision,
+                looks_like,
+            } => match looks_like {
+                Some(known) => format!(
+                    "unknown revision: the database is at {revision}, which this checkout does not have (deployed from another branch?); its catalog contains everything up to {known}"
+                ),
+                None => format!(
+                    "unknown revision: the database is at {revision}, which this checkout does not have (deployed from another branch?)"
+                ),
             },
-            Finding::Drift { extra } => format!("drift outside migrations: {} (no migration of this history creates them)", list(extra)),
+            Finding::Drift { extra } => format!(
+                "drift outside migrations: {} (no migration of this history creates them)",
+                list(extra)
+            ),
             Finding::NoVersionTable { tables, looks_like } => match looks_like {
-                Some(r) => format!("no version table, but {tables} table(s): never stamped; the catalog contains everything up to {r}"),
-                None => format!("no version table, but {tables} table(s): never stamped, and no revision's effects are all present"),
+                Some(r) => format!(
+                    "no version table, but {tables} table(s): never stamped; the catalog contains everything up to {r}"
+                ),
+                None => format!(
+                    "no version table, but {tables} table(s): never stamped, and no revision's effects are all present"
+                ),
             },
-            Finding::SeveralRecorded { revisions } => format!("several rows in alembic_version ({}) where the history does not branch", revisions.join(", ")),
-            Finding::LabelOrder { type_name, expected, actual } => format!(
+            Finding::SeveralRecorded { revisions } => format!(
+                "several rows in alembic_version ({}) where the history does not branch",
+                revisions.join(", ")
+            ),
+            Finding::LabelOrder {
+                type_name,
+                expected,
+                actual,
+            } => format!(
                 "the labels of {type_name} are in another order than the history gives ({} instead of {}): ORDER BY and comparisons on its columns differ; \
                  PostgreSQL cannot reorder labels: rename the type, create it again in the history's order, cast each column to it, then drop the old one",
                 actual.join(", "),
@@ -181,7 +281,11 @@ pub struct Diagnosis {
 
 impl Diagnosis {
     pub fn severity(&self) -> Severity {
-        self.findings.iter().map(Finding::severity).max().unwrap_or(Severity::Ok)
+        self.findings
+            .iter()
+            .map(Finding::severity)
+            .max()
+            .unwrap_or(Severity::Ok)
     }
 }
 
@@ -208,7 +312,11 @@ impl History<'_> {
         self.catalog_of_each(nodes, &mut |_, _| {})
     }
 
-    fn catalog_of_each(&self, nodes: &[bool], each: &mut dyn FnMut(usize, &Catalog)) -> (Catalog, bool) {
+    fn catalog_of_each(
+        &self,
+        nodes: &[bool],
+        each: &mut dyn FnMut(usize, &Catalog),
+    ) -> (Catalog, bool) {
         let files: Vec<bool> = {
             let mut f = vec![false; self.ops.len()];
             for (i, n) in self.graph.nodes.iter().enumerate() {
@@ -218,7 +326,13 @@ impl History<'_> {
             }
             f
         };
-        migdoc_replay::catalog_after_each(self.graph, self.ops, self.settings, &|file| files.get(file).copied().unwrap_or(false), each)
+        migdoc_replay::catalog_after_each(
+            self.graph,
+            self.ops,
+            self.settings,
+            &|file| files.get(file).copied().unwrap_or(false),
+            each,
+        )
     }
 
     /// The labels of enum type `name` once `revision` and its ancestors have run; `None` when the
@@ -229,7 +343,11 @@ impl History<'_> {
         if uncertain {
             return None;
         }
-        catalog.types.get(name).filter(|t| t.is_enum).map(|t| t.labels.clone())
+        catalog
+            .types
+            .get(name)
+            .filter(|t| t.is_enum)
+            .map(|t| t.labels.clone())
     }
 
     /// The objects revision `node` adds to the catalog of its ancestors.
@@ -239,7 +357,10 @@ impl History<'_> {
         with[node] = false;
         let (before, tainted_before) = self.catalog_of(&with);
         let (after, before) = (objects(&after), objects(&before));
-        (after.difference(&before).cloned().collect(), tainted_after || tainted_before)
+        (
+            after.difference(&before).cloned().collect(),
+            tainted_after || tainted_before,
+        )
     }
 
     /// The last revision in upgrade order up to which every object the history creates is
@@ -253,7 +374,12 @@ impl History<'_> {
                 return;
             }
             if objects(catalog).iter().all(|e| e.present_in(live)) {
-                best = self.graph.nodes.iter().find(|n| n.file == file).map(|n| n.id.clone());
+                best = self
+                    .graph
+                    .nodes
+                    .iter()
+                    .find(|n| n.file == file)
+                    .map(|n| n.id.clone());
             } else {
                 broken = true;
             }
@@ -266,44 +392,81 @@ impl History<'_> {
 pub(crate) fn diagnose(history: &History<'_>, live: &LiveState) -> Diagnosis {
     let mut diagnosis = diagnose_state(history, live);
     if diagnosis.heads.len() > 1 {
-        diagnosis.findings.retain(|f| !matches!(f, Finding::Healthy));
-        diagnosis.findings.insert(0, Finding::SeveralHeads { heads: diagnosis.heads.clone() });
+        diagnosis
+            .findings
+            .retain(|f| !matches!(f, Finding::Healthy));
+        diagnosis.findings.insert(
+            0,
+            Finding::SeveralHeads {
+                heads: diagnosis.heads.clone(),
+            },
+        );
     }
     diagnosis
 }
 
 fn diagnose_state(history: &History<'_>, live: &LiveState) -> Diagnosis {
     let graph = history.graph;
-    let heads: Vec<String> = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
+    let heads: Vec<String> = graph
+        .heads
+        .iter()
+        .map(|&h| graph.nodes[h].id.clone())
+        .collect();
     let mut findings = Vec::new();
     // One replay pass, whatever needs it.
     let looks_like = history.looks_like(&live.catalog);
     let Some(versions) = &live.versions else {
         let tables = live.catalog.tables.len();
         if tables > 0 {
-            findings.push(Finding::NoVersionTable { tables, looks_like: looks_like.clone() });
+            findings.push(Finding::NoVersionTable {
+                tables,
+                looks_like: looks_like.clone(),
+            });
         } else {
-            let pending: Vec<String> = graph.upgrade_order().map(|n| graph.nodes[n].id.clone()).collect();
+            let pending: Vec<String> = graph
+                .upgrade_order()
+                .map(|n| graph.nodes[n].id.clone())
+                .collect();
             if !pending.is_empty() {
                 findings.push(Finding::Behind { pending });
             }
         }
-        return Diagnosis { findings, recorded: Vec::new(), heads, incomplete: false, looks_like };
+        return Diagnosis {
+            findings,
+            recorded: Vec::new(),
+            heads,
+            incomplete: false,
+            looks_like,
+        };
     };
     let mut known = Vec::new();
     for v in versions {
         match graph.get(v) {
             Some(n) => known.push(n),
-            None => findings.push(Finding::UnknownRevision { revision: v.clone(), looks_like: looks_like.clone() }),
+            None => findings.push(Finding::UnknownRevision {
+                revision: v.clone(),
+                looks_like: looks_like.clone(),
+            }),
         }
     }
-    if known.len() > 1 && known.iter().any(|&a| known.iter().any(|&b| a != b && graph.ancestors(b)[a])) {
-        findings.push(Finding::SeveralRecorded { revisions: versions.clone() });
+    if known.len() > 1
+        && known
+            .iter()
+            .any(|&a| known.iter().any(|&b| a != b && graph.ancestors(b)[a]))
+    {
+        findings.push(Finding::SeveralRecorded {
+            revisions: versions.clone(),
+        });
     }
-    if !findings.iter().any(|f| matches!(f, Finding::UnknownRevision { .. })) || !known.is_empty() {
+    if !findings
+        .iter()
+        .any(|f| matches!(f, Finding::UnknownRevision { .. }))
+        || !known.is_empty()
+    {
         let applied = history.closure(&known);
         // The expected catalog, and which revision first created each object in it.
-        let mut creator: std::collections::BTreeMap<Effect, usize> = std::collections::BTreeMap::new();
+        let mut creator: std::collections::BTreeMap<Effect, usize> =
+            std::collections::BTreeMap::new();
         let mut seen: BTreeSet<Effect> = BTreeSet::new();
         let (expected, mut incomplete) = history.catalog_of_each(&applied, &mut |file, catalog| {
             for e in objects(catalog) {
@@ -313,7 +476,10 @@ fn diagnose_state(history: &History<'_>, live: &LiveState) -> Diagnosis {
             }
         });
         let mut missing_by: Vec<(String, Vec<Effect>)> = Vec::new();
-        for e in objects(&expected).into_iter().filter(|e| !e.present_in(&live.catalog)) {
+        for e in objects(&expected)
+            .into_iter()
+            .filter(|e| !e.present_in(&live.catalog))
+        {
             let rev = creator
                 .get(&e)
                 .and_then(|&f| graph.nodes.iter().find(|n| n.file == f))
@@ -331,20 +497,34 @@ fn diagnose_state(history: &History<'_>, live: &LiveState) -> Diagnosis {
             let (effects, tainted) = history.effects_of(n);
             incomplete |= tainted;
             accounted.extend(effects.iter().cloned());
-            let (present, missing): (Vec<Effect>, Vec<Effect>) = effects.into_iter().partition(|e| e.present_in(&live.catalog));
+            let (present, missing): (Vec<Effect>, Vec<Effect>) = effects
+                .into_iter()
+                .partition(|e| e.present_in(&live.catalog));
             if present.is_empty() || tainted {
                 pending.push(id);
             } else if missing.is_empty() {
-                findings.push(Finding::AppliedNotRecorded { revision: id, effects: present });
+                findings.push(Finding::AppliedNotRecorded {
+                    revision: id,
+                    effects: present,
+                });
             } else {
-                findings.push(Finding::PartiallyApplied { revision: id, present, missing });
+                findings.push(Finding::PartiallyApplied {
+                    revision: id,
+                    present,
+                    missing,
+                });
             }
         }
         if !incomplete {
             for (revision, missing) in missing_by {
                 findings.push(Finding::RecordedButMissing { revision, missing });
             }
-            let extra: BTreeSet<Effect> = objects(&live.catalog).into_iter().filter(|e| !accounted.contains(e)).collect();
+            // Schemas are not drift by themselves (`public`, and whatever else holds no object
+            // of the history's): what is in them is.
+            let extra: BTreeSet<Effect> = objects(&live.catalog)
+                .into_iter()
+                .filter(|e| !matches!(e, Effect::Schema { .. }) && !accounted.contains(e))
+                .collect();
             // A new type's labels are part of the type, a new table's columns part of the table.
             let extra: Vec<Effect> = extra
                 .iter()
@@ -356,21 +536,51 @@ fn diagnose_state(history: &History<'_>, live: &LiveState) -> Diagnosis {
                 findings.push(Finding::Drift { extra });
             }
             for (name, t) in expected.types.iter().filter(|(_, t)| t.is_enum) {
-                let Some(live_type) = live.catalog.types.get(name) else { continue };
-                let actual: Vec<String> = live_type.labels.iter().filter(|l| t.labels.contains(l)).cloned().collect();
-                let expected: Vec<String> = t.labels.iter().filter(|l| live_type.labels.contains(l)).cloned().collect();
+                let Some(live_type) = live.catalog.types.get(name) else {
+                    continue;
+                };
+                let actual: Vec<String> = live_type
+                    .labels
+                    .iter()
+                    .filter(|l| t.labels.contains(l))
+                    .cloned()
+                    .collect();
+                let expected: Vec<String> = t
+                    .labels
+                    .iter()
+                    .filter(|l| live_type.labels.contains(l))
+                    .cloned()
+                    .collect();
                 if actual != expected {
-                    findings.push(Finding::LabelOrder { type_name: name.clone(), expected, actual });
+                    findings.push(Finding::LabelOrder {
+                        type_name: name.clone(),
+                        expected,
+                        actual,
+                    });
                 }
             }
         }
         if !pending.is_empty() {
             findings.push(Finding::Behind { pending });
         }
-        if findings.is_empty() && versions.iter().collect::<BTreeSet<_>>() == heads.iter().collect::<BTreeSet<_>>() {
+        if findings.is_empty()
+            && versions.iter().collect::<BTreeSet<_>>() == heads.iter().collect::<BTreeSet<_>>()
+        {
             findings.push(Finding::Healthy);
         }
-        return Diagnosis { findings, recorded: versions.clone(), heads, incomplete, looks_like };
+        return Diagnosis {
+            findings,
+            recorded: versions.clone(),
+            heads,
+            incomplete,
+            looks_like,
+        };
     }
-    Diagnosis { findings, recorded: versions.clone(), heads, incomplete: true, looks_like }
+    Diagnosis {
+        findings,
+        recorded: versions.clone(),
+        heads,
+        incomplete: true,
+        looks_like,
+    }
 }

@@ -16,8 +16,8 @@ pub mod quote;
 
 pub use client::{Client, LOCK_KEY};
 
-use migdoc_pg::session::postgres;
 pub use diagnose::{Diagnosis, Effect, Finding, LiveState, Severity};
+use migdoc_pg::session::postgres;
 pub use plan::{Choice, Plan, Step, VersionTable};
 
 use migdoc_graph::Graph;
@@ -30,11 +30,15 @@ pub enum DoctorError {
     BadUrl(String),
     #[error("{0}")]
     Connect(String),
-    #[error("another `migdoc doctor --apply` or migration holds the lock (pg_advisory_lock({LOCK_KEY})): nothing was changed; try again when it is done")]
+    #[error(
+        "another `migdoc doctor --apply` or migration holds the lock (pg_advisory_lock({LOCK_KEY})): nothing was changed; try again when it is done"
+    )]
     Locked,
     #[error("{0}")]
     Ambiguous(String),
-    #[error("the database changed since the diagnosis (another doctor or a migration ran): nothing was changed; run doctor again")]
+    #[error(
+        "the database changed since the diagnosis (another doctor or a migration ran): nothing was changed; run doctor again"
+    )]
     Stale,
     #[error("the plan was rolled back, nothing was changed: re-diagnosed before commit, {0}")]
     NotAsPlanned(String),
@@ -59,7 +63,12 @@ pub struct Target {
 /// Reads the version table, the catalog and the server version, in one read-only snapshot.
 pub fn read_state(client: &mut Client, target: &Target) -> Result<(LiveState, u32), DoctorError> {
     let result = (|| {
-        let mut tx = client.pg().build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+        let mut tx = client
+            .pg()
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
         let state = read_in(&mut tx, target)?;
         tx.commit()?;
         Ok(state)
@@ -91,23 +100,48 @@ impl ReadError {
 /// The version table's schema-qualified, quoted name.
 fn version_table(target: &Target) -> String {
     let schema = target.version_schema.as_deref().unwrap_or(&target.home);
-    format!("{}.{}", quote::ident(schema), quote::ident(&target.version_table))
+    format!(
+        "{}.{}",
+        quote::ident(schema),
+        quote::ident(&target.version_table)
+    )
 }
 
 /// [`read_state`] inside a transaction the caller holds.
-fn read_in(c: &mut impl postgres::GenericClient, target: &Target) -> Result<(LiveState, u32), ReadError> {
+fn read_in(
+    c: &mut impl postgres::GenericClient,
+    target: &Target,
+) -> Result<(LiveState, u32), ReadError> {
     let qualified = version_table(target);
     let row = c.query_one("SELECT pg_catalog.current_setting('server_version_num'), pg_catalog.to_regclass($1) IS NOT NULL", &[&qualified])?;
-    let version = row.get::<_, String>(0).parse::<u32>().map_or(0, |v| v / 10000);
+    let version = row
+        .get::<_, String>(0)
+        .parse::<u32>()
+        .map_or(0, |v| v / 10000);
     let versions = if row.get::<_, bool>(1) {
-        let rows = c.query(&format!("SELECT version_num::text FROM {qualified} ORDER BY version_num"), &[])?;
-        Some(rows.iter().filter_map(|r| r.get::<_, Option<String>>(0)).collect())
+        let rows = c.query(
+            &format!("SELECT version_num::text FROM {qualified} ORDER BY version_num"),
+            &[],
+        )?;
+        Some(
+            rows.iter()
+                .filter_map(|r| r.get::<_, Option<String>>(0))
+                .collect(),
+        )
     } else {
         None
     };
-    let catalog_query = if target.home_only { migdoc_replay::live::catalog_query_for(&target.home) } else { migdoc_replay::live::catalog_query() };
-    let text: String = c.query_one(&format!("SELECT ({catalog_query})::text"), &[])?.get(0);
-    let mut catalog = migdoc_replay::live::catalog_from_json(&text, &target.version_table, &target.home).map_err(ReadError::Catalog)?;
+    let catalog_query = if target.home_only {
+        migdoc_replay::live::catalog_query_for(&target.home)
+    } else {
+        migdoc_replay::live::catalog_query()
+    };
+    let text: String = c
+        .query_one(&format!("SELECT ({catalog_query})::text"), &[])?
+        .get(0);
+    let mut catalog =
+        migdoc_replay::live::catalog_from_json(&text, &target.version_table, &target.home)
+            .map_err(ReadError::Catalog)?;
     if target.home_only {
         catalog.types.retain(|k, _| !k.contains('.'));
         catalog.tables.retain(|k, _| !k.contains('.'));
@@ -116,8 +150,20 @@ fn read_in(c: &mut impl postgres::GenericClient, target: &Target) -> Result<(Liv
 }
 
 /// The diagnosis of `live` against the history.
-pub fn diagnose(graph: &Graph, ops: &[RevisionOps], settings: &Settings, live: &LiveState) -> Diagnosis {
-    diagnose::diagnose(&diagnose::History { graph, ops, settings }, live)
+pub fn diagnose(
+    graph: &Graph,
+    ops: &[RevisionOps],
+    settings: &Settings,
+    live: &LiveState,
+) -> Diagnosis {
+    diagnose::diagnose(
+        &diagnose::History {
+            graph,
+            ops,
+            settings,
+        },
+        live,
+    )
 }
 
 /// The plan for a diagnosis. A type to recreate gets the labels the history gives it at the
@@ -133,12 +179,40 @@ pub fn plan(
     history: (&Graph, &[RevisionOps], &Settings),
     offline_sql: &dyn Fn(&str) -> Option<Result<String, String>>,
 ) -> Plan {
-    let schema = target.version_schema.as_deref().filter(|s| *s != "public").or((target.home != "public").then_some(target.home.as_str()));
-    let vt = VersionTable { schema, table: &target.version_table };
-    let history = diagnose::History { graph: history.0, ops: history.1, settings: history.2 };
+    let schema = target
+        .version_schema
+        .as_deref()
+        .filter(|s| *s != "public")
+        .or((target.home != "public").then_some(target.home.as_str()));
+    let vt = VersionTable {
+        schema,
+        table: &target.version_table,
+    };
+    let history = diagnose::History {
+        graph: history.0,
+        ops: history.1,
+        settings: history.2,
+    };
     let at = |revision: &str, name: &str| history.labels_at(revision, name);
-    let live_labels = |name: &str| live.catalog.types.get(name).map(|t| t.labels.clone()).unwrap_or_default();
-    plan::plan(diagnosis, &vt, live.versions.is_some(), choice, postgres_version, &plan::Labels { at: &at, live: &live_labels, offline_sql })
+    let live_labels = |name: &str| {
+        live.catalog
+            .types
+            .get(name)
+            .map(|t| t.labels.clone())
+            .unwrap_or_default()
+    };
+    plan::plan(
+        diagnosis,
+        &vt,
+        live.versions.is_some(),
+        choice,
+        postgres_version,
+        &plan::Labels {
+            at: &at,
+            live: &live_labels,
+            offline_sql,
+        },
+    )
 }
 
 /// Runs `plan` in one transaction (the steps PostgreSQL forbids in one run after it, each on
@@ -164,9 +238,16 @@ pub fn apply(
     rediagnose: &dyn Fn(&LiveState) -> Diagnosis,
 ) -> Result<Diagnosis, DoctorError> {
     if let Some(why) = &plan.ambiguous {
-        return Err(DoctorError::Ambiguous(format!("the plan is ambiguous, pick an option: {why}")));
+        return Err(DoctorError::Ambiguous(format!(
+            "the plan is ambiguous, pick an option: {why}"
+        )));
     }
-    let manual: Vec<&str> = plan.steps.iter().filter(|s| s.manual).map(|s| s.why.as_str()).collect();
+    let manual: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.manual)
+        .map(|s| s.why.as_str())
+        .collect();
     if !manual.is_empty() {
         return Err(DoctorError::Ambiguous(format!(
             "the plan needs work migdoc cannot write as SQL ({}): nothing was changed; do it by hand (or run the revision with Alembic after `--choose undo`), then run doctor again",
@@ -177,24 +258,47 @@ pub fn apply(
     // whole-database apply that holds it excludes every tenant) and the tenant's own key, so
     // that a fleet's workers never refuse each other. Session locks: they go with the
     // connection, however migdoc ends.
-    let tenant = format!("{TENANT_LOCK_CLASS}, pg_catalog.hashtext({})", quote::literal(&target.home));
+    let tenant = format!(
+        "{TENANT_LOCK_CLASS}, pg_catalog.hashtext({})",
+        quote::literal(&target.home)
+    );
     let (locks, unlock) = if target.home_only {
-        (vec![format!("lock_shared({LOCK_KEY})"), format!("lock({tenant})")], format!("SELECT pg_catalog.pg_advisory_unlock({tenant}), pg_catalog.pg_advisory_unlock_shared({LOCK_KEY})"))
+        (
+            vec![
+                format!("lock_shared({LOCK_KEY})"),
+                format!("lock({tenant})"),
+            ],
+            format!(
+                "SELECT pg_catalog.pg_advisory_unlock({tenant}), pg_catalog.pg_advisory_unlock_shared({LOCK_KEY})"
+            ),
+        )
     } else {
-        (vec![format!("lock({LOCK_KEY})")], format!("SELECT pg_catalog.pg_advisory_unlock({LOCK_KEY})"))
+        (
+            vec![format!("lock({LOCK_KEY})")],
+            format!("SELECT pg_catalog.pg_advisory_unlock({LOCK_KEY})"),
+        )
     };
     let locked = match lock_wait {
         None => {
-            let tries: Vec<String> = locks.iter().map(|l| format!("pg_catalog.pg_try_advisory_{l}")).collect();
+            let tries: Vec<String> = locks
+                .iter()
+                .map(|l| format!("pg_catalog.pg_try_advisory_{l}"))
+                .collect();
             // A refused second try must not keep the first.
-            match client.pg().query_one(&format!("SELECT {}", tries.join(" AND ")), &[]) {
+            match client
+                .pg()
+                .query_one(&format!("SELECT {}", tries.join(" AND ")), &[])
+            {
                 Ok(row) => row.get::<_, bool>(0),
                 Err(e) => return Err(client.error(&e)),
             }
         }
         Some(seconds) => {
             // The waits are bounded by lock_timeout alone, until the version table is held.
-            let mut sql = format!("SET statement_timeout = 0; SET lock_timeout = '{}s';", seconds.max(1));
+            let mut sql = format!(
+                "SET statement_timeout = 0; SET lock_timeout = '{}s';",
+                seconds.max(1)
+            );
             for l in &locks {
                 sql.push_str(&format!(" SELECT pg_catalog.pg_advisory_{l};"));
             }
@@ -207,25 +311,41 @@ pub fn apply(
     };
     if !locked {
         // Whatever part of the locks was taken goes.
-        let _ = client.pg().batch_execute(&format!("{unlock}; RESET statement_timeout; RESET lock_timeout"));
+        let _ = client.pg().batch_execute(&format!(
+            "{unlock}; RESET statement_timeout; RESET lock_timeout"
+        ));
         return Err(DoctorError::Locked);
     }
     let result = apply_locked(client, plan, target, diagnosis, live, rediagnose);
-    let _ = client.pg().batch_execute(&format!("{unlock}; RESET statement_timeout; RESET lock_timeout"));
+    let _ = client.pg().batch_execute(&format!(
+        "{unlock}; RESET statement_timeout; RESET lock_timeout"
+    ));
     result
 }
 
-fn apply_locked(client: &mut Client, plan: &Plan, target: &Target, diagnosis: &Diagnosis, live: &LiveState, rediagnose: &dyn Fn(&LiveState) -> Diagnosis) -> Result<Diagnosis, DoctorError> {
+fn apply_locked(
+    client: &mut Client,
+    plan: &Plan,
+    target: &Target,
+    diagnosis: &Diagnosis,
+    live: &LiveState,
+    rediagnose: &dyn Fn(&LiveState) -> Diagnosis,
+) -> Result<Diagnosis, DoctorError> {
     let table = version_table(target);
     let fail = |client: &Client, e: ReadError| match e {
-        ReadError::Pg(e) if migdoc_pg::session::sqlstate(&e) == Some("55P03") => DoctorError::Locked,
+        ReadError::Pg(e) if migdoc_pg::session::sqlstate(&e) == Some("55P03") => {
+            DoctorError::Locked
+        }
         e => e.into_doctor(client),
     };
     let mut outcome: Result<Diagnosis, DoctorError> = (|| {
         let mut tx = client.pg().transaction().map_err(ReadError::Pg)?;
         // Writes go where reads looked: the home schema, whatever search_path the role or the
         // database sets.
-        tx.batch_execute(&format!("SET TRANSACTION READ WRITE; SET LOCAL search_path TO {}", quote::ident(&target.home)))?;
+        tx.batch_execute(&format!(
+            "SET TRANSACTION READ WRITE; SET LOCAL search_path TO {}",
+            quote::ident(&target.home)
+        ))?;
         if live.versions.is_some() {
             // A running migration has read the version table (Alembic does first): wait for
             // it (up to `lock_timeout`), then see what it did.
@@ -250,12 +370,23 @@ fn apply_locked(client: &mut Client, plan: &Plan, target: &Target, diagnosis: &D
         Ok(Ok(after))
     })()
     .unwrap_or_else(|e: ReadError| Err(fail(client, e)));
-    let own: Vec<&str> = plan.steps.iter().filter(|s| s.own_transaction).filter_map(|s| s.sql.as_deref()).collect();
+    let own: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.own_transaction)
+        .filter_map(|s| s.sql.as_deref())
+        .collect();
     if outcome.is_ok() && !own.is_empty() {
         for sql in own {
-            if let Err(e) = client.pg().batch_execute(&format!("SET search_path TO {}; {sql}", quote::ident(&target.home))) {
+            if let Err(e) = client.pg().batch_execute(&format!(
+                "SET search_path TO {}; {sql}",
+                quote::ident(&target.home)
+            )) {
                 let _ = client.pg().batch_execute("RESET search_path");
-                return Err(DoctorError::Connect(format!("the transaction was committed, then a step that runs on its own failed: {}", client.error(&e))));
+                return Err(DoctorError::Connect(format!(
+                    "the transaction was committed, then a step that runs on its own failed: {}",
+                    client.error(&e)
+                )));
             }
         }
         let _ = client.pg().batch_execute("RESET search_path");
@@ -275,10 +406,17 @@ fn kept_its_word(before: &Diagnosis, after: &Diagnosis) -> Result<(), String> {
     for f in &before.findings {
         let addressed = matches!(
             f,
-            Finding::AppliedNotRecorded { .. } | Finding::PartiallyApplied { .. } | Finding::RecordedButMissing { .. } | Finding::UnknownRevision { .. } | Finding::NoVersionTable { .. }
+            Finding::AppliedNotRecorded { .. }
+                | Finding::PartiallyApplied { .. }
+                | Finding::RecordedButMissing { .. }
+                | Finding::UnknownRevision { .. }
+                | Finding::NoVersionTable { .. }
         );
         if addressed && after.findings.contains(f) {
-            return Err(format!("it would not fix what it was for: {}", f.describe()));
+            return Err(format!(
+                "it would not fix what it was for: {}",
+                f.describe()
+            ));
         }
     }
     Ok(())

@@ -68,12 +68,24 @@ fn stamp(vt: &VersionTable<'_>, from: &[String], to: &str, exists: bool) -> Step
         ));
     }
     if from.is_empty() {
-        sql.push_str(&format!("INSERT INTO {table} (version_num) VALUES ({});", literal(to)));
+        sql.push_str(&format!(
+            "INSERT INTO {table} (version_num) VALUES ({});",
+            literal(to)
+        ));
     } else {
-        let list = from.iter().map(|f| literal(f)).collect::<Vec<_>>().join(", ");
+        let list = from
+            .iter()
+            .map(|f| literal(f))
+            .collect::<Vec<_>>()
+            .join(", ");
         sql.push_str(&format!("DELETE FROM {table} WHERE version_num IN ({list});\nINSERT INTO {table} (version_num) VALUES ({});", literal(to)));
     }
-    Step { why: format!("record {to} in the version table (what `alembic stamp {to}` does)"), sql: Some(sql), own_transaction: false, manual: false }
+    Step {
+        why: format!("record {to} in the version table (what `alembic stamp {to}` does)"),
+        sql: Some(sql),
+        own_transaction: false,
+        manual: false,
+    }
 }
 
 /// What the plan knows of enum labels: a type's labels at a revision (in the history's order),
@@ -89,9 +101,17 @@ pub struct Labels<'a> {
 /// Steps that add `missing` labels to `type_name`, in the history's order and each at its place
 /// (`BEFORE` the next label the type already has, else `AFTER` the previous one), so that the
 /// type ends with the order `revision` gives it.
-fn add_labels(steps: &mut Vec<Step>, type_name: &str, missing: &[&str], revision: &str, labels: &Labels<'_>, postgres_version: u32) {
+fn add_labels(
+    steps: &mut Vec<Step>,
+    type_name: &str,
+    missing: &[&str],
+    revision: &str,
+    labels: &Labels<'_>,
+    postgres_version: u32,
+) {
     let mut current = (labels.live)(type_name);
-    let expected = (labels.at)(revision, type_name).filter(|e| missing.iter().all(|m| e.iter().any(|l| l == m)));
+    let expected = (labels.at)(revision, type_name)
+        .filter(|e| missing.iter().all(|m| e.iter().any(|l| l == m)));
     let Some(expected) = expected else {
         for label in missing {
             steps.push(add_label(type_name, label, "", postgres_version));
@@ -106,8 +126,17 @@ fn add_labels(steps: &mut Vec<Step>, type_name: &str, missing: &[&str], revision
         let next = expected[i + 1..].iter().find(|l| current.contains(l));
         let previous = expected[..i].iter().rev().find(|l| current.contains(l));
         let (position, at) = match (next, previous) {
-            (Some(n), _) => (format!(" BEFORE {}", literal(n)), current.iter().position(|l| l == n).unwrap_or(current.len())),
-            (None, Some(p)) => (format!(" AFTER {}", literal(p)), current.iter().position(|l| l == p).map_or(current.len(), |i| i + 1)),
+            (Some(n), _) => (
+                format!(" BEFORE {}", literal(n)),
+                current.iter().position(|l| l == n).unwrap_or(current.len()),
+            ),
+            (None, Some(p)) => (
+                format!(" AFTER {}", literal(p)),
+                current
+                    .iter()
+                    .position(|l| l == p)
+                    .map_or(current.len(), |i| i + 1),
+            ),
             (None, None) => (String::new(), current.len()),
         };
         steps.push(add_label(type_name, label, &position, postgres_version));
@@ -118,7 +147,11 @@ fn add_labels(steps: &mut Vec<Step>, type_name: &str, missing: &[&str], revision
 fn add_label(type_name: &str, label: &str, position: &str, postgres_version: u32) -> Step {
     Step {
         why: format!("add the missing label '{label}' to {type_name}{position}"),
-        sql: Some(format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{position};", qualified(type_name), literal(label))),
+        sql: Some(format!(
+            "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{position};",
+            qualified(type_name),
+            literal(label)
+        )),
         own_transaction: postgres_version < 12,
         manual: false,
     }
@@ -147,7 +180,14 @@ fn qualified(name: &str) -> String {
 
 /// The plan for `diagnosis`. `choice` decides ambiguous situations; without one they are
 /// explained and the plan is marked ambiguous (`--apply` refuses it).
-pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: bool, choice: Option<Choice>, postgres_version: u32, labels: &Labels<'_>) -> Plan {
+pub fn plan(
+    diagnosis: &Diagnosis,
+    vt: &VersionTable<'_>,
+    version_table_exists: bool,
+    choice: Option<Choice>,
+    postgres_version: u32,
+    labels: &Labels<'_>,
+) -> Plan {
     let mut plan = Plan::default();
     let mut recorded = diagnosis.recorded.clone();
     let mut exists = version_table_exists;
@@ -158,14 +198,19 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                 recorded = vec![revision.clone()];
                 exists = true;
             }
-            Finding::PartiallyApplied { revision, present, missing } => match choice {
-                Some(Choice::Finish) => {
-                    let mut steps = Vec::new();
-                    recreate(&mut steps, missing, revision, postgres_version, labels);
-                    if steps.iter().any(|s| s.manual) {
-                        // What migdoc does not know completely, the project's own Alembic
-                        // writes: the revision's statements that have not run.
-                        match (labels.offline_sql)(revision) {
+            Finding::PartiallyApplied {
+                revision,
+                present,
+                missing,
+            } => {
+                match choice {
+                    Some(Choice::Finish) => {
+                        let mut steps = Vec::new();
+                        recreate(&mut steps, missing, revision, postgres_version, labels);
+                        if steps.iter().any(|s| s.manual) {
+                            // What migdoc does not know completely, the project's own Alembic
+                            // writes: the revision's statements that have not run.
+                            match (labels.offline_sql)(revision) {
                             Some(Ok(sql)) => match finish_from_sql(revision, &sql, present, missing, vt.table) {
                                 Ok(exact) => steps = exact,
                                 Err(why) => steps = vec![manual(format!("finish {revision}: {why}"))],
@@ -173,15 +218,33 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                             Some(Err(why)) => steps.push(manual(format!("finish {revision}: Alembic could not write its SQL offline: {why}"))),
                             None => {}
                         }
+                        }
+                        plan.steps.extend(steps);
+                        plan.steps.push(stamp(vt, &recorded, revision, exists));
+                        recorded = vec![revision.clone()];
+                        exists = true;
                     }
-                    plan.steps.extend(steps);
-                    plan.steps.push(stamp(vt, &recorded, revision, exists));
-                    recorded = vec![revision.clone()];
-                    exists = true;
-                }
-                Some(Choice::Undo) => {
-                    for e in present.iter().rev() {
-                        match e {
+                    Some(Choice::Undo) => {
+                        for e in present.iter().rev() {
+                            match e {
+                            // Last (effects sort schemas first), and only when nothing is in it
+                            // any more: RESTRICT refuses too, the guard says why.
+                            Effect::Schema { name } => plan.steps.push(Step {
+                                why: format!("drop schema {name}, which {revision} created before it failed (only while it is empty)"),
+                                sql: Some(format!(
+                                    "{}\nDROP SCHEMA {};",
+                                    refuse_if(
+                                        &format!(
+                                            "EXISTS (SELECT FROM pg_catalog.pg_depend WHERE refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND refobjid = {}::pg_catalog.regnamespace)",
+                                            literal(&ident(name))
+                                        ),
+                                        &format!("schema {name} holds objects: undo drops only what {revision} left empty")
+                                    ),
+                                    ident(name)
+                                )),
+                                own_transaction: false,
+                                manual: false,
+                            }),
                             Effect::Type { name } => plan.steps.push(Step {
                                 why: format!("drop type {name}, which {revision} created before it failed, so that it can run again"),
                                 sql: Some(format!("DROP TYPE {};", qualified(name))),
@@ -225,31 +288,53 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                             }
                             _ => {}
                         }
+                        }
+                        plan.steps.push(Step {
+                            why: format!("then run `alembic upgrade` to apply {revision} again"),
+                            sql: None,
+                            own_transaction: false,
+                            manual: false,
+                        });
                     }
-                    plan.steps.push(Step { why: format!("then run `alembic upgrade` to apply {revision} again"), sql: None, own_transaction: false, manual: false });
+                    _ => {
+                        plan.ambiguous = Some(format!(
+                            "{revision} is half applied: `--choose finish` creates what is missing and stamps {revision}; `--choose undo` drops what it created so that `alembic upgrade` can run it again"
+                        ));
+                    }
                 }
-                _ => {
-                    plan.ambiguous = Some(format!(
-                        "{revision} is half applied: `--choose finish` creates what is missing and stamps {revision}; `--choose undo` drops what it created so that `alembic upgrade` can run it again"
-                    ));
-                }
-            },
+            }
             Finding::RecordedButMissing { revision, missing } => {
                 let only_labels = missing.iter().all(|e| matches!(e, Effect::Label { .. }));
                 if only_labels {
                     // Labels are added in place, at their places, safely (IF NOT EXISTS).
                     for (type_name, list) in labels_by_type(missing) {
-                        add_labels(&mut plan.steps, type_name, &list, revision, labels, postgres_version);
+                        add_labels(
+                            &mut plan.steps,
+                            type_name,
+                            &list,
+                            revision,
+                            labels,
+                            postgres_version,
+                        );
                     }
                     continue;
                 }
                 match (choice, &diagnosis.looks_like) {
                     (Some(Choice::Stamp), Some(known)) => {
                         plan.steps.push(stamp(vt, &recorded, known, exists));
-                        plan.steps.push(Step { why: format!("then run `alembic upgrade head`: it applies {revision} again"), sql: None, own_transaction: false, manual: false });
+                        plan.steps.push(Step {
+                            why: format!(
+                                "then run `alembic upgrade head`: it applies {revision} again"
+                            ),
+                            sql: None,
+                            own_transaction: false,
+                            manual: false,
+                        });
                         recorded = vec![known.clone()];
                     }
-                    (Some(Choice::Finish), _) => recreate(&mut plan.steps, missing, revision, postgres_version, labels),
+                    (Some(Choice::Finish), _) => {
+                        recreate(&mut plan.steps, missing, revision, postgres_version, labels)
+                    }
                     _ => {
                         plan.ambiguous = Some(format!(
                             "{revision} is recorded but its objects are missing: {}`--choose finish` recreates what migdoc can",
@@ -258,7 +343,10 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                     }
                 }
             }
-            Finding::UnknownRevision { revision, looks_like } => match (choice, looks_like) {
+            Finding::UnknownRevision {
+                revision,
+                looks_like,
+            } => match (choice, looks_like) {
                 (Some(Choice::Stamp), Some(known)) => {
                     plan.steps.push(stamp(vt, &recorded, known, exists));
                     recorded = vec![known.clone()];
@@ -277,11 +365,21 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
                     recorded = vec![known.clone()];
                 }
                 (_, Some(known)) => {
-                    plan.ambiguous = Some(format!("the database was never stamped: `--choose stamp` records {known}, the last revision whose objects are all present"));
+                    plan.ambiguous = Some(format!(
+                        "the database was never stamped: `--choose stamp` records {known}, the last revision whose objects are all present"
+                    ));
                 }
-                (_, None) => plan.steps.push(manual("find out which revision this schema corresponds to, then `alembic stamp` it".into())),
+                (_, None) => plan.steps.push(manual(
+                    "find out which revision this schema corresponds to, then `alembic stamp` it"
+                        .into(),
+                )),
             },
-            Finding::Healthy | Finding::Behind { .. } | Finding::Drift { .. } | Finding::SeveralRecorded { .. } | Finding::SeveralHeads { .. } | Finding::LabelOrder { .. } => {}
+            Finding::Healthy
+            | Finding::Behind { .. }
+            | Finding::Drift { .. }
+            | Finding::SeveralRecorded { .. }
+            | Finding::SeveralHeads { .. }
+            | Finding::LabelOrder { .. } => {}
         }
     }
     plan
@@ -290,20 +388,35 @@ pub fn plan(diagnosis: &Diagnosis, vt: &VersionTable<'_>, version_table_exists: 
 /// Steps that create the `missing` objects of `revision`: labels in place, enum types with the
 /// labels the history gives them; anything else is a manual step (migdoc does not know a table's
 /// or column's full definition).
-fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_version: u32, labels: &Labels<'_>) {
+fn recreate(
+    steps: &mut Vec<Step>,
+    missing: &[Effect],
+    revision: &str,
+    postgres_version: u32,
+    labels: &Labels<'_>,
+) {
     for e in missing {
         match e {
             Effect::Type { name } => match (labels.at)(revision, name) {
                 Some(list) => steps.push(Step {
                     why: format!("create type {name}, which {revision} creates and is missing"),
-                    sql: Some(format!("CREATE TYPE {} AS ENUM ({});", qualified(name), list.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "))),
+                    sql: Some(format!(
+                        "CREATE TYPE {} AS ENUM ({});",
+                        qualified(name),
+                        list.iter()
+                            .map(|l| literal(l))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                     own_transaction: false,
                     manual: false,
                 }),
                 None => steps.push(manual(format!("create {e} as {revision} does"))),
             },
             Effect::Label { .. } => {}
-            other => steps.push(manual(format!("create {other} as {revision} does (migdoc does not know its full definition)"))),
+            other => steps.push(manual(format!(
+                "create {other} as {revision} does (migdoc does not know its full definition)"
+            ))),
         }
     }
     let of_existing_types: Vec<Effect> =
@@ -319,10 +432,16 @@ fn recreate(steps: &mut Vec<Step>, missing: &[Effect], revision: &str, postgres_
 ///   is skipped when present (a statement adding several columns: all, or none, present);
 /// - the version table's statements are skipped (the plan stamps after them);
 /// - any other statement (an index, a constraint, data) runs when it comes after every statement
-///   whose object is present, or when only enum types and labels are present (they were made on
+///   whose object is present, or when only schemas, enum types and labels are present (they were made on
 ///   another connection, or committed alone: the revision's own transaction, which would have
 ///   run the statement, rolled back). Otherwise migdoc cannot tell whether it ran: an error.
-pub fn finish_from_sql(revision: &str, sql: &str, present: &[Effect], missing: &[Effect], version_table: &str) -> Result<Vec<Step>, String> {
+pub fn finish_from_sql(
+    revision: &str,
+    sql: &str,
+    present: &[Effect],
+    missing: &[Effect],
+    version_table: &str,
+) -> Result<Vec<Step>, String> {
     use migdoc_sql::{AlterTableAction, Statement};
     enum Kind {
         Present,
@@ -332,7 +451,10 @@ pub fn finish_from_sql(revision: &str, sql: &str, present: &[Effect], missing: &
     }
     let parsed = migdoc_sql::parse(sql);
     if let Some(e) = parsed.errors.first() {
-        return Err(format!("migdoc cannot read Alembic's offline SQL: {}", e.message));
+        return Err(format!(
+            "migdoc cannot read Alembic's offline SQL: {}",
+            e.message
+        ));
     }
     let state = |e: Effect| {
         if present.contains(&e) {
@@ -349,15 +471,39 @@ pub fn finish_from_sql(revision: &str, sql: &str, present: &[Effect], missing: &
         .map(|st| {
             Ok(match &st.statement {
                 Statement::Transaction(_) => Kind::Skip,
-                Statement::CreateTable { name, .. } | Statement::Insert { table: name, .. } | Statement::Update { table: name, .. } if name.name == version_table => Kind::Skip,
-                Statement::CreateEnum { name, .. } | Statement::CreateTypeOther { name } => state(Effect::Type { name: name.key() }),
+                Statement::CreateTable { name, .. }
+                | Statement::Insert { table: name, .. }
+                | Statement::Update { table: name, .. }
+                    if name.name == version_table =>
+                {
+                    Kind::Skip
+                }
+                Statement::CreateSchema { name, .. } => {
+                    state(Effect::Schema { name: name.clone() })
+                }
+                Statement::CreateEnum { name, .. } | Statement::CreateTypeOther { name } => {
+                    state(Effect::Type { name: name.key() })
+                }
                 Statement::CreateTable { name, .. } => state(Effect::Table { name: name.key() }),
-                Statement::AddEnumValue { name, label, .. } => state(Effect::Label { type_name: name.key(), label: label.clone() }),
-                Statement::AlterTable { name, actions, .. } if !actions.is_empty() && actions.iter().all(|a| matches!(a, AlterTableAction::AddColumn { .. })) => {
+                Statement::AddEnumValue { name, label, .. } => state(Effect::Label {
+                    type_name: name.key(),
+                    label: label.clone(),
+                }),
+                Statement::AlterTable { name, actions, .. }
+                    if !actions.is_empty()
+                        && actions
+                            .iter()
+                            .all(|a| matches!(a, AlterTableAction::AddColumn { .. })) =>
+                {
                     let states: Vec<Kind> = actions
                         .iter()
                         .filter_map(|a| match a {
-                            AlterTableAction::AddColumn { column, .. } => Some(state(Effect::Column { table: name.key(), column: column.name.clone() })),
+                            AlterTableAction::AddColumn { column, .. } => {
+                                Some(state(Effect::Column {
+                                    table: name.key(),
+                                    column: column.name.clone(),
+                                }))
+                            }
                             _ => None,
                         })
                         .collect();
@@ -366,7 +512,10 @@ pub fn finish_from_sql(revision: &str, sql: &str, present: &[Effect], missing: &
                     } else if states.iter().all(|k| matches!(k, Kind::Missing)) {
                         Kind::Missing
                     } else {
-                        return Err(format!("some of the columns `{}` adds to {name} are there and some are not", first_line(sql, st.range)));
+                        return Err(format!(
+                            "some of the columns `{}` adds to {name} are there and some are not",
+                            first_line(sql, st.range)
+                        ));
                     }
                 }
                 _ => Kind::Other,
@@ -374,15 +523,30 @@ pub fn finish_from_sql(revision: &str, sql: &str, present: &[Effect], missing: &
         })
         .collect();
     let last_present = kinds.iter().rposition(|k| matches!(k, Ok(Kind::Present)));
-    let only_types_present = present.iter().all(|e| matches!(e, Effect::Type { .. } | Effect::Label { .. }));
+    let only_types_present = present.iter().all(|e| {
+        matches!(
+            e,
+            Effect::Schema { .. } | Effect::Type { .. } | Effect::Label { .. }
+        )
+    });
     let mut steps = Vec::new();
     for (i, (st, kind)) in parsed.statements.iter().zip(kinds).enumerate() {
-        let text = sql.get(st.range.start as usize..st.range.end as usize).unwrap_or("").trim().trim_end_matches(';').trim();
+        let text = sql
+            .get(st.range.start as usize..st.range.end as usize)
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches(';')
+            .trim();
         let run = match kind? {
             Kind::Present | Kind::Skip => false,
             Kind::Missing => true,
             Kind::Other if last_present.is_none_or(|p| i > p) || only_types_present => true,
-            Kind::Other => return Err(format!("migdoc cannot tell whether `{}` ran", first_line(sql, st.range))),
+            Kind::Other => {
+                return Err(format!(
+                    "migdoc cannot tell whether `{}` ran",
+                    first_line(sql, st.range)
+                ));
+            }
         };
         if run {
             steps.push(Step {
@@ -397,19 +561,39 @@ pub fn finish_from_sql(revision: &str, sql: &str, present: &[Effect], missing: &
 }
 
 fn first_line(sql: &str, range: migdoc_sql::SqlRange) -> String {
-    let text = sql.get(range.start as usize..range.end as usize).unwrap_or("").trim();
-    let line = text.lines().next().unwrap_or("").trim().trim_end_matches(';');
-    if line.len() < text.trim_end_matches(';').len() { format!("{line} ...") } else { line.to_owned() }
+    let text = sql
+        .get(range.start as usize..range.end as usize)
+        .unwrap_or("")
+        .trim();
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches(';');
+    if line.len() < text.trim_end_matches(';').len() {
+        format!("{line} ...")
+    } else {
+        line.to_owned()
+    }
 }
 
 /// A statement that aborts the transaction with `message` when `condition` holds.
 fn refuse_if(condition: &str, message: &str) -> String {
-    let body = format!("BEGIN IF {condition} THEN RAISE EXCEPTION USING MESSAGE = {}; END IF; END", literal(message));
+    let body = format!(
+        "BEGIN IF {condition} THEN RAISE EXCEPTION USING MESSAGE = {}; END IF; END",
+        literal(message)
+    );
     format!("DO {};", crate::quote::dollar(&body))
 }
 
 fn manual(why: String) -> Step {
-    Step { why, sql: None, own_transaction: false, manual: true }
+    Step {
+        why,
+        sql: None,
+        own_transaction: false,
+        manual: true,
+    }
 }
 
 #[cfg(test)]
@@ -427,29 +611,69 @@ mod tests {
         Effect::Table { name: n.into() }
     }
     fn col(t: &str, c: &str) -> Effect {
-        Effect::Column { table: t.into(), column: c.into() }
+        Effect::Column {
+            table: t.into(),
+            column: c.into(),
+        }
     }
     fn run(present: &[Effect], missing: &[Effect]) -> Result<Vec<String>, String> {
-        finish_from_sql("r2", SQL, present, missing, "alembic_version").map(|steps| steps.into_iter().filter_map(|s| s.sql).collect())
+        finish_from_sql("r2", SQL, present, missing, "alembic_version")
+            .map(|steps| steps.into_iter().filter_map(|s| s.sql).collect())
     }
 
     #[test]
     fn runs_what_has_not_run_and_refuses_what_it_cannot_tell() {
         // Only the type is there: everything else runs, the version table is left to the stamp.
-        let all = [table("users"), col("users", "id"), col("users", "status"), col("orders", "note"), col("orders", "due")];
+        let all = [
+            table("users"),
+            col("users", "id"),
+            col("users", "status"),
+            col("orders", "note"),
+            col("orders", "due"),
+        ];
         let steps = run(&[ty("status")], &all).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(steps.len(), 3, "{steps:?}");
-        assert!(steps[0].starts_with("CREATE TABLE users") && steps[1].starts_with("CREATE INDEX") && steps[2].starts_with("ALTER TABLE orders"), "{steps:?}");
+        assert!(
+            steps[0].starts_with("CREATE TABLE users")
+                && steps[1].starts_with("CREATE INDEX")
+                && steps[2].starts_with("ALTER TABLE orders"),
+            "{steps:?}"
+        );
         // A later statement's columns are there, the table before them is not: the statements did
         // not run in order, and whether the index was made cannot be told.
-        let e = run(&[ty("status"), col("orders", "note"), col("orders", "due")], &[table("users"), col("users", "id"), col("users", "status")]).err();
+        let e = run(
+            &[ty("status"), col("orders", "note"), col("orders", "due")],
+            &[table("users"), col("users", "id"), col("users", "status")],
+        )
+        .err();
         assert!(e.is_some_and(|e| e.contains("cannot tell") && e.contains("CREATE INDEX")));
         // The table is there, the columns after it are not: its index came after it, and did
         // not run (the statements ran in order up to the table).
-        let steps = run(&[ty("status"), table("users"), col("users", "id"), col("users", "status")], &[col("orders", "note"), col("orders", "due")]).unwrap_or_else(|e| panic!("{e}"));
-        assert!(steps.len() == 2 && steps[0].starts_with("CREATE INDEX"), "{steps:?}");
+        let steps = run(
+            &[
+                ty("status"),
+                table("users"),
+                col("users", "id"),
+                col("users", "status"),
+            ],
+            &[col("orders", "note"), col("orders", "due")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            steps.len() == 2 && steps[0].starts_with("CREATE INDEX"),
+            "{steps:?}"
+        );
         // One of two columns of one statement: neither running it nor skipping it is right.
-        let e = run(&[ty("status"), col("orders", "note")], &[table("users"), col("users", "id"), col("users", "status"), col("orders", "due")]).err();
+        let e = run(
+            &[ty("status"), col("orders", "note")],
+            &[
+                table("users"),
+                col("users", "id"),
+                col("users", "status"),
+                col("orders", "due"),
+            ],
+        )
+        .err();
         assert!(e.is_some_and(|e| e.contains("some of the columns")));
     }
 }

@@ -15,7 +15,13 @@ pub fn literal(value: &str) -> String {
 /// `body` dollar-quoted with a tag that `body` does not contain (`$migdoc$`, `$migdoc1$`, ...).
 pub fn dollar(body: &str) -> String {
     let tag = (0..)
-        .map(|i| if i == 0 { "$migdoc$".to_owned() } else { format!("$migdoc{i}$") })
+        .map(|i| {
+            if i == 0 {
+                "$migdoc$".to_owned()
+            } else {
+                format!("$migdoc{i}$")
+            }
+        })
         .find(|tag| !body.contains(tag.as_str()))
         .unwrap_or_default();
     format!("{tag}{body}{tag}")

@@ -5,7 +5,10 @@ fn main() {
     let data = std::fs::read(path).expect("readable input");
     let graph = migdoc_fuzz::graph_of(&data);
     for (i, n) in graph.nodes.iter().enumerate() {
-        println!("{i} {} parents={:?} deps={:?} children={:?} labels={:?} cycle={}", n.id, n.parents, n.dependencies, n.children, n.branch_labels, n.in_cycle);
+        println!(
+            "{i} {} parents={:?} deps={:?} children={:?} labels={:?} cycle={}",
+            n.id, n.parents, n.dependencies, n.children, n.branch_labels, n.in_cycle
+        );
     }
     println!("heads={:?} problems={:?}", graph.heads, graph.problems);
     println!("order={:?}", graph.upgrade_order().collect::<Vec<_>>());

@@ -36,11 +36,18 @@ pub fn check(data: &[u8]) {
     let mut files = Vec::new();
     for (i, part) in split(data, FILE_SEPARATOR).into_iter().take(12).enumerate() {
         if part.starts_with(b"# env.py") {
-            env = Some(migdoc_project::read_env(PathBuf::from("migrations/env.py"), &String::from_utf8_lossy(part)));
+            env = Some(migdoc_project::read_env(
+                PathBuf::from("migrations/env.py"),
+                &String::from_utf8_lossy(part),
+            ));
             continue;
         }
         let shown = PathBuf::from(format!("migrations/versions/f{i:02}.py"));
-        files.push(RevisionFile::from_bytes(&Path::new("/migdoc-fuzz").join(&shown), shown, part.to_vec()));
+        files.push(RevisionFile::from_bytes(
+            &Path::new("/migdoc-fuzz").join(&shown),
+            shown,
+            part.to_vec(),
+        ));
     }
     let project = Project {
         root: PathBuf::from("/migdoc-fuzz"),
@@ -53,7 +60,10 @@ pub fn check(data: &[u8]) {
         settings: migdoc_project::MigdocConfig::default(),
         main_options: None,
     };
-    let sources = Sources { files, ..Sources::default() };
+    let sources = Sources {
+        files,
+        ..Sources::default()
+    };
     let flags = data.first().copied().unwrap_or(0);
     let settings = Settings {
         postgres_version: if flags & 1 == 0 { 15 } else { 11 },
@@ -65,9 +75,19 @@ pub fn check(data: &[u8]) {
         let file = sources.files.iter().find(|f| f.path == d.path);
         if let (Some(range), Some(file)) = (d.range, file) {
             let (start, end) = (range.start as usize, range.end as usize);
-            assert!(start <= end && file.text.get(start..end).is_some(), "{} range {start}..{end} outside its file ({} bytes): {}", d.rule.code(), file.text.len(), d.message);
+            assert!(
+                start <= end && file.text.get(start..end).is_some(),
+                "{} range {start}..{end} outside its file ({} bytes): {}",
+                d.rule.code(),
+                file.text.len(),
+                d.message
+            );
         }
-        assert!(d.start.line >= 1 || d.range.is_none(), "{}: line 0 with a range", d.rule.code());
+        assert!(
+            d.start.line >= 1 || d.range.is_none(),
+            "{}: line 0 with a range",
+            d.rule.code()
+        );
         let key = (d.path.as_path(), d.range.map(|r| (r.start, r.end)));
         if let Some(prev) = previous {
             assert!(prev.0 <= key.0, "diagnostics not sorted by path");
@@ -75,9 +95,15 @@ pub fn check(data: &[u8]) {
         previous = Some(key);
     }
     for head in &report.heads {
-        assert!(report.graph.get(head).is_some(), "head {head} is not a revision");
+        assert!(
+            report.graph.get(head).is_some(),
+            "head {head} is not a revision"
+        );
     }
-    assert!(report.unknown_operations <= report.operations, "more unknown operations than operations");
+    assert!(
+        report.unknown_operations <= report.operations,
+        "more unknown operations than operations"
+    );
     assert!(report.revisions <= sources.files.len());
 }
 
@@ -86,7 +112,11 @@ pub fn check(data: &[u8]) {
 /// character boundaries, statements come in order.
 pub fn sql(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    for style in [None, Some(migdoc_sql::ParamStyle::Named), Some(migdoc_sql::ParamStyle::Pyformat)] {
+    for style in [
+        None,
+        Some(migdoc_sql::ParamStyle::Named),
+        Some(migdoc_sql::ParamStyle::Pyformat),
+    ] {
         let text = match style {
             None => text.to_string(),
             Some(style) => migdoc_sql::neutralize_params(&text, style),
@@ -95,11 +125,19 @@ pub fn sql(data: &[u8]) {
         let mut last = 0;
         for stmt in &parsed.statements {
             assert!(stmt.range.start >= last, "statements out of order");
-            assert!(text.get(stmt.range.start as usize..stmt.range.end as usize).is_some(), "statement range outside the text");
+            assert!(
+                text.get(stmt.range.start as usize..stmt.range.end as usize)
+                    .is_some(),
+                "statement range outside the text"
+            );
             last = stmt.range.start;
         }
         for error in &parsed.errors {
-            assert!(text.get(error.range.start as usize..error.range.end as usize).is_some(), "error range outside the text");
+            assert!(
+                text.get(error.range.start as usize..error.range.end as usize)
+                    .is_some(),
+                "error range outside the text"
+            );
         }
     }
 }
@@ -126,11 +164,32 @@ pub fn graph_of(data: &[u8]) -> Graph {
             _ => format!("r{}", b % 24),
         };
         let n_parents = next().unwrap_or(0) % 4;
-        let down_revisions = (0..n_parents).filter_map(|_| next()).map(|p| format!("r{}", p % 26)).collect();
+        let down_revisions = (0..n_parents)
+            .filter_map(|_| next())
+            .map(|p| format!("r{}", p % 26))
+            .collect();
         let extra = next().unwrap_or(0);
-        let depends_on = if extra & 3 == 3 { vec![format!("{}{}", if extra & 4 == 0 { "r" } else { "l" }, (extra >> 3) % 24)] } else { Vec::new() };
-        let branch_labels = if extra & 0x30 == 0x30 { vec![format!("l{}", (extra >> 6) % 4)] } else { Vec::new() };
-        inputs.push(RevisionInput { id, down_revisions, depends_on, branch_labels, file: inputs.len() });
+        let depends_on = if extra & 3 == 3 {
+            vec![format!(
+                "{}{}",
+                if extra & 4 == 0 { "r" } else { "l" },
+                (extra >> 3) % 24
+            )]
+        } else {
+            Vec::new()
+        };
+        let branch_labels = if extra & 0x30 == 0x30 {
+            vec![format!("l{}", (extra >> 6) % 4)]
+        } else {
+            Vec::new()
+        };
+        inputs.push(RevisionInput {
+            id,
+            down_revisions,
+            depends_on,
+            branch_labels,
+            file: inputs.len(),
+        });
     }
     Graph::build(&inputs)
 }
@@ -139,24 +198,52 @@ fn check_graph(graph: &Graph) {
     let n = graph.nodes.len();
     let mut position = vec![usize::MAX; n];
     for (k, i) in graph.upgrade_order().enumerate() {
-        assert!(position[i] == usize::MAX, "{} twice in the upgrade order", graph.nodes[i].id);
+        assert!(
+            position[i] == usize::MAX,
+            "{} twice in the upgrade order",
+            graph.nodes[i].id
+        );
         position[i] = k;
     }
     for (i, node) in graph.nodes.iter().enumerate() {
-        assert!(graph.get(&node.id) == Some(i), "index does not find {}", node.id);
+        assert!(
+            graph.get(&node.id) == Some(i),
+            "index does not find {}",
+            node.id
+        );
         if node.in_cycle {
             continue;
         }
-        assert!(position[i] != usize::MAX, "{} missing from the upgrade order", node.id);
+        assert!(
+            position[i] != usize::MAX,
+            "{} missing from the upgrade order",
+            node.id
+        );
         for &p in node.parents.iter().chain(&node.dependencies) {
-            assert!(graph.nodes[p].in_cycle || position[p] < position[i], "{} applied before its parent {}", node.id, graph.nodes[p].id);
+            assert!(
+                graph.nodes[p].in_cycle || position[p] < position[i],
+                "{} applied before its parent {}",
+                node.id,
+                graph.nodes[p].id
+            );
         }
     }
     for &h in &graph.heads {
-        assert!(graph.nodes[h].children.iter().all(|&c| graph.nodes[c].in_cycle), "head {} has a child", graph.nodes[h].id);
+        assert!(
+            graph.nodes[h]
+                .children
+                .iter()
+                .all(|&c| graph.nodes[c].in_cycle),
+            "head {} has a child",
+            graph.nodes[h].id
+        );
     }
     if graph.nodes.iter().all(|n| !n.in_cycle) {
-        assert_eq!(graph.walk_order, graph.walk_order_by_walks(), "the indexed walk differs from the plain one");
+        assert_eq!(
+            graph.walk_order,
+            graph.walk_order_by_walks(),
+            "the indexed walk differs from the plain one"
+        );
     }
     let index = AncestorIndex::new(graph);
     for b in (0..n).filter(|&b| !graph.nodes[b].in_cycle) {
@@ -167,7 +254,13 @@ fn check_graph(graph: &Graph) {
             continue;
         }
         for a in (0..n).filter(|&a| !graph.nodes[a].in_cycle) {
-            assert_eq!(index.is_ancestor(a, b), walk[a], "is {} an ancestor of {}?", graph.nodes[a].id, graph.nodes[b].id);
+            assert_eq!(
+                index.is_ancestor(a, b),
+                walk[a],
+                "is {} an ancestor of {}?",
+                graph.nodes[a].id,
+                graph.nodes[b].id
+            );
         }
     }
 }
@@ -181,7 +274,10 @@ pub fn config(data: &[u8]) {
     let _ = migdoc_project::AlembicConfig::from_texts(Some((ini, &text)), None);
     let _ = migdoc_project::AlembicConfig::from_texts(None, Some((pyproject, &text)));
     let _ = migdoc_project::AlembicConfig::from_texts(Some((ini, &text)), Some((pyproject, &text)));
-    for file in [migdoc_project::ConfigFile::Pyproject, migdoc_project::ConfigFile::MigdocToml] {
+    for file in [
+        migdoc_project::ConfigFile::Pyproject,
+        migdoc_project::ConfigFile::MigdocToml,
+    ] {
         if let Err(message) = migdoc_project::MigdocConfig::parse(&text, file) {
             assert!(!message.is_empty());
         }
@@ -201,10 +297,19 @@ pub fn quote(data: &[u8]) {
     if name.replace('\0', "").is_empty() {
         return;
     }
-    let (ident, literal) = (migdoc_doctor::quote::ident(&name), migdoc_doctor::quote::literal(&label));
-    let sql = format!("CREATE TYPE {ident} AS ENUM ({literal}); ALTER TYPE {ident} ADD VALUE IF NOT EXISTS {literal};");
+    let (ident, literal) = (
+        migdoc_doctor::quote::ident(&name),
+        migdoc_doctor::quote::literal(&label),
+    );
+    let sql = format!(
+        "CREATE TYPE {ident} AS ENUM ({literal}); ALTER TYPE {ident} ADD VALUE IF NOT EXISTS {literal};"
+    );
     let parsed = migdoc_sql::parse(&sql);
-    assert!(parsed.errors.is_empty(), "{sql:?} does not parse: {:?}", parsed.errors);
+    assert!(
+        parsed.errors.is_empty(),
+        "{sql:?} does not parse: {:?}",
+        parsed.errors
+    );
     let stripped = |s: &str| s.replace('\0', "");
     match parsed.statements.first().map(|s| &s.statement) {
         Some(migdoc_sql::Statement::CreateEnum { name: qn, labels }) => {
@@ -214,7 +319,12 @@ pub fn quote(data: &[u8]) {
         other => panic!("{sql:?} read as {other:?}"),
     }
     match parsed.statements.get(1).map(|s| &s.statement) {
-        Some(migdoc_sql::Statement::AddEnumValue { name: qn, label: l, if_not_exists: true, position: None }) => {
+        Some(migdoc_sql::Statement::AddEnumValue {
+            name: qn,
+            label: l,
+            if_not_exists: true,
+            position: None,
+        }) => {
             assert_eq!(qn.name, stripped(&name));
             assert_eq!(l, &stripped(&label));
         }

@@ -43,11 +43,17 @@ fn cases() -> Vec<(String, String)> {
     cases.push(("é".repeat(40), "é".repeat(31) + "x"));
     cases.push(("é".repeat(40), "é".repeat(32)));
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/quote");
-    let mut files: Vec<_> = std::fs::read_dir(&corpus).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> = std::fs::read_dir(&corpus)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
     files.sort();
     for f in files {
         let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap_or_default()).into_owned();
-        let (name, label) = text.split_once('\u{1}').map_or(("t".to_owned(), text.clone()), |(a, b)| (a.to_owned(), b.to_owned()));
+        let (name, label) = text
+            .split_once('\u{1}')
+            .map_or(("t".to_owned(), text.clone()), |(a, b)| {
+                (a.to_owned(), b.to_owned())
+            });
         cases.push((name, label));
     }
     cases
@@ -60,9 +66,15 @@ fn quoted_names_and_labels_survive_postgresql() {
         Err(e) => panic!("PostgreSQL server binaries are needed for this test: {e}"),
     };
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
-    let info = migdoc_pg::url::ConnInfo::parse(&cluster.libpq_url("postgres")).unwrap_or_else(|e| panic!("{e}"));
-    let options = migdoc_pg::session::SessionOptions { statement_timeout_ms: 30_000, lock_timeout_ms: 10_000, read_only: false };
-    let mut session = migdoc_pg::session::Session::connect(&info, &options).unwrap_or_else(|e| panic!("{e}"));
+    let info = migdoc_pg::url::ConnInfo::parse(&cluster.libpq_url("postgres"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let options = migdoc_pg::session::SessionOptions {
+        statement_timeout_ms: 30_000,
+        lock_timeout_ms: 10_000,
+        read_only: false,
+    };
+    let mut session =
+        migdoc_pg::session::Session::connect(&info, &options).unwrap_or_else(|e| panic!("{e}"));
     let (mut exact, mut refused) = (0, 0);
     for (name, label) in cases() {
         let (name, label) = (name.replace('\0', ""), label.replace('\0', ""));
@@ -73,7 +85,10 @@ fn quoted_names_and_labels_survive_postgresql() {
         let read = "SELECT encode(convert_to(t.typname::text, 'UTF8'), 'hex') || ':' || encode(convert_to(e.enumlabel, 'UTF8'), 'hex') \
              FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = 'public'::regnamespace ORDER BY e.enumsortorder";
         // Each case in its own transaction, rolled back: nothing is left behind either way.
-        let mut tx = session.client().transaction().unwrap_or_else(|e| panic!("{e}"));
+        let mut tx = session
+            .client()
+            .transaction()
+            .unwrap_or_else(|e| panic!("{e}"));
         let written = tx
             .batch_execute(&format!("CREATE TYPE public.{t} AS ENUM ('seed'); ALTER TYPE public.{t} ADD VALUE IF NOT EXISTS {l};"))
             .and_then(|()| tx.query(read, &[]));
@@ -85,17 +100,30 @@ fn quoted_names_and_labels_survive_postgresql() {
                 if label != "seed" {
                     want.push(format!("{want_name}:{}", hex(&label)));
                 }
-                assert_eq!(rows, want, "name {name:?}, label {label:?}: PostgreSQL kept something else");
-                assert!(label.len() <= 63, "label {label:?} is {} bytes, yet PostgreSQL took it", label.len());
+                assert_eq!(
+                    rows, want,
+                    "name {name:?}, label {label:?}: PostgreSQL kept something else"
+                );
+                assert!(
+                    label.len() <= 63,
+                    "label {label:?} is {} bytes, yet PostgreSQL took it",
+                    label.len()
+                );
                 exact += 1;
             }
             Err(e) => {
                 let message = migdoc_pg::session::describe(&e);
-                assert!(label.len() > 63 && message.contains("invalid enum label"), "name {name:?}, label {label:?}: {message}");
+                assert!(
+                    label.len() > 63 && message.contains("invalid enum label"),
+                    "name {name:?}, label {label:?}: {message}"
+                );
                 refused += 1;
             }
         }
         tx.rollback().unwrap_or_else(|e| panic!("{e}"));
     }
-    assert!(exact >= 10 && refused >= 2, "{exact} exact, {refused} refused");
+    assert!(
+        exact >= 10 && refused >= 2,
+        "{exact} exact, {refused} refused"
+    );
 }

@@ -9,17 +9,27 @@ fn fuzz_dir() -> PathBuf {
 }
 
 fn inputs(folder: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(folder).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
     paths.sort();
-    paths.into_iter().filter(|p| p.is_file()).map(|p| {
-        let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        (p, bytes)
-    }).collect()
+    paths
+        .into_iter()
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, bytes)
+        })
+        .collect()
 }
 
 fn run(target: &str, f: fn(&[u8]), name: &str, data: &[u8]) {
     if let Err(panic) = std::panic::catch_unwind(|| f(data)) {
-        let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned())).unwrap_or_default();
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
         panic!("fuzz target `{target}` failed on {name}: {message}");
     }
 }
@@ -32,7 +42,11 @@ fn corpora_and_regressions() {
         // Thousands of inputs run in seconds under libFuzzer but take minutes in a debug build:
         // an even sample of 400 (always the same), and every regression.
         let step = corpus.len().div_ceil(400);
-        for (path, data) in corpus.iter().step_by(step).chain(&inputs(&fuzz_dir().join("regressions").join(target))) {
+        for (path, data) in corpus
+            .iter()
+            .step_by(step)
+            .chain(&inputs(&fuzz_dir().join("regressions").join(target)))
+        {
             run(target, f, &path.display().to_string(), data);
         }
     }
@@ -63,7 +77,10 @@ fn mutate(rng: &mut Rng, data: &[u8], other: &[u8]) -> Vec<u8> {
                 let i = at.min(out.len() - 1);
                 out[i] ^= 1 << rng.below(8);
             }
-            1 => out.insert(at, [b'\'', b'"', b'(', b')', b':', b'\n', b'\\', 0, 0xff, b'#'][rng.below(10)]),
+            1 => out.insert(
+                at,
+                [b'\'', b'"', b'(', b')', b':', b'\n', b'\\', 0, 0xff, b'#'][rng.below(10)],
+            ),
             2 if !out.is_empty() => {
                 let end = (at + rng.below(64)).min(out.len());
                 out.drain(at.min(end)..end);

@@ -23,7 +23,11 @@ pub struct RevisionInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum GraphProblem {
     /// Two files declare the same id; Alembic keeps the last one loaded.
-    DuplicateId { id: String, kept: usize, dropped: usize },
+    DuplicateId {
+        id: String,
+        kept: usize,
+        dropped: usize,
+    },
     /// `down_revision` names a revision that does not exist.
     MissingParent { node: usize, parent: String },
     /// `depends_on` names neither a revision nor a branch label.
@@ -33,7 +37,11 @@ pub enum GraphProblem {
     /// These revisions are not reachable from both a head and a base: they form or hang off a cycle.
     Cycle { nodes: Vec<usize> },
     /// A branch label already used by another revision (or equal to a revision id).
-    DuplicateBranchLabel { label: String, node: usize, other: usize },
+    DuplicateBranchLabel {
+        label: String,
+        node: usize,
+        other: usize,
+    },
     /// The id contains a character Alembic forbids (`@ - + :`).
     IllegalCharacter { node: usize, character: char },
 }
@@ -73,7 +81,11 @@ impl Graph {
         // 1. Nodes; a duplicate id replaces the earlier one (Alembic's map keeps the last).
         let mut kept_inputs: Vec<&RevisionInput> = Vec::new();
         for input in inputs {
-            if let Some(c) = input.id.chars().find(|c| matches!(c, '@' | '-' | '+' | ':')) {
+            if let Some(c) = input
+                .id
+                .chars()
+                .find(|c| matches!(c, '@' | '-' | '+' | ':'))
+            {
                 problems.push(GraphProblem::IllegalCharacter {
                     node: input.file,
                     character: c,
@@ -105,7 +117,10 @@ impl Graph {
         let mut labels: HashMap<String, usize> = HashMap::new();
         for (i, input) in kept_inputs.iter().enumerate() {
             for label in &input.branch_labels {
-                let clash = labels.get(label).copied().or_else(|| graph.index.get(label).copied());
+                let clash = labels
+                    .get(label)
+                    .copied()
+                    .or_else(|| graph.index.get(label).copied());
                 match clash {
                     Some(other) => problems.push(GraphProblem::DuplicateBranchLabel {
                         label: label.clone(),
@@ -151,12 +166,18 @@ impl Graph {
             }
         }
         // 4. Heads and bases in map order.
-        graph.heads = (0..graph.nodes.len()).filter(|&i| graph.nodes[i].children.is_empty()).collect();
-        graph.bases = (0..graph.nodes.len()).filter(|&i| graph.nodes[i].parents.is_empty()).collect();
+        graph.heads = (0..graph.nodes.len())
+            .filter(|&i| graph.nodes[i].children.is_empty())
+            .collect();
+        graph.bases = (0..graph.nodes.len())
+            .filter(|&i| graph.nodes[i].parents.is_empty())
+            .collect();
         // 5. Cycles: Alembic keeps what is both below a head and above a base.
         let below_heads = graph.reach(&graph.heads, |n| &n.parents);
         let above_bases = graph.reach(&graph.bases, |n| &n.children);
-        let mut cyclic: Vec<usize> = (0..graph.nodes.len()).filter(|&i| !(below_heads[i] && above_bases[i])).collect();
+        let mut cyclic: Vec<usize> = (0..graph.nodes.len())
+            .filter(|&i| !(below_heads[i] && above_bases[i]))
+            .collect();
         // Dependency cycles (Alembic's DependencyCycleDetected): the same test over parents and
         // dependencies together, from the "real" heads and bases (nothing depends on a real head;
         // a real base depends on nothing).
@@ -175,15 +196,27 @@ impl Graph {
                     continue;
                 }
                 let node = &graph.nodes[i];
-                let next: Box<dyn Iterator<Item = &usize>> = if down { Box::new(node.parents.iter().chain(&node.dependencies)) } else { Box::new(node.children.iter().chain(&dependents[i])) };
+                let next: Box<dyn Iterator<Item = &usize>> = if down {
+                    Box::new(node.parents.iter().chain(&node.dependencies))
+                } else {
+                    Box::new(node.children.iter().chain(&dependents[i]))
+                };
                 stack.extend(next.copied().filter(|&j| !seen[j]));
             }
             seen
         };
-        let real_heads: Vec<usize> = (0..n).filter(|&i| graph.nodes[i].children.is_empty() && dependents[i].is_empty()).collect();
-        let real_bases: Vec<usize> = (0..n).filter(|&i| graph.nodes[i].parents.is_empty() && graph.nodes[i].dependencies.is_empty()).collect();
+        let real_heads: Vec<usize> = (0..n)
+            .filter(|&i| graph.nodes[i].children.is_empty() && dependents[i].is_empty())
+            .collect();
+        let real_bases: Vec<usize> = (0..n)
+            .filter(|&i| {
+                graph.nodes[i].parents.is_empty() && graph.nodes[i].dependencies.is_empty()
+            })
+            .collect();
         let (down, up) = (reach_all(real_heads, true), reach_all(real_bases, false));
-        let more: Vec<usize> = (0..n).filter(|&i| !(cyclic.contains(&i) || down[i] && up[i])).collect();
+        let more: Vec<usize> = (0..n)
+            .filter(|&i| !(cyclic.contains(&i) || down[i] && up[i]))
+            .collect();
         cyclic.extend(more);
         // A cycle can also sit between a head and a base (Alembic's reachability test misses
         // it): whatever a topological sort over parents and dependencies cannot place is in or
@@ -194,9 +227,19 @@ impl Graph {
         }
         let mut pending: Vec<usize> = vec![0; n];
         let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, node) in graph.nodes.iter().enumerate().filter(|(i, _)| !in_cycle[*i]) {
+        for (i, node) in graph
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !in_cycle[*i])
+        {
             // A parent in a cycle is never placed, so neither is anything below it.
-            let mut down: Vec<usize> = node.parents.iter().chain(&node.dependencies).copied().collect();
+            let mut down: Vec<usize> = node
+                .parents
+                .iter()
+                .chain(&node.dependencies)
+                .copied()
+                .collect();
             down.sort_unstable();
             down.dedup();
             pending[i] = down.len();
@@ -204,7 +247,9 @@ impl Graph {
                 next[d].push(i);
             }
         }
-        let mut ready: Vec<usize> = (0..n).filter(|&i| !in_cycle[i] && pending[i] == 0).collect();
+        let mut ready: Vec<usize> = (0..n)
+            .filter(|&i| !in_cycle[i] && pending[i] == 0)
+            .collect();
         let mut placed = vec![false; n];
         let mut order = Vec::with_capacity(n);
         while let Some(i) = ready.pop() {
@@ -229,7 +274,9 @@ impl Graph {
         }
         // Without cycles, the walk asks its ancestry questions of an index built on this order
         // (constant time each) instead of walking the graph at every branch.
-        let index = cyclic.is_empty().then(|| AncestorIndex::with_order(&graph, &order));
+        let index = cyclic
+            .is_empty()
+            .then(|| AncestorIndex::with_order(&graph, &order));
         graph.walk_order = graph.topological_walk(index.as_ref());
         graph.problems = problems;
         graph
@@ -285,7 +332,13 @@ impl Graph {
                 continue;
             }
             let node = &self.nodes[n];
-            stack.extend(node.parents.iter().chain(&node.dependencies).copied().filter(|&j| !seen[j]));
+            stack.extend(
+                node.parents
+                    .iter()
+                    .chain(&node.dependencies)
+                    .copied()
+                    .filter(|&j| !seen[j]),
+            );
         }
         seen
     }
@@ -337,8 +390,16 @@ impl Graph {
                 depended_on[d] = true;
             }
         }
-        let mut current_heads: Vec<usize> =
-            (0..self.nodes.len()).filter(|&i| todo[i] && !depended_on[i] && self.nodes[i].children.iter().all(|&c| self.nodes[c].in_cycle)).collect();
+        let mut current_heads: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| {
+                todo[i]
+                    && !depended_on[i]
+                    && self.nodes[i]
+                        .children
+                        .iter()
+                        .all(|&c| self.nodes[c].in_cycle)
+            })
+            .collect();
         let mut ancestors = HeadAncestry::new(self, index, &current_heads);
         let mut output = Vec::with_capacity(remaining);
         let mut idx = 0;
@@ -348,7 +409,8 @@ impl Graph {
         let mut passes = 0;
         while !current_heads.is_empty() {
             let candidate = current_heads[idx];
-            let blocker = (0..current_heads.len()).find(|&j| j != idx && ancestors.contains(j, current_heads[j], candidate));
+            let blocker = (0..current_heads.len())
+                .find(|&j| j != idx && ancestors.contains(j, current_heads[j], candidate));
             if let Some(j) = blocker
                 && passes <= current_heads.len()
             {
@@ -364,12 +426,17 @@ impl Graph {
                 remaining -= 1;
             }
             let down = self.normalized_down(candidate);
-            let to_add: Vec<usize> = down.into_iter().filter(|&r| todo[r] && !current_heads.contains(&r)).collect();
+            let to_add: Vec<usize> = down
+                .into_iter()
+                .filter(|&r| todo[r] && !current_heads.contains(&r))
+                .collect();
             if to_add.is_empty() {
                 current_heads.remove(idx);
                 ancestors.remove(idx);
                 idx = idx.saturating_sub(1);
-            } else if self.normalized_dependencies(candidate).is_empty() && self.nodes[candidate].parents.len() == 1 {
+            } else if self.normalized_dependencies(candidate).is_empty()
+                && self.nodes[candidate].parents.len() == 1
+            {
                 current_heads[idx] = to_add[0];
                 ancestors.step_down(idx, candidate);
             } else {
@@ -470,7 +537,9 @@ impl AncestorIndex {
         for &i in order {
             let node = &graph.nodes[i];
             let continues = match (node.parents.as_slice(), node.dependencies.is_empty()) {
-                ([p], true) => graph.nodes[*p].children.len() == 1 && !depended_on[*p] && chain[*p] != u32::MAX,
+                ([p], true) => {
+                    graph.nodes[*p].children.len() == 1 && !depended_on[*p] && chain[*p] != u32::MAX
+                }
                 _ => false,
             };
             if continues {
@@ -501,7 +570,11 @@ impl AncestorIndex {
             }
             ancestors[c] = set;
         }
-        AncestorIndex { chain, pos, ancestors }
+        AncestorIndex {
+            chain,
+            pos,
+            ancestors,
+        }
     }
 
     /// Whether node `a` is `b` or one of its ancestors (through parents and dependencies).
@@ -547,7 +620,12 @@ mod tests {
 
     #[test]
     fn branch_and_merge() {
-        let g = Graph::build(&[rev("a", &[]), rev("b", &["a"]), rev("c", &["a"]), rev("d", &["b", "c"])]);
+        let g = Graph::build(&[
+            rev("a", &[]),
+            rev("b", &["a"]),
+            rev("c", &["a"]),
+            rev("d", &["b", "c"]),
+        ]);
         assert!(g.problems.is_empty());
         assert_eq!(ids(&g, &g.heads), ["d"]);
         assert_eq!(ids(&g, &g.bases), ["a"]);
@@ -562,8 +640,19 @@ mod tests {
     /// order that put a child before its parent.
     #[test]
     fn a_cycle_between_a_base_and_a_head_is_a_cycle() {
-        let g = Graph::build(&[rev("a", &[]), rev("b", &["a", "c"]), rev("c", &["b"]), rev("d", &["c"]), rev("e", &["a"])]);
-        let in_cycle: Vec<&str> = g.nodes.iter().filter(|n| n.in_cycle).map(|n| n.id.as_str()).collect();
+        let g = Graph::build(&[
+            rev("a", &[]),
+            rev("b", &["a", "c"]),
+            rev("c", &["b"]),
+            rev("d", &["c"]),
+            rev("e", &["a"]),
+        ]);
+        let in_cycle: Vec<&str> = g
+            .nodes
+            .iter()
+            .filter(|n| n.in_cycle)
+            .map(|n| n.id.as_str())
+            .collect();
         assert_eq!(in_cycle, ["b", "c", "d"]);
         assert_eq!(ids(&g, &g.upgrade_order().collect::<Vec<_>>()), ["a", "e"]);
     }
@@ -572,8 +661,18 @@ mod tests {
     /// base reaches; `z` is reachable from both a head and a base, yet can never be applied.
     #[test]
     fn a_merge_of_a_cycle_hangs_off_it() {
-        let g = Graph::build(&[rev("a", &[]), rev("x", &["y"]), rev("y", &["x"]), rev("z", &["a", "x"])]);
-        let in_cycle: Vec<&str> = g.nodes.iter().filter(|n| n.in_cycle).map(|n| n.id.as_str()).collect();
+        let g = Graph::build(&[
+            rev("a", &[]),
+            rev("x", &["y"]),
+            rev("y", &["x"]),
+            rev("z", &["a", "x"]),
+        ]);
+        let in_cycle: Vec<&str> = g
+            .nodes
+            .iter()
+            .filter(|n| n.in_cycle)
+            .map(|n| n.id.as_str())
+            .collect();
         assert_eq!(in_cycle, ["x", "y", "z"]);
         assert_eq!(ids(&g, &g.upgrade_order().collect::<Vec<_>>()), ["a"]);
     }
@@ -590,9 +689,18 @@ mod tests {
         let mut d = rev("d", &[]);
         d.depends_on = vec!["c".into()];
         let g = Graph::build(&[rev("a", &["b"]), b, c, d, rev("e", &[])]);
-        let in_cycle: Vec<&str> = g.nodes.iter().filter(|n| n.in_cycle).map(|n| n.id.as_str()).collect();
+        let in_cycle: Vec<&str> = g
+            .nodes
+            .iter()
+            .filter(|n| n.in_cycle)
+            .map(|n| n.id.as_str())
+            .collect();
         assert_eq!(in_cycle, ["a", "b", "c", "d"]);
-        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::Cycle { .. })));
+        assert!(
+            g.problems
+                .iter()
+                .any(|p| matches!(p, GraphProblem::Cycle { .. }))
+        );
         assert_eq!(ids(&g, &g.walk_order), ["e"]);
     }
 
@@ -606,7 +714,10 @@ mod tests {
         let g = Graph::build(&[r2, rev("r0", &[]), rev("r1", &[])]);
         assert!(g.problems.is_empty());
         assert_eq!(ids(&g, &g.heads), ["r2", "r0", "r1"]);
-        assert_eq!(ids(&g, &g.upgrade_order().collect::<Vec<_>>()), ["r0", "r1", "r2"]);
+        assert_eq!(
+            ids(&g, &g.upgrade_order().collect::<Vec<_>>()),
+            ["r0", "r1", "r2"]
+        );
     }
 
     /// Found by the `graph` fuzz target: `c` depends on `a`, whose only child `b` had continued
@@ -638,7 +749,13 @@ mod tests {
         for x in 0..g.nodes.len() {
             let walk = g.ancestors(x);
             for y in 0..g.nodes.len() {
-                assert_eq!(index.is_ancestor(y, x), walk[y], "{} ancestor of {}", g.nodes[y].id, g.nodes[x].id);
+                assert_eq!(
+                    index.is_ancestor(y, x),
+                    walk[y],
+                    "{} ancestor of {}",
+                    g.nodes[y].id,
+                    g.nodes[x].id
+                );
             }
         }
     }
@@ -654,10 +771,28 @@ mod tests {
 
     #[test]
     fn problems_are_reported_not_fatal() {
-        let g = Graph::build(&[rev("a", &["b"]), rev("b", &["a"]), rev("c", &["zz"]), rev("e", &[]), rev("e", &["c"])]);
-        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::Cycle { nodes } if nodes.len() == 2)));
-        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::MissingParent { parent, .. } if parent == "zz")));
-        assert!(g.problems.iter().any(|p| matches!(p, GraphProblem::DuplicateId { id, .. } if id == "e")));
+        let g = Graph::build(&[
+            rev("a", &["b"]),
+            rev("b", &["a"]),
+            rev("c", &["zz"]),
+            rev("e", &[]),
+            rev("e", &["c"]),
+        ]);
+        assert!(
+            g.problems
+                .iter()
+                .any(|p| matches!(p, GraphProblem::Cycle { nodes } if nodes.len() == 2))
+        );
+        assert!(
+            g.problems
+                .iter()
+                .any(|p| matches!(p, GraphProblem::MissingParent { parent, .. } if parent == "zz"))
+        );
+        assert!(
+            g.problems
+                .iter()
+                .any(|p| matches!(p, GraphProblem::DuplicateId { id, .. } if id == "e"))
+        );
         assert_eq!(ids(&g, &g.walk_order), ["e", "c"]);
     }
 }

@@ -7,10 +7,15 @@
 // Scopes are built once per revision and hit for every name: FxHash, not SipHash.
 use rustc_hash::FxHashMap as HashMap;
 
-use migdoc_python::ast::{BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Generator, Keyword, Stmt, UnaryOp};
 use migdoc_python::TextRange;
+use migdoc_python::ast::{
+    BinOp, BoolOp, CmpOp, Expr, FStringPart, FunctionDef, Generator, Keyword, Stmt, UnaryOp,
+};
 
-use crate::{ColumnSpec, EnumSpec, Footprint, GuardSubject, LowerOptions, Op, OpKind, ParamStyleTag, SqlText, HOLE};
+use crate::{
+    ColumnSpec, EnumSpec, Footprint, GuardSubject, HOLE, LowerOptions, Op, OpKind, ParamStyleTag,
+    SqlText,
+};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Value {
@@ -29,7 +34,9 @@ enum Value {
     Enum(EnumSpec),
     Column(ColumnSpec),
     /// Any other SQLAlchemy type; `array_of` when it is `ARRAY(Enum)`.
-    Type { array_of: Option<EnumSpec> },
+    Type {
+        array_of: Option<EnumSpec>,
+    },
     /// A call of another SQLAlchemy type or construct, by path (`sqlalchemy.Integer`).
     TypeNamed,
     /// A SQLAlchemy type with one PostgreSQL spelling (`sa.String(20)` → `varchar`).
@@ -41,7 +48,10 @@ enum Value {
     /// `op.batch_alter_table(table)`: its methods are `op`'s with the table given.
     Batch(String),
     /// A Python `enum.Enum` class: member names and values (values `None` when not strings).
-    PyEnum { names: Vec<String>, values: Option<Vec<String>> },
+    PyEnum {
+        names: Vec<String>,
+        values: Option<Vec<String>>,
+    },
     /// The result of an existence query, or a test on it.
     Exists(GuardSubject, bool),
     /// A query on the catalog before `.scalar()` / `.fetchone()` / `.first()`.
@@ -57,7 +67,10 @@ enum Value {
     Holed(String),
     /// `sa.Table(name, metadata, *columns)`: data, but `.create()` / `.drop()` change the
     /// table and the enum types its columns name (`None`: a column's type has no name).
-    TableObj { name: Option<String>, enum_types: Option<Vec<String>> },
+    TableObj {
+        name: Option<String>,
+        enum_types: Option<Vec<String>>,
+    },
     /// One of these values, by a branch migdoc could not decide (SQL texts, queries).
     OneOf(Vec<Value>),
     /// A dict literal: its keys and values.
@@ -115,55 +128,169 @@ pub(crate) struct ModuleScope<'a> {
     options: LowerOptions,
 }
 
-
-
 /// How deep migdoc follows helpers calling helpers.
 const MAX_CALL_DEPTH: u32 = 6;
 
 /// Methods of Python's lists, dicts, sets and strings (`parents.append(x)`): called on a value
 /// migdoc cannot evaluate, they change that value, never the database.
 const CONTAINER_METHODS: &[&str] = &[
-    "append", "extend", "insert", "pop", "remove", "update", "add", "discard", "setdefault", "get", "sort", "reverse",
-    "clear", "copy", "items", "keys", "values", "split", "strip", "lstrip", "rstrip", "replace", "startswith",
-    "endswith", "encode", "decode", "index", "count",
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "update",
+    "add",
+    "discard",
+    "setdefault",
+    "get",
+    "sort",
+    "reverse",
+    "clear",
+    "copy",
+    "items",
+    "keys",
+    "values",
+    "split",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "replace",
+    "startswith",
+    "endswith",
+    "encode",
+    "decode",
+    "index",
+    "count",
     // A SQLAlchemy `Table` object's own (`t.append_column(sa.Column(...))`): Python, not DDL.
-    "append_column", "append_constraint",
+    "append_column",
+    "append_constraint",
     // An ORM session's own (a session migdoc could not recognise as one).
-    "commit", "flush", "rollback", "close", "merge", "expunge", "refresh", "query", "add_all", "bulk_save_objects",
-    "bulk_insert_mappings", "bulk_update_mappings",
+    "commit",
+    "flush",
+    "rollback",
+    "close",
+    "merge",
+    "expunge",
+    "refresh",
+    "query",
+    "add_all",
+    "bulk_save_objects",
+    "bulk_insert_mappings",
+    "bulk_update_mappings",
     // Files and streams.
-    "write", "writelines", "read", "readline", "readlines",
+    "write",
+    "writelines",
+    "read",
+    "readline",
+    "readlines",
     // Loggers and console output.
-    "debug", "info", "warning", "warn", "error", "exception", "critical", "echo",
+    "debug",
+    "info",
+    "warning",
+    "warn",
+    "error",
+    "exception",
+    "critical",
+    "echo",
 ];
 
 /// Standard-library modules that cannot reach a database: their functions compute values.
 const PURE_MODULES: &[&str] = &[
-    "json", "bisect", "datetime", "uuid", "re", "itertools", "collections", "math", "hashlib", "base64", "copy", "time",
-    "random", "string", "textwrap", "decimal", "functools", "operator", "pickle", "zlib", "binascii", "secrets",
-    "ipaddress", "heapq", "calendar", "unicodedata", "html", "urllib", "dataclasses", "typing", "enum", "pprint",
-    "statistics", "fractions", "struct", "shlex", "difflib", "logging", "warnings", "os", "shutil", "pathlib",
-    "tempfile", "io", "glob", "csv", "zipfile", "tarfile", "gzip", "importlib", "inspect", "traceback", "click",
+    "json",
+    "bisect",
+    "datetime",
+    "uuid",
+    "re",
+    "itertools",
+    "collections",
+    "math",
+    "hashlib",
+    "base64",
+    "copy",
+    "time",
+    "random",
+    "string",
+    "textwrap",
+    "decimal",
+    "functools",
+    "operator",
+    "pickle",
+    "zlib",
+    "binascii",
+    "secrets",
+    "ipaddress",
+    "heapq",
+    "calendar",
+    "unicodedata",
+    "html",
+    "urllib",
+    "dataclasses",
+    "typing",
+    "enum",
+    "pprint",
+    "statistics",
+    "fractions",
+    "struct",
+    "shlex",
+    "difflib",
+    "logging",
+    "warnings",
+    "os",
+    "shutil",
+    "pathlib",
+    "tempfile",
+    "io",
+    "glob",
+    "csv",
+    "zipfile",
+    "tarfile",
+    "gzip",
+    "importlib",
+    "inspect",
+    "traceback",
+    "click",
 ];
 
 /// Log and print calls are not operations.
-const HARMLESS_ROOTS: &[&str] = &["print", "logger", "log", "logging", "LOG", "LOGGER", "warnings", "_logger"];
+const HARMLESS_ROOTS: &[&str] = &[
+    "print", "logger", "log", "logging", "LOG", "LOGGER", "warnings", "_logger",
+];
 
 impl<'a> ModuleScope<'a> {
     /// A scope whose `from <project module> import NAME` bindings take their values from
     /// `externals` (constants and enum classes evaluated there, functions run as helpers).
-    pub(crate) fn with_externals(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals) -> Self {
+    pub(crate) fn with_externals(
+        body: &'a [Stmt],
+        options: LowerOptions,
+        externals: &'a crate::Externals,
+    ) -> Self {
         Self::for_module(body, options, externals, "", false, &ScopeCache::default())
     }
 
     /// Like [`Self::with_externals`], resolving relative imports against the module's dotted
     /// name, and letting the imported modules' own imports through (three levels deep).
-    pub(crate) fn for_module(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool, cache: &ScopeCache<'a>) -> Self {
+    pub(crate) fn for_module(
+        body: &'a [Stmt],
+        options: LowerOptions,
+        externals: &'a crate::Externals,
+        name: &str,
+        is_package: bool,
+        cache: &ScopeCache<'a>,
+    ) -> Self {
         Self::linked(body, options, externals, name, is_package, 0, cache)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn linked(body: &'a [Stmt], options: LowerOptions, externals: &'a crate::Externals, name: &str, is_package: bool, depth: u32, cache: &ScopeCache<'a>) -> Self {
+    fn linked(
+        body: &'a [Stmt],
+        options: LowerOptions,
+        externals: &'a crate::Externals,
+        name: &str,
+        is_package: bool,
+        depth: u32,
+        cache: &ScopeCache<'a>,
+    ) -> Self {
         let mut scope = ModuleScope::new(body, options.clone());
         if externals.is_empty() {
             return scope;
@@ -177,11 +304,21 @@ impl<'a> ModuleScope<'a> {
             }
             let foreign_is_package = is_package_name(externals, absolute);
             let scope = std::rc::Rc::new(if depth < 3 {
-                ModuleScope::linked(&external.body, options.clone(), externals, absolute, foreign_is_package, depth + 1, cache)
+                ModuleScope::linked(
+                    &external.body,
+                    options.clone(),
+                    externals,
+                    absolute,
+                    foreign_is_package,
+                    depth + 1,
+                    cache,
+                )
             } else {
                 ModuleScope::new(&external.body, options.clone())
             });
-            cache.borrow_mut().insert(absolute.to_owned(), std::rc::Rc::clone(&scope));
+            cache
+                .borrow_mut()
+                .insert(absolute.to_owned(), std::rc::Rc::clone(&scope));
             Some(scope)
         };
         // Imports at module level, and those inside the module's functions (`upgrade()` often
@@ -192,8 +329,17 @@ impl<'a> ModuleScope<'a> {
         });
         for stmt in body.iter().chain(nested.flatten()) {
             match stmt {
-                Stmt::ImportFrom { module, level, names, .. } => {
-                    let Some(absolute) = migdoc_python::absolute_import(name, is_package, module.as_deref(), *level) else { continue };
+                Stmt::ImportFrom {
+                    module,
+                    level,
+                    names,
+                    ..
+                } => {
+                    let Some(absolute) =
+                        migdoc_python::absolute_import(name, is_package, module.as_deref(), *level)
+                    else {
+                        continue;
+                    };
                     for alias in names {
                         let bound = alias.bound_name().to_owned();
                         if let Some(module) = foreign(&absolute) {
@@ -206,7 +352,9 @@ impl<'a> ModuleScope<'a> {
                                     scope.globals.insert(bound, v.clone());
                                 }
                                 None => {
-                                    if let Some(sub) = foreign(&format!("{absolute}.{}", alias.name)) {
+                                    if let Some(sub) =
+                                        foreign(&format!("{absolute}.{}", alias.name))
+                                    {
                                         scope.import_module(&bound, &sub);
                                     }
                                 }
@@ -230,7 +378,10 @@ impl<'a> ModuleScope<'a> {
                 }
                 // `helpers = importlib.import_module("app.migrations.helpers")`.
                 Stmt::Assign { targets, value, .. } => {
-                    if let ([Expr::Name { id, .. }], Some(module)) = (targets.as_slice(), import_module_literal(value).and_then(|m| foreign(&m))) {
+                    if let ([Expr::Name { id, .. }], Some(module)) = (
+                        targets.as_slice(),
+                        import_module_literal(value).and_then(|m| foreign(&m)),
+                    ) {
                         scope.import_module(id, &module);
                     }
                 }
@@ -240,8 +391,12 @@ impl<'a> ModuleScope<'a> {
         // Module-level names that read an imported module (`f = helpers.f`) could not be
         // evaluated before the imports were linked: evaluate them again.
         for stmt in body {
-            let Stmt::Assign { targets, value, .. } = stmt else { continue };
-            let [Expr::Name { id, .. }] = targets.as_slice() else { continue };
+            let Stmt::Assign { targets, value, .. } = stmt else {
+                continue;
+            };
+            let [Expr::Name { id, .. }] = targets.as_slice() else {
+                continue;
+            };
             if matches!(scope.globals.get(id), Some(Value::Unknown) | None) {
                 let v = Frame::new(&scope).eval(value);
                 if !matches!(v, Value::Unknown) {
@@ -256,7 +411,9 @@ impl<'a> ModuleScope<'a> {
     fn bring(&mut self, home: &std::rc::Rc<ModuleScope<'a>>, index: usize) -> Value {
         let f = home.functions[index];
         // A function `home` itself imported keeps its own home.
-        let owner = home.homes[index].clone().unwrap_or_else(|| std::rc::Rc::clone(home));
+        let owner = home.homes[index]
+            .clone()
+            .unwrap_or_else(|| std::rc::Rc::clone(home));
         self.functions.push(f);
         self.homes.push(Some(owner));
         Value::Function(self.functions.len() - 1)
@@ -286,7 +443,10 @@ impl<'a> ModuleScope<'a> {
     }
 
     pub(crate) fn global(&self, name: &str) -> crate::Evaluated {
-        self.globals.get(name).cloned().map_or(crate::Evaluated::Unknown, public)
+        self.globals
+            .get(name)
+            .cloned()
+            .map_or(crate::Evaluated::Unknown, public)
     }
 
     pub(crate) fn new(body: &'a [Stmt], options: LowerOptions) -> Self {
@@ -300,20 +460,36 @@ impl<'a> ModuleScope<'a> {
             match stmt {
                 Stmt::Import { names, .. } => {
                     for alias in names {
-                        scope.globals.insert(alias.bound_name().to_owned(), Value::Path(alias.imported_module().to_owned()));
+                        scope.globals.insert(
+                            alias.bound_name().to_owned(),
+                            Value::Path(alias.imported_module().to_owned()),
+                        );
                     }
                 }
-                Stmt::ImportFrom { module: Some(module), names, .. } => {
+                Stmt::ImportFrom {
+                    module: Some(module),
+                    names,
+                    ..
+                } => {
                     for alias in names {
-                        scope.globals.insert(alias.bound_name().to_owned(), Value::Path(format!("{module}.{}", alias.name)));
+                        scope.globals.insert(
+                            alias.bound_name().to_owned(),
+                            Value::Path(format!("{module}.{}", alias.name)),
+                        );
                     }
                 }
                 Stmt::FunctionDef(f) => {
-                    scope.globals.insert(f.name.clone(), Value::Function(scope.functions.len()));
+                    scope
+                        .globals
+                        .insert(f.name.clone(), Value::Function(scope.functions.len()));
                     scope.functions.push(f);
                     scope.homes.push(None);
                 }
-                Stmt::ClassDef(c) if c.bases.iter().any(|b| b.dotted_name().is_some_and(|n| n.ends_with("Enum"))) => {
+                Stmt::ClassDef(c)
+                    if c.bases
+                        .iter()
+                        .any(|b| b.dotted_name().is_some_and(|n| n.ends_with("Enum"))) =>
+                {
                     scope.globals.insert(c.name.clone(), py_enum(&c.body));
                 }
                 // Any other class in a migration is a stand-in model (`class Slice(Base)`) or a
@@ -328,7 +504,11 @@ impl<'a> ModuleScope<'a> {
         for stmt in body {
             let (target, value) = match stmt {
                 Stmt::Assign { targets, value, .. } if targets.len() == 1 => (&targets[0], value),
-                Stmt::AnnAssign { target, value: Some(value), .. } => (target, value),
+                Stmt::AnnAssign {
+                    target,
+                    value: Some(value),
+                    ..
+                } => (target, value),
                 _ => continue,
             };
             if let Expr::Name { id, .. } = target {
@@ -349,11 +529,17 @@ impl<'a> ModuleScope<'a> {
             let mut name = None;
             let mut enum_types = Some(Vec::new());
             for stmt in &c.body {
-                let Stmt::Assign { targets, value, .. } = stmt else { continue };
+                let Stmt::Assign { targets, value, .. } = stmt else {
+                    continue;
+                };
                 match (targets.as_slice(), frame.eval(value)) {
-                    ([Expr::Name { id, .. }], Value::Str(t, _)) if id == "__tablename__" => name = Some(t),
+                    ([Expr::Name { id, .. }], Value::Str(t, _)) if id == "__tablename__" => {
+                        name = Some(t)
+                    }
                     (_, Value::Column(col)) => match col.enum_type {
-                        Some(EnumSpec { name: Some(n), .. }) => enum_types.iter_mut().for_each(|e| e.push(n.clone())),
+                        Some(EnumSpec { name: Some(n), .. }) => {
+                            enum_types.iter_mut().for_each(|e| e.push(n.clone()))
+                        }
                         Some(_) => enum_types = None,
                         None => {}
                     },
@@ -369,12 +555,21 @@ impl<'a> ModuleScope<'a> {
             // Constants that read the models (`TABLES = [A.__table__, B.__table__]`), again.
             for stmt in body {
                 let (target, value) = match stmt {
-                    Stmt::Assign { targets, value, .. } if targets.len() == 1 => (&targets[0], value),
-                    Stmt::AnnAssign { target, value: Some(value), .. } => (target, value),
+                    Stmt::Assign { targets, value, .. } if targets.len() == 1 => {
+                        (&targets[0], value)
+                    }
+                    Stmt::AnnAssign {
+                        target,
+                        value: Some(value),
+                        ..
+                    } => (target, value),
                     _ => continue,
                 };
                 if let Expr::Name { id, .. } = target
-                    && !matches!(scope.globals.get(id), Some(Value::TableObj { .. } | Value::Function(_) | Value::PyEnum { .. }))
+                    && !matches!(
+                        scope.globals.get(id),
+                        Some(Value::TableObj { .. } | Value::Function(_) | Value::PyEnum { .. })
+                    )
                 {
                     let v = Frame::new(&scope).eval(value);
                     scope.globals.insert(id.clone(), v);
@@ -442,7 +637,13 @@ impl<'s, 'a> Frame<'s, 'a> {
     }
 
     fn unknown(&mut self, what: &str, footprint: Footprint, range: TextRange) {
-        self.push(OpKind::Unknown { what: what.to_owned(), footprint }, range);
+        self.push(
+            OpKind::Unknown {
+                what: what.to_owned(),
+                footprint,
+            },
+            range,
+        );
     }
 
     /// Ops whose running migdoc cannot decide (a branch, a loop, a `try` body) as one unknown
@@ -458,9 +659,11 @@ impl<'s, 'a> Frame<'s, 'a> {
             .then(|| {
                 ops.iter().find_map(|op| match &op.kind {
                     // The innermost cause of a nested one.
-                    OpKind::Unknown { what, footprint } if footprint.is_unbounded() => {
-                        Some(what.rsplit_once(" (").map_or(what.as_str(), |(_, inner)| inner.trim_end_matches(')')).to_owned())
-                    }
+                    OpKind::Unknown { what, footprint } if footprint.is_unbounded() => Some(
+                        what.rsplit_once(" (")
+                            .map_or(what.as_str(), |(_, inner)| inner.trim_end_matches(')'))
+                            .to_owned(),
+                    ),
                     _ => None,
                 })
             })
@@ -485,7 +688,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.branch_locals.truncate(mark);
                 self.maybe_returned = true;
                 if !raised {
-                    self.uncertain("statements after a return in a branch migdoc cannot decide", &ops, stmt.range());
+                    self.uncertain(
+                        "statements after a return in a branch migdoc cannot decide",
+                        &ops,
+                        stmt.range(),
+                    );
                 }
                 return;
             }
@@ -500,7 +707,8 @@ impl<'s, 'a> Frame<'s, 'a> {
         let saved_maybe = std::mem::replace(&mut self.maybe_returned, false);
         let saved_raised = std::mem::replace(&mut self.raised, false);
         self.block(body);
-        let returned = std::mem::replace(&mut self.returned, false) | std::mem::replace(&mut self.maybe_returned, saved_maybe);
+        let returned = std::mem::replace(&mut self.returned, false)
+            | std::mem::replace(&mut self.maybe_returned, saved_maybe);
         let raised = std::mem::replace(&mut self.raised, saved_raised);
         let ops = std::mem::replace(&mut self.ops, saved_ops);
         let after = std::mem::replace(&mut self.locals, saved_locals);
@@ -523,10 +731,27 @@ impl<'s, 'a> Frame<'s, 'a> {
         keys.sort();
         keys.dedup();
         for k in keys {
-            let values: Vec<Value> = ends.iter().map(|e| e.get(&k).or_else(|| self.locals.get(&k)).cloned().unwrap_or(Value::Unknown)).collect();
+            let values: Vec<Value> = ends
+                .iter()
+                .map(|e| {
+                    e.get(&k)
+                        .or_else(|| self.locals.get(&k))
+                        .cloned()
+                        .unwrap_or(Value::Unknown)
+                })
+                .collect();
             let merged = if values.iter().all(|v| same_value(v, &values[0])) {
                 values[0].clone()
-            } else if values.iter().all(|v| matches!(v, Value::Str(..) | Value::Text(..) | Value::Holed(_) | Value::OneOf(_) | Value::Data)) {
+            } else if values.iter().all(|v| {
+                matches!(
+                    v,
+                    Value::Str(..)
+                        | Value::Text(..)
+                        | Value::Holed(_)
+                        | Value::OneOf(_)
+                        | Value::Data
+                )
+            }) {
                 let mut alternatives = Vec::new();
                 for v in values {
                     match v {
@@ -564,20 +789,43 @@ impl<'s, 'a> Frame<'s, 'a> {
                     self.assign(target, v.clone());
                 }
             }
-            Stmt::AnnAssign { target, value: Some(value), .. } => {
+            Stmt::AnnAssign {
+                target,
+                value: Some(value),
+                ..
+            } => {
                 let v = self.eval(value);
                 self.assign(target, v);
             }
-            Stmt::If { test, body, orelse, range } if matches!(self.eval_quiet(test), Value::Exists(..)) => {
-                let Value::Exists(subject, positive) = self.eval(test) else { return };
+            Stmt::If {
+                test,
+                body,
+                orelse,
+                range,
+            } if matches!(self.eval_quiet(test), Value::Exists(..)) => {
+                let Value::Exists(subject, positive) = self.eval(test) else {
+                    return;
+                };
                 let mark = self.branch_locals.len();
                 let (a, _, _) = self.sub_block(body);
                 let (b, _, _) = self.sub_block(orelse);
                 self.merge_branches(mark, false);
                 let (when_true, when_false) = if positive { (a, b) } else { (b, a) };
-                self.push(OpKind::Guard { subject, when_true, when_false }, *range);
+                self.push(
+                    OpKind::Guard {
+                        subject,
+                        when_true,
+                        when_false,
+                    },
+                    *range,
+                );
             }
-            Stmt::If { test, body, orelse, range } => match self.eval(test).truthy().or_else(|| self.dialect_test(test)) {
+            Stmt::If {
+                test,
+                body,
+                orelse,
+                range,
+            } => match self.eval(test).truthy().or_else(|| self.dialect_test(test)) {
                 Some(true) => self.block(body),
                 Some(false) => self.block(orelse),
                 None => {
@@ -600,7 +848,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                             self.merge_branches(mark, false);
                             let mut ops = a;
                             ops.extend(b);
-                            self.uncertain("a branch on a condition migdoc cannot decide", &ops, *range);
+                            self.uncertain(
+                                "a branch on a condition migdoc cannot decide",
+                                &ops,
+                                *range,
+                            );
                             if ra || rb {
                                 self.maybe_returned = true;
                             }
@@ -608,7 +860,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                 }
             },
-            Stmt::For { target, iter, body, orelse, range } => match self.eval(iter) {
+            Stmt::For {
+                target,
+                iter,
+                body,
+                orelse,
+                range,
+            } => match self.eval(iter) {
                 Value::Seq(items) => {
                     for item in items {
                         self.assign(target, item);
@@ -652,7 +910,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                     self.push(OpKind::AutocommitBlock { enter: false }, *range);
                 }
             }
-            Stmt::Try { body, handlers, orelse, finalbody, range } => {
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                range,
+            } => {
                 // A failure inside the try may be swallowed: what it runs is not a plain sequence.
                 let mark = self.branch_locals.len();
                 let (mut ops, _, _) = self.sub_block(body);
@@ -687,14 +951,25 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.uncertain("a while loop", &ops, *range);
             }
             Stmt::FunctionDef(f) => {
-                self.locals.insert(f.name.clone(), Value::Closure(std::rc::Rc::new((**f).clone())));
+                self.locals.insert(
+                    f.name.clone(),
+                    Value::Closure(std::rc::Rc::new((**f).clone())),
+                );
             }
             // A local import: library names as paths (project modules were linked at module level).
-            Stmt::ImportFrom { module: Some(module), level: 0, names, .. } => {
+            Stmt::ImportFrom {
+                module: Some(module),
+                level: 0,
+                names,
+                ..
+            } => {
                 for alias in names {
                     let bound = alias.bound_name();
                     if !self.module.globals.contains_key(bound) {
-                        self.locals.insert(bound.to_owned(), Value::Path(format!("{module}.{}", alias.name)));
+                        self.locals.insert(
+                            bound.to_owned(),
+                            Value::Path(format!("{module}.{}", alias.name)),
+                        );
                     }
                 }
             }
@@ -702,7 +977,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                 for alias in names {
                     let bound = alias.bound_name();
                     if !self.module.globals.contains_key(bound) {
-                        self.locals.insert(bound.to_owned(), Value::Path(alias.imported_module().to_owned()));
+                        self.locals.insert(
+                            bound.to_owned(),
+                            Value::Path(alias.imported_module().to_owned()),
+                        );
                     }
                 }
             }
@@ -713,7 +991,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.returned = true;
                 self.raised = true;
             }
-            Stmt::AugAssign { .. } | Stmt::AnnAssign { .. } | Stmt::Break { .. } | Stmt::Continue { .. } | Stmt::Other { .. } => {}
+            Stmt::AugAssign { .. }
+            | Stmt::AnnAssign { .. }
+            | Stmt::Break { .. }
+            | Stmt::Continue { .. }
+            | Stmt::Other { .. } => {}
         }
     }
 
@@ -741,7 +1023,8 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// `isinstance(x, postgresql.dialect)` and friends, which `eval` leaves unknown.
     fn dialect_test(&mut self, test: &Expr) -> Option<bool> {
         match test {
-            Expr::Call { func, args, .. } if matches!(func.as_ref(), Expr::Name { id, .. } if id == "isinstance") => {
+            Expr::Call { func, args, .. } if matches!(func.as_ref(), Expr::Name { id, .. } if id == "isinstance") =>
+            {
                 let class = match self.eval(args.get(1)?) {
                     Value::Path(path) => path,
                     _ => args.get(1)?.dotted_name()?,
@@ -750,9 +1033,17 @@ impl<'s, 'a> Frame<'s, 'a> {
                     // The package's default dialect: psycopg2 on SQLAlchemy 2.0, psycopg 3 on 2.1.
                     return self.module.options.sqlalchemy_2_1.map(|v| !v);
                 }
-                Some(class.contains("postgresql") || class.contains("PGDialect") || class.contains("psycopg"))
+                Some(
+                    class.contains("postgresql")
+                        || class.contains("PGDialect")
+                        || class.contains("psycopg"),
+                )
             }
-            Expr::UnaryOp { op: UnaryOp::Not, operand, .. } => self.dialect_test(operand).map(|b| !b),
+            Expr::UnaryOp {
+                op: UnaryOp::Not,
+                operand,
+                ..
+            } => self.dialect_test(operand).map(|b| !b),
             _ => None,
         }
     }
@@ -780,14 +1071,24 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// `expr`, evaluated to `value` without recording an op: when it is a call migdoc could
     /// not follow, an unknown op with the footprint of what it was given.
     fn unfollowed_call(&mut self, expr: &Expr, value: &Value) {
-        if let Expr::Call { func, args, keywords, range } = expr {
+        if let Expr::Call {
+            func,
+            args,
+            keywords,
+            range,
+        } = expr
+        {
             let root = root_name(func);
-            if root.is_some_and(|r| HARMLESS_ROOTS.contains(&r) || r.to_ascii_lowercase().ends_with("logger")) {
+            if root.is_some_and(|r| {
+                HARMLESS_ROOTS.contains(&r) || r.to_ascii_lowercase().ends_with("logger")
+            }) {
                 return;
             }
             // A helper migdoc followed: its operations are recorded, its result is only a value.
             let followed = match func.as_ref() {
-                Expr::Name { id, .. } => matches!(self.lookup(id), Value::Function(_) | Value::Closure(_)),
+                Expr::Name { id, .. } => {
+                    matches!(self.lookup(id), Value::Function(_) | Value::Closure(_))
+                }
                 Expr::Attribute { value, attr, .. } => {
                     matches!(value.as_ref(), Expr::Name { id, .. } if matches!(self.module.globals.get(&format!("{id}.{attr}")), Some(Value::Function(_))))
                 }
@@ -808,7 +1109,11 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// The names a call's arguments carry (strings, enum type names, what [`Value::Named`]
     /// holds), with whether any argument is data (rows, ORM objects); `None` when an argument
     /// cannot be evaluated.
-    fn argument_names_and_data(&mut self, args: &[Expr], keywords: &[Keyword]) -> Option<(Vec<String>, bool)> {
+    fn argument_names_and_data(
+        &mut self,
+        args: &[Expr],
+        keywords: &[Keyword],
+    ) -> Option<(Vec<String>, bool)> {
         fn collect(v: &Value, names: &mut Vec<String>) -> bool {
             match v {
                 Value::Str(s, _) | Value::Text(s, _) => {
@@ -816,7 +1121,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                     true
                 }
                 Value::Seq(items) => items.iter().all(|i| collect(i, names)),
-                Value::Dict(items) => items.iter().all(|(k, v)| collect(k, names) && collect(v, names)),
+                Value::Dict(items) => items
+                    .iter()
+                    .all(|(k, v)| collect(k, names) && collect(v, names)),
                 Value::Enum(spec) => {
                     names.extend(spec.name.clone());
                     true
@@ -829,7 +1136,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                     names.extend(more.iter().cloned());
                     true
                 }
-                Value::Unknown | Value::Opaque | Value::Holed(_) | Value::Function(_) | Value::Closure(_) | Value::Batch(_) => false,
+                Value::Unknown
+                | Value::Opaque
+                | Value::Holed(_)
+                | Value::Function(_)
+                | Value::Closure(_)
+                | Value::Batch(_) => false,
                 _ => true,
             }
         }
@@ -845,13 +1157,19 @@ impl<'s, 'a> Frame<'s, 'a> {
     }
 
     fn argument_names(&mut self, args: &[Expr], keywords: &[Keyword]) -> Option<Vec<String>> {
-        self.argument_names_and_data(args, keywords).map(|(names, _)| names)
+        self.argument_names_and_data(args, keywords)
+            .map(|(names, _)| names)
     }
 
     /// What a call migdoc cannot follow may change: the objects its receiver and arguments
     /// name (a helper called with a table or a type name), or anything when an argument cannot
     /// be evaluated or none names an object.
-    fn call_footprint(&mut self, receiver: Option<&Value>, args: &[Expr], keywords: &[Keyword]) -> Footprint {
+    fn call_footprint(
+        &mut self,
+        receiver: Option<&Value>,
+        args: &[Expr],
+        keywords: &[Keyword],
+    ) -> Footprint {
         let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
         let Some((mut names, data)) = self.argument_names_and_data(args, keywords) else {
             return Footprint::unbounded();
@@ -862,7 +1180,11 @@ impl<'s, 'a> Frame<'s, 'a> {
         if names.is_empty() {
             // Rows, ORM objects and plain values name no table or type: a call that gets only
             // those changes data. A call that gets nothing at all may do anything.
-            return if data { Footprint::default() } else { Footprint::unbounded() };
+            return if data {
+                Footprint::default()
+            } else {
+                Footprint::unbounded()
+            };
         }
         if let Some(Value::Str(schema, _)) = schema {
             let qualified: Vec<String> = names.iter().map(|n| format!("{schema}.{n}")).collect();
@@ -886,11 +1208,18 @@ impl<'s, 'a> Frame<'s, 'a> {
             Expr::Bool { value, .. } => Value::Bool(*value),
             Expr::NoneLiteral { .. } => Value::None,
             Expr::Name { id, .. } => self.lookup(id),
-            Expr::Tuple { elts, .. } | Expr::List { elts, .. } | Expr::Set { elts, .. } => Value::Seq(elts.iter().map(|e| self.eval(e)).collect()),
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } | Expr::Set { elts, .. } => {
+                Value::Seq(elts.iter().map(|e| self.eval(e)).collect())
+            }
             Expr::Dict { items, .. } => Value::Dict(
                 items
                     .iter()
-                    .map(|(k, v)| (k.as_ref().map_or(Value::Unknown, |k| self.eval(k)), self.eval(v)))
+                    .map(|(k, v)| {
+                        (
+                            k.as_ref().map_or(Value::Unknown, |k| self.eval(k)),
+                            self.eval(v),
+                        )
+                    })
                     .collect(),
             ),
             Expr::FString { parts, .. } => {
@@ -899,7 +1228,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 for part in parts {
                     match part {
                         FStringPart::Literal(s) => out.push_str(s),
-                        FStringPart::Interpolation { expr, conversion: None, has_format_spec: false } => match self.eval(expr) {
+                        FStringPart::Interpolation {
+                            expr,
+                            conversion: None,
+                            has_format_spec: false,
+                        } => match self.eval(expr) {
                             Value::Str(s, _) => out.push_str(&s),
                             Value::Int(i) => out.push_str(&i.to_string()),
                             Value::Holed(s) => {
@@ -917,9 +1250,15 @@ impl<'s, 'a> Frame<'s, 'a> {
                         }
                     }
                 }
-                if holed { Value::Holed(out) } else { Value::Str(out, None) }
+                if holed {
+                    Value::Holed(out)
+                } else {
+                    Value::Str(out, None)
+                }
             }
-            Expr::BinOp { left, op, right, .. } => {
+            Expr::BinOp {
+                left, op, right, ..
+            } => {
                 let (l, r) = (self.eval(left), self.eval(right));
                 match (op, l, r) {
                     (BinOp::Add, Value::Str(a, _), Value::Str(b, _)) => Value::Str(a + &b, None),
@@ -931,17 +1270,31 @@ impl<'s, 'a> Frame<'s, 'a> {
                         Some(s) => Value::Str(s, None),
                         None => percent(&fmt, &args, true).map_or(Value::Unknown, Value::Holed),
                     },
-                    (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Str(b, _) | Value::Holed(b)) => Value::Holed(a + &b),
-                    (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Unknown) => Value::Holed(a + HOLE),
-                    (BinOp::Add, Value::Unknown, Value::Str(b, _) | Value::Holed(b)) => Value::Holed(format!("{HOLE}{b}")),
+                    (
+                        BinOp::Add,
+                        Value::Str(a, _) | Value::Holed(a),
+                        Value::Str(b, _) | Value::Holed(b),
+                    ) => Value::Holed(a + &b),
+                    (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Unknown) => {
+                        Value::Holed(a + HOLE)
+                    }
+                    (BinOp::Add, Value::Unknown, Value::Str(b, _) | Value::Holed(b)) => {
+                        Value::Holed(format!("{HOLE}{b}"))
+                    }
                     _ => Value::Unknown,
                 }
             }
-            Expr::UnaryOp { op: UnaryOp::Not, operand, .. } => match self.eval(operand) {
+            Expr::UnaryOp {
+                op: UnaryOp::Not,
+                operand,
+                ..
+            } => match self.eval(operand) {
                 Value::Exists(subject, positive) => Value::Exists(subject, !positive),
                 v => match v.truthy() {
                     Some(b) => Value::Bool(!b),
-                    None => self.dialect_test(operand).map_or(Value::Unknown, |b| Value::Bool(!b)),
+                    None => self
+                        .dialect_test(operand)
+                        .map_or(Value::Unknown, |b| Value::Bool(!b)),
                 },
             },
             Expr::BoolOp { op, values, .. } => {
@@ -949,26 +1302,39 @@ impl<'s, 'a> Frame<'s, 'a> {
                 for v in values {
                     let t = self.eval(v).truthy().or_else(|| self.dialect_test(v));
                     result = match (op, result, t) {
-                        (BoolOp::And, _, Some(false)) | (BoolOp::Or, _, Some(true)) => return Value::Bool(t == Some(true)),
+                        (BoolOp::And, _, Some(false)) | (BoolOp::Or, _, Some(true)) => {
+                            return Value::Bool(t == Some(true));
+                        }
                         (_, Some(r), Some(_)) => Some(r),
                         _ => None,
                     };
                 }
                 result.map_or(Value::Unknown, Value::Bool)
             }
-            Expr::Compare { left, ops, comparators, .. } if ops.len() == 1 => {
+            Expr::Compare {
+                left,
+                ops,
+                comparators,
+                ..
+            } if ops.len() == 1 => {
                 let (l, r) = (self.eval(left), self.eval(&comparators[0]));
                 match (ops[0], l.as_str(), r.as_str()) {
                     (CmpOp::Eq, Some(a), Some(b)) => Value::Bool(a == b),
                     (CmpOp::NotEq, Some(a), Some(b)) => Value::Bool(a != b),
                     (CmpOp::In, Some(a), _) => match r {
-                        Value::Seq(items) => Value::Bool(items.iter().any(|i| i.as_str() == Some(a))),
+                        Value::Seq(items) => {
+                            Value::Bool(items.iter().any(|i| i.as_str() == Some(a)))
+                        }
                         Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), true),
                         _ => Value::Unknown,
                     },
                     (CmpOp::NotIn, Some(a), _) => match r {
-                        Value::Seq(items) => Value::Bool(!items.iter().any(|i| i.as_str() == Some(a))),
-                        Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), false),
+                        Value::Seq(items) => {
+                            Value::Bool(!items.iter().any(|i| i.as_str() == Some(a)))
+                        }
+                        Value::TableNames => {
+                            Value::Exists(GuardSubject::Table(a.to_owned()), false)
+                        }
                         _ => Value::Unknown,
                     },
                     _ => Value::Unknown,
@@ -983,7 +1349,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let base = self.eval(value);
                 attribute(base, attr)
             }
-            Expr::Call { func, args, keywords, range } => self.call(func, args, keywords, *range),
+            Expr::Call {
+                func,
+                args,
+                keywords,
+                range,
+            } => self.call(func, args, keywords, *range),
             // `*LABELS` in a call: its items (callers that take sequences accept it).
             Expr::Starred { value, .. } => self.eval(value),
             Expr::Walrus { target, value, .. } => {
@@ -991,7 +1362,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.assign(target, v.clone());
                 v
             }
-            Expr::Comprehension { key, elt, generators, range } => {
+            Expr::Comprehension {
+                key,
+                elt,
+                generators,
+                range,
+            } => {
                 // The comprehension's own variables do not outlive it.
                 let saved = self.locals.clone();
                 let v = self.comprehension(key.as_deref(), elt, generators, *range);
@@ -1006,7 +1382,13 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// (a dict for `{k: v for ...}`), and the ops they record. Over rows: data. Over what a
     /// call migdoc could not follow returned: made from the same names. Otherwise unknown,
     /// and the ops its items may record are uncertain.
-    fn comprehension(&mut self, key: Option<&Expr>, elt: &Expr, generators: &[Generator], range: TextRange) -> Value {
+    fn comprehension(
+        &mut self,
+        key: Option<&Expr>,
+        elt: &Expr,
+        generators: &[Generator],
+        range: TextRange,
+    ) -> Value {
         let before = self.ops.len();
         if let [g] = generators
             && let Value::Seq(items) = self.eval(&g.iter)
@@ -1032,7 +1414,11 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             if decided {
                 return match key {
-                    Some(_) => Value::Dict(out.into_iter().map(|(k, v)| (k.unwrap_or(Value::Unknown), v)).collect()),
+                    Some(_) => Value::Dict(
+                        out.into_iter()
+                            .map(|(k, v)| (k.unwrap_or(Value::Unknown), v))
+                            .collect(),
+                    ),
                     None => Value::Seq(out.into_iter().map(|(_, v)| v).collect()),
                 };
             }
@@ -1066,7 +1452,11 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         self.eval(elt);
         let ops: Vec<Op> = self.ops.drain(mark..).collect();
-        self.uncertain("a comprehension over values migdoc cannot evaluate", &ops, range);
+        self.uncertain(
+            "a comprehension over values migdoc cannot evaluate",
+            &ops,
+            range,
+        );
         match (all_data, names) {
             (true, _) => Value::Data,
             (false, Some(names)) => Value::Named(names),
@@ -1074,11 +1464,18 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
     }
 
-    fn call(&mut self, func: &Expr, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn call(
+        &mut self,
+        func: &Expr,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
         // A function of a project module imported as a module (`utils.helper(...)`).
         if let Expr::Attribute { value, attr, .. } = func
             && let Expr::Name { id, .. } = value.as_ref()
-            && let Some(Value::Function(i)) = self.module.globals.get(&format!("{id}.{attr}")).cloned()
+            && let Some(Value::Function(i)) =
+                self.module.globals.get(&format!("{id}.{attr}")).cloned()
         {
             return self.call_index(i, args, keywords, range);
         }
@@ -1106,16 +1503,27 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 // `.execute(sa.text(...))` on a connection migdoc could not recognise as one (a
                 // helper's, a context manager's): SQL run on the database all the same.
-                (Value::Unknown | Value::Named(_), "execute") if matches!(args.first().map(|a| self.eval_quiet(a)), Some(Value::Text(..))) => {
+                (Value::Unknown | Value::Named(_), "execute")
+                    if matches!(
+                        args.first().map(|a| self.eval_quiet(a)),
+                        Some(Value::Text(..))
+                    ) =>
+                {
                     self.execute(args.first(), ParamStyleTag::Named, range);
                     return Value::Data;
                 }
                 // `alembic.ini`'s `[alembic]` options, as configured.
                 (Value::AlembicConfig, "get_main_option") => {
                     let key = args.first().map(|a| self.eval(a));
-                    let default = self.kwarg(keywords, "default").or_else(|| args.get(1)).map(|e| self.eval(e)).unwrap_or(Value::None);
+                    let default = self
+                        .kwarg(keywords, "default")
+                        .or_else(|| args.get(1))
+                        .map(|e| self.eval(e))
+                        .unwrap_or(Value::None);
                     return match (key, self.module.options.main_options.as_deref()) {
-                        (Some(Value::Str(key, _)), Some(options)) => options.get(&key).map_or(default, |v| Value::Str(v.clone(), None)),
+                        (Some(Value::Str(key, _)), Some(options)) => options
+                            .get(&key)
+                            .map_or(default, |v| Value::Str(v.clone(), None)),
                         _ => Value::Unknown,
                     };
                 }
@@ -1127,8 +1535,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // SQL text is handled with `execute` above).
                 (Value::TableObj { name, enum_types }, "create" | "drop") => {
                     let footprint = match (name, enum_types) {
-                        (Some(name), Some(types)) => Footprint::of_names(std::iter::once(name.clone()).chain(types.iter().cloned())),
-                        (Some(name), None) => Footprint { any_type: true, ..Footprint::of_names([name.clone()]) },
+                        (Some(name), Some(types)) => Footprint::of_names(
+                            std::iter::once(name.clone()).chain(types.iter().cloned()),
+                        ),
+                        (Some(name), None) => Footprint {
+                            any_type: true,
+                            ..Footprint::of_names([name.clone()])
+                        },
                         _ => Footprint::unbounded(),
                     };
                     self.unknown(&format!("{attr}() of a SQLAlchemy table"), footprint, range);
@@ -1140,7 +1553,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     return Value::Data;
                 }
-                (Value::Text(..), "bindparams" | "columns" | "execution_options") => return receiver.clone(),
+                (Value::Text(..), "bindparams" | "columns" | "execution_options") => {
+                    return receiver.clone();
+                }
                 // Python's own container and string methods change a Python value, not the database.
                 (Value::Opaque, method) if CONTAINER_METHODS.contains(&method) => {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
@@ -1150,38 +1565,68 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 // `t.insert().values(...)`, `t.update()`: SQLAlchemy Core DML on a table migdoc
                 // could not evaluate (a helper's result, a parameter): data.
-                (Value::Unknown | Value::Named(_), "insert" | "update" | "delete" | "select") if args.is_empty() => return Value::Data,
-                (Value::Unknown | Value::Named(_) | Value::Seq(_) | Value::Dict(_), method) if CONTAINER_METHODS.contains(&method) => {
+                (Value::Unknown | Value::Named(_), "insert" | "update" | "delete" | "select")
+                    if args.is_empty() =>
+                {
+                    return Value::Data;
+                }
+                (Value::Unknown | Value::Named(_) | Value::Seq(_) | Value::Dict(_), method)
+                    if CONTAINER_METHODS.contains(&method) =>
+                {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
                     }
                     return Value::Data;
                 }
                 // `metadata.create_all(bind, tables=[A.__table__, ...])`: those tables.
-                (Value::Data, "create_all" | "drop_all") if self.kwarg(keywords, "tables").is_some() => {
+                (Value::Data, "create_all" | "drop_all")
+                    if self.kwarg(keywords, "tables").is_some() =>
+                {
                     let tables = self.kwarg(keywords, "tables").map(|e| self.eval(e));
                     let footprint = match tables {
-                        Some(Value::Seq(items)) => items.iter().fold(Footprint::default(), |acc, t| {
-                            acc.union(match t {
-                                Value::TableObj { name: Some(n), enum_types: Some(types) } => {
-                                    Footprint::of_names(std::iter::once(n.clone()).chain(types.iter().cloned()))
-                                }
-                                Value::TableObj { name: Some(n), enum_types: None } => Footprint { any_type: true, ..Footprint::of_names([n.clone()]) },
-                                _ => Footprint::unbounded(),
+                        Some(Value::Seq(items)) => {
+                            items.iter().fold(Footprint::default(), |acc, t| {
+                                acc.union(match t {
+                                    Value::TableObj {
+                                        name: Some(n),
+                                        enum_types: Some(types),
+                                    } => Footprint::of_names(
+                                        std::iter::once(n.clone()).chain(types.iter().cloned()),
+                                    ),
+                                    Value::TableObj {
+                                        name: Some(n),
+                                        enum_types: None,
+                                    } => Footprint {
+                                        any_type: true,
+                                        ..Footprint::of_names([n.clone()])
+                                    },
+                                    _ => Footprint::unbounded(),
+                                })
                             })
-                        }),
+                        }
                         _ => Footprint::unbounded(),
                     };
-                    self.unknown(&format!("metadata.{attr}() of listed tables"), footprint, range);
+                    self.unknown(
+                        &format!("metadata.{attr}() of listed tables"),
+                        footprint,
+                        range,
+                    );
                     return Value::None;
                 }
                 // `sa.Table(...).create(bind)`, `metadata.create_all(bind)`: DDL migdoc does not follow.
                 // DDL needs a connection: `factory.create(sa.String(256))` given none builds a
                 // value (a column type), as other methods of data do.
                 (Value::Data, "create" | "drop" | "create_all" | "drop_all")
-                    if args.iter().chain(keywords.iter().map(|k| &k.value)).any(|a| matches!(self.eval_quiet(a), Value::Bind | Value::Context)) =>
+                    if args
+                        .iter()
+                        .chain(keywords.iter().map(|k| &k.value))
+                        .any(|a| matches!(self.eval_quiet(a), Value::Bind | Value::Context)) =>
                 {
-                    self.unknown(&format!("{attr}() of a SQLAlchemy table or metadata"), Footprint::unbounded(), range);
+                    self.unknown(
+                        &format!("{attr}() of a SQLAlchemy table or metadata"),
+                        Footprint::unbounded(),
+                        range,
+                    );
                     return Value::None;
                 }
                 (Value::Data, _) => {
@@ -1198,14 +1643,31 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 // A rollback undoes what the transaction did so far: migdoc does not follow it.
                 (Value::Bind, "rollback") => {
-                    self.unknown("a rollback of the migration's transaction", Footprint::unbounded(), range);
+                    self.unknown(
+                        "a rollback of the migration's transaction",
+                        Footprint::unbounded(),
+                        range,
+                    );
                     return Value::None;
                 }
-                (Value::Bind, "begin" | "begin_nested" | "close" | "scalar" | "scalars") => return Value::Data,
+                (Value::Bind, "begin" | "begin_nested" | "close" | "scalar" | "scalars") => {
+                    return Value::Data;
+                }
                 (Value::Inspector, "get_table_names") => return Value::TableNames,
-                (Value::Dict(items), "items") => return Value::Seq(items.iter().map(|(k, v)| Value::Seq(vec![k.clone(), v.clone()])).collect()),
-                (Value::Dict(items), "keys") => return Value::Seq(items.iter().map(|(k, _)| k.clone()).collect()),
-                (Value::Dict(items), "values") => return Value::Seq(items.iter().map(|(_, v)| v.clone()).collect()),
+                (Value::Dict(items), "items") => {
+                    return Value::Seq(
+                        items
+                            .iter()
+                            .map(|(k, v)| Value::Seq(vec![k.clone(), v.clone()]))
+                            .collect(),
+                    );
+                }
+                (Value::Dict(items), "keys") => {
+                    return Value::Seq(items.iter().map(|(k, _)| k.clone()).collect());
+                }
+                (Value::Dict(items), "values") => {
+                    return Value::Seq(items.iter().map(|(_, v)| v.clone()).collect());
+                }
                 (Value::Seq(items), "append" | "extend") => {
                     // `names.append(x)` on a local list: the list grows.
                     let mut items = items.clone();
@@ -1222,24 +1684,49 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 (Value::Enum(spec), "create") => {
                     let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
-                    self.push(OpKind::CreateEnum { spec: spec.clone(), checkfirst }, range);
+                    self.push(
+                        OpKind::CreateEnum {
+                            spec: spec.clone(),
+                            checkfirst,
+                        },
+                        range,
+                    );
                     return Value::None;
                 }
                 (Value::Enum(spec), "drop") => {
                     let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
                     match &spec.name {
-                        Some(name) => self.push(OpKind::DropEnum { name: name.clone(), checkfirst }, range),
-                        None => self.unknown("drop of an enum without a name", Footprint { any_type: true, ..Footprint::default() }, range),
+                        Some(name) => self.push(
+                            OpKind::DropEnum {
+                                name: name.clone(),
+                                checkfirst,
+                            },
+                            range,
+                        ),
+                        None => self.unknown(
+                            "drop of an enum without a name",
+                            Footprint {
+                                any_type: true,
+                                ..Footprint::default()
+                            },
+                            range,
+                        ),
                     }
                     return Value::None;
                 }
                 (Value::Str(s, _), "format") => {
                     let positional: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-                    let named: Vec<(String, Value)> =
-                        keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))).collect();
-                    return brace_format(s, &positional, &named).map_or(Value::Unknown, |s| Value::Str(s, None));
+                    let named: Vec<(String, Value)> = keywords
+                        .iter()
+                        .filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value))))
+                        .collect();
+                    return brace_format(s, &positional, &named)
+                        .map_or(Value::Unknown, |s| Value::Str(s, None));
                 }
-                (Value::ExistsQuery(subject), "scalar" | "fetchone" | "first" | "scalar_one" | "scalar_one_or_none") => {
+                (
+                    Value::ExistsQuery(subject),
+                    "scalar" | "fetchone" | "first" | "scalar_one" | "scalar_one_or_none",
+                ) => {
                     return Value::Exists(subject.clone(), true);
                 }
                 (Value::Inspector, "has_table") => {
@@ -1255,20 +1742,34 @@ impl<'s, 'a> Frame<'s, 'a> {
                 (Value::Template(text), "substitute" | "safe_substitute") => {
                     let mut vars: Vec<(String, Value)> = Vec::new();
                     if let Some(Value::Dict(items)) = args.first().map(|a| self.eval(a)) {
-                        vars.extend(items.into_iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))));
+                        vars.extend(
+                            items
+                                .into_iter()
+                                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))),
+                        );
                     }
-                    vars.extend(keywords.iter().filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))));
+                    vars.extend(
+                        keywords
+                            .iter()
+                            .filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value)))),
+                    );
                     return template_substitute(text, &vars, attr == "safe_substitute");
                 }
                 (Value::Str(s, _), "replace") => {
                     let a: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
                     return match (a.first(), a.get(1), a.len()) {
-                        (Some(Value::Str(from, _)), Some(Value::Str(to, _)), 2) => Value::Str(s.replace(from.as_str(), to), None),
-                        (Some(Value::Str(from, _)), Some(_), 2) => Value::Holed(s.replace(from.as_str(), HOLE)),
+                        (Some(Value::Str(from, _)), Some(Value::Str(to, _)), 2) => {
+                            Value::Str(s.replace(from.as_str(), to), None)
+                        }
+                        (Some(Value::Str(from, _)), Some(_), 2) => {
+                            Value::Holed(s.replace(from.as_str(), HOLE))
+                        }
                         _ => Value::Unknown,
                     };
                 }
-                (Value::Str(s, _), "strip") if args.is_empty() => return Value::Str(s.trim().to_owned(), None),
+                (Value::Str(s, _), "strip") if args.is_empty() => {
+                    return Value::Str(s.trim().to_owned(), None);
+                }
                 (Value::Str(s, _), "upper") => return Value::Str(s.to_uppercase(), None),
                 (Value::Str(s, _), "lower") => return Value::Str(s.to_lowercase(), None),
                 (Value::Str(s, _), "join") => {
@@ -1307,7 +1808,12 @@ impl<'s, 'a> Frame<'s, 'a> {
 
     /// A call migdoc cannot follow whose arguments are all rows, ORM objects or queries
     /// (`json.loads(row.params)`, `convert(obj)`): its result is data too. Otherwise unknown.
-    fn data_call(&mut self, receiver: Option<&Value>, args: &[Expr], keywords: &[Keyword]) -> Value {
+    fn data_call(
+        &mut self,
+        receiver: Option<&Value>,
+        args: &[Expr],
+        keywords: &[Keyword],
+    ) -> Value {
         let mut any = false;
         let mut plain = true;
         for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
@@ -1343,8 +1849,12 @@ impl<'s, 'a> Frame<'s, 'a> {
             ("bool", Some(v)) => v.truthy().map_or(Value::Unknown, Value::Bool),
             ("str", Some(v @ Value::Str(..))) => v,
             ("str", Some(Value::Int(i))) => Value::Str(i.to_string(), None),
-            ("len", Some(Value::Seq(items))) => Value::Int(i64::try_from(items.len()).unwrap_or(i64::MAX)),
-            ("len", Some(Value::Str(s, _))) => Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX)),
+            ("len", Some(Value::Seq(items))) => {
+                Value::Int(i64::try_from(items.len()).unwrap_or(i64::MAX))
+            }
+            ("len", Some(Value::Str(s, _))) => {
+                Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX))
+            }
             ("list" | "tuple", Some(v @ Value::Seq(_))) => v,
             ("sorted", Some(Value::Seq(items))) if items.iter().all(|i| i.as_str().is_some()) => {
                 let mut items = items;
@@ -1379,7 +1889,12 @@ impl<'s, 'a> Frame<'s, 'a> {
         out
     }
 
-    fn keyword_or_default<'p>(&mut self, param: &'p migdoc_python::ast::Param, named: &[(String, Value)], used: &mut Vec<&'p str>) -> Value {
+    fn keyword_or_default<'p>(
+        &mut self,
+        param: &'p migdoc_python::ast::Param,
+        named: &[(String, Value)],
+        used: &mut Vec<&'p str>,
+    ) -> Value {
         if let Some((_, v)) = named.iter().find(|(n, _)| *n == param.name) {
             used.push(&param.name);
             return v.clone();
@@ -1392,7 +1907,13 @@ impl<'s, 'a> Frame<'s, 'a> {
 
     /// Calls function `index` of this module: in its home module when it was imported, with
     /// its operations shown at the call (their own ranges are in another file).
-    fn call_index(&mut self, index: usize, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn call_index(
+        &mut self,
+        index: usize,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
         let f = self.module.functions[index];
         match self.module.homes[index].clone() {
             Some(home) => self.call_in(&home, f, args, keywords, range, true),
@@ -1400,7 +1921,13 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
     }
 
-    fn call_def(&mut self, f: &FunctionDef, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn call_def(
+        &mut self,
+        f: &FunctionDef,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
         let module = self.module;
         self.call_in(module, f, args, keywords, range, false)
     }
@@ -1409,7 +1936,15 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// footprint of `f`'s body run once more with unknown arguments and its own recursive calls
     /// cut, which covers every depth. Ops of a helper from another module (`foreign`) are shown
     /// at the call.
-    fn call_in(&mut self, home: &ModuleScope<'a>, f: &FunctionDef, args: &[Expr], keywords: &[Keyword], range: TextRange, foreign: bool) -> Value {
+    fn call_in(
+        &mut self,
+        home: &ModuleScope<'a>,
+        f: &FunctionDef,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+        foreign: bool,
+    ) -> Value {
         let id: *const FunctionDef = f;
         let recursive = self.stack.contains(&id);
         if recursive && self.cutting {
@@ -1418,14 +1953,31 @@ impl<'s, 'a> Frame<'s, 'a> {
         if self.depth >= MAX_CALL_DEPTH && !recursive {
             let footprint = self.call_footprint(None, args, keywords);
             if !footprint.is_none() {
-                self.unknown("a helper call nested deeper than migdoc follows", footprint, range);
+                self.unknown(
+                    "a helper call nested deeper than migdoc follows",
+                    footprint,
+                    range,
+                );
             }
             return Value::Unknown;
         }
-        let values: Vec<Value> = if recursive { vec![Value::Unknown; args.len()] } else { self.positional(args) };
+        let values: Vec<Value> = if recursive {
+            vec![Value::Unknown; args.len()]
+        } else {
+            self.positional(args)
+        };
         let named: Vec<(String, Value)> = keywords
             .iter()
-            .filter_map(|k| Some((k.arg.clone()?, if recursive { Value::Unknown } else { self.eval(&k.value) })))
+            .filter_map(|k| {
+                Some((
+                    k.arg.clone()?,
+                    if recursive {
+                        Value::Unknown
+                    } else {
+                        self.eval(&k.value)
+                    },
+                ))
+            })
             .collect();
         let mut frame = Frame::new(home);
         frame.depth = self.depth + 1;
@@ -1448,7 +2000,13 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// Binds `f`'s parameters in this (new) frame and runs its body: positional arguments up
     /// to `*args`, then keywords by name, then defaults. Returns what it returns, when every
     /// path that ends returns the same known value.
-    fn run_call(&mut self, f: &FunctionDef, values: Vec<Value>, named: Vec<(String, Value)>, _range: TextRange) -> Value {
+    fn run_call(
+        &mut self,
+        f: &FunctionDef,
+        values: Vec<Value>,
+        named: Vec<(String, Value)>,
+        _range: TextRange,
+    ) -> Value {
         use migdoc_python::ast::ParamKind;
         let mut positional = values.into_iter();
         let mut used: Vec<&str> = Vec::new();
@@ -1461,13 +2019,22 @@ impl<'s, 'a> Frame<'s, 'a> {
                 ParamKind::KeywordOnly => self.keyword_or_default(param, &named, &mut used),
                 ParamKind::VarArgs => Value::Seq(positional.by_ref().collect()),
                 ParamKind::VarKeywords => Value::Dict(
-                    named.iter().filter(|(n, _)| !used.contains(&n.as_str())).map(|(n, v)| (Value::Str(n.clone(), None), v.clone())).collect(),
+                    named
+                        .iter()
+                        .filter(|(n, _)| !used.contains(&n.as_str()))
+                        .map(|(n, v)| (Value::Str(n.clone(), None), v.clone()))
+                        .collect(),
                 ),
             };
             self.locals.insert(param.name.clone(), value);
         }
         // A helper that returns a value (a dialect test, a name) is evaluated for it.
-        if let [Stmt::Return { value: Some(expr), .. }] = f.body.as_slice() {
+        if let [
+            Stmt::Return {
+                value: Some(expr), ..
+            },
+        ] = f.body.as_slice()
+        {
             return self.eval(expr);
         }
         self.block(&f.body);
@@ -1486,9 +2053,17 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// `create_enum` is a checkfirst create, `add_enum_values` an autocommit block of
     /// `ADD VALUE IF NOT EXISTS`, `rename_enum_value` a rename guarded by the old label,
     /// `drop_enum` a `DROP TYPE IF EXISTS`, `enum_exists` an existence test.
-    fn migdoc_helper(&mut self, helper: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn migdoc_helper(
+        &mut self,
+        helper: &str,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
         let arg = |this: &mut Self, i: usize, key: &str| -> Option<Value> {
-            this.kwarg(keywords, key).or_else(|| args.get(i)).map(|e| this.eval(e))
+            this.kwarg(keywords, key)
+                .or_else(|| args.get(i))
+                .map(|e| this.eval(e))
         };
         let name = arg(self, 0, "name").and_then(|v| v.as_str().map(str::to_owned));
         let schema_index = match helper {
@@ -1501,7 +2076,14 @@ impl<'s, 'a> Frame<'s, 'a> {
             Some(v) => v.as_str().map(|s| (s != "public").then(|| s.to_owned())),
         };
         let (Some(name), Some(schema)) = (name, schema) else {
-            self.unknown(&format!("migdoc.alembic.{helper}() with a name migdoc cannot evaluate"), Footprint { any_type: true, ..Footprint::default() }, range);
+            self.unknown(
+                &format!("migdoc.alembic.{helper}() with a name migdoc cannot evaluate"),
+                Footprint {
+                    any_type: true,
+                    ..Footprint::default()
+                },
+                range,
+            );
             return Value::Unknown;
         };
         let qualified = match &schema {
@@ -1514,7 +2096,10 @@ impl<'s, 'a> Frame<'s, 'a> {
         };
         let strings = |v: Option<Value>| -> Option<Vec<String>> {
             match v? {
-                Value::Seq(items) => items.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
+                Value::Seq(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect(),
                 _ => None,
             }
         };
@@ -1531,12 +2116,22 @@ impl<'s, 'a> Frame<'s, 'a> {
                     metadata_bound: false,
                     inherit_schema: false,
                 };
-                self.push(OpKind::CreateEnum { spec, checkfirst: true }, range);
+                self.push(
+                    OpKind::CreateEnum {
+                        spec,
+                        checkfirst: true,
+                    },
+                    range,
+                );
                 Value::None
             }
             "add_enum_values" => {
                 let Some(mut labels) = strings(arg(self, 1, "labels")) else {
-                    self.unknown("migdoc.alembic.add_enum_values() with labels migdoc cannot evaluate", Footprint::of_names([qualified]), range);
+                    self.unknown(
+                        "migdoc.alembic.add_enum_values() with labels migdoc cannot evaluate",
+                        Footprint::of_names([qualified]),
+                        range,
+                    );
                     return Value::Unknown;
                 };
                 let before = arg(self, 3, "before").and_then(|v| v.as_str().map(str::to_owned));
@@ -1551,7 +2146,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                 };
                 self.push(OpKind::AutocommitBlock { enter: true }, range);
                 for label in labels {
-                    self.push_sql(format!("ALTER TYPE {sql_type} ADD VALUE IF NOT EXISTS {}{position}", sql_literal(&label)), range);
+                    self.push_sql(
+                        format!(
+                            "ALTER TYPE {sql_type} ADD VALUE IF NOT EXISTS {}{position}",
+                            sql_literal(&label)
+                        ),
+                        range,
+                    );
                 }
                 self.push(OpKind::AutocommitBlock { enter: false }, range);
                 Value::None
@@ -1560,21 +2161,52 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let old = arg(self, 1, "old").and_then(|v| v.as_str().map(str::to_owned));
                 let new = arg(self, 2, "new").and_then(|v| v.as_str().map(str::to_owned));
                 let (Some(old), Some(new)) = (old, new) else {
-                    self.unknown("migdoc.alembic.rename_enum_value() with labels migdoc cannot evaluate", Footprint::of_names([qualified]), range);
+                    self.unknown(
+                        "migdoc.alembic.rename_enum_value() with labels migdoc cannot evaluate",
+                        Footprint::of_names([qualified]),
+                        range,
+                    );
                     return Value::Unknown;
                 };
                 let saved = std::mem::take(&mut self.ops);
-                self.push_sql(format!("ALTER TYPE {sql_type} RENAME VALUE {} TO {}", sql_literal(&old), sql_literal(&new)), range);
+                self.push_sql(
+                    format!(
+                        "ALTER TYPE {sql_type} RENAME VALUE {} TO {}",
+                        sql_literal(&old),
+                        sql_literal(&new)
+                    ),
+                    range,
+                );
                 let when_true = std::mem::replace(&mut self.ops, saved);
-                self.push(OpKind::Guard { subject: GuardSubject::Label { type_name: qualified, label: old }, when_true, when_false: Vec::new() }, range);
+                self.push(
+                    OpKind::Guard {
+                        subject: GuardSubject::Label {
+                            type_name: qualified,
+                            label: old,
+                        },
+                        when_true,
+                        when_false: Vec::new(),
+                    },
+                    range,
+                );
                 Value::None
             }
             "drop_enum" => {
-                self.push(OpKind::DropEnum { name: qualified, checkfirst: true }, range);
+                self.push(
+                    OpKind::DropEnum {
+                        name: qualified,
+                        checkfirst: true,
+                    },
+                    range,
+                );
                 Value::None
             }
             _ => {
-                self.unknown(&format!("migdoc.alembic.{helper}()"), Footprint::of_names([qualified]), range);
+                self.unknown(
+                    &format!("migdoc.alembic.{helper}()"),
+                    Footprint::of_names([qualified]),
+                    range,
+                );
                 Value::Unknown
             }
         }
@@ -1583,11 +2215,22 @@ impl<'s, 'a> Frame<'s, 'a> {
     /// SQL that migdoc writes itself (no source offsets).
     fn push_sql(&mut self, text: String, range: TextRange) {
         let parsed = migdoc_sql::parse(&text);
-        self.push(OpKind::Sql(SqlText { text, style: ParamStyleTag::Named, content_start: None, parsed }), range);
+        self.push(
+            OpKind::Sql(SqlText {
+                text,
+                style: ParamStyleTag::Named,
+                content_start: None,
+                parsed,
+            }),
+            range,
+        );
     }
 
     fn kwarg<'e>(&self, keywords: &'e [Keyword], name: &str) -> Option<&'e Expr> {
-        keywords.iter().find(|k| k.arg.as_deref() == Some(name)).map(|k| &k.value)
+        keywords
+            .iter()
+            .find(|k| k.arg.as_deref() == Some(name))
+            .map(|k| &k.value)
     }
 
     fn kwarg_bool(&mut self, keywords: &[Keyword], name: &str) -> Option<bool> {
@@ -1607,25 +2250,41 @@ impl<'s, 'a> Frame<'s, 'a> {
             // SQLAlchemy Core DML and queries (`t.update().values(...)`, `sa.select(...)`), and
             // DDL for sequences, indexes, constraints and comments.
             Value::Data | Value::SideDdl => {
-                self.push(OpKind::NoCatalogEffect { call: "execute() of a SQLAlchemy query".into() }, range);
+                self.push(
+                    OpKind::NoCatalogEffect {
+                        call: "execute() of a SQLAlchemy query".into(),
+                    },
+                    range,
+                );
                 return;
             }
             // One of several SQL texts: what any of them may change.
             Value::OneOf(alternatives) => {
                 let footprint = alternatives.iter().fold(Footprint::default(), |acc, v| {
                     acc.union(match v {
-                        Value::Str(t, _) | Value::Text(t, _) | Value::Holed(t) => Footprint::of_holed_sql(&migdoc_sql::neutralize_params(t, style.into())),
+                        Value::Str(t, _) | Value::Text(t, _) | Value::Holed(t) => {
+                            Footprint::of_holed_sql(&migdoc_sql::neutralize_params(t, style.into()))
+                        }
                         Value::Data | Value::SideDdl => Footprint::default(),
                         _ => Footprint::unbounded(),
                     })
                 });
-                self.unknown("SQL chosen by a branch migdoc cannot decide", footprint, arg.map_or(range, Expr::range));
+                self.unknown(
+                    "SQL chosen by a branch migdoc cannot decide",
+                    footprint,
+                    arg.map_or(range, Expr::range),
+                );
                 return;
             }
             // SQL built at run time: its statements' kinds and known names still bound it.
             Value::Holed(text) => {
-                let footprint = Footprint::of_holed_sql(&migdoc_sql::neutralize_params(&text, style.into()));
-                self.unknown("SQL built from values migdoc cannot evaluate", footprint, arg.map_or(range, Expr::range));
+                let footprint =
+                    Footprint::of_holed_sql(&migdoc_sql::neutralize_params(&text, style.into()));
+                self.unknown(
+                    "SQL built from values migdoc cannot evaluate",
+                    footprint,
+                    arg.map_or(range, Expr::range),
+                );
                 return;
             }
             // A name imported from a module migdoc did not read (a bare versions directory
@@ -1636,20 +2295,43 @@ impl<'s, 'a> Frame<'s, 'a> {
                 return;
             }
             _ => {
-                self.unknown("execute() of something migdoc cannot evaluate", Footprint::unbounded(), range);
+                self.unknown(
+                    "execute() of something migdoc cannot evaluate",
+                    Footprint::unbounded(),
+                    range,
+                );
                 return;
             }
         };
         // A literal spelled inline keeps its offsets; one reached through a name does not.
-        let content_start = if arg.is_some_and(|a| matches!(a, Expr::Str { .. } | Expr::Call { .. })) { content_start } else { None };
+        let content_start =
+            if arg.is_some_and(|a| matches!(a, Expr::Str { .. } | Expr::Call { .. })) {
+                content_start
+            } else {
+                None
+            };
         let parsed = migdoc_sql::parse(&migdoc_sql::neutralize_params(&text, style.into()));
         // The op points at the SQL argument: that is what a diagnostic about the SQL underlines.
         let range = arg.map_or(range, Expr::range);
-        self.push(OpKind::Sql(SqlText { text, style, content_start, parsed }), range);
+        self.push(
+            OpKind::Sql(SqlText {
+                text,
+                style,
+                content_start,
+                parsed,
+            }),
+            range,
+        );
     }
 
     #[allow(clippy::too_many_lines)]
-    fn call_path(&mut self, path: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn call_path(
+        &mut self,
+        path: &str,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
         let last = path.rsplit('.').next().unwrap_or(path);
         let is_sa = path.starts_with("sqlalchemy");
         if path.starts_with("alembic.op.") || path.starts_with("alembic.context.") {
@@ -1681,14 +2363,34 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         match last {
             "inspect" | "from_engine" => Value::Inspector,
-            "CreateSchema" | "CreateSequence" | "DropSequence" | "CreateIndex" | "DropIndex" | "AddConstraint" | "DropConstraint"
-            | "SetTableComment" | "DropTableComment" | "SetColumnComment" | "DropColumnComment" => Value::SideDdl,
+            // `CreateSchema("x")` is `CREATE SCHEMA "x"` (the replay keeps schemas).
+            "CreateSchema" => {
+                let name = args.first().map(|a| self.eval(a));
+                match name.as_ref().and_then(Value::as_str) {
+                    Some(name) => {
+                        let name = name.replace('"', "\"\"");
+                        let if_not_exists =
+                            if self.kwarg_bool(keywords, "if_not_exists") == Some(true) {
+                                "IF NOT EXISTS "
+                            } else {
+                                ""
+                            };
+                        Value::Text(format!("CREATE SCHEMA {if_not_exists}\"{name}\""), None)
+                    }
+                    None => Value::SideDdl,
+                }
+            }
+            "CreateSequence" | "DropSequence" | "CreateIndex" | "DropIndex" | "AddConstraint"
+            | "DropConstraint" | "SetTableComment" | "DropTableComment" | "SetColumnComment"
+            | "DropColumnComment" => Value::SideDdl,
             // SQLAlchemy Core: table and column stand-ins, queries and DML, SQL functions.
             "Table" => {
                 let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-                let name = values.first().and_then(Value::as_str).map(|n| match self.kwarg_str(keywords, "schema") {
-                    Some(s) if s != "public" => format!("{s}.{n}"),
-                    _ => n.to_owned(),
+                let name = values.first().and_then(Value::as_str).map(|n| {
+                    match self.kwarg_str(keywords, "schema") {
+                        Some(s) if s != "public" => format!("{s}.{n}"),
+                        _ => n.to_owned(),
+                    }
                 });
                 let enum_types = values
                     .iter()
@@ -1699,21 +2401,27 @@ impl<'s, 'a> Frame<'s, 'a> {
                     .collect();
                 Value::TableObj { name, enum_types }
             }
-            "table" | "MetaData" | "declarative_base" | "registry" | "column" | "select" | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
-            | "not_" | "case" | "cast" | "exists" | "literal" | "null" | "true" | "false" | "tuple_" | "values" | "union"
-            | "union_all" | "distinct" | "desc" | "asc" | "join" | "outerjoin" | "func" | "any_" | "all_" => {
+            "table" | "MetaData" | "declarative_base" | "registry" | "column" | "select"
+            | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
+            | "not_" | "case" | "cast" | "exists" | "literal" | "null" | "true" | "false"
+            | "tuple_" | "values" | "union" | "union_all" | "distinct" | "desc" | "asc"
+            | "join" | "outerjoin" | "func" | "any_" | "all_" => {
                 for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                     self.eval(a);
                 }
                 Value::Data
             }
             "PrimaryKeyConstraint" => {
-                let cols = args.iter().filter_map(|a| self.eval(a).as_str().map(str::to_owned)).collect();
+                let cols = args
+                    .iter()
+                    .filter_map(|a| self.eval(a).as_str().map(str::to_owned))
+                    .collect();
                 Value::PrimaryKey(cols)
             }
             "Identity" => Value::Identity,
             // Column arguments that are not types.
-            "ForeignKey" | "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue" | "DefaultClause" => Value::Unknown,
+            "ForeignKey" | "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue"
+            | "DefaultClause" => Value::Unknown,
             "Enum" | "ENUM" => {
                 let dialect_enum = last == "ENUM" || path.contains("postgresql");
                 let mut labels = Some(Vec::new());
@@ -1725,7 +2433,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                             }
                         }
                         Value::Seq(items) => {
-                            let strs: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(str::to_owned)).collect();
+                            let strs: Option<Vec<String>> = items
+                                .iter()
+                                .map(|i| i.as_str().map(str::to_owned))
+                                .collect();
                             match (labels.as_mut(), strs) {
                                 (Some(l), Some(s)) => l.extend(s),
                                 _ => labels = None,
@@ -1764,12 +2475,24 @@ impl<'s, 'a> Frame<'s, 'a> {
                         _ => return None,
                     };
                     match self.eval_quiet(args.first()?) {
-                        Value::PyEnum { .. } | Value::Path(_) | Value::Unknown | Value::Data if args.len() == 1 => Some(class.to_lowercase()),
+                        Value::PyEnum { .. } | Value::Path(_) | Value::Unknown | Value::Data
+                            if args.len() == 1 =>
+                        {
+                            Some(class.to_lowercase())
+                        }
                         _ => None,
                     }
                 });
                 let inherit_schema = self.kwarg_bool(keywords, "inherit_schema").unwrap_or(false);
-                Value::Enum(EnumSpec { name, labels, dialect_enum, create_type, native, metadata_bound, inherit_schema })
+                Value::Enum(EnumSpec {
+                    name,
+                    labels,
+                    dialect_enum,
+                    create_type,
+                    native,
+                    metadata_bound,
+                    inherit_schema,
+                })
             }
             "ARRAY" => {
                 let inner = args.first().map(|a| self.eval(a));
@@ -1783,7 +2506,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             "Column" | "mapped_column" => self.column_call(last == "mapped_column", args, keywords),
             "DateTime" | "TIMESTAMP" | "Time" | "TIME" => {
                 let timezone = self.kwarg_bool(keywords, "timezone").unwrap_or(false);
-                crate::types::from_sqlalchemy(last, timezone).map_or(Value::TypeNamed, Value::SqlType)
+                crate::types::from_sqlalchemy(last, timezone)
+                    .map_or(Value::TypeNamed, Value::SqlType)
             }
             "text" | "DDL" => match args.first().map(|a| self.eval(a)) {
                 Some(Value::Str(s, start)) => Value::Text(s, start),
@@ -1791,7 +2515,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 Some(v @ Value::OneOf(_)) => v,
                 _ => Value::Unknown,
             },
-            _ => crate::types::from_sqlalchemy(last, false).map_or_else(|| Value::TypeNamed, Value::SqlType),
+            _ => crate::types::from_sqlalchemy(last, false)
+                .map_or_else(|| Value::TypeNamed, Value::SqlType),
         }
     }
 
@@ -1811,10 +2536,14 @@ impl<'s, 'a> Frame<'s, 'a> {
             // A migration's column always has a name; a model's may take the attribute's. An
             // unknown first argument that is a call is a type (`Column(CustomType())`); a name
             // may be the column's name.
-            Some(Value::Unknown) if !mapped && !matches!(args.first(), Some(Expr::Call { .. })) => return Value::Unknown,
+            Some(Value::Unknown) if !mapped && !matches!(args.first(), Some(Expr::Call { .. })) => {
+                return Value::Unknown;
+            }
             _ => String::new(),
         };
-        let server_default = self.kwarg(keywords, "server_default").is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }));
+        let server_default = self
+            .kwarg(keywords, "server_default")
+            .is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }));
         let mut column = ColumnSpec {
             name,
             enum_type: None,
@@ -1825,7 +2554,10 @@ impl<'s, 'a> Frame<'s, 'a> {
             server_default: self.kwarg_str(keywords, "server_default"),
             has_default: ["default", "insert_default", "default_factory"]
                 .iter()
-                .any(|k| self.kwarg(keywords, k).is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }))),
+                .any(|k| {
+                    self.kwarg(keywords, k)
+                        .is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }))
+                }),
             generated: false,
             primary_key: false,
             integer: false,
@@ -1862,7 +2594,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                 _ => {}
             }
         }
-        column.integer = column.sql_type.as_deref().is_some_and(|t| crate::types::family(t) == "integer");
+        column.integer = column
+            .sql_type
+            .as_deref()
+            .is_some_and(|t| crate::types::family(t) == "integer");
         let primary_key = self.kwarg_bool(keywords, "primary_key").unwrap_or(false);
         column.explicit_nullable = self.kwarg_bool(keywords, "nullable");
         column.nullable = column.explicit_nullable.unwrap_or(!primary_key);
@@ -1873,10 +2608,17 @@ impl<'s, 'a> Frame<'s, 'a> {
         Value::Column(column)
     }
 
-    fn op_call(&mut self, name: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn op_call(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
         // `op.create_table(name, *columns)`: the sequence spread.
         let values: Vec<Value> = self.positional(args);
-        let spread_unknown = args.iter().any(|a| matches!(a, Expr::Starred { .. })) && values.iter().any(|v| matches!(v, Value::Unknown));
+        let spread_unknown = args.iter().any(|a| matches!(a, Expr::Starred { .. }))
+            && values.iter().any(|v| matches!(v, Value::Unknown));
         // Tables are named `schema.table` when `schema=` names a schema other than public.
         let schema = self.kwarg_str(keywords, "schema").filter(|s| s != "public");
         let qualify = |t: String| match &schema {
@@ -1889,7 +2631,10 @@ impl<'s, 'a> Frame<'s, 'a> {
             "batch_alter_table" => {
                 // A table name migdoc cannot evaluate still makes a batch block: its operations
                 // touch that one table, whichever it is.
-                let table = values.first().and_then(Value::as_str).map_or_else(|| HOLE.to_owned(), |t| qualify(t.to_owned()));
+                let table = values
+                    .first()
+                    .and_then(Value::as_str)
+                    .map_or_else(|| HOLE.to_owned(), |t| qualify(t.to_owned()));
                 return Value::Batch(table);
             }
             "get_bind" => return Value::Bind,
@@ -1911,7 +2656,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                     None => values.get(i).cloned().unwrap_or(Value::None),
                 };
                 let (schema, enum_name) = (arg(self, 0, "enum_schema"), arg(self, 1, "enum_name"));
-                let (new_values, columns, renames) = (arg(self, 2, "new_values"), arg(self, 3, "affected_columns"), arg(self, 4, "enum_values_to_rename"));
+                let (new_values, columns, renames) = (
+                    arg(self, 2, "new_values"),
+                    arg(self, 3, "affected_columns"),
+                    arg(self, 4, "enum_values_to_rename"),
+                );
                 match sync_enum_values_sql(&schema, &enum_name, &new_values, &columns, &renames) {
                     Some(statements) => {
                         for sql in statements {
@@ -1919,9 +2668,19 @@ impl<'s, 'a> Frame<'s, 'a> {
                         }
                     }
                     None => {
-                        let name = enum_name.as_str().map_or_else(|| HOLE.to_owned(), str::to_owned);
-                        let footprint = Footprint::of_names([name.clone(), format!("{name}_old")]).union(Footprint { any_table: true, ..Footprint::default() });
-                        self.unknown("op.sync_enum_values() with arguments migdoc cannot evaluate", footprint, range);
+                        let name = enum_name
+                            .as_str()
+                            .map_or_else(|| HOLE.to_owned(), str::to_owned);
+                        let footprint = Footprint::of_names([name.clone(), format!("{name}_old")])
+                            .union(Footprint {
+                                any_table: true,
+                                ..Footprint::default()
+                            });
+                        self.unknown(
+                            "op.sync_enum_values() with arguments migdoc cannot evaluate",
+                            footprint,
+                            range,
+                        );
                     }
                 }
                 return Value::None;
@@ -1949,7 +2708,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 _ => None,
             },
-            "drop_column" => table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::DropColumn { table, column }),
+            "drop_column" => table_arg()
+                .zip(str_arg(1))
+                .map(|(table, column)| OpKind::DropColumn { table, column }),
             "alter_column" => {
                 let enum_type = match self.kwarg(keywords, "type_").map(|e| self.eval(e)) {
                     Some(Value::Enum(spec)) => Some(spec),
@@ -1960,46 +2721,97 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let type_changed = self.kwarg(keywords, "type_").is_some();
                 let sql_type = match self.kwarg(keywords, "type_").map(|e| self.eval(e)) {
                     Some(Value::SqlType(t)) => Some(t.to_owned()),
-                    Some(Value::Path(p)) => crate::types::from_sqlalchemy(&p, false).map(str::to_owned),
+                    Some(Value::Path(p)) => {
+                        crate::types::from_sqlalchemy(&p, false).map(str::to_owned)
+                    }
                     _ => None,
                 };
                 let using = self.kwarg(keywords, "postgresql_using").is_some();
                 let new_name = self.kwarg_str(keywords, "new_column_name");
-                table_arg().zip(str_arg(1)).map(|(table, column)| OpKind::AlterColumn {
-                    table,
-                    column,
-                    enum_type,
-                    nullable,
-                    server_default,
-                    type_changed,
-                    using,
-                    sql_type,
-                    new_name: new_name.clone(),
-                })
+                table_arg()
+                    .zip(str_arg(1))
+                    .map(|(table, column)| OpKind::AlterColumn {
+                        table,
+                        column,
+                        enum_type,
+                        nullable,
+                        server_default,
+                        type_changed,
+                        using,
+                        sql_type,
+                        new_name: new_name.clone(),
+                    })
             }
             "bulk_insert" => {
                 let table = match values.first() {
                     Some(Value::Str(s, _)) => Some(s.clone()),
                     _ => args.first().and_then(Expr::dotted_name),
                 };
-                table.map(|table| OpKind::BulkInsert { table, rows: rows_keys(args.get(1)) })
+                table.map(|table| OpKind::BulkInsert {
+                    table,
+                    rows: rows_keys(args.get(1)),
+                })
             }
-            "rename_table" => table_arg().zip(str_arg(1).map(qualify)).map(|(from, to)| OpKind::RenameTable { from, to }),
-            "create_index" | "drop_index" if self.kwarg_bool(keywords, "postgresql_concurrently") == Some(true) => Some(concurrently(name)),
-            "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
-            | "create_check_constraint" | "create_primary_key" | "create_table_comment" | "drop_table_comment"
-            | "create_exclude_constraint" => Some(OpKind::NoCatalogEffect { call: name.to_owned() }),
+            "rename_table" => table_arg()
+                .zip(str_arg(1).map(qualify))
+                .map(|(from, to)| OpKind::RenameTable { from, to }),
+            "create_index" | "drop_index"
+                if self.kwarg_bool(keywords, "postgresql_concurrently") == Some(true) =>
+            {
+                Some(concurrently(name))
+            }
+            "create_index"
+            | "drop_index"
+            | "create_foreign_key"
+            | "drop_constraint"
+            | "create_unique_constraint"
+            | "create_check_constraint"
+            | "create_primary_key"
+            | "create_table_comment"
+            | "drop_table_comment"
+            | "create_exclude_constraint" => Some(OpKind::NoCatalogEffect {
+                call: name.to_owned(),
+            }),
             _ => None,
         };
         match kind {
             // `if_exists=True` / `if_not_exists=True` (Alembic 1.13+): decided against the catalog.
-            Some(OpKind::DropTable { table }) if self.kwarg_bool(keywords, "if_exists") == Some(true) => {
-                let drop = Op { kind: OpKind::DropTable { table: table.clone() }, range };
-                self.push(OpKind::Guard { subject: GuardSubject::Table(table), when_true: vec![drop], when_false: Vec::new() }, range);
+            Some(OpKind::DropTable { table })
+                if self.kwarg_bool(keywords, "if_exists") == Some(true) =>
+            {
+                let drop = Op {
+                    kind: OpKind::DropTable {
+                        table: table.clone(),
+                    },
+                    range,
+                };
+                self.push(
+                    OpKind::Guard {
+                        subject: GuardSubject::Table(table),
+                        when_true: vec![drop],
+                        when_false: Vec::new(),
+                    },
+                    range,
+                );
             }
-            Some(OpKind::CreateTable { table, columns }) if self.kwarg_bool(keywords, "if_not_exists") == Some(true) => {
-                let create = Op { kind: OpKind::CreateTable { table: table.clone(), columns }, range };
-                self.push(OpKind::Guard { subject: GuardSubject::Table(table), when_true: Vec::new(), when_false: vec![create] }, range);
+            Some(OpKind::CreateTable { table, columns })
+                if self.kwarg_bool(keywords, "if_not_exists") == Some(true) =>
+            {
+                let create = Op {
+                    kind: OpKind::CreateTable {
+                        table: table.clone(),
+                        columns,
+                    },
+                    range,
+                };
+                self.push(
+                    OpKind::Guard {
+                        subject: GuardSubject::Table(table),
+                        when_true: Vec::new(),
+                        when_false: vec![create],
+                    },
+                    range,
+                );
             }
             Some(kind) => {
                 // A `sa.Column(...)` argument migdoc could not evaluate: the table has a column
@@ -2015,15 +2827,23 @@ impl<'s, 'a> Frame<'s, 'a> {
                 };
                 self.push(kind, range);
                 if let Some(table) = incomplete {
-                    self.unknown("a column migdoc cannot evaluate", Footprint::of_names([table]), range);
+                    self.unknown(
+                        "a column migdoc cannot evaluate",
+                        Footprint::of_names([table]),
+                        range,
+                    );
                 }
             }
             None => {
                 let footprint = match name {
                     // Operations on one table whose name (or a column) migdoc cannot evaluate:
                     // that table, whichever it is, and the enum types its columns name.
-                    "create_table" | "drop_table" | "add_column" | "drop_column" | "alter_column" | "rename_table" => {
-                        let mut f = Footprint { any_table: true, ..Footprint::default() };
+                    "create_table" | "drop_table" | "add_column" | "drop_column"
+                    | "alter_column" | "rename_table" => {
+                        let mut f = Footprint {
+                            any_table: true,
+                            ..Footprint::default()
+                        };
                         for v in &values {
                             match v {
                                 Value::Column(c) => match &c.enum_type {
@@ -2031,7 +2851,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                                     Some(_) => f.any_type = true,
                                     None => {}
                                 },
-                                Value::Str(..) | Value::Holed(_) | Value::PrimaryKey(_) | Value::None => {}
+                                Value::Str(..)
+                                | Value::Holed(_)
+                                | Value::PrimaryKey(_)
+                                | Value::None => {}
                                 // Constraints and other arguments migdoc does not model.
                                 _ => {}
                             }
@@ -2058,10 +2881,19 @@ impl<'s, 'a> Frame<'s, 'a> {
 impl Frame<'_, '_> {
     /// `batch_op.<method>(...)` inside `with op.batch_alter_table(table) as batch_op:`: the same
     /// operation as `op.<method>(table, ...)`.
-    fn batch_call(&mut self, table: &str, method: &str, args: &[Expr], keywords: &[Keyword], range: TextRange) -> Value {
+    fn batch_call(
+        &mut self,
+        table: &str,
+        method: &str,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
         let table_arg = Expr::Str {
             value: table.to_owned(),
-            layout: migdoc_python::ast::StrLayout { content_start: None },
+            layout: migdoc_python::ast::StrLayout {
+                content_start: None,
+            },
             range,
         };
         let mut full_args = Vec::with_capacity(args.len() + 1);
@@ -2071,15 +2903,29 @@ impl Frame<'_, '_> {
                 self.execute(args.first(), ParamStyleTag::Named, range);
                 return Value::None;
             }
-            "f" | "get_bind" | "get_context" | "inline_literal" => return self.op_call(method, args, keywords, range),
+            "f" | "get_bind" | "get_context" | "inline_literal" => {
+                return self.op_call(method, args, keywords, range);
+            }
             // These take the table first in `op`, the object name first in batch mode.
-            "create_index" | "drop_index" if self.kwarg_bool(keywords, "postgresql_concurrently") == Some(true) => {
+            "create_index" | "drop_index"
+                if self.kwarg_bool(keywords, "postgresql_concurrently") == Some(true) =>
+            {
                 self.push(concurrently(method), range);
                 return Value::None;
             }
-            "create_index" | "drop_index" | "create_foreign_key" | "drop_constraint" | "create_unique_constraint"
-            | "create_check_constraint" | "create_primary_key" => {
-                self.push(OpKind::NoCatalogEffect { call: method.to_owned() }, range);
+            "create_index"
+            | "drop_index"
+            | "create_foreign_key"
+            | "drop_constraint"
+            | "create_unique_constraint"
+            | "create_check_constraint"
+            | "create_primary_key" => {
+                self.push(
+                    OpKind::NoCatalogEffect {
+                        call: method.to_owned(),
+                    },
+                    range,
+                );
                 return Value::None;
             }
             _ => {
@@ -2109,11 +2955,14 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
             }
         }
     }
-    let keys: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].primary_key).collect();
+    let keys: Vec<usize> = (0..columns.len())
+        .filter(|&i| columns[i].primary_key)
+        .collect();
     if let [only] = keys[..]
-        && columns[only].integer {
-            columns[only].generated = true;
-        }
+        && columns[only].integer
+    {
+        columns[only].generated = true;
+    }
     columns
 }
 
@@ -2147,14 +2996,19 @@ fn existence_query(v: &Value) -> Option<GuardSubject> {
         return quoted("typname").map(GuardSubject::Type);
     }
     if lower.contains("information_schema.tables") || lower.contains("pg_tables") {
-        return quoted("table_name").or_else(|| quoted("tablename")).map(GuardSubject::Table);
+        return quoted("table_name")
+            .or_else(|| quoted("tablename"))
+            .map(GuardSubject::Table);
     }
     None
 }
 
 fn is_package_name(externals: &crate::Externals, name: &str) -> bool {
     let prefix = format!("{name}.");
-    externals.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
+    externals
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(&prefix))
 }
 
 /// An evaluated value as the public API shows it.
@@ -2168,10 +3022,12 @@ fn public(v: Value) -> crate::Evaluated {
         Value::Enum(spec) => E::Enum(spec),
         Value::Column(c) => E::Column(c),
         Value::SqlType(t) => E::SqlType(t.to_owned()),
-        Value::Path(p) if p.starts_with("sqlalchemy") => match crate::types::from_sqlalchemy(&p, false) {
-            Some(t) => E::SqlType(t.to_owned()),
-            None => E::OtherType,
-        },
+        Value::Path(p) if p.starts_with("sqlalchemy") => {
+            match crate::types::from_sqlalchemy(&p, false) {
+                Some(t) => E::SqlType(t.to_owned()),
+                None => E::OtherType,
+            }
+        }
         Value::Type { .. } | Value::TypeNamed => E::OtherType,
         Value::PyEnum { names, values } => E::PyEnum(crate::PyEnumClass { names, values }),
         _ => E::Unknown,
@@ -2183,8 +3039,12 @@ fn py_enum(body: &[Stmt]) -> Value {
     let mut names = Vec::new();
     let mut values = Some(Vec::new());
     for stmt in body {
-        let Stmt::Assign { targets, value, .. } = stmt else { continue };
-        let [Expr::Name { id, .. }] = targets.as_slice() else { continue };
+        let Stmt::Assign { targets, value, .. } = stmt else {
+            continue;
+        };
+        let [Expr::Name { id, .. }] = targets.as_slice() else {
+            continue;
+        };
         if id.starts_with('_') {
             continue;
         }
@@ -2214,7 +3074,9 @@ fn is_session_factory(name: &str) -> bool {
 
 /// The module `importlib.import_module("...")` names, when it is a string literal.
 fn import_module_literal(expr: &Expr) -> Option<String> {
-    let Expr::Call { func, args, .. } = expr else { return None };
+    let Expr::Call { func, args, .. } = expr else {
+        return None;
+    };
     let callee = func.dotted_name()?;
     if callee != "import_module" && callee != "importlib.import_module" {
         return None;
@@ -2229,7 +3091,9 @@ fn import_module_literal(expr: &Expr) -> Option<String> {
 fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x, _), Value::Str(y, _)) | (Value::Text(x, _), Value::Text(y, _)) => x == y,
-        (Value::Seq(x), Value::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b)),
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
         (a, b) => a == b,
     }
 }
@@ -2239,7 +3103,11 @@ fn at_call(ops: &mut [Op], range: TextRange) {
     for op in ops {
         op.range = range;
         match &mut op.kind {
-            OpKind::Guard { when_true, when_false, .. } => {
+            OpKind::Guard {
+                when_true,
+                when_false,
+                ..
+            } => {
                 at_call(when_true, range);
                 at_call(when_false, range);
             }
@@ -2331,7 +3199,8 @@ fn template_substitute(text: &str, vars: &[(String, Value)], safe: bool) -> Valu
             let end = after.find(|c: char| !ident(c)).unwrap_or(after.len());
             (&after[..end], &after[end..])
         };
-        let valid = name.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic()) && name.chars().all(ident);
+        let valid = name.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
+            && name.chars().all(ident);
         if !valid {
             // `$` not followed by a name: an error for `substitute`, kept by `safe_substitute`.
             if !safe {
@@ -2354,7 +3223,11 @@ fn template_substitute(text: &str, vars: &[(String, Value)], safe: bool) -> Valu
         rest = tail;
     }
     out.push_str(rest);
-    if holed { Value::Holed(out) } else { Value::Str(out, None) }
+    if holed {
+        Value::Holed(out)
+    } else {
+        Value::Str(out, None)
+    }
 }
 
 /// `"..." % args`: `%s` of strings and integers, `%d` of integers, and `%%`. With `holes`, an
@@ -2435,8 +3308,14 @@ fn brace_format(fmt: &str, positional: &[Value], named: &[(String, Value)]) -> O
 /// `op.create_index(..., postgresql_concurrently=True)` (or `drop_index`): a statement PostgreSQL
 /// runs only outside a transaction block.
 fn concurrently(call: &str) -> OpKind {
-    let what = if call == "drop_index" { "DROP INDEX CONCURRENTLY" } else { "CREATE INDEX CONCURRENTLY" };
-    OpKind::NoTransactionBlock { what: what.to_owned() }
+    let what = if call == "drop_index" {
+        "DROP INDEX CONCURRENTLY"
+    } else {
+        "CREATE INDEX CONCURRENTLY"
+    };
+    OpKind::NoTransactionBlock {
+        what: what.to_owned(),
+    }
 }
 
 /// The statements alembic-postgresql-enum's `op.sync_enum_values` runs (its
@@ -2445,14 +3324,26 @@ fn concurrently(call: &str) -> OpKind {
 /// column cast to it (with the renames as a `CASE`), the old type dropped (which fails while a
 /// column the call did not list still uses it). `None` when an argument is not a known value, or
 /// a column is given in a form other than `(table, column)`.
-fn sync_enum_values_sql(schema: &Value, name: &Value, new_values: &Value, columns: &Value, renames: &Value) -> Option<Vec<String>> {
+fn sync_enum_values_sql(
+    schema: &Value,
+    name: &Value,
+    new_values: &Value,
+    columns: &Value,
+    renames: &Value,
+) -> Option<Vec<String>> {
     let strings = |v: &Value| -> Option<Vec<String>> {
         match v {
-            Value::Seq(items) => items.iter().map(|i| i.as_str().filter(|s| !s.contains(HOLE)).map(str::to_owned)).collect(),
+            Value::Seq(items) => items
+                .iter()
+                .map(|i| i.as_str().filter(|s| !s.contains(HOLE)).map(str::to_owned))
+                .collect(),
             _ => None,
         }
     };
-    let (schema, name) = (schema.as_str().filter(|s| !s.contains(HOLE))?, name.as_str().filter(|s| !s.contains(HOLE))?);
+    let (schema, name) = (
+        schema.as_str().filter(|s| !s.contains(HOLE))?,
+        name.as_str().filter(|s| !s.contains(HOLE))?,
+    );
     let labels = strings(new_values)?;
     let columns: Vec<Vec<String>> = match columns {
         Value::Seq(items) => items.iter().map(strings).collect::<Option<_>>()?,
@@ -2469,15 +3360,33 @@ fn sync_enum_values_sql(schema: &Value, name: &Value, new_values: &Value, column
     let type_name = format!("\"{schema}\".\"{name}\"");
     let mut out = vec![
         format!("ALTER TYPE {type_name} RENAME TO \"{name}_old\""),
-        format!("CREATE TYPE {type_name} AS ENUM({})", labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")),
+        format!(
+            "CREATE TYPE {type_name} AS ENUM({})",
+            labels
+                .iter()
+                .map(|l| format!("'{l}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     ];
     for c in &columns {
         let (table, column) = (&c[0], &c[1]);
         let using = if renames.is_empty() {
             format!("\"{column}\"::text::{type_name}")
         } else {
-            let whens: Vec<String> = renames.iter().map(|r| format!("WHEN \"{column}\"::text = '{}' THEN '{}'::{type_name}", r[0], r[1])).collect();
-            format!("CASE {} ELSE \"{column}\"::text::{type_name} END", whens.join(" "))
+            let whens: Vec<String> = renames
+                .iter()
+                .map(|r| {
+                    format!(
+                        "WHEN \"{column}\"::text = '{}' THEN '{}'::{type_name}",
+                        r[0], r[1]
+                    )
+                })
+                .collect();
+            format!(
+                "CASE {} ELSE \"{column}\"::text::{type_name} END",
+                whens.join(" ")
+            )
         };
         out.push(format!("ALTER TABLE \"{schema}\".\"{table}\" ALTER COLUMN \"{column}\" TYPE {type_name} USING {using}"));
     }

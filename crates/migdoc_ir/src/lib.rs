@@ -8,8 +8,8 @@
 mod eval;
 pub mod types;
 
-use migdoc_python::ast::{Expr, Stmt};
 use migdoc_python::TextRange;
+use migdoc_python::ast::{Expr, Stmt};
 use migdoc_sql::{ParamStyle, ParsedSql};
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +35,11 @@ pub struct EnumSpec {
 impl EnumSpec {
     /// With `inherit_schema=True`, the type takes the schema of the table it is used in.
     pub fn in_table_schema(&mut self, schema: Option<&str>) {
-        if let (true, Some(schema), Some(name)) = (self.inherit_schema, schema.filter(|s| *s != "public"), self.name.as_mut()) {
+        if let (true, Some(schema), Some(name)) = (
+            self.inherit_schema,
+            schema.filter(|s| *s != "public"),
+            self.name.as_mut(),
+        ) {
             if !name.contains('.') {
                 *name = format!("{schema}.{name}");
             }
@@ -99,10 +103,21 @@ impl From<ParamStyleTag> for ParamStyle {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum OpKind {
-    CreateTable { table: String, columns: Vec<ColumnSpec> },
-    DropTable { table: String },
-    AddColumn { table: String, column: ColumnSpec },
-    DropColumn { table: String, column: String },
+    CreateTable {
+        table: String,
+        columns: Vec<ColumnSpec>,
+    },
+    DropTable {
+        table: String,
+    },
+    AddColumn {
+        table: String,
+        column: ColumnSpec,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
     AlterColumn {
         table: String,
         column: String,
@@ -120,28 +135,53 @@ pub enum OpKind {
         new_name: Option<String>,
     },
     /// `ENUM(...).create(bind, checkfirst=...)`.
-    CreateEnum { spec: EnumSpec, checkfirst: bool },
+    CreateEnum {
+        spec: EnumSpec,
+        checkfirst: bool,
+    },
     /// `ENUM(...).drop(bind, checkfirst=...)`.
-    DropEnum { name: String, checkfirst: bool },
+    DropEnum {
+        name: String,
+        checkfirst: bool,
+    },
     /// SQL run through `op.execute` / `conn.execute` / `exec_driver_sql`.
     Sql(SqlText),
     /// `op.bulk_insert(table, rows)`: the keys of each row.
-    BulkInsert { table: String, rows: Option<Vec<Vec<String>>> },
+    BulkInsert {
+        table: String,
+        rows: Option<Vec<Vec<String>>>,
+    },
     /// `with op.get_context().autocommit_block():` starts (true) or ends (false).
-    AutocommitBlock { enter: bool },
+    AutocommitBlock {
+        enter: bool,
+    },
     /// `op.rename_table(from, to)` / `ALTER TABLE ... RENAME TO`: the table keeps its columns.
-    RenameTable { from: String, to: String },
+    RenameTable {
+        from: String,
+        to: String,
+    },
     /// An `op.*` call understood to have no effect on types, tables or columns (indexes, constraints).
-    NoCatalogEffect { call: String },
+    NoCatalogEffect {
+        call: String,
+    },
     /// An `op.*` call PostgreSQL runs only outside a transaction block
     /// (`create_index(..., postgresql_concurrently=True)`); `what` names its statement.
-    NoTransactionBlock { what: String },
+    NoTransactionBlock {
+        what: String,
+    },
     /// An existence test decided at replay time (`SELECT EXISTS (... pg_type ...)`,
     /// `sa.inspect(bind).has_table(...)`): `when_true` runs when the object exists.
-    Guard { subject: GuardSubject, when_true: Vec<Op>, when_false: Vec<Op> },
+    Guard {
+        subject: GuardSubject,
+        when_true: Vec<Op>,
+        when_false: Vec<Op>,
+    },
     /// Something the engine does not understand: what it may change is its [`Footprint`], and
     /// rules stay silent on those objects (on everything, when it is unbounded).
-    Unknown { what: String, footprint: Footprint },
+    Unknown {
+        what: String,
+        footprint: Footprint,
+    },
 }
 
 /// What an operation migdoc cannot fully evaluate may change in the catalog (enum types with
@@ -165,7 +205,11 @@ pub struct Footprint {
 impl Footprint {
     /// May change anything.
     pub fn unbounded() -> Self {
-        Footprint { names: Vec::new(), any_table: true, any_type: true }
+        Footprint {
+            names: Vec::new(),
+            any_table: true,
+            any_type: true,
+        }
     }
 
     pub fn is_unbounded(&self) -> bool {
@@ -178,7 +222,11 @@ impl Footprint {
     }
 
     pub fn of_names(names: impl IntoIterator<Item = String>) -> Self {
-        let mut f = Footprint { names: names.into_iter().collect(), any_table: false, any_type: false };
+        let mut f = Footprint {
+            names: names.into_iter().collect(),
+            any_table: false,
+            any_type: false,
+        };
         f.names.sort();
         f.names.dedup();
         f
@@ -199,33 +247,52 @@ impl Footprint {
     /// What these operations may change when it is not known whether (or how often) they run:
     /// a branch migdoc cannot decide, a `try` body, a loop over values it cannot evaluate.
     pub fn of_ops(ops: &[Op]) -> Self {
-        ops.iter().fold(Footprint::default(), |acc, op| acc.union(Footprint::of_op(&op.kind)))
+        ops.iter().fold(Footprint::default(), |acc, op| {
+            acc.union(Footprint::of_op(&op.kind))
+        })
     }
 
     fn of_op(kind: &OpKind) -> Self {
         fn enum_names(columns: &[ColumnSpec]) -> impl Iterator<Item = String> + '_ {
-            columns.iter().filter_map(|c| c.enum_type.as_ref()?.name.clone())
+            columns
+                .iter()
+                .filter_map(|c| c.enum_type.as_ref()?.name.clone())
         }
         match kind {
-            OpKind::CreateTable { table, columns } => Footprint::of_names(std::iter::once(table.clone()).chain(enum_names(columns))),
-            OpKind::AddColumn { table, column } => {
-                Footprint::of_names(std::iter::once(table.clone()).chain(enum_names(std::slice::from_ref(column))))
+            OpKind::CreateTable { table, columns } => {
+                Footprint::of_names(std::iter::once(table.clone()).chain(enum_names(columns)))
             }
-            OpKind::DropTable { table } | OpKind::DropColumn { table, .. } => Footprint::of_names([table.clone()]),
-            OpKind::AlterColumn { table, enum_type, .. } => {
-                Footprint::of_names(std::iter::once(table.clone()).chain(enum_type.as_ref().and_then(|e| e.name.clone())))
+            OpKind::AddColumn { table, column } => Footprint::of_names(
+                std::iter::once(table.clone()).chain(enum_names(std::slice::from_ref(column))),
+            ),
+            OpKind::DropTable { table } | OpKind::DropColumn { table, .. } => {
+                Footprint::of_names([table.clone()])
             }
+            OpKind::AlterColumn {
+                table, enum_type, ..
+            } => Footprint::of_names(
+                std::iter::once(table.clone())
+                    .chain(enum_type.as_ref().and_then(|e| e.name.clone())),
+            ),
             OpKind::CreateEnum { spec, .. } => match &spec.name {
                 Some(name) => Footprint::of_names([name.clone()]),
-                None => Footprint { any_type: true, ..Footprint::default() },
+                None => Footprint {
+                    any_type: true,
+                    ..Footprint::default()
+                },
             },
             OpKind::DropEnum { name, .. } => Footprint::of_names([name.clone()]),
             OpKind::Sql(sql) => Footprint::of_sql(&sql.parsed),
             OpKind::RenameTable { from, to } => Footprint::of_names([from.clone(), to.clone()]),
-            OpKind::BulkInsert { .. } | OpKind::AutocommitBlock { .. } | OpKind::NoCatalogEffect { .. } | OpKind::NoTransactionBlock { .. } => {
-                Footprint::default()
-            }
-            OpKind::Guard { when_true, when_false, .. } => Footprint::of_ops(when_true).union(Footprint::of_ops(when_false)),
+            OpKind::BulkInsert { .. }
+            | OpKind::AutocommitBlock { .. }
+            | OpKind::NoCatalogEffect { .. }
+            | OpKind::NoTransactionBlock { .. } => Footprint::default(),
+            OpKind::Guard {
+                when_true,
+                when_false,
+                ..
+            } => Footprint::of_ops(when_true).union(Footprint::of_ops(when_false)),
             OpKind::Unknown { footprint, .. } => footprint.clone(),
         }
     }
@@ -239,24 +306,49 @@ impl Footprint {
             return Footprint::unbounded();
         }
         let table = |n: &migdoc_sql::QualName| {
-            if n.to_string().contains(HOLE) { Footprint { any_table: true, ..Footprint::default() } } else { Footprint::of_names([n.key()]) }
+            if n.to_string().contains(HOLE) {
+                Footprint {
+                    any_table: true,
+                    ..Footprint::default()
+                }
+            } else {
+                Footprint::of_names([n.key()])
+            }
         };
         let ty = |n: &migdoc_sql::QualName| {
-            if n.to_string().contains(HOLE) { Footprint { any_type: true, ..Footprint::default() } } else { Footprint::of_names([n.key()]) }
+            if n.to_string().contains(HOLE) {
+                Footprint {
+                    any_type: true,
+                    ..Footprint::default()
+                }
+            } else {
+                Footprint::of_names([n.key()])
+            }
         };
         let mut out = Footprint::default();
         for s in &parsed.statements {
             let f = match &s.statement {
-                S::CreateEnum { name, .. } | S::CreateTypeOther { name } | S::AddEnumValue { name, .. } | S::RenameEnumValue { name, .. } => ty(name),
-                S::RenameType { name, to } => ty(name).union(ty(&migdoc_sql::QualName { schema: name.schema.clone(), name: to.clone() })),
-                S::DropType { names, .. } => names.iter().fold(Footprint::default(), |a, n| a.union(ty(n))),
+                S::CreateEnum { name, .. }
+                | S::CreateTypeOther { name }
+                | S::AddEnumValue { name, .. }
+                | S::RenameEnumValue { name, .. } => ty(name),
+                S::RenameType { name, to } => ty(name).union(ty(&migdoc_sql::QualName {
+                    schema: name.schema.clone(),
+                    name: to.clone(),
+                })),
+                S::DropType { names, .. } => names
+                    .iter()
+                    .fold(Footprint::default(), |a, n| a.union(ty(n))),
                 S::CreateTable { name, .. } => table(name),
                 S::AlterTable { name, actions, .. } => {
                     let mut f = table(name);
                     for a in actions {
                         match a {
                             migdoc_sql::AlterTableAction::RenameTable { to } => {
-                                f = f.union(table(&migdoc_sql::QualName { schema: name.schema.clone(), name: to.clone() }));
+                                f = f.union(table(&migdoc_sql::QualName {
+                                    schema: name.schema.clone(),
+                                    name: to.clone(),
+                                }));
                             }
                             // The new type may be any enum: the column's table is what changes.
                             _ => {}
@@ -264,9 +356,24 @@ impl Footprint {
                     }
                     f
                 }
-                S::DropTable { names, .. } => names.iter().fold(Footprint::default(), |a, n| a.union(table(n))),
-                S::Insert { .. } | S::Update { .. } | S::Transaction(_) | S::NoTransactionBlock { .. } | S::Other { .. } => Footprint::default(),
+                S::DropTable { names, .. } => names
+                    .iter()
+                    .fold(Footprint::default(), |a, n| a.union(table(n))),
+                S::Insert { .. }
+                | S::Update { .. }
+                | S::Transaction(_)
+                | S::NoTransactionBlock { .. }
+                | S::Other { .. } => Footprint::default(),
                 S::Do { body } => Footprint::of_plpgsql(body),
+                // An empty schema holds nothing migdoc models; `CASCADE` drops whatever it holds.
+                S::CreateSchema { .. } => Footprint::default(),
+                S::DropSchema { cascade, .. } => {
+                    if *cascade {
+                        Footprint::unbounded()
+                    } else {
+                        Footprint::default()
+                    }
+                }
             };
             out = out.union(f);
         }
@@ -290,34 +397,51 @@ impl Footprint {
         let name_at = |i: usize| -> Option<String> {
             // Skip `if [not] exists` and `only`.
             let mut j = i;
-            while matches!(words.get(j).copied(), Some("if" | "not" | "exists" | "only")) {
+            while matches!(
+                words.get(j).copied(),
+                Some("if" | "not" | "exists" | "only")
+            ) {
                 j += 1;
             }
             let raw = words.get(j)?;
             let name = raw.trim_matches('"');
-            let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') && !name.is_empty();
+            let plain = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                && !name.is_empty();
             plain.then(|| name.strip_prefix("public.").unwrap_or(name).to_owned())
         };
         for (i, w) in words.iter().enumerate() {
             match (*w, words.get(i + 1).copied()) {
-                ("execute", _) | ("drop", Some("schema" | "owned")) => return Footprint::unbounded(),
+                ("execute", _) | ("drop", Some("schema" | "owned")) => {
+                    return Footprint::unbounded();
+                }
                 ("create" | "drop", Some("table")) | ("alter", Some("table")) => {
                     // `ALTER TABLE t ADD CONSTRAINT ...`: constraints are not modelled.
                     let action = words.get(i + 3).copied();
                     let constraint_only = *w == "alter"
                         && matches!(action, Some("add" | "drop" | "validate"))
-                        && matches!(words.get(i + 4).copied(), Some("constraint" | "primary" | "foreign" | "unique" | "check"));
+                        && matches!(
+                            words.get(i + 4).copied(),
+                            Some("constraint" | "primary" | "foreign" | "unique" | "check")
+                        );
                     if !constraint_only {
                         out = out.union(match name_at(i + 2) {
                             Some(n) => Footprint::of_names([n]),
-                            None => Footprint { any_table: true, ..Footprint::default() },
+                            None => Footprint {
+                                any_table: true,
+                                ..Footprint::default()
+                            },
                         });
                     }
                 }
                 ("create" | "alter" | "drop", Some("type" | "domain")) => {
                     out = out.union(match name_at(i + 2) {
                         Some(n) => Footprint::of_names([n]),
-                        None => Footprint { any_type: true, ..Footprint::default() },
+                        None => Footprint {
+                            any_type: true,
+                            ..Footprint::default()
+                        },
                     });
                 }
                 _ => {}
@@ -335,11 +459,26 @@ impl Footprint {
         if parsed.errors.is_empty() {
             return Footprint::of_sql(&parsed);
         }
-        let data_only = text.split(';').map(str::trim).filter(|s| !s.is_empty()).all(|statement| {
-            let first = statement.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
-            matches!(first.as_str(), "UPDATE" | "INSERT" | "DELETE" | "SELECT" | "WITH" | "VALUES")
-        });
-        if data_only { Footprint::default() } else { Footprint::unbounded() }
+        let data_only = text
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .all(|statement| {
+                let first = statement
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase();
+                matches!(
+                    first.as_str(),
+                    "UPDATE" | "INSERT" | "DELETE" | "SELECT" | "WITH" | "VALUES"
+                )
+            });
+        if data_only {
+            Footprint::default()
+        } else {
+            Footprint::unbounded()
+        }
     }
 }
 
@@ -353,7 +492,10 @@ pub enum GuardSubject {
     Type(String),
     Table(String),
     /// The enum type has this label (`migdoc.alembic.rename_enum_value` tests it).
-    Label { type_name: String, label: String },
+    Label {
+        type_name: String,
+        label: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -381,7 +523,11 @@ impl RevisionOps {
         fn count(ops: &[Op]) -> usize {
             ops.iter()
                 .map(|op| match &op.kind {
-                    OpKind::Guard { when_true, when_false, .. } => 1 + count(when_true) + count(when_false),
+                    OpKind::Guard {
+                        when_true,
+                        when_false,
+                        ..
+                    } => 1 + count(when_true) + count(when_false),
                     _ => 1,
                 })
                 .sum()
@@ -395,7 +541,11 @@ impl RevisionOps {
             for op in ops {
                 match &op.kind {
                     OpKind::Unknown { footprint, .. } => out.push((op, footprint)),
-                    OpKind::Guard { when_true, when_false, .. } => {
+                    OpKind::Guard {
+                        when_true,
+                        when_false,
+                        ..
+                    } => {
                         walk(when_true, out);
                         walk(when_false, out);
                     }
@@ -414,7 +564,11 @@ impl RevisionOps {
             ops.iter()
                 .map(|op| match &op.kind {
                     OpKind::Unknown { .. } => 1,
-                    OpKind::Guard { when_true, when_false, .. } => count(when_true) + count(when_false),
+                    OpKind::Guard {
+                        when_true,
+                        when_false,
+                        ..
+                    } => count(when_true) + count(when_false),
                     _ => 0,
                 })
                 .sum()
@@ -495,8 +649,24 @@ impl<'a> ModuleEnv<'a> {
     /// `module_name` is the module's dotted name (`app.models`); `is_package` when it is an
     /// `__init__.py`: both resolve relative imports against `externals`. Imported modules are
     /// evaluated once per `cache`.
-    pub fn new(body: &'a [Stmt], options: LowerOptions, externals: &'a Externals, module_name: &str, is_package: bool, cache: &EnvCache<'a>) -> Self {
-        ModuleEnv { scope: eval::ModuleScope::for_module(body, options, externals, module_name, is_package, &cache.0) }
+    pub fn new(
+        body: &'a [Stmt],
+        options: LowerOptions,
+        externals: &'a Externals,
+        module_name: &str,
+        is_package: bool,
+        cache: &EnvCache<'a>,
+    ) -> Self {
+        ModuleEnv {
+            scope: eval::ModuleScope::for_module(
+                body,
+                options,
+                externals,
+                module_name,
+                is_package,
+                &cache.0,
+            ),
+        }
     }
 
     pub fn eval(&self, expr: &Expr) -> Evaluated {

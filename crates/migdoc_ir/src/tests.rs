@@ -1,7 +1,11 @@
-use crate::{lower_revision, EnumSpec, OpKind, RevisionOps};
+use crate::{EnumSpec, OpKind, RevisionOps, lower_revision};
 
 fn lower(src: &str) -> RevisionOps {
-    lower_revision(&migdoc_python::parse_module(src).body, crate::LowerOptions::default(), &crate::Externals::new())
+    lower_revision(
+        &migdoc_python::parse_module(src).body,
+        crate::LowerOptions::default(),
+        &crate::Externals::new(),
+    )
 }
 
 fn kinds(ops: &[crate::Op]) -> Vec<String> {
@@ -9,12 +13,17 @@ fn kinds(ops: &[crate::Op]) -> Vec<String> {
         .map(|op| match &op.kind {
             OpKind::Sql(sql) => format!("Sql({})", sql.text),
             OpKind::Unknown { what, .. } => format!("Unknown({what})"),
-            other => format!("{other:?}").split([' ', '(']).next().unwrap_or("").to_owned(),
+            other => format!("{other:?}")
+                .split([' ', '('])
+                .next()
+                .unwrap_or("")
+                .to_owned(),
         })
         .collect()
 }
 
-const HEAD: &str = "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n";
+const HEAD: &str =
+    "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n";
 
 #[test]
 fn op_calls_and_enum_objects() {
@@ -26,9 +35,14 @@ fn op_calls_and_enum_objects() {
          op.create_index('ix', 'people', ['mood'])\n\n\
          def downgrade():\n    op.drop_table('people')\n    MOOD.drop(op.get_bind())\n"
     ));
-    assert_eq!(kinds(&ops.upgrade), ["CreateEnum", "CreateTable", "AddColumn", "NoCatalogEffect"]);
+    assert_eq!(
+        kinds(&ops.upgrade),
+        ["CreateEnum", "CreateTable", "AddColumn", "NoCatalogEffect"]
+    );
     assert_eq!(kinds(&ops.downgrade), ["DropTable", "DropEnum"]);
-    let OpKind::CreateTable { columns, .. } = &ops.upgrade[1].kind else { panic!() };
+    let OpKind::CreateTable { columns, .. } = &ops.upgrade[1].kind else {
+        panic!()
+    };
     assert_eq!(
         columns[1].enum_type,
         Some(EnumSpec {
@@ -43,7 +57,9 @@ fn op_calls_and_enum_objects() {
     );
     assert!(!columns[1].nullable);
     assert!(columns[0].generated);
-    let OpKind::AddColumn { column, .. } = &ops.upgrade[2].kind else { panic!() };
+    let OpKind::AddColumn { column, .. } = &ops.upgrade[2].kind else {
+        panic!()
+    };
     assert!(column.is_array);
     assert_eq!(ops.unknown_count(), 0);
 }
@@ -102,8 +118,13 @@ fn batch_alter_table_is_op_with_the_table() {
          batch_op.add_column(sa.Column('age', sa.Integer(), nullable=True))\n        batch_op.drop_column('nick')\n        \
          batch_op.create_index('ix_age', ['age'])\n"
     ));
-    assert_eq!(kinds(&ops.upgrade), ["AddColumn", "DropColumn", "NoCatalogEffect"]);
-    assert!(matches!(&ops.upgrade[1].kind, OpKind::DropColumn { table, column } if table == "users" && column == "nick"));
+    assert_eq!(
+        kinds(&ops.upgrade),
+        ["AddColumn", "DropColumn", "NoCatalogEffect"]
+    );
+    assert!(
+        matches!(&ops.upgrade[1].kind, OpKind::DropColumn { table, column } if table == "users" && column == "nick")
+    );
 }
 
 #[test]
@@ -115,7 +136,14 @@ fn existence_guards_become_guard_ops() {
          if not sa.inspect(conn).has_table('people'):\n        op.create_table('people', sa.Column('id', sa.Integer(), primary_key=True))\n"
     ));
     assert_eq!(kinds(&ops.upgrade), ["Guard", "Guard"]);
-    let OpKind::Guard { subject, when_true, when_false } = &ops.upgrade[0].kind else { panic!() };
+    let OpKind::Guard {
+        subject,
+        when_true,
+        when_false,
+    } = &ops.upgrade[0].kind
+    else {
+        panic!()
+    };
     assert_eq!(subject, &crate::GuardSubject::Type("mood".into()));
     assert!(when_true.is_empty());
     assert_eq!(kinds(when_false), ["Sql(CREATE TYPE mood AS ENUM ('a'))"]);
@@ -129,12 +157,27 @@ fn python_enum_classes_give_member_names_unless_values_callable() {
          REMODEL = 'renovation'\n\ndef upgrade():\n    op.create_table('p', sa.Column('k', sa.Enum(Kind)), \
          sa.Column('v', sa.Enum(Kind, name='kind_v', values_callable=lambda e: [m.value for m in e])))\n"
     ));
-    let OpKind::CreateTable { columns, .. } = &ops.upgrade[0].kind else { panic!() };
+    let OpKind::CreateTable { columns, .. } = &ops.upgrade[0].kind else {
+        panic!()
+    };
     let names = columns[0].enum_type.as_ref().and_then(|e| e.labels.clone());
-    assert_eq!(names, Some(vec!["NEW_DEVELOPMENT".to_owned(), "RENOVATION".to_owned()]));
-    assert_eq!(columns[0].enum_type.as_ref().and_then(|e| e.name.clone()).as_deref(), Some("kind"));
+    assert_eq!(
+        names,
+        Some(vec!["NEW_DEVELOPMENT".to_owned(), "RENOVATION".to_owned()])
+    );
+    assert_eq!(
+        columns[0]
+            .enum_type
+            .as_ref()
+            .and_then(|e| e.name.clone())
+            .as_deref(),
+        Some("kind")
+    );
     let values = columns[1].enum_type.as_ref().and_then(|e| e.labels.clone());
-    assert_eq!(values, Some(vec!["new_development".to_owned(), "renovation".to_owned()]));
+    assert_eq!(
+        values,
+        Some(vec!["new_development".to_owned(), "renovation".to_owned()])
+    );
 }
 
 #[test]
@@ -152,15 +195,24 @@ fn constants_and_helpers_from_project_modules() {
     let ops = lower_revision(&body, crate::LowerOptions::default(), &externals);
     assert_eq!(
         kinds(&ops.upgrade),
-        ["CreateEnum", "CreateTable", "Sql(ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'shipped')"]
+        [
+            "CreateEnum",
+            "CreateTable",
+            "Sql(ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'shipped')"
+        ]
     );
-    let OpKind::CreateEnum { spec, .. } = &ops.upgrade[0].kind else { panic!() };
+    let OpKind::CreateEnum { spec, .. } = &ops.upgrade[0].kind else {
+        panic!()
+    };
     assert_eq!(spec.labels, Some(vec!["new".to_owned(), "paid".to_owned()]));
 }
 
 /// The footprint of every unknown op of `ops` (in order).
 fn footprints(ops: &[crate::Op]) -> Vec<crate::Footprint> {
-    RevisionOps::unknowns(ops).into_iter().map(|(_, f)| f.clone()).collect()
+    RevisionOps::unknowns(ops)
+        .into_iter()
+        .map(|(_, f)| f.clone())
+        .collect()
 }
 
 #[test]
@@ -176,7 +228,17 @@ fn autogenerate_noise_is_understood() {
          op.rename_table('t', 'u')\n\n\
          def downgrade():\n    pass\n"
     ));
-    assert_eq!(kinds(&ops.upgrade), ["CreateTable", "NoCatalogEffect", "AddColumn", "NoCatalogEffect", "Sql(UPDATE t SET n = 1)", "RenameTable"]);
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "CreateTable",
+            "NoCatalogEffect",
+            "AddColumn",
+            "NoCatalogEffect",
+            "Sql(UPDATE t SET n = 1)",
+            "RenameTable"
+        ]
+    );
     assert_eq!(ops.unknown_count(), 0);
 }
 
@@ -193,7 +255,13 @@ fn data_migrations_change_no_catalog() {
          session.commit()\n\n\
          def downgrade():\n    pass\n"
     ));
-    assert!(footprints(&ops.upgrade).iter().all(crate::Footprint::is_none), "{:?}", ops.upgrade);
+    assert!(
+        footprints(&ops.upgrade)
+            .iter()
+            .all(crate::Footprint::is_none),
+        "{:?}",
+        ops.upgrade
+    );
 }
 
 #[test]
@@ -215,7 +283,9 @@ fn what_cannot_be_decided_has_the_footprint_of_what_it_holds() {
     assert!(f[3].is_unbounded());
     assert_eq!(f.len(), 4, "{:?}", ops.upgrade);
     // The DO block adds a constraint only.
-    let OpKind::Sql(sql) = &ops.upgrade.last().unwrap_or_else(|| panic!()).kind else { panic!() };
+    let OpKind::Sql(sql) = &ops.upgrade.last().unwrap_or_else(|| panic!()).kind else {
+        panic!()
+    };
     assert!(crate::Footprint::of_sql(&sql.parsed).is_none());
 }
 
@@ -229,7 +299,9 @@ fn helpers_bind_keywords_varargs_and_return_values() {
          def downgrade():\n    pass\n"
     ));
     assert_eq!(kinds(&ops.upgrade), ["CreateTable", "DropTable"]);
-    let OpKind::CreateTable { table, columns } = &ops.upgrade[0].kind else { panic!() };
+    let OpKind::CreateTable { table, columns } = &ops.upgrade[0].kind else {
+        panic!()
+    };
     assert_eq!((table.as_str(), columns.len()), ("a", 2));
     assert_eq!(ops.upgrade[1].kind, OpKind::DropTable { table: "x".into() });
 }
@@ -242,7 +314,11 @@ fn the_connections_commit_is_a_transaction_boundary_and_its_rollback_unbounded()
          def downgrade():\n    pass\n"
     ));
     assert_eq!(kinds(&ops.upgrade)[1], "AutocommitBlock");
-    assert!(footprints(&ops.upgrade).iter().any(crate::Footprint::is_unbounded));
+    assert!(
+        footprints(&ops.upgrade)
+            .iter()
+            .any(crate::Footprint::is_unbounded)
+    );
 }
 
 /// `postgresql_concurrently=True` on an index, through `op` and in a batch block: a statement
@@ -260,10 +336,21 @@ fn concurrent_indexes_need_no_transaction_block() {
         .iter()
         .map(|op| match &op.kind {
             OpKind::NoTransactionBlock { what } => what.clone(),
-            other => format!("{other:?}").split([' ', '(']).next().unwrap_or("").to_owned(),
+            other => format!("{other:?}")
+                .split([' ', '('])
+                .next()
+                .unwrap_or("")
+                .to_owned(),
         })
         .collect();
-    assert_eq!(what, ["CREATE INDEX CONCURRENTLY", "NoCatalogEffect", "DROP INDEX CONCURRENTLY"]);
+    assert_eq!(
+        what,
+        [
+            "CREATE INDEX CONCURRENTLY",
+            "NoCatalogEffect",
+            "DROP INDEX CONCURRENTLY"
+        ]
+    );
 }
 
 #[test]
@@ -285,15 +372,38 @@ fn what_a_helper_migdoc_cannot_see_returns_carries_the_names_it_was_given() {
          def downgrade():\n    pass\n"
     ));
     let f = footprints(&ops.upgrade);
-    let names = |f: &crate::Footprint| f.names.iter().cloned().collect::<std::collections::BTreeSet<String>>();
-    assert!(!f.iter().take(f.len() - 1).any(crate::Footprint::is_unbounded), "{:?}", ops.upgrade);
-    assert!(names(&f[0]).contains("Chart") && names(&f[0]).contains("can_list"), "{:?}", f[0]);
+    let names = |f: &crate::Footprint| {
+        f.names
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<String>>()
+    };
+    assert!(
+        !f.iter()
+            .take(f.len() - 1)
+            .any(crate::Footprint::is_unbounded),
+        "{:?}",
+        ops.upgrade
+    );
+    assert!(
+        names(&f[0]).contains("Chart") && names(&f[0]).contains("can_list"),
+        "{:?}",
+        f[0]
+    );
     // The loop's call: its receiver's names and its arguments'.
-    assert!(names(&f[1]).contains("FAB_UPDATE_PERMS") && names(&f[1]).contains("Config"), "{:?}", f[1]);
+    assert!(
+        names(&f[1]).contains("FAB_UPDATE_PERMS") && names(&f[1]).contains("Config"),
+        "{:?}",
+        f[1]
+    );
     // An assigned helper call keeps the names it was given; its table's rows are data.
     assert_eq!(names(&f[2]), ["rls_filter_tables".to_owned()].into());
     // `app = cached_app()` builds a value: no op. The walrus binds what `find_name` returned.
-    assert!(names(&f[3]).contains("tables") && names(&f[3]).contains("a"), "{:?}", f[3]);
+    assert!(
+        names(&f[3]).contains("tables") && names(&f[3]).contains("a"),
+        "{:?}",
+        f[3]
+    );
     // A helper given the migration's `op` and nothing it can name may do anything.
     assert!(f[4].is_unbounded());
     assert_eq!(f.len(), 5, "{:?}", ops.upgrade);
@@ -314,9 +424,14 @@ fn comprehensions_over_known_sequences_are_evaluated() {
     let k = kinds(&ops.upgrade);
     assert_eq!(&k[..3], ["AddColumn", "AddColumn", "DropTable"], "{k:?}");
     // Rows of a query are data: the loop over them changes no catalog object.
-    assert!(footprints(&ops.upgrade).iter().all(crate::Footprint::is_none), "{:?}", ops.upgrade);
+    assert!(
+        footprints(&ops.upgrade)
+            .iter()
+            .all(crate::Footprint::is_none),
+        "{:?}",
+        ops.upgrade
+    );
 }
-
 
 #[test]
 fn string_templates_and_context_manager_connections_are_followed() {
@@ -352,12 +467,31 @@ fn the_main_options_of_alembic_ini_are_read_as_configured() {
     );
     let body = migdoc_python::parse_module(&src).body;
     let with = |options: Option<&[(&str, &str)]>| {
-        let main_options = options.map(|o| std::sync::Arc::new(o.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()));
-        lower_revision(&body, crate::LowerOptions { main_options, ..crate::LowerOptions::default() }, &crate::Externals::new())
+        let main_options = options.map(|o| {
+            std::sync::Arc::new(
+                o.iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
+        });
+        lower_revision(
+            &body,
+            crate::LowerOptions {
+                main_options,
+                ..crate::LowerOptions::default()
+            },
+            &crate::Externals::new(),
+        )
     };
     // Not set in alembic.ini: the guard is false, the default is used.
-    assert_eq!(kinds(&with(Some(&[])).upgrade), ["CreateTable", "Sql(SELECT 1)"]);
-    assert_eq!(kinds(&with(Some(&[("extra_sql", "SELECT 2")])).upgrade), ["CreateTable", "Sql(SELECT 2)"]);
+    assert_eq!(
+        kinds(&with(Some(&[])).upgrade),
+        ["CreateTable", "Sql(SELECT 1)"]
+    );
+    assert_eq!(
+        kinds(&with(Some(&[("extra_sql", "SELECT 2")])).upgrade),
+        ["CreateTable", "Sql(SELECT 2)"]
+    );
     // No configuration (a bare versions directory): undecided.
     assert!(with(None).unknown_count() > 0);
 }
@@ -376,13 +510,24 @@ fn a_create_method_given_no_connection_builds_a_value() {
     let f = footprints(&ops.upgrade);
     // Only the table created on the migration's connection is an unknown.
     assert_eq!(f.len(), 1, "{:?}", ops.upgrade);
-    assert!(f[0].names.iter().any(|n| n == "u") || f[0].is_unbounded(), "{:?}", f[0]);
+    assert!(
+        f[0].names.iter().any(|n| n == "u") || f[0].is_unbounded(),
+        "{:?}",
+        f[0]
+    );
     assert_eq!(kinds(&ops.upgrade)[0], "CreateTable");
 }
 
 #[test]
 fn sql_imported_from_a_module_migdoc_cannot_read_is_named() {
-    let ops = lower(&format!("{HEAD}\nfrom app.sql import NATSORT\n\ndef upgrade():\n    op.execute(NATSORT)\n"));
-    assert_eq!(kinds(&ops.upgrade), ["Unknown(execute() of `app.sql.NATSORT`, from a module migdoc could not read (not found from here, or not the project's))"]);
+    let ops = lower(&format!(
+        "{HEAD}\nfrom app.sql import NATSORT\n\ndef upgrade():\n    op.execute(NATSORT)\n"
+    ));
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "Unknown(execute() of `app.sql.NATSORT`, from a module migdoc could not read (not found from here, or not the project's))"
+        ]
+    );
     assert!(footprints(&ops.upgrade)[0].is_unbounded());
 }

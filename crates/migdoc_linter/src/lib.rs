@@ -15,14 +15,14 @@ use std::path::PathBuf;
 
 use migdoc_graph::{Graph, RevisionInput};
 use migdoc_ir::RevisionOps;
-use rayon::prelude::*;
 use migdoc_project::{Project, RevisionFile, Sources};
 use migdoc_python::{LineColumn, TextRange};
+use rayon::prelude::*;
 use serde::Serialize;
 
+pub use fixes::{Edit, Fix};
 pub use registry::{Rule, Severity};
 pub use selection::RuleSelection;
-pub use fixes::{Edit, Fix};
 
 /// What the user's configuration and flags decide.
 #[derive(Clone, Debug)]
@@ -35,7 +35,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { postgres_version: 14, sqlalchemy_2_1: None }
+        Settings {
+            postgres_version: 14,
+            sqlalchemy_2_1: None,
+        }
     }
 }
 
@@ -130,22 +133,39 @@ impl UnknownOp {
             parts.push("every enum type".to_owned());
         }
         if !f.names.is_empty() {
-            parts.push(format!("the tables and types named {}", f.names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+            parts.push(format!(
+                "the tables and types named {}",
+                f.names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         parts.join(" and ")
     }
 }
 
 /// Every unknown operation, in upgrade order, and how many revisions are checked in full.
-fn unknown_ops(sources: &Sources, graph: &Graph, ops: &[RevisionOps], undecided: &[migdoc_replay::Undecided]) -> (Vec<UnknownOp>, usize) {
+fn unknown_ops(
+    sources: &Sources,
+    graph: &Graph,
+    ops: &[RevisionOps],
+    undecided: &[migdoc_replay::Undecided],
+) -> (Vec<UnknownOp>, usize) {
     let mut out = Vec::new();
     let mut unbounded = false;
     let mut fully_checked = 0;
     for node in graph.upgrade_order() {
         let file = graph.nodes[node].file;
-        let (Some(f), Some(revision)) = (sources.files.get(file), ops.get(file)) else { continue };
+        let (Some(f), Some(revision)) = (sources.files.get(file), ops.get(file)) else {
+            continue;
+        };
         let mut own = false;
-        for (direction, list) in [("upgrade", &revision.upgrade), ("downgrade", &revision.downgrade)] {
+        for (direction, list) in [
+            ("upgrade", &revision.upgrade),
+            ("downgrade", &revision.downgrade),
+        ] {
             for (op, footprint) in RevisionOps::unknowns(list) {
                 if direction == "upgrade" && !footprint.is_none() {
                     own = true;
@@ -177,8 +197,12 @@ fn unknown_ops(sources: &Sources, graph: &Graph, ops: &[RevisionOps], undecided:
         if !unbounded && !own {
             fully_checked += 1;
         }
-        unbounded |= RevisionOps::unknowns(&revision.upgrade).iter().any(|(_, f)| f.is_unbounded())
-            || undecided.iter().any(|u| u.file == file && u.footprint.is_unbounded());
+        unbounded |= RevisionOps::unknowns(&revision.upgrade)
+            .iter()
+            .any(|(_, f)| f.is_unbounded())
+            || undecided
+                .iter()
+                .any(|u| u.file == file && u.footprint.is_unbounded());
     }
     (out, fully_checked)
 }
@@ -203,13 +227,25 @@ pub struct LiveRun {
 /// `migdoc verify`'s findings: the real runs against `check`'s predictions, the migrated catalog
 /// (`live`, after a successful `upgrade head`) against the replay and against the models. The
 /// returned report is `check`'s with its diagnostics replaced by these.
-pub fn verify_report(project: &Project, sources: &Sources, settings: &Settings, runs: &[LiveRun], live: Option<&migdoc_replay::Catalog>) -> Report {
+pub fn verify_report(
+    project: &Project,
+    sources: &Sources,
+    settings: &Settings,
+    runs: &[LiveRun],
+    live: Option<&migdoc_replay::Catalog>,
+) -> Report {
     let mut report = check(project, sources, settings);
     let mut ctx = Context::new(sources);
-    let config_path = project.config.as_ref().map_or_else(|| PathBuf::from("alembic.ini"), |c| migdoc_project::shown_path(&project.root, &c.source));
+    let config_path = project.config.as_ref().map_or_else(
+        || PathBuf::from("alembic.ini"),
+        |c| migdoc_project::shown_path(&project.root, &c.source),
+    );
     rules::verify::check(&mut ctx, &report, runs, live, &config_path);
     if let Some(live) = live {
-        let outcome = migdoc_replay::Outcome { head: live.clone(), ..migdoc_replay::Outcome::default() };
+        let outcome = migdoc_replay::Outcome {
+            head: live.clone(),
+            ..migdoc_replay::Outcome::default()
+        };
         rules::models::check(&mut ctx, &report.models, &outcome, settings);
     }
     let mut diagnostics = ctx.diagnostics;
@@ -221,15 +257,31 @@ pub fn verify_report(project: &Project, sources: &Sources, settings: &Settings, 
 /// What the user's configuration does to a report: rules not selected are dropped, configured
 /// severities set, `# migdoc: ignore[...]` comments applied (and, with `report_unused`, the
 /// useless ones reported: `verify` runs other rules than the ones the comments name).
-pub fn apply_selection(report: &mut Report, project: &Project, sources: &Sources, selection: &RuleSelection, report_unused: bool) {
+pub fn apply_selection(
+    report: &mut Report,
+    project: &Project,
+    sources: &Sources,
+    selection: &RuleSelection,
+    report_unused: bool,
+) {
     selection.apply(&mut report.diagnostics);
-    rules::suppressions::apply(&mut report.diagnostics, sources, project.env.as_ref(), selection, report_unused);
+    rules::suppressions::apply(
+        &mut report.diagnostics,
+        sources,
+        project.env.as_ref(),
+        selection,
+        report_unused,
+    );
     sort_diagnostics(&mut report.diagnostics);
 }
 
 fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        (&a.path, a.range.map(|r| (r.start, r.end)), a.rule.code()).cmp(&(&b.path, b.range.map(|r| (r.start, r.end)), b.rule.code()))
+        (&a.path, a.range.map(|r| (r.start, r.end)), a.rule.code()).cmp(&(
+            &b.path,
+            b.range.map(|r| (r.start, r.end)),
+            b.rule.code(),
+        ))
     });
     diagnostics.dedup();
 }
@@ -240,7 +292,11 @@ pub fn read_models(sources: &Sources) -> migdoc_models::ModelSchema {
         .models
         .modules
         .iter()
-        .map(|m| migdoc_models::Input { name: &m.name, is_package: m.is_package, module: &m.module })
+        .map(|m| migdoc_models::Input {
+            name: &m.name,
+            is_package: m.is_package,
+            module: &m.module,
+        })
         .collect();
     migdoc_models::extract(&inputs)
 }
@@ -260,7 +316,14 @@ impl<'a> Context<'a> {
     }
 
     /// Reports at `range` in revision file `file`, with the rule's default severity.
-    pub(crate) fn report(&mut self, rule: Rule, file: usize, range: Option<TextRange>, message: String, help: Option<String>) {
+    pub(crate) fn report(
+        &mut self,
+        rule: Rule,
+        file: usize,
+        range: Option<TextRange>,
+        message: String,
+        help: Option<String>,
+    ) {
         self.report_with(rule, rule.default_severity(), file, range, message, help);
     }
 
@@ -281,7 +344,10 @@ impl<'a> Context<'a> {
                 f.line_index.line_column(&f.text, r.start).into(),
                 f.line_index.line_column(&f.text, r.end).into(),
             ),
-            None => (LineCol { line: 1, column: 1 }, LineCol { line: 1, column: 1 }),
+            None => (
+                LineCol { line: 1, column: 1 },
+                LineCol { line: 1, column: 1 },
+            ),
         };
         self.diagnostics.push(Diagnostic {
             rule,
@@ -298,11 +364,26 @@ impl<'a> Context<'a> {
     }
 
     /// Reports at `range` in model module `module` (`Sources::models`), with the rule's default severity.
-    pub(crate) fn report_model(&mut self, rule: Rule, module: usize, range: TextRange, message: String, help: Option<String>) {
+    pub(crate) fn report_model(
+        &mut self,
+        rule: Rule,
+        module: usize,
+        range: TextRange,
+        message: String,
+        help: Option<String>,
+    ) {
         self.report_model_with(rule, rule.default_severity(), module, range, message, help);
     }
 
-    pub(crate) fn report_model_with(&mut self, rule: Rule, severity: Severity, module: usize, range: TextRange, message: String, help: Option<String>) {
+    pub(crate) fn report_model_with(
+        &mut self,
+        rule: Rule,
+        severity: Severity,
+        module: usize,
+        range: TextRange,
+        message: String,
+        help: Option<String>,
+    ) {
         let m = &self.sources.models.modules[module];
         let range = on_char_boundaries(&m.text, range);
         self.diagnostics.push(Diagnostic {
@@ -321,7 +402,16 @@ impl<'a> Context<'a> {
 
     /// Reports at a range of a file that is not a revision file (env.py).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn report_at(&mut self, rule: Rule, path: PathBuf, range: TextRange, start: LineCol, end: LineCol, message: String, help: Option<String>) {
+    pub(crate) fn report_at(
+        &mut self,
+        rule: Rule,
+        path: PathBuf,
+        range: TextRange,
+        start: LineCol,
+        end: LineCol,
+        message: String,
+        help: Option<String>,
+    ) {
         self.diagnostics.push(Diagnostic {
             rule,
             severity: rule.default_severity(),
@@ -344,7 +434,13 @@ impl<'a> Context<'a> {
     }
 
     /// Reports about a path that is not a parsed revision file.
-    pub(crate) fn report_path(&mut self, rule: Rule, path: PathBuf, message: String, help: Option<String>) {
+    pub(crate) fn report_path(
+        &mut self,
+        rule: Rule,
+        path: PathBuf,
+        message: String,
+        help: Option<String>,
+    ) {
         let start = LineCol { line: 1, column: 1 };
         self.diagnostics.push(Diagnostic {
             rule,
@@ -386,9 +482,24 @@ pub fn build_graph(sources: &Sources) -> Graph {
             let id = f.header.id()?;
             Some(RevisionInput {
                 id: id.to_owned(),
-                down_revisions: f.header.down_revisions.iter().map(|l| l.value.clone()).collect(),
-                depends_on: f.header.depends_on.iter().map(|l| l.value.clone()).collect(),
-                branch_labels: f.header.branch_labels.iter().map(|l| l.value.clone()).collect(),
+                down_revisions: f
+                    .header
+                    .down_revisions
+                    .iter()
+                    .map(|l| l.value.clone())
+                    .collect(),
+                depends_on: f
+                    .header
+                    .depends_on
+                    .iter()
+                    .map(|l| l.value.clone())
+                    .collect(),
+                branch_labels: f
+                    .header
+                    .branch_labels
+                    .iter()
+                    .map(|l| l.value.clone())
+                    .collect(),
                 file: i,
             })
         })
@@ -403,12 +514,21 @@ pub fn lower(project: &Project, sources: &Sources, settings: &Settings) -> Vec<R
 
 /// [`lower`], where `known` gives a file's operations when they were already lowered with the
 /// same settings and imported modules (the cache): only the others are lowered.
-pub fn lower_with(project: &Project, sources: &Sources, settings: &Settings, known: impl Fn(&RevisionFile) -> Option<RevisionOps> + Sync) -> Vec<RevisionOps> {
+pub fn lower_with(
+    project: &Project,
+    sources: &Sources,
+    settings: &Settings,
+    known: impl Fn(&RevisionFile) -> Option<RevisionOps> + Sync,
+) -> Vec<RevisionOps> {
     let options = lower_options(project, settings);
     sources
         .files
         .par_iter()
-        .map(|f| known(f).unwrap_or_else(|| migdoc_ir::lower_revision(&f.module().body, options.clone(), &sources.modules)))
+        .map(|f| {
+            known(f).unwrap_or_else(|| {
+                migdoc_ir::lower_revision(&f.module().body, options.clone(), &sources.modules)
+            })
+        })
         .collect()
 }
 
@@ -425,17 +545,30 @@ pub fn replay_settings(project: &Project, settings: &Settings) -> migdoc_replay:
     migdoc_replay::Settings {
         postgres_version: settings.postgres_version,
         sqlalchemy_2_1: settings.sqlalchemy_2_1,
-        transaction_per_migration: project.env.as_ref().is_some_and(|e| e.transaction_per_migration == migdoc_project::Setting::Known(true)),
+        transaction_per_migration: project
+            .env
+            .as_ref()
+            .is_some_and(|e| e.transaction_per_migration == migdoc_project::Setting::Known(true)),
     }
 }
 
 /// Runs every rule over a loaded project.
 pub fn check(project: &Project, sources: &Sources, settings: &Settings) -> Report {
-    check_lowered(project, sources, settings, &lower(project, sources, settings))
+    check_lowered(
+        project,
+        sources,
+        settings,
+        &lower(project, sources, settings),
+    )
 }
 
 /// [`check`] with every revision's operations already lowered (`ops` indexed like `sources.files`).
-pub fn check_lowered(project: &Project, sources: &Sources, settings: &Settings, ops: &[RevisionOps]) -> Report {
+pub fn check_lowered(
+    project: &Project,
+    sources: &Sources,
+    settings: &Settings,
+    ops: &[RevisionOps],
+) -> Report {
     let mut ctx = Context::new(sources);
     rules::files::check(&mut ctx);
     rules::hygiene::check(&mut ctx, project.env.as_ref());
@@ -451,7 +584,11 @@ pub fn check_lowered(project: &Project, sources: &Sources, settings: &Settings, 
     let operations = ops.iter().map(RevisionOps::op_count).sum();
     let mut diagnostics = ctx.diagnostics;
     sort_diagnostics(&mut diagnostics);
-    let heads = graph.heads.iter().map(|&h| graph.nodes[h].id.clone()).collect();
+    let heads = graph
+        .heads
+        .iter()
+        .map(|&h| graph.nodes[h].id.clone())
+        .collect();
     let (unknowns, fully_checked) = unknown_ops(sources, &graph, ops, &outcome.undecided);
     Report {
         unknowns,

@@ -129,7 +129,13 @@ impl Rule {
     /// Whether `migdoc check --fix` fixes some of its findings: those where the code has the
     /// exact shape the fix expects and the fixed text is proven (see `fixes.rs`).
     pub fn has_fix(self) -> bool {
-        matches!(self, Rule::DuplicateEnumLabel | Rule::NewLabelUsedInSameTransaction | Rule::DowngradeLeavesType | Rule::CreateTypeIgnored)
+        matches!(
+            self,
+            Rule::DuplicateEnumLabel
+                | Rule::NewLabelUsedInSameTransaction
+                | Rule::DowngradeLeavesType
+                | Rule::CreateTypeIgnored
+        )
     }
 
     /// Finds a rule by code (`MD101`) or name (`multiple-heads`), case-insensitively.
@@ -172,6 +178,9 @@ mod tests {
             }
         }
         assert_eq!(Rule::from_code_or_name("md101"), Some(Rule::MultipleHeads));
-        assert_eq!(Rule::from_code_or_name("multiple-heads"), Some(Rule::MultipleHeads));
+        assert_eq!(
+            Rule::from_code_or_name("multiple-heads"),
+            Some(Rule::MultipleHeads)
+        );
     }
 }

@@ -16,13 +16,20 @@ pub struct RuleSelection {
 
 impl Default for RuleSelection {
     fn default() -> Self {
-        RuleSelection { enabled: Rule::ALL.to_vec(), severity: BTreeMap::new() }
+        RuleSelection {
+            enabled: Rule::ALL.to_vec(),
+            severity: BTreeMap::new(),
+        }
     }
 }
 
 impl RuleSelection {
     /// The selection for these settings; an unknown selector is an error naming the closest rule.
-    pub fn new(select: Option<&[String]>, ignore: &[String], severity: &BTreeMap<String, String>) -> Result<Self, String> {
+    pub fn new(
+        select: Option<&[String]>,
+        ignore: &[String],
+        severity: &BTreeMap<String, String>,
+    ) -> Result<Self, String> {
         let mut enabled: Vec<Rule> = match select {
             Some(selectors) => {
                 let mut rules = Vec::new();
@@ -46,7 +53,11 @@ impl RuleSelection {
                 "error" => Severity::Error,
                 "warning" => Severity::Warning,
                 "info" => Severity::Info,
-                other => return Err(format!("severity `{other}` for `{s}` is not error, warning or info")),
+                other => {
+                    return Err(format!(
+                        "severity `{other}` for `{s}` is not error, warning or info"
+                    ));
+                }
             };
             by_specificity.push((specificity, rules, level));
         }
@@ -57,7 +68,10 @@ impl RuleSelection {
                 levels.insert(rule, level);
             }
         }
-        Ok(RuleSelection { enabled, severity: levels })
+        Ok(RuleSelection {
+            enabled,
+            severity: levels,
+        })
     }
 
     pub fn is_enabled(&self, rule: Rule) -> bool {
@@ -86,11 +100,18 @@ pub fn resolve(selector: &str) -> Result<(Vec<Rule>, usize), String> {
         return Ok((vec![rule], usize::MAX));
     }
     let upper = selector.to_ascii_uppercase();
-    let prefixed: Vec<Rule> = Rule::ALL.iter().copied().filter(|r| upper.len() >= 2 && r.code().starts_with(&upper)).collect();
+    let prefixed: Vec<Rule> = Rule::ALL
+        .iter()
+        .copied()
+        .filter(|r| upper.len() >= 2 && r.code().starts_with(&upper))
+        .collect();
     if !prefixed.is_empty() {
         return Ok((prefixed, upper.len()));
     }
-    let candidates: Vec<&str> = Rule::ALL.iter().flat_map(|r| [r.code(), r.name()]).collect();
+    let candidates: Vec<&str> = Rule::ALL
+        .iter()
+        .flat_map(|r| [r.code(), r.name()])
+        .collect();
     Err(match migdoc_project::closest(selector, &candidates) {
         Some(near) => format!("unknown rule `{selector}`; did you mean `{near}`?"),
         None => format!("unknown rule `{selector}`; `migdoc rule --list` lists the rules"),
@@ -107,7 +128,12 @@ mod tests {
 
     #[test]
     fn select_ignore_and_prefixes() {
-        let s = RuleSelection::new(Some(&strings(&["MD2", "multiple-heads"])), &strings(&["MD215", "MD21"]), &BTreeMap::new()).expect("a value");
+        let s = RuleSelection::new(
+            Some(&strings(&["MD2", "multiple-heads"])),
+            &strings(&["MD215", "MD21"]),
+            &BTreeMap::new(),
+        )
+        .expect("a value");
         assert!(s.is_enabled(Rule::MultipleHeads));
         assert!(s.is_enabled(Rule::EnumCreatedTwice));
         assert!(!s.is_enabled(Rule::SqlalchemyVersionUnknown));
@@ -117,17 +143,43 @@ mod tests {
 
     #[test]
     fn the_most_specific_severity_wins() {
-        let severity: BTreeMap<String, String> = [("MD2", "info"), ("enum-created-twice", "warning"), ("ALL", "error")].into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();
+        let severity: BTreeMap<String, String> = [
+            ("MD2", "info"),
+            ("enum-created-twice", "warning"),
+            ("ALL", "error"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
         let s = RuleSelection::new(None, &[], &severity).expect("a value");
-        assert_eq!(s.severity(Rule::EnumCreatedTwice, Severity::Error), Severity::Warning);
-        assert_eq!(s.severity(Rule::TypeDoesNotExist, Severity::Error), Severity::Info);
-        assert_eq!(s.severity(Rule::MultipleHeads, Severity::Warning), Severity::Error);
+        assert_eq!(
+            s.severity(Rule::EnumCreatedTwice, Severity::Error),
+            Severity::Warning
+        );
+        assert_eq!(
+            s.severity(Rule::TypeDoesNotExist, Severity::Error),
+            Severity::Info
+        );
+        assert_eq!(
+            s.severity(Rule::MultipleHeads, Severity::Warning),
+            Severity::Error
+        );
     }
 
     #[test]
     fn unknown_selectors_suggest() {
-        assert_eq!(resolve("enum-created-twise").expect_err("an error"), "unknown rule `enum-created-twise`; did you mean `enum-created-twice`?");
-        assert_eq!(resolve("MD2011").expect_err("an error"), "unknown rule `MD2011`; did you mean `MD201`?");
-        assert!(resolve("zzzzzzzzzzzz").expect_err("an error").ends_with("lists the rules"));
+        assert_eq!(
+            resolve("enum-created-twise").expect_err("an error"),
+            "unknown rule `enum-created-twise`; did you mean `enum-created-twice`?"
+        );
+        assert_eq!(
+            resolve("MD2011").expect_err("an error"),
+            "unknown rule `MD2011`; did you mean `MD201`?"
+        );
+        assert!(
+            resolve("zzzzzzzzzzzz")
+                .expect_err("an error")
+                .ends_with("lists the rules")
+        );
     }
 }

@@ -18,7 +18,9 @@ pub(crate) enum AnnotatedType {
 
 /// `Mapped[X]` (however `Mapped` is spelled) → `X`.
 pub(crate) fn mapped_inner(annotation: &Expr) -> Option<&Expr> {
-    let Expr::Subscript { value, slice, .. } = annotation else { return None };
+    let Expr::Subscript { value, slice, .. } = annotation else {
+        return None;
+    };
     let name = value.dotted_name()?;
     (name == "Mapped" || name.ends_with(".Mapped")).then_some(slice)
 }
@@ -33,15 +35,21 @@ pub(crate) fn strip_optional(expr: &Expr) -> (&Expr, bool) {
                 return (strip_optional(slice).0, true);
             }
             if last == "Union"
-                && let Expr::Tuple { elts, .. } = slice.as_ref() {
-                    let rest: Vec<&Expr> = elts.iter().filter(|e| !is_none(e)).collect();
-                    if let [only] = rest[..] {
-                        return (only, rest.len() < elts.len());
-                    }
+                && let Expr::Tuple { elts, .. } = slice.as_ref()
+            {
+                let rest: Vec<&Expr> = elts.iter().filter(|e| !is_none(e)).collect();
+                if let [only] = rest[..] {
+                    return (only, rest.len() < elts.len());
                 }
+            }
             (expr, false)
         }
-        Expr::BinOp { left, op: BinOp::BitOr, right, .. } => {
+        Expr::BinOp {
+            left,
+            op: BinOp::BitOr,
+            right,
+            ..
+        } => {
             if is_none(right) {
                 (strip_optional(left).0, true)
             } else if is_none(left) {
@@ -60,7 +68,11 @@ fn is_none(e: &Expr) -> bool {
 
 /// The type SQLAlchemy derives from the annotation's inner type `expr` (after `Optional`).
 /// `type_map` is the declarative base's `type_annotation_map`, keys as written.
-pub(crate) fn infer(env: &ModuleEnv<'_>, expr: &Expr, type_map: &[(String, Evaluated)]) -> AnnotatedType {
+pub(crate) fn infer(
+    env: &ModuleEnv<'_>,
+    expr: &Expr,
+    type_map: &[(String, Evaluated)],
+) -> AnnotatedType {
     if let Expr::Subscript { value, slice, .. } = expr {
         let name = value.dotted_name().unwrap_or_default();
         if name == "Literal" || name.ends_with(".Literal") {
@@ -68,9 +80,14 @@ pub(crate) fn infer(env: &ModuleEnv<'_>, expr: &Expr, type_map: &[(String, Evalu
         }
         return AnnotatedType::Unknown;
     }
-    let Some(name) = expr.dotted_name() else { return AnnotatedType::Unknown };
+    let Some(name) = expr.dotted_name() else {
+        return AnnotatedType::Unknown;
+    };
     let last = name.rsplit('.').next().unwrap_or_default();
-    if let Some((_, mapped)) = type_map.iter().find(|(k, _)| k == &name || k.rsplit('.').next() == Some(last)) {
+    if let Some((_, mapped)) = type_map
+        .iter()
+        .find(|(k, _)| k == &name || k.rsplit('.').next() == Some(last))
+    {
         return match mapped {
             Evaluated::SqlType(t) => AnnotatedType::Sql(t.clone()),
             Evaluated::Enum(spec) => AnnotatedType::Enum(crate::model_enum(spec, None)),
@@ -86,7 +103,12 @@ pub(crate) fn infer(env: &ModuleEnv<'_>, expr: &Expr, type_map: &[(String, Evalu
             create_type: None,
             dialect_enum: false,
             inherit_schema: false,
-            class: Some(EnumClass { name: last.to_owned(), names: class.names, values: class.values, uses_values: false }),
+            class: Some(EnumClass {
+                name: last.to_owned(),
+                names: class.names,
+                values: class.values,
+                uses_values: false,
+            }),
         });
     }
     let sql = match name.as_str() {
@@ -113,7 +135,11 @@ fn literal(slice: &Expr) -> AnnotatedType {
         Expr::Tuple { elts, .. } => elts.iter().collect(),
         other => vec![other],
     };
-    let Some(labels) = items.iter().map(|e| e.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>() else {
+    let Some(labels) = items
+        .iter()
+        .map(|e| e.as_str().map(str::to_owned))
+        .collect::<Option<Vec<_>>>()
+    else {
         return AnnotatedType::Unknown;
     };
     AnnotatedType::Enum(ModelEnum {

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use migdoc_ir::{ColumnSpec, Evaluated, Externals, LowerOptions, ModuleEnv};
-use migdoc_python::ast::{ClassDef, Expr, Keyword, Stmt};
 use migdoc_python::TextRange;
+use migdoc_python::ast::{ClassDef, Expr, Keyword, Stmt};
 
 use crate::annotation::{self, AnnotatedType};
 use crate::{Input, ModelColumn, ModelSchema, ModelTable, UnknownModel};
@@ -36,12 +36,24 @@ struct Class<'a> {
 }
 
 pub(crate) fn extract(inputs: &[Input<'_>]) -> ModelSchema {
-    let externals: Externals = inputs.iter().map(|i| (i.name.to_owned(), i.module.clone())).collect();
+    let externals: Externals = inputs
+        .iter()
+        .map(|i| (i.name.to_owned(), i.module.clone()))
+        .collect();
     let options = LowerOptions::default();
     let cache = migdoc_ir::EnvCache::default();
     let envs: Vec<ModuleEnv<'_>> = inputs
         .iter()
-        .map(|i| ModuleEnv::new(&i.module.body, options.clone(), &externals, i.name, i.is_package, &cache))
+        .map(|i| {
+            ModuleEnv::new(
+                &i.module.body,
+                options.clone(),
+                &externals,
+                i.name,
+                i.is_package,
+                &cache,
+            )
+        })
         .collect();
     let mut classes: Vec<Class<'_>> = Vec::new();
     for (m, input) in inputs.iter().enumerate() {
@@ -51,7 +63,11 @@ pub(crate) fn extract(inputs: &[Input<'_>]) -> ModelSchema {
             }
         }
     }
-    let index = classes.iter().enumerate().map(|(i, c)| ((c.module, c.def.name.clone()), i)).collect();
+    let index = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ((c.module, c.def.name.clone()), i))
+        .collect();
     let reader = Reader {
         inputs,
         envs: &envs,
@@ -90,7 +106,9 @@ enum Mapping {
 impl Reader<'_, '_> {
     fn run(&self) -> ModelSchema {
         let mut schema = ModelSchema::default();
-        let mappings: Vec<Mapping> = (0..self.classes.len()).map(|c| self.mapping(c, 0)).collect();
+        let mappings: Vec<Mapping> = (0..self.classes.len())
+            .map(|c| self.mapping(c, 0))
+            .collect();
         let mut tables: BTreeMap<String, ModelTable> = BTreeMap::new();
         let mut class_table: Vec<Option<String>> = vec![None; self.classes.len()];
         // Own tables first, then single-table subclasses add their columns.
@@ -117,7 +135,10 @@ impl Reader<'_, '_> {
                 Mapping::Unknown => schema.unknown.push(UnknownModel {
                     module: class.module,
                     range: class.def.range,
-                    what: format!("class {}: a table name migdoc cannot evaluate", class.def.name),
+                    what: format!(
+                        "class {}: a table name migdoc cannot evaluate",
+                        class.def.name
+                    ),
                 }),
                 Mapping::Inherits(_) | Mapping::Unmapped => {}
             }
@@ -126,7 +147,9 @@ impl Reader<'_, '_> {
             if !matches!(mapping, Mapping::Inherits(_)) {
                 continue;
             }
-            let Some(root) = self.table_of(c, &mappings) else { continue };
+            let Some(root) = self.table_of(c, &mappings) else {
+                continue;
+            };
             let (mut columns, complete) = self.class_columns(c, &mappings, false);
             inherit_schema(&mut columns, &root);
             if let Some(table) = tables.get_mut(&root) {
@@ -137,7 +160,13 @@ impl Reader<'_, '_> {
         }
         for (m, input) in self.inputs.iter().enumerate() {
             for stmt in &input.module.body {
-                let (Stmt::Assign { value, .. } | Stmt::AnnAssign { value: Some(value), .. }) = stmt else { continue };
+                let (Stmt::Assign { value, .. }
+                | Stmt::AnnAssign {
+                    value: Some(value), ..
+                }) = stmt
+                else {
+                    continue;
+                };
                 if let Some(table) = self.table_object(m, value) {
                     tables.entry(table.name.clone()).or_insert(table);
                 }
@@ -176,20 +205,22 @@ impl Reader<'_, '_> {
         let env = &self.envs[class.module];
         let mut abstract_ = false;
         for stmt in &class.def.body {
-            let Some((name, value)) = assignment(stmt) else { continue };
+            let Some((name, value)) = assignment(stmt) else {
+                continue;
+            };
             match name {
                 "__abstract__" => abstract_ = matches!(env.eval(value), Evaluated::Bool(true)),
                 "__tablename__" => {
                     return match env.eval(value) {
                         Evaluated::Str(table) => Mapping::Table(qualify(&table, self.schema_of(c))),
                         _ => Mapping::Unknown,
-                    }
+                    };
                 }
                 "__table__" => {
                     return match self.table_object(class.module, value) {
                         Some(t) => Mapping::Table(t.name),
                         None => Mapping::Unknown,
-                    }
+                    };
                 }
                 _ => {}
             }
@@ -211,7 +242,12 @@ impl Reader<'_, '_> {
     /// The classes (among those read) that class `c` names as bases, in order.
     fn bases(&self, c: usize) -> Vec<usize> {
         let class = &self.classes[c];
-        class.def.bases.iter().filter_map(|b| self.resolve_class(class.module, &b.dotted_name()?, 0)).collect()
+        class
+            .def
+            .bases
+            .iter()
+            .filter_map(|b| self.resolve_class(class.module, &b.dotted_name()?, 0))
+            .collect()
     }
 
     /// The class a (dotted) name refers to in module `m`: defined there, or imported.
@@ -229,8 +265,20 @@ impl Reader<'_, '_> {
         };
         for stmt in &input.module.body {
             match stmt {
-                Stmt::ImportFrom { module, level, names, .. } => {
-                    let Some(abs) = migdoc_python::absolute_import(input.name, input.is_package, module.as_deref(), *level) else { continue };
+                Stmt::ImportFrom {
+                    module,
+                    level,
+                    names,
+                    ..
+                } => {
+                    let Some(abs) = migdoc_python::absolute_import(
+                        input.name,
+                        input.is_package,
+                        module.as_deref(),
+                        *level,
+                    ) else {
+                        continue;
+                    };
                     for alias in names.iter().filter(|a| a.bound_name() == head) {
                         let target = self.module_index(&abs);
                         match (rest, target) {
@@ -243,7 +291,9 @@ impl Reader<'_, '_> {
                             _ => {}
                         }
                         // `from app import models` then `models.Base`.
-                        if let (Some(rest), Some(t)) = (rest, self.module_index(&format!("{abs}.{}", alias.name))) {
+                        if let (Some(rest), Some(t)) =
+                            (rest, self.module_index(&format!("{abs}.{}", alias.name)))
+                        {
                             return self.resolve_class(t, rest, depth + 1);
                         }
                     }
@@ -253,7 +303,11 @@ impl Reader<'_, '_> {
                         let rest = rest?;
                         // `import app.models` binds `app`; `app.models.Base` names the class.
                         // `import app.models as m` binds `m`; `m.Base` does.
-                        let full = if alias.asname.is_some() { format!("{}.{rest}", alias.name) } else { format!("{head}.{rest}") };
+                        let full = if alias.asname.is_some() {
+                            format!("{}.{rest}", alias.name)
+                        } else {
+                            format!("{head}.{rest}")
+                        };
                         let (modname, class) = full.rsplit_once('.')?;
                         let t = self.module_index(modname)?;
                         return self.resolve_class(t, class, depth + 1);
@@ -274,18 +328,23 @@ impl Reader<'_, '_> {
         let class = &self.classes[c];
         let env = &self.envs[class.module];
         for stmt in &class.def.body {
-            let Some(("__table_args__", value)) = assignment(stmt) else { continue };
+            let Some(("__table_args__", value)) = assignment(stmt) else {
+                continue;
+            };
             let dict = match value {
                 Expr::Dict { .. } => Some(value),
                 Expr::Tuple { elts, .. } => elts.last().filter(|e| matches!(e, Expr::Dict { .. })),
                 _ => None,
             };
-            let Some(Expr::Dict { items, .. }) = dict else { return None };
+            let Some(Expr::Dict { items, .. }) = dict else {
+                return None;
+            };
             for (k, v) in items {
                 if k.as_ref().and_then(Expr::as_str) == Some("schema")
-                    && let Evaluated::Str(s) = env.eval(v) {
-                        return Some(s);
-                    }
+                    && let Evaluated::Str(s) = env.eval(v)
+                {
+                    return Some(s);
+                }
             }
             return None;
         }
@@ -296,16 +355,29 @@ impl Reader<'_, '_> {
     fn table_args_primary_key(&self, c: usize) -> Vec<String> {
         let class = &self.classes[c];
         for stmt in &class.def.body {
-            let Some(("__table_args__", value)) = assignment(stmt) else { continue };
-            let Expr::Tuple { elts, .. } = value else { return Vec::new() };
+            let Some(("__table_args__", value)) = assignment(stmt) else {
+                continue;
+            };
+            let Expr::Tuple { elts, .. } = value else {
+                return Vec::new();
+            };
             return primary_key_names(elts);
         }
-        self.bases(c).into_iter().map(|b| self.table_args_primary_key(b)).find(|k| !k.is_empty()).unwrap_or_default()
+        self.bases(c)
+            .into_iter()
+            .map(|b| self.table_args_primary_key(b))
+            .find(|k| !k.is_empty())
+            .unwrap_or_default()
     }
 
     /// The columns class `c` contributes: its own, and those of unmapped bases (mixins). With
     /// `with_mapped_bases` false (single-table subclasses), mapped bases' columns are left out.
-    fn class_columns(&self, c: usize, mappings: &[Mapping], own_table: bool) -> (Vec<ModelColumn>, bool) {
+    fn class_columns(
+        &self,
+        c: usize,
+        mappings: &[Mapping],
+        own_table: bool,
+    ) -> (Vec<ModelColumn>, bool) {
         let mut columns = Vec::new();
         let mut complete = true;
         let mut stack = vec![c];
@@ -326,7 +398,10 @@ impl Reader<'_, '_> {
             // An unresolved base (a class from a library) may bring columns migdoc cannot see;
             // the declarative base itself brings none.
             let unresolved = self.classes[at].def.bases.iter().filter(|b| {
-                b.dotted_name().is_some_and(|n| self.resolve_class(self.classes[at].module, &n, 0).is_none() && !is_known_base(&n))
+                b.dotted_name().is_some_and(|n| {
+                    self.resolve_class(self.classes[at].module, &n, 0).is_none()
+                        && !is_known_base(&n)
+                })
             });
             if own_table && unresolved.count() > 0 && at != c {
                 complete = false;
@@ -343,19 +418,34 @@ impl Reader<'_, '_> {
         let mut complete = true;
         for stmt in &class.def.body {
             match stmt {
-                Stmt::Assign { targets, value, range } => {
-                    let [Expr::Name { id, .. }] = targets.as_slice() else { continue };
+                Stmt::Assign {
+                    targets,
+                    value,
+                    range,
+                } => {
+                    let [Expr::Name { id, .. }] = targets.as_slice() else {
+                        continue;
+                    };
                     if id.starts_with("__") {
                         continue;
                     }
                     match self.column_value(class.module, value) {
-                        Some(Some(spec)) => out.push(self.model_column(class.module, id, &spec, None, *range)),
+                        Some(Some(spec)) => {
+                            out.push(self.model_column(class.module, id, &spec, None, *range))
+                        }
                         Some(None) => complete = false,
                         None => {}
                     }
                 }
-                Stmt::AnnAssign { target: Expr::Name { id, .. }, annotation, value, range } => {
-                    let Some(inner) = annotation::mapped_inner(annotation) else { continue };
+                Stmt::AnnAssign {
+                    target: Expr::Name { id, .. },
+                    annotation,
+                    value,
+                    range,
+                } => {
+                    let Some(inner) = annotation::mapped_inner(annotation) else {
+                        continue;
+                    };
                     let (inner, optional) = annotation::strip_optional(inner);
                     let inferred = annotation::infer(env, inner, &self.type_map);
                     let spec = match value {
@@ -375,12 +465,33 @@ impl Reader<'_, '_> {
                         complete = false;
                         continue;
                     }
-                    out.push(self.annotated_column(class.module, id, spec, &inferred, optional, *range));
+                    out.push(self.annotated_column(
+                        class.module,
+                        id,
+                        spec,
+                        &inferred,
+                        optional,
+                        *range,
+                    ));
                 }
-                Stmt::FunctionDef(f) if f.decorators.iter().any(|d| d.dotted_name().is_some_and(|n| n.ends_with("declared_attr"))) => {
-                    if let Some(Stmt::Return { value: Some(value), .. }) = f.body.last() {
+                Stmt::FunctionDef(f)
+                    if f.decorators.iter().any(|d| {
+                        d.dotted_name()
+                            .is_some_and(|n| n.ends_with("declared_attr"))
+                    }) =>
+                {
+                    if let Some(Stmt::Return {
+                        value: Some(value), ..
+                    }) = f.body.last()
+                    {
                         match self.column_value(class.module, value) {
-                            Some(Some(spec)) => out.push(self.model_column(class.module, &f.name, &spec, None, f.range)),
+                            Some(Some(spec)) => out.push(self.model_column(
+                                class.module,
+                                &f.name,
+                                &spec,
+                                None,
+                                f.range,
+                            )),
                             Some(None) => complete = false,
                             None => {}
                         }
@@ -395,7 +506,9 @@ impl Reader<'_, '_> {
     /// `Some(Some(spec))` for a column, `Some(None)` for something that may be a column but cannot
     /// be read, `None` for what is not a column.
     fn column_value(&self, m: usize, value: &Expr) -> Option<Option<ColumnSpec>> {
-        let Expr::Call { func, args, .. } = value else { return None };
+        let Expr::Call { func, args, .. } = value else {
+            return None;
+        };
         let callee = func.dotted_name().unwrap_or_default();
         let last = callee.rsplit('.').next().unwrap_or_default();
         if NOT_COLUMNS.contains(&last) {
@@ -412,11 +525,22 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn annotated_column(&self, m: usize, attr: &str, spec: Option<ColumnSpec>, inferred: &AnnotatedType, optional: bool, range: TextRange) -> ModelColumn {
+    fn annotated_column(
+        &self,
+        m: usize,
+        attr: &str,
+        spec: Option<ColumnSpec>,
+        inferred: &AnnotatedType,
+        optional: bool,
+        range: TextRange,
+    ) -> ModelColumn {
         let typed = spec.as_ref().is_some_and(|s| s.typed);
         let primary_key = spec.as_ref().is_some_and(|s| s.primary_key);
         // `mapped_column()` takes nullability from the annotation unless `nullable=` says.
-        let nullable = spec.as_ref().and_then(|s| s.explicit_nullable).unwrap_or(optional && !primary_key);
+        let nullable = spec
+            .as_ref()
+            .and_then(|s| s.explicit_nullable)
+            .unwrap_or(optional && !primary_key);
         let mut column = match &spec {
             Some(spec) => self.model_column(m, attr, spec, Some(nullable), range),
             None => ModelColumn {
@@ -440,7 +564,9 @@ impl Reader<'_, '_> {
                     column.type_known = true;
                     // An integer primary key SQLAlchemy makes SERIAL.
                     if column.primary_key && migdoc_ir::types::family(t) == "integer" {
-                        column.generated = spec.as_ref().is_none_or(|s| s.generated || !matches!(s.explicit_nullable, Some(true)));
+                        column.generated = spec.as_ref().is_none_or(|s| {
+                            s.generated || !matches!(s.explicit_nullable, Some(true))
+                        });
                     }
                 }
                 AnnotatedType::Enum(e) => {
@@ -453,10 +579,24 @@ impl Reader<'_, '_> {
         column
     }
 
-    fn model_column(&self, m: usize, attr: &str, spec: &ColumnSpec, nullable: Option<bool>, range: TextRange) -> ModelColumn {
-        let enum_type = spec.enum_type.as_ref().map(|e| crate::model_enum(e, self.enum_class_of(m, range)));
+    fn model_column(
+        &self,
+        m: usize,
+        attr: &str,
+        spec: &ColumnSpec,
+        nullable: Option<bool>,
+        range: TextRange,
+    ) -> ModelColumn {
+        let enum_type = spec
+            .enum_type
+            .as_ref()
+            .map(|e| crate::model_enum(e, self.enum_class_of(m, range)));
         ModelColumn {
-            name: if spec.name.is_empty() { attr.to_owned() } else { spec.name.clone() },
+            name: if spec.name.is_empty() {
+                attr.to_owned()
+            } else {
+                spec.name.clone()
+            },
             module: m,
             range,
             sql_type: spec.sql_type.clone(),
@@ -481,14 +621,20 @@ impl Reader<'_, '_> {
             }
             visit_calls(stmt, &mut |func, args, keywords| {
                 let name = func.dotted_name().unwrap_or_default();
-                if !(name.ends_with("Enum") || name.ends_with("ENUM")) || found.is_some() || !inside(func.range()) {
+                if !(name.ends_with("Enum") || name.ends_with("ENUM"))
+                    || found.is_some()
+                    || !inside(func.range())
+                {
                     return;
                 }
                 if let Some(Expr::Name { id, .. }) = args.first()
-                    && let Some(class) = self.envs[m].py_enum(id) {
-                        let uses_values = keywords.iter().any(|k| k.arg.as_deref() == Some("values_callable"));
-                        found = Some(crate::enum_class(id, &class, uses_values));
-                    }
+                    && let Some(class) = self.envs[m].py_enum(id)
+                {
+                    let uses_values = keywords
+                        .iter()
+                        .any(|k| k.arg.as_deref() == Some("values_callable"));
+                    found = Some(crate::enum_class(id, &class, uses_values));
+                }
             });
         }
         found
@@ -496,13 +642,23 @@ impl Reader<'_, '_> {
 
     /// `Table("name", metadata, Column(...), ..., schema="x")`.
     fn table_object(&self, m: usize, value: &Expr) -> Option<ModelTable> {
-        let Expr::Call { func, args, keywords, range } = value else { return None };
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+            range,
+        } = value
+        else {
+            return None;
+        };
         let callee = func.dotted_name()?;
         if callee != "Table" && !callee.ends_with(".Table") {
             return None;
         }
         let env = &self.envs[m];
-        let Evaluated::Str(name) = env.eval(args.first()?) else { return None };
+        let Evaluated::Str(name) = env.eval(args.first()?) else {
+            return None;
+        };
         let schema = keyword(keywords, "schema").and_then(|e| match env.eval(e) {
             Evaluated::Str(s) => Some(s),
             _ => None,
@@ -512,14 +668,23 @@ impl Reader<'_, '_> {
         let keys = primary_key_names(args);
         for arg in args.iter().skip(2) {
             match env.eval(arg) {
-                Evaluated::Column(spec) if !spec.name.is_empty() => columns.push(self.model_column(m, &spec.name.clone(), &spec, None, arg.range())),
+                Evaluated::Column(spec) if !spec.name.is_empty() => {
+                    columns.push(self.model_column(m, &spec.name.clone(), &spec, None, arg.range()))
+                }
                 Evaluated::Column(_) | Evaluated::Unknown => complete &= !is_column_call(arg),
                 _ => {}
             }
         }
         apply_primary_key(&mut columns, &keys);
         inherit_schema(&mut columns, &qualify(&name, schema.clone()));
-        Some(ModelTable { name: qualify(&name, schema), classes: Vec::new(), module: m, range: *range, columns, complete })
+        Some(ModelTable {
+            name: qualify(&name, schema),
+            classes: Vec::new(),
+            module: m,
+            range: *range,
+            columns,
+            complete,
+        })
     }
 }
 
@@ -528,8 +693,16 @@ fn primary_key_names(exprs: &[Expr]) -> Vec<String> {
     exprs
         .iter()
         .filter_map(|e| match e {
-            Expr::Call { func, args, .. } if func.dotted_name().is_some_and(|n| n.ends_with("PrimaryKeyConstraint")) => {
-                Some(args.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect::<Vec<_>>())
+            Expr::Call { func, args, .. }
+                if func
+                    .dotted_name()
+                    .is_some_and(|n| n.ends_with("PrimaryKeyConstraint")) =>
+            {
+                Some(
+                    args.iter()
+                        .filter_map(|a| a.as_str().map(str::to_owned))
+                        .collect::<Vec<_>>(),
+                )
             }
             _ => None,
         })
@@ -539,7 +712,9 @@ fn primary_key_names(exprs: &[Expr]) -> Vec<String> {
 
 /// `sa.Enum(..., inherit_schema=True)` types live in the schema of table `table` (`schema.name`).
 fn inherit_schema(columns: &mut [ModelColumn], table: &str) {
-    let Some((schema, _)) = table.split_once('.') else { return };
+    let Some((schema, _)) = table.split_once('.') else {
+        return;
+    };
     for e in columns.iter_mut().filter_map(|c| c.enum_type.as_mut()) {
         if e.inherit_schema {
             if let Some(name) = e.name.as_mut().filter(|n| !n.contains('.')) {
@@ -557,10 +732,13 @@ fn apply_primary_key(columns: &mut [ModelColumn], keys: &[String]) {
     }
     if let [only] = keys
         && let Some(c) = columns.iter_mut().find(|c| &c.name == only)
-            && c.sql_type.as_deref().is_some_and(|t| migdoc_ir::types::family(t) == "integer") {
-                c.generated = true;
-                c.has_default = true;
-            }
+        && c.sql_type
+            .as_deref()
+            .is_some_and(|t| migdoc_ir::types::family(t) == "integer")
+    {
+        c.generated = true;
+        c.has_default = true;
+    }
 }
 
 fn is_column_call(e: &Expr) -> bool {
@@ -568,14 +746,25 @@ fn is_column_call(e: &Expr) -> bool {
 }
 
 fn keyword<'e>(keywords: &'e [Keyword], name: &str) -> Option<&'e Expr> {
-    keywords.iter().find(|k| k.arg.as_deref() == Some(name)).map(|k| &k.value)
+    keywords
+        .iter()
+        .find(|k| k.arg.as_deref() == Some(name))
+        .map(|k| &k.value)
 }
 
 /// Bases that are SQLAlchemy's own (they bring no columns).
 fn is_known_base(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
-    matches!(last, "DeclarativeBase" | "DeclarativeBaseNoMeta" | "MappedAsDataclass" | "AsyncAttrs" | "object" | "Generic" | "Protocol")
-        || name.ends_with("Model")
+    matches!(
+        last,
+        "DeclarativeBase"
+            | "DeclarativeBaseNoMeta"
+            | "MappedAsDataclass"
+            | "AsyncAttrs"
+            | "object"
+            | "Generic"
+            | "Protocol"
+    ) || name.ends_with("Model")
 }
 
 /// Adds columns not already present (a subclass or mixin column does not replace one already read).
@@ -600,7 +789,11 @@ fn assignment(stmt: &Stmt) -> Option<(&str, &Expr)> {
             [Expr::Name { id, .. }] => Some((id, value)),
             _ => None,
         },
-        Stmt::AnnAssign { target: Expr::Name { id, .. }, value: Some(value), .. } => Some((id, value)),
+        Stmt::AnnAssign {
+            target: Expr::Name { id, .. },
+            value: Some(value),
+            ..
+        } => Some((id, value)),
         _ => None,
     }
 }
@@ -610,7 +803,9 @@ fn type_annotation_map(classes: &[Class<'_>], envs: &[ModuleEnv<'_>]) -> Vec<(St
     let mut out = Vec::new();
     for class in classes {
         for stmt in &class.def.body {
-            let Some(("type_annotation_map", Expr::Dict { items, .. })) = assignment(stmt) else { continue };
+            let Some(("type_annotation_map", Expr::Dict { items, .. })) = assignment(stmt) else {
+                continue;
+            };
             for (k, v) in items {
                 if let Some(key) = k.as_ref().and_then(Expr::dotted_name) {
                     out.push((key, envs[class.module].eval(v)));
@@ -641,7 +836,13 @@ fn all_statements(body: &[Stmt]) -> Vec<&Stmt> {
 /// Calls `f` on every call expression in `stmt`'s values, outermost first.
 fn visit_calls<'e>(stmt: &'e Stmt, f: &mut impl FnMut(&'e Expr, &'e [Expr], &'e [Keyword])) {
     fn expr<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr, &'e [Expr], &'e [Keyword])) {
-        if let Expr::Call { func, args, keywords, .. } = e {
+        if let Expr::Call {
+            func,
+            args,
+            keywords,
+            ..
+        } = e
+        {
             f(func, args, keywords);
             for a in args {
                 expr(a, f);
@@ -652,7 +853,13 @@ fn visit_calls<'e>(stmt: &'e Stmt, f: &mut impl FnMut(&'e Expr, &'e [Expr], &'e 
         }
     }
     match stmt {
-        Stmt::Assign { value, .. } | Stmt::AnnAssign { value: Some(value), .. } | Stmt::Return { value: Some(value), .. } => expr(value, f),
+        Stmt::Assign { value, .. }
+        | Stmt::AnnAssign {
+            value: Some(value), ..
+        }
+        | Stmt::Return {
+            value: Some(value), ..
+        } => expr(value, f),
         Stmt::FunctionDef(def) => {
             for s in &def.body {
                 visit_calls(s, f);

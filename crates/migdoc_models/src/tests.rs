@@ -1,17 +1,35 @@
-use crate::{extract, Input, ModelSchema, ModelTable};
+use crate::{Input, ModelSchema, ModelTable, extract};
 
 /// Reads `modules` (dotted name, source); a name ending in `/` is a package's `__init__`.
 fn read(modules: &[(&str, &str)]) -> ModelSchema {
     let parsed: Vec<(String, bool, migdoc_python::Module)> = modules
         .iter()
-        .map(|(name, src)| (name.trim_end_matches('/').to_owned(), name.ends_with('/'), migdoc_python::parse_module(src)))
+        .map(|(name, src)| {
+            (
+                name.trim_end_matches('/').to_owned(),
+                name.ends_with('/'),
+                migdoc_python::parse_module(src),
+            )
+        })
         .collect();
-    let inputs: Vec<Input<'_>> = parsed.iter().map(|(name, is_package, module)| Input { name, is_package: *is_package, module }).collect();
+    let inputs: Vec<Input<'_>> = parsed
+        .iter()
+        .map(|(name, is_package, module)| Input {
+            name,
+            is_package: *is_package,
+            module,
+        })
+        .collect();
     extract(&inputs)
 }
 
 fn table<'s>(schema: &'s ModelSchema, name: &str) -> &'s ModelTable {
-    schema.table(name).unwrap_or_else(|| panic!("no table {name} in {:?}", schema.tables.iter().map(|t| &t.name).collect::<Vec<_>>()))
+    schema.table(name).unwrap_or_else(|| {
+        panic!(
+            "no table {name} in {:?}",
+            schema.tables.iter().map(|t| &t.name).collect::<Vec<_>>()
+        )
+    })
 }
 
 /// `name type null|notnull` per column, for compact assertions.
@@ -20,11 +38,19 @@ fn shape(t: &ModelTable) -> Vec<String> {
         .iter()
         .map(|c| {
             let ty = match (&c.enum_type, &c.sql_type) {
-                (Some(e), _) => format!("enum:{}:{}", e.name.clone().unwrap_or_default(), e.sends.clone().unwrap_or_default().join("|")),
+                (Some(e), _) => format!(
+                    "enum:{}:{}",
+                    e.name.clone().unwrap_or_default(),
+                    e.sends.clone().unwrap_or_default().join("|")
+                ),
                 (None, Some(t)) => t.clone(),
                 (None, None) => "?".to_owned(),
             };
-            format!("{} {ty} {}", c.name, if c.nullable { "null" } else { "notnull" })
+            format!(
+                "{} {ty} {}",
+                c.name,
+                if c.nullable { "null" } else { "notnull" }
+            )
         })
         .collect()
 }
@@ -71,8 +97,17 @@ class Order(Base):
         ]
     );
     let orders = table(&schema, "orders");
-    assert!(orders.columns[0].generated, "an integer primary key is SERIAL");
-    assert!(!orders.columns[3].enum_type.as_ref().is_some_and(|e| e.native), "Literal is a non-native enum");
+    assert!(
+        orders.columns[0].generated,
+        "an integer primary key is SERIAL"
+    );
+    assert!(
+        !orders.columns[3]
+            .enum_type
+            .as_ref()
+            .is_some_and(|e| e.native),
+        "Literal is a non-native enum"
+    );
 }
 
 #[test]
@@ -102,8 +137,14 @@ class Project(Base):
             "literal enum:xy:x|y notnull",
         ]
     );
-    let class = table(&schema, "projects").columns[1].enum_type.as_ref().and_then(|e| e.class.clone());
-    assert_eq!(class.map(|c| (c.name, c.uses_values)), Some(("Kind".to_owned(), false)));
+    let class = table(&schema, "projects").columns[1]
+        .enum_type
+        .as_ref()
+        .and_then(|e| e.class.clone());
+    assert_eq!(
+        class.map(|c| (c.name, c.uses_values)),
+        Some(("Kind".to_owned(), false))
+    );
 }
 
 #[test]
@@ -124,7 +165,11 @@ class Invoice(Base):
     let schema = read(&[("app/", ""), ("app.enums", enums), ("app.models", &models)]);
     assert_eq!(
         shape(table(&schema, "invoices")),
-        ["id integer notnull", "state enum:state:DRAFT|SENT notnull", "other enum:s2:DRAFT|SENT null"]
+        [
+            "id integer notnull",
+            "state enum:state:DRAFT|SENT notnull",
+            "other enum:s2:DRAFT|SENT null"
+        ]
     );
 }
 
@@ -157,12 +202,23 @@ class Manager(Employee):
     assert_eq!(
         shape(table(&schema, "employees")),
         // Python's MRO: the class, then `Timestamps`, then `Abstract`.
-        ["kind varchar notnull", "created_at timestamptz notnull", "id integer notnull", "language varchar null"]
+        [
+            "kind varchar notnull",
+            "created_at timestamptz notnull",
+            "id integer notnull",
+            "language varchar null"
+        ]
     );
-    assert_eq!(table(&schema, "employees").classes, ["Employee", "Engineer"]);
+    assert_eq!(
+        table(&schema, "employees").classes,
+        ["Employee", "Engineer"]
+    );
     // Joined inheritance: its own table, without the parent's columns nor its mixins' (observed
     // with SQLAlchemy 2.0.58).
-    assert_eq!(shape(table(&schema, "managers")), ["id integer notnull", "budget integer notnull"]);
+    assert_eq!(
+        shape(table(&schema, "managers")),
+        ["id integer notnull", "budget integer notnull"]
+    );
 }
 
 #[test]
@@ -182,8 +238,14 @@ tags = sa.Table('tags', Base.metadata, sa.Column('id', sa.Integer, primary_key=T
 "
     );
     let schema = read(&[("app.models", &src)]);
-    assert_eq!(shape(table(&schema, "inventory.widgets")), ["code varchar notnull", "label text notnull"]);
-    assert_eq!(shape(table(&schema, "tags")), ["id integer notnull", "name varchar notnull"]);
+    assert_eq!(
+        shape(table(&schema, "inventory.widgets")),
+        ["code varchar notnull", "label text notnull"]
+    );
+    assert_eq!(
+        shape(table(&schema, "tags")),
+        ["id integer notnull", "name varchar notnull"]
+    );
 }
 
 #[test]

@@ -18,13 +18,14 @@ fn main() -> ExitCode {
         eprintln!("usage: with_cluster COMMAND [ARG]...");
         return ExitCode::from(2);
     };
-    let cluster = match migdoc_pg::find_binaries(None).and_then(|bins| migdoc_pg::Cluster::start(&bins)) {
-        Ok(cluster) => cluster,
-        Err(e) => {
-            eprintln!("with_cluster: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let cluster =
+        match migdoc_pg::find_binaries(None).and_then(|bins| migdoc_pg::Cluster::start(&bins)) {
+            Ok(cluster) => cluster,
+            Err(e) => {
+                eprintln!("with_cluster: {e}");
+                return ExitCode::from(2);
+            }
+        };
     let status = Command::new(program)
         .args(rest)
         .env("PGHOST", cluster.socket_dir())

@@ -57,7 +57,9 @@ pub fn find_binaries(explicit: Option<&Path>) -> Result<PgBinaries, PgError> {
         for dir in std::env::split_paths(&path) {
             // Resolve symlinks: a `/usr/local/bin/initdb -> /usr/lib/postgresql/15/bin/initdb` link
             // names the directory that also holds psql and friends.
-            let Ok(initdb) = fs::canonicalize(dir.join("initdb")) else { continue };
+            let Ok(initdb) = fs::canonicalize(dir.join("initdb")) else {
+                continue;
+            };
             if let Some(found) = initdb.parent().and_then(probe) {
                 return Ok(found);
             }
@@ -80,7 +82,12 @@ pub fn find_binaries(explicit: Option<&Path>) -> Result<PgBinaries, PgError> {
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
-        .filter_map(|entry| Some((leading_number(&entry.file_name().to_string_lossy())?, entry.path().join("bin"))))
+        .filter_map(|entry| {
+            Some((
+                leading_number(&entry.file_name().to_string_lossy())?,
+                entry.path().join("bin"),
+            ))
+        })
         .collect();
     versions.sort_by(|a, b| b.cmp(a));
     if let Some(found) = versions.iter().find_map(|(_, dir)| probe(dir)) {
@@ -108,14 +115,23 @@ pub fn find_psql(bindir: Option<&Path>) -> Option<PathBuf> {
 
 /// The binaries in `dir`, if it has all the server needs and `initdb --version` answers.
 fn probe(dir: &Path) -> Option<PgBinaries> {
-    if !["initdb", "pg_ctl", "postgres"].iter().all(|name| dir.join(name).is_file()) {
+    if !["initdb", "pg_ctl", "postgres"]
+        .iter()
+        .all(|name| dir.join(name).is_file())
+    {
         return None;
     }
-    let out = Command::new(dir.join("initdb")).arg("--version").output().ok()?;
+    let out = Command::new(dir.join("initdb"))
+        .arg("--version")
+        .output()
+        .ok()?;
     // "initdb (PostgreSQL) 15.13 (Debian 15.13-0+deb12u1)"
     let text = String::from_utf8_lossy(&out.stdout);
     let version = text.split_whitespace().find_map(leading_number)?;
-    Some(PgBinaries { bindir: dir.to_path_buf(), version })
+    Some(PgBinaries {
+        bindir: dir.to_path_buf(),
+        version,
+    })
 }
 
 fn leading_number(s: &str) -> Option<u32> {
@@ -159,34 +175,75 @@ impl Cluster {
         let psql = [bins.bindir.join("psql"), PathBuf::from("/usr/bin/psql")]
             .into_iter()
             .find(|p| p.is_file())
-            .ok_or_else(|| PgError::NotFound(format!("{}/psql and /usr/bin/psql (psql is needed too)", bins.bindir.display())))?;
+            .ok_or_else(|| {
+                PgError::NotFound(format!(
+                    "{}/psql and /usr/bin/psql (psql is needed too)",
+                    bins.bindir.display()
+                ))
+            })?;
         let data_dir = dir.path().join("data");
-        let reaper = spawn_reaper(&bins.bindir.join("pg_ctl"), &data_dir, dir.path(), as_postgres)?;
-        let cluster = Cluster { bins: bins.clone(), psql, data_dir, as_postgres, reaper: Some(reaper), dir };
+        let reaper = spawn_reaper(
+            &bins.bindir.join("pg_ctl"),
+            &data_dir,
+            dir.path(),
+            as_postgres,
+        )?;
+        let cluster = Cluster {
+            bins: bins.clone(),
+            psql,
+            data_dir,
+            as_postgres,
+            reaper: Some(reaper),
+            dir,
+        };
 
         let initdb = cluster
             .server_command("initdb")
             .arg("-D")
             .arg(&cluster.data_dir)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"])
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
             .output()?;
         check("initdb", &initdb)?;
 
-        let socket_dir = cluster.socket_dir().display().to_string().replace('\'', "''");
+        let socket_dir = cluster
+            .socket_dir()
+            .display()
+            .to_string()
+            .replace('\'', "''");
         let conf = format!(
             "\n# migdoc: a private, disposable server\n\
              listen_addresses = ''\nunix_socket_directories = '{socket_dir}'\nport = {PORT}\n\
              fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
         );
-        fs::OpenOptions::new().append(true).open(cluster.data_dir.join("postgresql.conf"))?.write_all(conf.as_bytes())?;
+        fs::OpenOptions::new()
+            .append(true)
+            .open(cluster.data_dir.join("postgresql.conf"))?
+            .write_all(conf.as_bytes())?;
 
         let log = cluster.dir.path().join("server.log");
-        let started = cluster.pg_ctl().arg("-l").arg(&log).args(["-w", "-t", "30", "start"]).output()?;
+        let started = cluster
+            .pg_ctl()
+            .arg("-l")
+            .arg(&log)
+            .args(["-w", "-t", "30", "start"])
+            .output()?;
         if !started.status.success() {
             // The reason is in the server log, not in pg_ctl's output.
             let mut output = combined(&started);
             output.push_str(&fs::read_to_string(&log).unwrap_or_default());
-            return Err(PgError::Command { what: "pg_ctl start".into(), output });
+            return Err(PgError::Command {
+                what: "pg_ctl start".into(),
+                output,
+            });
         }
         Ok(cluster)
     }
@@ -216,18 +273,33 @@ impl Cluster {
 
     fn url_tail(&self, database: &str) -> String {
         let host = percent_encode(&self.socket_dir().display().to_string());
-        format!("postgres@/{}?host={host}&port={PORT}", percent_encode(database))
+        format!(
+            "postgres@/{}?host={host}&port={PORT}",
+            percent_encode(database)
+        )
     }
 
     pub fn create_database(&self, name: &str) -> Result<(), PgError> {
-        self.psql("postgres", &format!("CREATE DATABASE {}", quote_ident(name))).map(drop)
+        self.psql(
+            "postgres",
+            &format!("CREATE DATABASE {}", quote_ident(name)),
+        )
+        .map(drop)
     }
 
     /// Drops `name`, disconnecting any session still attached (a client that just exited may
     /// not have been reaped by the server yet).
     pub fn drop_database(&self, name: &str) -> Result<(), PgError> {
-        let force = if self.bins.version >= 13 { " WITH (FORCE)" } else { "" };
-        self.psql("postgres", &format!("DROP DATABASE {}{force}", quote_ident(name))).map(drop)
+        let force = if self.bins.version >= 13 {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
+        self.psql(
+            "postgres",
+            &format!("DROP DATABASE {}{force}", quote_ident(name)),
+        )
+        .map(drop)
     }
 
     /// Runs `sql` (one `psql -c` command: several statements run as one implicit transaction) and
@@ -255,7 +327,8 @@ impl Cluster {
     pub fn set_hba(&self, lines: &str) -> Result<(), PgError> {
         // Written in place: the file keeps its owner (the server's user).
         fs::write(self.data_dir.join("pg_hba.conf"), lines)?;
-        self.psql("postgres", "SELECT pg_catalog.pg_reload_conf()").map(drop)
+        self.psql("postgres", "SELECT pg_catalog.pg_reload_conf()")
+            .map(drop)
     }
 
     /// A command for one of the server binaries, as the `postgres` user when we are root.
@@ -263,7 +336,12 @@ impl Cluster {
         let path = self.bins.bindir.join(program);
         let mut cmd = if self.as_postgres {
             let mut cmd = Command::new("runuser");
-            cmd.args([OsStr::new("-u"), OsStr::new("postgres"), OsStr::new("--"), path.as_os_str()]);
+            cmd.args([
+                OsStr::new("-u"),
+                OsStr::new("postgres"),
+                OsStr::new("--"),
+                path.as_os_str(),
+            ]);
             cmd
         } else {
             Command::new(path)
@@ -285,7 +363,10 @@ impl Drop for Cluster {
         if let Some(reaper) = self.reaper.take() {
             reaper.disarm();
         }
-        let _ = self.pg_ctl().args(["-m", "immediate", "-w", "-t", "10", "stop"]).output();
+        let _ = self
+            .pg_ctl()
+            .args(["-m", "immediate", "-w", "-t", "10", "stop"])
+            .output();
         // postmaster.pid outlives the server if the stop failed, or if the server died without
         // removing it: kill the pid only while it is still this cluster's server.
         if let Some(pid) = live_postmaster(&self.data_dir) {
@@ -318,7 +399,9 @@ pub struct OnExit {
 impl OnExit {
     /// `configure` sets the script's environment (what it holds is on no command line).
     pub fn spawn(script: &str, configure: impl FnOnce(&mut Command)) -> std::io::Result<OnExit> {
-        let script = format!("trap '' HUP INT TERM QUIT; read -r line; [ \"$line\" = disarmed ] && exit 0\n{script}");
+        let script = format!(
+            "trap '' HUP INT TERM QUIT; read -r line; [ \"$line\" = disarmed ] && exit 0\n{script}"
+        );
         let mut cmd = Command::new("sh");
         configure(&mut cmd);
         let child = cmd
@@ -349,8 +432,17 @@ impl Drop for OnExit {
 }
 
 /// Stops the server and deletes `dir` when this process ends without dropping the cluster.
-fn spawn_reaper(pg_ctl: &Path, data_dir: &Path, dir: &Path, as_postgres: bool) -> Result<OnExit, PgError> {
-    let run_as = if as_postgres { "runuser -u postgres -- " } else { "" };
+fn spawn_reaper(
+    pg_ctl: &Path,
+    data_dir: &Path,
+    dir: &Path,
+    as_postgres: bool,
+) -> Result<OnExit, PgError> {
+    let run_as = if as_postgres {
+        "runuser -u postgres -- "
+    } else {
+        ""
+    };
     let script = format!(
         // The owner may die while the server is still starting: try the stop again for a while.
         // A postmaster.pid whose process no longer works in the data directory is stale: its pid
@@ -375,7 +467,13 @@ fn postgres_id(flag: &str) -> Result<u32, PgError> {
     let out = Command::new("id").args([flag, "postgres"]).output()?;
     let what = "look up the postgres user (the server cannot run as root)";
     check(what, &out)?;
-    String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| PgError::Command { what: what.into(), output: combined(&out) })
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|_| PgError::Command {
+            what: what.into(),
+            output: combined(&out),
+        })
 }
 
 fn check(what: &str, out: &Output) -> Result<(), PgError> {
@@ -383,12 +481,23 @@ fn check(what: &str, out: &Output) -> Result<(), PgError> {
         return Ok(());
     }
     let text = combined(out);
-    let output = if text.trim().is_empty() { out.status.to_string() } else { format!("{} ({})", text.trim_end(), out.status) };
-    Err(PgError::Command { what: what.into(), output })
+    let output = if text.trim().is_empty() {
+        out.status.to_string()
+    } else {
+        format!("{} ({})", text.trim_end(), out.status)
+    };
+    Err(PgError::Command {
+        what: what.into(),
+        output,
+    })
 }
 
 fn combined(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    )
 }
 
 /// `name` as a double-quoted SQL identifier.
@@ -428,30 +537,68 @@ mod tests {
         assert!(bins.version >= 10, "{bins:?}");
         assert_eq!(find_binaries(Some(&bins.bindir)).ok(), Some(bins));
 
-        let err = find_binaries(Some(Path::new("/no/such/dir"))).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("/no/such/dir") && err.contains("--postgres-bin DIR"), "{err}");
+        let err = find_binaries(Some(Path::new("/no/such/dir")))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("/no/such/dir") && err.contains("--postgres-bin DIR"),
+            "{err}"
+        );
     }
 
     #[test]
     fn creates_queries_and_drops_a_database() {
         let cluster = start();
         let name = "scratch \"db\"; DROP";
-        cluster.create_database(name).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(cluster.psql(name, "SELECT 1").unwrap_or_else(|e| panic!("{e}")), "1\n");
-        assert_eq!(cluster.psql(name, "SELECT current_database()").unwrap_or_else(|e| panic!("{e}")), format!("{name}\n"));
-        cluster.drop_database(name).unwrap_or_else(|e| panic!("{e}"));
-        let err = cluster.psql(name, "SELECT 1").err().map(|e| e.to_string()).unwrap_or_default();
+        cluster
+            .create_database(name)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            cluster
+                .psql(name, "SELECT 1")
+                .unwrap_or_else(|e| panic!("{e}")),
+            "1\n"
+        );
+        assert_eq!(
+            cluster
+                .psql(name, "SELECT current_database()")
+                .unwrap_or_else(|e| panic!("{e}")),
+            format!("{name}\n")
+        );
+        cluster
+            .drop_database(name)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = cluster
+            .psql(name, "SELECT 1")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("does not exist"), "{err}");
-        let err = cluster.psql("postgres", "SELECT * FROM nowhere").err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.starts_with("psql on database postgres failed") && err.contains("\"nowhere\" does not exist"), "{err}");
+        let err = cluster
+            .psql("postgres", "SELECT * FROM nowhere")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("psql on database postgres failed")
+                && err.contains("\"nowhere\" does not exist"),
+            "{err}"
+        );
     }
 
     #[test]
     fn urls_point_at_the_socket() {
         let cluster = start();
         let dir = cluster.socket_dir().display().to_string();
-        assert_eq!(cluster.url("app db"), format!("postgresql+psycopg2://postgres@/app%20db?host={dir}&port=5432"));
-        assert_eq!(cluster.libpq_url("app"), format!("postgresql://postgres@/app?host={dir}&port=5432"));
+        assert_eq!(
+            cluster.url("app db"),
+            format!("postgresql+psycopg2://postgres@/app%20db?host={dir}&port=5432")
+        );
+        assert_eq!(
+            cluster.libpq_url("app"),
+            format!("postgresql://postgres@/app?host={dir}&port=5432")
+        );
         assert!(cluster.socket_dir().join(".s.PGSQL.5432").exists());
     }
 
@@ -459,23 +606,31 @@ mod tests {
     fn drop_stops_the_server_and_removes_the_directory() {
         let cluster = start();
         let dir = cluster.socket_dir().to_path_buf();
-        let pid = fs::read_to_string(dir.join("data/postmaster.pid")).unwrap_or_else(|e| panic!("{e}"));
+        let pid =
+            fs::read_to_string(dir.join("data/postmaster.pid")).unwrap_or_else(|e| panic!("{e}"));
         let pid = pid.lines().next().unwrap_or_default().to_owned();
         drop(cluster);
         assert!(!dir.exists());
         // Gone, or a zombie nobody has reaped yet (PID 1 of a container may not reap).
-        let status = fs::read_to_string(Path::new("/proc").join(pid).join("status")).unwrap_or_default();
-        assert!(status.is_empty() || status.contains("State:\tZ"), "the server is still running: {status}");
+        let status =
+            fs::read_to_string(Path::new("/proc").join(pid).join("status")).unwrap_or_default();
+        assert!(
+            status.is_empty() || status.contains("State:\tZ"),
+            "the server is still running: {status}"
+        );
     }
 
     /// The owner process of `a_killed_owner_does_not_leak_the_server`, not a test of its own.
     #[test]
     #[ignore = "run by a_killed_owner_does_not_leak_the_server"]
     fn owner_process() {
-        let Some(handoff) = std::env::var_os("MIGDOC_PG_HANDOFF").map(PathBuf::from) else { return };
+        let Some(handoff) = std::env::var_os("MIGDOC_PG_HANDOFF").map(PathBuf::from) else {
+            return;
+        };
         let cluster = start();
         let partial = handoff.with_extension("partial");
-        fs::write(&partial, cluster.socket_dir().display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(&partial, cluster.socket_dir().display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
         fs::rename(&partial, &handoff).unwrap_or_else(|e| panic!("{e}"));
         std::thread::sleep(Duration::from_secs(120));
     }
@@ -483,7 +638,10 @@ mod tests {
     fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         let start = Instant::now();
         while !done() {
-            assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "timed out waiting for {what}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -501,14 +659,18 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         wait_for("the owner to start a cluster", || handoff.exists());
         let dir = PathBuf::from(fs::read_to_string(&handoff).unwrap_or_else(|e| panic!("{e}")));
-        let pid = fs::read_to_string(dir.join("data/postmaster.pid")).unwrap_or_else(|e| panic!("{e}"));
+        let pid =
+            fs::read_to_string(dir.join("data/postmaster.pid")).unwrap_or_else(|e| panic!("{e}"));
         let proc = Path::new("/proc").join(pid.lines().next().unwrap_or_default());
 
         owner.kill().unwrap_or_else(|e| panic!("{e}"));
         owner.wait().unwrap_or_else(|e| panic!("{e}"));
         wait_for("the reaper to delete the directory", || !dir.exists());
         let status = fs::read_to_string(proc.join("status")).unwrap_or_default();
-        assert!(status.is_empty() || status.contains("State:\tZ"), "the server is still running: {status}");
+        assert!(
+            status.is_empty() || status.contains("State:\tZ"),
+            "the server is still running: {status}"
+        );
     }
 
     #[test]
@@ -516,14 +678,29 @@ mod tests {
         let (a, b) = std::thread::scope(|s| {
             let a = s.spawn(start);
             let b = s.spawn(start);
-            (a.join().unwrap_or_else(|_| panic!("start failed")), b.join().unwrap_or_else(|_| panic!("start failed")))
+            (
+                a.join().unwrap_or_else(|_| panic!("start failed")),
+                b.join().unwrap_or_else(|_| panic!("start failed")),
+            )
         });
         assert_ne!(a.socket_dir(), b.socket_dir());
         for (cluster, marker) in [(&a, "a"), (&b, "b")] {
-            cluster.create_database("same").unwrap_or_else(|e| panic!("{e}"));
-            cluster.psql("same", &format!("CREATE TABLE t AS SELECT '{marker}' AS m")).unwrap_or_else(|e| panic!("{e}"));
+            cluster
+                .create_database("same")
+                .unwrap_or_else(|e| panic!("{e}"));
+            cluster
+                .psql("same", &format!("CREATE TABLE t AS SELECT '{marker}' AS m"))
+                .unwrap_or_else(|e| panic!("{e}"));
         }
-        assert_eq!(a.psql("same", "SELECT m FROM t").unwrap_or_else(|e| panic!("{e}")), "a\n");
-        assert_eq!(b.psql("same", "SELECT m FROM t").unwrap_or_else(|e| panic!("{e}")), "b\n");
+        assert_eq!(
+            a.psql("same", "SELECT m FROM t")
+                .unwrap_or_else(|e| panic!("{e}")),
+            "a\n"
+        );
+        assert_eq!(
+            b.psql("same", "SELECT m FROM t")
+                .unwrap_or_else(|e| panic!("{e}")),
+            "b\n"
+        );
     }
 }

@@ -33,7 +33,11 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { statement_timeout_ms: 30_000, lock_timeout_ms: 10_000, read_only: true }
+        SessionOptions {
+            statement_timeout_ms: 30_000,
+            lock_timeout_ms: 10_000,
+            read_only: true,
+        }
     }
 }
 
@@ -54,7 +58,10 @@ pub struct Session {
 impl Session {
     pub fn connect(info: &ConnInfo, options: &SessionOptions) -> Result<Session, SessionError> {
         let shown = info.masked().to_owned();
-        let config_error = |why: String| SessionError::Config { shown: shown.clone(), why };
+        let config_error = |why: String| SessionError::Config {
+            shown: shown.clone(),
+            why,
+        };
         let mut config = postgres::Config::new();
         let hosts: Vec<String> = match info.get("host").filter(|h| !h.is_empty()) {
             Some(h) => h.split(',').map(str::to_owned).collect(),
@@ -62,32 +69,59 @@ impl Session {
             None => vec!["/var/run/postgresql".into(), "/tmp".into()],
         };
         let ports: Vec<u16> = match info.get("port").filter(|p| !p.is_empty()) {
-            Some(p) => p.split(',').map(|p| p.trim().parse::<u16>().map_err(|_| config_error(format!("invalid port \"{p}\"")))).collect::<Result<_, _>>()?,
+            Some(p) => p
+                .split(',')
+                .map(|p| {
+                    p.trim()
+                        .parse::<u16>()
+                        .map_err(|_| config_error(format!("invalid port \"{p}\"")))
+                })
+                .collect::<Result<_, _>>()?,
             None => vec![5432],
         };
         if ports.len() != 1 && ports.len() != hosts.len() {
-            return Err(config_error(format!("{} ports for {} hosts", ports.len(), hosts.len())));
+            return Err(config_error(format!(
+                "{} ports for {} hosts",
+                ports.len(),
+                hosts.len()
+            )));
         }
         for (i, host) in hosts.iter().enumerate() {
             config.host(host);
             config.port(if ports.len() == 1 { ports[0] } else { ports[i] });
         }
         if let Some(addr) = info.get("hostaddr").filter(|a| !a.is_empty()) {
-            let ip = addr.parse().map_err(|_| config_error(format!("invalid hostaddr \"{addr}\"")))?;
+            let ip = addr
+                .parse()
+                .map_err(|_| config_error(format!("invalid hostaddr \"{addr}\"")))?;
             config.hostaddr(ip);
         }
-        let user = info.get("user").filter(|u| !u.is_empty()).map(str::to_owned).unwrap_or_else(os_user);
+        let user = info
+            .get("user")
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(os_user);
         config.user(&user);
-        let dbname = info.get("dbname").filter(|d| !d.is_empty()).unwrap_or(&user).to_owned();
+        let dbname = info
+            .get("dbname")
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&user)
+            .to_owned();
         config.dbname(&dbname);
         let password = match info.get("password") {
             Some(p) => Some(p.to_owned()),
-            None => std::env::var("PGPASSWORD").ok().or_else(|| password_file_entry(&hosts[0], ports[0], &dbname, &user)),
+            None => std::env::var("PGPASSWORD")
+                .ok()
+                .or_else(|| password_file_entry(&hosts[0], ports[0], &dbname, &user)),
         };
         if let Some(p) = &password {
             config.password(p);
         }
-        let timeout = info.get("connect_timeout").and_then(|t| t.parse::<u64>().ok()).filter(|t| *t > 0).unwrap_or(10);
+        let timeout = info
+            .get("connect_timeout")
+            .and_then(|t| t.parse::<u64>().ok())
+            .filter(|t| *t > 0)
+            .unwrap_or(10);
         config.connect_timeout(Duration::from_secs(timeout.max(2)));
         let mut settings = format!(
             "-c statement_timeout={} -c lock_timeout={} -c standard_conforming_strings=on -c search_path=pg_catalog",
@@ -113,7 +147,12 @@ impl Session {
         };
         config.ssl_mode(ssl_mode);
         let tls = tls_config(info, verify).map_err(config_error)?;
-        let client = config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)).map_err(|e| SessionError::Connect { shown: shown.clone(), why: connect_error(&e) })?;
+        let client = config
+            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+            .map_err(|e| SessionError::Connect {
+                shown: shown.clone(),
+                why: connect_error(&e),
+            })?;
         Ok(Session { client, shown })
     }
 
@@ -169,7 +208,10 @@ fn connect_error(e: &postgres::Error) -> String {
 
 /// The name of the user running migdoc (libpq's default user name).
 fn os_user() -> String {
-    ["USER", "LOGNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty())).unwrap_or_else(|| "postgres".into())
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "postgres".into())
 }
 
 /// libpq's password file lookup: `host:port:database:user:password` lines, `*` matching
@@ -183,14 +225,24 @@ fn password_file_entry(host: &str, port: u16, dbname: &str, user: &str) -> Optio
     password_in(&path, host, port, dbname, user)
 }
 
-fn password_in(path: &std::path::Path, host: &str, port: u16, dbname: &str, user: &str) -> Option<String> {
+fn password_in(
+    path: &std::path::Path,
+    host: &str,
+    port: u16,
+    dbname: &str,
+    user: &str,
+) -> Option<String> {
     use std::os::unix::fs::PermissionsExt as _;
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
         return None;
     }
     let text = std::fs::read_to_string(path).ok()?;
-    let host = if host.starts_with('/') { "localhost" } else { host };
+    let host = if host.starts_with('/') {
+        "localhost"
+    } else {
+        host
+    };
     let port = port.to_string();
     let wanted = [host, port.as_str(), dbname, user];
     for line in text.lines() {
@@ -208,7 +260,12 @@ fn password_in(path: &std::path::Path, host: &str, port: u16, dbname: &str, user
             }
         }
         fields.push(field);
-        if fields.len() == 5 && fields[..4].iter().zip(wanted).all(|(f, w)| f == "*" || f == w) {
+        if fields.len() == 5
+            && fields[..4]
+                .iter()
+                .zip(wanted)
+                .all(|(f, w)| f == "*" || f == w)
+        {
             return fields.pop();
         }
     }
@@ -226,9 +283,13 @@ fn tls_config(info: &ConnInfo, verify: Verify) -> Result<rustls::ClientConfig, S
     use rustls::pki_types::pem::PemObject as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().map_err(|e| format!("TLS: {e}"))?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?;
     let builder = match verify {
-        Verify::Nothing => builder.dangerous().with_custom_certificate_verifier(Arc::new(AnyCertificate(provider))),
+        Verify::Nothing => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider))),
         Verify::Chain | Verify::ChainAndName => {
             let mut roots = rustls::RootCertStore::empty();
             match info.get("sslrootcert").filter(|r| !r.is_empty()) {
@@ -238,28 +299,46 @@ fn tls_config(info: &ConnInfo, verify: Verify) -> Result<rustls::ClientConfig, S
                     }
                 }
                 Some(path) => {
-                    let certs = CertificateDer::pem_file_iter(path).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                    let certs = CertificateDer::pem_file_iter(path)
+                        .map_err(|e| format!("sslrootcert {path}: {e}"))?;
                     for cert in certs {
-                        roots.add(cert.map_err(|e| format!("sslrootcert {path}: {e}"))?).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                        roots
+                            .add(cert.map_err(|e| format!("sslrootcert {path}: {e}"))?)
+                            .map_err(|e| format!("sslrootcert {path}: {e}"))?;
                     }
                 }
             }
             if roots.is_empty() {
                 return Err("sslmode asks to verify the server's certificate, and no root certificate was found (set sslrootcert)".into());
             }
-            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).build().map_err(|e| format!("TLS: {e}"))?;
+            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| format!("TLS: {e}"))?;
             if verify == Verify::ChainAndName {
                 builder.with_webpki_verifier(webpki)
             } else {
-                builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
             }
         }
     };
-    match (info.get("sslcert").filter(|c| !c.is_empty()), info.get("sslkey").filter(|k| !k.is_empty())) {
+    match (
+        info.get("sslcert").filter(|c| !c.is_empty()),
+        info.get("sslkey").filter(|k| !k.is_empty()),
+    ) {
         (Some(cert), Some(key)) => {
-            let certs = CertificateDer::pem_file_iter(cert).and_then(Iterator::collect::<Result<Vec<_>, _>>).map_err(|e| format!("sslcert {cert}: {e}"))?;
-            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("sslkey {key}: {e}"))?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| format!("sslcert: {e}"))
+            let certs = CertificateDer::pem_file_iter(cert)
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(|e| format!("sslcert {cert}: {e}"))?;
+            let key =
+                PrivateKeyDer::from_pem_file(key).map_err(|e| format!("sslkey {key}: {e}"))?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| format!("sslcert: {e}"))
         }
         (None, None) => Ok(builder.with_no_client_auth()),
         _ => Err("sslcert and sslkey go together".into()),
@@ -289,7 +368,12 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -298,7 +382,12 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
@@ -320,10 +409,13 @@ impl rustls::client::danger::ServerCertVerifier for ChainOnly {
         now: rustls::pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
         use rustls::CertificateError;
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
-            Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. })) => {
-                Ok(rustls::client::danger::ServerCertVerified::assertion())
-            }
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(rustls::client::danger::ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -361,12 +453,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("pgpass");
         std::fs::write(&file, "# comment\ndb:5432:other:app:no\ndb:*:prod:app:pa\\:ss\\\\1\nlocalhost:5433:*:*:sock\n").unwrap_or_else(|e| panic!("{e}"));
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(password_in(&file, "db", 5432, "prod", "app").as_deref(), Some("pa:ss\\1"));
-        assert_eq!(password_in(&file, "/tmp/sock", 5433, "x", "y").as_deref(), Some("sock"));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            password_in(&file, "db", 5432, "prod", "app").as_deref(),
+            Some("pa:ss\\1")
+        );
+        assert_eq!(
+            password_in(&file, "/tmp/sock", 5433, "x", "y").as_deref(),
+            Some("sock")
+        );
         assert_eq!(password_in(&file, "db", 5432, "nope", "app"), None);
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(password_in(&file, "db", 5432, "prod", "app"), None, "a file others can read is ignored");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            password_in(&file, "db", 5432, "prod", "app"),
+            None,
+            "a file others can read is ignored"
+        );
     }
-
 }

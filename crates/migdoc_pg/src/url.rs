@@ -21,13 +21,24 @@ impl DbUrl {
     /// `postgresql`, `postgres`, or `postgresql+DRIVER`.
     pub fn parse(url: &str) -> Option<DbUrl> {
         let (scheme, rest) = url.split_once("://")?;
-        let driver_ok = |d: &str| !d.is_empty() && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        let known = scheme == "postgresql" || scheme == "postgres" || scheme.strip_prefix("postgresql+").is_some_and(driver_ok);
+        let driver_ok =
+            |d: &str| !d.is_empty() && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let known = scheme == "postgresql"
+            || scheme == "postgres"
+            || scheme.strip_prefix("postgresql+").is_some_and(driver_ok);
         if !known {
             return None;
         }
         let (userinfo, after) = match rest.find('@') {
-            Some(at) if !rest[..at].split(':').next().unwrap_or_default().contains('/') => (Some(&rest[..at]), &rest[at + 1..]),
+            Some(at)
+                if !rest[..at]
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .contains('/') =>
+            {
+                (Some(&rest[..at]), &rest[at + 1..])
+            }
             _ => (None, rest),
         };
         let host_end = after.find(['/', '?']).unwrap_or(after.len());
@@ -42,26 +53,41 @@ impl DbUrl {
             Some(u) => format!("{u}@{hostport}"),
             None => hostport.to_owned(),
         };
-        Some(DbUrl { scheme: scheme.to_owned(), authority, database: database.to_owned(), query })
+        Some(DbUrl {
+            scheme: scheme.to_owned(),
+            authority,
+            database: database.to_owned(),
+            query,
+        })
     }
 
     /// The same server, another database.
     #[must_use]
     pub fn with_database(&self, database: &str) -> DbUrl {
-        DbUrl { database: crate::percent_encode(database), ..self.clone() }
+        DbUrl {
+            database: crate::percent_encode(database),
+            ..self.clone()
+        }
     }
 
     /// The form libpq (`psql`) takes: no `+driver`, and without SQLAlchemy-only query keys.
     pub fn libpq(&self) -> String {
         let query = self.query.as_ref().map(|q| {
-            q.split('&').filter(|kv| !kv.starts_with("driver=") && !kv.starts_with("async_fallback=")).collect::<Vec<_>>().join("&")
+            q.split('&')
+                .filter(|kv| !kv.starts_with("driver=") && !kv.starts_with("async_fallback="))
+                .collect::<Vec<_>>()
+                .join("&")
         });
         self.render("postgresql", query.as_deref())
     }
 
     /// The form SQLAlchemy takes: `postgresql+psycopg2://` when no driver is named.
     pub fn sqlalchemy(&self) -> String {
-        let scheme = if self.scheme.contains('+') { self.scheme.as_str() } else { "postgresql+psycopg2" };
+        let scheme = if self.scheme.contains('+') {
+            self.scheme.as_str()
+        } else {
+            "postgresql+psycopg2"
+        };
         self.render(scheme, self.query.as_deref())
     }
 
@@ -81,7 +107,11 @@ impl DbUrl {
             None => self.authority.clone(),
         };
         let query = self.query.as_deref().map(mask_password_keys);
-        DbUrl { authority, ..self.clone() }.render(&self.scheme, query.as_deref())
+        DbUrl {
+            authority,
+            ..self.clone()
+        }
+        .render(&self.scheme, query.as_deref())
     }
 
     fn render(&self, scheme: &str, query: Option<&str>) -> String {
@@ -100,12 +130,16 @@ fn decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
         out.push(bytes[i]);
         i += 1;
     }
@@ -134,11 +168,17 @@ pub(crate) fn url_params(url: &DbUrl) -> Vec<(String, String)> {
         }
     }
     if !hostport.is_empty() {
-        let (host, port) = match hostport.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
+        let (host, port) = match hostport
+            .rsplit_once(':')
+            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+        {
             Some((h, p)) => (h, Some(p)),
             None => (hostport, None),
         };
-        params.push(("host".into(), decode(host.trim_start_matches('[').trim_end_matches(']'))));
+        params.push((
+            "host".into(),
+            decode(host.trim_start_matches('[').trim_end_matches(']')),
+        ));
         if let Some(p) = port {
             params.push(("port".into(), p.to_owned()));
         }
@@ -147,7 +187,9 @@ pub(crate) fn url_params(url: &DbUrl) -> Vec<(String, String)> {
         params.push(("dbname".into(), decode(&url.database)));
     }
     for kv in url.query.iter().flat_map(|q| q.split('&')) {
-        let Some((k, v)) = kv.split_once('=') else { continue };
+        let Some((k, v)) = kv.split_once('=') else {
+            continue;
+        };
         if env_var(k).is_none() {
             continue;
         }
@@ -180,7 +222,10 @@ fn env_var(keyword: &str) -> Option<&'static str> {
 /// libpq's environment for `url` (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
 /// `PGSSLMODE`, ...). TLS is whatever the URL asks for (`?sslmode=require`).
 pub(crate) fn libpq_env(url: &DbUrl) -> Vec<(String, String)> {
-    url_params(url).into_iter().filter_map(|(k, v)| env_var(&k).map(|var| (var.to_owned(), v))).collect()
+    url_params(url)
+        .into_iter()
+        .filter_map(|(k, v)| env_var(&k).map(|var| (var.to_owned(), v)))
+        .collect()
 }
 
 /// Where to connect, from any form a user writes: a libpq URI (`postgresql://`, `postgres://`,
@@ -196,19 +241,34 @@ pub struct ConnInfo {
 impl ConnInfo {
     pub fn parse(text: &str) -> Result<ConnInfo, String> {
         if let Some(url) = DbUrl::parse(text) {
-            return Ok(ConnInfo { params: url_params(&url), shown: url.masked() });
+            return Ok(ConnInfo {
+                params: url_params(&url),
+                shown: url.masked(),
+            });
         }
         if text.contains("://") {
-            return Err(format!("`{}` is not a PostgreSQL URL (postgresql://, postgres:// or postgresql+DRIVER://)", mask(text)));
+            return Err(format!(
+                "`{}` is not a PostgreSQL URL (postgresql://, postgres:// or postgresql+DRIVER://)",
+                mask(text)
+            ));
         }
-        let params = parse_conninfo(text).map_err(|why| format!("`{}` is not a PostgreSQL URL or key=value connection string: {why}", mask(text)))?;
+        let params = parse_conninfo(text).map_err(|why| {
+            format!(
+                "`{}` is not a PostgreSQL URL or key=value connection string: {why}",
+                mask(text)
+            )
+        })?;
         let shown = render_masked(&params);
         Ok(ConnInfo { params, shown })
     }
 
     /// The value of a libpq keyword (`host`, `dbname`, `sslmode`, ...).
     pub fn get(&self, keyword: &str) -> Option<&str> {
-        self.params.iter().rev().find(|(k, _)| k == keyword).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == keyword)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn params(&self) -> &[(String, String)] {
@@ -218,9 +278,17 @@ impl ConnInfo {
     /// The same server, another database.
     #[must_use]
     pub fn with_database(&self, database: &str) -> ConnInfo {
-        let mut params: Vec<(String, String)> = self.params.iter().filter(|(k, _)| k != "dbname").cloned().collect();
+        let mut params: Vec<(String, String)> = self
+            .params
+            .iter()
+            .filter(|(k, _)| k != "dbname")
+            .cloned()
+            .collect();
         params.push(("dbname".into(), database.to_owned()));
-        ConnInfo { params, shown: format!("{} (database {database})", self.shown) }
+        ConnInfo {
+            params,
+            shown: format!("{} (database {database})", self.shown),
+        }
     }
 
     /// For messages: the password masked.
@@ -306,7 +374,17 @@ fn parse_conninfo(text: &str) -> Result<Vec<(String, String)>, String> {
                 }
             }
         }
-        if env_var(&key).is_none() && !matches!(key.as_str(), "service" | "target_session_attrs" | "keepalives" | "sslcompression" | "gssencmode" | "channel_binding") {
+        if env_var(&key).is_none()
+            && !matches!(
+                key.as_str(),
+                "service"
+                    | "target_session_attrs"
+                    | "keepalives"
+                    | "sslcompression"
+                    | "gssencmode"
+                    | "channel_binding"
+            )
+        {
             return Err(format!("invalid connection option \"{key}\""));
         }
         params.push((key, value));
@@ -384,12 +462,29 @@ mod tests {
 
     #[test]
     fn parses_and_rewrites() {
-        let u = DbUrl::parse("postgresql+psycopg2://app:s3cr%40t@db.internal:6432/prod?sslmode=require").unwrap_or_else(|| panic!("parse"));
-        assert_eq!(u.masked(), "postgresql+psycopg2://app:***@db.internal:6432/prod?sslmode=require");
-        assert_eq!(u.libpq(), "postgresql://app:s3cr%40t@db.internal:6432/prod?sslmode=require");
-        assert_eq!(u.with_database("scratch 1").sqlalchemy(), "postgresql+psycopg2://app:s3cr%40t@db.internal:6432/scratch%201?sslmode=require");
+        let u = DbUrl::parse(
+            "postgresql+psycopg2://app:s3cr%40t@db.internal:6432/prod?sslmode=require",
+        )
+        .unwrap_or_else(|| panic!("parse"));
+        assert_eq!(
+            u.masked(),
+            "postgresql+psycopg2://app:***@db.internal:6432/prod?sslmode=require"
+        );
+        assert_eq!(
+            u.libpq(),
+            "postgresql://app:s3cr%40t@db.internal:6432/prod?sslmode=require"
+        );
+        assert_eq!(
+            u.with_database("scratch 1").sqlalchemy(),
+            "postgresql+psycopg2://app:s3cr%40t@db.internal:6432/scratch%201?sslmode=require"
+        );
         assert_eq!(mask("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(DbUrl::parse("postgres://u@h/db").map(|u| u.sqlalchemy()).as_deref(), Some("postgresql+psycopg2://u@h/db"));
+        assert_eq!(
+            DbUrl::parse("postgres://u@h/db")
+                .map(|u| u.sqlalchemy())
+                .as_deref(),
+            Some("postgresql+psycopg2://u@h/db")
+        );
         assert_eq!(mask("not a url"), "not a url");
         assert!(DbUrl::parse("mysql://u@h/db").is_none());
         assert!(DbUrl::parse("postgressql://u@h/db").is_none());
@@ -399,22 +494,51 @@ mod tests {
     #[test]
     fn every_form_of_a_password_is_masked() {
         for (url, shown) in [
-            ("postgresql://app@db/prod?password=hunter2", "postgresql://app@db/prod?password=***"),
-            ("postgresql://app@db/prod?sslmode=require&password=hunter2&x=1", "postgresql://app@db/prod?sslmode=require&password=***&x=1"),
-            ("postgresql://app:hun/ter?2@db:5432/prod", "postgresql://app:***@db:5432/prod"),
-            ("postgresql://app:hunter2@db/prod", "postgresql://app:***@db/prod"),
+            (
+                "postgresql://app@db/prod?password=hunter2",
+                "postgresql://app@db/prod?password=***",
+            ),
+            (
+                "postgresql://app@db/prod?sslmode=require&password=hunter2&x=1",
+                "postgresql://app@db/prod?sslmode=require&password=***&x=1",
+            ),
+            (
+                "postgresql://app:hun/ter?2@db:5432/prod",
+                "postgresql://app:***@db:5432/prod",
+            ),
+            (
+                "postgresql://app:hunter2@db/prod",
+                "postgresql://app:***@db/prod",
+            ),
             ("mysql://app:hunter2@db/prod", "mysql://app:***@db/prod"),
-            ("postgressql://app:hunter2@db/prod", "postgressql://app:***@db/prod"),
-            ("host=db user=app password=hunter2 dbname=prod", "host=db user=app password=*** dbname=prod"),
-            ("host=db password='hun ter\\'2' dbname=prod", "host=db password=*** dbname=prod"),
+            (
+                "postgressql://app:hunter2@db/prod",
+                "postgressql://app:***@db/prod",
+            ),
+            (
+                "host=db user=app password=hunter2 dbname=prod",
+                "host=db user=app password=*** dbname=prod",
+            ),
+            (
+                "host=db password='hun ter\\'2' dbname=prod",
+                "host=db password=*** dbname=prod",
+            ),
         ] {
             assert_eq!(mask(url), shown, "{url}");
         }
         // A raw `/` or `?` in the password stays in the password: no fragment of it becomes a host.
-        let env = DbUrl::parse("postgresql://app:hun/ter?2@db:5432/prod").map(|u| u.libpq_env()).unwrap_or_default();
-        assert!(env.contains(&("PGPASSWORD".into(), "hun/ter?2".into())), "{env:?}");
+        let env = DbUrl::parse("postgresql://app:hun/ter?2@db:5432/prod")
+            .map(|u| u.libpq_env())
+            .unwrap_or_default();
+        assert!(
+            env.contains(&("PGPASSWORD".into(), "hun/ter?2".into())),
+            "{env:?}"
+        );
         assert!(env.contains(&("PGHOST".into(), "db".into())), "{env:?}");
-        assert!(env.contains(&("PGDATABASE".into(), "prod".into())), "{env:?}");
+        assert!(
+            env.contains(&("PGDATABASE".into(), "prod".into())),
+            "{env:?}"
+        );
     }
 }
 
@@ -433,18 +557,42 @@ mod conninfo_tests {
         ];
         for form in forms {
             let info = ConnInfo::parse(form).unwrap_or_else(|e| panic!("{form}: {e}"));
-            for (k, v) in [("host", "db.example"), ("port", "6432"), ("user", "app"), ("password", "p@ss"), ("dbname", "prod"), ("sslmode", "require")] {
+            for (k, v) in [
+                ("host", "db.example"),
+                ("port", "6432"),
+                ("user", "app"),
+                ("password", "p@ss"),
+                ("dbname", "prod"),
+                ("sslmode", "require"),
+            ] {
                 assert_eq!(info.get(k), Some(v), "{form}: {k}");
             }
-            assert!(!info.masked().contains("p@ss") && !info.masked().contains("p%40ss"), "{form}: {}", info.masked());
-            assert!(!mask(form).contains("p@ss") && !mask(form).contains("p%40ss"), "{form}: {}", mask(form));
+            assert!(
+                !info.masked().contains("p@ss") && !info.masked().contains("p%40ss"),
+                "{form}: {}",
+                info.masked()
+            );
+            assert!(
+                !mask(form).contains("p@ss") && !mask(form).contains("p%40ss"),
+                "{form}: {}",
+                mask(form)
+            );
         }
-        let quoted = ConnInfo::parse(r"host=/tmp/a\ b password='it\'s a \\ secret' dbname=x").unwrap_or_else(|e| panic!("{e}"));
+        let quoted = ConnInfo::parse(r"host=/tmp/a\ b password='it\'s a \\ secret' dbname=x")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(quoted.get("host"), Some(r"/tmp/a b"));
         assert_eq!(quoted.get("password"), Some(r"it's a \ secret"));
         assert_eq!(quoted.masked(), "host='/tmp/a b' password=*** dbname=x");
-        for bad in ["", "host", "host=db password='open", "hots=db", "mysql://app:hunter2@db/x"] {
-            let e = ConnInfo::parse(bad).err().unwrap_or_else(|| panic!("{bad} parsed"));
+        for bad in [
+            "",
+            "host",
+            "host=db password='open",
+            "hots=db",
+            "mysql://app:hunter2@db/x",
+        ] {
+            let e = ConnInfo::parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} parsed"));
             assert!(!e.contains("hunter2") && !e.contains("open"), "{e}");
         }
     }
@@ -456,7 +604,9 @@ mod env_tests {
 
     #[test]
     fn url_to_libpq_environment() {
-        let url = DbUrl::parse("postgresql+asyncpg://app:p%40ss@db.example:6432/prod?sslmode=require").unwrap_or_else(|| panic!("parse"));
+        let url =
+            DbUrl::parse("postgresql+asyncpg://app:p%40ss@db.example:6432/prod?sslmode=require")
+                .unwrap_or_else(|| panic!("parse"));
         let env = url.libpq_env();
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("PGUSER"), Some("app"));
@@ -465,8 +615,12 @@ mod env_tests {
         assert_eq!(get("PGPORT"), Some("6432"));
         assert_eq!(get("PGDATABASE"), Some("prod"));
         assert_eq!(get("PGSSLMODE"), Some("require"));
-        let socket = DbUrl::parse("postgresql://postgres@/app?host=/tmp/x%20y&port=5432").unwrap_or_else(|| panic!("parse"));
+        let socket = DbUrl::parse("postgresql://postgres@/app?host=/tmp/x%20y&port=5432")
+            .unwrap_or_else(|| panic!("parse"));
         let env = socket.libpq_env();
-        assert!(env.contains(&("PGHOST".into(), "/tmp/x y".into())), "{env:?}");
+        assert!(
+            env.contains(&("PGHOST".into(), "/tmp/x y".into())),
+            "{env:?}"
+        );
     }
 }

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::ini::Ini;
 use crate::ProjectError;
+use crate::ini::Ini;
 
 /// What the Alembic configuration says, with paths resolved.
 #[derive(Clone, Debug, Default)]
@@ -33,25 +33,35 @@ const SECTION: &str = "alembic";
 
 /// Reads `alembic.ini`, merged with `[tool.alembic]` from a `pyproject.toml` beside it: Alembic looks
 /// in the ini section first and falls back to the toml table.
-pub(crate) fn read_config(ini_path: Option<&Path>, pyproject: Option<&Path>) -> Result<AlembicConfig, ProjectError> {
+pub(crate) fn read_config(
+    ini_path: Option<&Path>,
+    pyproject: Option<&Path>,
+) -> Result<AlembicConfig, ProjectError> {
     let ini_text = ini_path.map(read_text).transpose()?;
     let toml_text = pyproject.map(read_text).transpose()?;
-    AlembicConfig::from_texts(ini_path.zip(ini_text.as_deref()), pyproject.zip(toml_text.as_deref()))
+    AlembicConfig::from_texts(
+        ini_path.zip(ini_text.as_deref()),
+        pyproject.zip(toml_text.as_deref()),
+    )
 }
 
 impl AlembicConfig {
     /// The configuration from the texts of `alembic.ini` and `pyproject.toml` (each with its path:
     /// relative paths in them are resolved against its directory). No file is read.
-    pub fn from_texts(ini_file: Option<(&Path, &str)>, pyproject_file: Option<(&Path, &str)>) -> Result<AlembicConfig, ProjectError> {
+    pub fn from_texts(
+        ini_file: Option<(&Path, &str)>,
+        pyproject_file: Option<(&Path, &str)>,
+    ) -> Result<AlembicConfig, ProjectError> {
         let ini_path = ini_file.map(|(p, _)| p);
         let pyproject = pyproject_file.map(|(p, _)| p);
         let ini = ini_file.map(|(_, text)| Ini::parse(text));
         let toml = match pyproject_file {
             Some((path, text)) => {
-                let value: toml::Table = toml::from_str(text).map_err(|e| ProjectError::BadConfig {
-                    path: path.to_owned(),
-                    message: e.message().to_owned(),
-                })?;
+                let value: toml::Table =
+                    toml::from_str(text).map_err(|e| ProjectError::BadConfig {
+                        path: path.to_owned(),
+                        message: e.message().to_owned(),
+                    })?;
                 value
                     .get("tool")
                     .and_then(|t| t.get("alembic"))
@@ -64,22 +74,32 @@ impl AlembicConfig {
     }
 }
 
-fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<Ini>, toml: Option<toml::Table>) -> Result<AlembicConfig, ProjectError> {
+fn from_parsed(
+    ini_path: Option<&Path>,
+    pyproject: Option<&Path>,
+    ini: Option<Ini>,
+    toml: Option<toml::Table>,
+) -> Result<AlembicConfig, ProjectError> {
     let base = ini_path.or(pyproject).ok_or(ProjectError::NoConfig)?;
     // Alembic's `%(here)s`: `os.path.abspath(os.path.dirname(config_file_name))`, absolute so
     // that `migdoc check shop/alembic.ini` resolves from any directory.
-    let parent = base.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = base
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let here_buf = std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned());
     let here_dir = here_buf.as_path();
     let here = here_dir.to_string_lossy().into_owned();
     let ini_get = |key: &str| ini.as_ref().and_then(|i| i.get(SECTION, key, &here));
     if let (Some(ini), Some(path)) = (&ini, ini_path)
-        && !ini.has_section(SECTION) && toml.is_none() {
-            return Err(ProjectError::BadConfig {
-                path: path.to_owned(),
-                message: format!("no [{SECTION}] section"),
-            });
-        }
+        && !ini.has_section(SECTION)
+        && toml.is_none()
+    {
+        return Err(ProjectError::BadConfig {
+            path: path.to_owned(),
+            message: format!("no [{SECTION}] section"),
+        });
+    }
     let toml_str = |key: &str| {
         toml.as_ref()
             .and_then(|t| t.get(key))
@@ -110,7 +130,12 @@ fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<In
             _ => None,
         };
         match sep {
-            Some(sep) => value.split(sep).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            Some(sep) => value
+                .split(sep)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             // Legacy splitting: on commas and spaces (and colons for prepend_sys_path).
             None => value
                 .split(|c: char| c == ',' || c == ' ' || c == '\n' || (legacy_colon && c == ':'))
@@ -122,11 +147,19 @@ fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<In
     };
     let resolve = |p: &str| -> PathBuf {
         let path = Path::new(p);
-        if path.is_absolute() { path.to_owned() } else { here_dir.join(path) }
+        if path.is_absolute() {
+            path.to_owned()
+        } else {
+            here_dir.join(path)
+        }
     };
     let prepend_sys_path: Vec<PathBuf> = match ini_get("prepend_sys_path") {
         Some(v) if !v.is_empty() => split(&v, true).iter().map(|p| resolve(p)).collect(),
-        _ => toml_list("prepend_sys_path").unwrap_or_default().iter().map(|p| resolve(p)).collect(),
+        _ => toml_list("prepend_sys_path")
+            .unwrap_or_default()
+            .iter()
+            .map(|p| resolve(p))
+            .collect(),
     };
     let script_location = ini_get("script_location")
         .or_else(|| toml_str("script_location"))
@@ -149,7 +182,10 @@ fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<In
     let file_template = ini_get("file_template").or_else(|| toml_str("file_template"));
     let truncate_slug_length = ini_get("truncate_slug_length").or_else(|| {
         let value = toml.as_ref()?.get("truncate_slug_length")?;
-        value.as_integer().map(|i| i.to_string()).or_else(|| value.as_str().map(str::to_owned))
+        value
+            .as_integer()
+            .map(|i| i.to_string())
+            .or_else(|| value.as_str().map(str::to_owned))
     });
     Ok(AlembicConfig {
         file_template,
@@ -162,7 +198,13 @@ fn from_parsed(ini_path: Option<&Path>, pyproject: Option<&Path>, ini: Option<In
         sqlalchemy_url: ini_get("sqlalchemy.url").filter(|u| !u.is_empty()),
         main_options: ini
             .as_ref()
-            .map(|i| i.keys(SECTION).into_iter().filter(|k| k != "sqlalchemy.url").filter_map(|k| Some((k.clone(), ini_get(&k)?))).collect())
+            .map(|i| {
+                i.keys(SECTION)
+                    .into_iter()
+                    .filter(|k| k != "sqlalchemy.url")
+                    .filter_map(|k| Some((k.clone(), ini_get(&k)?)))
+                    .collect()
+            })
             .unwrap_or_default(),
     })
 }
@@ -183,7 +225,11 @@ fn resolve_script_location(location: &str, sys_path: &[PathBuf], here: &Path) ->
         }
         return tokens.fold(here.join(package_dir), |acc, t| acc.join(t));
     }
-    if path.is_absolute() { path.to_owned() } else { here.join(path) }
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        here.join(path)
+    }
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, ProjectError> {

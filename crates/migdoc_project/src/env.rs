@@ -92,7 +92,9 @@ pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
                     };
                 }
                 "version_table" => reader.info.version_table = reader.string_setting(&value),
-                "version_table_schema" => reader.info.version_table_schema = reader.string_setting(&value),
+                "version_table_schema" => {
+                    reader.info.version_table_schema = reader.string_setting(&value)
+                }
                 _ => {}
             }
         }
@@ -114,13 +116,20 @@ pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
     reader.info.imported_modules = modules;
     reader.info.x_argument_keys = x_argument_keys(text);
     reader.info.run_migrations = text.rmatch_indices("run_migrations(").find_map(|(at, m)| {
-        let before = text[..at].trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+        let before =
+            text[..at].trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
         (!before.ends_with("def ")).then(|| {
-            let start = text[..at].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map_or(0, |i| i + 1);
-            migdoc_python::TextRange::new(u32::try_from(start).unwrap_or(0), u32::try_from(at + m.len() - 1).unwrap_or(0))
+            let start = text[..at]
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .map_or(0, |i| i + 1);
+            migdoc_python::TextRange::new(
+                u32::try_from(start).unwrap_or(0),
+                u32::try_from(at + m.len() - 1).unwrap_or(0),
+            )
         })
     });
-    reader.info.advisory_lock = text.contains("advisory_lock") || text.contains("advisory_xact_lock");
+    reader.info.advisory_lock =
+        text.contains("advisory_lock") || text.contains("advisory_xact_lock");
     reader.info.text = text.to_owned();
     reader.info.comments = module.comments.clone();
     reader.info
@@ -133,9 +142,13 @@ fn x_argument_keys(text: &str) -> Vec<String> {
     for line in text.lines().filter(|l| l.contains("get_x_argument(")) {
         let after = &line[line.find("get_x_argument(").unwrap_or(0)..];
         for opener in [".get(", "["] {
-            let Some(at) = after.find(opener) else { continue };
+            let Some(at) = after.find(opener) else {
+                continue;
+            };
             let rest = after[at + opener.len()..].trim_start();
-            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
             if let Some(end) = rest[1..].find(quote) {
                 keys.push(rest[1..=end].to_owned());
             }
@@ -180,23 +193,47 @@ impl Reader<'_> {
         match stmt {
             Stmt::Import { names, .. } => {
                 for alias in names {
-                    self.imports.insert(alias.bound_name().to_owned(), alias.imported_module().to_owned());
+                    self.imports.insert(
+                        alias.bound_name().to_owned(),
+                        alias.imported_module().to_owned(),
+                    );
                 }
             }
-            Stmt::ImportFrom { module, level, names, .. } => {
-                let base = format!("{}{}", ".".repeat(*level as usize), module.as_deref().unwrap_or(""));
+            Stmt::ImportFrom {
+                module,
+                level,
+                names,
+                ..
+            } => {
+                let base = format!(
+                    "{}{}",
+                    ".".repeat(*level as usize),
+                    module.as_deref().unwrap_or("")
+                );
                 for alias in names {
                     // `from pkg import models` may import a submodule: keep the full path.
-                    self.imports.insert(alias.bound_name().to_owned(), format!("{base}:{}", alias.name));
+                    self.imports.insert(
+                        alias.bound_name().to_owned(),
+                        format!("{base}:{}", alias.name),
+                    );
                 }
             }
-            Stmt::Assign { targets, value, range } => {
+            Stmt::Assign {
+                targets,
+                value,
+                range,
+            } => {
                 for target in targets {
                     self.assignment(target, value, *range);
                 }
                 self.expr(value, online);
             }
-            Stmt::AnnAssign { target, value: Some(value), range, .. } => {
+            Stmt::AnnAssign {
+                target,
+                value: Some(value),
+                range,
+                ..
+            } => {
                 self.assignment(target, value, *range);
                 self.expr(value, online);
             }
@@ -205,7 +242,9 @@ impl Reader<'_> {
                 let online = online || f.name.contains("online");
                 self.block(&f.body, online);
             }
-            Stmt::If { test, body, orelse, .. } => {
+            Stmt::If {
+                test, body, orelse, ..
+            } => {
                 self.expr(test, online);
                 self.block(body, online);
                 self.block(orelse, online);
@@ -216,7 +255,13 @@ impl Reader<'_> {
                 }
                 self.block(body, online);
             }
-            Stmt::Try { body, handlers, orelse, finalbody, .. } => {
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => {
                 self.block(body, online);
                 for h in handlers {
                     self.block(&h.body, online);
@@ -228,7 +273,9 @@ impl Reader<'_> {
                 self.block(body, online);
                 self.block(orelse, online);
             }
-            Stmt::Return { value: Some(value), .. } => self.expr(value, online),
+            Stmt::Return {
+                value: Some(value), ..
+            } => self.expr(value, online),
             _ => {}
         }
     }
@@ -242,7 +289,11 @@ impl Reader<'_> {
         }
         if id == "target_metadata" {
             let range = value.range();
-            let expr = self.text.get(range.start as usize..range.end as usize).unwrap_or("").to_owned();
+            let expr = self
+                .text
+                .get(range.start as usize..range.end as usize)
+                .unwrap_or("")
+                .to_owned();
             let mut imports = BTreeMap::new();
             collect_names(value, &mut |name| {
                 if let Some(module) = self.imports.get(name) {
@@ -254,7 +305,13 @@ impl Reader<'_> {
     }
 
     fn expr(&mut self, expr: &Expr, online: bool) {
-        if let Expr::Call { func, args, keywords, .. } = expr {
+        if let Expr::Call {
+            func,
+            args,
+            keywords,
+            ..
+        } = expr
+        {
             let callee = func.dotted_name().unwrap_or_default();
             if callee == "configure" || callee.ends_with(".configure") {
                 let kws = keywords
@@ -266,10 +323,13 @@ impl Reader<'_> {
             if callee.ends_with("get_x_argument") {
                 self.info.uses_x_arguments = true;
             }
-            if matches!(callee.as_str(), "os.getenv" | "os.environ.get" | "getenv" | "environ.get")
-                && let Some(Expr::Str { value, .. }) = args.first() {
-                    self.info.env_vars.push(value.clone());
-                }
+            if matches!(
+                callee.as_str(),
+                "os.getenv" | "os.environ.get" | "getenv" | "environ.get"
+            ) && let Some(Expr::Str { value, .. }) = args.first()
+            {
+                self.info.env_vars.push(value.clone());
+            }
             self.expr(func, online);
             for arg in args {
                 self.expr(arg, online);
@@ -280,14 +340,22 @@ impl Reader<'_> {
             return;
         }
         if let Expr::Subscript { value, slice, .. } = expr
-            && value.dotted_name().as_deref().is_some_and(|n| n == "os.environ" || n == "environ")
-                && let Expr::Str { value, .. } = slice.as_ref() {
-                    self.info.env_vars.push(value.clone());
-                }
+            && value
+                .dotted_name()
+                .as_deref()
+                .is_some_and(|n| n == "os.environ" || n == "environ")
+            && let Expr::Str { value, .. } = slice.as_ref()
+        {
+            self.info.env_vars.push(value.clone());
+        }
         match expr {
-            Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => self.expr(value, online),
+            Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => {
+                self.expr(value, online)
+            }
             Expr::BoolOp { values, .. } => values.iter().for_each(|v| self.expr(v, online)),
-            Expr::IfExp { test, body, orelse, .. } => {
+            Expr::IfExp {
+                test, body, orelse, ..
+            } => {
                 self.expr(test, online);
                 self.expr(body, online);
                 self.expr(orelse, online);
@@ -301,7 +369,9 @@ fn collect_names(expr: &Expr, f: &mut impl FnMut(&str)) {
     match expr {
         Expr::Name { id, .. } => f(id),
         Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => collect_names(value, f),
-        Expr::Tuple { elts, .. } | Expr::List { elts, .. } => elts.iter().for_each(|e| collect_names(e, f)),
+        Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
+            elts.iter().for_each(|e| collect_names(e, f))
+        }
         Expr::Call { func, args, .. } => {
             collect_names(func, f);
             args.iter().for_each(|e| collect_names(e, f));
@@ -330,13 +400,19 @@ mod tests {
         assert_eq!(env.version_table_schema, Setting::Known("ops".into()));
         let metadata = env.target_metadata.unwrap_or_else(|| panic!("no metadata"));
         assert_eq!(metadata.expr, "Base.metadata");
-        assert_eq!(metadata.imports.get("Base").map(String::as_str), Some("myapp.models:Base"));
+        assert_eq!(
+            metadata.imports.get("Base").map(String::as_str),
+            Some("myapp.models:Base")
+        );
         assert_eq!(env.env_vars, ["DATABASE_URL"]);
     }
 
     #[test]
     fn unknown_values_stay_unknown() {
-        let env = read_env("env.py".into(), "context.configure(transaction_per_migration=flag())\n");
+        let env = read_env(
+            "env.py".into(),
+            "context.configure(transaction_per_migration=flag())\n",
+        );
         assert_eq!(env.transaction_per_migration, Setting::Unknown);
         assert_eq!(env.version_table, Setting::Unset);
         assert!(env.target_metadata.is_none());

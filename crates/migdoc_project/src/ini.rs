@@ -28,10 +28,11 @@ impl Ini {
             }
             if indented {
                 if let (Some(key), Some(map)) = (&last_key, ini.map_mut(section.as_deref()))
-                    && let Some(value) = map.get_mut(key) {
-                        value.push('\n');
-                        value.push_str(trimmed);
-                    }
+                    && let Some(value) = map.get_mut(key)
+                {
+                    value.push('\n');
+                    value.push_str(trimmed);
+                }
                 continue;
             }
             if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
@@ -65,7 +66,13 @@ impl Ini {
 
     /// The keys of `section` (and of `[DEFAULT]`), sorted.
     pub(crate) fn keys(&self, section: &str) -> Vec<String> {
-        let mut keys: Vec<String> = self.sections.get(section).into_iter().flat_map(|m| m.keys().cloned()).chain(self.defaults.keys().cloned()).collect();
+        let mut keys: Vec<String> = self
+            .sections
+            .get(section)
+            .into_iter()
+            .flat_map(|m| m.keys().cloned())
+            .chain(self.defaults.keys().cloned())
+            .collect();
         keys.sort();
         keys.dedup();
         keys
@@ -82,7 +89,13 @@ impl Ini {
         Some(self.interpolate(map, raw, here, 0))
     }
 
-    fn interpolate(&self, map: &BTreeMap<String, String>, raw: &str, here: &str, depth: u32) -> String {
+    fn interpolate(
+        &self,
+        map: &BTreeMap<String, String>,
+        raw: &str,
+        here: &str,
+        depth: u32,
+    ) -> String {
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
         while let Some(pos) = rest.find('%') {
@@ -94,23 +107,24 @@ impl Ini {
                 continue;
             }
             if let Some(inner) = rest.strip_prefix("%(")
-                && let Some(close) = inner.find(")s") {
-                    let name = inner[..close].to_lowercase();
-                    let value = if name == "here" {
-                        Some(here.to_owned())
-                    } else if depth < 10 {
-                        map.get(&name)
-                            .or_else(|| self.defaults.get(&name))
-                            .map(|v| self.interpolate(map, v, here, depth + 1))
-                    } else {
-                        None
-                    };
-                    if let Some(value) = value {
-                        out.push_str(&value);
-                        rest = &inner[close + 2..];
-                        continue;
-                    }
+                && let Some(close) = inner.find(")s")
+            {
+                let name = inner[..close].to_lowercase();
+                let value = if name == "here" {
+                    Some(here.to_owned())
+                } else if depth < 10 {
+                    map.get(&name)
+                        .or_else(|| self.defaults.get(&name))
+                        .map(|v| self.interpolate(map, v, here, depth + 1))
+                } else {
+                    None
+                };
+                if let Some(value) = value {
+                    out.push_str(&value);
+                    rest = &inner[close + 2..];
+                    continue;
                 }
+            }
             out.push('%');
             rest = &rest[1..];
         }
@@ -129,8 +143,14 @@ mod tests {
             "[DEFAULT]\nbase = %(here)s/db\n\n[alembic]\n# a comment\nScript_Location = %(base)s/migrations\n\
              version_locations = %(here)s/a\n    %(here)s/b\nfmt = 100%%\nother: x\n",
         );
-        assert_eq!(ini.get("alembic", "script_location", "/p").as_deref(), Some("/p/db/migrations"));
-        assert_eq!(ini.get("alembic", "version_locations", "/p").as_deref(), Some("/p/a\n/p/b"));
+        assert_eq!(
+            ini.get("alembic", "script_location", "/p").as_deref(),
+            Some("/p/db/migrations")
+        );
+        assert_eq!(
+            ini.get("alembic", "version_locations", "/p").as_deref(),
+            Some("/p/a\n/p/b")
+        );
         assert_eq!(ini.get("alembic", "fmt", "/p").as_deref(), Some("100%"));
         assert_eq!(ini.get("alembic", "other", "/p").as_deref(), Some("x"));
         assert!(ini.get("alembic", "missing", "/p").is_none());

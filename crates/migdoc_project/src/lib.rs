@@ -21,19 +21,24 @@ pub use config::AlembicConfig;
 pub use env::{EnvInfo, Setting, TargetMetadata, read_env};
 pub use models::{ModelModule, ModelSources};
 pub use revision::{Known, Located, Reuse, RevisionFile, RevisionHeader, RevisionId, SyntaxFacts};
-pub use tool_config::{ConfigError, ConfigFile, MigdocConfig, closest};
 pub use sa_version::{SqlalchemyVersion, VersionSource, detect_sqlalchemy_version};
+pub use tool_config::{ConfigError, ConfigFile, MigdocConfig, closest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
     #[error("{} does not exist", .0.display())]
     NotFound(PathBuf),
-    #[error("no alembic.ini or [tool.alembic] in pyproject.toml found here or in a parent directory; pass --versions DIR to check a bare versions directory")]
+    #[error(
+        "no alembic.ini or [tool.alembic] in pyproject.toml found here or in a parent directory; pass --versions DIR to check a bare versions directory"
+    )]
     NoConfig,
     #[error("cannot use {}: {message}", path.display())]
     BadConfig { path: PathBuf, message: String },
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("none of the version locations exists: {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     NoVersionDirectory(Vec<PathBuf>),
     #[error(transparent)]
@@ -101,7 +106,10 @@ impl Project {
         }
         let settings = MigdocConfig::find(path)?.unwrap_or_default();
         let (root, ini_file) = if path.is_file() {
-            (path.parent().unwrap_or(Path::new(".")).to_owned(), Some(path.to_owned()))
+            (
+                path.parent().unwrap_or(Path::new(".")).to_owned(),
+                Some(path.to_owned()),
+            )
         } else {
             (path.to_owned(), None)
         };
@@ -118,7 +126,12 @@ impl Project {
             if config.script_location.is_none() {
                 // Alembic refuses it too: "No 'script_location' key found in configuration."
                 let path = ini.or(pyproject).unwrap_or_else(|| root.clone());
-                return Err(ProjectError::BadConfig { path, message: "it sets no `script_location` (Alembic needs one to find the migrations)".into() });
+                return Err(ProjectError::BadConfig {
+                    path,
+                    message:
+                        "it sets no `script_location` (Alembic needs one to find the migrations)"
+                            .into(),
+                });
             }
             let dirs = config.version_locations.clone();
             let recursive = config.recursive_version_locations;
@@ -128,9 +141,16 @@ impl Project {
         };
         let main_options = match &config {
             Some(c) => Some(c.main_options.clone()),
-            None => find_config(&root).and_then(|(ini, pyproject)| config::read_config(ini.as_deref(), pyproject.as_deref()).ok()).map(|c| c.main_options),
+            None => find_config(&root)
+                .and_then(|(ini, pyproject)| {
+                    config::read_config(ini.as_deref(), pyproject.as_deref()).ok()
+                })
+                .map(|c| c.main_options),
         };
-        let dirs: Vec<PathBuf> = dirs.into_iter().chain(settings.extra_version_locations.iter().cloned()).collect();
+        let dirs: Vec<PathBuf> = dirs
+            .into_iter()
+            .chain(settings.extra_version_locations.iter().cloned())
+            .collect();
         let mut version_dirs = Vec::new();
         for dir in &dirs {
             if dir.is_dir() {
@@ -189,7 +209,10 @@ impl Project {
         let results: Vec<Result<RevisionFile, FileProblem>> = paths
             .par_iter()
             .map(|abs| {
-                let shown = match canonical_root.as_deref().and_then(|r| abs.strip_prefix(r).ok()) {
+                let shown = match canonical_root
+                    .as_deref()
+                    .and_then(|r| abs.strip_prefix(r).ok())
+                {
                     Some(rel) if !abs.starts_with(&self.root) => rel.to_owned(),
                     _ => shown_path(&self.root, abs),
                 };
@@ -208,7 +231,13 @@ impl Project {
         }
         let (modules, modules_hash) = self.imported_modules(&files);
         let models = self.load_models();
-        Sources { files, problems, modules, modules_hash, models }
+        Sources {
+            files,
+            problems,
+            modules,
+            modules_hash,
+            models,
+        }
     }
 }
 
@@ -217,15 +246,26 @@ impl Project {
     /// holds the package each versions directory is in (found by walking up through
     /// `__init__.py` files), so a bare versions directory still reaches its project's modules.
     pub fn search_roots(&self) -> Vec<PathBuf> {
-        let mut roots: Vec<PathBuf> = self.config.iter().flat_map(|c| c.prepend_sys_path.clone()).collect();
+        let mut roots: Vec<PathBuf> = self
+            .config
+            .iter()
+            .flat_map(|c| c.prepend_sys_path.clone())
+            .collect();
         roots.push(self.root.clone());
         for dir in &self.version_dirs {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
             // The nearest package at most three levels up (`migrations/` itself often is none),
             // then up through its parent packages.
             let mut top = None;
-            let nearest = dir.ancestors().take(4).position(|a| a.join("__init__.py").is_file());
-            for ancestor in dir.ancestors().skip(nearest.unwrap_or(usize::MAX)).take_while(|a| a.join("__init__.py").is_file()) {
+            let nearest = dir
+                .ancestors()
+                .take(4)
+                .position(|a| a.join("__init__.py").is_file());
+            for ancestor in dir
+                .ancestors()
+                .skip(nearest.unwrap_or(usize::MAX))
+                .take_while(|a| a.join("__init__.py").is_file())
+            {
                 top = Some(ancestor);
             }
             if let Some(parent) = top.and_then(Path::parent) {
@@ -254,9 +294,20 @@ impl Project {
     /// Reads the project modules the revision files import, and the project modules those
     /// import in turn (breadth first, at most [`MODULE_BUDGET`] modules), and a hash of their
     /// names and texts.
-    fn imported_modules(&self, files: &[RevisionFile]) -> (std::collections::BTreeMap<String, migdoc_python::Module>, u128) {
+    fn imported_modules(
+        &self,
+        files: &[RevisionFile],
+    ) -> (
+        std::collections::BTreeMap<String, migdoc_python::Module>,
+        u128,
+    ) {
         let roots = self.search_roots();
-        let mut queue: std::collections::VecDeque<String> = files.iter().flat_map(|f| f.facts.imports.iter().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let mut queue: std::collections::VecDeque<String> = files
+            .iter()
+            .flat_map(|f| f.facts.imports.iter().cloned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let mut seen: std::collections::HashSet<String> = queue.iter().cloned().collect();
         let mut hash = xxhash_rust::xxh3::Xxh3::new();
         let mut modules = std::collections::BTreeMap::new();
@@ -265,16 +316,38 @@ impl Project {
                 break;
             }
             let top = name.split('.').next().unwrap_or_default();
-            if matches!(top, "alembic" | "sqlalchemy" | "typing" | "os" | "sys" | "enum" | "datetime" | "uuid" | "json" | "re" | "migdoc") {
+            if matches!(
+                top,
+                "alembic"
+                    | "sqlalchemy"
+                    | "typing"
+                    | "os"
+                    | "sys"
+                    | "enum"
+                    | "datetime"
+                    | "uuid"
+                    | "json"
+                    | "re"
+                    | "migdoc"
+            ) {
                 continue;
             }
             let rel = name.replace('.', "/");
             let found = roots
                 .iter()
-                .find_map(|root| [root.join(format!("{rel}.py")), root.join(&rel).join("__init__.py")].into_iter().find(|p| p.is_file()))
+                .find_map(|root| {
+                    [
+                        root.join(format!("{rel}.py")),
+                        root.join(&rel).join("__init__.py"),
+                    ]
+                    .into_iter()
+                    .find(|p| p.is_file())
+                })
                 .or_else(|| self.sibling_revision(&name));
             let Some(path) = found else { continue };
-            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
             if text.len() > MODULE_MAX_BYTES {
                 continue;
             }
@@ -285,13 +358,27 @@ impl Project {
             let is_package = path.ends_with("__init__.py");
             for stmt in &module.body {
                 let imported: Vec<String> = match stmt {
-                    migdoc_python::ast::Stmt::ImportFrom { module: m, level, names, .. } => {
-                        match migdoc_python::absolute_import(&name, is_package, m.as_deref(), *level) {
-                            Some(base) => std::iter::once(base.clone()).chain(names.iter().map(|a| format!("{base}.{}", a.name))).collect(),
+                    migdoc_python::ast::Stmt::ImportFrom {
+                        module: m,
+                        level,
+                        names,
+                        ..
+                    } => {
+                        match migdoc_python::absolute_import(
+                            &name,
+                            is_package,
+                            m.as_deref(),
+                            *level,
+                        ) {
+                            Some(base) => std::iter::once(base.clone())
+                                .chain(names.iter().map(|a| format!("{base}.{}", a.name)))
+                                .collect(),
                             None => Vec::new(),
                         }
                     }
-                    migdoc_python::ast::Stmt::Import { names, .. } => names.iter().map(|a| a.name.clone()).collect(),
+                    migdoc_python::ast::Stmt::Import { names, .. } => {
+                        names.iter().map(|a| a.name.clone()).collect()
+                    }
                     _ => Vec::new(),
                 };
                 for i in imported {
@@ -313,7 +400,13 @@ const MODULE_MAX_BYTES: usize = 512 * 1024;
 
 /// Alembic's `Script._list_py_dir` + `_from_filename`: the `.py` files of a directory (walked
 /// recursively when `recursive_version_locations`), skipping `__pycache__`, `__init__*` and `.#*`.
-fn list_py_dir(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, problems: &mut Vec<FileProblem>, root: &Path) {
+fn list_py_dir(
+    dir: &Path,
+    recursive: bool,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<FileProblem>,
+    root: &Path,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -328,8 +421,14 @@ fn list_py_dir(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, problems: &m
         .filter_map(Result::ok)
         .map(|e| {
             // `file_type` comes from the directory listing itself: no extra stat per file.
-            let is_dir = e.file_type().is_ok_and(|t| t.is_dir() || (t.is_symlink() && e.path().is_dir()));
-            (e.file_name().to_string_lossy().into_owned(), e.path(), is_dir)
+            let is_dir = e
+                .file_type()
+                .is_ok_and(|t| t.is_dir() || (t.is_symlink() && e.path().is_dir()));
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.path(),
+                is_dir,
+            )
         })
         .collect();
     names.sort();
@@ -345,7 +444,8 @@ fn list_py_dir(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, problems: &m
 }
 
 fn has_tool_alembic(pyproject: &Path) -> bool {
-    std::fs::read_to_string(pyproject).is_ok_and(|t| t.lines().any(|l| l.trim() == "[tool.alembic]"))
+    std::fs::read_to_string(pyproject)
+        .is_ok_and(|t| t.lines().any(|l| l.trim() == "[tool.alembic]"))
 }
 
 /// `alembic.ini` (with `pyproject.toml`'s `[tool.alembic]` beside it, if any), or a `pyproject.toml`
@@ -374,9 +474,10 @@ pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
     let canonical_root = std::fs::canonicalize(root).ok();
     let canonical_path = std::fs::canonicalize(path).ok();
     if let (Some(r), Some(p)) = (canonical_root, canonical_path)
-        && let Ok(rel) = p.strip_prefix(&r) {
-            return rel.to_owned();
-        }
+        && let Ok(rel) = p.strip_prefix(&r)
+    {
+        return rel.to_owned();
+    }
     path.to_owned()
 }
 
@@ -401,19 +502,38 @@ mod tests {
             "alembic.ini",
             "[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/versions %(here)s/plugins/v\n",
         );
-        write(root, "db/env.py", "context.configure(transaction_per_migration=True)\n");
-        write(root, "db/versions/a1_x.py", "revision = 'a1'\ndown_revision = None\n");
+        write(
+            root,
+            "db/env.py",
+            "context.configure(transaction_per_migration=True)\n",
+        );
+        write(
+            root,
+            "db/versions/a1_x.py",
+            "revision = 'a1'\ndown_revision = None\n",
+        );
         write(root, "db/versions/__init__.py", "");
         write(root, "db/versions/.#a1_x.py", "");
-        write(root, "plugins/v/b2.py", "revision = 'b2'\ndown_revision = 'a1'\n");
+        write(
+            root,
+            "plugins/v/b2.py",
+            "revision = 'b2'\ndown_revision = 'a1'\n",
+        );
         let project = Project::discover(root, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(project.version_dirs.len(), 2);
         assert_eq!(
-            project.env.as_ref().map(|e| e.transaction_per_migration.clone()),
+            project
+                .env
+                .as_ref()
+                .map(|e| e.transaction_per_migration.clone()),
             Some(Setting::Known(true))
         );
         let sources = project.load();
-        let paths: Vec<_> = sources.files.iter().map(|f| f.path.to_string_lossy().into_owned()).collect();
+        let paths: Vec<_> = sources
+            .files
+            .iter()
+            .map(|f| f.path.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(paths, ["db/versions/a1_x.py", "plugins/v/b2.py"]);
     }
 
@@ -421,8 +541,16 @@ mod tests {
     fn pyproject_and_package_resource_location() {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let root = tmp.path();
-        write(root, "pyproject.toml", "[tool.alembic]\nscript_location = \"myapp:migrations\"\nprepend_sys_path = [\"src\"]\n");
-        write(root, "src/myapp/migrations/versions/a.py", "revision = 'a'\ndown_revision = None\n");
+        write(
+            root,
+            "pyproject.toml",
+            "[tool.alembic]\nscript_location = \"myapp:migrations\"\nprepend_sys_path = [\"src\"]\n",
+        );
+        write(
+            root,
+            "src/myapp/migrations/versions/a.py",
+            "revision = 'a'\ndown_revision = None\n",
+        );
         let project = Project::discover(root, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(project.load().files.len(), 1);
     }
@@ -430,12 +558,29 @@ mod tests {
     #[test]
     fn missing_project_is_an_error_not_a_panic() {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(Project::discover(&tmp.path().join("nope"), &[]), Err(ProjectError::NotFound(_))));
-        write(tmp.path(), "alembic.ini", "[alembic]\nscript_location = gone\n");
-        assert!(matches!(Project::discover(tmp.path(), &[]), Err(ProjectError::NoVersionDirectory(_))));
+        assert!(matches!(
+            Project::discover(&tmp.path().join("nope"), &[]),
+            Err(ProjectError::NotFound(_))
+        ));
+        write(
+            tmp.path(),
+            "alembic.ini",
+            "[alembic]\nscript_location = gone\n",
+        );
+        assert!(matches!(
+            Project::discover(tmp.path(), &[]),
+            Err(ProjectError::NoVersionDirectory(_))
+        ));
         // An alembic.ini without script_location says so.
-        std::fs::write(tmp.path().join("alembic.ini"), "[alembic]\nsqlalchemy.url = x\n").unwrap_or_else(|e| panic!("{e}"));
-        let err = Project::discover(tmp.path(), &[]).err().map(|e| e.to_string()).unwrap_or_default();
+        std::fs::write(
+            tmp.path().join("alembic.ini"),
+            "[alembic]\nsqlalchemy.url = x\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = Project::discover(tmp.path(), &[])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("script_location"), "{err}");
     }
 }

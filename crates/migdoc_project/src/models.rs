@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use migdoc_python::ast::Stmt;
 use migdoc_python::{LineIndex, Module};
 
-use crate::{shown_path, Project};
+use crate::{Project, shown_path};
 
 /// Beyond this many modules the models are not followed further (a framework's whole tree).
 const MAX_MODULES: usize = 400;
@@ -50,11 +50,22 @@ impl Project {
             // Projects often import the model modules for their side effect (registering the
             // tables on the metadata) next to the base: every project module env.py imports.
             None => match self.env.as_ref().filter(|e| e.target_metadata.is_some()) {
-                Some(env) => (env.imported_modules.iter().filter(|m| is_project_module(m)).cloned().collect(), false),
+                Some(env) => (
+                    env.imported_modules
+                        .iter()
+                        .filter(|m| is_project_module(m))
+                        .cloned()
+                        .collect(),
+                    false,
+                ),
                 None => (Vec::new(), false),
             },
         };
-        let mut out = ModelSources { entry: entry.clone(), configured, ..ModelSources::default() };
+        let mut out = ModelSources {
+            entry: entry.clone(),
+            configured,
+            ..ModelSources::default()
+        };
         if entry.is_empty() {
             return out;
         }
@@ -75,7 +86,9 @@ impl Project {
                 out.truncated = true;
                 break;
             }
-            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
             let module = migdoc_python::parse_module(&text);
             // A package's parents are imported first by Python; its `__init__` may define the base.
             let mut wanted = Vec::new();
@@ -110,8 +123,27 @@ fn is_project_module(name: &str) -> bool {
     let top = name.split('.').next().unwrap_or_default();
     !matches!(
         top,
-        "sqlalchemy" | "alembic" | "typing" | "typing_extensions" | "os" | "sys" | "enum" | "datetime" | "uuid" | "json" | "re" | "decimal"
-            | "collections" | "functools" | "dataclasses" | "__future__" | "abc" | "logging" | "pydantic" | "flask" | "flask_sqlalchemy"
+        "sqlalchemy"
+            | "alembic"
+            | "typing"
+            | "typing_extensions"
+            | "os"
+            | "sys"
+            | "enum"
+            | "datetime"
+            | "uuid"
+            | "json"
+            | "re"
+            | "decimal"
+            | "collections"
+            | "functools"
+            | "dataclasses"
+            | "__future__"
+            | "abc"
+            | "logging"
+            | "pydantic"
+            | "flask"
+            | "flask_sqlalchemy"
     )
 }
 
@@ -131,8 +163,17 @@ fn find_module(roots: &[PathBuf], name: &str) -> Option<(PathBuf, bool)> {
 fn collect_imports(body: &[Stmt], name: &str, is_package: bool, out: &mut Vec<String>) {
     for stmt in body {
         match stmt {
-            Stmt::ImportFrom { module, level, names, .. } => {
-                let Some(base) = migdoc_python::absolute_import(name, is_package, module.as_deref(), *level) else { continue };
+            Stmt::ImportFrom {
+                module,
+                level,
+                names,
+                ..
+            } => {
+                let Some(base) =
+                    migdoc_python::absolute_import(name, is_package, module.as_deref(), *level)
+                else {
+                    continue;
+                };
                 out.push(base.clone());
                 for alias in names {
                     if alias.name != "*" {

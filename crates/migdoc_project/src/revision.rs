@@ -117,7 +117,10 @@ pub type Reuse<'a> = dyn Fn(&Path, u128) -> Option<Known> + Sync + 'a;
 
 fn docstrings(body: &[Stmt]) -> Vec<TextRange> {
     let first_string = |body: &[Stmt]| match body.first() {
-        Some(Stmt::Expr { value: Expr::Str { range, .. }, .. }) => Some(*range),
+        Some(Stmt::Expr {
+            value: Expr::Str { range, .. },
+            ..
+        }) => Some(*range),
         _ => None,
     };
     let mut out: Vec<TextRange> = first_string(body).into_iter().collect();
@@ -141,7 +144,12 @@ fn imports(body: &[Stmt]) -> Vec<String> {
     });
     for stmt in body.iter().chain(nested.flatten()) {
         match stmt {
-            Stmt::ImportFrom { module: Some(module), level: 0, names, .. } => {
+            Stmt::ImportFrom {
+                module: Some(module),
+                level: 0,
+                names,
+                ..
+            } => {
                 out.push(module.clone());
                 for alias in names {
                     out.push(format!("{module}.{}", alias.name));
@@ -159,7 +167,9 @@ fn imports(body: &[Stmt]) -> Vec<String> {
 /// The module `importlib.import_module("...")` names, when it is a string literal.
 pub(crate) fn import_module_call(expr: &migdoc_python::ast::Expr) -> Option<String> {
     use migdoc_python::ast::Expr;
-    let Expr::Call { func, args, .. } = expr else { return None };
+    let Expr::Call { func, args, .. } = expr else {
+        return None;
+    };
     let callee = func.dotted_name()?;
     if callee != "import_module" && callee != "importlib.import_module" {
         return None;
@@ -178,11 +188,18 @@ pub(crate) fn is_revision_file_name(name: &str) -> bool {
 /// Alembic's `_legacy_rev`: `([a-f0-9]+)\.py$` matched from the start, so the whole stem is hex.
 fn legacy_revision_id(file_name: &str) -> Option<String> {
     let stem = file_name.strip_suffix(".py")?;
-    let is_hex = !stem.is_empty() && stem.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+    let is_hex = !stem.is_empty()
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
     is_hex.then(|| stem.to_owned())
 }
 
-pub(crate) fn read_revision_file(abs_path: &Path, shown: PathBuf, reuse: &Reuse<'_>) -> Result<RevisionFile, std::io::Error> {
+pub(crate) fn read_revision_file(
+    abs_path: &Path,
+    shown: PathBuf,
+    reuse: &Reuse<'_>,
+) -> Result<RevisionFile, std::io::Error> {
     let bytes = std::fs::read(abs_path)?;
     Ok(RevisionFile::from_bytes_with(abs_path, shown, bytes, reuse))
 }
@@ -196,7 +213,12 @@ impl RevisionFile {
 
     /// Like [`RevisionFile::from_bytes`], but the header and facts come from `reuse` when it
     /// knows these bytes at this path; the text is then not parsed.
-    pub fn from_bytes_with(abs_path: &Path, shown: PathBuf, bytes: Vec<u8>, reuse: &Reuse<'_>) -> RevisionFile {
+    pub fn from_bytes_with(
+        abs_path: &Path,
+        shown: PathBuf,
+        bytes: Vec<u8>,
+        reuse: &Reuse<'_>,
+    ) -> RevisionFile {
         let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
         let (text, not_utf8) = match String::from_utf8(bytes) {
             Ok(text) => (text, false),
@@ -205,8 +227,14 @@ impl RevisionFile {
         let module = OnceLock::new();
         let Known { header, facts } = reuse(&shown, hash).unwrap_or_else(|| {
             let parsed = module.get_or_init(|| migdoc_python::parse_module(&text));
-            let file_name = abs_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            Known { header: read_header(&parsed.body, &file_name), facts: SyntaxFacts::of(parsed) }
+            let file_name = abs_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Known {
+                header: read_header(&parsed.body, &file_name),
+                facts: SyntaxFacts::of(parsed),
+            }
         });
         RevisionFile {
             path: shown,
@@ -223,7 +251,8 @@ impl RevisionFile {
 
     /// The syntax tree (parsed now if the file's results came from the cache).
     pub fn module(&self) -> &Module {
-        self.module.get_or_init(|| migdoc_python::parse_module(&self.text))
+        self.module
+            .get_or_init(|| migdoc_python::parse_module(&self.text))
     }
 }
 
@@ -281,7 +310,12 @@ pub(crate) fn read_header(body: &[Stmt], file_name: &str) -> RevisionHeader {
         }
     }
     let find = |name: &str| -> Option<(usize, &Expr)> {
-        bindings.iter().enumerate().rev().find(|(_, (n, _))| n == name).map(|(i, (_, e))| (i, e))
+        bindings
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, (n, _))| n == name)
+            .map(|(i, (_, e))| (i, e))
     };
     let strings = |name: &str| -> (Vec<Located<String>>, Option<TextRange>, bool) {
         match find(name) {
@@ -306,9 +340,14 @@ pub(crate) fn read_header(body: &[Stmt], file_name: &str) -> RevisionHeader {
     let (branch_labels, _, _) = strings("branch_labels");
     let (depends_on, _, _) = strings("depends_on");
     let message = match body.first() {
-        Some(Stmt::Expr { value: Expr::Str { value, .. }, .. }) => {
-            value.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned)
-        }
+        Some(Stmt::Expr {
+            value: Expr::Str { value, .. },
+            ..
+        }) => value
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(str::to_owned),
         _ => None,
     };
     RevisionHeader {
@@ -346,7 +385,10 @@ mod tests {
         assert_eq!(values(&h.branch_labels), ["feature"]);
         assert_eq!(values(&h.depends_on), ["c3"]);
         assert_eq!(h.message.as_deref(), Some("add users"));
-        let base = header("revision = 'a'\ndown_revision = None\ndepends_on = ()\n", "a.py");
+        let base = header(
+            "revision = 'a'\ndown_revision = None\ndepends_on = ()\n",
+            "a.py",
+        );
         assert!(base.down_revisions.is_empty());
         assert!(!base.down_revision_unknown);
         assert!(base.depends_on.is_empty());
@@ -354,12 +396,24 @@ mod tests {
 
     #[test]
     fn revision_id_fallbacks() {
-        assert_eq!(header("x = 1\n", "ae1027a6acf.py").id, RevisionId::FromFileName("ae1027a6acf".into()));
+        assert_eq!(
+            header("x = 1\n", "ae1027a6acf.py").id,
+            RevisionId::FromFileName("ae1027a6acf".into())
+        );
         assert_eq!(header("x = 1\n", "add_users.py").id, RevisionId::Missing);
-        assert!(matches!(header("revision = make()\n", "a.py").id, RevisionId::NotLiteral(_)));
-        assert_eq!(header("REV = 'z9'\nrevision = REV\n", "a.py").id(), Some("z9"));
+        assert!(matches!(
+            header("revision = make()\n", "a.py").id,
+            RevisionId::NotLiteral(_)
+        ));
+        assert_eq!(
+            header("REV = 'z9'\nrevision = REV\n", "a.py").id(),
+            Some("z9")
+        );
         // The last binding wins.
-        assert_eq!(header("revision = 'a'\nrevision = 'b'\n", "a.py").id(), Some("b"));
+        assert_eq!(
+            header("revision = 'a'\nrevision = 'b'\n", "a.py").id(),
+            Some("b")
+        );
     }
 
     #[test]

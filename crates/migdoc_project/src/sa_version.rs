@@ -20,8 +20,8 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::str::FromStr as _;
 use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
 
 /// A SQLAlchemy release, without pre-release, post-release or local parts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,14 +35,24 @@ impl SqlalchemyVersion {
     /// Reads a PEP 440 version: `"2.0"` is 2.0.0, `"2.1.0b1"` is 2.1.0 (pre-release, post-release,
     /// dev and local parts are dropped). `None` for anything else, wildcards (`"2.0.*"`) included.
     pub fn parse(s: &str) -> Option<Self> {
-        pep440_rs::Version::from_str(s.trim()).ok().and_then(|v| Self::of(&v))
+        pep440_rs::Version::from_str(s.trim())
+            .ok()
+            .and_then(|v| Self::of(&v))
     }
 
     /// The first three components of a PEP 440 version's release segment (`None` when one does
     /// not fit in 32 bits).
     fn of(v: &pep440_rs::Version) -> Option<Self> {
-        let part = |n: usize| v.release().get(n).map_or(Some(0), |&p| u32::try_from(p).ok());
-        Some(SqlalchemyVersion { major: part(0)?, minor: part(1)?, patch: part(2)? })
+        let part = |n: usize| {
+            v.release()
+                .get(n)
+                .map_or(Some(0), |&p| u32::try_from(p).ok())
+        };
+        Some(SqlalchemyVersion {
+            major: part(0)?,
+            minor: part(1)?,
+            patch: part(2)?,
+        })
     }
 
     /// SQLAlchemy 2.1 made `sa.Enum(..., create_type=False)` mean what `postgresql.ENUM`'s does;
@@ -165,7 +175,9 @@ fn parse_release(s: &str) -> Option<Release> {
     let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
     // An epoch (`1!2.0`) is dropped: SQLAlchemy never used one.
     let s = match s.split_once('!') {
-        Some((epoch, rest)) if !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit()) => rest,
+        Some((epoch, rest)) if !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit()) => {
+            rest
+        }
         _ => s,
     };
     let bytes = s.as_bytes();
@@ -199,7 +211,9 @@ fn parse_release(s: &str) -> Option<Release> {
     // What may follow a release: `b1`, `rc2`, `.post1`, `-1`, `.dev0`, `+local`.
     if let Some(first) = rest.chars().next() {
         let suffix_ok = (first.is_ascii_alphabetic() || matches!(first, '.' | '-' | '_' | '+'))
-            && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
         if !suffix_ok {
             return None;
         }
@@ -291,13 +305,31 @@ fn version_from_spec(spec: &str) -> Option<SqlalchemyVersion> {
     let mut clauses: Vec<(Op, Release)> = Vec::new();
     let mut pending_op = String::new();
     for token in spec.split([',', ' ', '\t']).filter(|t| !t.is_empty()) {
-        if token.chars().all(|c| matches!(c, '=' | '<' | '>' | '!' | '~' | '^')) {
+        if token
+            .chars()
+            .all(|c| matches!(c, '=' | '<' | '>' | '!' | '~' | '^'))
+        {
             pending_op.push_str(token);
             continue;
         }
         let clause = std::mem::take(&mut pending_op) + token;
-        let ops = [("===", Op::Equal), ("==", Op::Equal), ("~=", Op::Compatible), ("!=", Op::Other), ("<=", Op::Le), (">=", Op::Ge), ("<", Op::Lt), (">", Op::Gt), ("^", Op::Caret), ("~", Op::Tilde), ("=", Op::Equal)];
-        let (op, text) = ops.iter().find_map(|(text, op)| clause.strip_prefix(text).map(|rest| (*op, rest))).unwrap_or((Op::Equal, clause.as_str()));
+        let ops = [
+            ("===", Op::Equal),
+            ("==", Op::Equal),
+            ("~=", Op::Compatible),
+            ("!=", Op::Other),
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+            ("^", Op::Caret),
+            ("~", Op::Tilde),
+            ("=", Op::Equal),
+        ];
+        let (op, text) = ops
+            .iter()
+            .find_map(|(text, op)| clause.strip_prefix(text).map(|rest| (*op, rest)))
+            .unwrap_or((Op::Equal, clause.as_str()));
         if let Some(release) = parse_release(text) {
             clauses.push((op, release));
         }
@@ -384,7 +416,10 @@ fn sqlalchemy_specifier(requirement: &str) -> Option<&str> {
     if spec.starts_with('@') {
         return None;
     }
-    let spec = spec.strip_prefix('(').and_then(|s| s.strip_suffix(')')).unwrap_or(spec);
+    let spec = spec
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or(spec);
     Some(spec)
 }
 
@@ -395,13 +430,17 @@ fn sqlalchemy_specifier(requirement: &str) -> Option<&str> {
 fn from_toml_lock(path: &Path) -> Option<SqlalchemyVersion> {
     let text = std::fs::read_to_string(path).ok()?;
     let table: toml::Table = toml::from_str(&text).ok()?;
-    table.get("package")?.as_array()?.iter().find_map(|package| {
-        let name = package.get("name")?.as_str()?;
-        if !is_sqlalchemy(name) {
-            return None;
-        }
-        SqlalchemyVersion::parse(package.get("version")?.as_str()?)
-    })
+    table
+        .get("package")?
+        .as_array()?
+        .iter()
+        .find_map(|package| {
+            let name = package.get("name")?.as_str()?;
+            if !is_sqlalchemy(name) {
+                return None;
+            }
+            SqlalchemyVersion::parse(package.get("version")?.as_str()?)
+        })
 }
 
 /// `Pipfile.lock`: `{"default": {"sqlalchemy": {"version": "==2.0.36"}}, "develop": {...}}`.
@@ -409,14 +448,20 @@ fn from_pipfile_lock(path: &Path) -> Option<SqlalchemyVersion> {
     let text = std::fs::read_to_string(path).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     ["default", "develop"].iter().find_map(|section| {
-        json.get(section)?.as_object()?.iter().find_map(|(name, entry)| {
-            if !is_sqlalchemy(name) {
-                return None;
-            }
-            let version = entry.get("version")?.as_str()?.trim();
-            let version = version.strip_prefix("===").or_else(|| version.strip_prefix("==")).unwrap_or(version);
-            SqlalchemyVersion::parse(version)
-        })
+        json.get(section)?
+            .as_object()?
+            .iter()
+            .find_map(|(name, entry)| {
+                if !is_sqlalchemy(name) {
+                    return None;
+                }
+                let version = entry.get("version")?.as_str()?.trim();
+                let version = version
+                    .strip_prefix("===")
+                    .or_else(|| version.strip_prefix("=="))
+                    .unwrap_or(version);
+                SqlalchemyVersion::parse(version)
+            })
     })
 }
 
@@ -433,8 +478,13 @@ fn requirements_files(dir: &Path) -> Vec<PathBuf> {
         lower.starts_with("requirements") && lower.ends_with(".txt")
     });
     // `requirements.txt` before `requirements-dev.txt`.
-    top.sort_by_key(|p| p.file_name().is_none_or(|n| !n.eq_ignore_ascii_case("requirements.txt")));
-    let nested = sorted_files(&dir.join("requirements"), |name| name.to_ascii_lowercase().ends_with(".txt"));
+    top.sort_by_key(|p| {
+        p.file_name()
+            .is_none_or(|n| !n.eq_ignore_ascii_case("requirements.txt"))
+    });
+    let nested = sorted_files(&dir.join("requirements"), |name| {
+        name.to_ascii_lowercase().ends_with(".txt")
+    });
     top.into_iter().chain(nested).collect()
 }
 
@@ -561,7 +611,10 @@ fn from_pyproject(path: &Path) -> Option<SqlalchemyVersion> {
             .find_map(|req| sqlalchemy_specifier(req).and_then(version_from_spec))
     };
     let pep508_lists = |value: Option<&toml::Value>| {
-        value?.as_table()?.values().find_map(|list| pep508_list(Some(list)))
+        value?
+            .as_table()?
+            .values()
+            .find_map(|list| pep508_list(Some(list)))
     };
     let poetry_table = |value: Option<&toml::Value>| {
         value?
@@ -607,7 +660,9 @@ fn from_venvs(dir: &Path) -> Option<(SqlalchemyVersion, PathBuf)> {
         if !venv.is_dir() {
             return None;
         }
-        site_packages(&venv).iter().find_map(|site| from_site_packages(site))
+        site_packages(&venv)
+            .iter()
+            .find_map(|site| from_site_packages(site))
     })
 }
 
@@ -620,7 +675,11 @@ fn site_packages(venv: &Path) -> Vec<PathBuf> {
         };
         let mut pythons: Vec<PathBuf> = entries
             .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with("python")))
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with("python"))
+            })
             .map(|e| e.path().join("site-packages"))
             .collect();
         pythons.sort();
@@ -663,7 +722,11 @@ mod tests {
     use super::*;
 
     fn v(major: u32, minor: u32, patch: u32) -> SqlalchemyVersion {
-        SqlalchemyVersion { major, minor, patch }
+        SqlalchemyVersion {
+            major,
+            minor,
+            patch,
+        }
     }
 
     /// A temporary project directory with a `.git`, so that the search stops there.
@@ -695,7 +758,10 @@ mod tests {
         assert_eq!(SqlalchemyVersion::parse("2.0"), Some(v(2, 0, 0)));
         assert_eq!(SqlalchemyVersion::parse("2.1.9"), Some(v(2, 1, 9)));
         assert_eq!(SqlalchemyVersion::parse("1.4.54"), Some(v(1, 4, 54)));
-        assert_eq!(SqlalchemyVersion::parse(" 2.0.36.post1+local "), Some(v(2, 0, 36)));
+        assert_eq!(
+            SqlalchemyVersion::parse(" 2.0.36.post1+local "),
+            Some(v(2, 0, 36))
+        );
         assert_eq!(SqlalchemyVersion::parse("2.1.0rc2"), Some(v(2, 1, 0)));
         assert_eq!(SqlalchemyVersion::parse("garbage"), None);
         assert_eq!(SqlalchemyVersion::parse(""), None);
@@ -751,7 +817,10 @@ mod tests {
     fn requirement_strings() {
         let cases = [
             ("SQLAlchemy==2.0.36", Some("==2.0.36")),
-            ("sqlalchemy[asyncio,mypy] == 2.1.0 ; python_version >= '3.9'", Some("== 2.1.0")),
+            (
+                "sqlalchemy[asyncio,mypy] == 2.1.0 ; python_version >= '3.9'",
+                Some("== 2.1.0"),
+            ),
             ("sqlalchemy==2.0.36 --hash=sha256:abc", Some("==2.0.36")),
             ("Sqlalchemy (>=2.1,<2.2)", Some(">=2.1,<2.2")),
             ("sqlalchemy @ https://example.com/sa.whl", None),
@@ -774,7 +843,10 @@ mod tests {
             "version = 1\n\n[[package]]\nname = \"alembic\"\nversion = \"1.14.0\"\n\n\
              [[package]]\nname = \"sqlalchemy\"\nversion = \"2.0.36\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
         );
-        let expected = (v(2, 0, 36), VersionSource::LockFile(canonical(tmp.path().to_owned()).join("uv.lock")));
+        let expected = (
+            v(2, 0, 36),
+            VersionSource::LockFile(canonical(tmp.path().to_owned()).join("uv.lock")),
+        );
         assert_eq!(detect(tmp.path()), Some(expected));
     }
 
@@ -789,7 +861,9 @@ mod tests {
         );
         let found = detect(tmp.path());
         assert_eq!(found.as_ref().map(|f| f.0), Some(v(1, 4, 54)));
-        assert!(matches!(found, Some((_, VersionSource::LockFile(p))) if p.ends_with("poetry.lock")));
+        assert!(
+            matches!(found, Some((_, VersionSource::LockFile(p))) if p.ends_with("poetry.lock"))
+        );
     }
 
     #[test]
@@ -842,21 +916,44 @@ mod tests {
     #[test]
     fn requirements_follow_relative_includes() {
         let tmp = project();
-        write(tmp.path(), "requirements.txt", "-r requirements/base.txt\nflask\n");
-        write(tmp.path(), "requirements/base.txt", "--requirement=../pins/sa.txt\n");
+        write(
+            tmp.path(),
+            "requirements.txt",
+            "-r requirements/base.txt\nflask\n",
+        );
+        write(
+            tmp.path(),
+            "requirements/base.txt",
+            "--requirement=../pins/sa.txt\n",
+        );
         write(tmp.path(), "pins/sa.txt", "sqlalchemy~=2.1.3\n");
-        let expected = (v(2, 1, 3), VersionSource::Requirements(canonical(tmp.path().join("pins/sa.txt"))));
+        let expected = (
+            v(2, 1, 3),
+            VersionSource::Requirements(canonical(tmp.path().join("pins/sa.txt"))),
+        );
         assert_eq!(detect(tmp.path()), Some(expected));
     }
 
     #[test]
     fn requirements_include_cycle_terminates() {
         let tmp = project();
-        write(tmp.path(), "requirements.txt", "-r requirements-dev.txt\n-r requirements.txt\n");
-        write(tmp.path(), "requirements-dev.txt", "-rrequirements.txt\n-r ./requirements-dev.txt\npytest\n");
+        write(
+            tmp.path(),
+            "requirements.txt",
+            "-r requirements-dev.txt\n-r requirements.txt\n",
+        );
+        write(
+            tmp.path(),
+            "requirements-dev.txt",
+            "-rrequirements.txt\n-r ./requirements-dev.txt\npytest\n",
+        );
         assert_eq!(detect(tmp.path()), None);
         // A pin after the cycle is still found.
-        write(tmp.path(), "requirements-dev.txt", "-r requirements.txt\nsqlalchemy==2.1.1\n");
+        write(
+            tmp.path(),
+            "requirements-dev.txt",
+            "-r requirements.txt\nsqlalchemy==2.1.1\n",
+        );
         let expected = (
             v(2, 1, 1),
             VersionSource::Requirements(canonical(tmp.path().join("requirements-dev.txt"))),
@@ -868,8 +965,15 @@ mod tests {
     fn loose_requirement_falls_through_to_next_source() {
         let tmp = project();
         write(tmp.path(), "requirements.txt", "sqlalchemy>=2.0\n");
-        write(tmp.path(), "pyproject.toml", "[project]\nname = \"app\"\ndependencies = [\"sqlalchemy>=2.1,<2.2\"]\n");
-        let expected = (v(2, 1, 0), VersionSource::Pyproject(canonical(tmp.path().join("pyproject.toml"))));
+        write(
+            tmp.path(),
+            "pyproject.toml",
+            "[project]\nname = \"app\"\ndependencies = [\"sqlalchemy>=2.1,<2.2\"]\n",
+        );
+        let expected = (
+            v(2, 1, 0),
+            VersionSource::Pyproject(canonical(tmp.path().join("pyproject.toml"))),
+        );
         assert_eq!(detect(tmp.path()), Some(expected));
     }
 
@@ -881,7 +985,10 @@ mod tests {
             "pyproject.toml",
             "[project]\nname = \"app\"\ndependencies = [\n  \"alembic>=1.14\",\n  \"SQLAlchemy[asyncio]==2.0.36; python_version>'3.8'\",\n]\n",
         );
-        let expected = (v(2, 0, 36), VersionSource::Pyproject(canonical(tmp.path().join("pyproject.toml"))));
+        let expected = (
+            v(2, 0, 36),
+            VersionSource::Pyproject(canonical(tmp.path().join("pyproject.toml"))),
+        );
         assert_eq!(detect(tmp.path()), Some(expected));
     }
 
@@ -894,10 +1001,18 @@ mod tests {
             "[tool.poetry.dependencies]\npython = \"^3.11\"\nSQLAlchemy = { version = \"~2.1.4\", extras = [\"asyncio\"] }\n",
         );
         assert_eq!(detect(tmp.path()).map(|f| f.0), Some(v(2, 1, 4)));
-        write(tmp.path(), "pyproject.toml", "[tool.poetry.dependencies]\nsqlalchemy = \"2.0.36\"\n");
+        write(
+            tmp.path(),
+            "pyproject.toml",
+            "[tool.poetry.dependencies]\nsqlalchemy = \"2.0.36\"\n",
+        );
         assert_eq!(detect(tmp.path()).map(|f| f.0), Some(v(2, 0, 36)));
         // A caret allows every 2.x: no version.
-        write(tmp.path(), "pyproject.toml", "[tool.poetry.dependencies]\nsqlalchemy = \"^2.0.3\"\n");
+        write(
+            tmp.path(),
+            "pyproject.toml",
+            "[tool.poetry.dependencies]\nsqlalchemy = \"^2.0.3\"\n",
+        );
         assert_eq!(detect(tmp.path()), None);
         write(
             tmp.path(),
@@ -911,7 +1026,11 @@ mod tests {
     fn installed_venv_metadata_and_directory_name() {
         let tmp = project();
         let site = ".venv/lib/python3.12/site-packages";
-        write(tmp.path(), &format!("{site}/sqlalchemy_utils-0.41.1.dist-info/METADATA"), "Version: 0.41.1\n");
+        write(
+            tmp.path(),
+            &format!("{site}/sqlalchemy_utils-0.41.1.dist-info/METADATA"),
+            "Version: 0.41.1\n",
+        );
         write(
             tmp.path(),
             &format!("{site}/sqlalchemy-2.0.36.dist-info/METADATA"),
@@ -919,13 +1038,18 @@ mod tests {
         );
         let expected = (
             v(2, 0, 37),
-            VersionSource::InstalledVenv(canonical(tmp.path().join(site)).join("sqlalchemy-2.0.36.dist-info")),
+            VersionSource::InstalledVenv(
+                canonical(tmp.path().join(site)).join("sqlalchemy-2.0.36.dist-info"),
+            ),
         );
         assert_eq!(detect(tmp.path()), Some(expected));
         // Without METADATA, the directory name tells.
         let tmp = project();
-        std::fs::create_dir_all(tmp.path().join("venv/lib/python3.11/site-packages/SQLAlchemy-1.4.54.dist-info"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(
+            tmp.path()
+                .join("venv/lib/python3.11/site-packages/SQLAlchemy-1.4.54.dist-info"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(detect(tmp.path()).map(|f| f.0), Some(v(1, 4, 54)));
     }
 
@@ -933,35 +1057,101 @@ mod tests {
     fn sources_in_priority_order() {
         let tmp = project();
         let root = tmp.path();
-        write(root, "env/lib/python3.12/site-packages/SQLAlchemy-1.4.0.dist-info/METADATA", "Version: 1.4.0\n");
-        write(root, "pyproject.toml", "[project]\ndependencies = [\"sqlalchemy==1.4.1\"]\n");
+        write(
+            root,
+            "env/lib/python3.12/site-packages/SQLAlchemy-1.4.0.dist-info/METADATA",
+            "Version: 1.4.0\n",
+        );
+        write(
+            root,
+            "pyproject.toml",
+            "[project]\ndependencies = [\"sqlalchemy==1.4.1\"]\n",
+        );
         write(root, "requirements/prod.txt", "sqlalchemy==1.4.2\n");
-        write(root, "pdm.lock", "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.3\"\n");
-        write(root, "Pipfile.lock", r#"{"default": {"sqlalchemy": {"version": "==1.4.4"}}}"#);
-        write(root, "poetry.lock", "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.5\"\n");
-        write(root, "uv.lock", "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.6\"\n");
-        let order = ["uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "requirements/prod.txt", "pyproject.toml"];
+        write(
+            root,
+            "pdm.lock",
+            "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.3\"\n",
+        );
+        write(
+            root,
+            "Pipfile.lock",
+            r#"{"default": {"sqlalchemy": {"version": "==1.4.4"}}}"#,
+        );
+        write(
+            root,
+            "poetry.lock",
+            "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.5\"\n",
+        );
+        write(
+            root,
+            "uv.lock",
+            "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.6\"\n",
+        );
+        let order = [
+            "uv.lock",
+            "poetry.lock",
+            "Pipfile.lock",
+            "pdm.lock",
+            "requirements/prod.txt",
+            "pyproject.toml",
+        ];
         for (file, patch) in order.iter().zip((1..=6).rev()) {
-            assert_eq!(detect(root).map(|f| f.0), Some(v(1, 4, patch)), "before removing {file}");
+            assert_eq!(
+                detect(root).map(|f| f.0),
+                Some(v(1, 4, patch)),
+                "before removing {file}"
+            );
             std::fs::remove_file(root.join(file)).unwrap_or_else(|e| panic!("{e}"));
         }
-        assert!(matches!(detect(root), Some((found, VersionSource::InstalledVenv(_))) if found == v(1, 4, 0)));
+        assert!(
+            matches!(detect(root), Some((found, VersionSource::InstalledVenv(_))) if found == v(1, 4, 0))
+        );
     }
 
     #[test]
     fn malformed_files_are_skipped() {
         let tmp = project();
         let root = tmp.path();
-        write(root, "uv.lock", "[[package]\nname = \"sqlalchemy\"\nversion = 2.0.36\n");
-        write(root, "poetry.lock", "[[package]]\nname = \"sqlalchemy\"\nversion = 2\n");
-        write(root, "Pipfile.lock", r#"{"default": {"sqlalchemy": {"version": "==2.0.36"}"#);
+        write(
+            root,
+            "uv.lock",
+            "[[package]\nname = \"sqlalchemy\"\nversion = 2.0.36\n",
+        );
+        write(
+            root,
+            "poetry.lock",
+            "[[package]]\nname = \"sqlalchemy\"\nversion = 2\n",
+        );
+        write(
+            root,
+            "Pipfile.lock",
+            r#"{"default": {"sqlalchemy": {"version": "==2.0.36"}"#,
+        );
         write(root, "pdm.lock", "package = \"sqlalchemy\"\n");
-        std::fs::write(root.join("requirements.txt"), b"sqlalchemy==\xff\xfe\n").unwrap_or_else(|e| panic!("{e}"));
-        write(root, "requirements-dev.txt", "sqlalchemy==\n-r\n--requirement\nsqlalchemy[asyncio\n==2.0.36\n");
-        write(root, "pyproject.toml", "[project\ndependencies = [\"sqlalchemy==2.0.36\"]\n");
-        write(root, ".venv/lib/python3.12/site-packages/sqlalchemy-garbage.dist-info/METADATA", "Version: ???\n");
+        std::fs::write(root.join("requirements.txt"), b"sqlalchemy==\xff\xfe\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        write(
+            root,
+            "requirements-dev.txt",
+            "sqlalchemy==\n-r\n--requirement\nsqlalchemy[asyncio\n==2.0.36\n",
+        );
+        write(
+            root,
+            "pyproject.toml",
+            "[project\ndependencies = [\"sqlalchemy==2.0.36\"]\n",
+        );
+        write(
+            root,
+            ".venv/lib/python3.12/site-packages/sqlalchemy-garbage.dist-info/METADATA",
+            "Version: ???\n",
+        );
         assert_eq!(detect(root), None);
-        write(root, "venv/lib/python3.12/site-packages/SQLAlchemy-2.1.0.dist-info/METADATA", "\u{0}\u{1}");
+        write(
+            root,
+            "venv/lib/python3.12/site-packages/SQLAlchemy-2.1.0.dist-info/METADATA",
+            "\u{0}\u{1}",
+        );
         assert_eq!(detect(root).map(|f| f.0), Some(v(2, 1, 0)));
     }
 
@@ -970,7 +1160,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let outer = tmp.path();
         write(outer, ".git/HEAD", "");
-        write(outer, "uv.lock", "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.0\"\n");
+        write(
+            outer,
+            "uv.lock",
+            "[[package]]\nname = \"sqlalchemy\"\nversion = \"1.4.0\"\n",
+        );
         write(outer, "repo/.git", "gitdir: ../.git/worktrees/repo\n");
         write(outer, "repo/requirements.txt", "sqlalchemy==2.0.1\n");
         write(outer, "repo/app/alembic.ini", "[alembic]\n");
@@ -981,9 +1175,16 @@ mod tests {
         );
         assert_eq!(detect(&outer.join("repo/app")), Some(expected));
         // A lock file in a parent beats requirements in the project directory.
-        write(outer, "repo/uv.lock", "[[package]]\nname = \"SQLAlchemy\"\nversion = \"2.0.2\"\n");
+        write(
+            outer,
+            "repo/uv.lock",
+            "[[package]]\nname = \"SQLAlchemy\"\nversion = \"2.0.2\"\n",
+        );
         write(outer, "repo/app/requirements.txt", "sqlalchemy==2.0.3\n");
-        assert_eq!(detect(&outer.join("repo/app")).map(|f| f.0), Some(v(2, 0, 2)));
+        assert_eq!(
+            detect(&outer.join("repo/app")).map(|f| f.0),
+            Some(v(2, 0, 2))
+        );
         assert_eq!(detect(&outer.join("missing")), None);
     }
 }

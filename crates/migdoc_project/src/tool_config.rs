@@ -68,18 +68,34 @@ impl MigdocConfig {
     /// `pyproject.toml` with a `[tool.migdoc]` table, in `start` or a parent directory.
     pub fn find(start: &Path) -> Result<Option<MigdocConfig>, ConfigError> {
         let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_owned());
-        let dir = if start.is_file() { start.parent().map(Path::to_owned).unwrap_or(start) } else { start };
+        let dir = if start.is_file() {
+            start.parent().map(Path::to_owned).unwrap_or(start)
+        } else {
+            start
+        };
         for dir in dir.ancestors() {
-            for (name, kind) in [("migdoc.toml", ConfigFile::MigdocToml), ("pyproject.toml", ConfigFile::Pyproject)] {
+            for (name, kind) in [
+                ("migdoc.toml", ConfigFile::MigdocToml),
+                ("pyproject.toml", ConfigFile::Pyproject),
+            ] {
                 let path = dir.join(name);
-                let Ok(text) = std::fs::read_to_string(&path) else { continue };
-                if kind == ConfigFile::Pyproject && !text.contains("tool.migdoc") && !text.contains("[tool]") {
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if kind == ConfigFile::Pyproject
+                    && !text.contains("tool.migdoc")
+                    && !text.contains("[tool]")
+                {
                     continue;
                 }
                 match MigdocConfig::parse(&text, kind) {
                     Ok(Some(mut config)) => {
                         config.path = path;
-                        config.extra_version_locations = config.extra_version_locations.iter().map(|p| dir.join(p)).collect();
+                        config.extra_version_locations = config
+                            .extra_version_locations
+                            .iter()
+                            .map(|p| dir.join(p))
+                            .collect();
                         config.baseline = config.baseline.map(|p| dir.join(p));
                         return Ok(Some(config));
                     }
@@ -93,7 +109,8 @@ impl MigdocConfig {
 
     /// Parses a configuration text. `Ok(None)`: a `pyproject.toml` without `[tool.migdoc]`.
     pub fn parse(text: &str, file: ConfigFile) -> Result<Option<MigdocConfig>, String> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| format!("not valid TOML: {}", e.message()))?;
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| format!("not valid TOML: {}", e.message()))?;
         let (table, prefix) = match file {
             ConfigFile::MigdocToml => (table, ""),
             ConfigFile::Pyproject => match table.get("tool").and_then(|t| t.get("migdoc")) {
@@ -110,14 +127,20 @@ impl MigdocConfig {
                 "ignore" => config.ignore = strings(value, &at)?,
                 "severity" => {
                     let toml::Value::Table(rules) = value else {
-                        return Err(format!("`{at}` must be a table of rule = \"error\" | \"warning\" | \"info\""));
+                        return Err(format!(
+                            "`{at}` must be a table of rule = \"error\" | \"warning\" | \"info\""
+                        ));
                     };
                     for (rule, level) in rules {
                         match level.as_str() {
                             Some(l @ ("error" | "warning" | "info")) => {
                                 config.severity.insert(rule.clone(), l.to_owned());
                             }
-                            _ => return Err(format!("`{at}.{rule}` must be \"error\", \"warning\" or \"info\"")),
+                            _ => {
+                                return Err(format!(
+                                    "`{at}.{rule}` must be \"error\", \"warning\" or \"info\""
+                                ));
+                            }
                         }
                     }
                 }
@@ -129,15 +152,30 @@ impl MigdocConfig {
                     };
                     match version {
                         Some(v) if (9..=99).contains(&v) => config.postgres_version = Some(v),
-                        _ => return Err(format!("`{at}` must be a PostgreSQL major version such as 15")),
+                        _ => {
+                            return Err(format!(
+                                "`{at}` must be a PostgreSQL major version such as 15"
+                            ));
+                        }
                     }
                 }
                 "sqlalchemy-version" => match value.as_str() {
-                    Some(v) if crate::SqlalchemyVersion::parse(v).is_some() => config.sqlalchemy_version = Some(v.to_owned()),
-                    _ => return Err(format!("`{at}` must be a SQLAlchemy version such as \"2.0\" or \"2.1.9\"")),
+                    Some(v) if crate::SqlalchemyVersion::parse(v).is_some() => {
+                        config.sqlalchemy_version = Some(v.to_owned())
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`{at}` must be a SQLAlchemy version such as \"2.0\" or \"2.1.9\""
+                        ));
+                    }
                 },
                 "models" => config.models = Some(strings(value, &at)?),
-                "extra-version-locations" => config.extra_version_locations = strings(value, &at)?.into_iter().map(PathBuf::from).collect(),
+                "extra-version-locations" => {
+                    config.extra_version_locations = strings(value, &at)?
+                        .into_iter()
+                        .map(PathBuf::from)
+                        .collect()
+                }
                 "fail-on" => match value.as_str() {
                     Some(v @ ("error" | "warning")) => config.fail_on = Some(v.to_owned()),
                     _ => return Err(format!("`{at}` must be \"error\" or \"warning\"")),
@@ -161,7 +199,10 @@ impl MigdocConfig {
 fn strings(value: &toml::Value, at: &str) -> Result<Vec<String>, String> {
     let err = || format!("`{at}` must be a list of strings");
     match value {
-        toml::Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_owned).ok_or_else(err)).collect(),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned).ok_or_else(err))
+            .collect(),
         _ => Err(err()),
     }
 }
@@ -186,7 +227,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut diagonal = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             diagonal = row[j + 1];
             row[j + 1] = next;
         }
@@ -212,38 +255,80 @@ extra-version-locations = ["other/versions"]
 fail-on = "warning"
 baseline = "migdoc-baseline.json"
 "#;
-        let config = MigdocConfig::parse(text, ConfigFile::Pyproject).expect("a value").expect("a value");
-        assert_eq!(config.select.as_deref(), Some(&["MD1".to_owned(), "enum-created-twice".to_owned()][..]));
+        let config = MigdocConfig::parse(text, ConfigFile::Pyproject)
+            .expect("a value")
+            .expect("a value");
+        assert_eq!(
+            config.select.as_deref(),
+            Some(&["MD1".to_owned(), "enum-created-twice".to_owned()][..])
+        );
         assert_eq!(config.ignore, ["MD215"]);
-        assert_eq!(config.severity.get("MD106").map(String::as_str), Some("warning"));
+        assert_eq!(
+            config.severity.get("MD106").map(String::as_str),
+            Some("warning")
+        );
         assert_eq!(config.postgres_version, Some(15));
         assert_eq!(config.sqlalchemy_version.as_deref(), Some("2.0"));
-        assert_eq!(config.extra_version_locations, [PathBuf::from("other/versions")]);
+        assert_eq!(
+            config.extra_version_locations,
+            [PathBuf::from("other/versions")]
+        );
         assert_eq!(config.fail_on.as_deref(), Some("warning"));
         assert_eq!(config.baseline, Some(PathBuf::from("migdoc-baseline.json")));
     }
 
     #[test]
     fn pyproject_without_the_table_is_no_config() {
-        assert_eq!(MigdocConfig::parse("[tool.ruff]\nline-length = 100\n", ConfigFile::Pyproject), Ok(None));
+        assert_eq!(
+            MigdocConfig::parse("[tool.ruff]\nline-length = 100\n", ConfigFile::Pyproject),
+            Ok(None)
+        );
     }
 
     #[test]
     fn unknown_keys_suggest_the_closest() {
-        let err = MigdocConfig::parse("postgres_version = 15\n", ConfigFile::MigdocToml).expect_err("an error");
-        assert_eq!(err, "unknown key `postgres_version`; did you mean `postgres-version`?");
-        let err = MigdocConfig::parse("[tool.migdoc]\nignor = []\n", ConfigFile::Pyproject).expect_err("an error");
-        assert_eq!(err, "unknown key `tool.migdoc.ignor`; did you mean `tool.migdoc.ignore`?");
-        let err = MigdocConfig::parse("colour = true\n", ConfigFile::MigdocToml).expect_err("an error");
-        assert!(err.starts_with("unknown key `colour`; the keys are select, ignore"), "{err}");
+        let err = MigdocConfig::parse("postgres_version = 15\n", ConfigFile::MigdocToml)
+            .expect_err("an error");
+        assert_eq!(
+            err,
+            "unknown key `postgres_version`; did you mean `postgres-version`?"
+        );
+        let err = MigdocConfig::parse("[tool.migdoc]\nignor = []\n", ConfigFile::Pyproject)
+            .expect_err("an error");
+        assert_eq!(
+            err,
+            "unknown key `tool.migdoc.ignor`; did you mean `tool.migdoc.ignore`?"
+        );
+        let err =
+            MigdocConfig::parse("colour = true\n", ConfigFile::MigdocToml).expect_err("an error");
+        assert!(
+            err.starts_with("unknown key `colour`; the keys are select, ignore"),
+            "{err}"
+        );
     }
 
     #[test]
     fn wrong_kinds_are_errors() {
-        assert!(MigdocConfig::parse("select = \"MD1\"\n", ConfigFile::MigdocToml).expect_err("an error").contains("list of strings"));
-        assert!(MigdocConfig::parse("postgres-version = 3\n", ConfigFile::MigdocToml).expect_err("an error").contains("major version"));
-        assert!(MigdocConfig::parse("severity = { MD101 = \"fatal\" }\n", ConfigFile::MigdocToml).expect_err("an error").contains("MD101"));
-        assert!(MigdocConfig::parse("select = [\n", ConfigFile::MigdocToml).expect_err("an error").starts_with("not valid TOML"));
+        assert!(
+            MigdocConfig::parse("select = \"MD1\"\n", ConfigFile::MigdocToml)
+                .expect_err("an error")
+                .contains("list of strings")
+        );
+        assert!(
+            MigdocConfig::parse("postgres-version = 3\n", ConfigFile::MigdocToml)
+                .expect_err("an error")
+                .contains("major version")
+        );
+        assert!(
+            MigdocConfig::parse("severity = { MD101 = \"fatal\" }\n", ConfigFile::MigdocToml)
+                .expect_err("an error")
+                .contains("MD101")
+        );
+        assert!(
+            MigdocConfig::parse("select = [\n", ConfigFile::MigdocToml)
+                .expect_err("an error")
+                .starts_with("not valid TOML")
+        );
     }
 
     #[test]

@@ -9,9 +9,9 @@
 use ruff_text_size::Ranged;
 
 pub mod ast;
-pub mod walk;
 mod line_index;
 mod lower;
+pub mod walk;
 
 pub use ast::TextRange;
 pub use line_index::{LineColumn, LineIndex};
@@ -64,7 +64,10 @@ pub fn parse_module(source: &str) -> Module {
 /// compares tabs and spaces with a tab size of 2, CPython requires the same order with a tab
 /// size of 8 and of 1 ("inconsistent use of tabs and spaces in indentation", a `TabError`).
 /// Checked on the first token of every logical line, as `tokenizer.c` does.
-fn cpython_indentation_error(source: &str, tokens: &ruff_python_ast::token::Tokens) -> Option<SyntaxError> {
+fn cpython_indentation_error(
+    source: &str,
+    tokens: &ruff_python_ast::token::Tokens,
+) -> Option<SyntaxError> {
     use ruff_python_ast::token::TokenKind;
     // (column with tabs to multiples of 8, column with tabs counted as 1)
     let mut stack: Vec<(u32, u32)> = vec![(0, 0)];
@@ -75,7 +78,10 @@ fn cpython_indentation_error(source: &str, tokens: &ruff_python_ast::token::Toke
                 at_line_start = true;
                 continue;
             }
-            TokenKind::NonLogicalNewline | TokenKind::Comment | TokenKind::Indent | TokenKind::Dedent => continue,
+            TokenKind::NonLogicalNewline
+            | TokenKind::Comment
+            | TokenKind::Indent
+            | TokenKind::Dedent => continue,
             TokenKind::EndOfFile => break,
             _ if !at_line_start => continue,
             _ => at_line_start = false,
@@ -92,7 +98,14 @@ fn cpython_indentation_error(source: &str, tokens: &ruff_python_ast::token::Toke
             }
         }
         let range = TextRange::new(line_start as u32, start as u32);
-        let inconsistent = || Some(SyntaxError { message: "inconsistent use of tabs and spaces in indentation (Python raises TabError)".into(), range });
+        let inconsistent = || {
+            Some(SyntaxError {
+                message:
+                    "inconsistent use of tabs and spaces in indentation (Python raises TabError)"
+                        .into(),
+                range,
+            })
+        };
         let &(top, top_alt) = stack.last().expect("the stack keeps its root");
         if col == top {
             if alt != top_alt {
@@ -109,7 +122,10 @@ fn cpython_indentation_error(source: &str, tokens: &ruff_python_ast::token::Toke
             }
             let &(top, top_alt) = stack.last().expect("the stack keeps its root");
             if col != top {
-                return Some(SyntaxError { message: "unindent does not match any outer indentation level".into(), range });
+                return Some(SyntaxError {
+                    message: "unindent does not match any outer indentation level".into(),
+                    range,
+                });
             }
             if alt != top_alt {
                 return inconsistent();
@@ -127,11 +143,20 @@ pub fn string_literal(text: &str) -> String {
 /// The absolute name of the module `from <module> import ...` names when written with `level`
 /// leading dots in module `name` (`app.models`; a package's `__init__` carries the package's
 /// name, `is_package`). `None` when the dots climb above the top package.
-pub fn absolute_import(name: &str, is_package: bool, module: Option<&str>, level: u32) -> Option<String> {
+pub fn absolute_import(
+    name: &str,
+    is_package: bool,
+    module: Option<&str>,
+    level: u32,
+) -> Option<String> {
     if level == 0 {
         return module.map(str::to_owned);
     }
-    let mut parts: Vec<&str> = if name.is_empty() { Vec::new() } else { name.split('.').collect() };
+    let mut parts: Vec<&str> = if name.is_empty() {
+        Vec::new()
+    } else {
+        name.split('.').collect()
+    };
     if !is_package {
         parts.pop()?;
     }
@@ -147,7 +172,11 @@ mod tests {
     use super::parse_module;
 
     fn errors(source: &str) -> Vec<String> {
-        parse_module(source).errors.into_iter().map(|e| e.message).collect()
+        parse_module(source)
+            .errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
     }
 
     #[test]
@@ -165,6 +194,10 @@ mod tests {
         // Comments and blank lines are not indentation.
         assert!(errors("def f():\n\tpass\n        # a comment\n\n\treturn\n").is_empty());
         // A dedent to a level that was never opened.
-        assert!(errors("if x:\n        a\n    b\n").iter().any(|m| m.contains("unindent")));
+        assert!(
+            errors("if x:\n        a\n    b\n")
+                .iter()
+                .any(|m| m.contains("unindent"))
+        );
     }
 }

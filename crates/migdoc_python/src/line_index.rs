@@ -16,7 +16,10 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        line_starts.extend(
+            memchr::memchr_iter(b'\n', text.as_bytes())
+                .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         Self { line_starts }
     }
 
@@ -50,7 +53,10 @@ impl LineIndex {
         let Some(&start) = self.line_starts.get(i) else {
             return "";
         };
-        let end = self.line_starts.get(i + 1).map_or(text.len(), |&e| e as usize);
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(text.len(), |&e| e as usize);
         text.get(start as usize..end)
             .unwrap_or("")
             .trim_end_matches(['\n', '\r'])
@@ -69,10 +75,19 @@ mod tests {
     fn columns_count_characters() {
         let text = "ab\nçd€x\n";
         let index = LineIndex::new(text);
-        assert_eq!(index.line_column(text, 0), LineColumn { line: 1, column: 1 });
-        assert_eq!(index.line_column(text, 3), LineColumn { line: 2, column: 1 });
+        assert_eq!(
+            index.line_column(text, 0),
+            LineColumn { line: 1, column: 1 }
+        );
+        assert_eq!(
+            index.line_column(text, 3),
+            LineColumn { line: 2, column: 1 }
+        );
         // 'x' sits after 'ç' (2 bytes), 'd' and '€' (3 bytes).
-        assert_eq!(index.line_column(text, 9), LineColumn { line: 2, column: 4 });
+        assert_eq!(
+            index.line_column(text, 9),
+            LineColumn { line: 2, column: 4 }
+        );
         assert_eq!(index.line_text(text, 2), "çd€x");
         assert_eq!(index.line_text(text, 9), "");
     }

@@ -50,7 +50,11 @@ impl Lowerer<'_> {
             r::Stmt::FunctionDef(f) => Stmt::FunctionDef(Box::new(FunctionDef {
                 name: f.name.id.to_string(),
                 params: self.params(&f.parameters),
-                decorators: f.decorator_list.iter().map(|d| self.expr(&d.expression)).collect(),
+                decorators: f
+                    .decorator_list
+                    .iter()
+                    .map(|d| self.expr(&d.expression))
+                    .collect(),
                 body: self.suite(&f.body),
                 is_generator: has_yield(&f.body),
                 range: rg,
@@ -67,7 +71,11 @@ impl Lowerer<'_> {
                     name: c.name.id.to_string(),
                     bases,
                     keywords,
-                    decorators: c.decorator_list.iter().map(|d| self.expr(&d.expression)).collect(),
+                    decorators: c
+                        .decorator_list
+                        .iter()
+                        .map(|d| self.expr(&d.expression))
+                        .collect(),
                     body: self.suite(&c.body),
                     range: rg,
                 }))
@@ -161,7 +169,11 @@ impl Lowerer<'_> {
     }
 
     fn params(&self, p: &r::Parameters) -> Vec<Param> {
-        let positional = p.posonlyargs.iter().chain(&p.args).map(|a| (a, ParamKind::Positional));
+        let positional = p
+            .posonlyargs
+            .iter()
+            .chain(&p.args)
+            .map(|a| (a, ParamKind::Positional));
         let keyword_only = p.kwonlyargs.iter().map(|a| (a, ParamKind::KeywordOnly));
         let plain = positional.chain(keyword_only).map(|(a, kind)| Param {
             name: a.parameter.name.id.to_string(),
@@ -169,12 +181,17 @@ impl Lowerer<'_> {
             variadic: false,
             kind,
         });
-        let variadic = p.vararg.iter().map(|a| (a, ParamKind::VarArgs)).chain(p.kwarg.iter().map(|a| (a, ParamKind::VarKeywords))).map(|(a, kind)| Param {
-            name: a.name.id.to_string(),
-            default: None,
-            variadic: true,
-            kind,
-        });
+        let variadic = p
+            .vararg
+            .iter()
+            .map(|a| (a, ParamKind::VarArgs))
+            .chain(p.kwarg.iter().map(|a| (a, ParamKind::VarKeywords)))
+            .map(|(a, kind)| Param {
+                name: a.name.id.to_string(),
+                default: None,
+                variadic: true,
+                kind,
+            });
         plain.chain(variadic).collect()
     }
 
@@ -209,7 +226,12 @@ impl Lowerer<'_> {
             r::Expr::Call(c) => Expr::Call {
                 func: self.boxed(&c.func),
                 args: self.exprs(&c.arguments.args),
-                keywords: c.arguments.keywords.iter().map(|k| self.keyword(k)).collect(),
+                keywords: c
+                    .arguments
+                    .keywords
+                    .iter()
+                    .map(|k| self.keyword(k))
+                    .collect(),
                 range: rg,
             },
             r::Expr::StringLiteral(s) => Expr::Str {
@@ -301,7 +323,11 @@ impl Lowerer<'_> {
                 range: rg,
             },
             r::Expr::Lambda(l) => Expr::Lambda {
-                params: l.parameters.as_deref().map(|p| self.params(p)).unwrap_or_default(),
+                params: l
+                    .parameters
+                    .as_deref()
+                    .map(|p| self.params(p))
+                    .unwrap_or_default(),
                 body: self.boxed(&l.body),
                 range: rg,
             },
@@ -312,7 +338,9 @@ impl Lowerer<'_> {
             r::Expr::ListComp(c) => self.comprehension(None, &c.elt, &c.generators, rg),
             r::Expr::SetComp(c) => self.comprehension(None, &c.elt, &c.generators, rg),
             r::Expr::Generator(c) => self.comprehension(None, &c.elt, &c.generators, rg),
-            r::Expr::DictComp(c) => self.comprehension(c.key.as_deref(), &c.value, &c.generators, rg),
+            r::Expr::DictComp(c) => {
+                self.comprehension(c.key.as_deref(), &c.value, &c.generators, rg)
+            }
             r::Expr::Named(n) => Expr::Walrus {
                 target: self.boxed(&n.target),
                 value: self.boxed(&n.value),
@@ -322,7 +350,13 @@ impl Lowerer<'_> {
         }
     }
 
-    fn comprehension(&self, key: Option<&r::Expr>, elt: &r::Expr, generators: &[r::Comprehension], range: TextRange) -> Expr {
+    fn comprehension(
+        &self,
+        key: Option<&r::Expr>,
+        elt: &r::Expr,
+        generators: &[r::Comprehension],
+        range: TextRange,
+    ) -> Expr {
         Expr::Comprehension {
             key: key.map(|k| self.boxed(k)),
             elt: self.boxed(elt),
@@ -342,7 +376,9 @@ impl Lowerer<'_> {
         let mut parts = Vec::new();
         for part in value {
             match part {
-                r::FStringPart::Literal(lit) => parts.push(FStringPart::Literal(lit.value.to_string())),
+                r::FStringPart::Literal(lit) => {
+                    parts.push(FStringPart::Literal(lit.value.to_string()))
+                }
                 r::FStringPart::FString(f) => {
                     for element in &f.elements {
                         match element {
@@ -372,7 +408,9 @@ impl Lowerer<'_> {
     /// A string's value maps 1:1 onto its source when it is one part whose source text between the
     /// quotes is exactly the value (no escapes, no line continuations).
     fn str_layout(&self, s: &r::ExprStringLiteral) -> StrLayout {
-        let none = StrLayout { content_start: None };
+        let none = StrLayout {
+            content_start: None,
+        };
         let mut parts = s.value.iter();
         let (Some(part), None) = (parts.next(), parts.next()) else {
             return none;
@@ -383,7 +421,11 @@ impl Lowerer<'_> {
         };
         let prefix = text.find(['"', '\'']).unwrap_or(0);
         let rest = &text[prefix..];
-        let quote = if rest.starts_with("\"\"\"") || rest.starts_with("'''") { 3 } else { 1 };
+        let quote = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+            3
+        } else {
+            1
+        };
         let content_start = start + prefix + quote;
         let value: &str = &part.value;
         match self.source.get(content_start..content_start + value.len()) {
@@ -437,7 +479,7 @@ fn cmp_op(op: r::CmpOp) -> CmpOp {
 
 /// Whether `body` yields: a `yield` or `yield from` outside nested functions, classes and lambdas.
 fn has_yield(body: &[r::Stmt]) -> bool {
-    use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+    use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
     struct Finder(bool);
     impl<'a> Visitor<'a> for Finder {
         fn visit_stmt(&mut self, stmt: &'a r::Stmt) {

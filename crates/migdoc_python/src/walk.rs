@@ -15,7 +15,12 @@ fn stmt_exprs<'a>(stmt: &'a Stmt, f: &mut impl FnMut(&'a Expr)) {
             targets.iter().for_each(|t| expr(t, f));
             expr(value, f);
         }
-        Stmt::AnnAssign { target, annotation, value, .. } => {
+        Stmt::AnnAssign {
+            target,
+            annotation,
+            value,
+            ..
+        } => {
             expr(target, f);
             expr(annotation, f);
             value.iter().for_each(|v| expr(v, f));
@@ -30,16 +35,31 @@ fn stmt_exprs<'a>(stmt: &'a Stmt, f: &mut impl FnMut(&'a Expr)) {
             each_expr(&def.body, f);
         }
         Stmt::ClassDef(class) => {
-            class.decorators.iter().chain(&class.bases).for_each(|e| expr(e, f));
+            class
+                .decorators
+                .iter()
+                .chain(&class.bases)
+                .for_each(|e| expr(e, f));
             class.keywords.iter().for_each(|k| expr(&k.value, f));
             each_expr(&class.body, f);
         }
-        Stmt::If { test, body, orelse, .. } | Stmt::While { test, body, orelse, .. } => {
+        Stmt::If {
+            test, body, orelse, ..
+        }
+        | Stmt::While {
+            test, body, orelse, ..
+        } => {
             expr(test, f);
             each_expr(body, f);
             each_expr(orelse, f);
         }
-        Stmt::For { target, iter, body, orelse, .. } => {
+        Stmt::For {
+            target,
+            iter,
+            body,
+            orelse,
+            ..
+        } => {
             expr(target, f);
             expr(iter, f);
             each_expr(body, f);
@@ -52,7 +72,13 @@ fn stmt_exprs<'a>(stmt: &'a Stmt, f: &mut impl FnMut(&'a Expr)) {
             }
             each_expr(body, f);
         }
-        Stmt::Try { body, handlers, orelse, finalbody, .. } => {
+        Stmt::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+            ..
+        } => {
             each_expr(body, f);
             for h in handlers {
                 h.type_.iter().for_each(|t| expr(t, f));
@@ -62,7 +88,13 @@ fn stmt_exprs<'a>(stmt: &'a Stmt, f: &mut impl FnMut(&'a Expr)) {
             each_expr(finalbody, f);
         }
         Stmt::Return { value, .. } => value.iter().for_each(|v| expr(v, f)),
-        Stmt::Raise { .. } | Stmt::Import { .. } | Stmt::ImportFrom { .. } | Stmt::Pass { .. } | Stmt::Break { .. } | Stmt::Continue { .. } | Stmt::Other { .. } => {}
+        Stmt::Raise { .. }
+        | Stmt::Import { .. }
+        | Stmt::ImportFrom { .. }
+        | Stmt::Pass { .. }
+        | Stmt::Break { .. }
+        | Stmt::Continue { .. }
+        | Stmt::Other { .. } => {}
     }
 }
 
@@ -70,7 +102,12 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
     f(e);
     match e {
         Expr::Attribute { value, .. } | Expr::Starred { value, .. } => expr(value, f),
-        Expr::Call { func, args, keywords, .. } => {
+        Expr::Call {
+            func,
+            args,
+            keywords,
+            ..
+        } => {
             expr(func, f);
             args.iter().for_each(|a| expr(a, f));
             keywords.iter().for_each(|k| expr(&k.value, f));
@@ -82,7 +119,9 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
                 }
             }
         }
-        Expr::Tuple { elts, .. } | Expr::List { elts, .. } | Expr::Set { elts, .. } => elts.iter().for_each(|x| expr(x, f)),
+        Expr::Tuple { elts, .. } | Expr::List { elts, .. } | Expr::Set { elts, .. } => {
+            elts.iter().for_each(|x| expr(x, f))
+        }
         Expr::Dict { items, .. } => {
             for (k, v) in items {
                 k.iter().for_each(|k| expr(k, f));
@@ -95,7 +134,9 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
         }
         Expr::UnaryOp { operand, .. } => expr(operand, f),
         Expr::BoolOp { values, .. } => values.iter().for_each(|v| expr(v, f)),
-        Expr::Compare { left, comparators, .. } => {
+        Expr::Compare {
+            left, comparators, ..
+        } => {
             expr(left, f);
             comparators.iter().for_each(|c| expr(c, f));
         }
@@ -103,13 +144,20 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
             expr(value, f);
             expr(slice, f);
         }
-        Expr::IfExp { test, body, orelse, .. } => {
+        Expr::IfExp {
+            test, body, orelse, ..
+        } => {
             expr(test, f);
             expr(body, f);
             expr(orelse, f);
         }
         Expr::Lambda { body, .. } => expr(body, f),
-        Expr::Comprehension { key, elt, generators, .. } => {
+        Expr::Comprehension {
+            key,
+            elt,
+            generators,
+            ..
+        } => {
             for g in generators {
                 expr(&g.iter, f);
                 expr(&g.target, f);
@@ -122,6 +170,14 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
             expr(value, f);
             expr(target, f);
         }
-        Expr::Name { .. } | Expr::Str { .. } | Expr::Bytes { .. } | Expr::Int { .. } | Expr::Float { .. } | Expr::Bool { .. } | Expr::NoneLiteral { .. } | Expr::Ellipsis { .. } | Expr::Other { .. } => {}
+        Expr::Name { .. }
+        | Expr::Str { .. }
+        | Expr::Bytes { .. }
+        | Expr::Int { .. }
+        | Expr::Float { .. }
+        | Expr::Bool { .. }
+        | Expr::NoneLiteral { .. }
+        | Expr::Ellipsis { .. }
+        | Expr::Other { .. } => {}
     }
 }

@@ -1,7 +1,7 @@
 //! The catalog the replay builds: enum types with their labels, tables with their columns. A plain
 //! value type, so that what the migrations say and what a database has compare as values.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -9,6 +9,10 @@ use serde::Serialize;
 pub struct Catalog {
     pub types: BTreeMap<String, EnumType>,
     pub tables: BTreeMap<String, Table>,
+    /// Schemas: those the history creates (`CREATE SCHEMA`), or, read from a database, every
+    /// schema outside the system ones.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub schemas: BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -48,7 +52,6 @@ impl Table {
 }
 
 impl Catalog {
-
     /// Tables (and their columns) that use enum type `name`.
     pub fn users_of(&self, name: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();

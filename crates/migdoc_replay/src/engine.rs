@@ -8,7 +8,9 @@ use migdoc_python::TextRange;
 use migdoc_sql::{AlterTableAction, QualName, SqlValue, Statement, TransactionControl};
 
 use crate::catalog::{Catalog, Column, EnumType, Table};
-use crate::{Failure, FailureKind, Mode, Note, NoteKind, Outcome, Phase, Settings, Uncertainty, Undecided};
+use crate::{
+    Failure, FailureKind, Mode, Note, NoteKind, Outcome, Phase, Settings, Uncertainty, Undecided,
+};
 
 /// PostgreSQL's NAMEDATALEN - 1: the longest label it accepts, in bytes.
 const MAX_LABEL_BYTES: usize = 63;
@@ -37,25 +39,47 @@ pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcom
         .filter(|f| f.mode != Mode::RoundTrip)
         .map(|f| (f.file, f.range.start, f.range.end))
         .collect();
-    outcome.failures.retain(|f| f.mode != Mode::RoundTrip || !normal.contains(&(f.file, f.range.start, f.range.end)));
+    outcome.failures.retain(|f| {
+        f.mode != Mode::RoundTrip || !normal.contains(&(f.file, f.range.start, f.range.end))
+    });
     outcome.notes.sort_by_key(|a| (a.file, a.range));
     outcome.notes.dedup();
     outcome
 }
 
 /// 1. The whole history in one `alembic upgrade head`.
-fn one_run(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: &Ancestry) -> Outcome {
+fn one_run(
+    order: &[usize],
+    ops: &[RevisionOps],
+    settings: &Settings,
+    ancestry: &Ancestry,
+) -> Outcome {
     let mut run = Run::new(settings, Mode::OneRun, Phase::Upgrade, ancestry);
     for &file in order {
         run.revision(file, &ops[file].upgrade);
     }
-    Outcome { failures: run.failures, notes: run.notes, uncertain: run.uncertain, undecided: run.undecided, head: run.catalog }
+    Outcome {
+        failures: run.failures,
+        notes: run.notes,
+        uncertain: run.uncertain,
+        undecided: run.undecided,
+        head: run.catalog,
+    }
 }
 
 /// 2. One revision per run: the catalog carries over, the memo and the transaction do not.
-fn step_by_step(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: &Ancestry) -> Vec<Failure> {
+fn step_by_step(
+    order: &[usize],
+    ops: &[RevisionOps],
+    settings: &Settings,
+    ancestry: &Ancestry,
+) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let mut state = (Catalog::default(), TypeUsers::default(), Uncertainty::default());
+    let mut state = (
+        Catalog::default(),
+        TypeUsers::default(),
+        Uncertainty::default(),
+    );
     for &file in order {
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, ancestry);
         (run.catalog, run.users, run.uncertain) = state;
@@ -67,7 +91,13 @@ fn step_by_step(order: &[usize], ops: &[RevisionOps], settings: &Settings, ances
 }
 
 /// 3. The round trip from head: downgrade base, then upgrade head again.
-fn round_trip(order: &[usize], ops: &[RevisionOps], settings: &Settings, ancestry: &Ancestry, head: &Outcome) -> Vec<Failure> {
+fn round_trip(
+    order: &[usize],
+    ops: &[RevisionOps],
+    settings: &Settings,
+    ancestry: &Ancestry,
+    head: &Outcome,
+) -> Vec<Failure> {
     let mut down = Run::new(settings, Mode::RoundTrip, Phase::Downgrade, ancestry);
     down.catalog = head.head.clone();
     down.users = TypeUsers::of(&down.catalog);
@@ -103,7 +133,11 @@ fn created_tables(ops: &[RevisionOps]) -> HashSet<String> {
                         }
                     }
                 }
-                OpKind::Guard { when_true, when_false, .. } => {
+                OpKind::Guard {
+                    when_true,
+                    when_false,
+                    ..
+                } => {
                     walk(when_true, out);
                     walk(when_false, out);
                 }
@@ -175,7 +209,11 @@ impl Ancestry {
                 *slot = Some(i);
             }
         }
-        Ancestry { node_of, index: AncestorIndex::new(graph), created_tables: created_tables(ops) }
+        Ancestry {
+            node_of,
+            index: AncestorIndex::new(graph),
+            created_tables: created_tables(ops),
+        }
     }
 
     fn is_ancestor(&self, ancestor: usize, of: usize) -> bool {
@@ -261,16 +299,28 @@ impl<'a> Run<'a> {
             return;
         }
         // A table the history never creates was there before it: nothing is known about it.
-        if let FailureKind::UndefinedTable { name } | FailureKind::UndefinedColumn { table: name, .. } = &kind
-            && !self.ancestry.created_tables.contains(name) {
-                return;
-            }
-        self.failures.push(Failure { file: self.file, range, kind, mode: self.mode, phase: self.phase });
+        if let FailureKind::UndefinedTable { name }
+        | FailureKind::UndefinedColumn { table: name, .. } = &kind
+            && !self.ancestry.created_tables.contains(name)
+        {
+            return;
+        }
+        self.failures.push(Failure {
+            file: self.file,
+            range,
+            kind,
+            mode: self.mode,
+            phase: self.phase,
+        });
     }
 
     fn note(&mut self, range: TextRange, kind: NoteKind) {
         if self.mode == Mode::OneRun && self.phase == Phase::Upgrade {
-            self.notes.push(Note { file: self.file, range, kind });
+            self.notes.push(Note {
+                file: self.file,
+                range,
+                kind,
+            });
         }
     }
 
@@ -279,8 +329,16 @@ impl<'a> Run<'a> {
         match &op.kind {
             OpKind::CreateTable { table, columns } => self.create_table(table, columns, range),
             OpKind::DropTable { table } => {
-                if self.edit_table(table, |tables| tables.remove(table)).is_none() {
-                    self.fail(range, FailureKind::UndefinedTable { name: table.clone() });
+                if self
+                    .edit_table(table, |tables| tables.remove(table))
+                    .is_none()
+                {
+                    self.fail(
+                        range,
+                        FailureKind::UndefinedTable {
+                            name: table.clone(),
+                        },
+                    );
                 }
             }
             OpKind::AddColumn { table, column } => {
@@ -299,27 +357,68 @@ impl<'a> Run<'a> {
                     Some(t.columns.len() < before)
                 });
                 if dropped == Some(false) {
-                    self.fail(range, FailureKind::UndefinedColumn { table: table.clone(), column: column.clone() });
+                    self.fail(
+                        range,
+                        FailureKind::UndefinedColumn {
+                            table: table.clone(),
+                            column: column.clone(),
+                        },
+                    );
                 }
             }
-            OpKind::AlterColumn { table, column, enum_type, nullable, server_default, type_changed, using, sql_type, new_name } => {
+            OpKind::AlterColumn {
+                table,
+                column,
+                enum_type,
+                nullable,
+                server_default,
+                type_changed,
+                using,
+                sql_type,
+                new_name,
+            } => {
                 if let Some(spec) = enum_type.as_ref().filter(|s| s.native)
-                    && self.require_type(spec, "op.alter_column", range) && !using {
-                        let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).map(|c| c.enum_type.clone());
-                        if let (Some(current), Some(name)) = (current, &spec.name)
-                            && current.as_ref() != Some(name) {
-                                self.fail(range, FailureKind::CannotCast { table: table.clone(), column: column.clone(), type_name: name.clone() });
-                            }
+                    && self.require_type(spec, "op.alter_column", range)
+                    && !using
+                {
+                    let current = self
+                        .catalog
+                        .tables
+                        .get(table)
+                        .and_then(|t| t.column(column))
+                        .map(|c| c.enum_type.clone());
+                    if let (Some(current), Some(name)) = (current, &spec.name)
+                        && current.as_ref() != Some(name)
+                    {
+                        self.fail(
+                            range,
+                            FailureKind::CannotCast {
+                                table: table.clone(),
+                                column: column.clone(),
+                                type_name: name.clone(),
+                            },
+                        );
                     }
-                let enum_name = enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone());
+                }
+                let enum_name = enum_type
+                    .as_ref()
+                    .filter(|s| s.native)
+                    .and_then(|s| s.name.clone());
                 if let Some(label) = server_default {
-                    let current = self.catalog.tables.get(table).and_then(|t| t.column(column)).and_then(|c| c.enum_type.clone());
+                    let current = self
+                        .catalog
+                        .tables
+                        .get(table)
+                        .and_then(|t| t.column(column))
+                        .and_then(|c| c.enum_type.clone());
                     if let Some(type_name) = enum_name.clone().or(current) {
                         self.use_label(&type_name, label, range);
                     }
                 }
                 self.edit_table(table, |tables| {
-                    let c = tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))?;
+                    let c = tables
+                        .get_mut(table)
+                        .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))?;
                     if let Some(n) = nullable {
                         c.not_null = !n;
                     }
@@ -338,17 +437,32 @@ impl<'a> Run<'a> {
             }
             OpKind::CreateEnum { spec, checkfirst } => {
                 let Some(name) = spec.name.clone() else {
-                    return self.taint_with("ENUM(...).create() of an enum without a name", range, Footprint { any_type: true, ..Footprint::default() });
+                    return self.taint_with(
+                        "ENUM(...).create() of an enum without a name",
+                        range,
+                        Footprint {
+                            any_type: true,
+                            ..Footprint::default()
+                        },
+                    );
                 };
                 if self.catalog.types.contains_key(&name) {
                     if !checkfirst {
-                        self.fail(range, FailureKind::DuplicateType { name, via: ".create(checkfirst=False)" });
+                        self.fail(
+                            range,
+                            FailureKind::DuplicateType {
+                                name,
+                                via: ".create(checkfirst=False)",
+                            },
+                        );
                     }
                     return;
                 }
                 self.define_type(&name, spec.labels.clone(), range);
             }
-            OpKind::DropEnum { name, checkfirst } => self.drop_type(name, !checkfirst, false, range),
+            OpKind::DropEnum { name, checkfirst } => {
+                self.drop_type(name, !checkfirst, false, range)
+            }
             // SQL PostgreSQL rejects (reported by its own rule) changes nothing.
             OpKind::Sql(sql) if !sql.parsed.errors.is_empty() => {}
             OpKind::Sql(sql) => {
@@ -356,11 +470,13 @@ impl<'a> Run<'a> {
                     self.statement(&statement.statement, range);
                 }
             }
-            OpKind::BulkInsert { table, rows } => if let Some(rows) = rows {
-                for row in rows {
-                    self.insert_columns(table, Some(row), range);
+            OpKind::BulkInsert { table, rows } => {
+                if let Some(rows) = rows {
+                    for row in rows {
+                        self.insert_columns(table, Some(row), range);
+                    }
                 }
-            },
+            }
             OpKind::AutocommitBlock { enter } => {
                 // Alembic commits before the block and begins a new transaction after it.
                 self.autocommit = *enter;
@@ -368,15 +484,27 @@ impl<'a> Run<'a> {
             }
             OpKind::NoCatalogEffect { .. } => {}
             OpKind::NoTransactionBlock { what } => self.no_transaction_block(what, range),
-            OpKind::Guard { subject, when_true, when_false } => {
+            OpKind::Guard {
+                subject,
+                when_true,
+                when_false,
+            } => {
                 let exists = match subject {
                     GuardSubject::Type(name) => self.catalog.types.contains_key(name),
                     GuardSubject::Table(name) => self.catalog.tables.contains_key(name),
-                    GuardSubject::Label { type_name, label } => self.catalog.types.get(type_name).is_some_and(|t| t.labels.contains(label)),
+                    GuardSubject::Label { type_name, label } => self
+                        .catalog
+                        .types
+                        .get(type_name)
+                        .is_some_and(|t| t.labels.contains(label)),
                 };
                 self.ops(if exists { when_true } else { when_false });
             }
-            OpKind::RenameTable { from, to } => self.alter_table(from, &[AlterTableAction::RenameTable { to: to.clone() }], range),
+            OpKind::RenameTable { from, to } => self.alter_table(
+                from,
+                &[AlterTableAction::RenameTable { to: to.clone() }],
+                range,
+            ),
             OpKind::Unknown { footprint, .. } => self.uncertain.absorb(footprint),
         }
     }
@@ -385,7 +513,12 @@ impl<'a> Run<'a> {
     /// not follow): it has a footprint as an unknown operation does, and is listed with them.
     fn taint_with(&mut self, what: &'static str, range: TextRange, footprint: Footprint) {
         if self.mode == Mode::OneRun && self.phase == Phase::Upgrade && !footprint.is_none() {
-            self.undecided.push(Undecided { file: self.file, range, what, footprint: footprint.clone() });
+            self.undecided.push(Undecided {
+                file: self.file,
+                range,
+                what,
+                footprint: footprint.clone(),
+            });
         }
         self.uncertain.absorb(&footprint);
     }
@@ -394,10 +527,18 @@ impl<'a> Run<'a> {
     fn column(&self, spec: &ColumnSpec) -> Column {
         Column {
             name: spec.name.clone(),
-            enum_type: spec.enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone()),
+            enum_type: spec
+                .enum_type
+                .as_ref()
+                .filter(|s| s.native)
+                .and_then(|s| s.name.clone()),
             not_null: !spec.nullable,
             has_default: spec.has_server_default || spec.generated,
-            sql_type: if spec.is_array { None } else { spec.sql_type.clone() },
+            sql_type: if spec.is_array {
+                None
+            } else {
+                spec.sql_type.clone()
+            },
         }
     }
 
@@ -414,14 +555,29 @@ impl<'a> Run<'a> {
             Some(true)
         });
         match added {
-            None => self.fail(range, FailureKind::UndefinedTable { name: table.to_owned() }),
-            Some(false) if !if_not_exists => self.fail(range, FailureKind::DuplicateColumn { table: table.to_owned(), column: name }),
+            None => self.fail(
+                range,
+                FailureKind::UndefinedTable {
+                    name: table.to_owned(),
+                },
+            ),
+            Some(false) if !if_not_exists => self.fail(
+                range,
+                FailureKind::DuplicateColumn {
+                    table: table.to_owned(),
+                    column: name,
+                },
+            ),
             Some(_) => {}
         }
     }
 
     /// Changes table `table` (and nothing else) through `edit`, keeping [`TypeUsers`] in step.
-    fn edit_table<R>(&mut self, table: &str, edit: impl FnOnce(&mut std::collections::BTreeMap<String, Table>) -> R) -> R {
+    fn edit_table<R>(
+        &mut self,
+        table: &str,
+        edit: impl FnOnce(&mut std::collections::BTreeMap<String, Table>) -> R,
+    ) -> R {
         if let Some(t) = self.catalog.tables.get(table) {
             self.users.remove(t);
         }
@@ -454,20 +610,34 @@ impl<'a> Run<'a> {
 
     fn create_table(&mut self, table: &str, columns: &[ColumnSpec], range: TextRange) {
         for spec in columns.iter().filter_map(|c| c.enum_type.as_ref()) {
-            if spec.create_type == Some(false) && !spec.dialect_enum && self.settings.sqlalchemy_2_1 == Some(false)
-                && let Some(name) = &spec.name {
-                    self.note(range, NoteKind::CreateTypeIgnored { name: name.clone() });
-                }
+            if spec.create_type == Some(false)
+                && !spec.dialect_enum
+                && self.settings.sqlalchemy_2_1 == Some(false)
+                && let Some(name) = &spec.name
+            {
+                self.note(range, NoteKind::CreateTypeIgnored { name: name.clone() });
+            }
             let Some(name) = spec.name.clone() else {
                 if spec.native {
-                    self.taint_with("an enum without a name in op.create_table", range, Footprint { any_type: true, ..Footprint::default() });
+                    self.taint_with(
+                        "an enum without a name in op.create_table",
+                        range,
+                        Footprint {
+                            any_type: true,
+                            ..Footprint::default()
+                        },
+                    );
                 }
                 continue;
             };
             match self.table_creates_type(spec) {
                 None => {
                     self.note(range, NoteKind::SqlalchemyVersionMatters);
-                    self.taint_with("an enum whose creation depends on the unknown SQLAlchemy version", range, Footprint::of_names([name.clone()]));
+                    self.taint_with(
+                        "an enum whose creation depends on the unknown SQLAlchemy version",
+                        range,
+                        Footprint::of_names([name.clone()]),
+                    );
                 }
                 Some(true) => {
                     // The memo: one `CREATE TYPE` per name per run, whatever happened since, even
@@ -477,7 +647,13 @@ impl<'a> Run<'a> {
                         continue;
                     }
                     if self.catalog.types.contains_key(&name) {
-                        self.fail(range, FailureKind::DuplicateType { name, via: "op.create_table" });
+                        self.fail(
+                            range,
+                            FailureKind::DuplicateType {
+                                name,
+                                via: "op.create_table",
+                            },
+                        );
                     } else {
                         self.define_type(&name, spec.labels.clone(), range);
                     }
@@ -490,22 +666,48 @@ impl<'a> Run<'a> {
             }
         }
         if self.catalog.tables.contains_key(table) {
-            self.fail(range, FailureKind::DuplicateTable { name: table.to_owned() });
+            self.fail(
+                range,
+                FailureKind::DuplicateTable {
+                    name: table.to_owned(),
+                },
+            );
             return;
         }
         let cols = columns.iter().map(|c| self.column(c)).collect();
         for spec in columns {
-            if let (Some(label), Some(type_name)) = (&spec.server_default, spec.enum_type.as_ref().filter(|s| s.native).and_then(|s| s.name.clone())) {
+            if let (Some(label), Some(type_name)) = (
+                &spec.server_default,
+                spec.enum_type
+                    .as_ref()
+                    .filter(|s| s.native)
+                    .and_then(|s| s.name.clone()),
+            ) {
                 self.use_label(&type_name, label, range);
             }
         }
         let file = self.file;
-        self.edit_table(table, |tables| tables.insert(table.to_owned(), Table { columns: cols, created_by: file }));
+        self.edit_table(table, |tables| {
+            tables.insert(
+                table.to_owned(),
+                Table {
+                    columns: cols,
+                    created_by: file,
+                },
+            )
+        });
     }
 
     fn require_type(&mut self, spec: &EnumSpec, via: &'static str, range: TextRange) -> bool {
         let Some(name) = &spec.name else {
-            self.taint_with("an enum without a name", range, Footprint { any_type: true, ..Footprint::default() });
+            self.taint_with(
+                "an enum without a name",
+                range,
+                Footprint {
+                    any_type: true,
+                    ..Footprint::default()
+                },
+            );
             return false;
         };
         self.require_type_name(name, via, range)
@@ -522,17 +724,37 @@ impl<'a> Run<'a> {
                 true
             }
             None => {
-                self.fail(range, FailureKind::UndefinedType { name: name.to_owned(), via, other_branch: None });
+                self.fail(
+                    range,
+                    FailureKind::UndefinedType {
+                        name: name.to_owned(),
+                        via,
+                        other_branch: None,
+                    },
+                );
                 false
             }
         }
     }
 
-    fn failures_note_other_branch(&mut self, name: &str, via: &'static str, creator: usize, range: TextRange) {
+    fn failures_note_other_branch(
+        &mut self,
+        name: &str,
+        via: &'static str,
+        creator: usize,
+        range: TextRange,
+    ) {
         if self.mode == Mode::OneRun {
             // Recorded as a failure kind with the other branch named: it fails whenever Alembic
             // picks the other order (and in every deploy where the branches run apart).
-            self.fail(range, FailureKind::UndefinedType { name: name.to_owned(), via, other_branch: Some(creator) });
+            self.fail(
+                range,
+                FailureKind::UndefinedType {
+                    name: name.to_owned(),
+                    via,
+                    other_branch: Some(creator),
+                },
+            );
         }
     }
 
@@ -540,42 +762,124 @@ impl<'a> Run<'a> {
         let Some(labels) = labels else {
             // Labels unknown: the type exists but nothing about its labels can be said.
             self.uncertain.labels.insert(name.to_owned());
-            self.catalog.types.insert(name.to_owned(), EnumType { labels: Vec::new(), created_by: self.file, is_enum: true });
+            self.catalog.types.insert(
+                name.to_owned(),
+                EnumType {
+                    labels: Vec::new(),
+                    created_by: self.file,
+                    is_enum: true,
+                },
+            );
             return;
         };
         for label in &labels {
             if label.len() > MAX_LABEL_BYTES {
-                self.fail(range, FailureKind::LabelTooLong { label: label.clone() });
+                self.fail(
+                    range,
+                    FailureKind::LabelTooLong {
+                        label: label.clone(),
+                    },
+                );
             }
         }
         for (i, a) in labels.iter().enumerate() {
-            if let Some(b) = labels[i + 1..].iter().find(|b| *b != a && b.to_lowercase() == a.to_lowercase()) {
-                self.note(range, NoteKind::LabelsDifferByCase { type_name: name.to_owned(), a: a.clone(), b: b.clone() });
+            if let Some(b) = labels[i + 1..]
+                .iter()
+                .find(|b| *b != a && b.to_lowercase() == a.to_lowercase())
+            {
+                self.note(
+                    range,
+                    NoteKind::LabelsDifferByCase {
+                        type_name: name.to_owned(),
+                        a: a.clone(),
+                        b: b.clone(),
+                    },
+                );
             }
         }
         // Labels of a type created in this transaction are usable at once; only ADD VALUE is special.
         self.catalog.types.insert(
             name.to_owned(),
-            EnumType { labels, created_by: self.file, is_enum: true },
+            EnumType {
+                labels,
+                created_by: self.file,
+                is_enum: true,
+            },
         );
+    }
+
+    /// `DROP SCHEMA ... CASCADE`: its tables, then its types (and the columns elsewhere that use
+    /// them) go with it.
+    fn drop_schema_objects(&mut self, schema: &str, range: TextRange) {
+        let in_schema = |key: &str| match key.split_once('.') {
+            Some((s, _)) => s == schema,
+            None => schema == "public",
+        };
+        let tables: Vec<String> = self
+            .catalog
+            .tables
+            .keys()
+            .filter(|k| in_schema(k))
+            .cloned()
+            .collect();
+        for table in tables {
+            self.edit_table(&table, |tables| tables.remove(&table));
+        }
+        let types: Vec<String> = self
+            .catalog
+            .types
+            .keys()
+            .filter(|k| in_schema(k))
+            .cloned()
+            .collect();
+        for name in types {
+            self.drop_type(&name, false, true, range);
+        }
     }
 
     fn drop_type(&mut self, name: &str, must_exist: bool, cascade: bool, range: TextRange) {
         if !self.catalog.types.contains_key(name) {
             if must_exist {
-                self.fail(range, FailureKind::UndefinedType { name: name.to_owned(), via: "DROP TYPE", other_branch: None });
+                self.fail(
+                    range,
+                    FailureKind::UndefinedType {
+                        name: name.to_owned(),
+                        via: "DROP TYPE",
+                        other_branch: None,
+                    },
+                );
             }
             return;
         }
         // Every table is scanned only when some column does use the type.
-        let users = if self.users.count(name) == 0 { Vec::new() } else { self.catalog.users_of(name) };
-        debug_assert_eq!(users, self.catalog.users_of(name), "the type users index missed a change");
+        let users = if self.users.count(name) == 0 {
+            Vec::new()
+        } else {
+            self.catalog.users_of(name)
+        };
+        debug_assert_eq!(
+            users,
+            self.catalog.users_of(name),
+            "the type users index missed a change"
+        );
         if !users.is_empty() {
             if !cascade {
-                self.fail(range, FailureKind::DependentObjects { type_name: name.to_owned(), users });
+                self.fail(
+                    range,
+                    FailureKind::DependentObjects {
+                        type_name: name.to_owned(),
+                        users,
+                    },
+                );
                 return;
             }
-            self.note(range, NoteKind::DropTypeCascade { name: name.to_owned(), columns: users.clone() });
+            self.note(
+                range,
+                NoteKind::DropTypeCascade {
+                    name: name.to_owned(),
+                    columns: users.clone(),
+                },
+            );
             for (table, column) in &users {
                 self.edit_table(table, |tables| {
                     if let Some(t) = tables.get_mut(table) {
@@ -597,11 +901,29 @@ impl<'a> Run<'a> {
         }
         if !t.labels.iter().any(|l| l == label) {
             let labels = t.labels.clone();
-            self.fail(range, FailureKind::InvalidEnumLiteral { type_name: type_name.to_owned(), label: label.to_owned(), labels });
+            self.fail(
+                range,
+                FailureKind::InvalidEnumLiteral {
+                    type_name: type_name.to_owned(),
+                    label: label.to_owned(),
+                    labels,
+                },
+            );
             return;
         }
-        if self.uncommitted_tx == self.tx && !self.uncommitted.is_empty() && self.uncommitted.contains(&(type_name.to_owned(), label.to_owned())) {
-            self.fail(range, FailureKind::UnsafeNewValue { type_name: type_name.to_owned(), label: label.to_owned() });
+        if self.uncommitted_tx == self.tx
+            && !self.uncommitted.is_empty()
+            && self
+                .uncommitted
+                .contains(&(type_name.to_owned(), label.to_owned()))
+        {
+            self.fail(
+                range,
+                FailureKind::UnsafeNewValue {
+                    type_name: type_name.to_owned(),
+                    label: label.to_owned(),
+                },
+            );
         }
     }
 
@@ -610,7 +932,13 @@ impl<'a> Run<'a> {
             Statement::CreateEnum { name, labels } => {
                 let name = key(name);
                 if self.catalog.types.contains_key(&name) {
-                    self.fail(range, FailureKind::DuplicateType { name, via: "CREATE TYPE" });
+                    self.fail(
+                        range,
+                        FailureKind::DuplicateType {
+                            name,
+                            via: "CREATE TYPE",
+                        },
+                    );
                 } else {
                     self.define_type(&name, Some(labels.clone()), range);
                 }
@@ -618,26 +946,58 @@ impl<'a> Run<'a> {
             Statement::CreateTypeOther { name } => {
                 let name = key(name);
                 if self.catalog.types.contains_key(&name) {
-                    self.fail(range, FailureKind::DuplicateType { name, via: "CREATE TYPE" });
+                    self.fail(
+                        range,
+                        FailureKind::DuplicateType {
+                            name,
+                            via: "CREATE TYPE",
+                        },
+                    );
                 } else {
-                    self.catalog.types.insert(name, EnumType { labels: Vec::new(), created_by: self.file, is_enum: false });
+                    self.catalog.types.insert(
+                        name,
+                        EnumType {
+                            labels: Vec::new(),
+                            created_by: self.file,
+                            is_enum: false,
+                        },
+                    );
                 }
             }
-            Statement::AddEnumValue { name, label, if_not_exists, position } => self.add_value(&key(name), label, *if_not_exists, position.as_ref(), range),
+            Statement::AddEnumValue {
+                name,
+                label,
+                if_not_exists,
+                position,
+            } => self.add_value(&key(name), label, *if_not_exists, position.as_ref(), range),
             Statement::RenameEnumValue { name, from, to } => {
                 let name = key(name);
                 if !self.require_type_name(&name, "ALTER TYPE", range) {
                     return;
                 }
-                let Some(t) = self.catalog.types.get_mut(&name) else { return };
+                let Some(t) = self.catalog.types.get_mut(&name) else {
+                    return;
+                };
                 if t.labels.contains(to) {
                     let label = to.clone();
-                    self.fail(range, FailureKind::DuplicateLabel { type_name: name, label });
+                    self.fail(
+                        range,
+                        FailureKind::DuplicateLabel {
+                            type_name: name,
+                            label,
+                        },
+                    );
                 } else if let Some(l) = t.labels.iter_mut().find(|l| *l == from) {
                     *l = to.clone();
                 } else {
                     let label = from.clone();
-                    self.fail(range, FailureKind::UndefinedLabel { type_name: name, label });
+                    self.fail(
+                        range,
+                        FailureKind::UndefinedLabel {
+                            type_name: name,
+                            label,
+                        },
+                    );
                 }
             }
             Statement::RenameType { name, to } => {
@@ -645,9 +1005,18 @@ impl<'a> Run<'a> {
                 if !self.require_type_name(&from, "ALTER TYPE", range) {
                     return;
                 }
-                let to_key = key(&QualName { schema: name.schema.clone(), name: to.clone() });
+                let to_key = key(&QualName {
+                    schema: name.schema.clone(),
+                    name: to.clone(),
+                });
                 if self.catalog.types.contains_key(&to_key) {
-                    self.fail(range, FailureKind::DuplicateType { name: to_key, via: "ALTER TYPE ... RENAME TO" });
+                    self.fail(
+                        range,
+                        FailureKind::DuplicateType {
+                            name: to_key,
+                            via: "ALTER TYPE ... RENAME TO",
+                        },
+                    );
                     return;
                 }
                 if let Some(t) = self.catalog.types.remove(&from) {
@@ -662,12 +1031,20 @@ impl<'a> Run<'a> {
                 }
                 self.users.rename(&from, &to_key);
             }
-            Statement::DropType { names, if_exists, cascade } => {
+            Statement::DropType {
+                names,
+                if_exists,
+                cascade,
+            } => {
                 for name in names {
                     self.drop_type(&key(name), !if_exists, *cascade, range);
                 }
             }
-            Statement::CreateTable { name, columns, if_not_exists } => {
+            Statement::CreateTable {
+                name,
+                columns,
+                if_not_exists,
+            } => {
                 let table = key(name);
                 if self.catalog.tables.contains_key(&table) {
                     if !if_not_exists {
@@ -686,18 +1063,50 @@ impl<'a> Run<'a> {
                     })
                     .collect();
                 let file = self.file;
-                self.edit_table(&table.clone(), |tables| tables.insert(table, Table { columns: cols, created_by: file }));
+                self.edit_table(&table.clone(), |tables| {
+                    tables.insert(
+                        table,
+                        Table {
+                            columns: cols,
+                            created_by: file,
+                        },
+                    )
+                });
             }
-            Statement::AlterTable { name, actions, .. } => self.alter_table(&key(name), actions, range),
-            Statement::DropTable { names, if_exists, .. } => {
+            Statement::AlterTable { name, actions, .. } => {
+                self.alter_table(&key(name), actions, range)
+            }
+            Statement::DropTable {
+                names, if_exists, ..
+            } => {
                 for name in names {
                     let table = key(name);
-                    if self.edit_table(&table, |tables| tables.remove(&table)).is_none() && !if_exists {
+                    if self
+                        .edit_table(&table, |tables| tables.remove(&table))
+                        .is_none()
+                        && !if_exists
+                    {
                         self.fail(range, FailureKind::UndefinedTable { name: table });
                     }
                 }
             }
-            Statement::Insert { table, columns, rows, .. } => {
+            Statement::CreateSchema { name, .. } => {
+                self.catalog.schemas.insert(name.clone());
+            }
+            Statement::DropSchema { names, cascade, .. } => {
+                for name in names {
+                    self.catalog.schemas.remove(name);
+                    if *cascade {
+                        self.drop_schema_objects(name, range);
+                    }
+                }
+            }
+            Statement::Insert {
+                table,
+                columns,
+                rows,
+                ..
+            } => {
                 let table = key(table);
                 let names = columns.clone();
                 // `INSERT ... SELECT` may produce no rows (it passes on an empty database): only
@@ -711,7 +1120,11 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            Statement::Update { table, assignments, conditions } => {
+            Statement::Update {
+                table,
+                assignments,
+                conditions,
+            } => {
                 let table = key(table);
                 for (column, value) in conditions.iter().chain(assignments) {
                     self.check_value(&table, column, value, range);
@@ -737,7 +1150,12 @@ impl<'a> Run<'a> {
     /// `autocommit_block()` (or a COMMIT before it).
     fn no_transaction_block(&mut self, what: &str, range: TextRange) {
         if !self.autocommit {
-            self.fail(range, FailureKind::NotInTransactionBlock { what: what.to_owned() });
+            self.fail(
+                range,
+                FailureKind::NotInTransactionBlock {
+                    what: what.to_owned(),
+                },
+            );
         }
     }
 
@@ -750,7 +1168,10 @@ impl<'a> Run<'a> {
     fn alter_table(&mut self, table: &str, actions: &[AlterTableAction], range: TextRange) {
         for action in actions {
             match action {
-                AlterTableAction::AddColumn { column, if_not_exists } => {
+                AlterTableAction::AddColumn {
+                    column,
+                    if_not_exists,
+                } => {
                     let col = Column {
                         name: column.name.clone(),
                         enum_type: self.enum_of(&column.type_name),
@@ -758,7 +1179,9 @@ impl<'a> Run<'a> {
                         has_default: column.default.is_some() || column.generated,
                         sql_type: sql_type_of(&column.type_name, column.is_array),
                     };
-                    if let (Some(type_name), Some(SqlValue::Str(label))) = (col.enum_type.clone(), &column.default) {
+                    if let (Some(type_name), Some(SqlValue::Str(label))) =
+                        (col.enum_type.clone(), &column.default)
+                    {
                         self.use_label(&type_name, label, range);
                     }
                     self.add_column(table, col, range, *if_not_exists);
@@ -770,10 +1193,15 @@ impl<'a> Run<'a> {
                         }
                     });
                 }
-                AlterTableAction::AlterColumnType { name, type_name, .. } => {
+                AlterTableAction::AlterColumnType {
+                    name, type_name, ..
+                } => {
                     let enum_type = self.enum_of(type_name);
                     self.edit_table(table, |tables| {
-                        if let Some(c) = tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                        if let Some(c) = tables
+                            .get_mut(table)
+                            .and_then(|t| t.columns.iter_mut().find(|c| &c.name == name))
+                        {
                             c.enum_type = enum_type;
                             c.sql_type = sql_type_of(type_name, false);
                         }
@@ -781,23 +1209,43 @@ impl<'a> Run<'a> {
                 }
                 AlterTableAction::SetDefault { name, default } => {
                     self.check_value(table, name, default, range);
-                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                    if let Some(c) = self
+                        .catalog
+                        .tables
+                        .get_mut(table)
+                        .and_then(|t| t.columns.iter_mut().find(|c| &c.name == name))
+                    {
                         c.has_default = true;
                     }
                 }
                 AlterTableAction::DropDefault { name } => {
-                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                    if let Some(c) = self
+                        .catalog
+                        .tables
+                        .get_mut(table)
+                        .and_then(|t| t.columns.iter_mut().find(|c| &c.name == name))
+                    {
                         c.has_default = false;
                     }
                 }
                 AlterTableAction::SetNotNull { name } | AlterTableAction::DropNotNull { name } => {
                     let not_null = matches!(action, AlterTableAction::SetNotNull { .. });
-                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == name)) {
+                    if let Some(c) = self
+                        .catalog
+                        .tables
+                        .get_mut(table)
+                        .and_then(|t| t.columns.iter_mut().find(|c| &c.name == name))
+                    {
                         c.not_null = not_null;
                     }
                 }
                 AlterTableAction::RenameColumn { from, to } => {
-                    if let Some(c) = self.catalog.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| &c.name == from)) {
+                    if let Some(c) = self
+                        .catalog
+                        .tables
+                        .get_mut(table)
+                        .and_then(|t| t.columns.iter_mut().find(|c| &c.name == from))
+                    {
                         c.name = to.clone();
                     }
                 }
@@ -817,7 +1265,13 @@ impl<'a> Run<'a> {
         if self.uncertain.table(table) {
             return;
         }
-        let Some(type_name) = self.catalog.tables.get(table).and_then(|t| t.column(column)).and_then(|c| c.enum_type.clone()) else {
+        let Some(type_name) = self
+            .catalog
+            .tables
+            .get(table)
+            .and_then(|t| t.column(column))
+            .and_then(|c| c.enum_type.clone())
+        else {
             return;
         };
         self.use_label(&type_name, label, range);
@@ -828,7 +1282,9 @@ impl<'a> Run<'a> {
         if self.uncertain.table(table) {
             return;
         }
-        let Some(t) = self.catalog.tables.get(table) else { return };
+        let Some(t) = self.catalog.tables.get(table) else {
+            return;
+        };
         let Some(given) = columns else { return };
         let missing: Vec<String> = t
             .columns
@@ -839,31 +1295,67 @@ impl<'a> Run<'a> {
         if missing.is_empty() {
             return;
         }
-        self.fail(range, FailureKind::NotNullViolation { table: table.to_owned(), columns: missing });
+        self.fail(
+            range,
+            FailureKind::NotNullViolation {
+                table: table.to_owned(),
+                columns: missing,
+            },
+        );
     }
 
-    fn add_value(&mut self, name: &str, label: &str, if_not_exists: bool, position: Option<&(bool, String)>, range: TextRange) {
+    fn add_value(
+        &mut self,
+        name: &str,
+        label: &str,
+        if_not_exists: bool,
+        position: Option<&(bool, String)>,
+        range: TextRange,
+    ) {
         if !self.require_type_name(name, "ALTER TYPE ... ADD VALUE", range) {
             return;
         }
         if self.settings.postgres_version < 12 && !self.autocommit {
-            self.fail(range, FailureKind::AddValueInTransaction { type_name: name.to_owned() });
+            self.fail(
+                range,
+                FailureKind::AddValueInTransaction {
+                    type_name: name.to_owned(),
+                },
+            );
         }
         if label.len() > MAX_LABEL_BYTES {
-            self.fail(range, FailureKind::LabelTooLong { label: label.to_owned() });
+            self.fail(
+                range,
+                FailureKind::LabelTooLong {
+                    label: label.to_owned(),
+                },
+            );
         }
         let tx = self.tx;
         let autocommit = self.autocommit;
-        let Some(t) = self.catalog.types.get_mut(name) else { return };
+        let Some(t) = self.catalog.types.get_mut(name) else {
+            return;
+        };
         if t.labels.iter().any(|l| l == label) {
             if !if_not_exists {
                 let label = label.to_owned();
-                self.fail(range, FailureKind::DuplicateLabel { type_name: name.to_owned(), label });
+                self.fail(
+                    range,
+                    FailureKind::DuplicateLabel {
+                        type_name: name.to_owned(),
+                        label,
+                    },
+                );
             }
             return;
         }
         // A neighbour that is not a label fails in PostgreSQL too; migdoc then appends.
-        match position.and_then(|(before, n)| t.labels.iter().position(|l| l == n).map(|i| if *before { i } else { i + 1 })) {
+        match position.and_then(|(before, n)| {
+            t.labels
+                .iter()
+                .position(|l| l == n)
+                .map(|i| if *before { i } else { i + 1 })
+        }) {
             Some(at) => t.labels.insert(at, label.to_owned()),
             None => t.labels.push(label.to_owned()),
         }
@@ -886,7 +1378,8 @@ impl<'a> Run<'a> {
         };
         let end = lower[start..].find(';').map_or(body.len(), |e| start + e);
         let parsed = migdoc_sql::parse(&body[start..end]);
-        let guarded = lower.contains("duplicate_object") || (lower.contains("not exists") && lower.contains("pg_type"));
+        let guarded = lower.contains("duplicate_object")
+            || (lower.contains("not exists") && lower.contains("pg_type"));
         match parsed.statements.first().map(|s| &s.statement) {
             Some(Statement::CreateEnum { name, labels }) if guarded => {
                 let name = key(name);
@@ -894,7 +1387,9 @@ impl<'a> Run<'a> {
                     self.define_type(&name, Some(labels.clone()), range);
                 }
             }
-            Some(statement @ Statement::CreateEnum { .. }) if !lower.contains("exception") && !lower.contains(" if ") => {
+            Some(statement @ Statement::CreateEnum { .. })
+                if !lower.contains("exception") && !lower.contains(" if ") =>
+            {
                 let statement = statement.clone();
                 self.statement(&statement, range);
             }
@@ -905,7 +1400,12 @@ impl<'a> Run<'a> {
 
 /// The canonical PostgreSQL name of a type written in SQL (`int4`, `varchar(20)`), if migdoc names it.
 fn sql_type_of(type_name: &QualName, is_array: bool) -> Option<String> {
-    if is_array || type_name.schema.as_deref().is_some_and(|s| s != "pg_catalog") {
+    if is_array
+        || type_name
+            .schema
+            .as_deref()
+            .is_some_and(|s| s != "pg_catalog")
+    {
         return None;
     }
     let bare = type_name.name.split('(').next().unwrap_or_default();
@@ -915,7 +1415,12 @@ fn sql_type_of(type_name: &QualName, is_array: bool) -> Option<String> {
 /// The catalog after the revisions whose file `include` accepts, applied in upgrade order one
 /// revision per run (as a deploy applies them); and whether an operation migdoc does not
 /// understand ran.
-pub fn catalog_after(graph: &Graph, ops: &[RevisionOps], settings: &Settings, include: &dyn Fn(usize) -> bool) -> (Catalog, bool) {
+pub fn catalog_after(
+    graph: &Graph,
+    ops: &[RevisionOps],
+    settings: &Settings,
+    include: &dyn Fn(usize) -> bool,
+) -> (Catalog, bool) {
     catalog_after_each(graph, ops, settings, include, &mut |_, _| {})
 }
 
@@ -928,9 +1433,19 @@ pub fn catalog_after_each(
     each: &mut dyn FnMut(usize, &Catalog),
 ) -> (Catalog, bool) {
     let ancestry = Ancestry::new(graph, ops);
-    let mut state = (Catalog::default(), TypeUsers::default(), Uncertainty::default());
-    for file in graph.upgrade_order().map(|n| graph.nodes[n].file).filter(|&f| include(f)) {
-        let Some(revision) = ops.get(file) else { continue };
+    let mut state = (
+        Catalog::default(),
+        TypeUsers::default(),
+        Uncertainty::default(),
+    );
+    for file in graph
+        .upgrade_order()
+        .map(|n| graph.nodes[n].file)
+        .filter(|&f| include(f))
+    {
+        let Some(revision) = ops.get(file) else {
+            continue;
+        };
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, &ancestry);
         (run.catalog, run.users, run.uncertain) = state;
         run.revision(file, &revision.upgrade);

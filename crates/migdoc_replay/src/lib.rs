@@ -56,7 +56,11 @@ pub enum FailureKind {
     /// 42710 `type "x" already exists`.
     DuplicateType { name: String, via: &'static str },
     /// 42704 `type "x" does not exist`. `other_branch`: created by a revision that is not an ancestor.
-    UndefinedType { name: String, via: &'static str, other_branch: Option<usize> },
+    UndefinedType {
+        name: String,
+        via: &'static str,
+        other_branch: Option<usize>,
+    },
     /// 42710 `enum label "x" already exists`.
     DuplicateLabel { type_name: String, label: String },
     /// 55P04 `unsafe use of new value "x" of enum type y`.
@@ -64,11 +68,18 @@ pub enum FailureKind {
     /// 25001 `ALTER TYPE ... ADD cannot run inside a transaction block` (PostgreSQL < 12).
     AddValueInTransaction { type_name: String },
     /// 22P02 `invalid input value for enum x: "y"`.
-    InvalidEnumLiteral { type_name: String, label: String, labels: Vec<String> },
+    InvalidEnumLiteral {
+        type_name: String,
+        label: String,
+        labels: Vec<String>,
+    },
     /// 23502 null value in a NOT NULL column.
     NotNullViolation { table: String, columns: Vec<String> },
     /// 2BP01 `cannot drop type x because other objects depend on it`.
-    DependentObjects { type_name: String, users: Vec<(String, String)> },
+    DependentObjects {
+        type_name: String,
+        users: Vec<(String, String)>,
+    },
     /// 42602 `invalid enum label "..."`: longer than 63 bytes.
     LabelTooLong { label: String },
     /// 42P01 relation does not exist.
@@ -82,7 +93,11 @@ pub enum FailureKind {
     /// 42701 `column "x" of relation "t" already exists` (an add without `IF NOT EXISTS`).
     DuplicateColumn { table: String, column: String },
     /// 42804 `column "x" cannot be cast automatically to type y` (no `postgresql_using`).
-    CannotCast { table: String, column: String, type_name: String },
+    CannotCast {
+        table: String,
+        column: String,
+        type_name: String,
+    },
     /// 25001 `CREATE INDEX CONCURRENTLY cannot run inside a transaction block` (and the other
     /// statements PostgreSQL runs only outside one).
     NotInTransactionBlock { what: String },
@@ -94,7 +109,8 @@ impl FailureKind {
             FailureKind::DuplicateType { .. } | FailureKind::DuplicateLabel { .. } => "42710",
             FailureKind::UndefinedType { .. } => "42704",
             FailureKind::UnsafeNewValue { .. } => "55P04",
-            FailureKind::AddValueInTransaction { .. } | FailureKind::NotInTransactionBlock { .. } => "25001",
+            FailureKind::AddValueInTransaction { .. }
+            | FailureKind::NotInTransactionBlock { .. } => "25001",
             FailureKind::InvalidEnumLiteral { .. } => "22P02",
             FailureKind::NotNullViolation { .. } => "23502",
             FailureKind::DependentObjects { .. } => "2BP01",
@@ -123,11 +139,18 @@ pub struct Failure {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum NoteKind {
     /// `DROP TYPE ... CASCADE` silently drops these columns.
-    DropTypeCascade { name: String, columns: Vec<(String, String)> },
+    DropTypeCascade {
+        name: String,
+        columns: Vec<(String, String)>,
+    },
     /// `sa.Enum(..., create_type=False)` on SQLAlchemy < 2.1: the flag is ignored.
     CreateTypeIgnored { name: String },
     /// Two labels of one type differ only by case.
-    LabelsDifferByCase { type_name: String, a: String, b: String },
+    LabelsDifferByCase {
+        type_name: String,
+        a: String,
+        b: String,
+    },
     /// The outcome depends on the SQLAlchemy version, which is unknown.
     SqlalchemyVersionMatters,
 }
@@ -186,7 +209,11 @@ impl Uncertainty {
 
     /// Nothing is uncertain: the replayed catalog is what the database will have.
     pub fn is_certain(&self) -> bool {
-        !self.unbounded && !self.any_table && !self.any_type && self.names.is_empty() && self.labels.is_empty()
+        !self.unbounded
+            && !self.any_table
+            && !self.any_type
+            && self.names.is_empty()
+            && self.labels.is_empty()
     }
 
     pub fn table(&self, name: &str) -> bool {
@@ -208,20 +235,26 @@ impl Uncertainty {
             return true;
         }
         match kind {
-            FailureKind::DuplicateType { name, .. } | FailureKind::UndefinedType { name, .. } => self.type_exists(name),
+            FailureKind::DuplicateType { name, .. } | FailureKind::UndefinedType { name, .. } => {
+                self.type_exists(name)
+            }
             FailureKind::DuplicateLabel { type_name, .. }
             | FailureKind::UnsafeNewValue { type_name, .. }
             | FailureKind::InvalidEnumLiteral { type_name, .. }
             | FailureKind::UndefinedLabel { type_name, .. }
             | FailureKind::AddValueInTransaction { type_name } => self.type_labels(type_name),
-            FailureKind::NotNullViolation { table, .. } | FailureKind::UndefinedColumn { table, .. } | FailureKind::DuplicateColumn { table, .. } => {
-                self.table(table)
+            FailureKind::NotNullViolation { table, .. }
+            | FailureKind::UndefinedColumn { table, .. }
+            | FailureKind::DuplicateColumn { table, .. } => self.table(table),
+            FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => {
+                self.table(name)
             }
-            FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => self.table(name),
             FailureKind::DependentObjects { type_name, users } => {
                 self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))
             }
-            FailureKind::CannotCast { table, type_name, .. } => self.table(table) || self.type_labels(type_name),
+            FailureKind::CannotCast {
+                table, type_name, ..
+            } => self.table(table) || self.type_labels(type_name),
             // Nothing in the catalog: only an unbounded unknown (which may end the transaction)
             // covers it, as for `ADD VALUE`'s transaction.
             FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => false,

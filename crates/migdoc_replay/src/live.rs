@@ -12,7 +12,9 @@ use crate::catalog::{Catalog, Column, EnumType, Table};
 /// system schemas. It reads `pg_catalog` directly (the `information_schema` views are an order
 /// of magnitude slower on catalogs of thousands of tables).
 pub fn catalog_query() -> String {
-    query("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'")
+    query(
+        "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'",
+    )
 }
 
 /// [`catalog_query`] limited to the objects of one schema (a tenant's), which is much less to
@@ -25,6 +27,8 @@ fn query(schemas: &str) -> String {
     format!(
         r"
 SELECT json_build_object(
+  'schemas', (SELECT coalesce(json_agg(n.nspname::text ORDER BY n.nspname), '[]') FROM pg_namespace n
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'),
   'types', (SELECT coalesce(json_agg(json_build_object(
               'schema', n.nspname, 'name', t.typname,
               'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))), '[]')
@@ -50,12 +54,15 @@ SELECT json_build_object(
 /// Reads [`catalog_query`]'s output. `home` is the schema whose objects have bare names;
 /// `version_table` (in it) is left out.
 pub fn catalog_from_json(text: &str, version_table: &str, home: &str) -> Result<Catalog, String> {
-    let raw: Raw = serde_json::from_str(text.trim()).map_err(|e| format!("cannot read the catalog: {e}"))?;
+    let raw: Raw =
+        serde_json::from_str(text.trim()).map_err(|e| format!("cannot read the catalog: {e}"))?;
     Ok(build(raw, version_table, home))
 }
 
 #[derive(Deserialize)]
 struct Raw {
+    #[serde(default)]
+    schemas: Vec<String>,
     types: Vec<RawType>,
     columns: Vec<RawColumn>,
 }
@@ -80,10 +87,26 @@ struct RawColumn {
 }
 
 fn build(raw: Raw, version_table: &str, home: &str) -> Catalog {
-    let qualified = |schema: &str, name: &str| if schema == home { name.to_owned() } else { format!("{schema}.{name}") };
-    let mut catalog = Catalog::default();
+    let qualified = |schema: &str, name: &str| {
+        if schema == home {
+            name.to_owned()
+        } else {
+            format!("{schema}.{name}")
+        }
+    };
+    let mut catalog = Catalog {
+        schemas: raw.schemas.into_iter().collect(),
+        ..Catalog::default()
+    };
     for t in raw.types {
-        catalog.types.insert(qualified(&t.schema, &t.name), EnumType { labels: t.labels.unwrap_or_default(), created_by: 0, is_enum: true });
+        catalog.types.insert(
+            qualified(&t.schema, &t.name),
+            EnumType {
+                labels: t.labels.unwrap_or_default(),
+                created_by: 0,
+                is_enum: true,
+            },
+        );
     }
     for c in raw.columns {
         if c.table == version_table && c.schema == home {
@@ -96,9 +119,25 @@ fn build(raw: Raw, version_table: &str, home: &str) -> Catalog {
         };
         let type_key = qualified(&c.udt_schema, udt);
         let enum_type = catalog.types.contains_key(&type_key).then_some(type_key);
-        let sql_type = if is_array || enum_type.is_some() { None } else { migdoc_ir::types::from_sql(udt).map(str::to_owned) };
-        let table = catalog.tables.entry(qualified(&c.schema, &c.table)).or_insert_with(|| Table { columns: Vec::new(), created_by: 0 });
-        table.columns.push(Column { name: c.column, enum_type, not_null: c.not_null, has_default: c.has_default, sql_type });
+        let sql_type = if is_array || enum_type.is_some() {
+            None
+        } else {
+            migdoc_ir::types::from_sql(udt).map(str::to_owned)
+        };
+        let table = catalog
+            .tables
+            .entry(qualified(&c.schema, &c.table))
+            .or_insert_with(|| Table {
+                columns: Vec::new(),
+                created_by: 0,
+            });
+        table.columns.push(Column {
+            name: c.column,
+            enum_type,
+            not_null: c.not_null,
+            has_default: c.has_default,
+            sql_type,
+        });
     }
     catalog
 }
@@ -126,7 +165,10 @@ mod tests {
         assert_eq!(t.columns[0].sql_type.as_deref(), Some("integer"));
         assert_eq!(t.columns[1].enum_type.as_deref(), Some("mood"));
         assert_eq!(t.columns[2].enum_type.as_deref(), Some("mood"));
-        assert_eq!(c.tables["app.u"].columns[0].enum_type.as_deref(), Some("app.st"));
+        assert_eq!(
+            c.tables["app.u"].columns[0].enum_type.as_deref(),
+            Some("app.st")
+        );
         assert!(!c.tables.contains_key("alembic_version"));
     }
 }

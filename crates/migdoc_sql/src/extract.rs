@@ -10,7 +10,9 @@ pub(crate) fn statement(node: &SyntaxNode) -> Statement {
         K::CREATE_TYPE => create_type(node),
         K::ALTER_TYPE => alter_type(node),
         K::DROP_TYPE => Some(Statement::DropType {
-            names: children(node, K::TYPE_NAME_REF).filter_map(|n| qual_name(&n)).collect(),
+            names: children(node, K::TYPE_NAME_REF)
+                .filter_map(|n| qual_name(&n))
+                .collect(),
             if_exists: has_child(node, K::IF_EXISTS),
             cascade: has_child(node, K::CASCADE),
         }),
@@ -24,15 +26,29 @@ pub(crate) fn statement(node: &SyntaxNode) -> Statement {
             if_exists: has_child(node, K::IF_EXISTS),
             cascade: has_child(node, K::CASCADE),
         }),
+        K::CREATE_SCHEMA => create_schema(node),
+        K::DROP_SCHEMA => Some(Statement::DropSchema {
+            names: descendants(node, K::SCHEMA_REF)
+                .map(|n| ident_text(&n))
+                .collect(),
+            if_exists: has_child(node, K::IF_EXISTS),
+            cascade: has_child(node, K::CASCADE),
+        }),
         K::INSERT => insert(node),
         K::UPDATE => update(node),
         K::BEGIN => Some(Statement::Transaction(TransactionControl::Begin)),
         K::COMMIT_TRANSACTION => Some(Statement::Transaction(TransactionControl::Commit)),
         K::ROLLBACK_TRANSACTION => Some(Statement::Transaction(TransactionControl::Rollback)),
-        K::DO => child(node, K::LITERAL).and_then(|lit| string_literal(&lit)).map(|body| Statement::Do { body }),
+        K::DO => child(node, K::LITERAL)
+            .and_then(|lit| string_literal(&lit))
+            .map(|body| Statement::Do { body }),
         _ => None,
     };
-    extracted.or_else(|| no_transaction_block(node)).unwrap_or_else(|| Statement::Other { keyword: keyword(node) })
+    extracted
+        .or_else(|| no_transaction_block(node))
+        .unwrap_or_else(|| Statement::Other {
+            keyword: keyword(node),
+        })
 }
 
 /// The statements PostgreSQL runs only outside a transaction block (`PreventInTransactionBlock`
@@ -47,7 +63,8 @@ fn no_transaction_block(node: &SyntaxNode) -> Option<Statement> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let what = match w.as_slice() {
         ["VACUUM", ..] => "VACUUM",
-        ["CREATE", "INDEX", "CONCURRENTLY", ..] | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => "CREATE INDEX CONCURRENTLY",
+        ["CREATE", "INDEX", "CONCURRENTLY", ..]
+        | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => "CREATE INDEX CONCURRENTLY",
         ["DROP", "INDEX", "CONCURRENTLY", ..] => "DROP INDEX CONCURRENTLY",
         ["REINDEX", rest @ ..] if rest.contains(&"CONCURRENTLY") => "REINDEX CONCURRENTLY",
         ["REINDEX", "DATABASE", ..] | ["REINDEX", "VERBOSE", "DATABASE", ..] => "REINDEX DATABASE",
@@ -61,7 +78,9 @@ fn no_transaction_block(node: &SyntaxNode) -> Option<Statement> {
         ["ALTER", "SYSTEM", ..] => "ALTER SYSTEM",
         _ => return None,
     };
-    Some(Statement::NoTransactionBlock { what: what.to_owned() })
+    Some(Statement::NoTransactionBlock {
+        what: what.to_owned(),
+    })
 }
 
 /// The statement's first keywords, upper-cased: `CREATE INDEX`, `SELECT`.
@@ -81,6 +100,23 @@ fn keyword(node: &SyntaxNode) -> String {
         }
     }
     words.join(" ")
+}
+
+/// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]`. The forms that name the schema
+/// after its role, or create objects in it (schema elements), are left to `Other`.
+fn create_schema(node: &SyntaxNode) -> Option<Statement> {
+    let named = child(node, K::NAMED_SCHEMA)?;
+    let elements = node
+        .children()
+        .any(|c| c.kind() != K::NAMED_SCHEMA && c.kind() != K::IF_NOT_EXISTS);
+    if elements {
+        return None;
+    }
+    let name = ident_text(&child(&named, K::SCHEMA)?);
+    (!name.is_empty()).then_some(Statement::CreateSchema {
+        name,
+        if_not_exists: has_child(node, K::IF_NOT_EXISTS),
+    })
 }
 
 fn create_type(node: &SyntaxNode) -> Option<Statement> {
@@ -110,7 +146,12 @@ fn alter_type(node: &SyntaxNode) -> Option<Statement> {
             let after = tokens(&add).any(|t| t.kind() == K::AFTER_KW);
             (before || after).then_some((before, neighbour))
         });
-        return Some(Statement::AddEnumValue { name, label, if_not_exists: has_child(&add, K::IF_NOT_EXISTS), position });
+        return Some(Statement::AddEnumValue {
+            name,
+            label,
+            if_not_exists: has_child(&add, K::IF_NOT_EXISTS),
+            position,
+        });
     }
     if let Some(rename) = child(node, K::RENAME_VALUE) {
         let mut literals = children(&rename, K::LITERAL).filter_map(|l| string_literal(&l));
@@ -130,7 +171,11 @@ fn alter_type(node: &SyntaxNode) -> Option<Statement> {
 fn create_table(node: &SyntaxNode) -> Option<Statement> {
     let name = qual_name(&child(node, K::TABLE_NAME)?)?;
     let columns = child(node, K::TABLE_ARG_LIST)
-        .map(|args| children(&args, K::COLUMN).filter_map(|c| column_def(&c)).collect())
+        .map(|args| {
+            children(&args, K::COLUMN)
+                .filter_map(|c| column_def(&c))
+                .collect()
+        })
         .unwrap_or_default();
     let mut columns: Vec<ColumnDef> = columns;
     // A table-level PRIMARY KEY (a, b) makes those columns NOT NULL.
@@ -158,7 +203,10 @@ fn column_def(node: &SyntaxNode) -> Option<ColumnDef> {
     let type_node = node.children().find(|c| is_type_kind(c.kind()))?;
     let (type_name, is_array) = type_of(&type_node);
     let mut column = ColumnDef {
-        generated: matches!(type_name.name.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"),
+        generated: matches!(
+            type_name.name.as_str(),
+            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+        ),
         name,
         type_name,
         is_array,
@@ -175,10 +223,7 @@ fn column_def(node: &SyntaxNode) -> Option<ColumnDef> {
                 column.not_null = true;
             }
             K::DEFAULT_CONSTRAINT => {
-                column.default = constraint
-                    .children()
-                    .next()
-                    .map(|e| value(&e));
+                column.default = constraint.children().next().map(|e| value(&e));
             }
             K::GENERATED_CONSTRAINT => column.generated = true,
             _ => {}
@@ -207,14 +252,16 @@ fn is_type_kind(kind: K) -> bool {
 /// A type's name, lower-cased when unquoted, and whether it is an array.
 fn type_of(node: &SyntaxNode) -> (QualName, bool) {
     if node.kind() == K::ARRAY_TYPE
-        && let Some(inner) = node.children().find(|c| is_type_kind(c.kind())) {
-            return (type_of(&inner).0, true);
-        }
+        && let Some(inner) = node.children().find(|c| is_type_kind(c.kind()))
+    {
+        return (type_of(&inner).0, true);
+    }
     if node.kind() == K::PATH_TYPE
         && let Some(path) = child(node, K::PATH_REF).or_else(|| child(node, K::PATH))
-            && let Some(name) = qual_name(&path) {
-                return (name, false);
-            }
+        && let Some(name) = qual_name(&path)
+    {
+        return (name, false);
+    }
     // Built-in spellings (`varchar(20)`, `double precision`, `timestamp with time zone`): the
     // keywords, lower-cased and without the arguments.
     let text: String = tokens(node)
@@ -223,7 +270,13 @@ fn type_of(node: &SyntaxNode) -> (QualName, bool) {
         .map(|t| t.text().to_ascii_lowercase())
         .collect::<Vec<_>>()
         .join(" ");
-    (QualName { schema: None, name: text }, false)
+    (
+        QualName {
+            schema: None,
+            name: text,
+        },
+        false,
+    )
 }
 
 fn alter_table(node: &SyntaxNode) -> Option<Statement> {
@@ -236,15 +289,18 @@ fn alter_table(node: &SyntaxNode) -> Option<Statement> {
                 column,
                 if_not_exists: has_child(&action, K::IF_NOT_EXISTS),
             }),
-            K::DROP_COLUMN => child(&action, K::COLUMN_NAME_REF).map(|c| AlterTableAction::DropColumn {
-                name: ident_text(&c),
-                if_exists: has_child(&action, K::IF_EXISTS),
-            }),
+            K::DROP_COLUMN => {
+                child(&action, K::COLUMN_NAME_REF).map(|c| AlterTableAction::DropColumn {
+                    name: ident_text(&c),
+                    if_exists: has_child(&action, K::IF_EXISTS),
+                })
+            }
             K::ALTER_COLUMN => alter_column(&action),
             K::RENAME_COLUMN => {
                 let from = child(&action, K::COLUMN_NAME_REF).map(|c| ident_text(&c));
                 let to = child(&action, K::COLUMN_NAME).map(|c| ident_text(&c));
-                from.zip(to).map(|(from, to)| AlterTableAction::RenameColumn { from, to })
+                from.zip(to)
+                    .map(|(from, to)| AlterTableAction::RenameColumn { from, to })
             }
             K::TABLE_RENAME_TO => child(&action, K::TABLE_NAME)
                 .and_then(|t| qual_name(&t))
@@ -268,11 +324,18 @@ fn alter_column(node: &SyntaxNode) -> Option<AlterTableAction> {
         K::SET_TYPE => {
             let type_node = option.children().find(|c| is_type_kind(c.kind()))?;
             let (type_name, is_array) = type_of(&type_node);
-            AlterTableAction::AlterColumnType { name, type_name, is_array }
+            AlterTableAction::AlterColumnType {
+                name,
+                type_name,
+                is_array,
+            }
         }
         K::SET_DEFAULT => AlterTableAction::SetDefault {
             name,
-            default: option.children().next().map_or(SqlValue::Expr, |e| value(&e)),
+            default: option
+                .children()
+                .next()
+                .map_or(SqlValue::Expr, |e| value(&e)),
         },
         K::DROP_DEFAULT => AlterTableAction::DropDefault { name },
         K::SET_NOT_NULL => AlterTableAction::SetNotNull { name },
@@ -323,8 +386,14 @@ fn update(node: &SyntaxNode) -> Option<Statement> {
                 .collect()
         })
         .unwrap_or_default();
-    let conditions = child(node, K::WHERE_CLAUSE).map(|w| comparisons(&w)).unwrap_or_default();
-    Some(Statement::Update { table, assignments, conditions })
+    let conditions = child(node, K::WHERE_CLAUSE)
+        .map(|w| comparisons(&w))
+        .unwrap_or_default();
+    Some(Statement::Update {
+        table,
+        assignments,
+        conditions,
+    })
 }
 
 /// `name = 'literal'` / `name <> 'literal'` / `name IN ('a', 'b')` pairs anywhere under `node`.
@@ -340,17 +409,18 @@ fn comparisons(node: &SyntaxNode) -> Vec<(String, SqlValue)> {
             continue;
         }
         if let [left, right] = operands.as_slice()
-            && left.kind() == K::NAME_REF {
-                let column = ident_text(left);
-                match right.kind() {
-                    K::TUPLE_EXPR | K::PAREN_EXPR => {
-                        for item in right.children() {
-                            out.push((column.clone(), value(&item)));
-                        }
+            && left.kind() == K::NAME_REF
+        {
+            let column = ident_text(left);
+            match right.kind() {
+                K::TUPLE_EXPR | K::PAREN_EXPR => {
+                    for item in right.children() {
+                        out.push((column.clone(), value(&item)));
                     }
-                    _ => out.push((column, value(right))),
                 }
+                _ => out.push((column, value(right))),
             }
+        }
     }
     out
 }
@@ -372,11 +442,18 @@ fn value(node: &SyntaxNode) -> SqlValue {
                 _ => string_literal(node).map_or(SqlValue::Expr, SqlValue::Str),
             }
         }
-        K::CAST_EXPR => node.children().next().map_or(SqlValue::Expr, |inner| match value(&inner) {
-            v @ (SqlValue::Str(_) | SqlValue::Null | SqlValue::Param) => v,
-            _ => SqlValue::Expr,
-        }),
-        K::PAREN_EXPR => node.children().next().map_or(SqlValue::Expr, |inner| value(&inner)),
+        K::CAST_EXPR => {
+            node.children()
+                .next()
+                .map_or(SqlValue::Expr, |inner| match value(&inner) {
+                    v @ (SqlValue::Str(_) | SqlValue::Null | SqlValue::Param) => v,
+                    _ => SqlValue::Expr,
+                })
+        }
+        K::PAREN_EXPR => node
+            .children()
+            .next()
+            .map_or(SqlValue::Expr, |inner| value(&inner)),
         K::DEFAULT_KW => SqlValue::Default,
         K::NON_STANDARD_PARAM => SqlValue::Param,
         _ => SqlValue::Expr,
@@ -398,7 +475,8 @@ pub(crate) fn string_literal(node: &SyntaxNode) -> Option<String> {
         K::DOLLAR_QUOTED_STRING => {
             let tag_end = text[1..].find('$')? + 2;
             let tag = &text[..tag_end];
-            text.get(tag_end..text.len().checked_sub(tag.len())?).map(str::to_owned)
+            text.get(tag_end..text.len().checked_sub(tag.len())?)
+                .map(str::to_owned)
         }
         _ => None,
     }
@@ -443,7 +521,10 @@ fn qual_name(node: &SyntaxNode) -> Option<QualName> {
         .collect();
     match parts.as_slice() {
         [] => None,
-        [name] => Some(QualName { schema: None, name: name.clone() }),
+        [name] => Some(QualName {
+            schema: None,
+            name: name.clone(),
+        }),
         [.., schema, name] => Some(QualName {
             schema: Some(schema.clone()),
             name: name.clone(),
@@ -484,7 +565,8 @@ fn has_child(node: &SyntaxNode, kind: K) -> bool {
 }
 
 fn tokens(node: &SyntaxNode) -> impl Iterator<Item = SyntaxToken> {
-    node.descendants_with_tokens().filter_map(|e| e.into_token())
+    node.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
 }
 
 fn first_token(node: &SyntaxNode) -> Option<SyntaxToken> {

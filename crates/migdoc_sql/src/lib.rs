@@ -80,15 +80,39 @@ pub struct ColumnDef {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AlterTableAction {
-    AddColumn { column: ColumnDef, if_not_exists: bool },
-    DropColumn { name: String, if_exists: bool },
-    AlterColumnType { name: String, type_name: QualName, is_array: bool },
-    SetDefault { name: String, default: SqlValue },
-    DropDefault { name: String },
-    SetNotNull { name: String },
-    DropNotNull { name: String },
-    RenameColumn { from: String, to: String },
-    RenameTable { to: String },
+    AddColumn {
+        column: ColumnDef,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        name: String,
+        if_exists: bool,
+    },
+    AlterColumnType {
+        name: String,
+        type_name: QualName,
+        is_array: bool,
+    },
+    SetDefault {
+        name: String,
+        default: SqlValue,
+    },
+    DropDefault {
+        name: String,
+    },
+    SetNotNull {
+        name: String,
+    },
+    DropNotNull {
+        name: String,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
+    RenameTable {
+        to: String,
+    },
     /// Constraints, indexes, owners, ...: nothing the catalog tracks.
     Other,
 }
@@ -143,6 +167,16 @@ pub enum Statement {
     },
     DropTable {
         names: Vec<QualName>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// `CREATE SCHEMA [IF NOT EXISTS] name` (without schema elements).
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+    },
+    DropSchema {
+        names: Vec<String>,
         if_exists: bool,
         cascade: bool,
     },
@@ -229,7 +263,10 @@ pub fn parse(sql: &str) -> ParsedSql {
         let seg_end = segment
             .map_or(starts.first().copied(), |i| starts.get(i + 1).copied())
             .unwrap_or(text_len);
-        let seg = SqlRange { start: seg_start, end: seg_end };
+        let seg = SqlRange {
+            start: seg_start,
+            end: seg_end,
+        };
         out.errors.push(explain(sql, error.message(), range, seg));
     }
     out
@@ -237,11 +274,16 @@ pub fn parse(sql: &str) -> ParsedSql {
 
 /// `range` without surrounding white space and a trailing semicolon.
 fn trimmed(sql: &str, range: SqlRange) -> SqlRange {
-    let text = sql.get(range.start as usize..range.end as usize).unwrap_or("");
+    let text = sql
+        .get(range.start as usize..range.end as usize)
+        .unwrap_or("");
     let lead = text.len() - text.trim_start().len();
     let body = text.trim().trim_end_matches(';').trim_end();
     let start = range.start + u32::try_from(lead).unwrap_or(0);
-    SqlRange { start, end: start + u32::try_from(body.len()).unwrap_or(0) }
+    SqlRange {
+        start,
+        end: start + u32::try_from(body.len()).unwrap_or(0),
+    }
 }
 
 fn to_range(r: rowan::TextRange) -> SqlRange {
@@ -253,13 +295,21 @@ fn to_range(r: rowan::TextRange) -> SqlRange {
 
 /// Turns a parser message into one a migration author can act on.
 fn explain(sql: &str, raw: &str, range: SqlRange, segment: SqlRange) -> SqlError {
-    let stmt_text = sql.get(segment.start as usize..segment.end as usize).unwrap_or(sql);
+    let stmt_text = sql
+        .get(segment.start as usize..segment.end as usize)
+        .unwrap_or(sql);
     let words: Vec<String> = stmt_text
         .split_whitespace()
         .take(6)
         .map(str::to_ascii_uppercase)
         .collect();
-    let starts = |prefix: &[&str]| words.iter().map(String::as_str).take(prefix.len()).eq(prefix.iter().copied());
+    let starts = |prefix: &[&str]| {
+        words
+            .iter()
+            .map(String::as_str)
+            .take(prefix.len())
+            .eq(prefix.iter().copied())
+    };
     if starts(&["CREATE", "TYPE", "IF", "NOT", "EXISTS"]) {
         return SqlError {
             message: "PostgreSQL has no `CREATE TYPE IF NOT EXISTS`: this statement is a syntax error".into(),

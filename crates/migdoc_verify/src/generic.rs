@@ -41,8 +41,12 @@ impl GenericEnv {
             locations.push(format!("versions_{i}"));
         }
         let settings = project.env.as_ref();
-        let tpm = settings.and_then(|e| e.transaction_per_migration.known()).unwrap_or(false);
-        let table = settings.and_then(|e| e.version_table.known()).unwrap_or_else(|| "alembic_version".to_owned());
+        let tpm = settings
+            .and_then(|e| e.transaction_per_migration.known())
+            .unwrap_or(false);
+        let table = settings
+            .and_then(|e| e.version_table.known())
+            .unwrap_or_else(|| "alembic_version".to_owned());
         let schema = settings.and_then(|e| e.version_table_schema.known());
         let ini = format!(
             "[alembic]\nscript_location = .\nversion_locations = {}\nrecursive_version_locations = {}\n",
@@ -53,7 +57,12 @@ impl GenericEnv {
         let env_py = ENV_PY
             .replace("{TPM}", if tpm { "True" } else { "False" })
             .replace("{TABLE}", &python_str(&table))
-            .replace("{SCHEMA}", &schema.as_deref().map_or_else(|| "None".to_owned(), python_str));
+            .replace(
+                "{SCHEMA}",
+                &schema
+                    .as_deref()
+                    .map_or_else(|| "None".to_owned(), python_str),
+            );
         std::fs::write(root.join("env.py"), env_py)?;
         Ok(env)
     }

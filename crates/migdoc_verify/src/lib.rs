@@ -87,7 +87,8 @@ impl RunOutcome {
         let error = self.error.as_deref().unwrap_or_default();
         self.environment = !self.ok
             && (self.sqlstate.as_deref() == Some("58P01")
-                || (error.contains("extension") && (error.contains("is not available") || error.contains("control file"))));
+                || (error.contains("extension")
+                    && (error.contains("is not available") || error.contains("control file"))));
         self
     }
 }
@@ -139,9 +140,15 @@ pub struct Step {
 
 /// The SQL the project's own Alembic writes for `alembic upgrade RANGE --sql` (offline mode: no
 /// database is touched), with the project's Python (`python`, else as `verify` finds it).
-pub fn offline_sql(project: &Project, python: Option<&std::path::Path>, range: &str) -> Result<String, VerifyError> {
+pub fn offline_sql(
+    project: &Project,
+    python: Option<&std::path::Path>,
+    range: &str,
+) -> Result<String, VerifyError> {
     let (python, _, _) = runner::find_python(python, &project.root)?;
-    let dir = tempfile::Builder::new().prefix("migdoc-offline-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("migdoc-offline-")
+        .tempdir()?;
     let generic = match &project.config {
         Some(_) => None,
         None => Some(generic::GenericEnv::write(project, dir.path())?),
@@ -151,7 +158,14 @@ pub fn offline_sql(project: &Project, python: Option<&std::path::Path>, range: &
         (None, Some(config)) => (config.source.clone(), Vec::new()),
         (None, None) => unreachable!("a project without configuration runs with the generic env"),
     };
-    let alembic = runner::Alembic::new(python, config, project, &[], std::time::Duration::from_secs(120), sys_path)?;
+    let alembic = runner::Alembic::new(
+        python,
+        config,
+        project,
+        &[],
+        std::time::Duration::from_secs(120),
+        sys_path,
+    )?;
     alembic.offline_sql(range)
 }
 
@@ -164,11 +178,18 @@ pub struct Progress<'a> {
 }
 
 /// Runs the project's migrations for real. `progress` is called before each per-revision run.
-pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<Verified, VerifyError> {
+pub fn verify(
+    project: &Project,
+    options: &Options,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Verified, VerifyError> {
     let started = std::time::Instant::now();
-    let (python, alembic_version, sqlalchemy_version) = runner::find_python(options.python.as_deref(), &project.root)?;
+    let (python, alembic_version, sqlalchemy_version) =
+        runner::find_python(options.python.as_deref(), &project.root)?;
     let server = Server::start(options)?;
-    let step_timeout = options.step_timeout.unwrap_or(std::time::Duration::from_secs(600));
+    let step_timeout = options
+        .step_timeout
+        .unwrap_or(std::time::Duration::from_secs(600));
     let generic = match (&project.config, options.generic_env) {
         (Some(_), false) => None,
         _ => Some(generic::GenericEnv::write(project, server.own_dir())?),
@@ -178,7 +199,14 @@ pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<
         (None, Some(config)) => (config.source.clone(), Vec::new()),
         (None, None) => unreachable!("a project without configuration runs with the generic env"),
     };
-    let alembic = runner::Alembic::new(python.clone(), config, project, &options.url_env, step_timeout, sys_path)?;
+    let alembic = runner::Alembic::new(
+        python.clone(),
+        config,
+        project,
+        &options.url_env,
+        step_timeout,
+        sys_path,
+    )?;
     let revisions = {
         let db = server.scratch("list")?;
         let listed = alembic.revisions(&server.sqlalchemy_url(&db));
@@ -186,9 +214,22 @@ pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<
         listed?
     };
     let (head_and_roundtrip, step) = std::thread::scope(|s| {
-        let step = s.spawn(|| step_by_step(&server, &alembic, &revisions, progress, options.catalog_after_each));
+        let step = s.spawn(|| {
+            step_by_step(
+                &server,
+                &alembic,
+                &revisions,
+                progress,
+                options.catalog_after_each,
+            )
+        });
         let head = head_and_roundtrip(&server, &alembic, revisions.len());
-        (head, step.join().unwrap_or_else(|_| Err(VerifyError::Python("the per-revision runs panicked".into()))))
+        (
+            head,
+            step.join().unwrap_or_else(|_| {
+                Err(VerifyError::Python("the per-revision runs panicked".into()))
+            }),
+        )
     });
     let (upgrade_head, roundtrip, catalog) = head_and_roundtrip?;
     let (step_by_step, steps) = step?;
@@ -208,33 +249,62 @@ pub fn verify(project: &Project, options: &Options, progress: &(dyn Fn(Progress<
     })
 }
 
-fn head_and_roundtrip(server: &Server, alembic: &runner::Alembic, n: usize) -> Result<(RunOutcome, RunOutcome, Option<Catalog>), VerifyError> {
+fn head_and_roundtrip(
+    server: &Server,
+    alembic: &runner::Alembic,
+    n: usize,
+) -> Result<(RunOutcome, RunOutcome, Option<Catalog>), VerifyError> {
     let db = server.scratch("head")?;
     let url = server.sqlalchemy_url(&db);
     let result = (|| {
         let head = alembic.run(&url, &["upgrade", "head"], n)?;
-        let catalog = if head.ok { Some(introspect::catalog(server, &db, alembic.version_table())?) } else { None };
+        let catalog = if head.ok {
+            Some(introspect::catalog(server, &db, alembic.version_table())?)
+        } else {
+            None
+        };
         Ok::<_, VerifyError>((head, catalog))
     })();
     server.drop_scratch(&db);
     let (head, catalog) = result?;
     if !head.ok {
-        return Ok((head, RunOutcome { ok: false, skipped: true, ..RunOutcome::default() }, None));
+        return Ok((
+            head,
+            RunOutcome {
+                ok: false,
+                skipped: true,
+                ..RunOutcome::default()
+            },
+            None,
+        ));
     }
     let db = server.scratch("roundtrip")?;
     let url = server.sqlalchemy_url(&db);
     let result = (|| {
         let first = alembic.run(&url, &["upgrade", "head"], n)?;
         if !first.ok {
-            return Ok(RunOutcome { ok: false, skipped: true, ..RunOutcome::default() });
+            return Ok(RunOutcome {
+                ok: false,
+                skipped: true,
+                ..RunOutcome::default()
+            });
         }
-        for (phase, args) in [("downgrade", ["downgrade", "base"]), ("upgrade", ["upgrade", "head"])] {
+        for (phase, args) in [
+            ("downgrade", ["downgrade", "base"]),
+            ("upgrade", ["upgrade", "head"]),
+        ] {
             let outcome = alembic.run(&url, &args, n)?;
             if !outcome.ok {
-                return Ok(RunOutcome { phase: Some(phase.to_owned()), ..outcome });
+                return Ok(RunOutcome {
+                    phase: Some(phase.to_owned()),
+                    ..outcome
+                });
             }
         }
-        Ok::<_, VerifyError>(RunOutcome { ok: true, ..RunOutcome::default() })
+        Ok::<_, VerifyError>(RunOutcome {
+            ok: true,
+            ..RunOutcome::default()
+        })
     })();
     server.drop_scratch(&db);
     Ok((head, result?, catalog))
@@ -254,11 +324,29 @@ fn step_by_step(
     let catalogs = std::sync::Mutex::new(Vec::new());
     let read = |_: usize| -> Result<(), VerifyError> {
         let catalog = introspect::catalog(server, &db, alembic.version_table())?;
-        catalogs.lock().map_err(|_| VerifyError::Python("catalog lock".into()))?.push(catalog);
+        catalogs
+            .lock()
+            .map_err(|_| VerifyError::Python("catalog lock".into()))?
+            .push(catalog);
         Ok(())
     };
-    let after: Option<&dyn Fn(usize) -> Result<(), VerifyError>> = if catalog_after_each { Some(&read) } else { None };
-    let result = alembic.steps(&url, revisions, &|i| progress(Progress { done: i, total: revisions.len(), revision: &revisions[i] }), after);
+    let after: Option<&dyn Fn(usize) -> Result<(), VerifyError>> = if catalog_after_each {
+        Some(&read)
+    } else {
+        None
+    };
+    let result = alembic.steps(
+        &url,
+        revisions,
+        &|i| {
+            progress(Progress {
+                done: i,
+                total: revisions.len(),
+                revision: &revisions[i],
+            })
+        },
+        after,
+    );
     server.drop_scratch(&db);
     let mut catalogs = catalogs.into_inner().unwrap_or_default().into_iter();
     let steps: Vec<Step> = result?
@@ -275,6 +363,12 @@ fn step_by_step(
             outcome,
         })
         .collect();
-    let outcome = steps.iter().find(|s| !s.outcome.ok).map_or_else(|| RunOutcome { ok: true, ..RunOutcome::default() }, |s| s.outcome.clone());
+    let outcome = steps.iter().find(|s| !s.outcome.ok).map_or_else(
+        || RunOutcome {
+            ok: true,
+            ..RunOutcome::default()
+        },
+        |s| s.outcome.clone(),
+    );
     Ok((outcome, steps))
 }

@@ -17,12 +17,18 @@ const DRIVER: &str = include_str!("driver.py");
 /// `--python`, else the active venv, else `.venv/` or `venv/` in the project (or a parent), else
 /// `python3` on `PATH`. The interpreter must import `alembic`; returns it with the versions of
 /// Alembic and SQLAlchemy it has.
-pub fn find_python(explicit: Option<&Path>, root: &Path) -> Result<(PathBuf, String, String), VerifyError> {
+pub fn find_python(
+    explicit: Option<&Path>,
+    root: &Path,
+) -> Result<(PathBuf, String, String), VerifyError> {
     let candidate = if let Some(p) = explicit {
         // Absolute (Alembic runs in the project's directory), but not resolved: a venv's python
         // is a symlink whose target would not see the venv.
         std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-    } else if let Some(venv) = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from).filter(|v| v.join("bin/python").is_file()) {
+    } else if let Some(venv) = std::env::var_os("VIRTUAL_ENV")
+        .map(PathBuf::from)
+        .filter(|v| v.join("bin/python").is_file())
+    {
         venv.join("bin/python")
     } else {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
@@ -35,12 +41,28 @@ pub fn find_python(explicit: Option<&Path>, root: &Path) -> Result<(PathBuf, Str
     let out = Command::new(&candidate)
         .args(["-c", probe])
         .output()
-        .map_err(|e| VerifyError::Python(format!("cannot run {}: {e}; pass --python PATH", candidate.display())))?;
+        .map_err(|e| {
+            VerifyError::Python(format!(
+                "cannot run {}: {e}; pass --python PATH",
+                candidate.display()
+            ))
+        })?;
     if !out.status.success() {
         let why = match out.status.code() {
-            Some(3) => format!("cannot import `{}`", String::from_utf8_lossy(&out.stdout).trim()),
+            Some(3) => format!(
+                "cannot import `{}`",
+                String::from_utf8_lossy(&out.stdout).trim()
+            ),
             // Not an import error: the interpreter's own last words (no traceback).
-            _ => format!("failed: {}", String::from_utf8_lossy(&out.stderr).lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").trim()),
+            _ => format!(
+                "failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("no output")
+                    .trim()
+            ),
         };
         return Err(VerifyError::Python(format!(
             "{} {why}: install alembic and sqlalchemy into that environment, or pass --python with the interpreter of the project's environment",
@@ -49,7 +71,10 @@ pub fn find_python(explicit: Option<&Path>, root: &Path) -> Result<(PathBuf, Str
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut versions = text.split_whitespace().map(str::to_owned);
-    let (alembic, sqlalchemy) = (versions.next().unwrap_or_default(), versions.next().unwrap_or_default());
+    let (alembic, sqlalchemy) = (
+        versions.next().unwrap_or_default(),
+        versions.next().unwrap_or_default(),
+    );
     Ok((candidate, alembic, sqlalchemy))
 }
 
@@ -88,8 +113,17 @@ struct DriverOutput {
 }
 
 impl Alembic {
-    pub(crate) fn new(python: PathBuf, config: PathBuf, project: &Project, url_env: &[String], step_timeout: std::time::Duration, sys_path: Vec<PathBuf>) -> Result<Alembic, VerifyError> {
-        let cwd = config.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    pub(crate) fn new(
+        python: PathBuf,
+        config: PathBuf,
+        project: &Project,
+        url_env: &[String],
+        step_timeout: std::time::Duration,
+        sys_path: Vec<PathBuf>,
+    ) -> Result<Alembic, VerifyError> {
+        let cwd = config
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let env = project.env.as_ref();
         // The variables env.py reads that look like they hold a URL, and those the user names.
         let mut url_vars: Vec<String> = env
@@ -98,7 +132,11 @@ impl Alembic {
                     .iter()
                     .filter(|v| {
                         let up = v.to_ascii_uppercase();
-                        up.contains("URL") || up.contains("DSN") || up.contains("DATABASE") || up.starts_with("DB_") || up.ends_with("_DB")
+                        up.contains("URL")
+                            || up.contains("DSN")
+                            || up.contains("DATABASE")
+                            || up.starts_with("DB_")
+                            || up.ends_with("_DB")
                     })
                     .cloned()
                     .collect()
@@ -108,9 +146,20 @@ impl Alembic {
         url_vars.push("DATABASE_URL".to_owned());
         url_vars.sort();
         url_vars.dedup();
-        let version_table = env.and_then(|e| e.version_table.known()).unwrap_or_else(|| "alembic_version".to_owned());
+        let version_table = env
+            .and_then(|e| e.version_table.known())
+            .unwrap_or_else(|| "alembic_version".to_owned());
         let x_keys = env.map(|e| e.x_argument_keys.clone()).unwrap_or_default();
-        Ok(Alembic { python, config, cwd, url_vars, x_keys, version_table, step_timeout, sys_path })
+        Ok(Alembic {
+            python,
+            config,
+            cwd,
+            url_vars,
+            x_keys,
+            version_table,
+            step_timeout,
+            sys_path,
+        })
     }
 
     pub(crate) fn version_table(&self) -> &str {
@@ -119,27 +168,53 @@ impl Alembic {
 
     fn command(&self, url: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.python);
-        cmd.arg("-c").arg(DRIVER).arg(&self.config).args(args).current_dir(&self.cwd);
+        cmd.arg("-c")
+            .arg(DRIVER)
+            .arg(&self.config)
+            .args(args)
+            .current_dir(&self.cwd);
         cmd.env("MIGDOC_URL", url);
-        cmd.env("MIGDOC_SYS_PATH", self.sys_path.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n"));
+        cmd.env(
+            "MIGDOC_SYS_PATH",
+            self.sys_path
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
         for var in &self.url_vars {
             cmd.env(var, url);
         }
         // The driver passes these as `-x key=URL` (Alembic's `cmd_opts.x`).
-        cmd.env("MIGDOC_X_ARGS", self.x_keys.iter().map(|k| format!("{k}={url}")).collect::<Vec<_>>().join("\n"));
+        cmd.env(
+            "MIGDOC_X_ARGS",
+            self.x_keys
+                .iter()
+                .map(|k| format!("{k}={url}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
         // Running migrations must not litter the project with bytecode.
-        cmd.env("PYTHONDONTWRITEBYTECODE", "1").stdin(std::process::Stdio::null());
+        cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(std::process::Stdio::null());
         cmd
     }
 
     /// Runs one driver command; `None` when it ran longer than `timeout` (it is then killed).
-    fn driver_within(&self, url: &str, args: &[&str], timeout: std::time::Duration) -> Result<Option<DriverOutput>, VerifyError> {
+    fn driver_within(
+        &self,
+        url: &str,
+        args: &[&str],
+        timeout: std::time::Duration,
+    ) -> Result<Option<DriverOutput>, VerifyError> {
         let mut child = self
             .command(url, args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;
+            .map_err(|e| {
+                VerifyError::Python(format!("cannot run {}: {e}", self.python.display()))
+            })?;
         let drain = |mut r: Box<dyn std::io::Read + Send>| {
             std::thread::spawn(move || {
                 let mut buf = Vec::new();
@@ -163,19 +238,35 @@ impl Alembic {
         };
         let stdout = out_reader.and_then(|r| r.join().ok()).unwrap_or_default();
         let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
-        let Some(status) = status else { return Ok(None) };
-        let out = std::process::Output { status, stdout, stderr };
+        let Some(status) = status else {
+            return Ok(None);
+        };
+        let out = std::process::Output {
+            status,
+            stdout,
+            stderr,
+        };
         self.parse_output(&out, args).map(Some)
     }
 
     fn driver(&self, url: &str, args: &[&str]) -> Result<DriverOutput, VerifyError> {
-        let out = self.command(url, args).output().map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;
+        let out = self.command(url, args).output().map_err(|e| {
+            VerifyError::Python(format!("cannot run {}: {e}", self.python.display()))
+        })?;
         self.parse_output(&out, args)
     }
 
-    fn parse_output(&self, out: &std::process::Output, args: &[&str]) -> Result<DriverOutput, VerifyError> {
+    fn parse_output(
+        &self,
+        out: &std::process::Output,
+        args: &[&str],
+    ) -> Result<DriverOutput, VerifyError> {
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let last = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_default();
+        let last = stdout
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_default();
         let parsed: DriverOutput = serde_json::from_str(last).map_err(|_| {
             VerifyError::Python(format!(
                 "alembic {} did not report an outcome ({}):\n{}",
@@ -217,18 +308,31 @@ impl Alembic {
         args.extend(revisions.iter().map(String::as_str));
         let mut command = self.command(url, &args);
         if after.is_some() {
-            command.env("MIGDOC_STEP_WAIT", "1").stdin(std::process::Stdio::piped());
+            command
+                .env("MIGDOC_STEP_WAIT", "1")
+                .stdin(std::process::Stdio::piped());
         }
         let mut child = command
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .map_err(|e| VerifyError::Python(format!("cannot run {}: {e}", self.python.display())))?;
-        let stdout = child.stdout.take().ok_or_else(|| VerifyError::Python("no stdout".into()))?;
-        let mut stderr = child.stderr.take().ok_or_else(|| VerifyError::Python("no stderr".into()))?;
+            .map_err(|e| {
+                VerifyError::Python(format!("cannot run {}: {e}", self.python.display()))
+            })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| VerifyError::Python("no stdout".into()))?;
+        let mut stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| VerifyError::Python("no stderr".into()))?;
         let (tx, rx) = std::sync::mpsc::channel::<String>();
         let reader = std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if line.starts_with('{') && tx.send(line).is_err() {
                     break;
                 }
@@ -253,14 +357,18 @@ impl Alembic {
             };
             match rx.recv_timeout(self.step_timeout) {
                 Ok(line) => {
-                    let out: DriverOutput = serde_json::from_str(&line).map_err(|e| VerifyError::Python(format!("bad driver output: {e}")))?;
+                    let out: DriverOutput = serde_json::from_str(&line)
+                        .map_err(|e| VerifyError::Python(format!("bad driver output: {e}")))?;
                     if out.missing.is_some() {
                         let _ = child.kill();
                         let _ = child.wait();
                         self.environment(&out)?;
                     }
                     let ok = out.ok;
-                    outcomes.push((out.step.clone().unwrap_or_else(|| rev.clone()), outcome(out)));
+                    outcomes.push((
+                        out.step.clone().unwrap_or_else(|| rev.clone()),
+                        outcome(out),
+                    ));
                     if !ok {
                         break;
                     }
@@ -280,9 +388,27 @@ impl Alembic {
                     break;
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = child.wait().map_or_else(|e| e.to_string(), |s| s.to_string());
-                    let tail: String = err_reader.join().unwrap_or_default().lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-                    outcomes.push((rev.clone(), failure("Crash", format!("Python died during alembic upgrade {rev} ({status}): {tail}"))));
+                    let status = child
+                        .wait()
+                        .map_or_else(|e| e.to_string(), |s| s.to_string());
+                    let tail: String = err_reader
+                        .join()
+                        .unwrap_or_default()
+                        .lines()
+                        .rev()
+                        .take(5)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    outcomes.push((
+                        rev.clone(),
+                        failure(
+                            "Crash",
+                            format!("Python died during alembic upgrade {rev} ({status}): {tail}"),
+                        ),
+                    ));
                     let _ = reader.join();
                     return Ok(outcomes);
                 }
@@ -298,7 +424,10 @@ impl Alembic {
     pub(crate) fn revisions(&self, url: &str) -> Result<Vec<String>, VerifyError> {
         let out = self.driver(url, &["revisions"])?;
         if !out.ok {
-            return Err(VerifyError::Python(format!("Alembic cannot read the history: {}", out.error.unwrap_or_default())));
+            return Err(VerifyError::Python(format!(
+                "Alembic cannot read the history: {}",
+                out.error.unwrap_or_default()
+            )));
         }
         Ok(out.revisions.unwrap_or_default())
     }
@@ -307,7 +436,10 @@ impl Alembic {
     pub(crate) fn offline_sql(&self, range: &str) -> Result<String, VerifyError> {
         // Offline mode connects to nothing: the URL only names the dialect (and a port nothing
         // listens on, should an env.py connect anyway).
-        let out = self.driver("postgresql://migdoc-offline@127.0.0.1:1/offline", &["sql", range])?;
+        let out = self.driver(
+            "postgresql://migdoc-offline@127.0.0.1:1/offline",
+            &["sql", range],
+        )?;
         if !out.ok {
             let error = out.error.unwrap_or_default();
             let hint = if error.contains("127.0.0.1") || error.contains("connect") {
@@ -315,20 +447,34 @@ impl Alembic {
             } else {
                 ""
             };
-            return Err(VerifyError::Python(format!("`alembic upgrade {range} --sql` failed: {}{error}{hint}", out.exception.map(|e| format!("{e}: ")).unwrap_or_default())));
+            return Err(VerifyError::Python(format!(
+                "`alembic upgrade {range} --sql` failed: {}{error}{hint}",
+                out.exception.map(|e| format!("{e}: ")).unwrap_or_default()
+            )));
         }
         Ok(out.sql.unwrap_or_default())
     }
 
     /// One Alembic command in its own process, stopped after `revisions` step timeouts.
-    pub(crate) fn run(&self, url: &str, args: &[&str], revisions: usize) -> Result<RunOutcome, VerifyError> {
-        let timeout = self.step_timeout.saturating_mul(u32::try_from(revisions.max(1)).unwrap_or(u32::MAX));
+    pub(crate) fn run(
+        &self,
+        url: &str,
+        args: &[&str],
+        revisions: usize,
+    ) -> Result<RunOutcome, VerifyError> {
+        let timeout = self
+            .step_timeout
+            .saturating_mul(u32::try_from(revisions.max(1)).unwrap_or(u32::MAX));
         Ok(match self.driver_within(url, args, timeout)? {
             Some(out) => outcome(out),
             None => RunOutcome {
                 ok: false,
                 sqlstate: Some(String::new()),
-                error: Some(format!("alembic {} did not finish in {} s; migdoc stopped it", args.join(" "), timeout.as_secs())),
+                error: Some(format!(
+                    "alembic {} did not finish in {} s; migdoc stopped it",
+                    args.join(" "),
+                    timeout.as_secs()
+                )),
                 exception: Some("Timeout".to_owned()),
                 ..RunOutcome::default()
             },

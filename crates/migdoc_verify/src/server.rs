@@ -35,14 +35,33 @@ impl Server {
                 Ok(Server::Throwaway(Cluster::start(&bins)?))
             }
             Some(raw) => {
-                let url = DbUrl::parse(raw).ok_or_else(|| VerifyError::Database(format!("`{}` is not a PostgreSQL URL", migdoc_pg::url::mask(raw))))?;
+                let url = DbUrl::parse(raw).ok_or_else(|| {
+                    VerifyError::Database(format!(
+                        "`{}` is not a PostgreSQL URL",
+                        migdoc_pg::url::mask(raw)
+                    ))
+                })?;
                 let info = ConnInfo::parse(raw).map_err(VerifyError::Database)?;
                 let prefix = format!("migdoc_verify_{}_", std::process::id());
-                let dir = tempfile::Builder::new().prefix("migdoc-verify-").tempdir()?;
+                let dir = tempfile::Builder::new()
+                    .prefix("migdoc-verify-")
+                    .tempdir()?;
                 let janitor = janitor(raw, &prefix, dir.path())?;
-                let mut server = Server::External { url, info, version: 0, prefix, next: AtomicUsize::new(0), dir, janitor };
+                let mut server = Server::External {
+                    url,
+                    info,
+                    version: 0,
+                    prefix,
+                    next: AtomicUsize::new(0),
+                    dir,
+                    janitor,
+                };
                 let version = server.query_admin("SHOW server_version_num")?;
-                let version = version.trim().parse::<u32>().map(|v| v / 10000).unwrap_or(0);
+                let version = version
+                    .trim()
+                    .parse::<u32>()
+                    .map(|v| v / 10000)
+                    .unwrap_or(0);
                 if let Server::External { version: v, .. } = &mut server {
                     *v = version;
                 }
@@ -84,7 +103,10 @@ impl Server {
             }
             Server::External { version, .. } => {
                 let force = if *version >= 13 { " WITH (FORCE)" } else { "" };
-                let _ = self.query_admin(&format!("DROP DATABASE IF EXISTS {}{force}", quote_ident(name)));
+                let _ = self.query_admin(&format!(
+                    "DROP DATABASE IF EXISTS {}{force}",
+                    quote_ident(name)
+                ));
             }
         }
     }
@@ -114,7 +136,11 @@ impl Server {
 
     pub(crate) fn describe(&self) -> String {
         match self {
-            Server::Throwaway(cluster) => format!("throwaway PostgreSQL {} at {}", cluster.binaries().version, cluster.socket_dir().display()),
+            Server::Throwaway(cluster) => format!(
+                "throwaway PostgreSQL {} at {}",
+                cluster.binaries().version,
+                cluster.socket_dir().display()
+            ),
             Server::External { url, .. } => url.masked(),
         }
     }
@@ -138,7 +164,8 @@ fn janitor(url: &str, prefix: &str, dir: &std::path::Path) -> Result<OnExit, Ver
         dir = migdoc_pg::shell_quote(dir.as_os_str()),
     );
     Ok(OnExit::spawn(&script, |cmd| {
-        cmd.env(SCRATCH_URL_VAR, url).env(SCRATCH_PREFIX_VAR, prefix);
+        cmd.env(SCRATCH_URL_VAR, url)
+            .env(SCRATCH_PREFIX_VAR, prefix);
     })?)
 }
 
@@ -152,41 +179,69 @@ pub const SCRATCH_PREFIX_VAR: &str = "MIGDOC_SCRATCH_PREFIX";
 /// qualified.
 pub fn drop_scratch_databases(url: &str, prefix: &str) -> Result<usize, VerifyError> {
     if !prefix.starts_with("migdoc_verify_") {
-        return Err(VerifyError::Database(format!("`{prefix}` is not a prefix of migdoc's scratch databases")));
+        return Err(VerifyError::Database(format!(
+            "`{prefix}` is not a prefix of migdoc's scratch databases"
+        )));
     }
-    let info = ConnInfo::parse(url).map_err(VerifyError::Database)?.with_database("postgres");
-    let mut session = Session::connect(&info, &admin_options()).map_err(|e| VerifyError::Database(e.to_string()))?;
+    let info = ConnInfo::parse(url)
+        .map_err(VerifyError::Database)?
+        .with_database("postgres");
+    let mut session = Session::connect(&info, &admin_options())
+        .map_err(|e| VerifyError::Database(e.to_string()))?;
     let shown = session.shown().to_owned();
     let c = session.client();
-    let fail = |e: migdoc_pg::session::postgres::Error| VerifyError::Database(format!("{shown}: {}", migdoc_pg::session::describe(&e)));
+    let fail = |e: migdoc_pg::session::postgres::Error| {
+        VerifyError::Database(format!("{shown}: {}", migdoc_pg::session::describe(&e)))
+    };
     let len = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
     c.execute(
         "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pg_catalog.left(datname::text, $2) = $1 AND pid <> pg_catalog.pg_backend_pid()",
         &[&prefix, &len],
     )
     .map_err(fail)?;
-    let version: i32 = c.query_one("SELECT pg_catalog.current_setting('server_version_num')::int", &[]).map_err(fail)?.get(0);
+    let version: i32 = c
+        .query_one(
+            "SELECT pg_catalog.current_setting('server_version_num')::int",
+            &[],
+        )
+        .map_err(fail)?
+        .get(0);
     let names: Vec<String> =
         c.query("SELECT datname::text FROM pg_catalog.pg_database WHERE pg_catalog.left(datname::text, $2) = $1", &[&prefix, &len]).map_err(fail)?.iter().map(|r| r.get(0)).collect();
-    let force = if version >= 130_000 { " WITH (FORCE)" } else { "" };
+    let force = if version >= 130_000 {
+        " WITH (FORCE)"
+    } else {
+        ""
+    };
     for name in &names {
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {}{force}", quote_ident(name))).map_err(fail)?;
+        c.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {}{force}",
+            quote_ident(name)
+        ))
+        .map_err(fail)?;
     }
     Ok(names.len())
 }
 
 /// Scratch databases are created and dropped outside transactions, and a forced drop may wait.
 fn admin_options() -> SessionOptions {
-    SessionOptions { statement_timeout_ms: 120_000, lock_timeout_ms: 60_000, read_only: false }
+    SessionOptions {
+        statement_timeout_ms: 120_000,
+        lock_timeout_ms: 60_000,
+        read_only: false,
+    }
 }
 
 /// Runs `sql` (one statement, or several in one simple query) and shows its rows as psql's
 /// unaligned, tuples-only output does.
 fn run_sql(info: &ConnInfo, sql: &str) -> Result<String, VerifyError> {
     use migdoc_pg::session::postgres::SimpleQueryMessage;
-    let mut session = Session::connect(info, &admin_options()).map_err(|e| VerifyError::Database(e.to_string()))?;
+    let mut session = Session::connect(info, &admin_options())
+        .map_err(|e| VerifyError::Database(e.to_string()))?;
     let shown = session.shown().to_owned();
-    let messages = session.client().simple_query(sql).map_err(|e| VerifyError::Database(format!("{shown}: {}", migdoc_pg::session::describe(&e))))?;
+    let messages = session.client().simple_query(sql).map_err(|e| {
+        VerifyError::Database(format!("{shown}: {}", migdoc_pg::session::describe(&e)))
+    })?;
     let mut out = String::new();
     for m in messages {
         if let SimpleQueryMessage::Row(row) = m {

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{run_migdoc, write_files, ENV_PY};
+use crate::support::{ENV_PY, run_migdoc, write_files};
 
 const INI: &str = "[alembic]\nscript_location = migrations\n";
 
@@ -40,28 +40,51 @@ fn project(dir: &Path) {
 }
 
 fn check(dir: &Path, extra: &[&str]) -> (i32, String, String) {
-    let mut args = vec!["check".to_owned(), dir.display().to_string(), "--output-format".into(), "concise".into(), "--sqlalchemy-version".into(), "2.0".into()];
+    let mut args = vec![
+        "check".to_owned(),
+        dir.display().to_string(),
+        "--output-format".into(),
+        "concise".into(),
+        "--sqlalchemy-version".into(),
+        "2.0".into(),
+    ];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
     let out = crate::support::run_migdoc_in(dir, &args);
     (out.code, out.stdout, out.stderr)
 }
 
 fn codes(stdout: &str) -> Vec<String> {
-    stdout.lines().filter_map(|l| l.split(": ").nth(1)).map(|s| s.split(' ').next().unwrap_or_default().to_owned()).collect()
+    stdout
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1))
+        .map(|s| s.split(' ').next().unwrap_or_default().to_owned())
+        .collect()
 }
 
 #[test]
 fn unknown_config_keys_name_the_closest() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     project(tmp.path());
-    write_files(tmp.path(), &[("pyproject.toml", "[tool.migdoc]\npostgres_version = 15\n")]);
+    write_files(
+        tmp.path(),
+        &[("pyproject.toml", "[tool.migdoc]\npostgres_version = 15\n")],
+    );
     let (code, _, stderr) = check(tmp.path(), &[]);
     assert_eq!(code, 2);
     assert!(stderr.contains("pyproject.toml: unknown key `tool.migdoc.postgres_version`; did you mean `tool.migdoc.postgres-version`?"), "{stderr}");
-    write_files(tmp.path(), &[("pyproject.toml", "[tool.migdoc]\nselect = [\"type-does-not-exsit\"]\n")]);
+    write_files(
+        tmp.path(),
+        &[(
+            "pyproject.toml",
+            "[tool.migdoc]\nselect = [\"type-does-not-exsit\"]\n",
+        )],
+    );
     let (code, _, stderr) = check(tmp.path(), &[]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("unknown rule `type-does-not-exsit`; did you mean `type-does-not-exist`?"), "{stderr}");
+    assert!(
+        stderr.contains("unknown rule `type-does-not-exsit`; did you mean `type-does-not-exist`?"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -70,9 +93,19 @@ fn config_selects_rules_sets_severities_and_is_found_from_a_subdirectory() {
     project(tmp.path());
     let (code, stdout, _) = check(tmp.path(), &[]);
     assert_eq!(code, 1);
-    assert_eq!(codes(&stdout), ["MD218", "MD101", "MD202", "MD101"], "{stdout}");
+    assert_eq!(
+        codes(&stdout),
+        ["MD218", "MD101", "MD202", "MD101"],
+        "{stdout}"
+    );
     // migdoc.toml beside alembic.ini; the project is checked from its versions directory.
-    write_files(tmp.path(), &[("migdoc.toml", "ignore = [\"MD2\"]\nseverity = { multiple-heads = \"warning\" }\n")]);
+    write_files(
+        tmp.path(),
+        &[(
+            "migdoc.toml",
+            "ignore = [\"MD2\"]\nseverity = { multiple-heads = \"warning\" }\n",
+        )],
+    );
     let (code, stdout, _) = check(tmp.path(), &[]);
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(codes(&stdout), ["MD101", "MD101"]);
@@ -80,14 +113,31 @@ fn config_selects_rules_sets_severities_and_is_found_from_a_subdirectory() {
     let (code, _, _) = check(tmp.path(), &["--fail-on", "warning"]);
     assert_eq!(code, 1);
     // --select replaces the config's selection; --ignore adds to it.
-    let (_, stdout, _) = check(tmp.path(), &["--select", "MD101,MD004", "--ignore", "MD101"]);
+    let (_, stdout, _) = check(
+        tmp.path(),
+        &["--select", "MD101,MD004", "--ignore", "MD101"],
+    );
     assert_eq!(codes(&stdout), Vec::<String>::new());
     let (_, stdout, _) = check(tmp.path(), &["--select", "MD101,MD202"]);
-    assert_eq!(codes(&stdout), ["MD101", "MD101"], "the config's `ignore` (MD2) still applies: {stdout}");
+    assert_eq!(
+        codes(&stdout),
+        ["MD101", "MD101"],
+        "the config's `ignore` (MD2) still applies: {stdout}"
+    );
     // From a subdirectory: alembic.ini and migdoc.toml are found walking up.
     let (code, stdout, _) = check(&tmp.path().join("migrations"), &[]);
-    assert_eq!((code, codes(&stdout)), (0, vec!["MD101".to_owned(), "MD101".to_owned()]), "{stdout}");
-    write_files(tmp.path(), &[("migdoc.toml", "fail-on = \"warning\"\nselect = [\"MD218\"]\n")]);
+    assert_eq!(
+        (code, codes(&stdout)),
+        (0, vec!["MD101".to_owned(), "MD101".to_owned()]),
+        "{stdout}"
+    );
+    write_files(
+        tmp.path(),
+        &[(
+            "migdoc.toml",
+            "fail-on = \"warning\"\nselect = [\"MD218\"]\n",
+        )],
+    );
     let (code, stdout, _) = check(tmp.path(), &[]);
     assert_eq!((code, codes(&stdout)), (1, vec!["MD218".to_owned()]));
 }
@@ -99,12 +149,21 @@ fn extra_version_locations_join_the_history() {
     write_files(
         tmp.path(),
         &[
-            ("migdoc.toml", "extra-version-locations = [\"plugins/versions\"]\n"),
-            ("plugins/versions/d4_merge.py", "revision = 'd4'\ndown_revision = ('b2', 'c3')\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n"),
+            (
+                "migdoc.toml",
+                "extra-version-locations = [\"plugins/versions\"]\n",
+            ),
+            (
+                "plugins/versions/d4_merge.py",
+                "revision = 'd4'\ndown_revision = ('b2', 'c3')\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n",
+            ),
         ],
     );
     let (_, stdout, _) = check(tmp.path(), &[]);
-    assert!(!stdout.contains("MD101"), "the merge in the extra location joins the heads: {stdout}");
+    assert!(
+        !stdout.contains("MD101"),
+        "the merge in the extra location joins the heads: {stdout}"
+    );
 }
 
 #[test]
@@ -114,21 +173,52 @@ fn suppressions_on_the_line_the_line_before_and_the_file() {
     let b2 = tmp.path().join("migrations/versions/b2_tier.py");
     let text = std::fs::read_to_string(&b2).unwrap_or_default();
     // The line before, by name; a second, useless suppression on the same call.
-    let suppressed = text.replace("    op.add_column('people', sa.Column('tier'", "    # migdoc: ignore[type-does-not-exist]\n    op.add_column('people', sa.Column('tier'");
-    std::fs::write(&b2, suppressed.replace("def downgrade():", "def downgrade():  # migdoc: ignore[MD201, no-such-rule]")).unwrap_or_else(|e| panic!("{e}"));
+    let suppressed = text.replace(
+        "    op.add_column('people', sa.Column('tier'",
+        "    # migdoc: ignore[type-does-not-exist]\n    op.add_column('people', sa.Column('tier'",
+    );
+    std::fs::write(
+        &b2,
+        suppressed.replace(
+            "def downgrade():",
+            "def downgrade():  # migdoc: ignore[MD201, no-such-rule]",
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let (_, stdout, _) = check(tmp.path(), &[]);
-    assert_eq!(codes(&stdout), ["MD218", "MD101", "MD005", "MD005", "MD101"], "{stdout}");
+    assert_eq!(
+        codes(&stdout),
+        ["MD218", "MD101", "MD005", "MD005", "MD101"],
+        "{stdout}"
+    );
     assert!(stdout.contains("`MD201` suppresses nothing"), "{stdout}");
-    assert!(stdout.contains("`no-such-rule` is not a migdoc rule"), "{stdout}");
+    assert!(
+        stdout.contains("`no-such-rule` is not a migdoc rule"),
+        "{stdout}"
+    );
     // On the line itself, by code; the file-wide form for MD101.
     let same_line = text.replace("name='tier')))", "name='tier')))  # migdoc: ignore[MD202]");
-    std::fs::write(&b2, format!("# migdoc: ignore-file[multiple-heads]\n{same_line}")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &b2,
+        format!("# migdoc: ignore-file[multiple-heads]\n{same_line}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let (_, stdout, _) = check(tmp.path(), &[]);
     assert_eq!(codes(&stdout), ["MD218", "MD101"], "{stdout}");
-    assert!(stdout.contains("c3_note.py"), "only c3's MD101 is left: {stdout}");
+    assert!(
+        stdout.contains("c3_note.py"),
+        "only c3's MD101 is left: {stdout}"
+    );
     // MD005 can itself be ignored in the config.
-    std::fs::write(&b2, text.replace("def upgrade():", "def upgrade():  # migdoc: ignore[MD301]")).unwrap_or_else(|e| panic!("{e}"));
-    write_files(tmp.path(), &[("migdoc.toml", "ignore = [\"unused-suppression\"]\n")]);
+    std::fs::write(
+        &b2,
+        text.replace("def upgrade():", "def upgrade():  # migdoc: ignore[MD301]"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    write_files(
+        tmp.path(),
+        &[("migdoc.toml", "ignore = [\"unused-suppression\"]\n")],
+    );
     let (_, stdout, _) = check(tmp.path(), &[]);
     assert!(!stdout.contains("MD005"), "{stdout}");
 }
@@ -138,7 +228,12 @@ fn a_baseline_reports_only_new_problems() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     project(tmp.path());
     let baseline = tmp.path().join("migdoc-baseline.json");
-    let out = run_migdoc(&["check".into(), tmp.path().display().to_string(), "--write-baseline".into(), baseline.display().to_string()]);
+    let out = run_migdoc(&[
+        "check".into(),
+        tmp.path().display().to_string(),
+        "--write-baseline".into(),
+        baseline.display().to_string(),
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("wrote 4 diagnostics"), "{}", out.stderr);
     let (code, stdout, _) = check(tmp.path(), &["--baseline", &baseline.display().to_string()]);
@@ -158,11 +253,27 @@ fn a_baseline_reports_only_new_problems() {
              def upgrade():\n    op.execute(\"CREATE TYPE IF NOT EXISTS mood AS ENUM ('x')\")\n\ndef downgrade():\n    pass\n",
         )],
     );
-    write_files(tmp.path(), &[("migdoc.toml", "baseline = \"migdoc-baseline.json\"\n")]);
+    write_files(
+        tmp.path(),
+        &[("migdoc.toml", "baseline = \"migdoc-baseline.json\"\n")],
+    );
     let (code, stdout, _) = check(tmp.path(), &[]);
-    assert_eq!((code, codes(&stdout)), (1, vec!["MD002".to_owned()]), "{stdout}");
-    let out = run_migdoc(&["check".into(), tmp.path().display().to_string(), "--sqlalchemy-version".into(), "2.0".into()]);
-    assert!(out.stdout.contains("known in the baseline, not shown."), "{}", out.stdout);
+    assert_eq!(
+        (code, codes(&stdout)),
+        (1, vec!["MD002".to_owned()]),
+        "{stdout}"
+    );
+    let out = run_migdoc(&[
+        "check".into(),
+        tmp.path().display().to_string(),
+        "--sqlalchemy-version".into(),
+        "2.0".into(),
+    ]);
+    assert!(
+        out.stdout.contains("known in the baseline, not shown."),
+        "{}",
+        out.stdout
+    );
     let broken = tmp.path().join("broken.json");
     std::fs::write(&broken, "{\"diagnostics\": 3}").unwrap_or_else(|e| panic!("{e}"));
     let (code, _, stderr) = check(tmp.path(), &["--baseline", &broken.display().to_string()]);
@@ -174,7 +285,14 @@ fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .status()
         .unwrap_or_else(|e| panic!("git: {e}"));
@@ -202,11 +320,25 @@ fn changed_since_reports_only_the_files_a_branch_touched() {
     git(tmp.path(), &["commit", "-qm", "merge"]);
     let (code, stdout, _) = check(tmp.path(), &["--changed-since", "main"]);
     assert_eq!(code, 0, "{stdout}");
-    assert!(stdout.lines().all(|l| l.starts_with("migrations/versions/d4_merge.py")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with("migrations/versions/d4_merge.py")),
+        "{stdout}"
+    );
     assert_eq!(codes(&stdout), ["MD217"], "{stdout}");
     // An uncommitted file counts as changed; the whole history is still replayed (b2's MD202 is
     // seen when b2 is named).
-    let (_, stdout, _) = check(tmp.path(), &["--changed-files", &tmp.path().join("migrations/versions/b2_tier.py").display().to_string()]);
+    let (_, stdout, _) = check(
+        tmp.path(),
+        &[
+            "--changed-files",
+            &tmp.path()
+                .join("migrations/versions/b2_tier.py")
+                .display()
+                .to_string(),
+        ],
+    );
     assert_eq!(codes(&stdout), ["MD202"], "{stdout}");
     let (code, _, stderr) = check(tmp.path(), &["--changed-since", "no-such-branch"]);
     assert_eq!(code, 2);
@@ -217,12 +349,30 @@ fn changed_since_reports_only_the_files_a_branch_touched() {
 fn junit_output_is_well_formed() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     project(tmp.path());
-    let out = crate::support::run_migdoc_in(tmp.path(), &["check".into(), tmp.path().display().to_string(), "--output-format".into(), "junit".into(), "--sqlalchemy-version".into(), "2.0".into()]);
+    let out = crate::support::run_migdoc_in(
+        tmp.path(),
+        &[
+            "check".into(),
+            tmp.path().display().to_string(),
+            "--output-format".into(),
+            "junit".into(),
+            "--sqlalchemy-version".into(),
+            "2.0".into(),
+        ],
+    );
     assert_eq!(out.code, 1);
     let xml = &out.stdout;
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"migdoc\" tests=\"4\" failures=\"4\""), "{xml}");
-    assert!(xml.contains("<testsuite name=\"migrations/versions/b2_tier.py\" tests=\"2\" failures=\"2\">"), "{xml}");
-    assert!(xml.contains("<failure type=\"error\" message=\"op.add_column uses type `tier`"), "{xml}");
+    assert!(
+        xml.contains(
+            "<testsuite name=\"migrations/versions/b2_tier.py\" tests=\"2\" failures=\"2\">"
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure type=\"error\" message=\"op.add_column uses type `tier`"),
+        "{xml}"
+    );
     // Python's XML parser agrees that it is well formed.
     let parsed = Command::new("python3")
         .args(["-c", "import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read().encode()); print(len(r.findall('.//testcase')), len(r.findall('.//failure')))"])
@@ -237,9 +387,22 @@ fn junit_output_is_well_formed() {
         .unwrap_or_else(|e| panic!("python3: {e}"));
     assert_eq!(String::from_utf8_lossy(&parsed.stdout).trim(), "4 4");
     // A clean project is one passing test case.
-    let clean = run_migdoc(&["check".into(), tmp.path().display().to_string(), "--output-format".into(), "junit".into(), "--select".into(), "MD104".into()]);
+    let clean = run_migdoc(&[
+        "check".into(),
+        tmp.path().display().to_string(),
+        "--output-format".into(),
+        "junit".into(),
+        "--select".into(),
+        "MD104".into(),
+    ]);
     assert_eq!(clean.code, 0);
-    assert!(clean.stdout.contains("<testcase name=\"migdoc check\" classname=\"migdoc\"/>"), "{}", clean.stdout);
+    assert!(
+        clean
+            .stdout
+            .contains("<testcase name=\"migdoc check\" classname=\"migdoc\"/>"),
+        "{}",
+        clean.stdout
+    );
 }
 
 #[test]
@@ -248,7 +411,10 @@ fn env_py_with_migdocs_lock_is_quiet() {
     project(tmp.path());
     let (_, stdout, _) = check(tmp.path(), &["--select", "MD218"]);
     assert!(stdout.starts_with("migrations/env.py:"), "{stdout}");
-    assert!(stdout.contains("without a PostgreSQL advisory lock"), "{stdout}");
+    assert!(
+        stdout.contains("without a PostgreSQL advisory lock"),
+        "{stdout}"
+    );
     let locked = ENV_PY.replace(
         "    context.configure(",
         "    connection.execute(sa.text('SELECT pg_advisory_lock(120299473629027)'))\n    connection.commit()\n    context.configure(",

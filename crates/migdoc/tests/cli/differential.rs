@@ -10,7 +10,11 @@ use serde_json::Value;
 use crate::support::{alembic_oracle, fixtures_dir, repo_root, run_migdoc};
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect()
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -33,10 +37,21 @@ fn migdoc_json(command: &str, dirs: &[PathBuf]) -> Value {
         args.push("--versions".into());
         args.push(dir.display().to_string());
     }
-    args.push(if command == "graph" { "--format" } else { "--output-format" }.into());
+    args.push(
+        if command == "graph" {
+            "--format"
+        } else {
+            "--output-format"
+        }
+        .into(),
+    );
     args.push("json".into());
     let out = run_migdoc(&args);
-    assert!(out.code == 0 || out.code == 1, "migdoc {command} failed: {}", out.stderr);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "migdoc {command} failed: {}",
+        out.stderr
+    );
     serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
 }
 
@@ -55,7 +70,10 @@ fn expected_code(error: &str) -> &'static str {
         ("is not present", "MD103"),
         ("KeyError", "MD10"),
     ];
-    table.iter().find(|(needle, _)| error.contains(needle)).map_or("?", |(_, code)| code)
+    table
+        .iter()
+        .find(|(needle, _)| error.contains(needle))
+        .map_or("?", |(_, code)| code)
 }
 
 #[test]
@@ -65,9 +83,16 @@ fn fixtures_agree_with_alembic() {
         let dirs = fixture_version_dirs(&dir);
         let oracle = alembic_oracle(&dirs);
         let check = migdoc_json("check", &dirs);
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let all_codes: Vec<String> =
-            check["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str().map(str::to_owned)).collect();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let all_codes: Vec<String> = check["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["code"].as_str().map(str::to_owned))
+            .collect();
         let codes: Vec<String> = check["diagnostics"]
             .as_array()
             .into_iter()
@@ -88,16 +113,34 @@ fn fixtures_agree_with_alembic() {
             }
             None => {
                 let graph = migdoc_json("graph", &dirs);
-                assert_eq!(sorted(strings(&graph["heads"])), strings(&oracle["heads"]), "{name}: heads");
-                assert_eq!(strings(&graph["order"]), strings(&oracle["order"]), "{name}: walk order");
+                assert_eq!(
+                    sorted(strings(&graph["heads"])),
+                    strings(&oracle["heads"]),
+                    "{name}: heads"
+                );
+                assert_eq!(
+                    strings(&graph["order"]),
+                    strings(&oracle["order"]),
+                    "{name}: walk order"
+                );
                 assert_eq!(
                     check["summary"]["revisions"].as_u64(),
                     Some(strings(&oracle["revisions"]).len() as u64),
                     "{name}: revision count"
                 );
-                let graph_errors: Vec<&String> = codes.iter().filter(|c| c.starts_with("MD1") && *c != "MD101").collect();
-                assert!(graph_errors.is_empty(), "{name}: Alembic accepts the graph, migdoc reported {graph_errors:?}");
-                assert_eq!(codes.contains(&"MD101".to_owned()), strings(&oracle["heads"]).len() > 1, "{name}: multiple heads");
+                let graph_errors: Vec<&String> = codes
+                    .iter()
+                    .filter(|c| c.starts_with("MD1") && *c != "MD101")
+                    .collect();
+                assert!(
+                    graph_errors.is_empty(),
+                    "{name}: Alembic accepts the graph, migdoc reported {graph_errors:?}"
+                );
+                assert_eq!(
+                    codes.contains(&"MD101".to_owned()),
+                    strings(&oracle["heads"]).len() > 1,
+                    "{name}: multiple heads"
+                );
             }
         }
         compared += 1;
@@ -115,31 +158,56 @@ fn real_histories_agree_with_alembic() {
         .status()
         .unwrap_or_else(|e| panic!("cannot run scripts/real-histories: {e}"));
     assert!(status.success(), "scripts/real-histories failed");
-    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
+    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut seen = 0;
-    for line in manifest.lines().filter(|l| !l.starts_with("name\t") && !l.trim().is_empty()) {
+    for line in manifest
+        .lines()
+        .filter(|l| !l.starts_with("name\t") && !l.trim().is_empty())
+    {
         let cols: Vec<&str> = line.split('\t').collect();
         let [name, _version, dir] = cols[..] else {
             panic!("bad manifest line {line}");
         };
         let dirs = vec![PathBuf::from(dir)];
         let oracle = alembic_oracle(&dirs);
-        assert!(oracle["error"].is_null(), "{name}: the oracle failed: {}", oracle["error"]);
+        assert!(
+            oracle["error"].is_null(),
+            "{name}: the oracle failed: {}",
+            oracle["error"]
+        );
         let check = migdoc_json("check", &dirs);
         let graph = migdoc_json("graph", &dirs);
-        assert_eq!(check["summary"]["files"].as_u64(), oracle["files"].as_u64(), "{name}: files read");
+        assert_eq!(
+            check["summary"]["files"].as_u64(),
+            oracle["files"].as_u64(),
+            "{name}: files read"
+        );
         assert_eq!(
             check["summary"]["revisions"].as_u64(),
             Some(strings(&oracle["revisions"]).len() as u64),
             "{name}: revisions"
         );
-        assert_eq!(sorted(strings(&graph["heads"])), strings(&oracle["heads"]), "{name}: heads");
-        assert_eq!(strings(&graph["order"]), strings(&oracle["order"]), "{name}: walk order");
+        assert_eq!(
+            sorted(strings(&graph["heads"])),
+            strings(&oracle["heads"]),
+            "{name}: heads"
+        );
+        assert_eq!(
+            strings(&graph["order"]),
+            strings(&oracle["order"]),
+            "{name}: walk order"
+        );
         let unreadable: Vec<&Value> = check["diagnostics"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|d| matches!(d["code"].as_str(), Some("MD001" | "MD003" | "MD102" | "MD103" | "MD104" | "MD106")))
+            .filter(|d| {
+                matches!(
+                    d["code"].as_str(),
+                    Some("MD001" | "MD003" | "MD102" | "MD103" | "MD104" | "MD106")
+                )
+            })
             .collect();
         assert!(unreadable.is_empty(), "{name}: {unreadable:?}");
         seen += 1;
@@ -157,40 +225,87 @@ fn fixtures_dir_exists() {
 #[test]
 fn real_projects_models_give_no_unproven_errors() {
     let root = repo_root();
-    let status = Command::new("bash").arg(root.join("scripts/real-histories")).status().unwrap_or_else(|e| panic!("{e}"));
+    let status = Command::new("bash")
+        .arg(root.join("scripts/real-histories"))
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "scripts/real-histories failed");
     let base = root.join("target/real-histories");
     let projects: [(&str, &str, &[&str]); 4] = [
         (
             "apache-superset/tree",
             "superset/migrations/versions",
-            &["superset.models.core", "superset.models.dashboard", "superset.models.slice", "superset.connectors.sqla.models"],
+            &[
+                "superset.models.core",
+                "superset.models.dashboard",
+                "superset.models.slice",
+                "superset.connectors.sqla.models",
+            ],
         ),
-        ("apache-airflow/tree", "airflow/migrations/versions", &["airflow.models"]),
-        ("mlflow/tree", "mlflow/store/db_migrations/versions", &["mlflow.store.tracking.dbmodels.models"]),
+        (
+            "apache-airflow/tree",
+            "airflow/migrations/versions",
+            &["airflow.models"],
+        ),
+        (
+            "mlflow/tree",
+            "mlflow/store/db_migrations/versions",
+            &["mlflow.store.tracking.dbmodels.models"],
+        ),
         ("ckan/tree", "ckan/migration/versions", &["ckan.model"]),
     ];
     for (tree, versions, models) in projects {
         let tree = base.join(tree);
-        let mut args = vec!["check".to_owned(), tree.display().to_string(), "--versions".into(), tree.join(versions).display().to_string()];
+        let mut args = vec![
+            "check".to_owned(),
+            tree.display().to_string(),
+            "--versions".into(),
+            tree.join(versions).display().to_string(),
+        ];
         for m in models {
             args.extend(["--models".to_owned(), (*m).to_owned()]);
         }
-        args.extend(["--sqlalchemy-version".into(), "2.0".into(), "--output-format".into(), "json".into()]);
+        args.extend([
+            "--sqlalchemy-version".into(),
+            "2.0".into(),
+            "--output-format".into(),
+            "json".into(),
+        ]);
         let out = crate::support::run_migdoc(&args);
-        let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
-        let model_errors: Vec<&Value> =
-            report["diagnostics"].as_array().into_iter().flatten().filter(|d| d["code"].as_str().is_some_and(|c| c.starts_with("MD3")) && d["severity"] == "error").collect();
-        assert!(model_errors.is_empty(), "{}: {model_errors:?}", tree.display());
+        let report: Value =
+            serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+        let model_errors: Vec<&Value> = report["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| {
+                d["code"].as_str().is_some_and(|c| c.starts_with("MD3")) && d["severity"] == "error"
+            })
+            .collect();
+        assert!(
+            model_errors.is_empty(),
+            "{}: {model_errors:?}",
+            tree.display()
+        );
         // The models were found and read.
-        let mut listed = vec!["models".to_owned(), tree.display().to_string(), "--versions".into(), tree.join(versions).display().to_string()];
+        let mut listed = vec![
+            "models".to_owned(),
+            tree.display().to_string(),
+            "--versions".into(),
+            tree.join(versions).display().to_string(),
+        ];
         for m in models {
             listed.extend(["--models".to_owned(), (*m).to_owned()]);
         }
         listed.extend(["--format".into(), "json".into()]);
         let out = crate::support::run_migdoc(&listed);
-        let schema: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+        let schema: Value =
+            serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
         let tables = schema["tables"].as_array().map_or(0, Vec::len);
-        assert!(tables >= 5, "{}: only {tables} model tables read", tree.display());
+        assert!(
+            tables >= 5,
+            "{}: only {tables} model tables read",
+            tree.display()
+        );
     }
 }

@@ -8,17 +8,24 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{oracle_python, run_migdoc, write_files, ENV_PY};
+use crate::support::{ENV_PY, oracle_python, run_migdoc, write_files};
 
 /// a1: type status + table users; b2: users.email; c3: type tier (created explicitly, a label
 /// with a quote) + users.tier.
 fn project(dir: &Path) {
-    let header = |rev: &str, down: &str| format!("import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n\nrevision = '{rev}'\ndown_revision = {down}\n\n\n");
+    let header = |rev: &str, down: &str| {
+        format!(
+            "import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n\nrevision = '{rev}'\ndown_revision = {down}\n\n\n"
+        )
+    };
     let a1 = format!(
         "{}def upgrade():\n    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True), sa.Column('status', sa.Enum('active', 'banned', name='status'), nullable=False))\n\n\ndef downgrade():\n    op.drop_table('users')\n    op.execute('DROP TYPE status')\n",
         header("a1", "None")
     );
-    let b2 = format!("{}def upgrade():\n    op.add_column('users', sa.Column('email', sa.String(200)))\n\n\ndef downgrade():\n    op.drop_column('users', 'email')\n", header("b2", "'a1'"));
+    let b2 = format!(
+        "{}def upgrade():\n    op.add_column('users', sa.Column('email', sa.String(200)))\n\n\ndef downgrade():\n    op.drop_column('users', 'email')\n",
+        header("b2", "'a1'")
+    );
     let c3 = format!(
         "{}def upgrade():\n    tier = postgresql.ENUM('gold', \"it's\", name='tier')\n    tier.create(op.get_bind())\n    op.add_column('users', sa.Column('tier', postgresql.ENUM(name='tier', create_type=False)))\n\n\ndef downgrade():\n    op.drop_column('users', 'tier')\n    op.execute('DROP TYPE tier')\n",
         header("c3", "'b2'")
@@ -26,7 +33,10 @@ fn project(dir: &Path) {
     write_files(
         dir,
         &[
-            ("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n"),
+            (
+                "alembic.ini",
+                "[alembic]\nscript_location = %(here)s/migrations\n",
+            ),
             ("migrations/env.py", ENV_PY),
             ("migrations/versions/a1_users.py", &a1),
             ("migrations/versions/b2_email.py", &b2),
@@ -48,12 +58,18 @@ impl Fixture {
         project(&dir);
         let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
         let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
-        Fixture { _tmp: tmp, dir, cluster }
+        Fixture {
+            _tmp: tmp,
+            dir,
+            cluster,
+        }
     }
 
     /// A fresh database migrated to `target` by real Alembic.
     fn database(&self, name: &str, target: &str) -> String {
-        self.cluster.create_database(name).unwrap_or_else(|e| panic!("{e}"));
+        self.cluster
+            .create_database(name)
+            .unwrap_or_else(|e| panic!("{e}"));
         let url = self.cluster.url(name);
         let out = Command::new(oracle_python())
             .args(["-m", "alembic", "upgrade", target])
@@ -61,7 +77,11 @@ impl Fixture {
             .env("DATABASE_URL", &url)
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
-        assert!(out.status.success(), "alembic upgrade {target}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "alembic upgrade {target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         url
     }
 
@@ -78,22 +98,73 @@ impl Fixture {
             .env("DATABASE_URL", url)
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
-        assert!(out.status.success(), "alembic upgrade head after the repair: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "alembic upgrade head after the repair: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let (code, d) = self.doctor(url, &[]);
-        assert_eq!((code, states(&d, "diagnosis")), (0, vec!["healthy".to_owned()]), "{d}");
+        assert_eq!(
+            (code, states(&d, "diagnosis")),
+            (0, vec!["healthy".to_owned()]),
+            "{d}"
+        );
+    }
+
+    /// The schema of database `db` as pg_dump writes it (comments and session lines left out),
+    /// and its version rows.
+    fn dump(&self, db: &str) -> String {
+        let out = Command::new(self.cluster.binaries().bindir.join("pg_dump"))
+            .args(["--schema-only", "--no-owner", "--no-privileges", "-h"])
+            .arg(self.cluster.socket_dir())
+            .args(["-p", &self.cluster.port().to_string(), "-U", "postgres", db])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let schema = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| {
+                !l.starts_with("--")
+                    && !l.starts_with("\\restrict")
+                    && !l.starts_with("\\unrestrict")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let versions = self.sql(
+            db,
+            "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version",
+        );
+        format!("{schema}\nversions: {versions}")
     }
 
     fn doctor(&self, url: &str, extra: &[&str]) -> (i32, Value) {
-        let mut args = vec!["doctor".to_owned(), self.dir.display().to_string(), "--database-url".into(), url.to_owned(), "--format".into(), "json".into()];
+        let mut args = vec![
+            "doctor".to_owned(),
+            self.dir.display().to_string(),
+            "--database-url".into(),
+            url.to_owned(),
+            "--format".into(),
+            "json".into(),
+        ];
         args.extend(extra.iter().map(|s| (*s).to_owned()));
         let out = run_migdoc(&args);
-        let value: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
+        let value: Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
         (out.code, value["databases"][0].clone())
     }
 }
 
 fn states(d: &Value, key: &str) -> Vec<String> {
-    d[key]["findings"].as_array().into_iter().flatten().map(|f| f["state"].as_str().unwrap_or("").to_owned()).collect()
+    d[key]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["state"].as_str().unwrap_or("").to_owned())
+        .collect()
 }
 
 #[test]
@@ -103,23 +174,44 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     // Healthy, and behind.
     let url = f.database("healthy", "head");
     let (code, d) = f.doctor(&url, &[]);
-    assert_eq!((code, states(&d, "diagnosis")), (0, vec!["healthy".to_owned()]), "{d}");
+    assert_eq!(
+        (code, states(&d, "diagnosis")),
+        (0, vec!["healthy".to_owned()]),
+        "{d}"
+    );
     let url = f.database("behind", "b2");
     let (code, d) = f.doctor(&url, &[]);
     assert_eq!(code, 0);
     assert_eq!(states(&d, "diagnosis"), ["behind"]);
-    assert_eq!(d["diagnosis"]["findings"][0]["pending"], serde_json::json!(["c3"]));
+    assert_eq!(
+        d["diagnosis"]["findings"][0]["pending"],
+        serde_json::json!(["c3"])
+    );
 
     // Applied but not recorded: the dry run changes nothing, --apply stamps and re-diagnoses.
     let url = f.database("unrecorded", "head");
-    f.sql("unrecorded", "UPDATE alembic_version SET version_num = 'b2'");
+    f.sql(
+        "unrecorded",
+        "UPDATE alembic_version SET version_num = 'b2'",
+    );
     let (code, d) = f.doctor(&url, &[]);
     assert_eq!(code, 1, "applied but not recorded needs action: {d}");
     assert_eq!(states(&d, "diagnosis"), ["applied_not_recorded"]);
-    assert_eq!(f.sql("unrecorded", "SELECT version_num FROM alembic_version"), "b2\n", "a dry run wrote to the database");
+    assert_eq!(
+        f.sql("unrecorded", "SELECT version_num FROM alembic_version"),
+        "b2\n",
+        "a dry run wrote to the database"
+    );
     let (code, d) = f.doctor(&url, &["--apply"]);
-    assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
-    assert_eq!(f.sql("unrecorded", "SELECT version_num FROM alembic_version"), "c3\n");
+    assert_eq!(
+        (code, states(&d, "after")),
+        (0, vec!["healthy".to_owned()]),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("unrecorded", "SELECT version_num FROM alembic_version"),
+        "c3\n"
+    );
     f.heals(&url);
 
     // Half applied (incident 002): c3 created its type and died. Ambiguous until a choice.
@@ -131,25 +223,64 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     assert!(d["plan"]["ambiguous"].is_string(), "{d}");
     let (code, d) = f.doctor(&url, &["--apply"]);
     assert_eq!(code, 1, "{d}");
-    assert!(d["error"].as_str().is_some_and(|e| e.contains("ambiguous")), "{d}");
+    assert!(
+        d["error"].as_str().is_some_and(|e| e.contains("ambiguous")),
+        "{d}"
+    );
     let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
-    assert_eq!((code, states(&d, "after")), (0, vec!["behind".to_owned()]), "{d}");
-    // Now the deploy that kept failing with `type "tier" already exists` goes through.
+    assert_eq!(
+        (code, states(&d, "after")),
+        (0, vec!["behind".to_owned()]),
+        "{d}"
+    );
+    // Now the deploy that kept failing with `type "tier" already exists` goes through, and the
+    // schema is the one a clean upgrade gives.
     f.heals(&url);
+    let clean = f.dump("healthy");
+    assert_eq!(
+        f.dump("partial"),
+        clean,
+        "undo, then upgrade, differs from a clean upgrade"
+    );
 
     // Undo drops only what holds no data: a1 half applied, and its table already has a row.
     let url = f.database("partial_rows", "base");
-    f.sql("partial_rows", "CREATE TABLE users (id integer PRIMARY KEY); INSERT INTO users VALUES (1)");
+    f.sql(
+        "partial_rows",
+        "CREATE TABLE users (id integer PRIMARY KEY); INSERT INTO users VALUES (1)",
+    );
     let (_, d) = f.doctor(&url, &[]);
-    assert_eq!(states(&d, "diagnosis"), ["partially_applied", "behind"], "{d}");
+    assert_eq!(
+        states(&d, "diagnosis"),
+        ["partially_applied", "behind"],
+        "{d}"
+    );
     let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
     assert_eq!(code, 1, "{d}");
-    assert!(d["error"].as_str().is_some_and(|e| e.contains("table users has rows")), "{d}");
-    assert_eq!(f.sql("partial_rows", "SELECT count(*) FROM users"), "1\n", "undo dropped a table with rows");
+    assert!(
+        d["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("table users has rows")),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("partial_rows", "SELECT count(*) FROM users"),
+        "1\n",
+        "undo dropped a table with rows"
+    );
     f.sql("partial_rows", "DELETE FROM users");
     let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
-    assert_eq!((code, states(&d, "after")), (0, vec!["behind".to_owned()]), "{d}");
+    assert_eq!(
+        (code, states(&d, "after")),
+        (0, vec!["behind".to_owned()]),
+        "{d}"
+    );
     f.heals(&url);
+    assert_eq!(
+        f.dump("partial_rows"),
+        clean,
+        "undo, then upgrade, differs from a clean upgrade"
+    );
 
     // Half applied, finished instead: the type is created with its labels (one has a quote).
     let url = f.database("finish", "b2");
@@ -162,7 +293,10 @@ fn doctor_diagnoses_and_repairs_real_databases() {
         f.sql("finish", "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'tier'"),
         "gold,it's\n"
     );
-    assert_eq!(f.sql("finish", "SELECT version_num FROM alembic_version"), "c3\n");
+    assert_eq!(
+        f.sql("finish", "SELECT version_num FROM alembic_version"),
+        "c3\n"
+    );
 
     // Recorded but missing: a revision stamped that never ran.
     let url = f.database("missing", "b2");
@@ -194,7 +328,10 @@ fn doctor_diagnoses_and_repairs_real_databases() {
     assert_eq!(states(&d, "diagnosis"), ["drift"]);
     assert_eq!(code, 1, "drift needs action: {d}");
     let extra = d["diagnosis"]["findings"][0]["extra"].to_string();
-    assert!(extra.contains("vip") && extra.contains("scratch"), "{extra}");
+    assert!(
+        extra.contains("vip") && extra.contains("scratch"),
+        "{extra}"
+    );
     let url = f.database("unstamped", "head");
     f.sql("unstamped", "DROP TABLE alembic_version");
     let (_, d) = f.doctor(&url, &[]);
@@ -211,13 +348,24 @@ fn two_doctors_applying_at_once_apply_the_plan_once() {
     f.sql("race", "UPDATE alembic_version SET version_num = 'b2'");
     let run = || {
         let mut cmd = crate::support::migdoc();
-        cmd.args(["doctor", &f.dir.display().to_string(), "--database-url", &url, "--apply", "--format", "json"]);
+        cmd.args([
+            "doctor",
+            &f.dir.display().to_string(),
+            "--database-url",
+            &url,
+            "--apply",
+            "--format",
+            "json",
+        ]);
         cmd.output().unwrap_or_else(|e| panic!("{e}"))
     };
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(run);
         let b = s.spawn(run);
-        (a.join().unwrap_or_else(|_| panic!("a")), b.join().unwrap_or_else(|_| panic!("b")))
+        (
+            a.join().unwrap_or_else(|_| panic!("a")),
+            b.join().unwrap_or_else(|_| panic!("b")),
+        )
     });
     let outcomes: Vec<Value> = [a, b]
         .iter()
@@ -231,10 +379,21 @@ fn two_doctors_applying_at_once_apply_the_plan_once() {
         if d["applied"] != true {
             let e = d["error"].as_str().unwrap_or("");
             let healthy = states(d, "diagnosis") == ["healthy"];
-            assert!(healthy || e.contains("holds the lock") || e.contains("changed since the diagnosis"), "{d}");
+            assert!(
+                healthy
+                    || e.contains("holds the lock")
+                    || e.contains("changed since the diagnosis"),
+                "{d}"
+            );
         }
     }
-    assert_eq!(f.sql("race", "SELECT string_agg(version_num, ',') FROM alembic_version"), "c3\n");
+    assert_eq!(
+        f.sql(
+            "race",
+            "SELECT string_agg(version_num, ',') FROM alembic_version"
+        ),
+        "c3\n"
+    );
     f.heals(&url);
 }
 
@@ -245,7 +404,15 @@ fn doctor_apply_is_refused_while_another_holds_the_lock() {
     f.sql("locked", "UPDATE alembic_version SET version_num = 'b2'");
     // A second writer (another doctor, or a migration whose env.py takes the same lock).
     let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
-        .args(["-X", "-q", "-c", &format!("SELECT pg_advisory_lock({}); SELECT pg_sleep(30)", migdoc_doctor_lock_key())])
+        .args([
+            "-X",
+            "-q",
+            "-c",
+            &format!(
+                "SELECT pg_advisory_lock({}); SELECT pg_sleep(30)",
+                migdoc_doctor_lock_key()
+            ),
+        ])
         .env("PGHOST", f.cluster.socket_dir())
         .env("PGPORT", f.cluster.port().to_string())
         .env("PGUSER", "postgres")
@@ -253,16 +420,34 @@ fn doctor_apply_is_refused_while_another_holds_the_lock() {
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f.sql("locked", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").trim() == "0" {
-        assert!(std::time::Instant::now() < deadline, "the lock holder never got the lock");
+    while f
+        .sql(
+            "locked",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+        )
+        .trim()
+        == "0"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lock holder never got the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let (code, d) = f.doctor(&url, &["--apply"]);
     let _ = holder.kill();
     let _ = holder.wait();
     assert_eq!(code, 1, "{d}");
-    assert!(d["error"].as_str().is_some_and(|e| e.contains("holds the lock")), "{d}");
-    assert_eq!(f.sql("locked", "SELECT version_num FROM alembic_version"), "b2\n");
+    assert!(
+        d["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("holds the lock")),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("locked", "SELECT version_num FROM alembic_version"),
+        "b2\n"
+    );
 }
 
 fn migdoc_doctor_lock_key() -> i64 {
@@ -275,7 +460,9 @@ fn doctor_fleet_tenants_and_bad_urls() {
     let healthy = f.database("fleet_a", "head");
     let behind = f.database("fleet_b", "a1");
     // Schema-per-tenant: each tenant migrated with its own search_path.
-    f.cluster.create_database("tenants").unwrap_or_else(|e| panic!("{e}"));
+    f.cluster
+        .create_database("tenants")
+        .unwrap_or_else(|e| panic!("{e}"));
     let tenants = f.cluster.url("tenants");
     for (schema, target) in [("tenant_a", "head"), ("tenant_b", "b2")] {
         f.sql("tenants", &format!("CREATE SCHEMA {schema}"));
@@ -286,26 +473,72 @@ fn doctor_fleet_tenants_and_bad_urls() {
             .env("PGOPTIONS", format!("-c search_path={schema}"))
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), healthy, "--database-url".into(), behind]);
+    let out = run_migdoc(&[
+        "doctor".into(),
+        f.dir.display().to_string(),
+        "--database-url".into(),
+        healthy,
+        "--database-url".into(),
+        behind,
+    ]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(out.stdout.contains("database") && out.stdout.lines().filter(|l| l.contains("fleet_")).count() >= 4, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("database")
+            && out.stdout.lines().filter(|l| l.contains("fleet_")).count() >= 4,
+        "{}",
+        out.stdout
+    );
 
-    let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), tenants, "--schemas".into(), "tenant_%".into(), "--format".into(), "json".into()]);
-    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let out = run_migdoc(&[
+        "doctor".into(),
+        f.dir.display().to_string(),
+        "--database-url".into(),
+        tenants,
+        "--schemas".into(),
+        "tenant_%".into(),
+        "--format".into(),
+        "json".into(),
+    ]);
+    let v: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let found: Vec<(String, Vec<String>)> = v["databases"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|d| (d["schema"].as_str().unwrap_or("").to_owned(), states(d, "diagnosis")))
+        .map(|d| {
+            (
+                d["schema"].as_str().unwrap_or("").to_owned(),
+                states(d, "diagnosis"),
+            )
+        })
         .collect();
-    assert_eq!(found, [("tenant_a".to_owned(), vec!["healthy".to_owned()]), ("tenant_b".to_owned(), vec!["behind".to_owned()])], "{v}");
+    assert_eq!(
+        found,
+        [
+            ("tenant_a".to_owned(), vec!["healthy".to_owned()]),
+            ("tenant_b".to_owned(), vec!["behind".to_owned()])
+        ],
+        "{v}"
+    );
 
-    let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), "postgresql+psycopg2://app:hunter2@127.0.0.1:1/prod".into()]);
+    let out = run_migdoc(&[
+        "doctor".into(),
+        f.dir.display().to_string(),
+        "--database-url".into(),
+        "postgresql+psycopg2://app:hunter2@127.0.0.1:1/prod".into(),
+    ]);
     assert_eq!(out.code, 2);
     assert!(out.stdout.contains("app:***@127.0.0.1:1"), "{}", out.stdout);
-    assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"), "the password leaked");
+    assert!(
+        !out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"),
+        "the password leaked"
+    );
 
     // Every form of a password, on success and on failure, in text and JSON: never shown.
     let socket = f.cluster.socket_dir().display().to_string();
@@ -317,14 +550,31 @@ fn doctor_fleet_tenants_and_bad_urls() {
         "postgressql://app:hunter2@127.0.0.1:1/prod".to_owned(),
     ] {
         for format in ["text", "json"] {
-            let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), url.clone(), "--format".into(), format.into()]);
+            let out = run_migdoc(&[
+                "doctor".into(),
+                f.dir.display().to_string(),
+                "--database-url".into(),
+                url.clone(),
+                "--format".into(),
+                format.into(),
+            ]);
             for secret in ["hunter2", "hun/ter", "ter?2"] {
-                assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret), "{url} leaked: {}{}", out.stdout, out.stderr);
+                assert!(
+                    !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                    "{url} leaked: {}{}",
+                    out.stdout,
+                    out.stderr
+                );
             }
         }
     }
     // With no password anywhere, nothing prompts for one (no terminal is needed to find out).
-    let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), "postgresql://app@127.0.0.1:1/prod".into()]);
+    let out = run_migdoc(&[
+        "doctor".into(),
+        f.dir.display().to_string(),
+        "--database-url".into(),
+        "postgresql://app@127.0.0.1:1/prod".into(),
+    ]);
     assert_eq!(out.code, 2);
 }
 
@@ -334,12 +584,21 @@ fn doctor_fleet_tenants_and_bad_urls() {
 #[test]
 fn a_killed_apply_leaves_the_database_as_it_was() {
     let f = Fixture::new();
-    for (db, signal) in [("crash_kill", rustix::process::Signal::KILL), ("crash_term", rustix::process::Signal::TERM)] {
+    for (db, signal) in [
+        ("crash_kill", rustix::process::Signal::KILL),
+        ("crash_term", rustix::process::Signal::TERM),
+    ] {
         let url = f.database(db, "b2");
         f.sql(db, "ALTER TABLE users ADD COLUMN tier text");
+        let before = f.dump(db);
         // A migration in progress: it holds the version table.
         let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
-            .args(["-X", "-q", "-c", "BEGIN; LOCK TABLE alembic_version IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;"])
+            .args([
+                "-X",
+                "-q",
+                "-c",
+                "BEGIN; LOCK TABLE alembic_version IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;",
+            ])
             .env("PGHOST", f.cluster.socket_dir())
             .env("PGPORT", f.cluster.port().to_string())
             .env("PGUSER", "postgres")
@@ -354,19 +613,39 @@ fn a_killed_apply_leaves_the_database_as_it_was() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let mut doctor = crate::support::migdoc()
-            .args(["doctor", &f.dir.display().to_string(), "--database-url", &url, "--apply", "--choose", "finish"])
+            .args([
+                "doctor",
+                &f.dir.display().to_string(),
+                "--database-url",
+                &url,
+                "--apply",
+                "--choose",
+                "finish",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while f.sql(db, "SELECT count(*) FROM pg_locks WHERE NOT granted").trim() == "0" {
-            assert!(std::time::Instant::now() < deadline, "doctor never waited for the version table");
+        while f
+            .sql(db, "SELECT count(*) FROM pg_locks WHERE NOT granted")
+            .trim()
+            == "0"
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "doctor never waited for the version table"
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        rustix::process::kill_process(rustix::process::Pid::from_child(&doctor), signal).unwrap_or_else(|e| panic!("{e}"));
+        rustix::process::kill_process(rustix::process::Pid::from_child(&doctor), signal)
+            .unwrap_or_else(|e| panic!("{e}"));
         let status = doctor.wait().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(signal.as_raw()), "doctor was not stopped: {status}");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(signal.as_raw()),
+            "doctor was not stopped: {status}"
+        );
         // The migration ends (the server notices its vanished client only when it next talks to
         // it: end that session as a lost connection would); migdoc's session goes with it.
         let _ = holder.kill();
@@ -377,9 +656,23 @@ fn a_killed_apply_leaves_the_database_as_it_was() {
             assert!(std::time::Instant::now() < deadline, "migdoc's session never ended");
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        assert_eq!(f.sql(db, "SELECT count(*) FROM pg_type WHERE typname = 'tier'"), "0\n", "a plan was committed after {signal:?}");
+        assert_eq!(
+            f.sql(db, "SELECT count(*) FROM pg_type WHERE typname = 'tier'"),
+            "0\n",
+            "a plan was committed after {signal:?}"
+        );
         assert_eq!(f.sql(db, "SELECT version_num FROM alembic_version"), "b2\n");
-        let scripts: Vec<_> = std::fs::read_dir(std::env::temp_dir()).into_iter().flatten().filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(&format!("migdoc-doctor-{}-", doctor.id()))).collect();
+        assert_eq!(f.dump(db), before, "the database changed after {signal:?}");
+        let scripts: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("migdoc-doctor-{}-", doctor.id()))
+            })
+            .collect();
         assert!(scripts.is_empty(), "a plan was left on disk: {scripts:?}");
     }
 }
@@ -400,26 +693,57 @@ fn hostile_database_settings_change_nothing_but_the_plan() {
          def downgrade():\n    op.drop_column('users', 'hostile')\n    op.execute('DROP TYPE hostile')\n",
         marker = marker.display()
     );
-    std::fs::remove_file(f.dir.join("migrations/versions/b2_email.py")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::remove_file(f.dir.join("migrations/versions/c3_tier.py")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(f.dir.join("migrations/versions/b2_email.py"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(f.dir.join("migrations/versions/c3_tier.py"))
+        .unwrap_or_else(|e| panic!("{e}"));
     write_files(&f.dir, &[("migrations/versions/b2_hostile.py", &b2)]);
     let url = f.database("hostile", "a1");
     f.sql("hostile", "ALTER TABLE users ADD COLUMN hostile text");
     f.sql("hostile", "CREATE SCHEMA other; CREATE TABLE other.alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO other.alembic_version VALUES ('theirs')");
-    f.sql("hostile", "ALTER DATABASE hostile SET standard_conforming_strings = off");
-    f.sql("hostile", "ALTER DATABASE hostile SET search_path = other, public");
+    f.sql(
+        "hostile",
+        "ALTER DATABASE hostile SET standard_conforming_strings = off",
+    );
+    f.sql(
+        "hostile",
+        "ALTER DATABASE hostile SET search_path = other, public",
+    );
     let (_, d) = f.doctor(&url, &[]);
     // The other application's version table is drift beside the half-applied revision.
-    assert_eq!(states(&d, "diagnosis"), ["partially_applied", "drift"], "{d}");
+    assert_eq!(
+        states(&d, "diagnosis"),
+        ["partially_applied", "drift"],
+        "{d}"
+    );
     let (_, d) = f.doctor(&url, &["--apply", "--choose", "finish"]);
     assert!(d["applied"] == true, "{d}");
     let sql = |q: &str| f.sql("hostile", &format!("SET search_path = public; {q}"));
-    assert_eq!(sql("SELECT count(*) FROM pg_class WHERE relname = 'pwned'"), "0\n", "SQL was injected");
+    assert_eq!(
+        sql("SELECT count(*) FROM pg_class WHERE relname = 'pwned'"),
+        "0\n",
+        "SQL was injected"
+    );
     assert!(!marker.exists(), "a psql meta-command ran");
-    let labels = sql("SELECT string_agg(enumlabel, '|' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE typname = 'hostile' AND nspname = 'public'");
-    assert_eq!(labels, format!("x\\'); CREATE TABLE pwned (); --|\\! touch {}\n", marker.display()));
-    assert_eq!(sql("SELECT version_num FROM public.alembic_version"), "b2\n");
-    assert_eq!(sql("SELECT version_num FROM other.alembic_version"), "theirs\n", "another schema's version table was written");
+    let labels = sql(
+        "SELECT string_agg(enumlabel, '|' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE typname = 'hostile' AND nspname = 'public'",
+    );
+    assert_eq!(
+        labels,
+        format!(
+            "x\\'); CREATE TABLE pwned (); --|\\! touch {}\n",
+            marker.display()
+        )
+    );
+    assert_eq!(
+        sql("SELECT version_num FROM public.alembic_version"),
+        "b2\n"
+    );
+    assert_eq!(
+        sql("SELECT version_num FROM other.alembic_version"),
+        "theirs\n",
+        "another schema's version table was written"
+    );
 }
 
 /// `--choose finish` does exactly what the revision would have done, or nothing: a type is
@@ -442,7 +766,10 @@ fn finish_is_exact_or_refused() {
         "gold,it's\n",
         "the type got labels of a later revision"
     );
-    assert_eq!(f.sql("exact", "SELECT version_num FROM alembic_version"), "c3\n");
+    assert_eq!(
+        f.sql("exact", "SELECT version_num FROM alembic_version"),
+        "c3\n"
+    );
     f.heals(&url);
 
     // c3 half applied the other way: its type is there, its column is not. migdoc does not
@@ -450,10 +777,29 @@ fn finish_is_exact_or_refused() {
     // nothing is written, nothing is stamped.
     let url = f.database("refused", "b2");
     f.sql("refused", "CREATE TYPE tier AS ENUM ('gold', 'it''s')");
-    let (code, d) = f.doctor(&url, &["--apply", "--choose", "finish", "--python", "/nonexistent/python3"]);
+    let (code, d) = f.doctor(
+        &url,
+        &[
+            "--apply",
+            "--choose",
+            "finish",
+            "--python",
+            "/nonexistent/python3",
+        ],
+    );
     assert_eq!(code, 1, "{d}");
-    assert!(d["applied"] != true && d["error"].as_str().is_some_and(|e| e.contains("nothing was changed")), "{d}");
-    assert_eq!(f.sql("refused", "SELECT version_num FROM alembic_version"), "b2\n", "a revision was stamped whose column is missing");
+    assert!(
+        d["applied"] != true
+            && d["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("nothing was changed")),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("refused", "SELECT version_num FROM alembic_version"),
+        "b2\n",
+        "a revision was stamped whose column is missing"
+    );
 }
 
 /// A real finish: what migdoc does not know completely (a table, a column), the project's own
@@ -474,37 +820,123 @@ fn finish_runs_the_revisions_own_sql_and_equals_a_clean_upgrade() {
     write_files(&f.dir, &[("migrations/env.py", env_py)]);
     let python = oracle_python().display().to_string();
     f.database("clean", "head");
-    let dump = |db: &str| {
-        let out = Command::new(f.cluster.binaries().bindir.join("pg_dump"))
-            .args(["--schema-only", "--no-owner", "--no-privileges", "-h"])
-            .arg(f.cluster.socket_dir())
-            .args(["-p", &f.cluster.port().to_string(), "-U", "postgres", db])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")).collect::<Vec<_>>().join("\n")
-    };
-    let clean = dump("clean");
+    let clean = f.dump("clean");
     // a1 half applied: its type is there (made on another connection), its table is not.
     // c3 half applied: its type is there, its column is not.
     for (db, at, sql, revision) in [
-        ("type_no_table", "base", "CREATE TYPE status AS ENUM ('active', 'banned')", "a1"),
-        ("type_no_column", "b2", "CREATE TYPE tier AS ENUM ('gold', 'it''s')", "c3"),
+        (
+            "type_no_table",
+            "base",
+            "CREATE TYPE status AS ENUM ('active', 'banned')",
+            "a1",
+        ),
+        (
+            "type_no_column",
+            "b2",
+            "CREATE TYPE tier AS ENUM ('gold', 'it''s')",
+            "c3",
+        ),
     ] {
         let url = f.database(db, at);
         f.sql(db, sql);
         let (code, d) = f.doctor(&url, &["--choose", "finish", "--python", &python]);
         assert_eq!(code, 1, "{d}");
         let steps = d["plan"]["steps"].as_array().cloned().unwrap_or_default();
-        assert!(steps.iter().all(|s| s["sql"].is_string()), "a step without SQL: {d}");
-        assert!(!steps.iter().any(|s| s["sql"].as_str().is_some_and(|q| q.contains("CREATE TYPE"))), "a type that is there would be created again: {d}");
-        let (code, d) = f.doctor(&url, &["--apply", "--choose", "finish", "--python", &python]);
+        assert!(
+            steps.iter().all(|s| s["sql"].is_string()),
+            "a step without SQL: {d}"
+        );
+        assert!(
+            !steps
+                .iter()
+                .any(|s| s["sql"].as_str().is_some_and(|q| q.contains("CREATE TYPE"))),
+            "a type that is there would be created again: {d}"
+        );
+        let (code, d) = f.doctor(
+            &url,
+            &["--apply", "--choose", "finish", "--python", &python],
+        );
         assert_eq!(code, 0, "{d}");
         assert!(d["applied"] == true, "{d}");
-        assert_eq!(f.sql(db, "SELECT version_num FROM alembic_version"), format!("{revision}\n"));
+        assert_eq!(
+            f.sql(db, "SELECT version_num FROM alembic_version"),
+            format!("{revision}\n")
+        );
         f.heals(&url);
-        assert_eq!(dump(db), clean, "{db}: the finished schema differs from a clean upgrade's");
+        assert_eq!(
+            f.dump(db),
+            clean,
+            "{db}: the finished schema differs from a clean upgrade's"
+        );
     }
+}
+
+/// A revision that creates a schema and a table in it, half applied: undo drops the schema it
+/// left empty (after what is in it), and refuses while the schema holds an object, changing
+/// nothing; `alembic upgrade head` then gives the schema a clean upgrade gives.
+#[test]
+fn undo_drops_a_schema_only_while_it_is_empty() {
+    let f = Fixture::new();
+    let d4 = "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'd4'\ndown_revision = 'c3'\n\n\ndef upgrade():\n    op.execute(sa.schema.CreateSchema('audit'))\n    \
+              op.create_table('log', sa.Column('id', sa.Integer, primary_key=True), schema='audit')\n\n\ndef downgrade():\n    op.drop_table('log', schema='audit')\n    op.execute('DROP SCHEMA audit')\n";
+    write_files(&f.dir, &[("migrations/versions/d4_audit.py", d4)]);
+    f.database("clean", "head");
+    let clean = f.dump("clean");
+
+    // The schema alone, and a table of somebody else's in it: undo refuses, nothing changes.
+    let url = f.database("schema_used", "c3");
+    f.sql(
+        "schema_used",
+        "CREATE SCHEMA audit; CREATE TABLE audit.notes (id int)",
+    );
+    let (_, d) = f.doctor(&url, &[]);
+    assert_eq!(
+        states(&d, "diagnosis"),
+        ["partially_applied", "drift"],
+        "{d}"
+    );
+    assert_eq!(
+        d["diagnosis"]["findings"][0]["present"],
+        serde_json::json!([{"kind": "schema", "name": "audit"}]),
+        "{d}"
+    );
+    let before = f.dump("schema_used");
+    let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
+    assert_eq!(code, 1, "{d}");
+    assert!(
+        d["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("schema audit holds objects")),
+        "{d}"
+    );
+    assert_eq!(
+        f.dump("schema_used"),
+        before,
+        "a refused undo changed the database"
+    );
+
+    // The schema alone, empty: undo drops it, and the revision runs again.
+    let url = f.database("schema_empty", "c3");
+    f.sql("schema_empty", "CREATE SCHEMA audit");
+    let (code, d) = f.doctor(&url, &["--apply", "--choose", "undo"]);
+    assert_eq!(
+        (code, states(&d, "after")),
+        (0, vec!["behind".to_owned()]),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql(
+            "schema_empty",
+            "SELECT count(*) FROM pg_namespace WHERE nspname = 'audit'"
+        ),
+        "0\n"
+    );
+    f.heals(&url);
+    assert_eq!(
+        f.dump("schema_empty"),
+        clean,
+        "undo, then upgrade, differs from a clean upgrade"
+    );
 }
 
 /// A checkout with two heads needs action whatever the database holds: the next `alembic upgrade
@@ -515,7 +947,13 @@ fn two_heads_need_action_and_system_schemas_are_no_tenants() {
     let e5 = "from alembic import op\n\nrevision = 'e5'\ndown_revision = 'b2'\n\n\ndef upgrade():\n    op.execute('CREATE TABLE audit (id int)')\n\n\ndef downgrade():\n    op.execute('DROP TABLE audit')\n";
     write_files(&f.dir, &[("migrations/versions/e5_audit.py", e5)]);
     let url = f.database("two_heads", "heads");
-    assert_eq!(f.sql("two_heads", "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version"), "c3,e5\n");
+    assert_eq!(
+        f.sql(
+            "two_heads",
+            "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version"
+        ),
+        "c3,e5\n"
+    );
     let (code, d) = f.doctor(&url, &[]);
     assert_eq!(code, 1, "{d}");
     assert_eq!(states(&d, "diagnosis"), ["several_heads"], "{d}");
@@ -523,9 +961,24 @@ fn two_heads_need_action_and_system_schemas_are_no_tenants() {
     // `--schemas '%'` means the tenants, not pg_catalog, pg_toast or information_schema; a tenant
     // whose name holds a newline is one tenant.
     f.sql("two_heads", "CREATE SCHEMA \"odd\nname\"");
-    let out = run_migdoc(&["doctor".into(), f.dir.display().to_string(), "--database-url".into(), url, "--schemas".into(), "%".into(), "--format".into(), "json".into()]);
-    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
-    let schemas: Vec<&str> = v["databases"].as_array().into_iter().flatten().filter_map(|d| d["schema"].as_str()).collect();
+    let out = run_migdoc(&[
+        "doctor".into(),
+        f.dir.display().to_string(),
+        "--database-url".into(),
+        url,
+        "--schemas".into(),
+        "%".into(),
+        "--format".into(),
+        "json".into(),
+    ]);
+    let v: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let schemas: Vec<&str> = v["databases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["schema"].as_str())
+        .collect();
     assert_eq!(schemas, ["odd\nname", "public"], "{v}");
 }
 
@@ -536,7 +989,9 @@ fn labels_are_added_in_place_and_their_order_is_checked() {
     let f = Fixture::new();
     let d4 = "from alembic import op\n\nrevision = 'd4'\ndown_revision = 'c3'\n\n\ndef upgrade():\n    op.execute(\"ALTER TYPE tier ADD VALUE 'silver' AFTER 'gold'\")\n    op.execute(\"ALTER TYPE tier ADD VALUE 'owner' BEFORE 'gold'\")\n\n\ndef downgrade():\n    pass\n";
     write_files(&f.dir, &[("migrations/versions/d4_more_tiers.py", d4)]);
-    let order = |db: &str| f.sql(db, "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'tier'");
+    let order = |db: &str| {
+        f.sql(db, "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'tier'")
+    };
 
     // d4 recorded, its labels missing.
     let url = f.database("labels", "c3");
@@ -544,7 +999,11 @@ fn labels_are_added_in_place_and_their_order_is_checked() {
     let (_, d) = f.doctor(&url, &[]);
     assert_eq!(states(&d, "diagnosis"), ["recorded_but_missing"], "{d}");
     let (code, d) = f.doctor(&url, &["--apply"]);
-    assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
+    assert_eq!(
+        (code, states(&d, "after")),
+        (0, vec!["healthy".to_owned()]),
+        "{d}"
+    );
     assert_eq!(order("labels"), "owner,gold,silver,it's\n");
     f.heals(&url);
 
@@ -564,7 +1023,9 @@ fn labels_are_added_in_place_and_their_order_is_checked() {
 #[test]
 fn fleet_apply_locks_each_tenant_alone() {
     let f = Fixture::new();
-    f.cluster.create_database("fleet").unwrap_or_else(|e| panic!("{e}"));
+    f.cluster
+        .create_database("fleet")
+        .unwrap_or_else(|e| panic!("{e}"));
     let url = f.cluster.url("fleet");
     // 200 tenants; every one has c3's objects but records b2: applied but not recorded.
     let tenants: Vec<String> = (0..200).map(|i| format!("tenant_{i:03}")).collect();
@@ -578,7 +1039,11 @@ fn fleet_apply_locks_each_tenant_alone() {
     }
     f.sql("fleet", &setup);
     // Another session is repairing tenant_005: it holds that tenant's lock.
-    let lock = format!("SELECT pg_advisory_lock_shared({}), pg_advisory_lock({}, hashtext('tenant_005'))", migdoc_doctor_lock_key(), 0x6d69_6764);
+    let lock = format!(
+        "SELECT pg_advisory_lock_shared({}), pg_advisory_lock({}, hashtext('tenant_005'))",
+        migdoc_doctor_lock_key(),
+        0x6d69_6764
+    );
     let mut holder = Command::new(f.cluster.binaries().bindir.join("psql"))
         .args(["-X", "-q", "-c", &format!("{lock}; SELECT pg_sleep(60)")])
         .env("PGHOST", f.cluster.socket_dir())
@@ -589,8 +1054,18 @@ fn fleet_apply_locks_each_tenant_alone() {
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f.sql("fleet", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").trim() != "2" {
-        assert!(std::time::Instant::now() < deadline, "the holder never took its locks");
+    while f
+        .sql(
+            "fleet",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        )
+        .trim()
+        != "2"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the holder never took its locks"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let out = run_migdoc(&[
@@ -608,15 +1083,39 @@ fn fleet_apply_locks_each_tenant_alone() {
     ]);
     let _ = holder.kill();
     let _ = holder.wait();
-    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
-    let refused: Vec<&str> = v["databases"].as_array().into_iter().flatten().filter(|d| d["error"].is_string()).filter_map(|d| d["schema"].as_str()).collect();
+    let v: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let refused: Vec<&str> = v["databases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["error"].is_string())
+        .filter_map(|d| d["schema"].as_str())
+        .collect();
     assert_eq!(refused, ["tenant_005"], "{v}");
-    let repaired = v["databases"].as_array().into_iter().flatten().filter(|d| d["applied"] == true && states(d, "after") == ["healthy"]).count();
+    let repaired = v["databases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["applied"] == true && states(d, "after") == ["healthy"])
+        .count();
     assert_eq!(repaired, 199, "{v}");
-    let recorded: Vec<String> = tenants.iter().map(|t| format!("SELECT '{t}' || ':' || version_num FROM {t}.alembic_version")).collect();
-    let recorded = f.sql("fleet", &format!("SELECT * FROM ({}) AS v ORDER BY 1", recorded.join(" UNION ALL ")));
+    let recorded: Vec<String> = tenants
+        .iter()
+        .map(|t| format!("SELECT '{t}' || ':' || version_num FROM {t}.alembic_version"))
+        .collect();
+    let recorded = f.sql(
+        "fleet",
+        &format!(
+            "SELECT * FROM ({}) AS v ORDER BY 1",
+            recorded.join(" UNION ALL ")
+        ),
+    );
     for (t, line) in tenants.iter().zip(recorded.lines()) {
-        assert_eq!(line, format!("{t}:{}", if t == "tenant_005" { "b2" } else { "c3" }));
+        assert_eq!(
+            line,
+            format!("{t}:{}", if t == "tenant_005" { "b2" } else { "c3" })
+        );
     }
     assert_eq!(recorded.lines().count(), 200);
     assert_eq!(out.code, 1);
@@ -631,7 +1130,15 @@ fn lock_wait_waits_for_a_running_deploy() {
     f.sql("waits", "UPDATE alembic_version SET version_num = 'b2'");
     let hold = |seconds: u32| {
         let child = Command::new(f.cluster.binaries().bindir.join("psql"))
-            .args(["-X", "-q", "-c", &format!("SELECT pg_advisory_lock({}), pg_sleep({seconds})", migdoc_doctor_lock_key())])
+            .args([
+                "-X",
+                "-q",
+                "-c",
+                &format!(
+                    "SELECT pg_advisory_lock({}), pg_sleep({seconds})",
+                    migdoc_doctor_lock_key()
+                ),
+            ])
             .env("PGHOST", f.cluster.socket_dir())
             .env("PGPORT", f.cluster.port().to_string())
             .env("PGUSER", "postgres")
@@ -640,8 +1147,18 @@ fn lock_wait_waits_for_a_running_deploy() {
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while f.sql("waits", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").trim() == "0" {
-            assert!(std::time::Instant::now() < deadline, "the holder never took the lock");
+        while f
+            .sql(
+                "waits",
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+            )
+            .trim()
+            == "0"
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the holder never took the lock"
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         child
@@ -649,13 +1166,25 @@ fn lock_wait_waits_for_a_running_deploy() {
     let mut holder = hold(3);
     let (code, d) = f.doctor(&url, &["--apply"]);
     assert_eq!(code, 1, "{d}");
-    assert!(d["error"].as_str().is_some_and(|e| e.contains("holds the lock")), "{d}");
+    assert!(
+        d["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("holds the lock")),
+        "{d}"
+    );
     let _ = holder.wait();
 
     let mut holder = hold(3);
     let (code, d) = f.doctor(&url, &["--apply", "--lock-wait", "60"]);
-    assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
-    assert_eq!(f.sql("waits", "SELECT version_num FROM alembic_version"), "c3\n");
+    assert_eq!(
+        (code, states(&d, "after")),
+        (0, vec!["healthy".to_owned()]),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("waits", "SELECT version_num FROM alembic_version"),
+        "c3\n"
+    );
     let _ = holder.wait();
 
     // What the lock holder did meanwhile changed the catalog (not the version table): the plan
@@ -663,7 +1192,15 @@ fn lock_wait_waits_for_a_running_deploy() {
     let url = f.database("moved", "head");
     f.sql("moved", "UPDATE alembic_version SET version_num = 'b2'");
     let child = Command::new(f.cluster.binaries().bindir.join("psql"))
-        .args(["-X", "-q", "-c", &format!("SELECT pg_advisory_lock({}), pg_sleep(3); CREATE TABLE audit (id int)", migdoc_doctor_lock_key())])
+        .args([
+            "-X",
+            "-q",
+            "-c",
+            &format!(
+                "SELECT pg_advisory_lock({}), pg_sleep(3); CREATE TABLE audit (id int)",
+                migdoc_doctor_lock_key()
+            ),
+        ])
         .env("PGHOST", f.cluster.socket_dir())
         .env("PGPORT", f.cluster.port().to_string())
         .env("PGUSER", "postgres")
@@ -672,15 +1209,34 @@ fn lock_wait_waits_for_a_running_deploy() {
         .spawn();
     let mut holder = child.unwrap_or_else(|e| panic!("{e}"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f.sql("moved", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").trim() == "0" {
-        assert!(std::time::Instant::now() < deadline, "the holder never took the lock");
+    while f
+        .sql(
+            "moved",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        )
+        .trim()
+        == "0"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the holder never took the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let (code, d) = f.doctor(&url, &["--apply", "--lock-wait", "60"]);
     let _ = holder.wait();
     assert_eq!(code, 1, "{d}");
-    assert!(d["error"].as_str().is_some_and(|e| e.contains("database changed") && e.contains("nothing was changed")), "{d}");
-    assert_eq!(f.sql("moved", "SELECT version_num FROM alembic_version"), "b2\n", "a stale plan was applied");
+    assert!(
+        d["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("database changed") && e.contains("nothing was changed")),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("moved", "SELECT version_num FROM alembic_version"),
+        "b2\n",
+        "a stale plan was applied"
+    );
 }
 
 /// A real `alembic upgrade head` (env.py without migdoc's lock, as Alembic's template) runs
@@ -701,7 +1257,14 @@ fn a_real_alembic_upgrade_during_apply_leaves_one_row() {
     // Label "it's" of tier is missing: recreate the type with 'gold' alone.
     f.sql("race", "ALTER TABLE users DROP COLUMN tier; DROP TYPE tier; CREATE TYPE tier AS ENUM ('gold'); ALTER TABLE users ADD COLUMN tier tier");
     let (code, d) = f.doctor(&url, &[]);
-    assert_eq!((code, states(&d, "diagnosis")), (1, vec!["recorded_but_missing".to_owned(), "behind".to_owned()]), "{d}");
+    assert_eq!(
+        (code, states(&d, "diagnosis")),
+        (
+            1,
+            vec!["recorded_but_missing".to_owned(), "behind".to_owned()]
+        ),
+        "{d}"
+    );
     let mut alembic = Command::new(oracle_python())
         .args(["-m", "alembic", "upgrade", "head"])
         .current_dir(&f.dir)
@@ -719,12 +1282,31 @@ fn a_real_alembic_upgrade_during_apply_leaves_one_row() {
     let status = alembic.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "the migration failed");
     assert_eq!(code, 1, "{d}");
-    assert!(d["error"].as_str().is_some_and(|e| e.contains("nothing was changed")), "{d}");
-    assert_eq!(f.sql("race", "SELECT version_num FROM alembic_version"), "d4\n");
-    assert_eq!(f.sql("race", "SELECT enum_range(NULL::tier)::text"), "{gold}\n", "doctor wrote after the migration moved the database");
+    assert!(
+        d["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("nothing was changed")),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("race", "SELECT version_num FROM alembic_version"),
+        "d4\n"
+    );
+    assert_eq!(
+        f.sql("race", "SELECT enum_range(NULL::tier)::text"),
+        "{gold}\n",
+        "doctor wrote after the migration moved the database"
+    );
     let (code, d) = f.doctor(&url, &["--apply"]);
-    assert_eq!((code, states(&d, "after")), (0, vec!["healthy".to_owned()]), "{d}");
-    assert_eq!(f.sql("race", "SELECT version_num FROM alembic_version"), "d4\n");
+    assert_eq!(
+        (code, states(&d, "after")),
+        (0, vec!["healthy".to_owned()]),
+        "{d}"
+    );
+    assert_eq!(
+        f.sql("race", "SELECT version_num FROM alembic_version"),
+        "d4\n"
+    );
 }
 
 /// doctor is its own PostgreSQL client: with no `psql` anywhere on `PATH`, against a server
@@ -739,25 +1321,61 @@ fn doctor_needs_no_psql_and_takes_a_password_every_way() {
     f.database("auth", "head");
     let password = "hun/ter?2 x'y";
     f.sql("auth", &format!("CREATE ROLE app LOGIN PASSWORD '{}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO app", password.replace('\'', "''")));
-    f.cluster.set_hba("local all postgres trust\nlocal all all scram-sha-256\n").unwrap_or_else(|e| panic!("{e}"));
+    f.cluster
+        .set_hba("local all postgres trust\nlocal all all scram-sha-256\n")
+        .unwrap_or_else(|e| panic!("{e}"));
     let socket = f.cluster.socket_dir().display().to_string();
     let port = f.cluster.port();
-    let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
     let empty_path = f._tmp.path().join("no-binaries");
     std::fs::create_dir_all(&empty_path).unwrap_or_else(|e| panic!("{e}"));
     let pgpass = f._tmp.path().join("pgpass");
-    std::fs::write(&pgpass, format!("localhost:{port}:auth:app:{}\n", password.replace('\\', "\\\\").replace(':', "\\:"))).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &pgpass,
+        format!(
+            "localhost:{port}:auth:app:{}\n",
+            password.replace('\\', "\\\\").replace(':', "\\:")
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
     let doctor = |url: &str, env: &[(&str, &str)]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_migdoc"));
-        cmd.args(["doctor", &f.dir.display().to_string(), "--format", "json", "--database-url", url]).env("PATH", &empty_path).env_remove("PGPASSWORD").env_remove("PGPASSFILE");
+        cmd.args([
+            "doctor",
+            &f.dir.display().to_string(),
+            "--format",
+            "json",
+            "--database-url",
+            url,
+        ])
+        .env("PATH", &empty_path)
+        .env_remove("PGPASSWORD")
+        .env_remove("PGPASSFILE");
         for (k, v) in env {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
-        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
         for secret in ["hun/ter", "ter?2", "hun%2F", "x'y", "x\\'y"] {
-            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{url} showed the password: {stdout}{stderr}");
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "{url} showed the password: {stdout}{stderr}"
+            );
         }
         (out.status.code().unwrap_or(-1), stdout, stderr)
     };
@@ -765,22 +1383,63 @@ fn doctor_needs_no_psql_and_takes_a_password_every_way() {
     let pgpass_s = pgpass.display().to_string();
     let quoted = password.replace('\\', "\\\\").replace('\'', "\\'");
     for (url, env) in [
-        (format!("postgresql+psycopg2://app:{}@/auth?host={sock}&port={port}", enc(password)), vec![]),
-        (format!("postgresql://app:{password}@/auth?host={sock}&port={port}").replace(' ', "%20"), vec![]),
-        (format!("postgres://app@/auth?host={sock}&port={port}&password={}", enc(password)), vec![]),
-        (format!("host={socket} port={port} user=app dbname=auth password = '{quoted}'"), vec![]),
-        (format!("postgresql://app@/auth?host={sock}&port={port}"), vec![("PGPASSWORD", password)]),
-        (format!("host={socket} port={port} user=app dbname=auth"), vec![("PGPASSFILE", pgpass_s.as_str())]),
+        (
+            format!(
+                "postgresql+psycopg2://app:{}@/auth?host={sock}&port={port}",
+                enc(password)
+            ),
+            vec![],
+        ),
+        (
+            format!("postgresql://app:{password}@/auth?host={sock}&port={port}")
+                .replace(' ', "%20"),
+            vec![],
+        ),
+        (
+            format!(
+                "postgres://app@/auth?host={sock}&port={port}&password={}",
+                enc(password)
+            ),
+            vec![],
+        ),
+        (
+            format!("host={socket} port={port} user=app dbname=auth password = '{quoted}'"),
+            vec![],
+        ),
+        (
+            format!("postgresql://app@/auth?host={sock}&port={port}"),
+            vec![("PGPASSWORD", password)],
+        ),
+        (
+            format!("host={socket} port={port} user=app dbname=auth"),
+            vec![("PGPASSFILE", pgpass_s.as_str())],
+        ),
     ] {
         let (code, stdout, stderr) = doctor(&url, &env);
         assert_eq!(code, 0, "{url} {env:?}: {stdout}{stderr}");
         let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-        assert_eq!(states(&v["databases"][0], "diagnosis"), ["healthy"], "{url}: {v}");
+        assert_eq!(
+            states(&v["databases"][0], "diagnosis"),
+            ["healthy"],
+            "{url}: {v}"
+        );
     }
-    let (code, stdout, _) = doctor(&format!("postgresql://app@/auth?host={sock}&port={port}"), &[]);
+    let (code, stdout, _) = doctor(
+        &format!("postgresql://app@/auth?host={sock}&port={port}"),
+        &[],
+    );
     assert_eq!(code, 2, "{stdout}");
-    assert!(stdout.contains("PGPASSWORD") && stdout.contains(".pgpass"), "a missing password names where it can go: {stdout}");
-    let (code, stdout, _) = doctor(&format!("postgresql://app:hun%2Fter%3F3@/auth?host={sock}&port={port}"), &[]);
+    assert!(
+        stdout.contains("PGPASSWORD") && stdout.contains(".pgpass"),
+        "a missing password names where it can go: {stdout}"
+    );
+    let (code, stdout, _) = doctor(
+        &format!("postgresql://app:hun%2Fter%3F3@/auth?host={sock}&port={port}"),
+        &[],
+    );
     assert_eq!(code, 2, "{stdout}");
-    assert!(stdout.contains("password authentication failed"), "{stdout}");
+    assert!(
+        stdout.contains("password authentication failed"),
+        "{stdout}"
+    );
 }

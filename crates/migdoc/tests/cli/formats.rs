@@ -11,14 +11,17 @@ use crate::support::{repo_root, run_migdoc_in};
 /// Run from the repository root, as a CI job runs it: paths are shown from there
 /// (`examples/shop/migrations/...`), so that annotations and SARIF locations point at files.
 fn example(format: &str) -> String {
-    let out = run_migdoc_in(&repo_root(), &[
-        "check".into(),
-        repo_root().join("examples/shop").display().to_string(),
-        "--output-format".into(),
-        format.into(),
-        "--sqlalchemy-version".into(),
-        "2.0".into(),
-    ]);
+    let out = run_migdoc_in(
+        &repo_root(),
+        &[
+            "check".into(),
+            repo_root().join("examples/shop").display().to_string(),
+            "--output-format".into(),
+            format.into(),
+            "--sqlalchemy-version".into(),
+            "2.0".into(),
+        ],
+    );
     assert_eq!(out.code, 1, "{}", out.stderr);
     out.stdout
 }
@@ -29,8 +32,12 @@ fn snapshot(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap_or_else(|e| panic!("{e}"));
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing (UPDATE_EXPECT=1 writes it)", path.display()));
-    assert!(expected == actual, "{name} changed; review with UPDATE_EXPECT=1 and git diff:\n{actual}");
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing (UPDATE_EXPECT=1 writes it)", path.display()));
+    assert!(
+        expected == actual,
+        "{name} changed; review with UPDATE_EXPECT=1 and git diff:\n{actual}"
+    );
 }
 
 #[test]
@@ -68,9 +75,17 @@ fn sarif_schema() -> PathBuf {
             .current_dir(&dir)
             .output()
             .unwrap_or_else(|e| panic!("npm is needed to fetch the SARIF schema: {e}"));
-        assert!(pack.status.success(), "npm pack: {}", String::from_utf8_lossy(&pack.stderr));
+        assert!(
+            pack.status.success(),
+            "npm pack: {}",
+            String::from_utf8_lossy(&pack.stderr)
+        );
         let tarball = String::from_utf8_lossy(&pack.stdout).trim().to_owned();
-        let untar = Command::new("tar").args(["xzf", &tarball]).current_dir(&dir).status().unwrap_or_else(|e| panic!("{e}"));
+        let untar = Command::new("tar")
+            .args(["xzf", &tarball])
+            .current_dir(&dir)
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(untar.success());
     }
     schema
@@ -87,9 +102,26 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     crate::support::copy_dir(&repo_root().join("examples/shop"), &project);
     let elsewhere = tmp.path().join("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap_or_else(|e| panic!("{e}"));
-    let outside = run_migdoc_in(&elsewhere, &["check".into(), project.display().to_string(), "--output-format".into(), "sarif".into(), "--sqlalchemy-version".into(), "2.0".into()]).stdout;
-    assert!(outside.contains("\"uri\": \"file:///") && outside.contains("a%20project/"), "{outside}");
-    for (name, text) in [("shop.sarif.json", example("sarif")), ("outside.sarif.json", outside)] {
+    let outside = run_migdoc_in(
+        &elsewhere,
+        &[
+            "check".into(),
+            project.display().to_string(),
+            "--output-format".into(),
+            "sarif".into(),
+            "--sqlalchemy-version".into(),
+            "2.0".into(),
+        ],
+    )
+    .stdout;
+    assert!(
+        outside.contains("\"uri\": \"file:///") && outside.contains("a%20project/"),
+        "{outside}"
+    );
+    for (name, text) in [
+        ("shop.sarif.json", example("sarif")),
+        ("outside.sarif.json", outside),
+    ] {
         let sarif = repo_root().join("target/sarif-schema").join(name);
         std::fs::write(&sarif, text).unwrap_or_else(|e| panic!("{e}"));
         let code = "import json, sys, jsonschema\n\
@@ -99,28 +131,60 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
                     [print(e.message, list(e.absolute_path)) for e in errors]\n\
                     print(len(log['runs'][0]['results']), 'results,', len(errors), 'errors')\n\
                     sys.exit(1 if errors else 0)\n";
-        let out = Command::new(&python).arg("-c").arg(code).arg(&schema).arg(&sarif).output().unwrap_or_else(|e| panic!("{e}"));
+        let out = Command::new(&python)
+            .arg("-c")
+            .arg(code)
+            .arg(&schema)
+            .arg(&sarif)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{name}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(stdout.contains("8 results, 0 errors"), "{name}: {stdout}");
     }
 }
 
 /// The paths one output format shows.
 fn shown_paths(format: &str, stdout: &str) -> Vec<String> {
-    let json = || serde_json::from_str::<serde_json::Value>(stdout).unwrap_or_else(|e| panic!("{format}: {e}: {stdout}"));
+    let json = || {
+        serde_json::from_str::<serde_json::Value>(stdout)
+            .unwrap_or_else(|e| panic!("{format}: {e}: {stdout}"))
+    };
     match format {
         "concise" | "human" => stdout
             .lines()
-            .filter_map(|l| l.split_once(": MD").map(|(loc, _)| loc.rsplitn(3, ':').nth(2).unwrap_or(loc).to_owned()))
+            .filter_map(|l| {
+                l.split_once(": MD")
+                    .map(|(loc, _)| loc.rsplitn(3, ':').nth(2).unwrap_or(loc).to_owned())
+            })
             .collect(),
-        "json" => json()["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["path"].as_str().map(str::to_owned)).collect(),
-        "github" => stdout.lines().filter_map(|l| l.split(",file=").nth(1)?.split(',').next().map(str::to_owned)).collect(),
+        "json" => json()["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["path"].as_str().map(str::to_owned))
+            .collect(),
+        "github" => stdout
+            .lines()
+            .filter_map(|l| {
+                l.split(",file=")
+                    .nth(1)?
+                    .split(',')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .collect(),
         "sarif" => json()["runs"][0]["results"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+            .filter_map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str()
+            })
             .map(|uri| {
                 let path = uri.strip_prefix("file://").unwrap_or(uri);
                 let mut out = Vec::new();
@@ -128,7 +192,10 @@ fn shown_paths(format: &str, stdout: &str) -> Vec<String> {
                 let mut i = 0;
                 while i < bytes.len() {
                     if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
-                        out.push(u8::from_str_radix(&path[i + 1..i + 3], 16).unwrap_or_else(|e| panic!("{uri}: {e}")));
+                        out.push(
+                            u8::from_str_radix(&path[i + 1..i + 3], 16)
+                                .unwrap_or_else(|e| panic!("{uri}: {e}")),
+                        );
                         i += 3;
                     } else {
                         out.push(bytes[i]);
@@ -138,8 +205,21 @@ fn shown_paths(format: &str, stdout: &str) -> Vec<String> {
                 String::from_utf8_lossy(&out).into_owned()
             })
             .collect(),
-        "junit" => stdout.lines().filter_map(|l| l.split(" file=\"").nth(1)?.split('"').next().map(str::to_owned)).collect(),
-        "diff" => stdout.lines().filter_map(|l| l.strip_prefix("--- ")).map(|p| p.strip_prefix("a/").unwrap_or(p).to_owned()).collect(),
+        "junit" => stdout
+            .lines()
+            .filter_map(|l| {
+                l.split(" file=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .collect(),
+        "diff" => stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("--- "))
+            .map(|p| p.strip_prefix("a/").unwrap_or(p).to_owned())
+            .collect(),
         _ => unreachable!("{format}"),
     }
 }
@@ -157,22 +237,54 @@ fn paths_point_at_files_from_any_directory() {
     crate::support::copy_dir(&repo_root().join("examples/shop"), &project);
     let outside = tmp.path().join("elsewhere");
     std::fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("{e}"));
-    for (cwd, named) in [(&repo, "services/api".to_owned()), (&repo, "services/api/alembic.ini".to_owned()), (&project, ".".to_owned()), (&outside, project.display().to_string())] {
-        for format in ["concise", "human", "json", "github", "sarif", "junit", "diff"] {
-            let mut args = vec!["check".to_owned(), named.clone(), "--sqlalchemy-version".into(), "2.0".into()];
+    for (cwd, named) in [
+        (&repo, "services/api".to_owned()),
+        (&repo, "services/api/alembic.ini".to_owned()),
+        (&project, ".".to_owned()),
+        (&outside, project.display().to_string()),
+    ] {
+        for format in [
+            "concise", "human", "json", "github", "sarif", "junit", "diff",
+        ] {
+            let mut args = vec![
+                "check".to_owned(),
+                named.clone(),
+                "--sqlalchemy-version".into(),
+                "2.0".into(),
+            ];
             if format == "diff" {
                 args.push("--diff".into());
             } else {
                 args.extend(["--output-format".into(), format.into()]);
             }
             let out = run_migdoc_in(cwd, &args);
-            assert_eq!(out.code, 1, "{format} from {}: {}", cwd.display(), out.stderr);
+            assert_eq!(
+                out.code,
+                1,
+                "{format} from {}: {}",
+                cwd.display(),
+                out.stderr
+            );
             let paths = shown_paths(format, &out.stdout);
-            assert!(!paths.is_empty(), "{format} from {}: no paths in\n{}", cwd.display(), out.stdout);
+            assert!(
+                !paths.is_empty(),
+                "{format} from {}: no paths in\n{}",
+                cwd.display(),
+                out.stdout
+            );
             for shown in paths {
                 let path = std::path::Path::new(&shown);
-                assert_eq!(path.is_absolute(), *cwd == outside, "{format} from {}: {shown}", cwd.display());
-                assert!(cwd.join(path).is_file(), "{format} from {}: {shown} is not a file from there", cwd.display());
+                assert_eq!(
+                    path.is_absolute(),
+                    *cwd == outside,
+                    "{format} from {}: {shown}",
+                    cwd.display()
+                );
+                assert!(
+                    cwd.join(path).is_file(),
+                    "{format} from {}: {shown} is not a file from there",
+                    cwd.display()
+                );
             }
         }
     }

@@ -20,7 +20,11 @@ fn fixture_args(dir: &Path) -> Vec<String> {
 
 fn check(name: &str) {
     let dir = fixtures_dir().join(name);
-    let mut args = vec!["check".to_owned(), "--output-format".into(), "concise".into()];
+    let mut args = vec![
+        "check".to_owned(),
+        "--output-format".into(),
+        "concise".into(),
+    ];
     args.extend(fixture_args(&dir));
     let out = support::run_migdoc_in(&dir, &args);
     let actual = format!("{}exit: {}\n", out.stdout, out.code);
@@ -29,8 +33,13 @@ fn check(name: &str) {
         std::fs::write(&expect_path, &actual).unwrap_or_else(|e| panic!("{e}"));
         return;
     }
-    let expected = std::fs::read_to_string(&expect_path).unwrap_or_else(|_| panic!("{} has no expect.txt", dir.display()));
-    assert_eq!(actual, expected, "fixture {name}: stderr was {}", out.stderr);
+    let expected = std::fs::read_to_string(&expect_path)
+        .unwrap_or_else(|_| panic!("{} has no expect.txt", dir.display()));
+    assert_eq!(
+        actual, expected,
+        "fixture {name}: stderr was {}",
+        out.stderr
+    );
 }
 
 macro_rules! fixture_tests {
@@ -65,8 +74,15 @@ fixture_tests!(
 fn every_fixture_directory_has_a_test() {
     let source = include_str!("main.rs");
     for entry in std::fs::read_dir(fixtures_dir()).unwrap_or_else(|e| panic!("{e}")) {
-        let name = entry.unwrap_or_else(|e| panic!("{e}")).file_name().to_string_lossy().into_owned();
-        assert!(source.contains(&format!("    {name},\n")), "fixture {name} is not listed in fixture_tests!");
+        let name = entry
+            .unwrap_or_else(|e| panic!("{e}"))
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            source.contains(&format!("    {name},\n")),
+            "fixture {name} is not listed in fixture_tests!"
+        );
     }
 }
 
@@ -77,15 +93,42 @@ fn json_output_is_the_documented_contract() {
     args.extend(fixture_args(&dir));
     let out = support::run_migdoc_in(&dir, &args);
     assert_eq!(out.code, 1);
-    let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let value: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
     assert_eq!(value["version"], 1);
-    let keys: Vec<&str> = value["diagnostics"][0].as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+    let keys: Vec<&str> = value["diagnostics"][0]
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     assert_eq!(
         keys,
-        ["code", "name", "severity", "path", "line", "column", "end_line", "end_column", "revision", "message", "help", "url", "fix"]
+        [
+            "code",
+            "name",
+            "severity",
+            "path",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "revision",
+            "message",
+            "help",
+            "url",
+            "fix"
+        ]
     );
     let summary = &value["summary"];
-    for key in ["files", "revisions", "heads", "errors", "warnings", "infos", "unknown_operations", "elapsed_ms"] {
+    for key in [
+        "files",
+        "revisions",
+        "heads",
+        "errors",
+        "warnings",
+        "infos",
+        "unknown_operations",
+        "elapsed_ms",
+    ] {
         assert!(summary.get(key).is_some(), "summary lacks {key}");
     }
     assert_eq!(summary["heads"], serde_json::json!(["b2", "c3"]));
@@ -106,7 +149,11 @@ fn fail_on_warning_turns_warnings_into_exit_1() {
 #[test]
 fn github_and_sarif_formats() {
     let dir = fixtures_dir().join("two_heads");
-    let mut args = vec!["check".to_owned(), "--output-format".into(), "github".into()];
+    let mut args = vec![
+        "check".to_owned(),
+        "--output-format".into(),
+        "github".into(),
+    ];
     args.extend(fixture_args(&dir));
     let out = support::run_migdoc_in(&dir, &args);
     assert!(
@@ -116,10 +163,17 @@ fn github_and_sarif_formats() {
     );
     args[2] = "sarif".into();
     let out = support::run_migdoc_in(&dir, &args);
-    let sarif: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sarif["version"], "2.1.0");
-    assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(2));
-    assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][0]["id"], "MD101");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"][0]["id"],
+        "MD101"
+    );
 }
 
 #[test]
@@ -128,20 +182,36 @@ fn human_output_has_a_code_frame() {
     let mut args = vec!["check".to_owned()];
     args.extend(fixture_args(&dir));
     let out = run_migdoc(&args);
-    assert!(out.stdout.contains("14 |     op.execute(\"CREATE TYPE IF NOT EXISTS mood AS ENUM ('happy')\")"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("14 |     op.execute(\"CREATE TYPE IF NOT EXISTS mood AS ENUM ('happy')\")"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("^^^^^"), "{}", out.stdout);
-    assert!(!out.stdout.contains('\x1b'), "no colors when not a terminal");
+    assert!(
+        !out.stdout.contains('\x1b'),
+        "no colors when not a terminal"
+    );
 }
 
 #[test]
 fn usage_and_missing_paths_exit_2_with_a_message() {
     let out = run_migdoc(&["check".into(), "/definitely/not/here".into()]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("/definitely/not/here does not exist"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("/definitely/not/here does not exist"),
+        "{}",
+        out.stderr
+    );
     let out = run_migdoc(&["check".into(), "--output-format".into(), "xml".into()]);
     assert_eq!(out.code, 2);
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = migdoc().arg("check").current_dir(tmp.path()).output().unwrap_or_else(|e| panic!("{e}"));
+    let out = migdoc()
+        .arg("check")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--versions"));
 }
@@ -169,8 +239,12 @@ fn graph_formats() {
     );
     assert!(base("mermaid").contains("n0 --> n1"));
     assert!(base("dot").contains("\"b2\" -> \"d4\";"));
-    let json: serde_json::Value = serde_json::from_str(&base("json")).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(json["order"], serde_json::json!(["e5", "d4", "b2", "c3", "a1"]));
+    let json: serde_json::Value =
+        serde_json::from_str(&base("json")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        json["order"],
+        serde_json::json!(["e5", "d4", "b2", "c3", "a1"])
+    );
 }
 
 #[test]
@@ -188,20 +262,39 @@ fn rule_docs() {
 fn readme_lists_every_rule() {
     let out = run_migdoc(&["rule".into(), "--list".into()]);
     assert_eq!(out.code, 0);
-    let readme = std::fs::read_to_string(support::repo_root().join("README.md")).unwrap_or_else(|e| panic!("{e}"));
+    let readme = std::fs::read_to_string(support::repo_root().join("README.md"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let table: Vec<&str> = readme.lines().filter(|l| l.starts_with("| MD")).collect();
-    assert_eq!(table, out.stdout.lines().collect::<Vec<_>>(), "update the README's rule table from `migdoc rule --list`");
+    assert_eq!(
+        table,
+        out.stdout.lines().collect::<Vec<_>>(),
+        "update the README's rule table from `migdoc rule --list`"
+    );
 }
 
 /// `docs/rules.md` is generated from the registry: it fails when a rule's docs changed and the page
 /// was not regenerated (`migdoc rule --all --format markdown > docs/rules.md`).
 #[test]
 fn committed_rule_docs_are_generated() {
-    let out = run_migdoc(&["rule".into(), "--all".into(), "--format".into(), "markdown".into()]);
+    let out = run_migdoc(&[
+        "rule".into(),
+        "--all".into(),
+        "--format".into(),
+        "markdown".into(),
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let committed = std::fs::read_to_string(support::repo_root().join("docs/rules.md")).unwrap_or_default();
-    assert!(out.stdout.contains("## enum-created-twice\n\n`MD201` · default severity: error"), "{}", out.stdout);
-    assert!(committed == out.stdout, "docs/rules.md is stale: run `cargo run -- rule --all --format markdown > docs/rules.md`");
+    let committed =
+        std::fs::read_to_string(support::repo_root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        out.stdout
+            .contains("## enum-created-twice\n\n`MD201` · default severity: error"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        committed == out.stdout,
+        "docs/rules.md is stale: run `cargo run -- rule --all --format markdown > docs/rules.md`"
+    );
 }
 
 /// Large and hostile inputs get diagnostics, never a panic or a hang.
@@ -217,10 +310,22 @@ fn big_and_broken_files() {
     }
     std::fs::write(versions.join("a1.py"), big).unwrap_or_else(|e| panic!("{e}"));
     // Binary garbage, deep nesting, and an unterminated string.
-    std::fs::write(versions.join("b2.py"), [0xff, 0xfe, 0x00, 0x41, 0x0a]).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(versions.join("c3.py"), format!("revision = 'c3'\ndown_revision = 'a1'\nx = {}1{}\n", "(".repeat(5000), ")".repeat(5000)))
+    std::fs::write(versions.join("b2.py"), [0xff, 0xfe, 0x00, 0x41, 0x0a])
         .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(versions.join("d4.py"), "revision = 'd4'\ndown_revision = 'c3'\nop.execute(\"\"\"never closed\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        versions.join("c3.py"),
+        format!(
+            "revision = 'c3'\ndown_revision = 'a1'\nx = {}1{}\n",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        versions.join("d4.py"),
+        "revision = 'd4'\ndown_revision = 'c3'\nop.execute(\"\"\"never closed\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let out = run_migdoc(&[
         "check".into(),
         tmp.path().display().to_string(),
@@ -231,8 +336,14 @@ fn big_and_broken_files() {
     ]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let codes: Vec<&str> = value["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+    let value: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let codes: Vec<&str> = value["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
     assert!(codes.contains(&"MD003"), "{codes:?}");
     assert!(codes.contains(&"MD001"), "{codes:?}");
 }
@@ -246,26 +357,55 @@ fn ten_thousand_revisions() {
         .arg("10000")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The generator prints "N revisions" (merges add a few).
-    let generated: u64 = String::from_utf8_lossy(&out.stdout).split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    let out = run_migdoc(&["check".into(), tmp.path().display().to_string(), "--output-format".into(), "json".into()]);
-    assert_eq!(out.code, 0, "{}", out.stdout.chars().take(2000).collect::<String>());
-    let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let generated: u64 = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let out = run_migdoc(&[
+        "check".into(),
+        tmp.path().display().to_string(),
+        "--output-format".into(),
+        "json".into(),
+    ]);
+    assert_eq!(
+        out.code,
+        0,
+        "{}",
+        out.stdout.chars().take(2000).collect::<String>()
+    );
+    let value: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["summary"]["revisions"].as_u64(), Some(generated));
     assert!(generated >= 10_000);
     assert_eq!(value["summary"]["heads"].as_array().map(Vec::len), Some(1));
     // Files are parsed and lowered in parallel; the output does not depend on it.
     let serial = migdoc()
-        .args(["check", &tmp.path().display().to_string(), "--output-format", "json", "--no-cache"])
+        .args([
+            "check",
+            &tmp.path().display().to_string(),
+            "--output-format",
+            "json",
+            "--no-cache",
+        ])
         .env("RAYON_NUM_THREADS", "1")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut serial: serde_json::Value = serde_json::from_slice(&serial.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let mut serial: serde_json::Value =
+        serde_json::from_slice(&serial.stdout).unwrap_or_else(|e| panic!("{e}"));
     let mut parallel = value;
     serial["summary"]["elapsed_ms"] = 0.into();
     parallel["summary"]["elapsed_ms"] = 0.into();
-    assert!(serial == parallel, "one thread and several give different reports");
+    assert!(
+        serial == parallel,
+        "one thread and several give different reports"
+    );
 }
 
 pub(crate) fn fixture_names() -> Vec<PathBuf> {
@@ -280,29 +420,42 @@ pub(crate) fn fixture_names() -> Vec<PathBuf> {
 
 mod cache;
 mod config;
-mod formats;
+mod differential;
 mod doctor;
 mod fixes;
+mod formats;
 mod habits;
 mod helpers;
 mod models;
 mod packaging;
 mod probe;
-mod truth;
-mod verify;
-mod differential;
 mod scenarios;
 mod scenarios_live;
+mod truth;
+mod verify;
 
 /// The README's first command: the bundled example shows each kind of problem it was made for.
 #[test]
 fn example_project_shows_its_problems() {
     let root = support::repo_root().join("examples/shop");
-    let out = run_migdoc(&["check".into(), root.display().to_string(), "--output-format".into(), "concise".into()]);
+    let out = run_migdoc(&[
+        "check".into(),
+        root.display().to_string(),
+        "--output-format".into(),
+        "concise".into(),
+    ]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     for code in ["MD002", "MD101", "MD202", "MD205", "MD214", "MD306"] {
-        assert!(out.stdout.contains(code), "examples/shop lost its {code}:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(code),
+            "examples/shop lost its {code}:\n{}",
+            out.stdout
+        );
     }
     let models = run_migdoc(&["models".into(), root.display().to_string()]);
-    assert!(models.stdout.contains("table customers"), "{}", models.stdout);
+    assert!(
+        models.stdout.contains("table customers"),
+        "{}",
+        models.stdout
+    );
 }

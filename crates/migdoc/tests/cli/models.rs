@@ -28,11 +28,16 @@ pub(crate) fn scenarios() -> Vec<PathBuf> {
 /// Tables where the recorded run failed (a check that was skipped is not a failure).
 pub(crate) fn failing_tables(outcome: &toml::Table) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let Some(tables) = outcome.get("tables").and_then(toml::Value::as_table) else { return out };
+    let Some(tables) = outcome.get("tables").and_then(toml::Value::as_table) else {
+        return out;
+    };
     for (name, checks) in tables {
-        let Some(checks) = checks.as_table() else { continue };
+        let Some(checks) = checks.as_table() else {
+            continue;
+        };
         let failed = checks.values().filter_map(toml::Value::as_table).any(|c| {
-            c.get("ok").and_then(toml::Value::as_bool) == Some(false) && c.get("skipped").and_then(toml::Value::as_bool) != Some(true)
+            c.get("ok").and_then(toml::Value::as_bool) == Some(false)
+                && c.get("skipped").and_then(toml::Value::as_bool) != Some(true)
         });
         if failed {
             out.insert(name.clone());
@@ -43,7 +48,10 @@ pub(crate) fn failing_tables(outcome: &toml::Table) -> BTreeSet<String> {
 
 /// The tables migdoc reports model errors on: every model message names `table` or `table.column`
 /// in backticks.
-pub(crate) fn reported_tables(diagnostics: &[Value], known: &BTreeSet<String>) -> (BTreeSet<String>, Vec<String>) {
+pub(crate) fn reported_tables(
+    diagnostics: &[Value],
+    known: &BTreeSet<String>,
+) -> (BTreeSet<String>, Vec<String>) {
     let mut tables = BTreeSet::new();
     let mut unattributed = Vec::new();
     for d in diagnostics {
@@ -52,7 +60,10 @@ pub(crate) fn reported_tables(diagnostics: &[Value], known: &BTreeSet<String>) -
             continue;
         }
         let message = d["message"].as_str().unwrap_or_default();
-        match known.iter().find(|t| message.contains(&format!("`{t}`")) || message.contains(&format!("`{t}."))) {
+        match known
+            .iter()
+            .find(|t| message.contains(&format!("`{t}`")) || message.contains(&format!("`{t}.")))
+        {
             Some(t) => {
                 tables.insert(t.clone());
             }
@@ -64,9 +75,21 @@ pub(crate) fn reported_tables(diagnostics: &[Value], known: &BTreeSet<String>) -
 
 fn mismatch(dir: &Path, sa: &str, recorded: &toml::Table) -> Option<String> {
     let report = check_scenario(dir, sa, 15);
-    let diagnostics: Vec<Value> = report["diagnostics"].as_array().cloned().unwrap_or_default();
-    let upgrade_ok = recorded.get("upgrade").and_then(toml::Value::as_table).and_then(|u| u.get("ok")).and_then(toml::Value::as_bool);
-    assert_eq!(upgrade_ok, Some(true), "{}: model scenarios are about the models; their migrations must pass", dir.display());
+    let diagnostics: Vec<Value> = report["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let upgrade_ok = recorded
+        .get("upgrade")
+        .and_then(toml::Value::as_table)
+        .and_then(|u| u.get("ok"))
+        .and_then(toml::Value::as_bool);
+    assert_eq!(
+        upgrade_ok,
+        Some(true),
+        "{}: model scenarios are about the models; their migrations must pass",
+        dir.display()
+    );
     let failing = failing_tables(recorded);
     let known: BTreeSet<String> = recorded
         .get("tables")
@@ -75,7 +98,9 @@ fn mismatch(dir: &Path, sa: &str, recorded: &toml::Table) -> Option<String> {
         .unwrap_or_default();
     let (reported, unattributed) = reported_tables(&diagnostics, &known);
     if !unattributed.is_empty() {
-        return Some(format!("model errors on no recorded table: {unattributed:?}"));
+        return Some(format!(
+            "model errors on no recorded table: {unattributed:?}"
+        ));
     }
     (reported != failing).then(|| {
         let messages: Vec<String> = diagnostics.iter().map(|d| format!("{} {}: {}", d["code"], d["severity"], d["message"])).collect();
@@ -88,17 +113,37 @@ fn model_errors_exactly_where_sqlalchemy_fails() {
     let mut problems = Vec::new();
     let mut checked = 0;
     for dir in scenarios() {
-        let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
-        let scenario: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let outcomes = scenario.get("outcome").and_then(toml::Value::as_table).unwrap_or_else(|| panic!("{}: no outcome", dir.display()));
+        let text =
+            std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let scenario: toml::Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let outcomes = scenario
+            .get("outcome")
+            .and_then(toml::Value::as_table)
+            .unwrap_or_else(|| panic!("{}: no outcome", dir.display()));
         for sa in ["sa20", "sa21"] {
-            let recorded = outcomes.get(sa).and_then(toml::Value::as_table).unwrap_or_else(|| panic!("{}: no {sa}", dir.display()));
+            let recorded = outcomes
+                .get(sa)
+                .and_then(toml::Value::as_table)
+                .unwrap_or_else(|| panic!("{}: no {sa}", dir.display()));
             checked += 1;
             if let Some(problem) = mismatch(&dir, sa, recorded) {
-                problems.push(format!("{} [{sa}]: {problem}", dir.file_name().unwrap_or_default().to_string_lossy()));
+                problems.push(format!(
+                    "{} [{sa}]: {problem}",
+                    dir.file_name().unwrap_or_default().to_string_lossy()
+                ));
             }
         }
     }
-    assert!(checked >= 40, "expected at least 20 model scenarios, found {}", checked / 2);
-    assert!(problems.is_empty(), "{} of {checked} model scenario runs disagree:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        checked >= 40,
+        "expected at least 20 model scenarios, found {}",
+        checked / 2
+    );
+    assert!(
+        problems.is_empty(),
+        "{} of {checked} model scenario runs disagree:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

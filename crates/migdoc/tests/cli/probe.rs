@@ -42,9 +42,13 @@ fn probe_coverage_on_real_histories() {
     let mut low = Vec::new();
     let (mut all_caught, mut all_bare, mut all_probed) = (0, 0, 0);
     for &(name, floor, bare_floor, expected_probed) in FLOORS {
-        let dir = dirs.get(name).unwrap_or_else(|| panic!("{name} is not in the manifest"));
+        let dir = dirs
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in the manifest"));
         let (caught, probed) = probe(dir);
-        let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("probe-{name}-{}", std::process::id())).join("versions");
+        let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("probe-{name}-{}", std::process::id()))
+            .join("versions");
         copy_dir(dir, &copy);
         let (bare, bare_probed) = probe(&copy);
         std::fs::remove_dir_all(copy.parent().unwrap()).ok();
@@ -53,19 +57,32 @@ fn probe_coverage_on_real_histories() {
             100 * caught / probed.max(1),
             100 * bare / bare_probed.max(1)
         ));
-        assert_eq!(probed, expected_probed, "{name}: the number of probed revisions changed");
-        assert_eq!(bare_probed, expected_probed, "{name}: the number of probed revisions of the bare copy changed");
+        assert_eq!(
+            probed, expected_probed,
+            "{name}: the number of probed revisions changed"
+        );
+        assert_eq!(
+            bare_probed, expected_probed,
+            "{name}: the number of probed revisions of the bare copy changed"
+        );
         if caught < floor {
             low.push(format!("{name}: {caught} < {floor}"));
         }
         if bare < bare_floor {
             low.push(format!("{name} (bare copy): {bare} < {bare_floor}"));
         }
-        (all_caught, all_bare, all_probed) = (all_caught + caught, all_bare + bare, all_probed + probed);
+        (all_caught, all_bare, all_probed) =
+            (all_caught + caught, all_bare + bare, all_probed + probed);
     }
-    report.push(format!("all: {all_caught}/{all_probed} in place, {all_bare}/{all_probed} on bare copies"));
+    report.push(format!(
+        "all: {all_caught}/{all_probed} in place, {all_bare}/{all_probed} on bare copies"
+    ));
     println!("{}", report.join("\n"));
-    assert!(low.is_empty(), "coverage fell below its floor: {low:?}\n{}", report.join("\n"));
+    assert!(
+        low.is_empty(),
+        "coverage fell below its floor: {low:?}\n{}",
+        report.join("\n")
+    );
 }
 
 /// `shutil.copytree`: the files of `from` under `to`, recursively.
@@ -83,9 +100,14 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 /// (caught, probed) for the history in `dir`.
 fn probe(dir: &std::path::Path) -> (usize, usize) {
-    let project = migdoc_project::Project::discover(&crate::support::project_root_of(dir), &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+    let project =
+        migdoc_project::Project::discover(&crate::support::project_root_of(dir), &[dir.to_owned()])
+            .unwrap_or_else(|e| panic!("{e}"));
     let mut sources = project.load();
-    let settings = migdoc_linter::Settings { postgres_version: 15, sqlalchemy_2_1: Some(false) };
+    let settings = migdoc_linter::Settings {
+        postgres_version: 15,
+        sqlalchemy_2_1: Some(false),
+    };
     let mut ops = migdoc_linter::lower(&project, &sources, &settings);
     // Revision id -> file index, first parent, and where upgrade()'s body starts.
     let mut by_id: HashMap<String, usize> = HashMap::new();
@@ -119,23 +141,37 @@ fn probe(dir: &std::path::Path) -> (usize, usize) {
         if base == r {
             continue;
         }
-        let (Some(r_text), Some(base_text)) = (injected(&sources.files[r]), injected(&sources.files[base])) else { continue };
+        let (Some(r_text), Some(base_text)) =
+            (injected(&sources.files[r]), injected(&sources.files[base]))
+        else {
+            continue;
+        };
         probed += 1;
         let swap = |sources: &mut migdoc_project::Sources, i: usize, text: String| {
             let f = &sources.files[i];
-            let new = migdoc_project::RevisionFile::from_bytes(&f.abs_path, f.path.clone(), text.into_bytes());
+            let new = migdoc_project::RevisionFile::from_bytes(
+                &f.abs_path,
+                f.path.clone(),
+                text.into_bytes(),
+            );
             std::mem::replace(&mut sources.files[i], new)
         };
         let old_r = swap(&mut sources, r, r_text);
         let old_base = swap(&mut sources, base, base_text);
         let lowered = |sources: &migdoc_project::Sources, i: usize| {
-            migdoc_ir::lower_revision(&sources.files[i].module().body, migdoc_linter::lower_options(&project, &settings), &sources.modules)
+            migdoc_ir::lower_revision(
+                &sources.files[i].module().body,
+                migdoc_linter::lower_options(&project, &settings),
+                &sources.modules,
+            )
         };
         let old_ops_r = std::mem::replace(&mut ops[r], lowered(&sources, r));
         let old_ops_base = std::mem::replace(&mut ops[base], lowered(&sources, base));
         let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
         if report.diagnostics.iter().any(|d| {
-            d.severity == migdoc_linter::Severity::Error && d.revision.as_deref() == Some(id.as_str()) && d.message.contains("migdoc_probe_t")
+            d.severity == migdoc_linter::Severity::Error
+                && d.revision.as_deref() == Some(id.as_str())
+                && d.message.contains("migdoc_probe_t")
         }) {
             caught += 1;
         }
@@ -191,62 +227,126 @@ fn injected_stmt(file: &migdoc_project::RevisionFile, stmt: &str) -> Option<Stri
 #[test]
 fn harder_probe_on_objects_postgresql_reported() {
     /// (history, lowest accepted caught revisions, probed revisions).
-    const HARD_FLOORS: &[(&str, usize, usize)] = &[("ckan", 108, 108), ("ckan-ckanext-example_database_migrations", 1, 1), ("aiida-core", 1, 1), ("aiida-core-sqlite_zip", 3, 3)];
+    const HARD_FLOORS: &[(&str, usize, usize)] = &[
+        ("ckan", 108, 108),
+        ("ckan-ckanext-example_database_migrations", 1, 1),
+        ("aiida-core", 1, 1),
+        ("aiida-core-sqlite_zip", 3, 3),
+    ];
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();
     let mut report = Vec::new();
     let mut low = Vec::new();
     for &(name, floor, expected) in HARD_FLOORS {
-        let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join(format!("tests/real_truth/{name}.json"))).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
-        let dir = dirs.get(name).unwrap_or_else(|| panic!("{name} is not in the manifest"));
+        let truth: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join(format!("tests/real_truth/{name}.json")))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let dir = dirs
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in the manifest"));
         let (caught, probed, missed) = hard_probe(dir, &truth);
         report.push(format!("{name}: {caught}/{probed} revisions would have an existing object re-created caught ({}%){}", 100 * caught / probed.max(1), if missed.is_empty() { String::new() } else { format!("; missed: {}", missed.join(", ")) }));
-        assert_eq!(probed, expected, "{name}: the number of probed revisions changed");
+        assert_eq!(
+            probed, expected,
+            "{name}: the number of probed revisions changed"
+        );
         if caught < floor {
             low.push(format!("{name}: {caught} < {floor}"));
         }
     }
     println!("{}", report.join("\n"));
-    assert!(low.is_empty(), "coverage fell below its floor: {low:?}\n{}", report.join("\n"));
+    assert!(
+        low.is_empty(),
+        "coverage fell below its floor: {low:?}\n{}",
+        report.join("\n")
+    );
 }
 
 /// (caught, probed, missed revisions) for one history and its recorded truth.
 fn hard_probe(dir: &std::path::Path, truth: &serde_json::Value) -> (usize, usize, Vec<String>) {
-    let project = migdoc_project::Project::discover(&crate::support::project_root_of(dir), &[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+    let project =
+        migdoc_project::Project::discover(&crate::support::project_root_of(dir), &[dir.to_owned()])
+            .unwrap_or_else(|e| panic!("{e}"));
     let mut sources = project.load();
-    let sqlalchemy_2_1 = truth["sqlalchemy"].as_str().is_some_and(|v| v.starts_with("2.1"));
-    let settings = migdoc_linter::Settings { postgres_version: 15, sqlalchemy_2_1: Some(sqlalchemy_2_1) };
+    let sqlalchemy_2_1 = truth["sqlalchemy"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("2.1"));
+    let settings = migdoc_linter::Settings {
+        postgres_version: 15,
+        sqlalchemy_2_1: Some(sqlalchemy_2_1),
+    };
     let mut ops = migdoc_linter::lower(&project, &sources, &settings);
-    let by_id: HashMap<String, usize> = sources.files.iter().enumerate().filter_map(|(i, f)| Some((f.header.id()?.to_owned(), i))).collect();
+    let by_id: HashMap<String, usize> = sources
+        .files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((f.header.id()?.to_owned(), i)))
+        .collect();
     let steps = truth["steps"].as_array().cloned().unwrap_or_default();
     let (mut caught, mut probed, mut missed) = (0, 0, Vec::new());
     for pair in steps.windows(2) {
         let (before, step) = (&pair[0], &pair[1]);
-        let (Some(catalog), true) = (before.get("catalog"), step["ok"] == true) else { continue };
+        let (Some(catalog), true) = (before.get("catalog"), step["ok"] == true) else {
+            continue;
+        };
         let id = step["revision"].as_str().unwrap_or_default();
         let Some(&r) = by_id.get(id) else { continue };
         let pick = |n: usize| (xxhash_rust::xxh3::xxh3_64(id.as_bytes()) % n as u64) as usize;
-        let types: Vec<&String> = catalog["types"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
-        let tables: Vec<(&String, &serde_json::Value)> = catalog["tables"].as_object().map(|m| m.iter().filter(|(t, c)| *t != "alembic_version" && c.as_array().is_some_and(|c| !c.is_empty())).collect()).unwrap_or_default();
+        let types: Vec<&String> = catalog["types"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        let tables: Vec<(&String, &serde_json::Value)> = catalog["tables"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(t, c)| {
+                        *t != "alembic_version" && c.as_array().is_some_and(|c| !c.is_empty())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let (stmt, named) = if !types.is_empty() {
             let t = types[pick(types.len())];
-            (format!("op.execute('CREATE TYPE \"{t}\" AS ENUM (\\'a\\')')"), t.clone())
+            (
+                format!("op.execute('CREATE TYPE \"{t}\" AS ENUM (\\'a\\')')"),
+                t.clone(),
+            )
         } else if !tables.is_empty() {
             let (t, cols) = tables[pick(tables.len())];
             let c = cols[0].as_str().unwrap_or_default();
-            (format!("op.execute('ALTER TABLE \"{t}\" ADD COLUMN \"{c}\" integer')"), c.to_owned())
+            (
+                format!("op.execute('ALTER TABLE \"{t}\" ADD COLUMN \"{c}\" integer')"),
+                c.to_owned(),
+            )
         } else {
             continue;
         };
-        let Some(text) = injected_stmt(&sources.files[r], &stmt) else { continue };
+        let Some(text) = injected_stmt(&sources.files[r], &stmt) else {
+            continue;
+        };
         probed += 1;
         let f = &sources.files[r];
-        let new = migdoc_project::RevisionFile::from_bytes(&f.abs_path, f.path.clone(), text.into_bytes());
+        let new = migdoc_project::RevisionFile::from_bytes(
+            &f.abs_path,
+            f.path.clone(),
+            text.into_bytes(),
+        );
         let old = std::mem::replace(&mut sources.files[r], new);
-        let lowered = migdoc_ir::lower_revision(&sources.files[r].module().body, migdoc_linter::lower_options(&project, &settings), &sources.modules);
+        let lowered = migdoc_ir::lower_revision(
+            &sources.files[r].module().body,
+            migdoc_linter::lower_options(&project, &settings),
+            &sources.modules,
+        );
         let old_ops = std::mem::replace(&mut ops[r], lowered);
         let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
-        if report.diagnostics.iter().any(|d| d.severity == migdoc_linter::Severity::Error && d.revision.as_deref() == Some(id) && d.message.contains(named.as_str())) {
+        if report.diagnostics.iter().any(|d| {
+            d.severity == migdoc_linter::Severity::Error
+                && d.revision.as_deref() == Some(id)
+                && d.message.contains(named.as_str())
+        }) {
             caught += 1;
         } else {
             missed.push(format!("{id} ({named})"));

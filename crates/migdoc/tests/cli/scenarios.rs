@@ -13,18 +13,43 @@ use crate::support::check_scenario;
 /// Scenarios migdoc does not predict yet, with the reason. The test fails when one of them starts
 /// to agree, so that the list only shrinks.
 pub(crate) const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-    ("native_enum_false_with_constraint", "sa20", "CHECK constraints of non-native enums are not modelled"),
-    ("native_enum_false_with_constraint", "sa21", "CHECK constraints of non-native enums are not modelled"),
-    ("native_enum_false_with_constraint_with_noise", "sa20", "CHECK constraints of non-native enums are not modelled"),
-    ("native_enum_false_with_constraint_with_noise", "sa21", "CHECK constraints of non-native enums are not modelled"),
+    (
+        "native_enum_false_with_constraint",
+        "sa20",
+        "CHECK constraints of non-native enums are not modelled",
+    ),
+    (
+        "native_enum_false_with_constraint",
+        "sa21",
+        "CHECK constraints of non-native enums are not modelled",
+    ),
+    (
+        "native_enum_false_with_constraint_with_noise",
+        "sa20",
+        "CHECK constraints of non-native enums are not modelled",
+    ),
+    (
+        "native_enum_false_with_constraint_with_noise",
+        "sa21",
+        "CHECK constraints of non-native enums are not modelled",
+    ),
 ];
 
 fn table<'t>(t: &'t toml::Table, key: &str) -> &'t toml::Table {
-    t.get(key).and_then(toml::Value::as_table).unwrap_or_else(|| panic!("scenario.toml lacks {key}"))
+    t.get(key)
+        .and_then(toml::Value::as_table)
+        .unwrap_or_else(|| panic!("scenario.toml lacks {key}"))
 }
 
 fn failed(outcome: &toml::Table) -> bool {
-    !outcome.get("ok").and_then(toml::Value::as_bool).unwrap_or(false) && !outcome.get("skipped").and_then(toml::Value::as_bool).unwrap_or(false)
+    !outcome
+        .get("ok")
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false)
+        && !outcome
+            .get("skipped")
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false)
 }
 
 fn revision(outcome: &toml::Table) -> Option<&str> {
@@ -32,11 +57,30 @@ fn revision(outcome: &toml::Table) -> Option<&str> {
 }
 
 /// What is wrong with migdoc's prediction for one scenario and SQLAlchemy version, if anything.
-fn mismatch(dir: &std::path::Path, sa: &str, recorded: &toml::Table, postgres: i64) -> Option<String> {
+fn mismatch(
+    dir: &std::path::Path,
+    sa: &str,
+    recorded: &toml::Table,
+    postgres: i64,
+) -> Option<String> {
     let report = check_scenario(dir, sa, postgres);
-    let diagnostics: Vec<&Value> = report["diagnostics"].as_array().into_iter().flatten().collect();
-    let errors: Vec<&Value> = diagnostics.iter().copied().filter(|d| d["severity"] == "error").collect();
-    let at = |rev: &str| -> Vec<&Value> { diagnostics.iter().copied().filter(|d| d["revision"] == rev).collect() };
+    let diagnostics: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let errors: Vec<&Value> = diagnostics
+        .iter()
+        .copied()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    let at = |rev: &str| -> Vec<&Value> {
+        diagnostics
+            .iter()
+            .copied()
+            .filter(|d| d["revision"] == rev)
+            .collect()
+    };
     let upgrade_head = table(recorded, "upgrade_head");
     let step = table(recorded, "step_by_step");
     let roundtrip = table(recorded, "roundtrip");
@@ -44,41 +88,70 @@ fn mismatch(dir: &std::path::Path, sa: &str, recorded: &toml::Table, postgres: i
     if one_fails || step_fails {
         let Some(rev) = revision(if one_fails { upgrade_head } else { step }) else {
             // Alembic refused to start: several heads.
-            return (!errors.iter().any(|d| d["code"] == "MD101")).then(|| "Alembic refused to run (several heads); migdoc did not say MD101".into());
+            return (!errors.iter().any(|d| d["code"] == "MD101")).then(|| {
+                "Alembic refused to run (several heads); migdoc did not say MD101".into()
+            });
         };
-        let failing: Vec<&str> = [upgrade_head, step].iter().filter(|o| failed(o)).filter_map(|o| revision(o)).collect();
+        let failing: Vec<&str> = [upgrade_head, step]
+            .iter()
+            .filter(|o| failed(o))
+            .filter_map(|o| revision(o))
+            .collect();
         let phrase = match (one_fails, step_fails) {
             (true, true) => "and in deploys that run one revision at a time",
             (true, false) => "(one run, one transaction)",
             _ => "fails when revisions deploy one per run",
         };
-        let predicted = at(rev).iter().any(|d| d["severity"] == "error" && (d["code"] == "MD002" || d["message"].as_str().is_some_and(|m| m.contains(phrase))));
+        let predicted = at(rev).iter().any(|d| {
+            d["severity"] == "error"
+                && (d["code"] == "MD002"
+                    || d["message"].as_str().is_some_and(|m| m.contains(phrase)))
+        });
         if !predicted {
-            return Some(format!("PostgreSQL failed at {rev} ({phrase}); migdoc said {:?}", summary(&diagnostics)));
+            return Some(format!(
+                "PostgreSQL failed at {rev} ({phrase}); migdoc said {:?}",
+                summary(&diagnostics)
+            ));
         }
         let extra: Vec<String> = errors
             .iter()
             .filter(|d| !failing.iter().any(|r| d["revision"] == *r))
             .map(|d| format!("{}@{}", d["code"], d["revision"]))
             .collect();
-        return (!extra.is_empty()).then(|| format!("errors at revisions that did not fail: {extra:?}"));
+        return (!extra.is_empty())
+            .then(|| format!("errors at revisions that did not fail: {extra:?}"));
     }
     if !errors.is_empty() {
-        return Some(format!("PostgreSQL passed; migdoc reported errors {:?}", summary(&errors)));
+        return Some(format!(
+            "PostgreSQL passed; migdoc reported errors {:?}",
+            summary(&errors)
+        ));
     }
     if failed(roundtrip) {
         let rev = revision(roundtrip).unwrap_or_default();
         if at(rev).is_empty() {
-            return Some(format!("the round trip fails at {rev}; migdoc said {:?}", summary(&diagnostics)));
+            return Some(format!(
+                "the round trip fails at {rev}; migdoc said {:?}",
+                summary(&diagnostics)
+            ));
         }
-    } else if let Some(d) = diagnostics.iter().find(|d| matches!(d["code"].as_str(), Some("MD209" | "MD210"))) {
-        return Some(format!("the round trip passes; migdoc said {}", d["message"]));
+    } else if let Some(d) = diagnostics
+        .iter()
+        .find(|d| matches!(d["code"].as_str(), Some("MD209" | "MD210")))
+    {
+        return Some(format!(
+            "the round trip passes; migdoc said {}",
+            d["message"]
+        ));
     }
     None
 }
 
 fn summary(diagnostics: &[&Value]) -> Vec<String> {
-    diagnostics.iter().map(|d| format!("{}@{}", d["code"].as_str().unwrap_or("?"), d["revision"])).collect()
+    diagnostics
+        .iter()
+        .map(|d| format!("{}@{}", d["code"].as_str().unwrap_or("?"), d["revision"]))
+        .collect()
 }
 
 #[test]
@@ -87,7 +160,10 @@ fn predictions_match_what_postgresql_did() {
     let mut gaps_now_right = Vec::new();
     let mut compared = 0;
     for (name, dir, parsed) in recorded_outcomes() {
-        let postgres = parsed.get("postgres").and_then(toml::Value::as_integer).unwrap_or(15);
+        let postgres = parsed
+            .get("postgres")
+            .and_then(toml::Value::as_integer)
+            .unwrap_or(15);
         let outcomes = table(&parsed, "outcome");
         for sa in ["sa20", "sa21"] {
             compared += 1;
@@ -101,6 +177,14 @@ fn predictions_match_what_postgresql_did() {
         }
     }
     assert!(compared >= 80, "only {compared} scenario runs compared");
-    assert!(gaps_now_right.is_empty(), "now predicted correctly, remove from KNOWN_GAPS: {gaps_now_right:?}");
-    assert!(wrong.is_empty(), "{} of {compared} predictions disagree with PostgreSQL:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        gaps_now_right.is_empty(),
+        "now predicted correctly, remove from KNOWN_GAPS: {gaps_now_right:?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} of {compared} predictions disagree with PostgreSQL:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

@@ -20,18 +20,24 @@ const MODES: [&str; 3] = ["upgrade_head", "step_by_step", "roundtrip"];
 
 /// Each scenario's name, directory and parsed `scenario.toml`, sorted by name.
 pub(crate) fn recorded_outcomes() -> Vec<(String, PathBuf, toml::Table)> {
-    let mut scenarios: Vec<(String, PathBuf, toml::Table)> = std::fs::read_dir(repo_root().join("tests/scenarios"))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|dir| dir.join("scenario.toml").is_file())
-        .map(|dir| {
-            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let parsed: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, dir, parsed)
-        })
-        .collect();
+    let mut scenarios: Vec<(String, PathBuf, toml::Table)> =
+        std::fs::read_dir(repo_root().join("tests/scenarios"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|dir| dir.join("scenario.toml").is_file())
+            .map(|dir| {
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text = std::fs::read_to_string(dir.join("scenario.toml"))
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                let parsed: toml::Table =
+                    toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+                (name, dir, parsed)
+            })
+            .collect();
     scenarios.sort_by(|a, b| a.0.cmp(&b.0));
     scenarios
 }
@@ -66,11 +72,18 @@ impl Outcome {
     }
 
     fn live(v: &Value) -> Outcome {
-        Outcome::new(|k| v[k].as_str().map(str::to_owned), |k| v[k].as_bool() == Some(true))
+        Outcome::new(
+            |k| v[k].as_str().map(str::to_owned),
+            |k| v[k].as_bool() == Some(true),
+        )
     }
 }
 
-fn recorded_outcome<'t>(scenario: &'t toml::Table, sa: &str, mode: &str) -> Option<&'t toml::Table> {
+fn recorded_outcome<'t>(
+    scenario: &'t toml::Table,
+    sa: &str,
+    mode: &str,
+) -> Option<&'t toml::Table> {
     scenario.get("outcome")?.get(sa)?.get(mode)?.as_table()
 }
 
@@ -102,7 +115,8 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
     let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
     let pythons = [("sa20", oracle_python()), ("sa21", pyenv_python("sa21"))];
-    let all = std::env::var("MIGDOC_LIVE_ALL_SCENARIOS").is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
+    let all = std::env::var("MIGDOC_LIVE_ALL_SCENARIOS")
+        .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
     let mut noisy = 0;
     let scenarios: Vec<_> = recorded_outcomes()
         .into_iter()
@@ -114,12 +128,21 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
             all || noisy % 4 == 1
         })
         .collect();
-    assert!(scenarios.len() >= 80, "only {} scenarios found", scenarios.len());
+    assert!(
+        scenarios.len() >= 80,
+        "only {} scenarios found",
+        scenarios.len()
+    );
 
     // Both SQLAlchemy versions where the recording says they differ (`create_type`); otherwise
     // half of the scenarios with one of them, unless every scenario is asked for. The static test
     // (`scenarios::`) holds `check` against every recorded outcome of both on every run.
-    let differs = |parsed: &toml::Table| MODES.iter().any(|mode| recorded_outcome(parsed, "sa20", mode).map(Outcome::recorded) != recorded_outcome(parsed, "sa21", mode).map(Outcome::recorded));
+    let differs = |parsed: &toml::Table| {
+        MODES.iter().any(|mode| {
+            recorded_outcome(parsed, "sa20", mode).map(Outcome::recorded)
+                != recorded_outcome(parsed, "sa21", mode).map(Outcome::recorded)
+        })
+    };
     let jobs: Vec<_> = scenarios
         .iter()
         .enumerate()
@@ -127,7 +150,11 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
             let both = all || differs(&s.2);
             // One scenario in two of the others, with sa20 and sa21 in turn.
             let one = (i % 2 == 0).then_some(i / 2 % 2);
-            pythons.iter().enumerate().filter(move |(k, _)| both || one == Some(*k)).map(move |(_, (sa, python))| (s, *sa, python))
+            pythons
+                .iter()
+                .enumerate()
+                .filter(move |(k, _)| both || one == Some(*k))
+                .map(move |(_, (sa, python))| (s, *sa, python))
         })
         .collect();
     let next = AtomicUsize::new(0);
@@ -138,11 +165,16 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
             s.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&((name, dir, parsed), sa, python)) = jobs.get(index) else { break };
+                    let Some(&((name, dir, parsed), sa, python)) = jobs.get(index) else {
+                        break;
+                    };
                     let report = match verify_live(&cluster, python, dir) {
                         Ok(report) => report,
                         Err(e) => {
-                            mismatches.lock().unwrap_or_else(|e| panic!("{e}")).push(format!("{name} [{sa}]: {e}"));
+                            mismatches
+                                .lock()
+                                .unwrap_or_else(|e| panic!("{e}"))
+                                .push(format!("{name} [{sa}]: {e}"));
                             continue;
                         }
                     };
@@ -151,26 +183,45 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
                             None => Some(format!("scenario.toml has no outcome.{sa}.{mode}")),
                             Some(recorded) => {
                                 let live = &report["verify"][mode];
-                                let (want, got) = (Outcome::recorded(recorded), Outcome::live(live));
-                                (want != got).then(|| format!("recorded {want:?}\n    live {got:?}: {}", live["error"].as_str().unwrap_or("")))
+                                let (want, got) =
+                                    (Outcome::recorded(recorded), Outcome::live(live));
+                                (want != got).then(|| {
+                                    format!(
+                                        "recorded {want:?}\n    live {got:?}: {}",
+                                        live["error"].as_str().unwrap_or("")
+                                    )
+                                })
                             }
                         };
                         if let Some(problem) = problem {
-                            mismatches.lock().unwrap_or_else(|e| panic!("{e}")).push(format!("{name} [{sa}] {mode}: {problem}"));
+                            mismatches
+                                .lock()
+                                .unwrap_or_else(|e| panic!("{e}"))
+                                .push(format!("{name} [{sa}] {mode}: {problem}"));
                         }
                     }
-                    let gap = crate::scenarios::KNOWN_GAPS.iter().any(|(n, s, _)| n == name && *s == sa);
+                    let gap = crate::scenarios::KNOWN_GAPS
+                        .iter()
+                        .any(|(n, s, _)| n == name && *s == sa);
                     let wrong: Vec<String> = report["diagnostics"]
                         .as_array()
                         .into_iter()
                         .flatten()
                         .filter(|d| {
-                            d["code"] == "MD402" || d["code"] == "MD403" || (d["code"] == "MD401" && d["message"].as_str().is_some_and(|m| m.contains("not predicted")))
+                            d["code"] == "MD402"
+                                || d["code"] == "MD403"
+                                || (d["code"] == "MD401"
+                                    && d["message"]
+                                        .as_str()
+                                        .is_some_and(|m| m.contains("not predicted")))
                         })
                         .map(|d| format!("{} {}", d["code"], d["message"]))
                         .collect();
                     if !wrong.is_empty() && !gap {
-                        unpredicted.lock().unwrap_or_else(|e| panic!("{e}")).push(format!("{name} [{sa}]: {}", wrong.join("\n    ")));
+                        unpredicted
+                            .lock()
+                            .unwrap_or_else(|e| panic!("{e}"))
+                            .push(format!("{name} [{sa}]: {}", wrong.join("\n    ")));
                     }
                 }
             });
@@ -188,7 +239,12 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
     );
     let mut unpredicted = unpredicted.into_inner().unwrap_or_else(|e| panic!("{e}"));
     unpredicted.sort();
-    assert!(unpredicted.is_empty(), "verify and check disagree on {} runs:\n{}", unpredicted.len(), unpredicted.join("\n"));
+    assert!(
+        unpredicted.is_empty(),
+        "verify and check disagree on {} runs:\n{}",
+        unpredicted.len(),
+        unpredicted.join("\n")
+    );
 }
 
 /// The model scenarios' recordings (`tests/model_scenarios/`, made by `tests/oracle/record_models.py`)
@@ -199,62 +255,112 @@ fn model_outcomes_hold_on_a_live_postgresql() {
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
     let pythons = [("sa20", oracle_python()), ("sa21", pyenv_python("sa21"))];
     let dirs = crate::models::scenarios();
-    assert!(dirs.len() >= 20, "only {} model scenarios found", dirs.len());
-    let jobs: Vec<(&PathBuf, &str, &PathBuf)> = dirs.iter().flat_map(|d| pythons.iter().map(move |(sa, py)| (d, *sa, py))).collect();
+    assert!(
+        dirs.len() >= 20,
+        "only {} model scenarios found",
+        dirs.len()
+    );
+    let jobs: Vec<(&PathBuf, &str, &PathBuf)> = dirs
+        .iter()
+        .flat_map(|d| pythons.iter().map(move |(sa, py)| (d, *sa, py)))
+        .collect();
     let next = AtomicUsize::new(0);
     let mismatches = Mutex::new(Vec::new());
     // The part of a check that must agree.
-    let key = |ok: Option<bool>, skipped: Option<bool>, sqlstate: Option<&str>| (ok, skipped.unwrap_or(false), sqlstate.map(str::to_owned));
+    let key = |ok: Option<bool>, skipped: Option<bool>, sqlstate: Option<&str>| {
+        (ok, skipped.unwrap_or(false), sqlstate.map(str::to_owned))
+    };
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(dir, sa, python)) = jobs.get(index) else { break };
-                    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
-                    let recorded: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let Some(&(dir, sa, python)) = jobs.get(index) else {
+                        break;
+                    };
+                    let name = dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let text = std::fs::read_to_string(dir.join("scenario.toml"))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let recorded: toml::Table =
+                        toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
                     let database = format!("models{index}");
-                    let live = cluster.create_database(&database).map_err(|e| e.to_string()).and_then(|()| {
-                        let out = Command::new(python)
-                            .arg(repo_root().join("tests/oracle/run_models.py"))
-                            .arg(dir)
-                            .env("DATABASE_URL", cluster.url(&database))
-                            .output()
-                            .map_err(|e| e.to_string());
-                        let _ = cluster.drop_database(&database);
-                        let out = out?;
-                        serde_json::from_slice::<Value>(&out.stdout).map_err(|_| format!("run_models.py printed nothing: {}", String::from_utf8_lossy(&out.stderr)))
-                    });
+                    let live = cluster
+                        .create_database(&database)
+                        .map_err(|e| e.to_string())
+                        .and_then(|()| {
+                            let out = Command::new(python)
+                                .arg(repo_root().join("tests/oracle/run_models.py"))
+                                .arg(dir)
+                                .env("DATABASE_URL", cluster.url(&database))
+                                .output()
+                                .map_err(|e| e.to_string());
+                            let _ = cluster.drop_database(&database);
+                            let out = out?;
+                            serde_json::from_slice::<Value>(&out.stdout).map_err(|_| {
+                                format!(
+                                    "run_models.py printed nothing: {}",
+                                    String::from_utf8_lossy(&out.stderr)
+                                )
+                            })
+                        });
                     let mut problems = Vec::new();
                     match live {
                         Err(e) => problems.push(e),
                         Ok(live) => {
-                            let tables = recorded.get("outcome").and_then(|o| o.get(sa)).and_then(|o| o.get("tables")).and_then(toml::Value::as_table);
-                            let recorded_tables: Vec<&String> = tables.map(|t| t.keys().collect()).unwrap_or_default();
-                            let live_tables: Vec<String> = live["tables"].as_object().map(|t| t.keys().cloned().collect()).unwrap_or_default();
-                            if recorded_tables.iter().map(|s| s.as_str()).ne(live_tables.iter().map(String::as_str)) {
-                                problems.push(format!("tables: recorded {recorded_tables:?}, live {live_tables:?}"));
+                            let tables = recorded
+                                .get("outcome")
+                                .and_then(|o| o.get(sa))
+                                .and_then(|o| o.get("tables"))
+                                .and_then(toml::Value::as_table);
+                            let recorded_tables: Vec<&String> =
+                                tables.map(|t| t.keys().collect()).unwrap_or_default();
+                            let live_tables: Vec<String> = live["tables"]
+                                .as_object()
+                                .map(|t| t.keys().cloned().collect())
+                                .unwrap_or_default();
+                            if recorded_tables
+                                .iter()
+                                .map(|s| s.as_str())
+                                .ne(live_tables.iter().map(String::as_str))
+                            {
+                                problems.push(format!(
+                                    "tables: recorded {recorded_tables:?}, live {live_tables:?}"
+                                ));
                             }
                             for (table, checks) in tables.into_iter().flatten() {
                                 for check in ["insert_full", "insert_required", "read"] {
                                     let r = checks.get(check).and_then(toml::Value::as_table);
                                     let want = key(
                                         r.and_then(|r| r.get("ok")).and_then(toml::Value::as_bool),
-                                        r.and_then(|r| r.get("skipped")).and_then(toml::Value::as_bool),
-                                        r.and_then(|r| r.get("sqlstate")).and_then(toml::Value::as_str),
+                                        r.and_then(|r| r.get("skipped"))
+                                            .and_then(toml::Value::as_bool),
+                                        r.and_then(|r| r.get("sqlstate"))
+                                            .and_then(toml::Value::as_str),
                                     );
                                     let l = &live["tables"][table][check];
-                                    let got = key(l["ok"].as_bool(), l["skipped"].as_bool(), l["sqlstate"].as_str());
+                                    let got = key(
+                                        l["ok"].as_bool(),
+                                        l["skipped"].as_bool(),
+                                        l["sqlstate"].as_str(),
+                                    );
                                     if want != got {
-                                        problems.push(format!("{table}.{check}: recorded {want:?}, live {got:?} {}", l["error"]));
+                                        problems.push(format!(
+                                            "{table}.{check}: recorded {want:?}, live {got:?} {}",
+                                            l["error"]
+                                        ));
                                     }
                                 }
                             }
                         }
                     }
                     for p in problems {
-                        mismatches.lock().unwrap_or_else(|e| panic!("{e}")).push(format!("{name} [{sa}]: {p}"));
+                        mismatches
+                            .lock()
+                            .unwrap_or_else(|e| panic!("{e}"))
+                            .push(format!("{name} [{sa}]: {p}"));
                     }
                 }
             });
@@ -262,5 +368,10 @@ fn model_outcomes_hold_on_a_live_postgresql() {
     });
     let mut mismatches = mismatches.into_inner().unwrap_or_else(|e| panic!("{e}"));
     mismatches.sort();
-    assert!(mismatches.is_empty(), "{} model scenario runs differ from scenario.toml:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} model scenario runs differ from scenario.toml:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }

@@ -34,7 +34,9 @@ pub(crate) fn run_migdoc_in(cwd: &Path, args: &[String]) -> Output {
 }
 
 fn output(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run migdoc: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run migdoc: {e}"));
     Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -56,7 +58,11 @@ pub(crate) fn pyenv_python(name: &str) -> PathBuf {
         .args(["--print-python", name])
         .output()
         .unwrap_or_else(|e| panic!("cannot run scripts/pyenv: {e}"));
-    assert!(out.status.success(), "scripts/pyenv failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "scripts/pyenv failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
@@ -67,8 +73,12 @@ pub(crate) fn alembic_oracle(dirs: &[PathBuf]) -> serde_json::Value {
         .args(dirs)
         .output()
         .unwrap_or_else(|e| panic!("cannot run the oracle: {e}"));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("oracle output is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "oracle output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 /// Writes `files` (path relative to `dir`, text) under `dir`, creating directories.
@@ -106,9 +116,15 @@ pub(crate) fn check_scenario(dir: &Path, sa: &str, postgres: i64) -> serde_json:
 /// Copies a directory tree (a project the test then changes).
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).filter_map(Result::ok) {
+    for entry in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+    {
         // migdoc's cache (another test may be writing it) and Python's bytecode are no part of it.
-        if matches!(entry.file_name().to_str(), Some(".migdoc_cache" | "__pycache__")) {
+        if matches!(
+            entry.file_name().to_str(),
+            Some(".migdoc_cache" | "__pycache__")
+        ) {
             continue;
         }
         let target = to.join(entry.file_name());
@@ -123,9 +139,13 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
 /// The real histories (`scripts/real-histories`, run first): name -> versions directory.
 pub(crate) fn real_history_dirs() -> std::collections::HashMap<String, PathBuf> {
     let root = repo_root();
-    let status = Command::new("bash").arg(root.join("scripts/real-histories")).status().unwrap_or_else(|e| panic!("{e}"));
+    let status = Command::new("bash")
+        .arg(root.join("scripts/real-histories"))
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "scripts/real-histories failed");
-    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
+    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv"))
+        .unwrap_or_else(|e| panic!("{e}"));
     manifest
         .lines()
         .filter_map(|l| {
@@ -139,5 +159,10 @@ pub(crate) fn real_history_dirs() -> std::collections::HashMap<String, PathBuf> 
 /// levels above the versions directory that holds `alembic.ini` (its options are what the
 /// migrations read through `config.get_main_option`), else the versions directory itself.
 pub(crate) fn project_root_of(versions: &std::path::Path) -> PathBuf {
-    versions.ancestors().take(4).find(|d| d.join("alembic.ini").is_file()).unwrap_or(versions).to_owned()
+    versions
+        .ancestors()
+        .take(4)
+        .find(|d| d.join("alembic.ini").is_file())
+        .unwrap_or(versions)
+        .to_owned()
 }

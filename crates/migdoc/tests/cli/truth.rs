@@ -29,10 +29,20 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
     let mut false_errors = Vec::new();
     let mut lines = Vec::new();
     for file in files {
-        let truth: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+        let truth: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"));
         let name = truth["name"].as_str().unwrap_or_default();
-        let dir = dirs.get(name).unwrap_or_else(|| panic!("{name} is not in the manifest"));
-        let sqlalchemy: String = truth["sqlalchemy"].as_str().unwrap_or("2.0").split('.').take(2).collect::<Vec<_>>().join(".");
+        let dir = dirs
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in the manifest"));
+        let sqlalchemy: String = truth["sqlalchemy"]
+            .as_str()
+            .unwrap_or("2.0")
+            .split('.')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(".");
         let out = crate::support::run_migdoc(&[
             "check".into(),
             crate::support::project_root_of(dir).display().to_string(),
@@ -46,9 +56,19 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
             "--output-format".into(),
             "json".into(),
         ]);
-        let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", out.stderr));
-        let steps: HashMap<&str, &Value> = truth["steps"].as_array().into_iter().flatten().filter_map(|s| Some((s["revision"].as_str()?, s))).collect();
-        let failed_at = |mode: &str| truth[mode]["revision"].as_str().filter(|_| truth[mode]["ok"] == false);
+        let report: Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", out.stderr));
+        let steps: HashMap<&str, &Value> = truth["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| Some((s["revision"].as_str()?, s)))
+            .collect();
+        let failed_at = |mode: &str| {
+            truth[mode]["revision"]
+                .as_str()
+                .filter(|_| truth[mode]["ok"] == false)
+        };
         let (mut confirmed, mut unreached) = (0, 0);
         for d in report["diagnostics"].as_array().into_iter().flatten() {
             let code = d["code"].as_str().unwrap_or_default();
@@ -62,7 +82,12 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
             if real_failure {
                 confirmed += 1;
             } else if steps.get(revision).is_some_and(|s| s["ok"] == true) {
-                false_errors.push(format!("{name}: {}:{}: {code} {}", d["path"].as_str().unwrap_or(""), d["line"], d["message"].as_str().unwrap_or("")));
+                false_errors.push(format!(
+                    "{name}: {}:{}: {code} {}",
+                    d["path"].as_str().unwrap_or(""),
+                    d["line"],
+                    d["message"].as_str().unwrap_or("")
+                ));
             } else {
                 unreached += 1;
             }
@@ -74,7 +99,11 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
         ));
     }
     println!("{}", lines.join("\n"));
-    assert!(false_errors.is_empty(), "errors real PostgreSQL did not give:\n{}", false_errors.join("\n"));
+    assert!(
+        false_errors.is_empty(),
+        "errors real PostgreSQL did not give:\n{}",
+        false_errors.join("\n")
+    );
 }
 
 /// A sample of the recording, live: the histories that import nothing but Alembic and
@@ -83,16 +112,27 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
 #[test]
 fn recorded_truth_holds_live_for_a_sample() {
     let root = crate::support::repo_root();
-    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv")).unwrap_or_else(|e| panic!("{e}"));
+    let manifest = std::fs::read_to_string(root.join("target/real-histories/manifest.tsv"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let python = crate::support::pyenv_python("sa20").display().to_string();
     let mut compared = 0;
-    for name in ["ckan-ckanext-activity", "ckan-ckanext-example_database_migrations", "ckan-ckanext-tracking"] {
+    for name in [
+        "ckan-ckanext-activity",
+        "ckan-ckanext-example_database_migrations",
+        "ckan-ckanext-tracking",
+    ] {
         let dir = manifest
             .lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}\t")).and_then(|rest| rest.split('\t').nth(1)))
+            .find_map(|l| {
+                l.strip_prefix(&format!("{name}\t"))
+                    .and_then(|rest| rest.split('\t').nth(1))
+            })
             .unwrap_or_else(|| panic!("{name} is not in the manifest"));
-        let truth: Value =
-            serde_json::from_str(&std::fs::read_to_string(root.join(format!("tests/real_truth/{name}.json"))).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+        let truth: Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join(format!("tests/real_truth/{name}.json")))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let out = crate::support::run_migdoc(&[
             "verify".into(),
             dir.into(),
@@ -103,18 +143,32 @@ fn recorded_truth_holds_live_for_a_sample() {
             "--output-format".into(),
             "json".into(),
         ]);
-        let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", out.stderr));
+        let report: Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", out.stderr));
         let shape = |steps: &Value| -> Vec<(String, bool, String)> {
             steps
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|s| (s["revision"].as_str().unwrap_or("").to_owned(), s["ok"] == true, s["sqlstate"].as_str().unwrap_or("").to_owned()))
+                .map(|s| {
+                    (
+                        s["revision"].as_str().unwrap_or("").to_owned(),
+                        s["ok"] == true,
+                        s["sqlstate"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
                 .collect()
         };
-        assert_eq!(shape(&report["verify"]["steps"]), shape(&truth["steps"]), "{name}: the per-revision outcomes changed");
+        assert_eq!(
+            shape(&report["verify"]["steps"]),
+            shape(&truth["steps"]),
+            "{name}: the per-revision outcomes changed"
+        );
         for mode in ["upgrade_head", "roundtrip"] {
-            assert_eq!(report["verify"][mode]["ok"], truth[mode]["ok"], "{name}: {mode}");
+            assert_eq!(
+                report["verify"][mode]["ok"], truth[mode]["ok"],
+                "{name}: {mode}"
+            );
         }
         compared += 1;
     }

@@ -7,19 +7,29 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{migdoc, pyenv_python, repo_root, run_migdoc, write_files, ENV_PY};
+use crate::support::{ENV_PY, migdoc, pyenv_python, repo_root, run_migdoc, write_files};
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// A copy of scenario `name` in a fresh directory that any user can read.
 fn readable_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dst = tmp.path().join(name);
-    let status = Command::new("cp").arg("-r").arg(repo_root().join("tests/scenarios").join(name)).arg(&dst).status();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(repo_root().join("tests/scenarios").join(name))
+        .arg(&dst)
+        .status();
     assert!(status.is_ok_and(|s| s.success()));
-    let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
     assert!(status.is_ok_and(|s| s.success()));
     (tmp, dst)
 }
@@ -30,7 +40,15 @@ fn verify_runs_as_an_unprivileged_user_and_reports_predicted_failures() {
     // The `user` venv is built from the system's Python, which other users can run.
     let python = pyenv_python("user");
     let exe = env!("CARGO_BIN_EXE_migdoc");
-    let args = [exe, "verify", &project.display().to_string(), "--python", &python.display().to_string(), "--output-format", "json"];
+    let args = [
+        exe,
+        "verify",
+        &project.display().to_string(),
+        "--python",
+        &python.display().to_string(),
+        "--output-format",
+        "json",
+    ];
     let mut cmd = if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "nobody", "--"]).args(args);
@@ -40,16 +58,34 @@ fn verify_runs_as_an_unprivileged_user_and_reports_predicted_failures() {
         c.args(&args[1..]);
         c
     };
-    let out = cmd.env("CI", "true").output().unwrap_or_else(|e| panic!("{e}"));
+    let out = cmd
+        .env("CI", "true")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     assert_eq!(report["verify"]["upgrade_head"]["ok"], false);
     assert_eq!(report["verify"]["upgrade_head"]["sqlstate"], "42710");
     assert_eq!(report["verify"]["roundtrip"]["skipped"], true);
-    let md401: Vec<&Value> = report["diagnostics"].as_array().into_iter().flatten().filter(|d| d["code"] == "MD401").collect();
+    let md401: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "MD401")
+        .collect();
     assert_eq!(md401.len(), 1, "{md401:?}");
-    assert!(md401[0]["message"].as_str().is_some_and(|m| m.contains("predicted by MD201")), "{md401:?}");
+    assert!(
+        md401[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("predicted by MD201")),
+        "{md401:?}"
+    );
 }
 
 #[test]
@@ -57,9 +93,21 @@ fn verify_without_postgresql_or_server_says_so() {
     let project = repo_root().join("tests/scenarios/add_value_without_use");
     let python = pyenv_python("sa20").display().to_string();
     let p = project.display().to_string();
-    let out = run_migdoc(&["verify".into(), p.clone(), "--python".into(), python.clone(), "--postgres-bin".into(), "/no/postgres/here".into()]);
+    let out = run_migdoc(&[
+        "verify".into(),
+        p.clone(),
+        "--python".into(),
+        python.clone(),
+        "--postgres-bin".into(),
+        "/no/postgres/here".into(),
+    ]);
     assert_eq!(out.code, 2, "{}", out.stdout);
-    assert!(out.stderr.contains("no postgresql server binaries found") && out.stderr.contains("/no/postgres/here"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no postgresql server binaries found")
+            && out.stderr.contains("/no/postgres/here"),
+        "{}",
+        out.stderr
+    );
 
     let out = run_migdoc(&[
         "verify".into(),
@@ -71,20 +119,42 @@ fn verify_without_postgresql_or_server_says_so() {
     ]);
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stderr.contains("app:***@127.0.0.1:1"), "{}", out.stderr);
-    assert!(!out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"), "the password leaked: {}", out.stderr);
+    assert!(
+        !out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"),
+        "the password leaked: {}",
+        out.stderr
+    );
 
-    let out = run_migdoc(&["verify".into(), project.display().to_string(), "--python".into(), "/no/python".into()]);
+    let out = run_migdoc(&[
+        "verify".into(),
+        project.display().to_string(),
+        "--python".into(),
+        "/no/python".into(),
+    ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("/no/python"), "{}", out.stderr);
 
     // A Python without Alembic: the module is named, with no traceback.
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let venv = tmp.path().join("bare");
-    let status = Command::new("python3").args(["-m", "venv", "--without-pip"]).arg(&venv).status();
+    let status = Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status();
     assert!(status.is_ok_and(|s| s.success()));
-    let out = run_migdoc(&["verify".into(), project.display().to_string(), "--python".into(), venv.join("bin/python").display().to_string()]);
+    let out = run_migdoc(&[
+        "verify".into(),
+        project.display().to_string(),
+        "--python".into(),
+        venv.join("bin/python").display().to_string(),
+    ]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("cannot import `alembic`: install alembic and sqlalchemy"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot import `alembic`: install alembic and sqlalchemy"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
 }
 
@@ -93,7 +163,10 @@ fn slow_project(dir: &Path) {
     write_files(
         dir,
         &[
-            ("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n"),
+            (
+                "alembic.ini",
+                "[alembic]\nscript_location = %(here)s/migrations\n",
+            ),
             ("migrations/env.py", ENV_PY),
             (
                 "migrations/versions/a1_slow.py",
@@ -109,7 +182,10 @@ fn clusters_in(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("migdoc-pg-")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("migdoc-pg-"))
+        })
         .collect()
 }
 
@@ -129,9 +205,19 @@ fn spawn_verify(project: &Path, tmpdir: &Path, extra: &[&str]) -> std::process::
     spawn_verify_with(project, tmpdir, extra, &[])
 }
 
-fn spawn_verify_with(project: &Path, tmpdir: &Path, extra: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> std::process::Child {
+fn spawn_verify_with(
+    project: &Path,
+    tmpdir: &Path,
+    extra: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> std::process::Child {
     migdoc()
-        .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
+        .args([
+            "verify",
+            &project.display().to_string(),
+            "--python",
+            &pyenv_python("sa20").display().to_string(),
+        ])
         .args(extra)
         .envs(env.iter().copied())
         .env("TMPDIR", tmpdir)
@@ -146,7 +232,11 @@ fn interrupted_verify_leaves_nothing(extra: &[&str]) {
     // The cluster's directory is created in TMPDIR; the postgres user must be able to enter it.
     let tmpdir = tmp.path().join("tmp");
     std::fs::create_dir(&tmpdir).unwrap_or_else(|e| panic!("{e}"));
-    let status = Command::new("chmod").args(["755"]).arg(tmp.path()).arg(&tmpdir).status();
+    let status = Command::new("chmod")
+        .args(["755"])
+        .arg(tmp.path())
+        .arg(&tmpdir)
+        .status();
     assert!(status.is_ok_and(|s| s.success()));
     let project = tmp.path().join("project");
     slow_project(&project);
@@ -154,33 +244,51 @@ fn interrupted_verify_leaves_nothing(extra: &[&str]) {
     let started = Instant::now();
     // Wait until a migration is running: the server has a client sleeping in pg_sleep.
     let pid = loop {
-        assert!(started.elapsed() < Duration::from_secs(60), "verify never started a cluster");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "verify never started a cluster"
+        );
         if let Some(dir) = clusters_in(&tmpdir).first()
-            && let Ok(pidfile) = std::fs::read_to_string(dir.join("data/postmaster.pid")) {
-                // The driver runs as `python -c <its source>`: its docstring is on the command line.
-                // Only this migdoc's own children count (other tests run drivers too).
-                let running = Command::new("pgrep")
-                    .args(["-P", &child.id().to_string(), "-f", "Alembic driver"])
-                    .output()
-                    .is_ok_and(|o| o.status.success());
-                if running {
-                    break pidfile.lines().next().unwrap_or_default().trim().to_owned();
-                }
+            && let Ok(pidfile) = std::fs::read_to_string(dir.join("data/postmaster.pid"))
+        {
+            // The driver runs as `python -c <its source>`: its docstring is on the command line.
+            // Only this migdoc's own children count (other tests run drivers too).
+            let running = Command::new("pgrep")
+                .args(["-P", &child.id().to_string(), "-f", "Alembic driver"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if running {
+                break pidfile.lines().next().unwrap_or_default().trim().to_owned();
             }
+        }
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_millis(500));
-    rustix::process::kill_process(rustix::process::Pid::from_child(&child), rustix::process::Signal::INT).unwrap_or_else(|e| panic!("{e}"));
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::INT,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let _ = child.wait();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !clusters_in(&tmpdir).is_empty() {
-        assert!(Instant::now() < deadline, "the cluster directory is still there after Ctrl-C: {:?}", clusters_in(&tmpdir));
+        assert!(
+            Instant::now() < deadline,
+            "the cluster directory is still there after Ctrl-C: {:?}",
+            clusters_in(&tmpdir)
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let status = std::fs::read_to_string(Path::new("/proc").join(&pid).join("status")).unwrap_or_default();
-    assert!(status.is_empty() || status.contains("State:\tZ"), "the server is still running: {status}");
+    let status =
+        std::fs::read_to_string(Path::new("/proc").join(&pid).join("status")).unwrap_or_default();
+    assert!(
+        status.is_empty() || status.contains("State:\tZ"),
+        "the server is still running: {status}"
+    );
     // Nothing else is left in the temporary directory either (no driver script, no env).
-    let left: Vec<_> = std::fs::read_dir(&tmpdir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    let left: Vec<_> = std::fs::read_dir(&tmpdir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
     assert!(left.is_empty(), "left behind after Ctrl-C: {left:?}");
 }
 
@@ -200,10 +308,19 @@ fn a_stopped_verify_on_a_named_server_drops_its_scratch_databases() {
     let bin = tmp.path().join("bin");
     std::fs::create_dir(&bin).unwrap_or_else(|e| panic!("{e}"));
     for tool in ["sh", "sleep", "rm"] {
-        std::os::unix::fs::symlink(Path::new("/bin").join(tool), bin.join(tool)).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(Path::new("/bin").join(tool), bin.join(tool))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
-    let query = |sql: &str| cluster.psql("postgres", sql).unwrap_or_else(|e| panic!("{e}"));
-    for (signal, extra) in [(Signal::INT, None), (Signal::TERM, Some("--generic-env")), (Signal::KILL, None)] {
+    let query = |sql: &str| {
+        cluster
+            .psql("postgres", sql)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    for (signal, extra) in [
+        (Signal::INT, None),
+        (Signal::TERM, Some("--generic-env")),
+        (Signal::KILL, None),
+    ] {
         let tmpdir = tmp.path().join(format!("tmp-{}", signal.as_raw()));
         std::fs::create_dir(&tmpdir).unwrap_or_else(|e| panic!("{e}"));
         let url = cluster.url("postgres");
@@ -216,17 +333,34 @@ fn a_stopped_verify_on_a_named_server_drops_its_scratch_databases() {
             std::thread::sleep(Duration::from_millis(100));
         }
         assert_ne!(query(scratch).trim(), "0");
-        rustix::process::kill_process(rustix::process::Pid::from_child(&child), signal).unwrap_or_else(|e| panic!("{e}"));
+        rustix::process::kill_process(rustix::process::Pid::from_child(&child), signal)
+            .unwrap_or_else(|e| panic!("{e}"));
         let _ = child.wait();
         let deadline = Instant::now() + Duration::from_secs(60);
         while query(scratch).trim() != "0" {
-            assert!(Instant::now() < deadline, "scratch databases left after {signal:?}: {}", query("SELECT string_agg(datname, ' ') FROM pg_database"));
+            assert!(
+                Instant::now() < deadline,
+                "scratch databases left after {signal:?}: {}",
+                query("SELECT string_agg(datname, ' ') FROM pg_database")
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let deadline = Instant::now() + Duration::from_secs(10);
-        let left = || std::fs::read_dir(&tmpdir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect::<Vec<_>>()).unwrap_or_default();
+        let left = || {
+            std::fs::read_dir(&tmpdir)
+                .map(|d| {
+                    d.filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        };
         while !left().is_empty() {
-            assert!(Instant::now() < deadline, "left behind after {signal:?}: {:?}", left());
+            assert!(
+                Instant::now() < deadline,
+                "left behind after {signal:?}: {:?}",
+                left()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -239,7 +373,10 @@ fn verify_passes_the_url_as_an_x_argument_when_env_py_reads_one() {
     write_files(
         tmp.path(),
         &[
-            ("alembic.ini", "[alembic]\nscript_location = %(here)s/migrations\n"),
+            (
+                "alembic.ini",
+                "[alembic]\nscript_location = %(here)s/migrations\n",
+            ),
             (
                 "migrations/env.py",
                 "from alembic import context\nfrom sqlalchemy import create_engine, pool\n\n\
@@ -262,9 +399,14 @@ fn verify_passes_the_url_as_an_x_argument_when_env_py_reads_one() {
         "--output-format".into(),
         "json".into(),
     ]);
-    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     for mode in ["upgrade_head", "step_by_step", "roundtrip"] {
-        assert_eq!(report["verify"][mode]["ok"], true, "{mode}: {}", report["verify"][mode]);
+        assert_eq!(
+            report["verify"][mode]["ok"], true,
+            "{mode}: {}",
+            report["verify"][mode]
+        );
     }
     assert_eq!(out.code, 0, "{}", out.stdout);
 }
@@ -296,15 +438,30 @@ fn verify_compares_the_models_with_the_migrated_database() {
                 continue;
             }
         };
-        let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let text =
+            std::fs::read_to_string(dir.join("scenario.toml")).unwrap_or_else(|e| panic!("{e}"));
         let recorded: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
-        let outcome = recorded.get("outcome").and_then(|o| o.get("sa20")).and_then(toml::Value::as_table).unwrap_or_else(|| panic!("no outcome"));
+        let outcome = recorded
+            .get("outcome")
+            .and_then(|o| o.get("sa20"))
+            .and_then(toml::Value::as_table)
+            .unwrap_or_else(|| panic!("no outcome"));
         let failing = crate::models::failing_tables(outcome);
-        let known: std::collections::BTreeSet<String> =
-            outcome.get("tables").and_then(toml::Value::as_table).map(|t| t.keys().cloned().collect()).unwrap_or_default();
-        let diagnostics: Vec<Value> = report["diagnostics"].as_array().cloned().unwrap_or_default();
+        let known: std::collections::BTreeSet<String> = outcome
+            .get("tables")
+            .and_then(toml::Value::as_table)
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default();
+        let diagnostics: Vec<Value> = report["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let (reported, unattributed) = crate::models::reported_tables(&diagnostics, &known);
-        let other: Vec<String> = diagnostics.iter().filter(|d| d["code"].as_str().is_some_and(|c| c.starts_with("MD4"))).map(|d| d["message"].to_string()).collect();
+        let other: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d["code"].as_str().is_some_and(|c| c.starts_with("MD4")))
+            .map(|d| d["message"].to_string())
+            .collect();
         if reported != failing || !unattributed.is_empty() || !other.is_empty() {
             problems.push(format!("{}: SQLAlchemy failed on {failing:?}; verify reported {reported:?} {unattributed:?} {other:?}", dir.display()));
         }
@@ -319,18 +476,40 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let versions = tmp.path().join("versions");
     let rev = |id: &str, down: &str, body: &str| {
-        format!("from alembic import op\n\nrevision = '{id}'\ndown_revision = {down}\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n")
+        format!(
+            "from alembic import op\n\nrevision = '{id}'\ndown_revision = {down}\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n"
+        )
     };
     write_files(
         &versions,
         &[
-            ("a1.py", &rev("a1", "None", "op.execute(\"CREATE TYPE mood AS ENUM ('ok')\")")),
-            ("b2.py", &rev("b2", "'a1'", "op.execute(\"CREATE TABLE t (m mood)\")")),
-            ("c3.py", &rev("c3", "'b2'", "op.execute(\"CREATE TYPE mood AS ENUM ('ok')\")")),
+            (
+                "a1.py",
+                &rev(
+                    "a1",
+                    "None",
+                    "op.execute(\"CREATE TYPE mood AS ENUM ('ok')\")",
+                ),
+            ),
+            (
+                "b2.py",
+                &rev("b2", "'a1'", "op.execute(\"CREATE TABLE t (m mood)\")"),
+            ),
+            (
+                "c3.py",
+                &rev(
+                    "c3",
+                    "'b2'",
+                    "op.execute(\"CREATE TYPE mood AS ENUM ('ok')\")",
+                ),
+            ),
             ("d4.py", &rev("d4", "'c3'", "op.execute(\"SELECT 1\")")),
         ],
     );
-    let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
     assert!(status.is_ok_and(|s| s.success()));
     let out = run_migdoc(&[
         "verify".into(),
@@ -343,23 +522,53 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
         "json".into(),
     ]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
-    let steps = report["verify"]["steps"].as_array().cloned().unwrap_or_default();
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let steps = report["verify"]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let summary: Vec<(String, bool, String)> = steps
         .iter()
-        .map(|s| (s["revision"].as_str().unwrap_or("").to_owned(), s["ok"] == true, s["sqlstate"].as_str().unwrap_or("").to_owned()))
+        .map(|s| {
+            (
+                s["revision"].as_str().unwrap_or("").to_owned(),
+                s["ok"] == true,
+                s["sqlstate"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
-        vec![("a1".into(), true, String::new()), ("b2".into(), true, String::new()), ("c3".into(), false, "42710".into())],
+        vec![
+            ("a1".into(), true, String::new()),
+            ("b2".into(), true, String::new()),
+            ("c3".into(), false, "42710".into())
+        ],
         "{}",
         out.stdout
     );
     assert_eq!(report["verify"]["upgrade_head"]["sqlstate"], "42710");
     // `check` predicted it: the failure is confirmed, not "not predicted".
-    let codes: Vec<&str> = report["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
     assert!(codes.contains(&"MD401"), "{codes:?}");
-    assert!(report["diagnostics"].as_array().into_iter().flatten().all(|d| !d["message"].as_str().unwrap_or("").contains("not predicted")), "{}", out.stdout);
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|d| !d["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("not predicted")),
+        "{}",
+        out.stdout
+    );
     // The header counts what ran, not what was listed.
     let human = run_migdoc(&[
         "verify".into(),
@@ -369,7 +578,11 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
         "--python".into(),
         pyenv_python("sa20").display().to_string(),
     ]);
-    assert!(human.stdout.contains("Ran 2 of 4 revisions one at a time"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("Ran 2 of 4 revisions one at a time"),
+        "{}",
+        human.stdout
+    );
     // The catalog after each revision, on request.
     let out = run_migdoc(&[
         "verify".into(),
@@ -382,9 +595,14 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
         "--output-format".into(),
         "json".into(),
     ]);
-    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let steps = &report["verify"]["steps"];
-    assert_eq!(steps[0]["catalog"]["types"]["mood"]["labels"], serde_json::json!(["ok"]), "{steps}");
+    assert_eq!(
+        steps[0]["catalog"]["types"]["mood"]["labels"],
+        serde_json::json!(["ok"]),
+        "{steps}"
+    );
     assert!(steps[0]["catalog"]["tables"].get("t").is_none(), "{steps}");
     assert!(steps[1]["catalog"]["tables"].get("t").is_some(), "{steps}");
     assert!(steps[2].get("catalog").is_none(), "{steps}");
@@ -402,7 +620,10 @@ fn verify_names_a_missing_python_module() {
             "from alembic import op\nimport migdoc_no_such_package\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
         )],
     );
-    let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
     assert!(status.is_ok_and(|s| s.success()));
     let out = run_migdoc(&[
         "verify".into(),
@@ -413,7 +634,12 @@ fn verify_names_a_missing_python_module() {
         pyenv_python("sa20").display().to_string(),
     ]);
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("cannot import `migdoc_no_such_package`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot import `migdoc_no_such_package`"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
 }
 
@@ -424,10 +650,18 @@ fn verify_stops_a_hanging_revision_and_keeps_the_url_out_of_arguments() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let project = tmp.path().join("project");
     slow_project(&project);
-    let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
     assert!(status.is_ok_and(|s| s.success()));
     let child = migdoc()
-        .args(["verify", &project.display().to_string(), "--python", &pyenv_python("sa20").display().to_string()])
+        .args([
+            "verify",
+            &project.display().to_string(),
+            "--python",
+            &pyenv_python("sa20").display().to_string(),
+        ])
         .args(["--step-timeout", "3", "--output-format", "json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -437,20 +671,31 @@ fn verify_stops_a_hanging_revision_and_keeps_the_url_out_of_arguments() {
     let started = Instant::now();
     let mut seen_driver = false;
     while started.elapsed() < Duration::from_secs(20) && !seen_driver {
-        for entry in std::fs::read_dir("/proc").into_iter().flatten().filter_map(Result::ok) {
+        for entry in std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
             let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             if cmdline.contains("Alembic driver") {
                 seen_driver = true;
-                assert!(!cmdline.contains("postgresql://") && !cmdline.contains("postgresql+"), "a URL in a child's arguments: {cmdline}");
+                assert!(
+                    !cmdline.contains("postgresql://") && !cmdline.contains("postgresql+"),
+                    "a URL in a child's arguments: {cmdline}"
+                );
             }
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(seen_driver, "never saw the driver run");
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(started.elapsed() < Duration::from_secs(300), "the step timeout did not stop the hanging revision");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        started.elapsed() < Duration::from_secs(300),
+        "the step timeout did not stop the hanging revision"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let step = &report["verify"]["step_by_step"];
     assert_eq!(step["exception"], "Timeout", "{step}");
     assert_eq!(step["revision"], "a1", "{step}");
@@ -461,9 +706,16 @@ fn verify_stops_a_hanging_revision_and_keeps_the_url_out_of_arguments() {
 #[test]
 fn verify_separates_environment_failures_and_anchors_unpredicted_ones() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let rev = |id: &str, body: &str| format!("from alembic import op\n\nrevision = '{id}'\ndown_revision = None\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n");
+    let rev = |id: &str, body: &str| {
+        format!(
+            "from alembic import op\n\nrevision = '{id}'\ndown_revision = None\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n"
+        )
+    };
     let run = |dir: &Path| {
-        let status = Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+        let status = Command::new("chmod")
+            .args(["-R", "a+rX"])
+            .arg(tmp.path())
+            .status();
         assert!(status.is_ok_and(|s| s.success()));
         run_migdoc(&[
             "verify".into(),
@@ -477,19 +729,58 @@ fn verify_separates_environment_failures_and_anchors_unpredicted_ones() {
         ])
     };
     let ext = tmp.path().join("ext");
-    write_files(&ext, &[("a1.py", &rev("a1", "op.execute('CREATE EXTENSION migdoc_no_such_extension')"))]);
+    write_files(
+        &ext,
+        &[(
+            "a1.py",
+            &rev(
+                "a1",
+                "op.execute('CREATE EXTENSION migdoc_no_such_extension')",
+            ),
+        )],
+    );
     let out = run(&ext);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
-    assert_eq!(report["verify"]["upgrade_head"]["environment"], true, "{}", out.stdout);
-    assert!(report["diagnostics"].as_array().is_some_and(Vec::is_empty), "{}", out.stdout);
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    assert_eq!(
+        report["verify"]["upgrade_head"]["environment"], true,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        report["diagnostics"].as_array().is_some_and(Vec::is_empty),
+        "{}",
+        out.stdout
+    );
 
     let div = tmp.path().join("div");
-    write_files(&div, &[("a1.py", &rev("a1", "op.execute('SELECT 1 / (SELECT count(*) FROM pg_class WHERE false)')"))]);
+    write_files(
+        &div,
+        &[(
+            "a1.py",
+            &rev(
+                "a1",
+                "op.execute('SELECT 1 / (SELECT count(*) FROM pg_class WHERE false)')",
+            ),
+        )],
+    );
     let out = run(&div);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
-    let md401 = report["diagnostics"].as_array().into_iter().flatten().find(|d| d["code"] == "MD401").cloned().unwrap_or_default();
-    assert!(md401["message"].as_str().is_some_and(|m| m.contains("not predicted")), "{md401}");
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let md401 = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["code"] == "MD401")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        md401["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not predicted")),
+        "{md401}"
+    );
     assert_eq!(md401["line"], 8, "{md401}");
 }

@@ -68,7 +68,10 @@ pub(crate) fn check(ctx: &mut Context) {
             FileProblemKind::MissingVersionDirectory => ctx.report_path(
                 Rule::MissingVersionDirectory,
                 problem.path.clone(),
-                format!("version location `{}` does not exist; Alembic skips it", problem.path.display()),
+                format!(
+                    "version location `{}` does not exist; Alembic skips it",
+                    problem.path.display()
+                ),
                 Some("fix `version_locations` in alembic.ini, or create the directory".into()),
             ),
             FileProblemKind::Unreadable(error) => ctx.report_path(
@@ -91,7 +94,11 @@ pub(crate) fn check(ctx: &mut Context) {
         }
         if let Some(error) = file.facts.errors.first() {
             let more = file.facts.errors.len() - 1;
-            let suffix = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+            let suffix = if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
             ctx.report(
                 Rule::InvalidPython,
                 i,

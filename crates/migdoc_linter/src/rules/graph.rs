@@ -165,11 +165,9 @@ declare_rule! {
 pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
     // A header migdoc cannot evaluate may be the missing parent or the merge that joins two heads:
     // then those conclusions would be guesses, and migdoc stays silent on them.
-    let uncertain = ctx
-        .sources
-        .files
-        .iter()
-        .any(|f| matches!(f.header.id, RevisionId::NotLiteral(_)) || f.header.down_revision_unknown);
+    let uncertain = ctx.sources.files.iter().any(|f| {
+        matches!(f.header.id, RevisionId::NotLiteral(_)) || f.header.down_revision_unknown
+    });
     for (i, file) in ctx.sources.files.iter().enumerate() {
         match &file.header.id {
             RevisionId::Missing => ctx.report(
@@ -193,7 +191,8 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
                 Rule::DynamicRevisionHeader,
                 i,
                 file.header.down_revision_range,
-                "migdoc cannot evaluate `down_revision` here; it treats this revision as a base".into(),
+                "migdoc cannot evaluate `down_revision` here; it treats this revision as a base"
+                    .into(),
                 Some("assign `down_revision` as a string, a tuple of strings, or None".into()),
             );
         }
@@ -209,11 +208,17 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
                     Rule::DuplicateRevisionId,
                     *dropped,
                     rev_range(*dropped),
-                    format!("revision id `{id}` is also declared in {other}; Alembic ignores this file"),
-                    Some("give one of the two files a new revision id and update its children".into()),
+                    format!(
+                        "revision id `{id}` is also declared in {other}; Alembic ignores this file"
+                    ),
+                    Some(
+                        "give one of the two files a new revision id and update its children"
+                            .into(),
+                    ),
                 ));
             }
-            GraphProblem::MissingParent { .. } | GraphProblem::MissingDependency { .. } if uncertain => {}
+            GraphProblem::MissingParent { .. } | GraphProblem::MissingDependency { .. }
+                if uncertain => {}
             GraphProblem::MissingParent { node, parent } => {
                 let range = files[*node]
                     .header
@@ -226,11 +231,18 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
                     *node,
                     range,
                     format!("`down_revision` names `{parent}`, which no revision file declares"),
-                    Some("point `down_revision` at an existing revision (see `migdoc graph`)".into()),
+                    Some(
+                        "point `down_revision` at an existing revision (see `migdoc graph`)".into(),
+                    ),
                 ));
             }
             GraphProblem::MissingDependency { node, dependency } => {
-                let range = files[*node].header.depends_on.iter().find(|l| &l.value == dependency).map(|l| l.range);
+                let range = files[*node]
+                    .header
+                    .depends_on
+                    .iter()
+                    .find(|l| &l.value == dependency)
+                    .map(|l| l.range);
                 reports.push((
                     Rule::MissingDependency,
                     *node,
@@ -253,19 +265,33 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
                         Rule::RevisionCycle,
                         node,
                         files[node].header.down_revision_range,
-                        format!("revision is part of (or hangs off) a cycle: {}", ids.join(", ")),
+                        format!(
+                            "revision is part of (or hangs off) a cycle: {}",
+                            ids.join(", ")
+                        ),
                         Some("make one revision of the cycle follow a revision outside it".into()),
                     ));
                 }
             }
             GraphProblem::DuplicateBranchLabel { label, node, other } => {
-                let range = files[*node].header.branch_labels.iter().find(|l| &l.value == label).map(|l| l.range);
+                let range = files[*node]
+                    .header
+                    .branch_labels
+                    .iter()
+                    .find(|l| &l.value == label)
+                    .map(|l| l.range);
                 reports.push((
                     Rule::DuplicateBranchLabel,
                     *node,
                     range,
-                    format!("branch label `{label}` is already used by {}", files[*other].path.display()),
-                    Some("label only the first revision of a branch, with a name used nowhere else".into()),
+                    format!(
+                        "branch label `{label}` is already used by {}",
+                        files[*other].path.display()
+                    ),
+                    Some(
+                        "label only the first revision of a branch, with a name used nowhere else"
+                            .into(),
+                    ),
                 ));
             }
             GraphProblem::IllegalCharacter { node, character } => reports.push((
@@ -280,12 +306,20 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
     // A missing parent turns its child into a base and its branch into an extra head; a cycle or
     // a duplicate branch label makes Alembic refuse the whole history. Alembic fails on those
     // first, so they are the thing to report, not the heads.
-    let broken = graph
-        .problems
-        .iter()
-        .any(|p| matches!(p, GraphProblem::MissingParent { .. } | GraphProblem::Cycle { .. } | GraphProblem::DuplicateBranchLabel { .. }));
+    let broken = graph.problems.iter().any(|p| {
+        matches!(
+            p,
+            GraphProblem::MissingParent { .. }
+                | GraphProblem::Cycle { .. }
+                | GraphProblem::DuplicateBranchLabel { .. }
+        )
+    });
     if graph.heads.len() > 1 && !uncertain && !broken {
-        let ids: Vec<&str> = graph.heads.iter().map(|&h| graph.nodes[h].id.as_str()).collect();
+        let ids: Vec<&str> = graph
+            .heads
+            .iter()
+            .map(|&h| graph.nodes[h].id.as_str())
+            .collect();
         let command = format!("alembic merge -m \"merge heads\" {}", ids.join(" "));
         for &head in &graph.heads {
             let node = graph.node(head);

@@ -123,12 +123,13 @@ fn todo_word(text: &str) -> Option<&'static str> {
     if !["TODO", "FIXME", "XXX"].iter().any(|w| text.contains(w)) {
         return None;
     }
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_')).find_map(|word| match word {
-        "TODO" => Some("TODO"),
-        "FIXME" => Some("FIXME"),
-        "XXX" => Some("XXX"),
-        _ => None,
-    })
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find_map(|word| match word {
+            "TODO" => Some("TODO"),
+            "FIXME" => Some("FIXME"),
+            "XXX" => Some("XXX"),
+            _ => None,
+        })
 }
 
 #[cfg(test)]
@@ -140,6 +141,9 @@ mod tests {
         assert_eq!(todo_word("# TODO: later"), Some("TODO"));
         assert_eq!(todo_word("# fixme FIXME(alice)"), Some("FIXME"));
         assert_eq!(todo_word("# TODOS and XXXL and MY_TODO"), None);
-        assert_eq!(todo_word("# todo in lower case is a word, not a marker"), None);
+        assert_eq!(
+            todo_word("# todo in lower case is a word, not a marker"),
+            None
+        );
     }
 }

@@ -44,8 +44,11 @@ pub(crate) fn check(ctx: &mut Context, ops: &[RevisionOps]) {
             for error in &sql.parsed.errors {
                 // Point inside the string when it is spelled literally, else at the call.
                 let range = match sql.content_start {
-                    Some(start) => TextRange::new(start + error.range.start, (start + error.range.end).max(start + error.range.start + 1))
-                        .clamp_to(op.range),
+                    Some(start) => TextRange::new(
+                        start + error.range.start,
+                        (start + error.range.end).max(start + error.range.start + 1),
+                    )
+                    .clamp_to(op.range),
                     None => op.range,
                 };
                 reports.push((i, range, error.message.clone(), error.help.clone()));

@@ -5,7 +5,7 @@ pub(crate) mod files;
 pub(crate) mod graph;
 pub(crate) mod hygiene;
 pub(crate) mod invalid_sql;
+pub(crate) mod models;
 pub(crate) mod replay;
 pub(crate) mod suppressions;
-pub(crate) mod models;
 pub(crate) mod verify;

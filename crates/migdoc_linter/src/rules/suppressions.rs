@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use migdoc_python::{LineIndex, TextRange};
 use migdoc_project::Sources;
+use migdoc_python::{LineIndex, TextRange};
 
 use crate::registry::declare_rule;
 use crate::selection::RuleSelection;
@@ -56,17 +56,41 @@ struct FileText<'a> {
 
 /// Applies the suppression comments of every file to `diagnostics`, then adds MD005 for the
 /// suppressions that did nothing (when MD005 is selected).
-pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: Option<&migdoc_project::EnvInfo>, selection: &RuleSelection, report_unused: bool) {
+pub(crate) fn apply(
+    diagnostics: &mut Vec<Diagnostic>,
+    sources: &Sources,
+    env: Option<&migdoc_project::EnvInfo>,
+    selection: &RuleSelection,
+    report_unused: bool,
+) {
     let env_index = env.map(|e| (e, LineIndex::new(&e.text)));
     let mut files: Vec<FileText<'_>> = Vec::new();
     for f in &sources.files {
-        files.push(FileText { path: &f.path, revision: f.header.id(), text: &f.text, comments: &f.facts.comments, index: &f.line_index });
+        files.push(FileText {
+            path: &f.path,
+            revision: f.header.id(),
+            text: &f.text,
+            comments: &f.facts.comments,
+            index: &f.line_index,
+        });
     }
     for m in &sources.models.modules {
-        files.push(FileText { path: &m.path, revision: None, text: &m.text, comments: &m.module.comments, index: &m.line_index });
+        files.push(FileText {
+            path: &m.path,
+            revision: None,
+            text: &m.text,
+            comments: &m.module.comments,
+            index: &m.line_index,
+        });
     }
     if let Some((env, index)) = &env_index {
-        files.push(FileText { path: &env.path, revision: None, text: &env.text, comments: &env.comments, index });
+        files.push(FileText {
+            path: &env.path,
+            revision: None,
+            text: &env.text,
+            comments: &env.comments,
+            index,
+        });
     }
     let mut directives = Vec::new();
     for file in &files {
@@ -74,8 +98,12 @@ pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: O
             let comment = &file.text[range.start as usize..range.end as usize];
             if let Some((whole_file, rules)) = parse(comment) {
                 let start: LineCol = file.index.line_column(file.text, range.start).into();
-                let line_start = file.text[..range.start as usize].rfind('\n').map_or(0, |i| i + 1);
-                let own_line = file.text[line_start..range.start as usize].trim().is_empty();
+                let line_start = file.text[..range.start as usize]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
+                let own_line = file.text[line_start..range.start as usize]
+                    .trim()
+                    .is_empty();
                 let n = rules.as_ref().map_or(0, Vec::len);
                 directives.push(Directive {
                     path: file.path.to_owned(),
@@ -99,7 +127,9 @@ pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: O
         let mut suppressed = false;
         for directive in directives.iter_mut().filter(|x| x.path == d.path) {
             let on_line = directive.whole_file
-                || (d.range.is_some() && (directive.start.line == d.start.line || (directive.own_line && directive.start.line + 1 == d.start.line)));
+                || (d.range.is_some()
+                    && (directive.start.line == d.start.line
+                        || (directive.own_line && directive.start.line + 1 == d.start.line)));
             if !on_line {
                 continue;
             }
@@ -123,18 +153,29 @@ pub(crate) fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, env: O
     if !report_unused || !selection.is_enabled(Rule::UnusedSuppression) {
         return;
     }
-    let severity = selection.severity(Rule::UnusedSuppression, Rule::UnusedSuppression.default_severity());
+    let severity = selection.severity(
+        Rule::UnusedSuppression,
+        Rule::UnusedSuppression.default_severity(),
+    );
     for directive in directives {
         let mut complaints = Vec::new();
         match &directive.rules {
-            None if !directive.used_blanket => complaints.push("`# migdoc: ignore` suppresses nothing here".to_owned()),
+            None if !directive.used_blanket => {
+                complaints.push("`# migdoc: ignore` suppresses nothing here".to_owned())
+            }
             None => {}
             Some(rules) => {
                 for ((written, rule), used) in rules.iter().zip(&directive.used) {
                     match rule {
-                        None => complaints.push(format!("`{written}` is not a migdoc rule, so this suppression does nothing")),
+                        None => complaints.push(format!(
+                            "`{written}` is not a migdoc rule, so this suppression does nothing"
+                        )),
                         Some(rule) if !used && selection.is_enabled(*rule) => {
-                            complaints.push(format!("`{written}` suppresses nothing: {} ({}) reports nothing here", rule.code(), rule.name()));
+                            complaints.push(format!(
+                                "`{written}` suppresses nothing: {} ({}) reports nothing here",
+                                rule.code(),
+                                rule.name()
+                            ));
                         }
                         Some(_) => {}
                     }
@@ -194,10 +235,28 @@ mod tests {
     fn parses_directives() {
         let (file, rules) = parse("# migdoc: ignore[MD201, multiple-heads]").expect("a value");
         assert!(!file);
-        assert_eq!(rules.expect("a value").iter().map(|(_, r)| *r).collect::<Vec<_>>(), [Some(Rule::EnumCreatedTwice), Some(Rule::MultipleHeads)]);
-        assert!(parse("# noqa: E501  # migdoc: ignore-file[MD217]").expect("a value").0);
+        assert_eq!(
+            rules
+                .expect("a value")
+                .iter()
+                .map(|(_, r)| *r)
+                .collect::<Vec<_>>(),
+            [Some(Rule::EnumCreatedTwice), Some(Rule::MultipleHeads)]
+        );
+        assert!(
+            parse("# noqa: E501  # migdoc: ignore-file[MD217]")
+                .expect("a value")
+                .0
+        );
         assert_eq!(parse("# migdoc: ignore").expect("a value").1, None);
-        assert_eq!(parse("# migdoc: ignore[nonsense]").expect("a value").1.expect("a value")[0].1, None);
+        assert_eq!(
+            parse("# migdoc: ignore[nonsense]")
+                .expect("a value")
+                .1
+                .expect("a value")[0]
+                .1,
+            None
+        );
         assert!(parse("# an ordinary comment").is_none());
     }
 }

@@ -21,7 +21,12 @@ use migdoc_replay::{Catalog, Column, Outcome};
 
 use crate::{Context, Rule, Settings, Severity};
 
-pub(crate) fn check(ctx: &mut Context<'_>, models: &ModelSchema, outcome: &Outcome, settings: &Settings) {
+pub(crate) fn check(
+    ctx: &mut Context<'_>,
+    models: &ModelSchema,
+    outcome: &Outcome,
+    settings: &Settings,
+) {
     for table in &models.tables {
         for column in &table.columns {
             if let Some(e) = &column.enum_type {
@@ -42,8 +47,14 @@ pub(crate) fn check(ctx: &mut Context<'_>, models: &ModelSchema, outcome: &Outco
                 Rule::ModelTableMissing,
                 table.module,
                 header(ctx, table.module, table.range),
-                format!("model table `{}` is not created by any migration", table.name),
-                Some("generate the migration (`alembic revision --autogenerate`) and review it".to_owned()),
+                format!(
+                    "model table `{}` is not created by any migration",
+                    table.name
+                ),
+                Some(
+                    "generate the migration (`alembic revision --autogenerate`) and review it"
+                        .to_owned(),
+                ),
             );
             continue;
         };
@@ -61,7 +72,10 @@ pub(crate) fn check(ctx: &mut Context<'_>, models: &ModelSchema, outcome: &Outco
         }
         if table.complete {
             for db_column in &db.columns {
-                if db_column.not_null && !db_column.has_default && !table.columns.iter().any(|c| c.name == db_column.name) {
+                if db_column.not_null
+                    && !db_column.has_default
+                    && !table.columns.iter().any(|c| c.name == db_column.name)
+                {
                     ctx.report_model(
                         Rule::UnmappedNotNullColumn,
                         table.module,
@@ -78,8 +92,20 @@ pub(crate) fn check(ctx: &mut Context<'_>, models: &ModelSchema, outcome: &Outco
     }
 }
 
-fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, uncertain: &migdoc_replay::Uncertainty, table: &ModelTable, column: &ModelColumn, db: &Column) {
-    if db.not_null && !db.has_default && column.nullable && !column.has_default && !column.primary_key {
+fn compare_column(
+    ctx: &mut Context<'_>,
+    catalog: &Catalog,
+    uncertain: &migdoc_replay::Uncertainty,
+    table: &ModelTable,
+    column: &ModelColumn,
+    db: &Column,
+) {
+    if db.not_null
+        && !db.has_default
+        && column.nullable
+        && !column.has_default
+        && !column.primary_key
+    {
         ctx.report_model(
             Rule::NullableMismatch,
             column.module,
@@ -92,13 +118,21 @@ fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, uncertain: &migdoc_r
         );
     }
     if let (Some(model_type), Some(db_type)) = (&column.sql_type, &db.sql_type)
-        && !column.is_array && migdoc_ir::types::family(model_type) != migdoc_ir::types::family(db_type) {
-            let (severity, consequence) = if assignable(model_type, db_type) {
-                (Severity::Warning, "PostgreSQL converts on insert, but values read back are not what the model declares")
-            } else {
-                (Severity::Error, "PostgreSQL rejects the values the model sends")
-            };
-            ctx.report_model_with(
+        && !column.is_array
+        && migdoc_ir::types::family(model_type) != migdoc_ir::types::family(db_type)
+    {
+        let (severity, consequence) = if assignable(model_type, db_type) {
+            (
+                Severity::Warning,
+                "PostgreSQL converts on insert, but values read back are not what the model declares",
+            )
+        } else {
+            (
+                Severity::Error,
+                "PostgreSQL rejects the values the model sends",
+            )
+        };
+        ctx.report_model_with(
                 Rule::ColumnTypeMismatch,
                 severity,
                 column.module,
@@ -106,8 +140,10 @@ fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, uncertain: &migdoc_r
                 format!("column `{}.{}` is `{model_type}` in the model but `{db_type}` in the migrated table: {consequence}", table.name, column.name),
                 Some(format!("align them: change the model, or `op.alter_column(\"{}\", \"{}\", type_=..., postgresql_using=...)`", bare(&table.name), column.name)),
             );
-        }
-    let (Some(e), Some(type_name)) = (&column.enum_type, &db.enum_type) else { return };
+    }
+    let (Some(e), Some(type_name)) = (&column.enum_type, &db.enum_type) else {
+        return;
+    };
     if let Some(name) = e.name.as_ref().filter(|n| e.native && *n != type_name) {
         ctx.report_model(
             Rule::EnumTypeNameMismatch,
@@ -120,20 +156,39 @@ fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, uncertain: &migdoc_r
     if uncertain.type_labels(type_name) {
         return;
     }
-    let Some(db_type) = catalog.types.get(type_name).filter(|t| t.is_enum) else { return };
+    let Some(db_type) = catalog.types.get(type_name).filter(|t| t.is_enum) else {
+        return;
+    };
     let Some(sends) = &e.sends else { return };
-    let missing: Vec<&String> = sends.iter().filter(|s| !db_type.labels.contains(s)).collect();
+    let missing: Vec<&String> = sends
+        .iter()
+        .filter(|s| !db_type.labels.contains(s))
+        .collect();
     if !missing.is_empty() {
-        let (message, help) = label_mismatch(table, column, e, type_name, &db_type.labels, &missing);
-        ctx.report_model(Rule::EnumLabelNotInDatabase, column.module, column.range, message, Some(help));
+        let (message, help) =
+            label_mismatch(table, column, e, type_name, &db_type.labels, &missing);
+        ctx.report_model(
+            Rule::EnumLabelNotInDatabase,
+            column.module,
+            column.range,
+            message,
+            Some(help),
+        );
     }
-    let never: Vec<&String> = db_type.labels.iter().filter(|l| !sends.contains(l)).collect();
+    let never: Vec<&String> = db_type
+        .labels
+        .iter()
+        .filter(|l| !sends.contains(l))
+        .collect();
     if !never.is_empty() && missing.is_empty() {
         ctx.report_model(
             Rule::EnumLabelNeverSent,
             column.module,
             column.range,
-            format!("enum type `{type_name}` has labels the model never sends: {}", quoted(&never)),
+            format!(
+                "enum type `{type_name}` has labels the model never sends: {}",
+                quoted(&never)
+            ),
             None,
         );
     }
@@ -143,13 +198,23 @@ fn compare_column(ctx: &mut Context<'_>, catalog: &Catalog, uncertain: &migdoc_r
 /// column (checked on PostgreSQL 15: a string into an integer column fails; an integer into a
 /// text column is converted).
 fn assignable(model: &str, db: &str) -> bool {
-    let (m, d) = (migdoc_ir::types::family(model), migdoc_ir::types::family(db));
+    let (m, d) = (
+        migdoc_ir::types::family(model),
+        migdoc_ir::types::family(db),
+    );
     let numeric = |f: &str| matches!(f, "integer" | "float" | "numeric");
     let temporal = |f: &str| matches!(f, "timestamp" | "timestamptz" | "date");
     d == "string" || (numeric(m) && numeric(d)) || (temporal(m) && temporal(d))
 }
 
-fn label_mismatch(table: &ModelTable, column: &ModelColumn, e: &ModelEnum, type_name: &str, labels: &[String], missing: &[&String]) -> (String, String) {
+fn label_mismatch(
+    table: &ModelTable,
+    column: &ModelColumn,
+    e: &ModelEnum,
+    type_name: &str,
+    labels: &[String],
+    missing: &[&String],
+) -> (String, String) {
     let message = format!(
         "`{}.{}` sends {} that enum type `{type_name}` does not have (its labels: {}): inserts fail with `invalid input value for enum {type_name}`",
         table.name,
@@ -159,21 +224,40 @@ fn label_mismatch(table: &ModelTable, column: &ModelColumn, e: &ModelEnum, type_
     );
     let add = format!(
         "a migration that adds them: {}",
-        missing.iter().map(|l| format!("`ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS '{}'`", l.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
+        missing
+            .iter()
+            .map(|l| format!(
+                "`ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS '{}'`",
+                l.replace('\'', "''")
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     // Names sent where the database has the values: `values_callable` is the fix.
     if let Some(class) = &e.class
         && let Some(values) = class.values.as_ref().filter(|_| !class.uses_values)
-            && values.iter().all(|v| labels.contains(v)) {
-                return (
-                    format!("{message}; SQLAlchemy sends the member NAMES of `{}`, the database has its VALUES", class.name),
-                    format!("`sa.Enum({}, values_callable=lambda e: [m.value for m in e])`, or {add}", class.name),
-                );
-            }
+        && values.iter().all(|v| labels.contains(v))
+    {
+        return (
+            format!(
+                "{message}; SQLAlchemy sends the member NAMES of `{}`, the database has its VALUES",
+                class.name
+            ),
+            format!(
+                "`sa.Enum({}, values_callable=lambda e: [m.value for m in e])`, or {add}",
+                class.name
+            ),
+        );
+    }
     (message, add)
 }
 
-fn create_type_false(ctx: &mut Context<'_>, column: &ModelColumn, e: &ModelEnum, settings: &Settings) {
+fn create_type_false(
+    ctx: &mut Context<'_>,
+    column: &ModelColumn,
+    e: &ModelEnum,
+    settings: &Settings,
+) {
     // `sa.Enum(create_type=False)` is ignored before SQLAlchemy 2.1: `create_all` still creates it.
     let honoured = e.dialect_enum || settings.sqlalchemy_2_1 == Some(true);
     if e.create_type != Some(false) || !honoured || !e.native {
@@ -192,7 +276,11 @@ fn create_type_false(ctx: &mut Context<'_>, column: &ModelColumn, e: &ModelEnum,
 }
 
 fn quoted(labels: &[&String]) -> String {
-    labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
+    labels
+        .iter()
+        .map(|l| format!("'{l}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn bare(table: &str) -> &str {
@@ -203,6 +291,9 @@ fn bare(table: &str) -> &str {
 fn header(ctx: &Context<'_>, module: usize, range: TextRange) -> TextRange {
     let text = &ctx.sources.models.modules[module].text;
     let start = range.start as usize;
-    let end = text.get(start..range.end as usize).and_then(|s| s.find('\n')).map_or(range.end, |n| u32::try_from(start + n).unwrap_or(range.end));
+    let end = text
+        .get(start..range.end as usize)
+        .and_then(|s| s.find('\n'))
+        .map_or(range.end, |n| u32::try_from(start + n).unwrap_or(range.end));
     TextRange::new(range.start, end)
 }

@@ -24,21 +24,28 @@ use std::collections::BTreeMap;
 use migdoc_python::TextRange;
 use migdoc_replay::{FailureKind, Mode, NoteKind, Outcome, Phase};
 
-use crate::{fixes, Context, Rule, Severity};
+use crate::{Context, Rule, Severity, fixes};
 
 /// Which rule a failure belongs to. A type created again on the round trip's re-upgrade is the
 /// downgrade's fault.
 fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
     match kind {
-        FailureKind::DuplicateType { .. } if mode == Mode::RoundTrip && phase == Phase::Upgrade => Rule::DowngradeLeavesType,
+        FailureKind::DuplicateType { .. } if mode == Mode::RoundTrip && phase == Phase::Upgrade => {
+            Rule::DowngradeLeavesType
+        }
         FailureKind::DuplicateType { .. } => Rule::EnumCreatedTwice,
-        FailureKind::UndefinedType { other_branch: Some(_), .. } => Rule::ReliesOnOtherBranch,
+        FailureKind::UndefinedType {
+            other_branch: Some(_),
+            ..
+        } => Rule::ReliesOnOtherBranch,
         FailureKind::UndefinedType { .. } => Rule::TypeDoesNotExist,
         FailureKind::DuplicateLabel { .. } => Rule::DuplicateEnumLabel,
         FailureKind::UnsafeNewValue { .. } => Rule::NewLabelUsedInSameTransaction,
         FailureKind::AddValueInTransaction { .. } => Rule::AddValueInTransaction,
         FailureKind::NotInTransactionBlock { .. } => Rule::NeedsAutocommitBlock,
-        FailureKind::InvalidEnumLiteral { .. } | FailureKind::UndefinedLabel { .. } => Rule::InvalidEnumLiteral,
+        FailureKind::InvalidEnumLiteral { .. } | FailureKind::UndefinedLabel { .. } => {
+            Rule::InvalidEnumLiteral
+        }
         FailureKind::NotNullViolation { .. } => Rule::MissingNotNullColumn,
         FailureKind::DependentObjects { .. } => Rule::DropTypeInUse,
         FailureKind::LabelTooLong { .. } => Rule::EnumLabelTooLong,
@@ -46,9 +53,7 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         | FailureKind::DuplicateTable { .. }
         | FailureKind::UndefinedColumn { .. }
         | FailureKind::DuplicateColumn { .. }
-        | FailureKind::CannotCast { .. } => {
-            Rule::TableConflict
-        }
+        | FailureKind::CannotCast { .. } => Rule::TableConflict,
     }
 }
 
@@ -149,9 +154,15 @@ fn modes_text(modes: &[(Mode, Phase)]) -> String {
 }
 
 pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
-    let files: Vec<String> = ctx.sources.files.iter().map(|f| f.path.display().to_string()).collect();
+    let files: Vec<String> = ctx
+        .sources
+        .files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
     // Merge the modes of each failure at one place.
-    let mut merged: BTreeMap<(usize, (u32, u32), Rule), (FailureKind, Vec<(Mode, Phase)>)> = BTreeMap::new();
+    let mut merged: BTreeMap<(usize, (u32, u32), Rule), (FailureKind, Vec<(Mode, Phase)>)> =
+        BTreeMap::new();
     for f in &outcome.failures {
         let rule = rule_for(&f.kind, f.mode, f.phase);
         merged
@@ -162,16 +173,28 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
     }
     for ((file, (start, end), rule), (kind, modes)) in merged {
         let (message, help) = what(&kind, &files);
-        let normal_deploy = modes.iter().any(|(m, _)| matches!(m, Mode::OneRun | Mode::StepByStep));
-        let severity = if normal_deploy { rule.default_severity() } else { rule.default_severity().min(Severity::Warning) };
+        let normal_deploy = modes
+            .iter()
+            .any(|(m, _)| matches!(m, Mode::OneRun | Mode::StepByStep));
+        let severity = if normal_deploy {
+            rule.default_severity()
+        } else {
+            rule.default_severity().min(Severity::Warning)
+        };
         let message = format!("{message}; {}", modes_text(&modes));
         let range = TextRange::new(start, end);
         ctx.report_with(rule, severity, file, Some(range), message, help);
         let source = &ctx.sources.files[file];
         let fix = match (&kind, rule) {
-            (FailureKind::DuplicateLabel { .. }, _) => fixes::add_value_if_not_exists(source, range),
-            (FailureKind::UnsafeNewValue { type_name, label }, _) => fixes::autocommit_add_value(source, type_name, label, start),
-            (FailureKind::DuplicateType { name, .. }, Rule::DowngradeLeavesType) => fixes::drop_type_in_downgrade(source, name),
+            (FailureKind::DuplicateLabel { .. }, _) => {
+                fixes::add_value_if_not_exists(source, range)
+            }
+            (FailureKind::UnsafeNewValue { type_name, label }, _) => {
+                fixes::autocommit_add_value(source, type_name, label, start)
+            }
+            (FailureKind::DuplicateType { name, .. }, Rule::DowngradeLeavesType) => {
+                fixes::drop_type_in_downgrade(source, name)
+            }
             _ => None,
         };
         ctx.attach_fix(fix);
@@ -186,9 +209,16 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
                 range,
                 format!(
                     "`DROP TYPE {name} CASCADE` silently drops {}",
-                    columns.iter().map(|(t, c)| format!("`{t}.{c}`")).collect::<Vec<_>>().join(", ")
+                    columns
+                        .iter()
+                        .map(|(t, c)| format!("`{t}.{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
-                Some("drop or convert those columns explicitly, then drop the type without CASCADE".into()),
+                Some(
+                    "drop or convert those columns explicitly, then drop the type without CASCADE"
+                        .into(),
+                ),
             ),
             NoteKind::CreateTypeIgnored { name } => {
                 ctx.report(

@@ -27,19 +27,40 @@ fn mode_phrase(run: &LiveRun) -> String {
     match run.mode {
         "upgrade_head" => "`alembic upgrade head` (one run)".to_owned(),
         "step_by_step" => "the one-revision-per-run deploy".to_owned(),
-        _ => format!("the round trip's {}", run.phase.as_deref().unwrap_or("upgrade")),
+        _ => format!(
+            "the round trip's {}",
+            run.phase.as_deref().unwrap_or("upgrade")
+        ),
     }
 }
 
-pub(crate) fn check(ctx: &mut Context<'_>, report: &Report, runs: &[LiveRun], live: Option<&Catalog>, config_path: &Path) {
-    let file_of = |rev: &str| report.graph.nodes.iter().find(|n| n.id == rev).map(|n| n.file);
+pub(crate) fn check(
+    ctx: &mut Context<'_>,
+    report: &Report,
+    runs: &[LiveRun],
+    live: Option<&Catalog>,
+    config_path: &Path,
+) {
+    let file_of = |rev: &str| {
+        report
+            .graph
+            .nodes
+            .iter()
+            .find(|n| n.id == rev)
+            .map(|n| n.file)
+    };
     // One diagnostic per distinct failure, naming every mode it happened in.
     let mut groups: Vec<(&LiveRun, Vec<String>, bool)> = Vec::new();
     // A server that lacks an extension the history needs is the environment's failure, shown
     // in verify's header, not a finding.
-    for run in runs.iter().filter(|r| !r.ok && !r.skipped && !r.environment) {
+    for run in runs
+        .iter()
+        .filter(|r| !r.ok && !r.skipped && !r.environment)
+    {
         let deploy = run.mode != "roundtrip";
-        match groups.iter_mut().find(|(g, _, _)| g.revision == run.revision && g.sqlstate == run.sqlstate && g.error == run.error) {
+        match groups.iter_mut().find(|(g, _, _)| {
+            g.revision == run.revision && g.sqlstate == run.sqlstate && g.error == run.error
+        }) {
             Some((_, modes, in_deploy)) => {
                 modes.push(mode_phrase(run));
                 *in_deploy |= deploy;
@@ -49,11 +70,21 @@ pub(crate) fn check(ctx: &mut Context<'_>, report: &Report, runs: &[LiveRun], li
     }
     for (run, modes, in_deploy) in groups {
         // As in `check`: an error when a normal deploy fails, a warning when only the round trip does.
-        let severity = if in_deploy { Severity::Error } else { Severity::Warning };
+        let severity = if in_deploy {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         let predictions: Vec<&Diagnostic> = report
             .diagnostics
             .iter()
-            .filter(|d| if run.mode == "roundtrip" { predicts_some_failure(d) } else { predicts_failure(d) })
+            .filter(|d| {
+                if run.mode == "roundtrip" {
+                    predicts_some_failure(d)
+                } else {
+                    predicts_failure(d)
+                }
+            })
             .filter(|d| match &run.revision {
                 Some(rev) => d.revision.as_deref() == Some(rev.as_str()),
                 None => d.rule == Rule::MultipleHeads,
@@ -63,17 +94,39 @@ pub(crate) fn check(ctx: &mut Context<'_>, report: &Report, runs: &[LiveRun], li
         let verdict = if codes.is_empty() {
             "not predicted by `migdoc check`".to_owned()
         } else {
-            format!("predicted by {}", codes.into_iter().collect::<Vec<_>>().join(", "))
+            format!(
+                "predicted by {}",
+                codes.into_iter().collect::<Vec<_>>().join(", ")
+            )
         };
-        let sqlstate = run.sqlstate.as_deref().filter(|s| !s.is_empty()).map(|s| format!(" (SQLSTATE {s})")).unwrap_or_default();
+        let sqlstate = run
+            .sqlstate
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| format!(" (SQLSTATE {s})"))
+            .unwrap_or_default();
         let error = run.error.as_deref().unwrap_or("failed");
         let modes = modes.join(" and in ");
-        let help = run.statement.as_deref().map(|s| format!("the statement that failed: {}", s.trim()));
+        let help = run
+            .statement
+            .as_deref()
+            .map(|s| format!("the statement that failed: {}", s.trim()));
         match run.revision.as_deref().and_then(file_of) {
             Some(file) => {
                 // Where `check` pointed, when it predicted the failure.
-                let range = predictions.iter().find(|d| d.range.is_some()).and_then(|d| d.range).or_else(|| failing_site(ctx, file, run));
-                ctx.report_with(Rule::MigrationFails, severity, file, range, format!("this revision fails in {modes}: {error}{sqlstate}; {verdict}"), help);
+                let range = predictions
+                    .iter()
+                    .find(|d| d.range.is_some())
+                    .and_then(|d| d.range)
+                    .or_else(|| failing_site(ctx, file, run));
+                ctx.report_with(
+                    Rule::MigrationFails,
+                    severity,
+                    file,
+                    range,
+                    format!("this revision fails in {modes}: {error}{sqlstate}; {verdict}"),
+                    help,
+                );
             }
             None => ctx.report_path(
                 Rule::MigrationFails,
@@ -85,7 +138,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, report: &Report, runs: &[LiveRun], li
     }
     if runs.iter().all(|r| r.ok) {
         for d in report.diagnostics.iter().filter(|d| predicts_failure(d)) {
-            let Some(file) = d.revision.as_deref().and_then(file_of) else { continue };
+            let Some(file) = d.revision.as_deref().and_then(file_of) else {
+                continue;
+            };
             ctx.report(
                 Rule::PredictionNotConfirmed,
                 file,
@@ -107,11 +162,21 @@ fn differences(ctx: &mut Context<'_>, live: &Catalog, replayed: &Catalog, config
     let names: BTreeSet<&String> = live.types.keys().chain(replayed.types.keys()).collect();
     for name in names {
         match (live.types.get(name), replayed.types.get(name)) {
-            (Some(_), None) => found.push((None, format!("type `{name}` exists in the migrated database but not in migdoc's replay"))),
-            (None, Some(t)) => found.push((Some(t.created_by), format!("type `{name}` is in migdoc's replay but not in the migrated database"))),
+            (Some(_), None) => found.push((
+                None,
+                format!("type `{name}` exists in the migrated database but not in migdoc's replay"),
+            )),
+            (None, Some(t)) => found.push((
+                Some(t.created_by),
+                format!("type `{name}` is in migdoc's replay but not in the migrated database"),
+            )),
             (Some(l), Some(r)) if r.is_enum && l.labels != r.labels => found.push((
                 Some(r.created_by),
-                format!("type `{name}`: the database has labels {}; migdoc's replay has {}", labels(&l.labels), labels(&r.labels)),
+                format!(
+                    "type `{name}`: the database has labels {}; migdoc's replay has {}",
+                    labels(&l.labels),
+                    labels(&r.labels)
+                ),
             )),
             _ => {}
         }
@@ -119,8 +184,16 @@ fn differences(ctx: &mut Context<'_>, live: &Catalog, replayed: &Catalog, config
     let tables: BTreeSet<&String> = live.tables.keys().chain(replayed.tables.keys()).collect();
     for name in tables {
         match (live.tables.get(name), replayed.tables.get(name)) {
-            (Some(_), None) => found.push((None, format!("table `{name}` exists in the migrated database but not in migdoc's replay"))),
-            (None, Some(t)) => found.push((Some(t.created_by), format!("table `{name}` is in migdoc's replay but not in the migrated database"))),
+            (Some(_), None) => found.push((
+                None,
+                format!(
+                    "table `{name}` exists in the migrated database but not in migdoc's replay"
+                ),
+            )),
+            (None, Some(t)) => found.push((
+                Some(t.created_by),
+                format!("table `{name}` is in migdoc's replay but not in the migrated database"),
+            )),
             (Some(l), Some(r)) => {
                 for c in &l.columns {
                     match r.column(&c.name) {
@@ -140,27 +213,45 @@ fn differences(ctx: &mut Context<'_>, live: &Catalog, replayed: &Catalog, config
         }
     }
     for (file, message) in found {
-        let message = format!("{message} (a construct migdoc does not understand, or a bug in migdoc)");
+        let message =
+            format!("{message} (a construct migdoc does not understand, or a bug in migdoc)");
         match file.filter(|&f| f < ctx.sources.files.len()) {
             Some(file) => ctx.report(Rule::ReplayDiffers, file, None, message, None),
-            None => ctx.report_path(Rule::ReplayDiffers, config_path.to_path_buf(), message, None),
+            None => ctx.report_path(
+                Rule::ReplayDiffers,
+                config_path.to_path_buf(),
+                message,
+                None,
+            ),
         }
     }
 }
 
 fn column_difference(live: &Column, replayed: &Column) -> Option<String> {
     if live.enum_type != replayed.enum_type {
-        let show = |e: &Option<String>| e.as_deref().map_or_else(|| "no enum type".to_owned(), |t| format!("enum type `{t}`"));
-        return Some(format!("the database has {}; migdoc's replay has {}", show(&live.enum_type), show(&replayed.enum_type)));
+        let show = |e: &Option<String>| {
+            e.as_deref()
+                .map_or_else(|| "no enum type".to_owned(), |t| format!("enum type `{t}`"))
+        };
+        return Some(format!(
+            "the database has {}; migdoc's replay has {}",
+            show(&live.enum_type),
+            show(&replayed.enum_type)
+        ));
     }
     if live.not_null != replayed.not_null {
         let show = |n: bool| if n { "NOT NULL" } else { "nullable" };
-        return Some(format!("{} in the database, {} in migdoc's replay", show(live.not_null), show(replayed.not_null)));
+        return Some(format!(
+            "{} in the database, {} in migdoc's replay",
+            show(live.not_null),
+            show(replayed.not_null)
+        ));
     }
     if let (Some(l), Some(r)) = (&live.sql_type, &replayed.sql_type)
-        && l != r {
-            return Some(format!("`{l}` in the database, `{r}` in migdoc's replay"));
-        }
+        && l != r
+    {
+        return Some(format!("`{l}` in the database, `{r}` in migdoc's replay"));
+    }
     None
 }
 
@@ -168,26 +259,45 @@ fn labels(labels: &[String]) -> String {
     if labels.is_empty() {
         return "none".to_owned();
     }
-    labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
+    labels
+        .iter()
+        .map(|l| format!("'{l}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Where an unpredicted failure points: the failing statement, when the file spells its first
 /// line; else the `def` of the function that was running.
 fn failing_site(ctx: &Context<'_>, file: usize, run: &LiveRun) -> Option<migdoc_python::TextRange> {
     let f = ctx.sources.files.get(file)?;
-    if let Some(first) = run.statement.as_deref().and_then(|s| s.trim().lines().next()).map(str::trim).filter(|l| l.len() >= 12)
+    if let Some(first) = run
+        .statement
+        .as_deref()
+        .and_then(|s| s.trim().lines().next())
+        .map(str::trim)
+        .filter(|l| l.len() >= 12)
         && let Some(at) = f.text.find(first)
     {
         let start = u32::try_from(at).ok()?;
-        return Some(migdoc_python::TextRange::new(start, start + u32::try_from(first.len()).ok()?));
+        return Some(migdoc_python::TextRange::new(
+            start,
+            start + u32::try_from(first.len()).ok()?,
+        ));
     }
-    let name = if run.phase.as_deref() == Some("downgrade") { "downgrade" } else { "upgrade" };
+    let name = if run.phase.as_deref() == Some("downgrade") {
+        "downgrade"
+    } else {
+        "upgrade"
+    };
     f.module().body.iter().find_map(|s| match s {
         migdoc_python::ast::Stmt::FunctionDef(def) if def.name == name => {
             let start = def.range.start;
             let def_at = f.text.get(start as usize..)?.find(&format!("def {name}"))?;
             let at = start + u32::try_from(def_at).ok()?;
-            Some(migdoc_python::TextRange::new(at, at + 4 + u32::try_from(name.len()).ok()?))
+            Some(migdoc_python::TextRange::new(
+                at,
+                at + 4 + u32::try_from(name.len()).ok()?,
+            ))
         }
         _ => None,
     })
