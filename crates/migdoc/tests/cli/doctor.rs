@@ -1050,6 +1050,7 @@ fn fleet_apply_locks_each_tenant_alone() {
         .env("PGPORT", f.cluster.port().to_string())
         .env("PGUSER", "postgres")
         .env("PGDATABASE", "fleet")
+        .env("PGAPPNAME", "tenant_005_holder")
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -1119,6 +1120,71 @@ fn fleet_apply_locks_each_tenant_alone() {
     }
     assert_eq!(recorded.lines().count(), 200);
     assert_eq!(out.code, 1);
+    // Once the other session is gone (its backend too: a killed psql's `pg_sleep` would hold
+    // the lock on), the same command repairs the last tenant: all 200 are healthy, and the 199
+    // already repaired are left alone.
+    f.sql(
+        "fleet",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tenant_005_holder'",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while f
+        .sql(
+            "fleet",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+        )
+        .trim()
+        != "0"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the holder's locks stayed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let again = run_migdoc(&[
+        "doctor".into(),
+        f.dir.display().to_string(),
+        "--database-url".into(),
+        f.cluster.url("fleet"),
+        "--schemas".into(),
+        "tenant_%".into(),
+        "--apply".into(),
+        "--jobs".into(),
+        "8".into(),
+        "--format".into(),
+        "json".into(),
+    ]);
+    let v: Value =
+        serde_json::from_str(&again.stdout).unwrap_or_else(|e| panic!("{e}: {}", again.stderr));
+    let dbs = v["databases"].as_array().cloned().unwrap_or_default();
+    assert_eq!(dbs.len(), 200, "{v}");
+    let applied: Vec<&str> = dbs
+        .iter()
+        .filter(|d| d["applied"] == true)
+        .filter_map(|d| d["schema"].as_str())
+        .collect();
+    assert_eq!(applied, ["tenant_005"], "{v}");
+    assert!(
+        dbs.iter().all(|d| d["error"].is_null()
+            && (states(d, "after") == ["healthy"] || states(d, "diagnosis") == ["healthy"])),
+        "{v}"
+    );
+    let still_b2 = f.sql(
+        "fleet",
+        &format!(
+            "SELECT count(*) FROM ({}) AS v WHERE v.r NOT LIKE '%:c3'",
+            tenants
+                .iter()
+                .map(|t| format!(
+                    "SELECT '{t}' || ':' || version_num AS r FROM {t}.alembic_version"
+                ))
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ")
+        ),
+    );
+    assert_eq!(still_b2.trim(), "0");
+    assert_eq!(again.code, 0, "{}", again.stderr);
 }
 
 /// `--lock-wait`: a doctor that finds migdoc's lock held (a deploy running) waits for it instead
