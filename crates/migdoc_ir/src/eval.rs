@@ -17,6 +17,9 @@ use crate::{
     SqlText,
 };
 
+/// The largest string or list `*` builds (characters or items): more is an unknown.
+const MAX_REPEAT: usize = 1 << 20;
+
 #[derive(Clone, Debug, PartialEq)]
 enum Value {
     Str(String, Option<u32>),
@@ -1265,6 +1268,35 @@ impl<'s, 'a> Frame<'s, 'a> {
                     (BinOp::Add, Value::Seq(mut a), Value::Seq(b)) => {
                         a.extend(b);
                         Value::Seq(a)
+                    }
+                    // `"x" * 64`, `[sa.Column(...)] * 2`: repeated as Python does (n <= 0 gives
+                    // an empty value), within a budget.
+                    (BinOp::Mult, Value::Str(a, _), Value::Int(n))
+                    | (BinOp::Mult, Value::Int(n), Value::Str(a, _)) => {
+                        let n = usize::try_from(n).unwrap_or(0);
+                        if a.len().saturating_mul(n) > MAX_REPEAT {
+                            Value::Unknown
+                        } else {
+                            Value::Str(a.repeat(n), None)
+                        }
+                    }
+                    (BinOp::Mult, Value::Seq(a), Value::Int(n))
+                    | (BinOp::Mult, Value::Int(n), Value::Seq(a)) => {
+                        let n = usize::try_from(n).unwrap_or(0);
+                        if a.len().saturating_mul(n) > MAX_REPEAT {
+                            Value::Unknown
+                        } else {
+                            Value::Seq(a.iter().cloned().cycle().take(a.len() * n).collect())
+                        }
+                    }
+                    (BinOp::Add, Value::Int(a), Value::Int(b)) => {
+                        a.checked_add(b).map_or(Value::Unknown, Value::Int)
+                    }
+                    (BinOp::Sub, Value::Int(a), Value::Int(b)) => {
+                        a.checked_sub(b).map_or(Value::Unknown, Value::Int)
+                    }
+                    (BinOp::Mult, Value::Int(a), Value::Int(b)) => {
+                        a.checked_mul(b).map_or(Value::Unknown, Value::Int)
                     }
                     (BinOp::Mod, Value::Str(fmt, _), args) => match percent(&fmt, &args, false) {
                         Some(s) => Value::Str(s, None),

@@ -336,6 +336,10 @@ impl Footprint {
                     schema: name.schema.clone(),
                     name: to.clone(),
                 })),
+                S::SetTypeSchema { name, schema } => ty(name).union(ty(&migdoc_sql::QualName {
+                    schema: Some(schema.clone()),
+                    name: name.name.clone(),
+                })),
                 S::DropType { names, .. } => names
                     .iter()
                     .fold(Footprint::default(), |a, n| a.union(ty(n))),
@@ -348,6 +352,12 @@ impl Footprint {
                                 f = f.union(table(&migdoc_sql::QualName {
                                     schema: name.schema.clone(),
                                     name: to.clone(),
+                                }));
+                            }
+                            migdoc_sql::AlterTableAction::SetSchema { schema } => {
+                                f = f.union(table(&migdoc_sql::QualName {
+                                    schema: Some(schema.clone()),
+                                    name: name.name.clone(),
                                 }));
                             }
                             // The new type may be any enum: the column's table is what changes.

@@ -531,3 +531,31 @@ fn sql_imported_from_a_module_migdoc_cannot_read_is_named() {
     );
     assert!(footprints(&ops.upgrade)[0].is_unbounded());
 }
+
+#[test]
+fn repetition_and_integer_arithmetic() {
+    let ops = lower(&format!(
+        "{HEAD}\nN = 60 + 2 * 2 - 1\n\n\
+         def upgrade():\n    op.execute(\"ALTER TYPE mood RENAME VALUE 'ok' TO '\" + \"x\" * N + \"'\")\n    \
+         op.execute(\"SELECT \" + \", \".join([\"1\"] * 3))\n    \
+         op.execute(\"SELECT '\" + 0 * \"y\" + \"'\")\n    \
+         op.execute(\"x\" * (1024 * 1024 * 2))\n"
+    ));
+    assert_eq!(
+        kinds(&ops.upgrade)[..3],
+        [
+            format!(
+                "Sql(ALTER TYPE mood RENAME VALUE 'ok' TO '{}')",
+                "x".repeat(63)
+            ),
+            "Sql(SELECT 1, 1, 1)".to_owned(),
+            "Sql(SELECT '')".to_owned(),
+        ]
+    );
+    // Beyond the budget: not evaluated.
+    assert!(
+        matches!(ops.upgrade[3].kind, OpKind::Unknown { .. }),
+        "{:?}",
+        ops.upgrade[3]
+    );
+}

@@ -837,6 +837,22 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// A type renamed or moved to another schema: its labels go with it, and the columns that
+    /// use it use it under its new name (PostgreSQL refers to types by OID).
+    fn move_type(&mut self, from: &str, to_key: String) {
+        if let Some(t) = self.catalog.types.remove(from) {
+            self.catalog.types.insert(to_key.clone(), t);
+        }
+        for t in self.catalog.tables.values_mut() {
+            for c in &mut t.columns {
+                if c.enum_type.as_deref() == Some(from) {
+                    c.enum_type = Some(to_key.clone());
+                }
+            }
+        }
+        self.users.rename(from, &to_key);
+    }
+
     fn drop_type(&mut self, name: &str, must_exist: bool, cascade: bool, range: TextRange) {
         if !self.catalog.types.contains_key(name) {
             if must_exist {
@@ -975,10 +991,25 @@ impl<'a> Run<'a> {
                 if !self.require_type_name(&name, "ALTER TYPE", range) {
                     return;
                 }
+                // PostgreSQL's order (RenameEnumLabel): the new label's length, then the old
+                // label, then the new one (renaming a label to itself is a duplicate).
+                if to.len() > MAX_LABEL_BYTES {
+                    let label = to.clone();
+                    return self.fail(range, FailureKind::LabelTooLong { label });
+                }
                 let Some(t) = self.catalog.types.get_mut(&name) else {
                     return;
                 };
-                if t.labels.contains(to) {
+                if !t.labels.contains(from) {
+                    let label = from.clone();
+                    self.fail(
+                        range,
+                        FailureKind::UndefinedLabel {
+                            type_name: name,
+                            label,
+                        },
+                    );
+                } else if t.labels.contains(to) {
                     let label = to.clone();
                     self.fail(
                         range,
@@ -989,15 +1020,6 @@ impl<'a> Run<'a> {
                     );
                 } else if let Some(l) = t.labels.iter_mut().find(|l| *l == from) {
                     *l = to.clone();
-                } else {
-                    let label = from.clone();
-                    self.fail(
-                        range,
-                        FailureKind::UndefinedLabel {
-                            type_name: name,
-                            label,
-                        },
-                    );
                 }
             }
             Statement::RenameType { name, to } => {
@@ -1019,17 +1041,31 @@ impl<'a> Run<'a> {
                     );
                     return;
                 }
-                if let Some(t) = self.catalog.types.remove(&from) {
-                    self.catalog.types.insert(to_key.clone(), t);
+                self.move_type(&from, to_key);
+            }
+            Statement::SetTypeSchema { name, schema } => {
+                let from = key(name);
+                if !self.require_type_name(&from, "ALTER TYPE", range) {
+                    return;
                 }
-                for t in self.catalog.tables.values_mut() {
-                    for c in &mut t.columns {
-                        if c.enum_type.as_deref() == Some(from.as_str()) {
-                            c.enum_type = Some(to_key.clone());
-                        }
-                    }
+                let to_key = key(&QualName {
+                    schema: Some(schema.clone()),
+                    name: name.name.clone(),
+                });
+                if to_key == from {
+                    return;
                 }
-                self.users.rename(&from, &to_key);
+                if self.catalog.types.contains_key(&to_key) {
+                    self.fail(
+                        range,
+                        FailureKind::DuplicateType {
+                            name: to_key,
+                            via: "ALTER TYPE ... SET SCHEMA",
+                        },
+                    );
+                    return;
+                }
+                self.move_type(&from, to_key);
             }
             Statement::DropType {
                 names,
@@ -1250,9 +1286,27 @@ impl<'a> Run<'a> {
                     }
                 }
                 AlterTableAction::RenameTable { to } => {
-                    // The columns move as they are; a table already named `to` is replaced.
+                    // The columns move as they are (in the table's schema); a table already
+                    // named `to` is replaced.
+                    let to = match table.split_once('.') {
+                        Some((schema, _)) => format!("{schema}.{to}"),
+                        None => to.clone(),
+                    };
                     if let Some(t) = self.edit_table(table, |tables| tables.remove(table)) {
-                        self.edit_table(to, |tables| tables.insert(to.clone(), t));
+                        self.edit_table(&to, |tables| tables.insert(to.clone(), t));
+                    }
+                }
+                AlterTableAction::SetSchema { schema } => {
+                    let bare = table.split_once('.').map_or(table, |(_, name)| name);
+                    let to = if schema == "public" {
+                        bare.to_owned()
+                    } else {
+                        format!("{schema}.{bare}")
+                    };
+                    if to != table {
+                        if let Some(t) = self.edit_table(table, |tables| tables.remove(table)) {
+                            self.edit_table(&to, |tables| tables.insert(to.clone(), t));
+                        }
                     }
                 }
                 AlterTableAction::Other => {}
@@ -1349,15 +1403,26 @@ impl<'a> Run<'a> {
             }
             return;
         }
-        // A neighbour that is not a label fails in PostgreSQL too; migdoc then appends.
-        match position.and_then(|(before, n)| {
-            t.labels
-                .iter()
-                .position(|l| l == n)
-                .map(|i| if *before { i } else { i + 1 })
-        }) {
-            Some(at) => t.labels.insert(at, label.to_owned()),
+        // PostgreSQL looks for the neighbour only once the label is known to be new (an
+        // existing label with IF NOT EXISTS is skipped whatever the neighbour).
+        match position {
             None => t.labels.push(label.to_owned()),
+            Some((before, neighbour)) => match t.labels.iter().position(|l| l == neighbour) {
+                Some(i) => t
+                    .labels
+                    .insert(if *before { i } else { i + 1 }, label.to_owned()),
+                None => {
+                    let label = neighbour.clone();
+                    self.fail(
+                        range,
+                        FailureKind::UndefinedLabel {
+                            type_name: name.to_owned(),
+                            label,
+                        },
+                    );
+                    return;
+                }
+            },
         }
         if !autocommit {
             if self.uncommitted_tx != tx {

@@ -165,6 +165,11 @@ fn alter_type(node: &SyntaxNode) -> Option<Statement> {
         let to = qual_name(&child(&rename, K::TYPE_NAME)?)?;
         return Some(Statement::RenameType { name, to: to.name });
     }
+    if let Some(set) = child(node, K::SET_SCHEMA) {
+        let schema = ident_text(&child(&set, K::SCHEMA_REF)?);
+        return Some(Statement::SetTypeSchema { name, schema });
+    }
+    // `OWNER TO`, `ADD ATTRIBUTE` (composites), `SET (...)`: no name or label changes.
     None
 }
 
@@ -305,6 +310,9 @@ fn alter_table(node: &SyntaxNode) -> Option<Statement> {
             K::TABLE_RENAME_TO => child(&action, K::TABLE_NAME)
                 .and_then(|t| qual_name(&t))
                 .map(|to| AlterTableAction::RenameTable { to: to.name }),
+            K::SET_SCHEMA => child(&action, K::SCHEMA_REF).map(|s| AlterTableAction::SetSchema {
+                schema: ident_text(&s),
+            }),
             K::TABLE_RELATION_NAME | K::IF_EXISTS => continue,
             _ => Some(AlterTableAction::Other),
         };

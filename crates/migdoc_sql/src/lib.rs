@@ -113,6 +113,10 @@ pub enum AlterTableAction {
     RenameTable {
         to: String,
     },
+    /// `SET SCHEMA s`: the table moves to schema `s` (its name is free again where it was).
+    SetSchema {
+        schema: String,
+    },
     /// Constraints, indexes, owners, ...: nothing the catalog tracks.
     Other,
 }
@@ -149,6 +153,11 @@ pub enum Statement {
     RenameType {
         name: QualName,
         to: String,
+    },
+    /// `ALTER TYPE x SET SCHEMA s`: the type moves, with its labels; columns keep using it.
+    SetTypeSchema {
+        name: QualName,
+        schema: String,
     },
     DropType {
         names: Vec<QualName>,

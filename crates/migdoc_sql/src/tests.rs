@@ -390,3 +390,22 @@ fn one_error_per_statement() {
     let parsed = parse("SELEC 1; SELECT 2; CREATE TYPE IF NOT EXISTS x AS ENUM ('a')");
     assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
 }
+
+#[test]
+fn set_schema() {
+    let parsed = parse(
+        "ALTER TYPE mood SET SCHEMA archive; ALTER TABLE public.t SET SCHEMA \"Archive\"; ALTER TYPE mood OWNER TO CURRENT_USER;",
+    );
+    assert!(matches!(
+        &parsed.statements[0].statement,
+        Statement::SetTypeSchema { name, schema } if name.name == "mood" && schema == "archive"
+    ));
+    assert!(matches!(
+        &parsed.statements[1].statement,
+        Statement::AlterTable { actions, .. } if matches!(actions.as_slice(), [AlterTableAction::SetSchema { schema }] if schema == "Archive")
+    ));
+    assert!(matches!(
+        &parsed.statements[2].statement,
+        Statement::Other { .. }
+    ));
+}

@@ -35,6 +35,23 @@ pub(crate) const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The SQLSTATEs each error rule stands for: the error PostgreSQL recorded must be one that an
+/// error migdoc reports at the failing revision stands for (a right revision with the wrong
+/// error is a wrong prediction too).
+const SQLSTATES: &[(&str, &[&str])] = &[
+    ("MD002", &["42601"]),
+    ("MD201", &["42710"]),
+    ("MD202", &["42704"]),
+    ("MD204", &["42710"]),
+    ("MD205", &["55P04"]),
+    ("MD206", &["22P02", "22023"]),
+    ("MD208", &["23502"]),
+    ("MD209", &["2BP01"]),
+    ("MD212", &["42602"]),
+    ("MD216", &["42701", "42804"]),
+    ("MD219", &["25001"]),
+];
+
 fn table<'t>(t: &'t toml::Table, key: &str) -> &'t toml::Table {
     t.get(key)
         .and_then(toml::Value::as_table)
@@ -110,6 +127,29 @@ fn mismatch(
         if !predicted {
             return Some(format!(
                 "PostgreSQL failed at {rev} ({phrase}); migdoc said {:?}",
+                summary(&diagnostics)
+            ));
+        }
+        let recorded_state = [upgrade_head, step]
+            .iter()
+            .find(|o| failed(o))
+            .and_then(|o| o.get("sqlstate"))
+            .and_then(toml::Value::as_str)
+            .unwrap_or_default();
+        let stands_for = |code: &str| -> &[&str] {
+            SQLSTATES
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, states)| *states)
+                .unwrap_or_else(|| panic!("{code}: add the SQLSTATEs it stands for to SQLSTATES"))
+        };
+        let right_error = at(rev).iter().any(|d| {
+            d["severity"] == "error"
+                && stands_for(d["code"].as_str().unwrap_or_default()).contains(&recorded_state)
+        });
+        if !right_error {
+            return Some(format!(
+                "PostgreSQL failed at {rev} with {recorded_state}; migdoc said {:?}",
                 summary(&diagnostics)
             ));
         }

@@ -100,7 +100,7 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
             Some("use an existing label (labels are case-sensitive), or add the label in an earlier transaction".into()),
         ),
         FailureKind::UndefinedLabel { type_name, label } => (
-            format!("`{label}` is not a label of `{type_name}`: `RENAME VALUE` fails"),
+            format!("`{label}` is not a label of `{type_name}`: PostgreSQL fails with `\"{label}\" is not an existing enum label`"),
             None,
         ),
         FailureKind::NotNullViolation { table, columns } => (
