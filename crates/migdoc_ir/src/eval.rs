@@ -2147,6 +2147,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     native: true,
                     metadata_bound: false,
                     inherit_schema: false,
+                    memo_name: None,
                 };
                 self.push(
                     OpKind::CreateEnum {
@@ -2524,6 +2525,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     native,
                     metadata_bound,
                     inherit_schema,
+                    memo_name: None,
                 })
             }
             "ARRAY" => {

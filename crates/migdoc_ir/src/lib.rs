@@ -30,6 +30,9 @@ pub struct EnumSpec {
     pub metadata_bound: bool,
     /// `inherit_schema=True`: the type lives in its table's schema.
     pub inherit_schema: bool,
+    /// The name as SQLAlchemy's per-run DDL memo knows it, when PostgreSQL cuts `name` (longer
+    /// than 63 bytes): two long names that PostgreSQL cuts to one are two types to the memo.
+    pub memo_name: Option<String>,
 }
 
 impl EnumSpec {
@@ -602,6 +605,91 @@ pub struct LowerOptions {
 /// The project's own modules a revision may import constants, enum classes and helpers from.
 pub type Externals = std::collections::BTreeMap<String, migdoc_python::Module>;
 
+/// Names as PostgreSQL stores them: SQLAlchemy and Alembic send a long name as it is, and
+/// PostgreSQL cuts it to 63 bytes (SQL text is cut by `migdoc_sql` as it is read).
+fn clip_names(ops: &mut [Op]) {
+    use migdoc_sql::truncate_key as clip;
+    fn clip_spec(spec: &mut EnumSpec) {
+        if let Some(name) = spec.name.as_mut() {
+            let clipped = clip(name);
+            if clipped != *name {
+                spec.memo_name = Some(std::mem::replace(name, clipped));
+            }
+        }
+    }
+    fn clip_enum(spec: &mut Option<EnumSpec>) {
+        if let Some(spec) = spec.as_mut() {
+            clip_spec(spec);
+        }
+    }
+    fn clip_column(c: &mut ColumnSpec) {
+        c.name = clip(&c.name);
+        clip_enum(&mut c.enum_type);
+    }
+    for op in ops {
+        match &mut op.kind {
+            OpKind::CreateTable { table, columns } => {
+                *table = clip(table);
+                columns.iter_mut().for_each(clip_column);
+            }
+            OpKind::DropTable { table } => *table = clip(table),
+            OpKind::AddColumn { table, column } => {
+                *table = clip(table);
+                clip_column(column);
+            }
+            OpKind::DropColumn { table, column } => {
+                *table = clip(table);
+                *column = clip(column);
+            }
+            OpKind::AlterColumn {
+                table,
+                column,
+                enum_type,
+                new_name,
+                ..
+            } => {
+                *table = clip(table);
+                *column = clip(column);
+                clip_enum(enum_type);
+                if let Some(n) = new_name {
+                    *n = clip(n);
+                }
+            }
+            OpKind::CreateEnum { spec, .. } => clip_spec(spec),
+            OpKind::DropEnum { name, .. } => *name = clip(name),
+            OpKind::BulkInsert { table, rows } => {
+                *table = clip(table);
+                for row in rows.iter_mut().flatten() {
+                    row.iter_mut().for_each(|c| *c = clip(c));
+                }
+            }
+            OpKind::RenameTable { from, to } => {
+                *from = clip(from);
+                *to = clip(to);
+            }
+            OpKind::Guard {
+                subject,
+                when_true,
+                when_false,
+            } => {
+                match subject {
+                    GuardSubject::Type(n) | GuardSubject::Table(n) => *n = clip(n),
+                    GuardSubject::Label { type_name, .. } => *type_name = clip(type_name),
+                }
+                clip_names(when_true);
+                clip_names(when_false);
+            }
+            OpKind::Unknown { footprint, .. } => {
+                footprint.names.iter_mut().for_each(|n| *n = clip(n))
+            }
+            OpKind::Sql(_)
+            | OpKind::AutocommitBlock { .. }
+            | OpKind::NoCatalogEffect { .. }
+            | OpKind::NoTransactionBlock { .. } => {}
+        }
+    }
+}
+
 /// Lowers a revision module's `upgrade()` and `downgrade()`.
 pub fn lower_revision(body: &[Stmt], options: LowerOptions, externals: &Externals) -> RevisionOps {
     let module = eval::ModuleScope::with_externals(body, options, externals);
@@ -618,6 +706,8 @@ pub fn lower_revision(body: &[Stmt], options: LowerOptions, externals: &External
             }
         }
     }
+    clip_names(&mut ops.upgrade);
+    clip_names(&mut ops.downgrade);
     ops
 }
 

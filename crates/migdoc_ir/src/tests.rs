@@ -53,6 +53,7 @@ fn op_calls_and_enum_objects() {
             native: true,
             metadata_bound: false,
             inherit_schema: false,
+            memo_name: None,
         })
     );
     assert!(!columns[1].nullable);
@@ -558,4 +559,23 @@ fn repetition_and_integer_arithmetic() {
         "{:?}",
         ops.upgrade[3]
     );
+}
+
+#[test]
+fn long_names_are_cut_as_postgresql_stores_them() {
+    let long = "n".repeat(70);
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    op.create_table('{long}', sa.Column('{long}', sa.Enum('x', name='{long}')))\n    \
+         op.drop_table('short')\n"
+    ));
+    let OpKind::CreateTable { table, columns } = &ops.upgrade[0].kind else {
+        panic!()
+    };
+    assert_eq!(table, &"n".repeat(63));
+    assert_eq!(columns[0].name, "n".repeat(63));
+    let spec = columns[0].enum_type.as_ref().unwrap_or_else(|| panic!());
+    assert_eq!(spec.name.as_deref(), Some("n".repeat(63).as_str()));
+    // SQLAlchemy's memo still knows the long name.
+    assert_eq!(spec.memo_name.as_deref(), Some(long.as_str()));
+    assert!(matches!(&ops.upgrade[1].kind, OpKind::DropTable { table } if table == "short"));
 }

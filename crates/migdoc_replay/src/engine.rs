@@ -642,7 +642,10 @@ impl<'a> Run<'a> {
                 Some(true) => {
                     // The memo: one `CREATE TYPE` per name per run, whatever happened since, even
                     // a `DROP TYPE` in between.
-                    if !self.memo.insert(name.clone()) {
+                    if !self
+                        .memo
+                        .insert(spec.memo_name.clone().unwrap_or_else(|| name.clone()))
+                    {
                         self.require_type_name(&name, "op.create_table", range);
                         continue;
                     }

@@ -547,13 +547,16 @@ fn ident_text(node: &SyntaxNode) -> String {
         .unwrap_or_default()
 }
 
-/// Folds one identifier token: quoted ones keep their case (with `""` unescaped).
+/// Folds one identifier token as PostgreSQL's scanner does: quoted ones keep their case (with
+/// `""` unescaped), unquoted ones lower-case ASCII letters only (UTF-8 database); both are cut
+/// to [`crate::MAX_IDENTIFIER_BYTES`].
 pub(crate) fn ident(text: &str) -> String {
-    if text.starts_with('"') {
+    let folded = if text.starts_with('"') {
         unquote(text, '"')
     } else {
-        text.to_lowercase()
-    }
+        text.to_ascii_lowercase()
+    };
+    crate::truncate_identifier(&folded).to_owned()
 }
 
 fn child(node: &SyntaxNode, kind: K) -> Option<SyntaxNode> {

@@ -242,6 +242,34 @@ pub struct ParsedSql {
 }
 
 /// Parses SQL text (bind parameters already neutralized, see [`neutralize_params`]).
+/// PostgreSQL's identifier length, in bytes (`NAMEDATALEN - 1`).
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// An identifier as PostgreSQL stores it: longer ones are cut to [`MAX_IDENTIFIER_BYTES`] bytes,
+/// at a character boundary (a NOTICE, not an error; two long names that differ only after the
+/// cut name the same object).
+pub fn truncate_identifier(name: &str) -> &str {
+    if name.len() <= MAX_IDENTIFIER_BYTES {
+        return name;
+    }
+    let mut end = MAX_IDENTIFIER_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// [`truncate_identifier`] for each part of a `schema.name` key.
+pub fn truncate_key(key: &str) -> String {
+    if key.len() <= MAX_IDENTIFIER_BYTES {
+        return key.to_owned();
+    }
+    key.split('.')
+        .map(truncate_identifier)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 pub fn parse(sql: &str) -> ParsedSql {
     let parse = squawk_syntax::SourceFile::parse(sql);
     let file = parse.tree();

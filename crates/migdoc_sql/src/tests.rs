@@ -409,3 +409,24 @@ fn set_schema() {
         Statement::Other { .. }
     ));
 }
+
+#[test]
+fn identifiers_are_cut_to_63_bytes_and_fold_ascii_only() {
+    let long = format!("{}{}", "a".repeat(62), "éx");
+    // 62 ASCII bytes, then a two-byte character that does not fit: cut before it.
+    assert_eq!(crate::truncate_identifier(&long), "a".repeat(62));
+    let Statement::CreateEnum { name, .. } =
+        one(&format!("CREATE TYPE {} AS ENUM ('x')", "B".repeat(70)))
+    else {
+        panic!()
+    };
+    assert_eq!(name.name, "b".repeat(63));
+    let Statement::CreateEnum { name, .. } = one("CREATE TYPE Étage AS ENUM ('x')") else {
+        panic!()
+    };
+    assert_eq!(name.name, "Étage");
+    assert_eq!(
+        crate::truncate_key(&format!("app.{}", "t".repeat(70))),
+        format!("app.{}", "t".repeat(63))
+    );
+}

@@ -1,0 +1,29 @@
+"""add a wide label type
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-02-02 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table("notes", sa.Column("id", sa.Integer(), nullable=False), sa.Column("accent", sa.Enum("é" * 31 + "x", "plain", name="accent"), nullable=True), sa.PrimaryKeyConstraint("id"))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("notes")
+    op.execute("DROP TYPE accent")

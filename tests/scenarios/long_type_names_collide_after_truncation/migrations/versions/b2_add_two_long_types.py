@@ -1,0 +1,29 @@
+"""add two long types
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-02-02 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table("a_states", sa.Column("id", sa.Integer(), nullable=False), sa.Column("s", sa.Enum("x", name="ticket_state_for_the_customer_support_queue_of_the_northern_region_ab"), nullable=True), sa.PrimaryKeyConstraint("id"))
+    op.create_table("b_states", sa.Column("id", sa.Integer(), nullable=False), sa.Column("s", sa.Enum("y", name="ticket_state_for_the_customer_support_queue_of_the_northern_region_cd"), nullable=True), sa.PrimaryKeyConstraint("id"))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    pass
