@@ -1083,6 +1083,7 @@ impl<'a> Run<'a> {
                 name,
                 columns,
                 if_not_exists,
+                columns_complete,
             } => {
                 let table = key(name);
                 if self.catalog.tables.contains_key(&table) {
@@ -1090,6 +1091,13 @@ impl<'a> Run<'a> {
                         self.fail(range, FailureKind::DuplicateTable { name: table });
                     }
                     return;
+                }
+                if !columns_complete {
+                    self.taint_with(
+                        "a CREATE TABLE whose columns come from elsewhere (LIKE, INHERITS, PARTITION OF, OF)",
+                        range,
+                        Footprint::of_names([table.clone()]),
+                    );
                 }
                 let cols = columns
                     .iter()
@@ -1148,6 +1156,12 @@ impl<'a> Run<'a> {
             } => {
                 let table = key(table);
                 let names = columns.clone();
+                // A column the table lacks fails before any row is made (42703).
+                if let Some(names) = &names
+                    && !self.require_columns(&table, names, range)
+                {
+                    return;
+                }
                 // `INSERT ... SELECT` may produce no rows (it passes on an empty database): only
                 // VALUES rows are checked.
                 for row in rows {
@@ -1165,6 +1179,10 @@ impl<'a> Run<'a> {
                 conditions,
             } => {
                 let table = key(table);
+                let targets: Vec<String> = assignments.iter().map(|(c, _)| c.clone()).collect();
+                if !self.require_columns(&table, &targets, range) {
+                    return;
+                }
                 for (column, value) in conditions.iter().chain(assignments) {
                     self.check_value(&table, column, value, range);
                 }
@@ -1233,9 +1251,37 @@ impl<'a> Run<'a> {
                     });
                 }
                 AlterTableAction::AlterColumnType {
-                    name, type_name, ..
+                    name,
+                    type_name,
+                    is_array,
+                    using,
                 } => {
                     let enum_type = self.enum_of(type_name);
+                    // Without `USING`, PostgreSQL casts in assignment context: nothing but the
+                    // same enum becomes an enum (text, varchar, another enum, their arrays fail
+                    // with 42804); an enum becomes text freely.
+                    let current = self
+                        .catalog
+                        .tables
+                        .get(table)
+                        .and_then(|t| t.column(name))
+                        .map(|c| c.enum_type.clone());
+                    if let (false, Some(target), Some(current)) = (*using, &enum_type, current)
+                        && current.as_ref() != Some(target)
+                    {
+                        self.fail(
+                            range,
+                            FailureKind::CannotCast {
+                                table: table.to_owned(),
+                                column: name.clone(),
+                                type_name: if *is_array {
+                                    format!("{target}[]")
+                                } else {
+                                    target.clone()
+                                },
+                            },
+                        );
+                    }
                     self.edit_table(table, |tables| {
                         if let Some(c) = tables
                             .get_mut(table)
@@ -1335,6 +1381,28 @@ impl<'a> Run<'a> {
     }
 
     /// A row that gives `columns` (all, in table order, when `None`).
+    /// Whether `table` has every column of `columns` (a table migdoc does not know, or may not
+    /// know exactly, has them all); the first it lacks fails with 42703.
+    fn require_columns(&mut self, table: &str, columns: &[String], range: TextRange) -> bool {
+        if self.uncertain.table(table) {
+            return true;
+        }
+        let Some(t) = self.catalog.tables.get(table) else {
+            return true;
+        };
+        let Some(missing) = columns.iter().find(|c| t.column(c).is_none()).cloned() else {
+            return true;
+        };
+        self.fail(
+            range,
+            FailureKind::UndefinedColumn {
+                table: table.to_owned(),
+                column: missing,
+            },
+        );
+        false
+    }
+
     fn insert_columns(&mut self, table: &str, columns: Option<&[String]>, range: TextRange) {
         if self.uncertain.table(table) {
             return;

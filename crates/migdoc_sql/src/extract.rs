@@ -175,14 +175,22 @@ fn alter_type(node: &SyntaxNode) -> Option<Statement> {
 
 fn create_table(node: &SyntaxNode) -> Option<Statement> {
     let name = qual_name(&child(node, K::TABLE_NAME)?)?;
-    let columns = child(node, K::TABLE_ARG_LIST)
-        .map(|args| {
-            children(&args, K::COLUMN)
-                .filter_map(|c| column_def(&c))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut columns: Vec<ColumnDef> = columns;
+    let mut columns: Vec<ColumnDef> = Vec::new();
+    let mut columns_complete = !node
+        .children()
+        .any(|c| matches!(c.kind(), K::INHERITS | K::PARTITION_OF | K::OF_TYPE));
+    if let Some(args) = child(node, K::TABLE_ARG_LIST) {
+        for arg in args.children() {
+            match arg.kind() {
+                K::COLUMN => match column_def(&arg) {
+                    Some(c) => columns.push(c),
+                    None => columns_complete = false,
+                },
+                K::LIKE_CLAUSE => columns_complete = false,
+                _ => {}
+            }
+        }
+    }
     // A table-level PRIMARY KEY (a, b) makes those columns NOT NULL.
     if let Some(args) = child(node, K::TABLE_ARG_LIST) {
         for pk in children(&args, K::PRIMARY_KEY_CONSTRAINT) {
@@ -199,6 +207,7 @@ fn create_table(node: &SyntaxNode) -> Option<Statement> {
         name,
         columns,
         if_not_exists: has_child(node, K::IF_NOT_EXISTS),
+        columns_complete,
     })
 }
 
@@ -336,6 +345,7 @@ fn alter_column(node: &SyntaxNode) -> Option<AlterTableAction> {
                 name,
                 type_name,
                 is_array,
+                using: has_child(&option, K::USING_EXPR),
             }
         }
         K::SET_DEFAULT => AlterTableAction::SetDefault {

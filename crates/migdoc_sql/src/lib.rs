@@ -92,6 +92,8 @@ pub enum AlterTableAction {
         name: String,
         type_name: QualName,
         is_array: bool,
+        /// `USING expr` was given.
+        using: bool,
     },
     SetDefault {
         name: String,
@@ -168,6 +170,9 @@ pub enum Statement {
         name: QualName,
         columns: Vec<ColumnDef>,
         if_not_exists: bool,
+        /// `columns` are all the table's columns: false with `LIKE`, `INHERITS`, `PARTITION
+        /// OF`, `OF type`, or a column definition migdoc could not read.
+        columns_complete: bool,
     },
     AlterTable {
         name: QualName,

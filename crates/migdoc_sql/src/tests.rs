@@ -128,6 +128,7 @@ fn create_table_columns() {
         name: t,
         columns,
         if_not_exists,
+        columns_complete: true,
     } = one(
         "CREATE TABLE IF NOT EXISTS t (id serial primary key, s mood NOT NULL DEFAULT 'x', \
          n varchar(20) null, tags mood[], CONSTRAINT pk PRIMARY KEY (id))",
@@ -177,7 +178,8 @@ fn alter_table_actions() {
         AlterTableAction::AlterColumnType {
             name: "c".into(),
             type_name: name("newt"),
-            is_array: false
+            is_array: false,
+            using: true,
         }
     );
     assert_eq!(
@@ -429,4 +431,26 @@ fn identifiers_are_cut_to_63_bytes_and_fold_ascii_only() {
         crate::truncate_key(&format!("app.{}", "t".repeat(70))),
         format!("app.{}", "t".repeat(63))
     );
+}
+
+#[test]
+fn tables_whose_columns_come_from_elsewhere_are_incomplete() {
+    for (sql, complete) in [
+        (
+            "CREATE TABLE t (a int PRIMARY KEY, b text NOT NULL, CONSTRAINT c CHECK (a > 0), UNIQUE (b))",
+            true,
+        ),
+        ("CREATE TABLE t (LIKE x INCLUDING ALL, a int)", false),
+        ("CREATE TABLE t (a int) INHERITS (p)", false),
+        ("CREATE TABLE t PARTITION OF p FOR VALUES IN (1)", false),
+        ("CREATE TABLE t OF some_type", false),
+    ] {
+        let Statement::CreateTable {
+            columns_complete, ..
+        } = one(sql)
+        else {
+            panic!("{sql}")
+        };
+        assert_eq!(columns_complete, complete, "{sql}");
+    }
 }

@@ -1,0 +1,34 @@
+"""replace mood labels
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-02-02 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.execute("ALTER TYPE mood RENAME TO mood_old")
+    op.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'great')")
+    op.execute("ALTER TABLE tickets ALTER COLUMN mood TYPE mood")
+    op.execute("DROP TYPE mood_old")
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.execute("DROP TABLE tickets")
+    op.execute("DROP TYPE mood")
+    op.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')")
+    op.execute("CREATE TABLE tickets (id integer PRIMARY KEY, mood mood NOT NULL)")

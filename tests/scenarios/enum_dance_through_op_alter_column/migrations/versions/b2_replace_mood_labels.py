@@ -1,0 +1,37 @@
+"""replace mood labels
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-02-02 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.execute("ALTER TYPE mood RENAME TO mood_old")
+    new = postgresql.ENUM("sad", "ok", "great", name="mood")
+    new.create(op.get_bind())
+    op.alter_column("tickets", "mood", type_=postgresql.ENUM(name="mood", create_type=False), postgresql_using="mood::text::mood")
+    op.execute("DROP TYPE mood_old")
+    op.execute("INSERT INTO tickets (id, mood) VALUES (1, 'great')")
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.execute("DROP TABLE tickets")
+    op.execute("DROP TYPE mood")
+    op.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')")
+    op.execute("CREATE TABLE tickets (id integer PRIMARY KEY, mood mood NOT NULL)")
