@@ -1,6 +1,7 @@
 """Differential oracle: what Alembic itself makes of a migration history.
 
 usage: alembic_oracle.py [--recursive] VERSIONS_DIR [VERSIONS_DIR ...]
+       alembic_oracle.py --each VERSIONS_DIR [VERSIONS_DIR ...]   (one history each, one line each)
 
 Run it with the interpreter of the sa20 environment (scripts/pyenv
 --print-python sa20). It prints one JSON object on stdout:
@@ -129,12 +130,23 @@ def make_revision(path):
 
 
 def main(argv):
+    if argv[:1] == ["--each"] and len(argv) > 1:
+        # One history per directory, one JSON line each: many small graphs in one process.
+        for d in argv[1:]:
+            json.dump(verdict([d], False), sys.stdout)
+            sys.stdout.write("\n")
+        return 0
     recursive = "--recursive" in argv
     dirs = [a for a in argv if a != "--recursive"]
     if not dirs or any(a.startswith("-") for a in dirs):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
+    json.dump(verdict(dirs, recursive), sys.stdout)
+    sys.stdout.write("\n")
+    return 0
 
+
+def verdict(dirs, recursive):
     out = dict(mode="ast", revisions=None, heads=None, bases=None, order=None,
                branch_points=None, merge_points=None, files=0, error=None)
     scripts = []
@@ -160,9 +172,7 @@ def main(argv):
         out["merge_points"] = sorted(s.revision for s in scripts if s.is_merge_point)
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"
-    json.dump(out, sys.stdout)
-    sys.stdout.write("\n")
-    return 0
+    return out
 
 
 if __name__ == "__main__":
