@@ -869,8 +869,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 body,
                 orelse,
                 range,
-            } => match self.eval(iter) {
-                Value::Seq(items) => {
+            } => match iter_values(self.eval(iter)) {
+                Ok(items) => {
                     for item in items {
                         self.assign(target, item);
                         self.block(body);
@@ -880,7 +880,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     self.block(orelse);
                 }
-                iterated => {
+                Err(iterated) => {
                     // Rows of a query, or values migdoc cannot evaluate: the body runs any number
                     // of times, so its footprint is what counts.
                     let item = item_of(iterated);
@@ -1139,6 +1139,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                     names.extend(more.iter().cloned());
                     true
                 }
+                // A model class: its table.
+                Value::TableObj { name, .. } => {
+                    names.extend(name.iter().cloned());
+                    true
+                }
                 Value::Unknown
                 | Value::Opaque
                 | Value::Holed(_)
@@ -1233,23 +1238,34 @@ impl<'s, 'a> Frame<'s, 'a> {
                         FStringPart::Literal(s) => out.push_str(s),
                         FStringPart::Interpolation {
                             expr,
-                            conversion: None,
-                            has_format_spec: false,
-                        } => match self.eval(expr) {
-                            Value::Str(s, _) => out.push_str(&s),
-                            Value::Int(i) => out.push_str(&i.to_string()),
-                            Value::Holed(s) => {
-                                out.push_str(&s);
-                                holed = true;
+                            conversion,
+                            has_format_spec,
+                            format_spec,
+                        } => {
+                            let value = self.eval(expr);
+                            let spec = match (has_format_spec, format_spec) {
+                                (false, _) => Some(""),
+                                (true, Some(spec)) => Some(spec.as_str()),
+                                (true, None) => None,
+                            };
+                            let text = match (value, conversion) {
+                                (Value::Holed(s), None | Some('s')) if spec == Some("") => {
+                                    holed = true;
+                                    Some(s)
+                                }
+                                (v, None | Some('s')) => spec.and_then(|spec| py_format(&v, spec)),
+                                (Value::Str(s, _), Some('r')) => spec.and_then(|spec| {
+                                    py_format(&Value::Str(py_repr(&s), None), spec)
+                                }),
+                                _ => None,
+                            };
+                            match text {
+                                Some(t) => out.push_str(&t),
+                                None => {
+                                    out.push_str(HOLE);
+                                    holed = true;
+                                }
                             }
-                            _ => {
-                                out.push_str(HOLE);
-                                holed = true;
-                            }
-                        },
-                        FStringPart::Interpolation { .. } => {
-                            out.push_str(HOLE);
-                            holed = true;
                         }
                     }
                 }
@@ -1329,6 +1345,15 @@ impl<'s, 'a> Frame<'s, 'a> {
                         .map_or(Value::Unknown, |b| Value::Bool(!b)),
                 },
             },
+            Expr::UnaryOp {
+                op: op @ (UnaryOp::Neg | UnaryOp::Pos),
+                operand,
+                ..
+            } => match (op, self.eval(operand)) {
+                (UnaryOp::Neg, Value::Int(i)) => i.checked_neg().map_or(Value::Unknown, Value::Int),
+                (_, Value::Int(i)) => Value::Int(i),
+                _ => Value::Unknown,
+            },
             Expr::BoolOp { op, values, .. } => {
                 let mut result = Some(matches!(op, BoolOp::And));
                 for v in values {
@@ -1350,6 +1375,55 @@ impl<'s, 'a> Frame<'s, 'a> {
                 ..
             } if ops.len() == 1 => {
                 let (l, r) = (self.eval(left), self.eval(&comparators[0]));
+                // Integers and the order of strings, as Python compares them.
+                let ordering = match (&l, &r) {
+                    (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+                    (Value::Str(a, _), Value::Str(b, _)) => Some(a.cmp(b)),
+                    _ => None,
+                };
+                if let Some(o) = ordering
+                    && matches!(
+                        ops[0],
+                        CmpOp::Eq | CmpOp::NotEq | CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE
+                    )
+                {
+                    use std::cmp::Ordering::{Equal, Greater, Less};
+                    return Value::Bool(match ops[0] {
+                        CmpOp::Eq => o == Equal,
+                        CmpOp::NotEq => o != Equal,
+                        CmpOp::Lt => o == Less,
+                        CmpOp::LtE => o != Greater,
+                        CmpOp::Gt => o == Greater,
+                        _ => o != Less,
+                    });
+                }
+                match (ops[0], &l, &r) {
+                    (CmpOp::Is, Value::None, Value::None) => return Value::Bool(true),
+                    (CmpOp::IsNot, Value::None, Value::None) => return Value::Bool(false),
+                    (
+                        CmpOp::Is,
+                        Value::Str(..) | Value::Int(_) | Value::Bool(_) | Value::Seq(_),
+                        Value::None,
+                    ) => {
+                        return Value::Bool(false);
+                    }
+                    (
+                        CmpOp::IsNot,
+                        Value::Str(..) | Value::Int(_) | Value::Bool(_) | Value::Seq(_),
+                        Value::None,
+                    ) => {
+                        return Value::Bool(true);
+                    }
+                    // A substring, a dict's key.
+                    (CmpOp::In | CmpOp::NotIn, Value::Str(a, _), Value::Str(b, _)) => {
+                        return Value::Bool(b.contains(a.as_str()) == (ops[0] == CmpOp::In));
+                    }
+                    (CmpOp::In | CmpOp::NotIn, Value::Str(a, _), Value::Dict(items)) => {
+                        let found = items.iter().any(|(k, _)| k.as_str() == Some(a.as_str()));
+                        return Value::Bool(found == (ops[0] == CmpOp::In));
+                    }
+                    _ => {}
+                }
                 match (ops[0], l.as_str(), r.as_str()) {
                     (CmpOp::Eq, Some(a), Some(b)) => Value::Bool(a == b),
                     (CmpOp::NotEq, Some(a), Some(b)) => Value::Bool(a != b),
@@ -1406,6 +1480,41 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.locals = saved;
                 v
             }
+            Expr::Subscript { value, slice, .. } => {
+                let base = self.eval(value);
+                match slice.as_ref() {
+                    Expr::Slice {
+                        lower, upper, step, ..
+                    } => {
+                        let mut bound = |e: &Option<Box<Expr>>| match e {
+                            None => Some(None),
+                            Some(e) => match self.eval(e) {
+                                Value::Int(i) => Some(Some(i)),
+                                Value::None => Some(None),
+                                _ => None,
+                            },
+                        };
+                        match (bound(lower), bound(upper), bound(step)) {
+                            (Some(lo), Some(hi), Some(None | Some(1))) => slice_of(base, lo, hi),
+                            _ => Value::Unknown,
+                        }
+                    }
+                    index => {
+                        let index = self.eval(index);
+                        subscript(base, &index)
+                    }
+                }
+            }
+            Expr::IfExp {
+                test, body, orelse, ..
+            } => {
+                let decided = self.eval(test).truthy().or_else(|| self.dialect_test(test));
+                match decided {
+                    Some(true) => self.eval(body),
+                    Some(false) => self.eval(orelse),
+                    None => Value::Unknown,
+                }
+            }
             _ => Value::Unknown,
         }
     }
@@ -1423,7 +1532,7 @@ impl<'s, 'a> Frame<'s, 'a> {
     ) -> Value {
         let before = self.ops.len();
         if let [g] = generators
-            && let Value::Seq(items) = self.eval(&g.iter)
+            && let Ok(items) = iter_values(self.eval(&g.iter))
         {
             let mut out = Vec::new();
             let mut decided = true;
@@ -1603,7 +1712,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return Value::Data;
                 }
                 (Value::Unknown | Value::Named(_) | Value::Seq(_) | Value::Dict(_), method)
-                    if CONTAINER_METHODS.contains(&method) =>
+                    if CONTAINER_METHODS.contains(&method)
+                        // Those below, on a list or a dict migdoc knows, give what Python gives.
+                        && !matches!(
+                            (&receiver, method),
+                            (Value::Dict(_), "items" | "keys" | "values" | "get")
+                                | (Value::Seq(_), "append" | "extend")
+                        ) =>
                 {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
@@ -1699,6 +1814,23 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 (Value::Dict(items), "values") => {
                     return Value::Seq(items.iter().map(|(_, v)| v.clone()).collect());
+                }
+                (Value::Dict(_), "get") => {
+                    let key = args.first().map(|a| self.eval(a)).unwrap_or(Value::Unknown);
+                    let default = args.get(1).map_or(Value::None, |a| self.eval(a));
+                    let found = match &receiver {
+                        Value::Dict(items) => items.iter().rev().find(|(k, _)| match (k, &key) {
+                            (Value::Str(a, _), Value::Str(b, _)) => a == b,
+                            (Value::Int(a), Value::Int(b)) => a == b,
+                            _ => false,
+                        }),
+                        _ => None,
+                    };
+                    return match (found, &key) {
+                        (Some((_, v)), _) => v.clone(),
+                        (None, Value::Str(..) | Value::Int(_)) => default,
+                        _ => Value::Unknown,
+                    };
                 }
                 (Value::Seq(items), "append" | "extend") => {
                     // `names.append(x)` on a local list: the list grows.
@@ -1887,7 +2019,87 @@ impl<'s, 'a> Frame<'s, 'a> {
             ("len", Some(Value::Str(s, _))) => {
                 Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX))
             }
-            ("list" | "tuple", Some(v @ Value::Seq(_))) => v,
+            // `type(name, (Base,), {"__tablename__": name})`: a model class made at run time.
+            ("type", Some(Value::Str(..))) if args.len() == 3 => match self.eval(&args[2]) {
+                Value::Dict(items) => items
+                    .iter()
+                    .find(|(k, _)| k.as_str() == Some("__tablename__"))
+                    .map_or(Value::Unknown, |(_, v)| match v {
+                        Value::Str(n, _) => Value::TableObj {
+                            name: Some(n.clone()),
+                            enum_types: None,
+                        },
+                        _ => Value::Unknown,
+                    }),
+                _ => Value::Unknown,
+            },
+            ("len", Some(Value::Dict(items))) => {
+                Value::Int(i64::try_from(items.len()).unwrap_or(i64::MAX))
+            }
+            ("str", Some(v @ (Value::Bool(_) | Value::None))) => {
+                py_format(&v, "").map_or(Value::Unknown, |s| Value::Str(s, None))
+            }
+            ("repr", Some(Value::Str(s, _))) => Value::Str(py_repr(&s), None),
+            ("repr", Some(Value::Int(i))) => Value::Str(i.to_string(), None),
+            ("int", Some(Value::Int(i))) => Value::Int(i),
+            ("int", Some(Value::Str(s, _))) => s.trim().parse().map_or(Value::Unknown, Value::Int),
+            // Over rows of a query: data still.
+            ("list" | "tuple" | "enumerate" | "zip" | "sorted" | "reversed", Some(Value::Data)) => {
+                Value::Data
+            }
+            ("list" | "tuple", Some(v)) => iter_values(v).map_or(Value::Unknown, Value::Seq),
+            ("range", Some(Value::Int(first))) => {
+                let rest: Vec<Value> = args[1..].iter().map(|a| self.eval(a)).collect();
+                let (start, stop, step) = match rest.as_slice() {
+                    [] => (0, first, 1),
+                    [Value::Int(stop)] => (first, *stop, 1),
+                    [Value::Int(stop), Value::Int(step)] if *step != 0 => (first, *stop, *step),
+                    _ => return Some(Value::Unknown),
+                };
+                let mut out = Vec::new();
+                let mut i = start;
+                while (step > 0 && i < stop) || (step < 0 && i > stop) {
+                    if out.len() >= MAX_REPEAT {
+                        return Some(Value::Unknown);
+                    }
+                    out.push(Value::Int(i));
+                    i += step;
+                }
+                Value::Seq(out)
+            }
+            ("enumerate", Some(v)) => {
+                let start = match args.get(1).map(|a| self.eval(a)) {
+                    None => 0,
+                    Some(Value::Int(s)) => s,
+                    Some(_) => return Some(Value::Unknown),
+                };
+                match iter_values(v) {
+                    Ok(items) => Value::Seq(
+                        items
+                            .into_iter()
+                            .zip(start..)
+                            .map(|(item, i)| Value::Seq(vec![Value::Int(i), item]))
+                            .collect(),
+                    ),
+                    Err(_) => Value::Unknown,
+                }
+            }
+            ("zip", Some(first)) => {
+                let mut columns = vec![iter_values(first)];
+                for a in &args[1..] {
+                    let v = self.eval(a);
+                    columns.push(iter_values(v));
+                }
+                let Ok(columns) = columns.into_iter().collect::<Result<Vec<_>, _>>() else {
+                    return Some(Value::Unknown);
+                };
+                let n = columns.iter().map(Vec::len).min().unwrap_or(0);
+                Value::Seq(
+                    (0..n)
+                        .map(|i| Value::Seq(columns.iter().map(|c| c[i].clone()).collect()))
+                        .collect(),
+                )
+            }
             ("sorted", Some(Value::Seq(items))) if items.iter().all(|i| i.as_str().is_some()) => {
                 let mut items = items;
                 items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
@@ -3166,6 +3378,75 @@ fn root_name(expr: &Expr) -> Option<&str> {
 
 /// An item of something iterated that is not a known sequence: a row of rows (or of a table),
 /// what a call migdoc could not follow returned is made from the same names, else unknown.
+/// What `for x in v` goes through, when migdoc knows it: a sequence's items, a dict's keys, a
+/// string's characters.
+fn iter_values(v: Value) -> Result<Vec<Value>, Value> {
+    match v {
+        Value::Seq(items) => Ok(items),
+        Value::Dict(items) => Ok(items.into_iter().map(|(k, _)| k).collect()),
+        Value::Str(s, _) => Ok(s.chars().map(|c| Value::Str(c.to_string(), None)).collect()),
+        other => Err(other),
+    }
+}
+
+/// A Python index into `len` items: negative counts from the end.
+fn index_in(i: i64, len: usize) -> Option<usize> {
+    let len = i64::try_from(len).ok()?;
+    let i = if i < 0 { i + len } else { i };
+    (0..len)
+        .contains(&i)
+        .then(|| usize::try_from(i).ok())
+        .flatten()
+}
+
+/// `v[i]` on what migdoc knows: a sequence or a string by position, a dict by key.
+fn subscript(base: Value, index: &Value) -> Value {
+    match (base, index) {
+        (Value::Seq(items), Value::Int(i)) => {
+            index_in(*i, items.len()).map_or(Value::Unknown, |i| items[i].clone())
+        }
+        (Value::Str(s, _), Value::Int(i)) => {
+            let chars: Vec<char> = s.chars().collect();
+            index_in(*i, chars.len())
+                .map_or(Value::Unknown, |i| Value::Str(chars[i].to_string(), None))
+        }
+        (Value::Dict(items), key @ (Value::Str(..) | Value::Int(_))) => items
+            .into_iter()
+            .rev()
+            .find(|(k, _)| match (k, key) {
+                (Value::Str(a, _), Value::Str(b, _)) => a == b,
+                (Value::Int(a), Value::Int(b)) => a == b,
+                _ => false,
+            })
+            .map_or(Value::Unknown, |(_, v)| v),
+        (named @ Value::Named(_), _) => named,
+        _ => Value::Unknown,
+    }
+}
+
+/// `v[lo:hi]` (step 1) on a sequence or a string, with Python's clamping.
+fn slice_of(base: Value, lo: Option<i64>, hi: Option<i64>) -> Value {
+    let bounds = |len: usize| {
+        let n = i64::try_from(len).unwrap_or(i64::MAX);
+        let clamp =
+            |i: i64| usize::try_from((if i < 0 { i + n } else { i }).clamp(0, n)).unwrap_or(0);
+        let (a, b) = (lo.map_or(0, clamp), hi.map_or(len, clamp));
+        (a, b.max(a))
+    };
+    match base {
+        Value::Seq(items) => {
+            let (a, b) = bounds(items.len());
+            Value::Seq(items[a..b].to_vec())
+        }
+        Value::Str(s, _) => {
+            let chars: Vec<char> = s.chars().collect();
+            let (a, b) = bounds(chars.len());
+            Value::Str(chars[a..b].iter().collect(), None)
+        }
+        _ => Value::Unknown,
+    }
+}
+
 fn item_of(iterated: Value) -> Value {
     match iterated {
         Value::Data | Value::TableObj { .. } => Value::Data,
@@ -3266,10 +3547,108 @@ fn template_substitute(text: &str, vars: &[(String, Value)], safe: bool) -> Valu
 
 /// `"..." % args`: `%s` of strings and integers, `%d` of integers, and `%%`. With `holes`, an
 /// argument migdoc cannot use (and a `%(name)s`) becomes [`HOLE`]; without, the result is `None`.
+/// Python's `repr()` of a string: single quotes unless the text holds one and no double quote.
+fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// `format(value, spec)` for strings and integers, with the spec's `[[fill]align][0][width][type]`
+/// (types `s`, `d` or none); anything else is not evaluated.
+fn py_format(value: &Value, spec: &str) -> Option<String> {
+    let (text, numeric) = match value {
+        Value::Str(s, _) => (s.clone(), false),
+        Value::Int(i) => (i.to_string(), true),
+        Value::Bool(b) => ((if *b { "True" } else { "False" }).to_owned(), false),
+        Value::None => ("None".to_owned(), false),
+        _ => return None,
+    };
+    if spec.is_empty() {
+        return Some(text);
+    }
+    let chars: Vec<char> = spec.chars().collect();
+    let mut i = 0;
+    let is_align = |c: char| matches!(c, '<' | '>' | '^' | '=');
+    let (mut fill, mut align) = (' ', None);
+    if chars.len() >= 2 && is_align(chars[1]) {
+        (fill, align) = (chars[0], Some(chars[1]));
+        i = 2;
+    } else if chars.first().is_some_and(|c| is_align(*c)) {
+        align = Some(chars[0]);
+        i = 1;
+    }
+    if chars.get(i) == Some(&'0') && align.is_none() {
+        (fill, align) = ('0', Some('='));
+        i += 1;
+    }
+    let digits: String = chars[i..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    i += digits.len();
+    let width: usize = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    match chars.get(i..) {
+        Some([] | ['s']) if !numeric => {}
+        Some([] | ['d']) if numeric => {}
+        _ => return None,
+    }
+    let len = text.chars().count();
+    if len >= width {
+        return Some(text);
+    }
+    let pad = |n: usize| fill.to_string().repeat(n);
+    Some(match align.unwrap_or(if numeric { '>' } else { '<' }) {
+        '<' => text.clone() + &pad(width - len),
+        '>' => pad(width - len) + &text,
+        '^' => pad((width - len) / 2) + &text + &pad(width - len - (width - len) / 2),
+        // `=`: padding after the sign.
+        _ => match text.strip_prefix('-') {
+            Some(digits) => format!("-{}{digits}", pad(width - len)),
+            None => pad(width - len) + &text,
+        },
+    })
+}
+
 fn percent(fmt: &str, args: &Value, holes: bool) -> Option<String> {
     let items: Vec<&Value> = match args {
         Value::Seq(items) => items.iter().collect(),
         other => vec![other],
+    };
+    let one = |spec: char, v: Option<&Value>| -> Option<String> {
+        match (spec, v?) {
+            ('s', Value::Str(s, _)) => Some(s.clone()),
+            ('r', Value::Str(s, _)) => Some(py_repr(s)),
+            ('s' | 'd' | 'r', Value::Int(i)) => Some(i.to_string()),
+            ('s' | 'r', v @ (Value::Bool(_) | Value::None)) => py_format(v, ""),
+            _ => None,
+        }
     };
     let mut out = String::new();
     let mut it = items.into_iter();
@@ -3281,20 +3660,28 @@ fn percent(fmt: &str, args: &Value, holes: bool) -> Option<String> {
         }
         match chars.next()? {
             '%' => out.push('%'),
-            spec @ ('s' | 'd' | 'r') => match it.next() {
-                Some(Value::Str(s, _)) if spec == 's' => out.push_str(s),
-                Some(Value::Int(i)) if spec != 'r' => out.push_str(&i.to_string()),
-                _ if holes => out.push_str(HOLE),
-                _ => return None,
+            spec @ ('s' | 'd' | 'r') => match one(spec, it.next()) {
+                Some(text) => out.push_str(&text),
+                None if holes => out.push_str(HOLE),
+                None => return None,
             },
-            '(' if holes => {
-                for c in chars.by_ref() {
-                    if c == ')' {
-                        break;
-                    }
+            // `%(name)s` with a dict.
+            '(' => {
+                let name: String = chars.by_ref().take_while(|c| *c != ')').collect();
+                let spec = chars.next()?;
+                let value = match args {
+                    Value::Dict(entries) => entries
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k.as_str() == Some(name.as_str()))
+                        .map(|(_, v)| v),
+                    _ => None,
+                };
+                match one(spec, value) {
+                    Some(text) => out.push_str(&text),
+                    None if holes => out.push_str(HOLE),
+                    None => return None,
                 }
-                chars.next()?;
-                out.push_str(HOLE);
             }
             _ => return None,
         }

@@ -579,3 +579,28 @@ fn long_names_are_cut_as_postgresql_stores_them() {
     assert_eq!(spec.memo_name.as_deref(), Some(long.as_str()));
     assert!(matches!(&ops.upgrade[1].kind, OpKind::DropTable { table } if table == "short"));
 }
+
+/// Python the evaluator meets, each value as CPython 3.11 computes it (recorded by running it).
+#[test]
+fn python_values_as_cpython_computes_them() {
+    let src = "from alembic import op\n\nTABLES = {\"t1\": \"mood\", \"t2\": \"tier\"}\n\n\ndef upgrade():\n    op.execute(\"%s\" % \", \".join(f\"'{l:s}'\" for l in [\"a\", \"b\"]))\n    op.execute(\"{name}\".format(name=\"tier\"))\n    op.execute(f\"{'colour_xyz'[:6]}|{'colour_xyz'[-3:]}|{'colour_xyz'[1]}|{'abc'[-1]}|{'abc'[5:]}\")\n    op.execute(\"%(n)s-%(m)r\" % {\"n\": \"pct\", \"m\": \"it's\"})\n    op.execute(\", \".join([\"'r%d'\" % i for i in range(3)]) + \"|\" + \",\".join(str(i) for i in range(5, 0, -2)))\n    op.execute(f\"{sorted(['y1', 'x1'])[0]}{list(reversed(['w2', 'w1']))[0]}{len(TABLES)}{repr('k')}\")\n    op.execute(\", \".join(k for k in TABLES) + (\"a\" if 1 < 2 else \"b\") + (\"c\" if \"x\" in \"xyz\" else \"d\") + (\"e\" if \"t1\" in TABLES else \"f\"))\n    op.execute(\";\".join(f\"{i}:{k}={v}\" for i, (k, v) in enumerate(TABLES.items(), 1)))\n    op.execute(\";\".join(f\"{a}{b}\" for a, b in zip([\"m\", \"n\", \"o\"], \"xy\")))\n    op.execute(f\"{3:03d}|{'x':>4}|{'x':*^5}|{-7:04d}|{12:<4}|{True}|{None}\")\n    op.execute(\"{0} {1}\".format(\"a\", \"b\") + str(5) + \"%d\" % 5 + str(TABLES.get(\"t2\")) + str(TABLES.get(\"zz\", \"dflt\")))\n    op.execute(repr(\"it's\") + repr(\"a\\\\b\"))\n";
+    let ops = lower(src);
+    let expected: Vec<String> = [
+        "'a', 'b'",
+        "tier",
+        "colour|xyz|o|c|",
+        "pct-\"it's\"",
+        "'r0', 'r1', 'r2'|5,3,1",
+        "x1w12'k'",
+        "t1, t2ace",
+        "1:t1=mood;2:t2=tier",
+        "mx;ny",
+        "003|   x|**x**|-007|12  |True|None",
+        "a b55tierdflt",
+        "\"it's\"'a\\\\b'",
+    ]
+    .iter()
+    .map(|s| format!("Sql({s})"))
+    .collect();
+    assert_eq!(kinds(&ops.upgrade), expected);
+}

@@ -293,6 +293,9 @@ pub enum FStringPart {
         expr: Expr,
         conversion: Option<char>,
         has_format_spec: bool,
+        /// The format spec when it is plain text (`{n:03d}`); `None` without one, or when it
+        /// holds interpolations itself.
+        format_spec: Option<String>,
     },
 }
 
@@ -406,6 +409,13 @@ pub enum Expr {
         slice: Box<Expr>,
         range: TextRange,
     },
+    /// `lower:upper:step` inside a subscript.
+    Slice {
+        lower: Option<Box<Expr>>,
+        upper: Option<Box<Expr>>,
+        step: Option<Box<Expr>>,
+        range: TextRange,
+    },
     IfExp {
         test: Box<Expr>,
         body: Box<Expr>,
@@ -464,6 +474,7 @@ impl Expr {
             | Expr::Compare { range, .. }
             | Expr::Subscript { range, .. }
             | Expr::IfExp { range, .. }
+            | Expr::Slice { range, .. }
             | Expr::Lambda { range, .. }
             | Expr::Starred { range, .. }
             | Expr::Comprehension { range, .. }

@@ -316,6 +316,12 @@ impl Lowerer<'_> {
                 slice: self.boxed(&s.slice),
                 range: rg,
             },
+            r::Expr::Slice(sl) => Expr::Slice {
+                lower: sl.lower.as_deref().map(|e| self.boxed(e)),
+                upper: sl.upper.as_deref().map(|e| self.boxed(e)),
+                step: sl.step.as_deref().map(|e| self.boxed(e)),
+                range: rg,
+            },
             r::Expr::If(i) => Expr::IfExp {
                 test: self.boxed(&i.test),
                 body: self.boxed(&i.body),
@@ -395,6 +401,19 @@ impl Lowerer<'_> {
                                         r::ConversionFlag::Ascii => Some('a'),
                                     },
                                     has_format_spec: i.format_spec.is_some(),
+                                    format_spec: i.format_spec.as_ref().and_then(|spec| {
+                                        spec.elements
+                                            .iter()
+                                            .map(|e| match e {
+                                                r::InterpolatedStringElement::Literal(l) => {
+                                                    Some(l.value.to_string())
+                                                }
+                                                r::InterpolatedStringElement::Interpolation(_) => {
+                                                    None
+                                                }
+                                            })
+                                            .collect::<Option<String>>()
+                                    }),
                                 });
                             }
                         }

@@ -151,6 +151,13 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
             expr(body, f);
             expr(orelse, f);
         }
+        Expr::Slice {
+            lower, upper, step, ..
+        } => {
+            for part in [lower, upper, step].into_iter().flatten() {
+                expr(part, f);
+            }
+        }
         Expr::Lambda { body, .. } => expr(body, f),
         Expr::Comprehension {
             key,

@@ -64,6 +64,7 @@ fn one_run(
         uncertain: run.uncertain,
         undecided: run.undecided,
         head: run.catalog,
+        predates: run.predates,
     }
 }
 
@@ -248,6 +249,8 @@ struct Run<'a> {
     uncertain: Uncertainty,
     /// What this run could not decide itself (one-run upgrade only, listed once).
     undecided: Vec<Undecided>,
+    /// A table no revision creates was changed ([`Outcome::predates`]).
+    predates: bool,
     file: usize,
     failures: Vec<Failure>,
     notes: Vec<Note>,
@@ -273,6 +276,7 @@ impl<'a> Run<'a> {
             autocommit: false,
             uncertain: Uncertainty::default(),
             undecided: Vec::new(),
+            predates: false,
             file: 0,
             failures: Vec::new(),
             notes: Vec::new(),
@@ -303,6 +307,7 @@ impl<'a> Run<'a> {
         | FailureKind::UndefinedColumn { table: name, .. } = &kind
             && !self.ancestry.created_tables.contains(name)
         {
+            self.predates = true;
             return;
         }
         self.failures.push(Failure {

@@ -173,6 +173,10 @@ pub struct Outcome {
     pub uncertain: Uncertainty,
     /// What the replay itself could not decide, in the one-run upgrade.
     pub undecided: Vec<Undecided>,
+    /// The history changes a table that none of its revisions creates: it starts on a database
+    /// that already has tables (made by `metadata.create_all()` or by hand), so a table missing
+    /// from `head` may be one of those.
+    pub predates: bool,
 }
 
 /// A construct the replay could not decide (an enum without a name, a `DO` block it does not

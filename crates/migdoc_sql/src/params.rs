@@ -49,6 +49,30 @@ fn placeholder_after(out: &str, len: usize) -> String {
     placeholder(len)
 }
 
+/// `... [NOT] IN <ws>` at the end of `out` becomes `... = <ws>` (`<>` for `NOT IN`, padded), the
+/// same length, so that a scalar placeholder after it parses.
+fn in_to_comparison(out: &mut String) {
+    let ws = out.len() - out.trim_end().len();
+    let body = out.len() - ws;
+    let tail = out[body..].to_owned();
+    out.truncate(body - 2);
+    let before = out.trim_end();
+    let not = before.len() >= 3
+        && before[before.len() - 3..].eq_ignore_ascii_case("not")
+        && (before.len() == 3 || !before.as_bytes()[before.len() - 4].is_ascii_alphanumeric());
+    if not {
+        let keep = before.len() - 3;
+        let gap = out.len() - keep;
+        out.truncate(keep);
+        // `NOT` + gap + `IN` → `<>` + spaces, the same bytes.
+        out.push_str("<>");
+        out.extend(std::iter::repeat_n(' ', gap));
+    } else {
+        out.push_str("= ");
+    }
+    out.push_str(&tail);
+}
+
 fn named(sql: &str) -> String {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
@@ -99,6 +123,11 @@ fn pyformat(sql: &str) -> String {
                     continue;
                 }
                 Some(b's') => {
+                    // `IN %s` (psycopg2 renders a tuple as a list): two bytes hold no `($1)`,
+                    // so the `IN` before it becomes a comparison of the same length.
+                    if placeholder_after(&out, 4).starts_with('(') {
+                        in_to_comparison(&mut out);
+                    }
                     out.push_str(&placeholder(2));
                     i += 2;
                     continue;

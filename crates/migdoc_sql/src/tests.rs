@@ -454,3 +454,30 @@ fn tables_whose_columns_come_from_elsewhere_are_incomplete() {
         assert_eq!(columns_complete, complete, "{sql}");
     }
 }
+
+#[test]
+fn pyformat_in_tuple_parses_with_its_offsets() {
+    for (sql, neutral) in [
+        (
+            "UPDATE t SET r = %s WHERE id IN %s",
+            "UPDATE t SET r = $1 WHERE id =  $1",
+        ),
+        (
+            "UPDATE t SET r = 1 WHERE id NOT IN %s",
+            "UPDATE t SET r = 1 WHERE id <>     $1",
+        ),
+        (
+            "UPDATE t SET r = 1 WHERE id not  in\n%s",
+            "UPDATE t SET r = 1 WHERE id <>     \n$1",
+        ),
+        (
+            "UPDATE t SET r = 1 WHERE id IN %(ids)s",
+            "UPDATE t SET r = 1 WHERE id IN ($1)   ",
+        ),
+    ] {
+        let out = neutralize_params(sql, ParamStyle::Pyformat);
+        assert_eq!(out, neutral);
+        assert_eq!(out.len(), sql.len());
+        assert!(parse(&out).errors.is_empty(), "{out}");
+    }
+}
