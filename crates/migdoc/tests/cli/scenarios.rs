@@ -231,3 +231,35 @@ fn predictions_match_what_postgresql_did() {
         wrong.join("\n")
     );
 }
+
+/// `docs/sqlalchemy-enums.md` cites, for each behaviour, the scenarios that show it: each one is
+/// a recorded scenario here.
+#[test]
+fn the_sqlalchemy_enum_table_cites_recorded_scenarios() {
+    let root = crate::support::repo_root();
+    let doc = std::fs::read_to_string(root.join("docs/sqlalchemy-enums.md"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut cited = 0;
+    for row in doc
+        .lines()
+        .filter(|l| l.starts_with("| `") || l.starts_with("| The") || l.starts_with("| "))
+    {
+        let Some(last) = row.trim_end().trim_end_matches('|').rsplit('|').next() else {
+            continue;
+        };
+        for name in last.split(',').map(|n| n.trim().trim_matches('`')) {
+            if name.is_empty() || name == "Scenario" || name.starts_with("---") {
+                continue;
+            }
+            assert!(
+                root.join("tests/scenarios")
+                    .join(name)
+                    .join("scenario.toml")
+                    .is_file(),
+                "docs/sqlalchemy-enums.md cites `{name}`, which is no recorded scenario"
+            );
+            cited += 1;
+        }
+    }
+    assert!(cited >= 20, "only {cited} scenarios cited");
+}
