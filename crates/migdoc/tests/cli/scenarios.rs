@@ -14,6 +14,16 @@ use crate::support::check_scenario;
 /// to agree, so that the list only shrinks.
 pub(crate) const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     (
+        "drop_table_referenced_by_foreign_key",
+        "sa20",
+        "foreign keys are not modelled: DROP TABLE of a referenced table (2BP01) goes unseen",
+    ),
+    (
+        "drop_table_referenced_by_foreign_key",
+        "sa21",
+        "foreign keys are not modelled: DROP TABLE of a referenced table (2BP01) goes unseen",
+    ),
+    (
         "native_enum_false_with_constraint",
         "sa20",
         "CHECK constraints of non-native enums are not modelled",
