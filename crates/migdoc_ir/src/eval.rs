@@ -3064,9 +3064,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // the replay does not know.
                 let incomplete = match &kind {
                     OpKind::CreateTable { table, .. } => (spread_unknown
-                        || args.iter().any(|a| {
-                            matches!(a, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| n.ends_with("Column")))
-                                && !matches!(self.eval_quiet(a), Value::Column(_))
+                        || args.iter().skip(1).any(|a| {
+                            let v = self.eval_quiet(a);
+                            // A column migdoc could not evaluate, or a value that may be one.
+                            (matches!(a, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| n.ends_with("Column")))
+                                && !matches!(v, Value::Column(_)))
+                                || matches!(v, Value::Unknown | Value::Named(_) | Value::Opaque | Value::Path(_))
                         }))
                     .then(|| table.clone()),
                     _ => None,

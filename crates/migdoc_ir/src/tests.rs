@@ -604,3 +604,16 @@ fn python_values_as_cpython_computes_them() {
     .collect();
     assert_eq!(kinds(&ops.upgrade), expected);
 }
+
+#[test]
+fn a_table_with_a_column_migdoc_cannot_evaluate_is_incomplete() {
+    let ops = lower(&format!(
+        "{HEAD}\nfrom app.columns import audit_column\n\n\
+         def upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer()), audit_column)\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade)[0], "CreateTable");
+    let OpKind::Unknown { footprint, .. } = &ops.upgrade[1].kind else {
+        panic!("{:?}", ops.upgrade)
+    };
+    assert_eq!(footprint.names, ["t"]);
+}

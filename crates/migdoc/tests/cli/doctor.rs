@@ -1069,19 +1069,22 @@ fn fleet_apply_locks_each_tenant_alone() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let out = run_migdoc(&[
-        "doctor".into(),
-        f.dir.display().to_string(),
-        "--database-url".into(),
-        url,
-        "--schemas".into(),
-        "tenant_%".into(),
-        "--apply".into(),
-        "--jobs".into(),
-        "8".into(),
-        "--format".into(),
-        "json".into(),
-    ]);
+    let apply_all = || {
+        run_migdoc(&[
+            "doctor".into(),
+            f.dir.display().to_string(),
+            "--database-url".into(),
+            url.clone(),
+            "--schemas".into(),
+            "tenant_%".into(),
+            "--apply".into(),
+            "--jobs".into(),
+            "8".into(),
+            "--format".into(),
+            "json".into(),
+        ])
+    };
+    let out = apply_all();
     let _ = holder.kill();
     let _ = holder.wait();
     let v: Value =
@@ -1142,19 +1145,7 @@ fn fleet_apply_locks_each_tenant_alone() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let again = run_migdoc(&[
-        "doctor".into(),
-        f.dir.display().to_string(),
-        "--database-url".into(),
-        f.cluster.url("fleet"),
-        "--schemas".into(),
-        "tenant_%".into(),
-        "--apply".into(),
-        "--jobs".into(),
-        "8".into(),
-        "--format".into(),
-        "json".into(),
-    ]);
+    let again = apply_all();
     let v: Value =
         serde_json::from_str(&again.stdout).unwrap_or_else(|e| panic!("{e}: {}", again.stderr));
     let dbs = v["databases"].as_array().cloned().unwrap_or_default();
