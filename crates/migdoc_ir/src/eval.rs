@@ -1819,15 +1819,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                     let key = args.first().map(|a| self.eval(a)).unwrap_or(Value::Unknown);
                     let default = args.get(1).map_or(Value::None, |a| self.eval(a));
                     let found = match &receiver {
-                        Value::Dict(items) => items.iter().rev().find(|(k, _)| match (k, &key) {
-                            (Value::Str(a, _), Value::Str(b, _)) => a == b,
-                            (Value::Int(a), Value::Int(b)) => a == b,
-                            _ => false,
-                        }),
+                        Value::Dict(items) => dict_get(items, &key),
                         _ => None,
                     };
                     return match (found, &key) {
-                        (Some((_, v)), _) => v.clone(),
+                        (Some(v), _) => v.clone(),
                         (None, Value::Str(..) | Value::Int(_)) => default,
                         _ => Value::Unknown,
                     };
@@ -3392,6 +3388,19 @@ fn iter_values(v: Value) -> Result<Vec<Value>, Value> {
     }
 }
 
+/// `d[key]` on a dict literal migdoc knows (string and integer keys; the last binding wins).
+fn dict_get<'v>(items: &'v [(Value, Value)], key: &Value) -> Option<&'v Value> {
+    items
+        .iter()
+        .rev()
+        .find(|(k, _)| match (k, key) {
+            (Value::Str(a, _), Value::Str(b, _)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            _ => false,
+        })
+        .map(|(_, v)| v)
+}
+
 /// A Python index into `len` items: negative counts from the end.
 fn index_in(i: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
@@ -3413,15 +3422,7 @@ fn subscript(base: Value, index: &Value) -> Value {
             index_in(*i, chars.len())
                 .map_or(Value::Unknown, |i| Value::Str(chars[i].to_string(), None))
         }
-        (Value::Dict(items), key @ (Value::Str(..) | Value::Int(_))) => items
-            .into_iter()
-            .rev()
-            .find(|(k, _)| match (k, key) {
-                (Value::Str(a, _), Value::Str(b, _)) => a == b,
-                (Value::Int(a), Value::Int(b)) => a == b,
-                _ => false,
-            })
-            .map_or(Value::Unknown, |(_, v)| v),
+        (Value::Dict(items), key) => dict_get(&items, key).cloned().unwrap_or(Value::Unknown),
         (named @ Value::Named(_), _) => named,
         _ => Value::Unknown,
     }
@@ -3673,11 +3674,7 @@ fn percent(fmt: &str, args: &Value, holes: bool) -> Option<String> {
                 let name: String = chars.by_ref().take_while(|c| *c != ')').collect();
                 let spec = chars.next()?;
                 let value = match args {
-                    Value::Dict(entries) => entries
-                        .iter()
-                        .rev()
-                        .find(|(k, _)| k.as_str() == Some(name.as_str()))
-                        .map(|(_, v)| v),
+                    Value::Dict(entries) => dict_get(entries, &Value::Str(name, None)),
                     _ => None,
                 };
                 match one(spec, value) {

@@ -845,6 +845,31 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// `ALTER TYPE name RENAME TO` / `SET SCHEMA`: the type must exist and `to` be free
+    /// (`same_is_noop`: a move to where it already is does nothing).
+    fn move_type_to(
+        &mut self,
+        name: &QualName,
+        to: &QualName,
+        via: &'static str,
+        same_is_noop: bool,
+        range: TextRange,
+    ) {
+        let from = key(name);
+        if !self.require_type_name(&from, "ALTER TYPE", range) {
+            return;
+        }
+        let to_key = key(to);
+        if same_is_noop && to_key == from {
+            return;
+        }
+        if self.catalog.types.contains_key(&to_key) {
+            self.fail(range, FailureKind::DuplicateType { name: to_key, via });
+            return;
+        }
+        self.move_type(&from, to_key);
+    }
+
     /// A type renamed or moved to another schema: its labels go with it, and the columns that
     /// use it use it under its new name (PostgreSQL refers to types by OID).
     fn move_type(&mut self, from: &str, to_key: String) {
@@ -1031,49 +1056,19 @@ impl<'a> Run<'a> {
                 }
             }
             Statement::RenameType { name, to } => {
-                let from = key(name);
-                if !self.require_type_name(&from, "ALTER TYPE", range) {
-                    return;
-                }
-                let to_key = key(&QualName {
+                let to = QualName {
                     schema: name.schema.clone(),
                     name: to.clone(),
-                });
-                if self.catalog.types.contains_key(&to_key) {
-                    self.fail(
-                        range,
-                        FailureKind::DuplicateType {
-                            name: to_key,
-                            via: "ALTER TYPE ... RENAME TO",
-                        },
-                    );
-                    return;
-                }
-                self.move_type(&from, to_key);
+                };
+                // Renaming a type to its own name is a duplicate, as in PostgreSQL.
+                self.move_type_to(name, &to, "ALTER TYPE ... RENAME TO", false, range);
             }
             Statement::SetTypeSchema { name, schema } => {
-                let from = key(name);
-                if !self.require_type_name(&from, "ALTER TYPE", range) {
-                    return;
-                }
-                let to_key = key(&QualName {
+                let to = QualName {
                     schema: Some(schema.clone()),
                     name: name.name.clone(),
-                });
-                if to_key == from {
-                    return;
-                }
-                if self.catalog.types.contains_key(&to_key) {
-                    self.fail(
-                        range,
-                        FailureKind::DuplicateType {
-                            name: to_key,
-                            via: "ALTER TYPE ... SET SCHEMA",
-                        },
-                    );
-                    return;
-                }
-                self.move_type(&from, to_key);
+                };
+                self.move_type_to(name, &to, "ALTER TYPE ... SET SCHEMA", true, range);
             }
             Statement::DropType {
                 names,
