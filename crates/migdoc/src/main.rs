@@ -120,23 +120,26 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
         sqlalchemy_2_1,
     };
     let loaded = started.elapsed();
-    let mut report = match &cache {
-        Some(cache) => {
-            let lower_key =
-                cache::lower_key(&sources, &migdoc_linter::lower_options(&project, &settings));
-            let ops = migdoc_linter::lower_with(&project, &sources, &settings, |file| {
-                cache.ops(file, lower_key)
-            });
-            let report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
-            cache.store(&sources, lower_key, &ops);
-            report
-        }
-        None => migdoc_linter::check(&project, &sources, &settings),
-    };
+    let lower_key = cache::lower_key(&sources, &migdoc_linter::lower_options(&project, &settings));
+    let ops = migdoc_linter::lower_with(&project, &sources, &settings, |file| {
+        cache.as_ref().and_then(|c| c.ops(file, lower_key))
+    });
+    let mut report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
+    if let Some(cache) = &cache {
+        cache.store(&sources, lower_key, &ops);
+    }
     migdoc_linter::apply_selection(&mut report, &project, &sources, &selection, true);
+    let ops_hashes: Vec<u128> = sources.files.iter().map(|f| f.hash).collect();
     if report.diagnostics.iter().any(|d| d.fix.is_some()) {
+        // The proof re-checks the project with the fixes applied: only the fixed files are
+        // lowered again (the others, and the modules they import, are unchanged).
         let recheck = |sources: &migdoc_project::Sources| {
-            let mut report = migdoc_linter::check(&project, sources, &settings);
+            let fixed_ops = migdoc_linter::lower_with(&project, sources, &settings, |file| {
+                let i = sources.files.iter().position(|f| std::ptr::eq(f, file))?;
+                (file.hash == ops_hashes[i]).then(|| ops[i].clone())
+            });
+            let mut report =
+                migdoc_linter::check_lowered(&project, sources, &settings, &fixed_ops);
             migdoc_linter::apply_selection(&mut report, &project, sources, &selection, true);
             report.diagnostics
         };

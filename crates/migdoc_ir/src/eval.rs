@@ -120,7 +120,10 @@ impl Value {
 }
 
 /// Imported modules already evaluated, by name.
-pub(crate) type ScopeCache<'a> = std::cell::RefCell<HashMap<String, std::rc::Rc<ModuleScope<'a>>>>;
+/// Imported modules already evaluated, by dotted name and the depth they were linked at (a
+/// module's scope depends on nothing else, so sharing it between revisions changes no result).
+pub(crate) type ScopeCache<'a> =
+    std::cell::RefCell<HashMap<(String, u32), std::rc::Rc<ModuleScope<'a>>>>;
 
 pub(crate) struct ModuleScope<'a> {
     globals: HashMap<String, Value>,
@@ -267,8 +270,9 @@ impl<'a> ModuleScope<'a> {
         body: &'a [Stmt],
         options: LowerOptions,
         externals: &'a crate::Externals,
+        cache: &ScopeCache<'a>,
     ) -> Self {
-        Self::for_module(body, options, externals, "", false, &ScopeCache::default())
+        Self::for_module(body, options, externals, "", false, cache)
     }
 
     /// Like [`Self::with_externals`], resolving relative imports against the module's dotted
@@ -302,7 +306,8 @@ impl<'a> ModuleScope<'a> {
         // each other: without it, the work grows with the import fan-out cubed).
         let foreign = |absolute: &str| -> Option<std::rc::Rc<ModuleScope<'a>>> {
             let external = externals.get(absolute)?;
-            if let Some(scope) = cache.borrow().get(absolute).cloned() {
+            let key = (absolute.to_owned(), depth);
+            if let Some(scope) = cache.borrow().get(&key).cloned() {
                 return Some(scope);
             }
             let foreign_is_package = is_package_name(externals, absolute);
@@ -319,9 +324,7 @@ impl<'a> ModuleScope<'a> {
             } else {
                 ModuleScope::new(&external.body, options.clone())
             });
-            cache
-                .borrow_mut()
-                .insert(absolute.to_owned(), std::rc::Rc::clone(&scope));
+            cache.borrow_mut().insert(key, std::rc::Rc::clone(&scope));
             Some(scope)
         };
         // Imports at module level, and those inside the module's functions (`upgrade()` often
@@ -607,7 +610,19 @@ struct Frame<'s, 'a> {
     branch_locals: Vec<HashMap<String, Value>>,
     /// The path ended in `raise`: the migration fails there.
     raised: bool,
+    /// A `continue` or `break` ran: the rest of the loop body does not.
+    jump: Option<Jump>,
+    /// A `continue` or `break` in a branch migdoc cannot decide ran: the rest of the loop body
+    /// (and after a `break`, the loop's later iterations) may not run.
+    maybe_jump: Option<Jump>,
     depth: u32,
+}
+
+/// How a loop body was left early (`Break` is the stronger: it ends the loop too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Jump {
+    Continue,
+    Break,
 }
 
 impl<'s, 'a> Frame<'s, 'a> {
@@ -623,6 +638,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             branch_locals: Vec::new(),
             maybe_returned: false,
             raised: false,
+            jump: None,
+            maybe_jump: None,
             depth: 0,
         }
     }
@@ -679,7 +696,7 @@ impl<'s, 'a> Frame<'s, 'a> {
 
     fn block(&mut self, body: &[Stmt]) {
         for (i, stmt) in body.iter().enumerate() {
-            if self.returned {
+            if self.returned || self.jump.is_some() {
                 return;
             }
             self.stmt(stmt);
@@ -687,7 +704,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // A `return` in a branch migdoc cannot decide: what follows may not run. When it
                 // always raises, the run that goes on is the one that returned.
                 let mark = self.branch_locals.len();
-                let (ops, _, raised) = self.sub_block(&body[i + 1..]);
+                let (ops, _, raised, _) = self.sub_block(&body[i + 1..]);
                 self.branch_locals.truncate(mark);
                 self.maybe_returned = true;
                 if !raised {
@@ -699,26 +716,45 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 return;
             }
+            if self.maybe_jump.is_some() && !self.returned && self.jump.is_none() {
+                // The same for a `continue` or `break`: the rest of the loop body may not run.
+                let mark = self.branch_locals.len();
+                let (ops, _, raised, jump) = self.sub_block(&body[i + 1..]);
+                self.branch_locals.truncate(mark);
+                self.maybe_jump = self.maybe_jump.max(jump);
+                if !raised {
+                    self.uncertain(
+                        "statements after a continue or break in a branch migdoc cannot decide",
+                        &ops,
+                        stmt.range(),
+                    );
+                }
+                return;
+            }
         }
     }
 
-    /// Runs `body` in a copy of this frame and returns its ops, whether it may return, and
-    /// whether it always raises (for branches decided later).
-    fn sub_block(&mut self, body: &[Stmt]) -> (Vec<Op>, bool, bool) {
+    /// Runs `body` in a copy of this frame and returns its ops, whether it may return,
+    /// whether it always raises (for branches decided later), and whether it may leave the
+    /// loop body it is in (`continue` / `break`).
+    fn sub_block(&mut self, body: &[Stmt]) -> (Vec<Op>, bool, bool, Option<Jump>) {
         let saved_ops = std::mem::take(&mut self.ops);
         let saved_locals = self.locals.clone();
         let saved_maybe = std::mem::replace(&mut self.maybe_returned, false);
         let saved_raised = std::mem::replace(&mut self.raised, false);
+        let saved_jump = (self.jump.take(), self.maybe_jump.take());
         self.block(body);
         let returned = std::mem::replace(&mut self.returned, false)
             | std::mem::replace(&mut self.maybe_returned, saved_maybe);
         let raised = std::mem::replace(&mut self.raised, saved_raised);
+        let jump = std::mem::replace(&mut self.jump, saved_jump.0)
+            .max(std::mem::replace(&mut self.maybe_jump, saved_jump.1));
         let ops = std::mem::replace(&mut self.ops, saved_ops);
         let after = std::mem::replace(&mut self.locals, saved_locals);
         if !raised {
             self.branch_locals.push(after);
         }
-        (ops, returned, raised)
+        (ops, returned, raised, jump)
     }
 
     /// After branches migdoc could not choose between (run by [`Self::sub_block`] since
@@ -810,9 +846,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return;
                 };
                 let mark = self.branch_locals.len();
-                let (a, _, _) = self.sub_block(body);
-                let (b, _, _) = self.sub_block(orelse);
+                let (a, _, _, ja) = self.sub_block(body);
+                let (b, _, _, jb) = self.sub_block(orelse);
                 self.merge_branches(mark, false);
+                self.maybe_jump = self.maybe_jump.max(ja).max(jb);
                 let (when_true, when_false) = if positive { (a, b) } else { (b, a) };
                 self.push(
                     OpKind::Guard {
@@ -833,8 +870,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 Some(false) => self.block(orelse),
                 None => {
                     let mark = self.branch_locals.len();
-                    let (a, ra, xa) = self.sub_block(body);
-                    let (b, rb, xb) = self.sub_block(orelse);
+                    let (a, ra, xa, ja) = self.sub_block(body);
+                    let (b, rb, xb, jb) = self.sub_block(orelse);
                     if xa || xb {
                         self.branch_locals.truncate(mark);
                     }
@@ -859,6 +896,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                             if ra || rb {
                                 self.maybe_returned = true;
                             }
+                            self.maybe_jump = self.maybe_jump.max(ja).max(jb);
                         }
                     }
                 }
@@ -871,14 +909,38 @@ impl<'s, 'a> Frame<'s, 'a> {
                 range,
             } => match iter_values(self.eval(iter)) {
                 Ok(items) => {
+                    // `continue` and `break` belong to this loop; after a `break` migdoc cannot
+                    // decide, the later iterations and the `else` may not run.
+                    let outer = (self.jump.take(), self.maybe_jump.take());
+                    let mut broke = false;
+                    let mut before_maybe_break: Option<Vec<Op>> = None;
                     for item in items {
                         self.assign(target, item);
                         self.block(body);
                         if self.returned {
-                            return;
+                            break;
+                        }
+                        let maybe = self.maybe_jump.take();
+                        if self.jump.take() == Some(Jump::Break) {
+                            broke = true;
+                            break;
+                        }
+                        if maybe == Some(Jump::Break) && before_maybe_break.is_none() {
+                            before_maybe_break = Some(std::mem::take(&mut self.ops));
                         }
                     }
-                    self.block(orelse);
+                    if !broke && !self.returned {
+                        self.block(orelse);
+                    }
+                    if let Some(before) = before_maybe_break {
+                        let after = std::mem::replace(&mut self.ops, before);
+                        self.uncertain(
+                            "iterations after a break in a branch migdoc cannot decide",
+                            &after,
+                            *range,
+                        );
+                    }
+                    (self.jump, self.maybe_jump) = outer;
                 }
                 Err(iterated) => {
                     // Rows of a query, or values migdoc cannot evaluate: the body runs any number
@@ -886,7 +948,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     let item = item_of(iterated);
                     self.assign(target, item);
                     let mark = self.branch_locals.len();
-                    let (ops, returned, _) = self.sub_block(body);
+                    let (ops, returned, _, _) = self.sub_block(body);
                     self.merge_branches(mark, true);
                     self.uncertain("a loop over values migdoc cannot evaluate", &ops, *range);
                     if returned {
@@ -922,15 +984,17 @@ impl<'s, 'a> Frame<'s, 'a> {
             } => {
                 // A failure inside the try may be swallowed: what it runs is not a plain sequence.
                 let mark = self.branch_locals.len();
-                let (mut ops, _, _) = self.sub_block(body);
+                let (mut ops, _, _, mut jump) = self.sub_block(body);
                 for handler in handlers {
                     // A handler that always raises fails the migration: it adds nothing to the
                     // run that goes on.
-                    let (handled, _, raised) = self.sub_block(&handler.body);
+                    let (handled, _, raised, j) = self.sub_block(&handler.body);
                     if !raised {
                         ops.extend(handled);
+                        jump = jump.max(j);
                     }
                 }
+                self.maybe_jump = self.maybe_jump.max(jump);
                 // The try body may stop anywhere: what it assigned may or may not have happened.
                 self.merge_branches(mark, true);
                 self.uncertain("statements inside try/except", &ops, *range);
@@ -949,7 +1013,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             Stmt::While { body, range, .. } => {
                 let mark = self.branch_locals.len();
-                let (ops, _, _) = self.sub_block(body);
+                let (ops, _, _, _) = self.sub_block(body);
                 self.merge_branches(mark, true);
                 self.uncertain("a while loop", &ops, *range);
             }
@@ -994,11 +1058,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.returned = true;
                 self.raised = true;
             }
-            Stmt::AugAssign { .. }
-            | Stmt::AnnAssign { .. }
-            | Stmt::Break { .. }
-            | Stmt::Continue { .. }
-            | Stmt::Other { .. } => {}
+            Stmt::Continue { .. } => self.jump = Some(Jump::Continue),
+            Stmt::Break { .. } => self.jump = Some(Jump::Break),
+            Stmt::AugAssign { .. } | Stmt::AnnAssign { .. } | Stmt::Other { .. } => {}
         }
     }
 
@@ -1689,6 +1751,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return Value::None;
                 }
                 (Value::TableObj { .. }, _) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    return Value::Data;
+                }
+                // `db.Session(bind=bind)` on an extension object migdoc could not evaluate
+                // (`db = get_sqla_class()()`): an ORM session all the same.
+                (Value::Unknown | Value::Named(_), factory) if is_session_factory(factory) => {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
                     }

@@ -692,7 +692,18 @@ fn clip_names(ops: &mut [Op]) {
 
 /// Lowers a revision module's `upgrade()` and `downgrade()`.
 pub fn lower_revision(body: &[Stmt], options: LowerOptions, externals: &Externals) -> RevisionOps {
-    let module = eval::ModuleScope::with_externals(body, options, externals);
+    lower_revision_in(body, options, externals, &EnvCache::default())
+}
+
+/// [`lower_revision`], reusing the imported modules `cache` holds (revisions of one project
+/// import the same helpers: each is evaluated once per cache, not once per revision).
+pub fn lower_revision_in<'a>(
+    body: &'a [Stmt],
+    options: LowerOptions,
+    externals: &'a Externals,
+    cache: &EnvCache<'a>,
+) -> RevisionOps {
+    let module = eval::ModuleScope::with_externals(body, options, externals, &cache.0);
     let mut ops = RevisionOps::default();
     for stmt in body {
         if let Stmt::FunctionDef(f) = stmt {

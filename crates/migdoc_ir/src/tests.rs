@@ -617,3 +617,61 @@ fn a_table_with_a_column_migdoc_cannot_evaluate_is_incomplete() {
     };
     assert_eq!(footprint.names, ["t"]);
 }
+
+/// `db = get_sqla_class()(); session = db.Session(bind=bind)` (superset's extensions): the
+/// extension object is unknown, but what its `Session` gives is an ORM session, and a project
+/// class method given only that session touches no schema object.
+#[test]
+fn a_session_from_an_unknown_extension_object_is_data() {
+    let mut externals = crate::Externals::new();
+    externals.insert(
+        "app.extensions".into(),
+        migdoc_python::parse_module(
+            "def get_sqla_class():\n    return make()\n\ndb = get_sqla_class()()\n",
+        ),
+    );
+    let body = migdoc_python::parse_module(&format!(
+        "{HEAD}from app.extensions import db\nfrom app.viz import MigrateTreeMap\n\n\
+         def upgrade():\n    bind = op.get_bind()\n    session = db.Session(bind=bind)\n    \
+         MigrateTreeMap.upgrade(session)\n"
+    ))
+    .body;
+    let ops = lower_revision(&body, crate::LowerOptions::default(), &externals);
+    assert!(
+        footprints(&ops.upgrade).iter().all(|f| !f.is_unbounded()),
+        "{:?}",
+        footprints(&ops.upgrade)
+    );
+}
+
+/// `continue` and `break` end the loop body (and `break` the loop); in a branch migdoc cannot
+/// decide, what follows them in the loop may not run (superset's `if has_uuid_column(...):
+/// continue` before `add_column`).
+#[test]
+fn continue_and_break_end_the_loop_body() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    \
+         for t in ['a', 'b', 'c']:\n        if t == 'a':\n            continue\n        \
+         if t == 'c':\n            break\n        op.add_column(t, sa.Column('x', sa.Integer()))\n    \
+         else:\n        op.drop_table('never')\n    \
+         for t in ['d', 'e']:\n        if op.get_bind().execute(sa.text('SELECT 1')).scalar():\n            continue\n        \
+         op.add_column(t, sa.Column('y', sa.Integer()))\n    \
+         op.add_column('f', sa.Column('z', sa.Integer()))\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let added: Vec<String> = ops
+        .upgrade
+        .iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::AddColumn { table, .. } => Some(table.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(added, ["b", "f"], "{:?}", kinds(&ops.upgrade));
+    assert!(!kinds(&ops.upgrade).contains(&"DropTable".to_owned()));
+    let silenced: Vec<Vec<String>> = footprints(&ops.upgrade)
+        .iter()
+        .map(|f| f.names.clone())
+        .collect();
+    assert_eq!(silenced, [vec!["d".to_owned()], vec!["e".to_owned()]]);
+}

@@ -521,13 +521,31 @@ pub fn lower_with(
     known: impl Fn(&RevisionFile) -> Option<RevisionOps> + Sync,
 ) -> Vec<RevisionOps> {
     let options = lower_options(project, settings);
+    // A few chunks per thread, each lowered in order with one cache of the imported modules:
+    // revisions of one project import the same helpers, evaluated once per chunk.
+    let chunk = sources
+        .files
+        .len()
+        .div_ceil(rayon::current_num_threads() * 2)
+        .max(1);
     sources
         .files
-        .par_iter()
-        .map(|f| {
-            known(f).unwrap_or_else(|| {
-                migdoc_ir::lower_revision(&f.module().body, options.clone(), &sources.modules)
-            })
+        .par_chunks(chunk)
+        .flat_map_iter(|files| {
+            let cache = migdoc_ir::EnvCache::default();
+            files
+                .iter()
+                .map(|f| {
+                    known(f).unwrap_or_else(|| {
+                        migdoc_ir::lower_revision_in(
+                            &f.module().body,
+                            options.clone(),
+                            &sources.modules,
+                            &cache,
+                        )
+                    })
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }

@@ -271,6 +271,20 @@ impl Project {
             if let Some(parent) = top.and_then(Path::parent) {
                 roots.push(parent.to_owned());
             }
+            // A package on the way up, or the env.py beside the versions directory, that puts a
+            // directory of its own on `sys.path` (`sys.path.append(os.path.dirname(__file__))`,
+            // how `from migration_utils import ...` works in a revision).
+            let packages = dir
+                .ancestors()
+                .skip(nearest.unwrap_or(usize::MAX))
+                .take_while(|a| a.join("__init__.py").is_file())
+                .map(|a| a.join("__init__.py"));
+            let env_py = dir.parent().map(|p| p.join("env.py"));
+            for file in packages.chain(env_py) {
+                if let Ok(text) = std::fs::read_to_string(&file) {
+                    roots.extend(sys_path_dirs(&file, &text));
+                }
+            }
         }
         let mut seen = std::collections::HashSet::new();
         roots.retain(|r| seen.insert(r.clone()));
@@ -466,6 +480,26 @@ fn find_config(start: &Path) -> Option<(Option<PathBuf>, Option<PathBuf>)> {
     None
 }
 
+/// The directories a module puts on `sys.path` relative to its own file: in a module that
+/// calls `sys.path.append` or `sys.path.insert`, each line that names `__file__` stands for the
+/// file's directory, one level up per further `dirname(` or `.parent`
+/// (`os.path.dirname(os.path.realpath(__file__))` is the directory itself).
+fn sys_path_dirs(file: &Path, text: &str) -> Vec<PathBuf> {
+    if !(text.contains("sys.path.append") || text.contains("sys.path.insert")) {
+        return Vec::new();
+    }
+    let Some(own) = file.parent() else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#') && l.contains("__file__"))
+        .filter_map(|l| {
+            let ups = l.matches("dirname(").count() + l.matches(".parent").count();
+            own.ancestors().nth(ups.saturating_sub(1)).map(Path::to_owned)
+        })
+        .collect()
+}
+
 /// `path` relative to `root` when it is inside it, as users expect to see it.
 pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
     if let Ok(rel) = path.strip_prefix(root) {
@@ -553,6 +587,59 @@ mod tests {
         );
         let project = Project::discover(root, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(project.load().files.len(), 1);
+    }
+
+    /// superset's `migrations/__init__.py` appends its own directory to `sys.path`, which is how
+    /// its revisions' `from migration_utils import ...` works: that module is read too.
+    #[test]
+    fn a_package_that_puts_its_directory_on_sys_path_is_searched() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tmp.path();
+        write(root, "app/__init__.py", "");
+        write(
+            root,
+            "app/migrations/__init__.py",
+            "import os
+import sys
+
+module_dir = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(module_dir)
+",
+        );
+        write(
+            root,
+            "app/migrations/migration_utils.py",
+            "def helper(op):
+    pass
+",
+        );
+        write(
+            root,
+            "app/migrations/versions/a.py",
+            "from migration_utils import helper
+revision = 'a'
+down_revision = None
+",
+        );
+        let versions = root.join("app/migrations/versions");
+        let project = Project::discover(&versions, &[versions.clone()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let canonical = std::fs::canonicalize(root.join("app/migrations")).unwrap();
+        assert!(
+            project.search_roots().contains(&canonical),
+            "{:?}",
+            project.search_roots()
+        );
+        assert!(project.load().modules.contains_key("migration_utils"));
+        // One `dirname(` more is the directory above.
+        let file = root.join("env.py");
+        assert_eq!(
+            sys_path_dirs(
+                &file,
+                "import sys, os\nsys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n"
+            ),
+            [root.parent().unwrap().to_owned()]
+        );
     }
 
     #[test]
