@@ -411,14 +411,12 @@ fn show_unknown(out: &mut impl Write, r: &Report, paths: &Paths) -> io::Result<(
     if r.unknowns.is_empty() {
         return writeln!(out, "Every operation was understood.");
     }
-    writeln!(
-        out,
-        "{} operations migdoc could not evaluate:",
-        r.unknowns.len()
-    )?;
+    // A loop migdoc unrolls runs the same code once per item: one line per place, with the
+    // number of times.
+    let mut places: Vec<(String, usize)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for u in &r.unknowns {
-        writeln!(
-            out,
+        let line = format!(
             "{}:{}:{}: {} in {}(): silences {}",
             paths.show(&u.path),
             u.start.line,
@@ -426,7 +424,27 @@ fn show_unknown(out: &mut impl Write, r: &Report, paths: &Paths) -> io::Result<(
             u.what,
             u.direction,
             u.silences()
-        )?;
+        );
+        match index.get(&line) {
+            Some(&i) => places[i].1 += 1,
+            None => {
+                index.insert(line.clone(), places.len());
+                places.push((line, 1));
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{} operations migdoc could not evaluate, at {}:",
+        r.unknowns.len(),
+        plural(places.len(), "place")
+    )?;
+    for (line, times) in places {
+        if times > 1 {
+            writeln!(out, "{line} ({times} times)")?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }

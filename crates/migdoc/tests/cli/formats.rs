@@ -289,3 +289,40 @@ fn paths_point_at_files_from_any_directory() {
         }
     }
 }
+
+/// `--show-unknown` lists each place once: a loop migdoc unrolls runs the same unknown call once
+/// per item, and the line says how many times.
+#[test]
+fn show_unknown_lists_each_place_once() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    std::fs::create_dir_all(&versions).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        versions.join("a.py"),
+        "from alembic import op\nfrom helpers import mystery\n\nrevision = 'a'\ndown_revision = None\n\n\
+         def upgrade():\n    for t in ['x', 'y', 'z']:\n        mystery('v')\n    mystery('w')\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run_migdoc_in(
+        tmp.path(),
+        &[
+            "check".into(),
+            "--versions".into(),
+            "versions".into(),
+            "--no-cache".into(),
+            "--show-unknown".into(),
+        ],
+    );
+    let lines: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("silences"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(lines[0].ends_with("(3 times)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("4 operations migdoc could not evaluate, at 2 places:"),
+        "{}",
+        out.stdout
+    );
+}
