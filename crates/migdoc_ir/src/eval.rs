@@ -65,6 +65,9 @@ enum Value {
     PrimaryKey(Vec<String>),
     /// `sa.Identity()`.
     Identity,
+    /// `sa.ForeignKey(...)` / `sa.ForeignKeyConstraint(...)`: `None` when migdoc cannot tell the
+    /// referenced table, or it is `use_alter=True`.
+    ForeignKey(Option<crate::ForeignKeySpec>),
     /// Text built at run time from parts migdoc cannot evaluate: the known parts, with
     /// [`crate::HOLE`] where the unknown ones stand.
     Holed(String),
@@ -692,6 +695,27 @@ impl<'s, 'a> Frame<'s, 'a> {
             Some(cause) => self.unknown(&format!("{what} ({cause})"), footprint, range),
             None => self.unknown(what, footprint, range),
         }
+        // A foreign key it may drop is forgotten all the same: forgetting one never makes a
+        // conclusion (only "still referenced" rests on them), so it needs no footprint.
+        fn drops(ops: &[Op], out: &mut Vec<Op>) {
+            for op in ops {
+                match &op.kind {
+                    OpKind::DropConstraint { .. } => out.push(op.clone()),
+                    OpKind::Guard {
+                        when_true,
+                        when_false,
+                        ..
+                    } => {
+                        drops(when_true, out);
+                        drops(when_false, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut hoisted = Vec::new();
+        drops(ops, &mut hoisted);
+        self.ops.extend(hoisted);
     }
 
     fn block(&mut self, body: &[Stmt]) {
@@ -2730,9 +2754,45 @@ impl<'s, 'a> Frame<'s, 'a> {
                 Value::PrimaryKey(cols)
             }
             "Identity" => Value::Identity,
+            "ForeignKey" | "ForeignKeyConstraint" => {
+                let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                let (columns, target) = if last == "ForeignKey" {
+                    (Some(Vec::new()), values.first().cloned())
+                } else {
+                    let strings = |v: Option<&Value>| match v {
+                        Some(Value::Seq(items)) => items
+                            .iter()
+                            .map(|i| i.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>(),
+                        _ => None,
+                    };
+                    let first = match values.get(1) {
+                        Some(Value::Seq(items)) => items.first().cloned(),
+                        _ => None,
+                    };
+                    (strings(values.first()), first)
+                };
+                let use_alter = self.kwarg_bool(keywords, "use_alter") == Some(true);
+                let name = self.kwarg_str(keywords, "name");
+                let referenced = target
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.contains(HOLE))
+                    .and_then(|t| t.rsplit_once('.'))
+                    .map(|(table, _)| catalog_key(table));
+                Value::ForeignKey(match (columns, referenced, use_alter) {
+                    (Some(columns), Some(referenced), false) => Some(crate::ForeignKeySpec {
+                        name,
+                        columns,
+                        referenced,
+                    }),
+                    _ => None,
+                })
+            }
             // Column arguments that are not types.
-            "ForeignKey" | "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue"
-            | "DefaultClause" => Value::Unknown,
+            "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue" | "DefaultClause" => {
+                Value::Unknown
+            }
             "Enum" | "ENUM" => {
                 let dialect_enum = last == "ENUM" || path.contains("postgresql");
                 let mut labels = Some(Vec::new());
@@ -2875,6 +2935,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             integer: false,
             sql_type: None,
             typed: false,
+            references: None,
         };
         for v in values {
             match v {
@@ -2903,6 +2964,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 Value::TypeNamed => column.typed = true,
                 Value::Identity => column.generated = true,
+                Value::ForeignKey(Some(key)) => {
+                    column.references = Some(crate::ForeignKeySpec {
+                        columns: vec![column.name.clone()],
+                        ..key
+                    });
+                }
                 _ => {}
             }
         }
@@ -3072,10 +3139,75 @@ impl<'s, 'a> Frame<'s, 'a> {
             {
                 Some(concurrently(name))
             }
+            // `op.create_foreign_key(name, source, referent, local_cols, remote_cols)`.
+            "create_foreign_key" => {
+                let arg = |this: &mut Self, i: usize, kw: &str| match this.kwarg(keywords, kw) {
+                    Some(e) => this.eval(e),
+                    None => values.get(i).cloned().unwrap_or(Value::None),
+                };
+                let source = arg(self, 1, "source_table");
+                let referent = arg(self, 2, "referent_table");
+                let constraint = arg(self, 0, "constraint_name");
+                let local = match arg(self, 3, "local_cols") {
+                    Value::Seq(items) => items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>(),
+                    _ => None,
+                };
+                let source = source
+                    .as_str()
+                    .filter(|t| !t.contains(HOLE))
+                    .map(|t| qualify(t.to_owned()));
+                let referent_schema = self.kwarg_str(keywords, "referent_schema");
+                let referent = referent
+                    .as_str()
+                    .filter(|t| !t.contains(HOLE))
+                    .map(|t| match &referent_schema {
+                        Some(s) => catalog_key(&format!("{s}.{t}")),
+                        None => t.to_owned(),
+                    });
+                match (source, referent, local) {
+                    (Some(table), Some(referenced), Some(columns)) => Some(OpKind::AddForeignKey {
+                        table,
+                        key: crate::ForeignKeySpec {
+                            name: constraint.as_str().map(str::to_owned),
+                            columns,
+                            referenced,
+                        },
+                    }),
+                    _ => Some(OpKind::NoCatalogEffect {
+                        call: name.to_owned(),
+                    }),
+                }
+            }
+            // `op.drop_constraint(name, table, type_=...)`: only a foreign key matters.
+            "drop_constraint" => {
+                let arg = |this: &mut Self, i: usize, kw: &str| match this.kwarg(keywords, kw) {
+                    Some(e) => this.eval(e),
+                    None => values.get(i).cloned().unwrap_or(Value::None),
+                };
+                let type_ = self.kwarg_str(keywords, "type_");
+                let table = arg(self, 1, "table_name")
+                    .as_str()
+                    .filter(|t| !t.contains(HOLE))
+                    .map(|t| qualify(t.to_owned()));
+                let constraint = arg(self, 0, "constraint_name")
+                    .as_str()
+                    .filter(|n| !n.contains(HOLE))
+                    .map(str::to_owned);
+                Some(match type_.as_deref() {
+                    Some("unique" | "check" | "primary") => OpKind::NoCatalogEffect {
+                        call: name.to_owned(),
+                    },
+                    _ => OpKind::DropConstraint {
+                        table,
+                        name: constraint,
+                    },
+                })
+            }
             "create_index"
             | "drop_index"
-            | "create_foreign_key"
-            | "drop_constraint"
             | "create_unique_constraint"
             | "create_check_constraint"
             | "create_primary_key"
@@ -3140,7 +3272,34 @@ impl<'s, 'a> Frame<'s, 'a> {
                     .then(|| table.clone()),
                     _ => None,
                 };
+                let keys: Vec<OpKind> = match &kind {
+                    OpKind::CreateTable { table, columns } => columns
+                        .iter()
+                        .filter_map(|c| c.references.clone())
+                        .chain(values.iter().filter_map(|v| match v {
+                            Value::ForeignKey(Some(k)) => Some(k.clone()),
+                            _ => None,
+                        }))
+                        .map(|key| OpKind::AddForeignKey {
+                            table: table.clone(),
+                            key,
+                        })
+                        .collect(),
+                    OpKind::AddColumn { table, column } => column
+                        .references
+                        .clone()
+                        .map(|key| OpKind::AddForeignKey {
+                            table: table.clone(),
+                            key,
+                        })
+                        .into_iter()
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 self.push(kind, range);
+                for key in keys {
+                    self.push(key, range);
+                }
                 if let Some(table) = incomplete {
                     self.unknown(
                         "a column migdoc cannot evaluate",
@@ -3228,6 +3387,12 @@ impl Frame<'_, '_> {
                 self.push(concurrently(method), range);
                 return Value::None;
             }
+            // The object name first, then the table: `op`'s order.
+            "create_foreign_key" | "drop_constraint" if !args.is_empty() => {
+                full_args.push(args[0].clone());
+                full_args.push(table_arg);
+                full_args.extend(args[1..].iter().cloned());
+            }
             "create_index"
             | "drop_index"
             | "create_foreign_key"
@@ -3279,6 +3444,11 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
         columns[only].generated = true;
     }
     columns
+}
+
+/// A dotted table name as the catalog keys it: `schema.name`, or `name` in `public`.
+fn catalog_key(dotted: &str) -> String {
+    dotted.strip_prefix("public.").unwrap_or(dotted).to_owned()
 }
 
 /// `name` double-quoted, as `migdoc.alembic` writes it.

@@ -77,6 +77,19 @@ pub struct ColumnSpec {
     pub sql_type: Option<String>,
     /// A type argument was given (a model's `mapped_column()` without one takes the annotation's).
     pub typed: bool,
+    /// `sa.ForeignKey("t.id")` among the column's arguments (not `use_alter=True`, which
+    /// `op.create_table` leaves out).
+    #[serde(default)]
+    pub references: Option<ForeignKeySpec>,
+}
+
+/// A foreign key a migration declares: its name when given, its columns, and the table it
+/// references (catalog key).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKeySpec {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub referenced: String,
 }
 
 /// One SQL string the migration executes, parsed.
@@ -157,6 +170,19 @@ pub enum OpKind {
     /// `with op.get_context().autocommit_block():` starts (true) or ends (false).
     AutocommitBlock {
         enter: bool,
+    },
+    /// A foreign key on `table`: `sa.ForeignKey` / `sa.ForeignKeyConstraint` in `op.create_table`
+    /// or `op.add_column`, `op.create_foreign_key`.
+    AddForeignKey {
+        table: String,
+        key: ForeignKeySpec,
+    },
+    /// `op.drop_constraint(name, table)`: a foreign key of that name, if it is one (`None`: a
+    /// name migdoc cannot evaluate).
+    DropConstraint {
+        /// `None`: a table migdoc cannot evaluate (any table's).
+        table: Option<String>,
+        name: Option<String>,
     },
     /// `op.rename_table(from, to)` / `ALTER TABLE ... RENAME TO`: the table keeps its columns.
     RenameTable {
@@ -287,6 +313,10 @@ impl Footprint {
             OpKind::DropEnum { name, .. } => Footprint::of_names([name.clone()]),
             OpKind::Sql(sql) => Footprint::of_sql(&sql.parsed),
             OpKind::RenameTable { from, to } => Footprint::of_names([from.clone(), to.clone()]),
+            // Foreign keys are no objects other conclusions rest on: a key an uncertain op may add
+            // is not applied (a conclusion missed, never a false one), and one it may drop is
+            // forgotten anyway (`Frame::uncertain`).
+            OpKind::AddForeignKey { .. } | OpKind::DropConstraint { .. } => Footprint::default(),
             OpKind::BulkInsert { .. }
             | OpKind::AutocommitBlock { .. }
             | OpKind::NoCatalogEffect { .. }
@@ -666,6 +696,22 @@ fn clip_names(ops: &mut [Op]) {
             OpKind::RenameTable { from, to } => {
                 *from = clip(from);
                 *to = clip(to);
+            }
+            OpKind::AddForeignKey { table, key } => {
+                *table = clip(table);
+                key.referenced = clip(&key.referenced);
+                key.columns.iter_mut().for_each(|c| *c = clip(c));
+                if let Some(n) = key.name.as_mut() {
+                    *n = clip(n);
+                }
+            }
+            OpKind::DropConstraint { table, name } => {
+                if let Some(t) = table.as_mut() {
+                    *t = clip(t);
+                }
+                if let Some(n) = name.as_mut() {
+                    *n = clip(n);
+                }
             }
             OpKind::Guard {
                 subject,

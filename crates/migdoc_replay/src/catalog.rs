@@ -13,6 +13,10 @@ pub struct Catalog {
     /// schema outside the system ones.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub schemas: BTreeSet<String>,
+    /// The foreign keys the history declares, by the table they are on (what `DROP TABLE` of a
+    /// referenced table runs into). Replay only: a database's are not read.
+    #[serde(skip)]
+    pub foreign_keys: BTreeMap<String, Vec<migdoc_ir::ForeignKeySpec>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

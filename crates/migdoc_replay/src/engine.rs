@@ -335,6 +335,12 @@ impl<'a> Run<'a> {
             OpKind::CreateTable { table, columns } => self.create_table(table, columns, range),
             OpKind::DropTable { table } => {
                 if self
+                    .drop_tables_referenced(std::slice::from_ref(table), false, range)
+                    .is_none()
+                {
+                    return;
+                }
+                if self
                     .edit_table(table, |tables| tables.remove(table))
                     .is_none()
                 {
@@ -355,6 +361,7 @@ impl<'a> Run<'a> {
                 self.add_column(table, col, range, false);
             }
             OpKind::DropColumn { table, column } => {
+                self.forget_keys_on_column(table, column);
                 let dropped = self.edit_table(table, |tables| {
                     let t = tables.get_mut(table)?;
                     let before = t.columns.len();
@@ -510,6 +517,38 @@ impl<'a> Run<'a> {
                 &[AlterTableAction::RenameTable { to: to.clone() }],
                 range,
             ),
+            OpKind::AddForeignKey { table, key } => {
+                // Both tables must exist (otherwise PostgreSQL fails, which migdoc does not
+                // model here): only then is the key known to be there.
+                if self.catalog.tables.contains_key(table)
+                    && self.catalog.tables.contains_key(&key.referenced)
+                {
+                    self.catalog
+                        .foreign_keys
+                        .entry(table.clone())
+                        .or_default()
+                        .push(key.clone());
+                }
+            }
+            OpKind::DropConstraint { table, name } => {
+                // The key of that name; a name migdoc does not know may be one it created
+                // without a name (PostgreSQL's or a naming convention's): those go too.
+                let forget = |keys: &mut Vec<migdoc_ir::ForeignKeySpec>| match name {
+                    Some(n) if keys.iter().any(|k| k.name.as_deref() == Some(n.as_str())) => {
+                        keys.retain(|k| k.name.as_deref() != Some(n.as_str()));
+                    }
+                    Some(_) => keys.retain(|k| k.name.is_some()),
+                    None => keys.clear(),
+                };
+                match table {
+                    Some(table) => {
+                        if let Some(keys) = self.catalog.foreign_keys.get_mut(table) {
+                            forget(keys);
+                        }
+                    }
+                    None => self.catalog.foreign_keys.values_mut().for_each(forget),
+                }
+            }
             OpKind::Unknown { footprint, .. } => self.uncertain.absorb(footprint),
         }
     }
@@ -583,14 +622,97 @@ impl<'a> Run<'a> {
         table: &str,
         edit: impl FnOnce(&mut std::collections::BTreeMap<String, Table>) -> R,
     ) -> R {
-        if let Some(t) = self.catalog.tables.get(table) {
-            self.users.remove(t);
-        }
+        let existed = match self.catalog.tables.get(table) {
+            Some(t) => {
+                self.users.remove(t);
+                true
+            }
+            None => false,
+        };
         let result = edit(&mut self.catalog.tables);
-        if let Some(t) = self.catalog.tables.get(table) {
-            self.users.add(t);
+        let exists = match self.catalog.tables.get(table) {
+            Some(t) => {
+                self.users.add(t);
+                true
+            }
+            None => false,
+        };
+        // A dropped table's foreign keys go with it; a new table has none, and no existing
+        // foreign key references it (they reference tables, not names).
+        if existed != exists {
+            self.catalog.foreign_keys.remove(table);
+        }
+        if !existed && exists {
+            for keys in self.catalog.foreign_keys.values_mut() {
+                keys.retain(|k| k.referenced != table);
+            }
         }
         result
+    }
+
+    /// `DROP TABLE` of each of `tables` (one statement): the foreign keys of other tables that
+    /// reference one of them refuse it (2BP01), unless `cascade` drops those keys. `None` when
+    /// it is refused.
+    fn drop_tables_referenced(
+        &mut self,
+        tables: &[String],
+        cascade: bool,
+        range: TextRange,
+    ) -> Option<()> {
+        for table in tables {
+            let users: Vec<String> = self
+                .catalog
+                .foreign_keys
+                .iter()
+                .filter(|(t, keys)| {
+                    !tables.contains(t)
+                        && self.catalog.tables.contains_key(*t)
+                        && keys.iter().any(|k| &k.referenced == table)
+                })
+                .map(|(t, _)| t.clone())
+                .collect();
+            if users.is_empty() || !self.catalog.tables.contains_key(table) {
+                continue;
+            }
+            if !cascade {
+                self.fail(
+                    range,
+                    FailureKind::ReferencedTable {
+                        table: table.clone(),
+                        users,
+                    },
+                );
+                return None;
+            }
+            for keys in self.catalog.foreign_keys.values_mut() {
+                keys.retain(|k| &k.referenced != table);
+            }
+        }
+        Some(())
+    }
+
+    /// A table renamed or moved: its foreign keys go with it, and those that reference it
+    /// follow it.
+    fn move_table(&mut self, from: &str, to: &str) {
+        let keys = self.catalog.foreign_keys.remove(from);
+        if let Some(t) = self.edit_table(from, |tables| tables.remove(from)) {
+            self.edit_table(to, |tables| tables.insert(to.to_owned(), t));
+            if let Some(keys) = keys {
+                self.catalog.foreign_keys.insert(to.to_owned(), keys);
+            }
+            for keys in self.catalog.foreign_keys.values_mut() {
+                for k in keys.iter_mut().filter(|k| k.referenced == from) {
+                    k.referenced = to.to_owned();
+                }
+            }
+        }
+    }
+
+    /// Foreign keys of `table` that use `column` go with it.
+    fn forget_keys_on_column(&mut self, table: &str, column: &str) {
+        if let Some(keys) = self.catalog.foreign_keys.get_mut(table) {
+            keys.retain(|k| !k.columns.iter().any(|c| c == column));
+        }
     }
 
     /// Whether `op.create_table` emits `CREATE TYPE` for this enum (checked against SQLAlchemy 2.0
@@ -1124,8 +1246,17 @@ impl<'a> Run<'a> {
                 self.alter_table(&key(name), actions, range)
             }
             Statement::DropTable {
-                names, if_exists, ..
+                names,
+                if_exists,
+                cascade,
             } => {
+                let keys: Vec<String> = names.iter().map(key).collect();
+                if self
+                    .drop_tables_referenced(&keys, *cascade, range)
+                    .is_none()
+                {
+                    return;
+                }
                 for name in names {
                     let table = key(name);
                     if self
@@ -1244,6 +1375,7 @@ impl<'a> Run<'a> {
                     self.add_column(table, col, range, *if_not_exists);
                 }
                 AlterTableAction::DropColumn { name, .. } => {
+                    self.forget_keys_on_column(table, name);
                     self.edit_table(table, |tables| {
                         if let Some(t) = tables.get_mut(table) {
                             t.columns.retain(|c| &c.name != name);
@@ -1325,6 +1457,13 @@ impl<'a> Run<'a> {
                     }
                 }
                 AlterTableAction::RenameColumn { from, to } => {
+                    if let Some(keys) = self.catalog.foreign_keys.get_mut(table) {
+                        for c in keys.iter_mut().flat_map(|k| k.columns.iter_mut()) {
+                            if c == from {
+                                *c = to.clone();
+                            }
+                        }
+                    }
                     if let Some(c) = self
                         .catalog
                         .tables
@@ -1341,9 +1480,7 @@ impl<'a> Run<'a> {
                         Some((schema, _)) => format!("{schema}.{to}"),
                         None => to.clone(),
                     };
-                    if let Some(t) = self.edit_table(table, |tables| tables.remove(table)) {
-                        self.edit_table(&to, |tables| tables.insert(to.clone(), t));
-                    }
+                    self.move_table(table, &to);
                 }
                 AlterTableAction::SetSchema { schema } => {
                     let bare = table.split_once('.').map_or(table, |(_, name)| name);
@@ -1353,12 +1490,14 @@ impl<'a> Run<'a> {
                         format!("{schema}.{bare}")
                     };
                     if to != table {
-                        if let Some(t) = self.edit_table(table, |tables| tables.remove(table)) {
-                            self.edit_table(&to, |tables| tables.insert(to.clone(), t));
-                        }
+                        self.move_table(table, &to);
                     }
                 }
-                AlterTableAction::Other => {}
+                // Constraints among them: a foreign key may be dropped there (`DROP CONSTRAINT`),
+                // so the table's are forgotten (never a false "still referenced").
+                AlterTableAction::Other => {
+                    self.catalog.foreign_keys.remove(table);
+                }
             }
         }
     }

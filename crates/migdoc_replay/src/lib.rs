@@ -80,6 +80,9 @@ pub enum FailureKind {
         type_name: String,
         users: Vec<(String, String)>,
     },
+    /// 2BP01 `cannot drop table x because other objects depend on it`: a foreign key of
+    /// another table references it.
+    ReferencedTable { table: String, users: Vec<String> },
     /// 42602 `invalid enum label "..."`: longer than 63 bytes.
     LabelTooLong { label: String },
     /// 42P01 relation does not exist.
@@ -113,7 +116,7 @@ impl FailureKind {
             | FailureKind::NotInTransactionBlock { .. } => "25001",
             FailureKind::InvalidEnumLiteral { .. } => "22P02",
             FailureKind::NotNullViolation { .. } => "23502",
-            FailureKind::DependentObjects { .. } => "2BP01",
+            FailureKind::DependentObjects { .. } | FailureKind::ReferencedTable { .. } => "2BP01",
             FailureKind::LabelTooLong { .. } => "42602",
             FailureKind::UndefinedTable { .. } => "42P01",
             FailureKind::DuplicateTable { .. } => "42P07",
@@ -255,6 +258,9 @@ impl Uncertainty {
             }
             FailureKind::DependentObjects { type_name, users } => {
                 self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))
+            }
+            FailureKind::ReferencedTable { table, users } => {
+                self.table(table) || users.iter().any(|t| self.table(t))
             }
             FailureKind::CannotCast {
                 table, type_name, ..

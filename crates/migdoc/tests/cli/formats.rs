@@ -326,3 +326,64 @@ fn show_unknown_lists_each_place_once() {
         out.stdout
     );
 }
+
+/// Foreign keys: `DROP TABLE` of a table another table's key references fails (2BP01, MD216);
+/// a key dropped (even in a `try:`) is forgotten, a renamed table keeps its references, and a
+/// new table of an old name is referenced by nothing.
+#[test]
+fn foreign_keys_refuse_dropping_a_referenced_table() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    std::fs::create_dir_all(&versions).unwrap_or_else(|e| panic!("{e}"));
+    let head = "from alembic import op\nimport sqlalchemy as sa\n\n";
+    let id = "sa.Column('id', sa.Integer(), primary_key=True)";
+    std::fs::write(
+        versions.join("a1.py"),
+        format!(
+            "{head}revision = 'a1'\ndown_revision = None\n\ndef upgrade():\n    \
+             op.create_table('owners', {id})\n    \
+             op.create_table('tickets', {id}, sa.Column('owner_id', sa.Integer(), sa.ForeignKey('owners.id')))\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        versions.join("b2.py"),
+        format!(
+            "{head}revision = 'b2'\ndown_revision = 'a1'\n\ndef upgrade():\n    \
+             try:\n        op.drop_constraint('tickets_owner_id_fkey', 'tickets', type_='foreignkey')\n    except Exception:\n        pass\n    \
+             op.drop_table('owners')\n    \
+             op.create_table('teams', {id})\n    \
+             op.create_table('members', {id}, sa.Column('team_id', sa.Integer()), sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name='fk_team'))\n    \
+             op.rename_table('teams', 'squads')\n    \
+             op.create_table('teams', {id})\n    \
+             op.drop_table('teams')\n    \
+             op.drop_table('squads')\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run_migdoc_in(
+        tmp.path(),
+        &[
+            "check".into(),
+            "--versions".into(),
+            "versions".into(),
+            "--no-cache".into(),
+            "--output-format".into(),
+            "json".into(),
+        ],
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let errors: Vec<String> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("table `squads` is still referenced by a foreign key of `members`"),
+        "{errors:?}"
+    );
+}

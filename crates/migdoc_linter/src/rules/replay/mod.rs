@@ -53,7 +53,8 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         | FailureKind::DuplicateTable { .. }
         | FailureKind::UndefinedColumn { .. }
         | FailureKind::DuplicateColumn { .. }
-        | FailureKind::CannotCast { .. } => Rule::TableConflict,
+        | FailureKind::CannotCast { .. }
+        | FailureKind::ReferencedTable { .. } => Rule::TableConflict,
     }
 }
 
@@ -124,6 +125,13 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
             None,
         ),
         FailureKind::UndefinedTable { name } => (format!("table `{name}` does not exist here"), None),
+        FailureKind::ReferencedTable { table, users } => (
+            format!(
+                "table `{table}` is still referenced by a foreign key of {}: PostgreSQL fails with `cannot drop table {table} because other objects depend on it`",
+                users.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+            ),
+            Some("drop the foreign key (or the referencing table) first, or use `DROP TABLE ... CASCADE` in raw SQL".into()),
+        ),
         FailureKind::DuplicateTable { name } => (format!("table `{name}` already exists here"), None),
         FailureKind::UndefinedColumn { table, column } => (format!("column `{table}.{column}` does not exist here"), None),
         FailureKind::DuplicateColumn { table, column } => (
