@@ -260,6 +260,14 @@ fn key(name: &QualName) -> String {
     name.key()
 }
 
+fn key_of(fk: &migdoc_sql::ForeignKeyDef) -> migdoc_ir::ForeignKeySpec {
+    migdoc_ir::ForeignKeySpec {
+        name: fk.name.clone(),
+        columns: fk.columns.clone(),
+        referenced: key(&fk.referenced),
+    }
+}
+
 impl<'a> Run<'a> {
     fn new(settings: &'a Settings, mode: Mode, phase: Phase, ancestry: &'a Ancestry) -> Self {
         Run {
@@ -517,37 +525,9 @@ impl<'a> Run<'a> {
                 &[AlterTableAction::RenameTable { to: to.clone() }],
                 range,
             ),
-            OpKind::AddForeignKey { table, key } => {
-                // Both tables must exist (otherwise PostgreSQL fails, which migdoc does not
-                // model here): only then is the key known to be there.
-                if self.catalog.tables.contains_key(table)
-                    && self.catalog.tables.contains_key(&key.referenced)
-                {
-                    self.catalog
-                        .foreign_keys
-                        .entry(table.clone())
-                        .or_default()
-                        .push(key.clone());
-                }
-            }
+            OpKind::AddForeignKey { table, key } => self.add_key(table, key.clone()),
             OpKind::DropConstraint { table, name } => {
-                // The key of that name; a name migdoc does not know may be one it created
-                // without a name (PostgreSQL's or a naming convention's): those go too.
-                let forget = |keys: &mut Vec<migdoc_ir::ForeignKeySpec>| match name {
-                    Some(n) if keys.iter().any(|k| k.name.as_deref() == Some(n.as_str())) => {
-                        keys.retain(|k| k.name.as_deref() != Some(n.as_str()));
-                    }
-                    Some(_) => keys.retain(|k| k.name.is_some()),
-                    None => keys.clear(),
-                };
-                match table {
-                    Some(table) => {
-                        if let Some(keys) = self.catalog.foreign_keys.get_mut(table) {
-                            forget(keys);
-                        }
-                    }
-                    None => self.catalog.foreign_keys.values_mut().for_each(forget),
-                }
+                self.drop_key(table.as_deref(), name.as_deref())
             }
             OpKind::Unknown { footprint, .. } => self.uncertain.absorb(footprint),
         }
@@ -705,6 +685,41 @@ impl<'a> Run<'a> {
                     k.referenced = to.to_owned();
                 }
             }
+        }
+    }
+
+    /// A foreign key on `table`. Both tables must exist (otherwise PostgreSQL fails, which
+    /// migdoc does not model here): only then is the key known to be there.
+    fn add_key(&mut self, table: &str, key: migdoc_ir::ForeignKeySpec) {
+        if self.catalog.tables.contains_key(table)
+            && self.catalog.tables.contains_key(&key.referenced)
+        {
+            self.catalog
+                .foreign_keys
+                .entry(table.to_owned())
+                .or_default()
+                .push(key);
+        }
+    }
+
+    /// A constraint dropped from `table` (`None`: a table migdoc cannot tell): the key of that
+    /// name; a name migdoc does not know may be a key it knows without a name (PostgreSQL's or a
+    /// naming convention's), so those go too.
+    fn drop_key(&mut self, table: Option<&str>, name: Option<&str>) {
+        let forget = |keys: &mut Vec<migdoc_ir::ForeignKeySpec>| match name {
+            Some(n) if keys.iter().any(|k| k.name.as_deref() == Some(n)) => {
+                keys.retain(|k| k.name.as_deref() != Some(n));
+            }
+            Some(_) => keys.retain(|k| k.name.is_some()),
+            None => keys.clear(),
+        };
+        match table {
+            Some(table) => {
+                if let Some(keys) = self.catalog.foreign_keys.get_mut(table) {
+                    forget(keys);
+                }
+            }
+            None => self.catalog.foreign_keys.values_mut().for_each(forget),
         }
     }
 
@@ -1206,6 +1221,7 @@ impl<'a> Run<'a> {
                 columns,
                 if_not_exists,
                 columns_complete,
+                foreign_keys,
             } => {
                 let table = key(name);
                 if self.catalog.tables.contains_key(&table) {
@@ -1234,13 +1250,20 @@ impl<'a> Run<'a> {
                 let file = self.file;
                 self.edit_table(&table.clone(), |tables| {
                     tables.insert(
-                        table,
+                        table.clone(),
                         Table {
                             columns: cols,
                             created_by: file,
                         },
                     )
                 });
+                for fk in columns
+                    .iter()
+                    .filter_map(|c| c.references.as_ref())
+                    .chain(foreign_keys)
+                {
+                    self.add_key(&table, key_of(fk));
+                }
             }
             Statement::AlterTable { name, actions, .. } => {
                 self.alter_table(&key(name), actions, range)
@@ -1373,7 +1396,13 @@ impl<'a> Run<'a> {
                         self.use_label(&type_name, label, range);
                     }
                     self.add_column(table, col, range, *if_not_exists);
+                    if let Some(fk) = &column.references {
+                        self.add_key(table, key_of(fk));
+                    }
                 }
+                AlterTableAction::AddForeignKey(fk) => self.add_key(table, key_of(fk)),
+                AlterTableAction::DropConstraint { name } => self.drop_key(Some(table), Some(name)),
+                AlterTableAction::AddConstraint => {}
                 AlterTableAction::DropColumn { name, .. } => {
                     self.forget_keys_on_column(table, name);
                     self.edit_table(table, |tables| {

@@ -3,7 +3,7 @@
 
 use squawk_syntax::{SyntaxKind as K, SyntaxNode, SyntaxToken};
 
-use crate::{AlterTableAction, ColumnDef, QualName, SqlValue, Statement, TransactionControl};
+use crate::{AlterTableAction, ColumnDef, ForeignKeyDef, QualName, SqlValue, Statement, TransactionControl};
 
 pub(crate) fn statement(node: &SyntaxNode) -> Statement {
     let extracted = match node.kind() {
@@ -191,6 +191,13 @@ fn create_table(node: &SyntaxNode) -> Option<Statement> {
             }
         }
     }
+    let foreign_keys = child(node, K::TABLE_ARG_LIST)
+        .map(|args| {
+            children(&args, K::FOREIGN_KEY_CONSTRAINT)
+                .filter_map(|fk| foreign_key(&fk))
+                .collect()
+        })
+        .unwrap_or_default();
     // A table-level PRIMARY KEY (a, b) makes those columns NOT NULL.
     if let Some(args) = child(node, K::TABLE_ARG_LIST) {
         for pk in children(&args, K::PRIMARY_KEY_CONSTRAINT) {
@@ -208,7 +215,31 @@ fn create_table(node: &SyntaxNode) -> Option<Statement> {
         columns,
         if_not_exists: has_child(node, K::IF_NOT_EXISTS),
         columns_complete,
+        foreign_keys,
     })
+}
+
+/// `[CONSTRAINT name] FOREIGN KEY (a, b) REFERENCES t [(x, y)]`.
+fn foreign_key(node: &SyntaxNode) -> Option<ForeignKeyDef> {
+    let referenced = qual_name(&child(node, K::TABLE_NAME_REF)?)?;
+    let columns = child(node, K::FOREIGN_KEY_COLUMN_LIST)
+        .map(|list| {
+            children(&list, K::COLUMN_NAME_REF)
+                .map(|c| ident_text(&c))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(ForeignKeyDef {
+        name: constraint_name(node),
+        columns,
+        referenced,
+    })
+}
+
+fn constraint_name(node: &SyntaxNode) -> Option<String> {
+    child(node, K::CONSTRAINT_NAME_CLAUSE)
+        .and_then(|c| child(&c, K::CONSTRAINT_NAME))
+        .map(|n| ident_text(&n))
 }
 
 /// A column definition: `COLUMN_NAME type constraint*` (in CREATE TABLE and ADD COLUMN).
@@ -227,6 +258,7 @@ fn column_def(node: &SyntaxNode) -> Option<ColumnDef> {
         not_null: false,
         primary_key: false,
         default: None,
+        references: None,
     };
     for constraint in node.children() {
         match constraint.kind() {
@@ -240,6 +272,15 @@ fn column_def(node: &SyntaxNode) -> Option<ColumnDef> {
                 column.default = constraint.children().next().map(|e| value(&e));
             }
             K::GENERATED_CONSTRAINT => column.generated = true,
+            K::REFERENCES_CONSTRAINT => {
+                column.references = child(&constraint, K::TABLE_NAME_REF)
+                    .and_then(|t| qual_name(&t))
+                    .map(|referenced| ForeignKeyDef {
+                        name: constraint_name(&constraint),
+                        columns: vec![column.name.clone()],
+                        referenced,
+                    });
+            }
             _ => {}
         }
     }
@@ -322,6 +363,19 @@ fn alter_table(node: &SyntaxNode) -> Option<Statement> {
             K::SET_SCHEMA => child(&action, K::SCHEMA_REF).map(|s| AlterTableAction::SetSchema {
                 schema: ident_text(&s),
             }),
+            K::ADD_CONSTRAINT => Some(
+                match child(&action, K::FOREIGN_KEY_CONSTRAINT).and_then(|fk| foreign_key(&fk)) {
+                    Some(fk) => AlterTableAction::AddForeignKey(fk),
+                    None if child(&action, K::FOREIGN_KEY_CONSTRAINT).is_some() => {
+                        AlterTableAction::Other
+                    }
+                    None => AlterTableAction::AddConstraint,
+                },
+            ),
+            K::DROP_CONSTRAINT => child(&action, K::CONSTRAINT_NAME_REF)
+                .map(|n| AlterTableAction::DropConstraint {
+                    name: ident_text(&n),
+                }),
             K::TABLE_RELATION_NAME | K::IF_EXISTS => continue,
             _ => Some(AlterTableAction::Other),
         };

@@ -76,6 +76,17 @@ pub struct ColumnDef {
     pub default: Option<SqlValue>,
     /// `serial`, `bigserial`, `GENERATED ... AS IDENTITY`: the column fills itself.
     pub generated: bool,
+    /// `REFERENCES t [(c)]` on the column.
+    #[serde(default)]
+    pub references: Option<ForeignKeyDef>,
+}
+
+/// `[CONSTRAINT name] FOREIGN KEY (columns) REFERENCES table`, or a column's `REFERENCES table`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKeyDef {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub referenced: QualName,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,7 +130,13 @@ pub enum AlterTableAction {
     SetSchema {
         schema: String,
     },
-    /// Constraints, indexes, owners, ...: nothing the catalog tracks.
+    /// `ADD [CONSTRAINT name] FOREIGN KEY (...) REFERENCES t`.
+    AddForeignKey(ForeignKeyDef),
+    /// `DROP CONSTRAINT [IF EXISTS] name`.
+    DropConstraint { name: String },
+    /// `ADD` of another kind of constraint (unique, check, primary key, exclusion).
+    AddConstraint,
+    /// Indexes, owners, storage, ...: nothing the catalog tracks.
     Other,
 }
 
@@ -173,6 +190,9 @@ pub enum Statement {
         /// `columns` are all the table's columns: false with `LIKE`, `INHERITS`, `PARTITION
         /// OF`, `OF type`, or a column definition migdoc could not read.
         columns_complete: bool,
+        /// Table-level `FOREIGN KEY` constraints (a column's `REFERENCES` is on the column).
+        #[serde(default)]
+        foreign_keys: Vec<ForeignKeyDef>,
     },
     AlterTable {
         name: QualName,

@@ -387,3 +387,72 @@ fn foreign_keys_refuse_dropping_a_referenced_table() {
         "{errors:?}"
     );
 }
+
+/// The same in raw SQL: `REFERENCES` on a column (in `CREATE TABLE` and `ADD COLUMN`),
+/// `FOREIGN KEY` table constraints, `ADD CONSTRAINT ... FOREIGN KEY`, `DROP CONSTRAINT`, and
+/// `DROP TABLE ... CASCADE`.
+#[test]
+fn foreign_keys_in_raw_sql() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    std::fs::create_dir_all(&versions).unwrap_or_else(|e| panic!("{e}"));
+    let sql = [
+        "CREATE TABLE a (id int PRIMARY KEY)",
+        "CREATE TABLE b (id int, a_id int REFERENCES a (id))",
+        "DROP TABLE a",
+        "CREATE TABLE c (id int PRIMARY KEY)",
+        "CREATE TABLE d (id int, c_id int, CONSTRAINT fk_d FOREIGN KEY (c_id) REFERENCES c (id))",
+        "ALTER TABLE d DROP CONSTRAINT fk_d",
+        "DROP TABLE c",
+        "CREATE TABLE e (id int PRIMARY KEY)",
+        "CREATE TABLE f (id int)",
+        "ALTER TABLE f ADD COLUMN e_id int REFERENCES e",
+        "DROP TABLE e CASCADE",
+        "CREATE TABLE g (id int PRIMARY KEY)",
+        "CREATE TABLE h (g_id int)",
+        "ALTER TABLE h ADD CONSTRAINT fk_h FOREIGN KEY (g_id) REFERENCES g (id), ADD CONSTRAINT uq_h UNIQUE (g_id)",
+        "DROP TABLE g",
+    ];
+    let body: String = sql
+        .iter()
+        .map(|s| format!("    op.execute(\"{s}\")\n"))
+        .collect();
+    std::fs::write(
+        versions.join("a1.py"),
+        format!("from alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\ndef upgrade():\n{body}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run_migdoc_in(
+        tmp.path(),
+        &[
+            "check".into(),
+            "--versions".into(),
+            "versions".into(),
+            "--no-cache".into(),
+            "--output-format".into(),
+            "json".into(),
+        ],
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let mut errors: Vec<String> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            let m = d["message"].as_str().unwrap_or_default();
+            m.split(':').next().unwrap_or(m).to_owned()
+        })
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "table `a` is still referenced by a foreign key of `b`",
+            "table `g` is still referenced by a foreign key of `h`"
+        ],
+        "{}",
+        out.stdout
+    );
+}
