@@ -138,8 +138,7 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
                 let i = sources.files.iter().position(|f| std::ptr::eq(f, file))?;
                 (file.hash == ops_hashes[i]).then(|| ops[i].clone())
             });
-            let mut report =
-                migdoc_linter::check_lowered(&project, sources, &settings, &fixed_ops);
+            let mut report = migdoc_linter::check_lowered(&project, sources, &settings, &fixed_ops);
             migdoc_linter::apply_selection(&mut report, &project, sources, &selection, true);
             report.diagnostics
         };

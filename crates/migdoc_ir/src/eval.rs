@@ -3160,13 +3160,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                     .filter(|t| !t.contains(HOLE))
                     .map(|t| qualify(t.to_owned()));
                 let referent_schema = self.kwarg_str(keywords, "referent_schema");
-                let referent = referent
-                    .as_str()
-                    .filter(|t| !t.contains(HOLE))
-                    .map(|t| match &referent_schema {
-                        Some(s) => catalog_key(&format!("{s}.{t}")),
-                        None => t.to_owned(),
-                    });
+                let referent =
+                    referent.as_str().filter(|t| !t.contains(HOLE)).map(
+                        |t| match &referent_schema {
+                            Some(s) => catalog_key(&format!("{s}.{t}")),
+                            None => t.to_owned(),
+                        },
+                    );
                 match (source, referent, local) {
                     (Some(table), Some(referenced), Some(columns)) => Some(OpKind::AddForeignKey {
                         table,

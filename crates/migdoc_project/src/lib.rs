@@ -495,7 +495,9 @@ fn sys_path_dirs(file: &Path, text: &str) -> Vec<PathBuf> {
         .filter(|l| !l.trim_start().starts_with('#') && l.contains("__file__"))
         .filter_map(|l| {
             let ups = l.matches("dirname(").count() + l.matches(".parent").count();
-            own.ancestors().nth(ups.saturating_sub(1)).map(Path::to_owned)
+            own.ancestors()
+                .nth(ups.saturating_sub(1))
+                .map(Path::to_owned)
         })
         .collect()
 }
@@ -622,8 +624,8 @@ down_revision = None
 ",
         );
         let versions = root.join("app/migrations/versions");
-        let project = Project::discover(&versions, &[versions.clone()])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let project =
+            Project::discover(&versions, &[versions.clone()]).unwrap_or_else(|e| panic!("{e}"));
         let canonical = std::fs::canonicalize(root.join("app/migrations")).unwrap();
         assert!(
             project.search_roots().contains(&canonical),

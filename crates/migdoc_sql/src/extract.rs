@@ -3,7 +3,9 @@
 
 use squawk_syntax::{SyntaxKind as K, SyntaxNode, SyntaxToken};
 
-use crate::{AlterTableAction, ColumnDef, ForeignKeyDef, QualName, SqlValue, Statement, TransactionControl};
+use crate::{
+    AlterTableAction, ColumnDef, ForeignKeyDef, QualName, SqlValue, Statement, TransactionControl,
+};
 
 pub(crate) fn statement(node: &SyntaxNode) -> Statement {
     let extracted = match node.kind() {
@@ -372,10 +374,11 @@ fn alter_table(node: &SyntaxNode) -> Option<Statement> {
                     None => AlterTableAction::AddConstraint,
                 },
             ),
-            K::DROP_CONSTRAINT => child(&action, K::CONSTRAINT_NAME_REF)
-                .map(|n| AlterTableAction::DropConstraint {
+            K::DROP_CONSTRAINT => {
+                child(&action, K::CONSTRAINT_NAME_REF).map(|n| AlterTableAction::DropConstraint {
                     name: ident_text(&n),
-                }),
+                })
+            }
             K::TABLE_RELATION_NAME | K::IF_EXISTS => continue,
             _ => Some(AlterTableAction::Other),
         };

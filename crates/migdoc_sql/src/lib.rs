@@ -133,7 +133,9 @@ pub enum AlterTableAction {
     /// `ADD [CONSTRAINT name] FOREIGN KEY (...) REFERENCES t`.
     AddForeignKey(ForeignKeyDef),
     /// `DROP CONSTRAINT [IF EXISTS] name`.
-    DropConstraint { name: String },
+    DropConstraint {
+        name: String,
+    },
     /// `ADD` of another kind of constraint (unique, check, primary key, exclusion).
     AddConstraint,
     /// Indexes, owners, storage, ...: nothing the catalog tracks.

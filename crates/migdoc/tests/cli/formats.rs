@@ -321,7 +321,8 @@ fn show_unknown_lists_each_place_once() {
     assert_eq!(lines.len(), 2, "{}", out.stdout);
     assert!(lines[0].ends_with("(3 times)"), "{}", out.stdout);
     assert!(
-        out.stdout.contains("4 operations migdoc could not evaluate, at 2 places:"),
+        out.stdout
+            .contains("4 operations migdoc could not evaluate, at 2 places:"),
         "{}",
         out.stdout
     );
