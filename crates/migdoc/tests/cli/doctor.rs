@@ -89,6 +89,16 @@ impl Fixture {
         self.cluster.psql(db, sql).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Polls `sql` on `db` until its (trimmed) result satisfies `done`, for at most 30 seconds:
+    /// waiting for another session to take or release a lock, or to start.
+    fn wait_until(&self, db: &str, sql: &str, done: impl Fn(&str) -> bool, what: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !done(self.sql(db, sql).trim()) {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// The proof that a database is healthy again: real `alembic upgrade head` succeeds on it,
     /// and doctor then finds it healthy.
     fn heals(&self, url: &str) {
@@ -419,21 +429,12 @@ fn doctor_apply_is_refused_while_another_holds_the_lock() {
         .env("PGDATABASE", "locked")
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f
-        .sql(
-            "locked",
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
-        )
-        .trim()
-        == "0"
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the lock holder never got the lock"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    f.wait_until(
+        "locked",
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+        |r| r != "0",
+        "the lock holder never got the lock",
+    );
     let (code, d) = f.doctor(&url, &["--apply"]);
     let _ = holder.kill();
     let _ = holder.wait();
@@ -607,11 +608,7 @@ fn a_killed_apply_leaves_the_database_as_it_was() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while f.sql(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'alembic_version' AND l.mode = 'ExclusiveLock'").trim() == "0" {
-            assert!(std::time::Instant::now() < deadline, "the holder never locked the table");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        f.wait_until(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'alembic_version' AND l.mode = 'ExclusiveLock'", |r| r != "0", "the holder never locked the table");
         let mut doctor = crate::support::migdoc()
             .args([
                 "doctor",
@@ -626,18 +623,12 @@ fn a_killed_apply_leaves_the_database_as_it_was() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while f
-            .sql(db, "SELECT count(*) FROM pg_locks WHERE NOT granted")
-            .trim()
-            == "0"
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "doctor never waited for the version table"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        f.wait_until(
+            db,
+            "SELECT count(*) FROM pg_locks WHERE NOT granted",
+            |r| r != "0",
+            "doctor never waited for the version table",
+        );
         rustix::process::kill_process(rustix::process::Pid::from_child(&doctor), signal)
             .unwrap_or_else(|e| panic!("{e}"));
         let status = doctor.wait().unwrap_or_else(|e| panic!("{e}"));
@@ -651,11 +642,7 @@ fn a_killed_apply_leaves_the_database_as_it_was() {
         let _ = holder.kill();
         let _ = holder.wait();
         f.sql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while f.sql(db, &format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' AND application_name = 'migdoc'")).trim() != "0" {
-            assert!(std::time::Instant::now() < deadline, "migdoc's session never ended");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        f.wait_until(db, &format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' AND application_name = 'migdoc'"), |r| r == "0", "migdoc's session never ended");
         assert_eq!(
             f.sql(db, "SELECT count(*) FROM pg_type WHERE typname = 'tier'"),
             "0\n",
@@ -1054,21 +1041,12 @@ fn fleet_apply_locks_each_tenant_alone() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f
-        .sql(
-            "fleet",
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-        )
-        .trim()
-        != "2"
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the holder never took its locks"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    f.wait_until(
+        "fleet",
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        |r| r == "2",
+        "the holder never took its locks",
+    );
     let apply_all = || {
         run_migdoc(&[
             "doctor".into(),
@@ -1130,21 +1108,12 @@ fn fleet_apply_locks_each_tenant_alone() {
         "fleet",
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tenant_005_holder'",
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f
-        .sql(
-            "fleet",
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
-        )
-        .trim()
-        != "0"
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the holder's locks stayed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    f.wait_until(
+        "fleet",
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+        |r| r == "0",
+        "the holder's locks stayed",
+    );
     let again = apply_all();
     let v: Value =
         serde_json::from_str(&again.stdout).unwrap_or_else(|e| panic!("{e}: {}", again.stderr));
@@ -1203,21 +1172,12 @@ fn lock_wait_waits_for_a_running_deploy() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while f
-            .sql(
-                "waits",
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-            )
-            .trim()
-            == "0"
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the holder never took the lock"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        f.wait_until(
+            "waits",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+            |r| r != "0",
+            "the holder never took the lock",
+        );
         child
     };
     let mut holder = hold(3);
@@ -1265,21 +1225,12 @@ fn lock_wait_waits_for_a_running_deploy() {
         .stdout(std::process::Stdio::null())
         .spawn();
     let mut holder = child.unwrap_or_else(|e| panic!("{e}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while f
-        .sql(
-            "moved",
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-        )
-        .trim()
-        == "0"
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the holder never took the lock"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    f.wait_until(
+        "moved",
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        |r| r != "0",
+        "the holder never took the lock",
+    );
     let (code, d) = f.doctor(&url, &["--apply", "--lock-wait", "60"]);
     let _ = holder.wait();
     assert_eq!(code, 1, "{d}");
@@ -1330,11 +1281,7 @@ fn a_real_alembic_upgrade_during_apply_leaves_one_row() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while f.sql("race", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%' AND state = 'active'").trim() == "0" {
-        assert!(std::time::Instant::now() < deadline, "the migration never started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    f.wait_until("race", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%' AND state = 'active'", |r| r != "0", "the migration never started");
     let (code, d) = f.doctor(&url, &["--apply"]);
     let status = alembic.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "the migration failed");
