@@ -1295,6 +1295,30 @@ impl<'a> Run<'a> {
                 self.catalog.schemas.insert(name.clone());
             }
             Statement::DropSchema { names, cascade, .. } => {
+                // RESTRICT (the default) refuses a schema that still holds a table or a type
+                // migdoc knows of (it may hold others migdoc does not track).
+                if !cascade {
+                    for name in names {
+                        let objects: Vec<String> = self
+                            .catalog
+                            .tables
+                            .keys()
+                            .chain(self.catalog.types.keys())
+                            .filter(|k| k.split_once('.').is_some_and(|(s, _)| s == name))
+                            .cloned()
+                            .collect();
+                        if !objects.is_empty() {
+                            self.fail(
+                                range,
+                                FailureKind::SchemaNotEmpty {
+                                    schema: name.clone(),
+                                    objects,
+                                },
+                            );
+                            return;
+                        }
+                    }
+                }
                 for name in names {
                     self.catalog.schemas.remove(name);
                     if *cascade {

@@ -83,6 +83,12 @@ pub enum FailureKind {
     /// 2BP01 `cannot drop table x because other objects depend on it`: a foreign key of
     /// another table references it.
     ReferencedTable { table: String, users: Vec<String> },
+    /// 2BP01 `cannot drop schema s because other objects depend on it`: `DROP SCHEMA` without
+    /// `CASCADE` of a schema that holds these tables or types.
+    SchemaNotEmpty {
+        schema: String,
+        objects: Vec<String>,
+    },
     /// 42602 `invalid enum label "..."`: longer than 63 bytes.
     LabelTooLong { label: String },
     /// 42P01 relation does not exist.
@@ -116,7 +122,9 @@ impl FailureKind {
             | FailureKind::NotInTransactionBlock { .. } => "25001",
             FailureKind::InvalidEnumLiteral { .. } => "22P02",
             FailureKind::NotNullViolation { .. } => "23502",
-            FailureKind::DependentObjects { .. } | FailureKind::ReferencedTable { .. } => "2BP01",
+            FailureKind::DependentObjects { .. }
+            | FailureKind::ReferencedTable { .. }
+            | FailureKind::SchemaNotEmpty { .. } => "2BP01",
             FailureKind::LabelTooLong { .. } => "42602",
             FailureKind::UndefinedTable { .. } => "42P01",
             FailureKind::DuplicateTable { .. } => "42P07",
@@ -261,6 +269,9 @@ impl Uncertainty {
             }
             FailureKind::ReferencedTable { table, users } => {
                 self.table(table) || users.iter().any(|t| self.table(t))
+            }
+            FailureKind::SchemaNotEmpty { objects, .. } => {
+                objects.iter().any(|o| self.table(o) || self.type_exists(o))
             }
             FailureKind::CannotCast {
                 table, type_name, ..

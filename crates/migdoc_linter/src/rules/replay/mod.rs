@@ -54,7 +54,8 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         | FailureKind::UndefinedColumn { .. }
         | FailureKind::DuplicateColumn { .. }
         | FailureKind::CannotCast { .. }
-        | FailureKind::ReferencedTable { .. } => Rule::TableConflict,
+        | FailureKind::ReferencedTable { .. }
+        | FailureKind::SchemaNotEmpty { .. } => Rule::TableConflict,
     }
 }
 
@@ -125,6 +126,13 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
             None,
         ),
         FailureKind::UndefinedTable { name } => (format!("table `{name}` does not exist here"), None),
+        FailureKind::SchemaNotEmpty { schema, objects } => (
+            format!(
+                "schema `{schema}` still holds {}: PostgreSQL fails with `cannot drop schema {schema} because other objects depend on it`",
+                objects.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
+            ),
+            Some("drop what it holds first, or use `DROP SCHEMA ... CASCADE`".into()),
+        ),
         FailureKind::ReferencedTable { table, users } => (
             format!(
                 "table `{table}` is still referenced by a foreign key of {}: PostgreSQL fails with `cannot drop table {table} because other objects depend on it`",
