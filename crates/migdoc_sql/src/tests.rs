@@ -129,6 +129,7 @@ fn create_table_columns() {
         columns,
         if_not_exists,
         columns_complete: true,
+        foreign_keys,
     } = one(
         "CREATE TABLE IF NOT EXISTS t (id serial primary key, s mood NOT NULL DEFAULT 'x', \
          n varchar(20) null, tags mood[], CONSTRAINT pk PRIMARY KEY (id))",
@@ -138,6 +139,7 @@ fn create_table_columns() {
     };
     assert_eq!(t, name("t"));
     assert!(if_not_exists);
+    assert!(foreign_keys.is_empty());
     let summary: Vec<_> = columns
         .iter()
         .map(|c| {
