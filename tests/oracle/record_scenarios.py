@@ -6,7 +6,8 @@ Runs next to the throwaway PostgreSQL of migdoc_pg:
 
     cargo run -q -p migdoc_pg --example with_cluster -- python3 tests/oracle/record_scenarios.py tests/scenarios/NAME
 
-For each scenario, each environment of scripts/pyenv (sa20, sa21) and each mode (upgrade_head,
+For each scenario, each environment of scripts/pyenv (sa20, sa21, sa14; or the scenario's own
+`environments` list, for constructs an older SQLAlchemy lacks) and each mode (upgrade_head,
 step_by_step, roundtrip) it creates a fresh empty database, runs tests/oracle/run_scenario.py
 SCENARIO_DIR MODE with that environment's interpreter and DATABASE_URL pointing at the
 database, drops the database, and rewrites `step_order` and the `[outcome.*]` sections of
@@ -18,13 +19,16 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from record_models import ENVS, REPO, Cluster, python_of, toml_value  # noqa: E402
+from record_models import REPO, Cluster, python_of, toml_value  # noqa: E402
 
 RUN = REPO / "tests" / "oracle" / "run_scenario.py"
 MODES = ("upgrade_head", "step_by_step", "roundtrip")
+# SQLAlchemy 2.0, 2.1 and 1.4 (the oldest Alembic 1.18 runs on).
+ENVS = ("sa20", "sa21", "sa14")
 
 
 def step_order(python, scenario):
@@ -40,12 +44,13 @@ def record(cluster, pythons, scenario, n):
     order = step_order(pythons["sa20"], scenario)
     toml = scenario / "scenario.toml"
     text = toml.read_text()
+    envs = tomllib.loads(text).get("environments", ENVS)
     cut = re.search(r"^step_order", text, re.M) or re.search(r"^\[outcome\.", text, re.M)
     head = (text[: cut.start()] if cut else text).rstrip("\n") + "\n"
     head += "step_order = [" + ", ".join(json.dumps(r) for r in order) + "]\n"
     toml.write_text(head)
     outcomes = {}
-    for env in ENVS:
+    for env in envs:
         outcomes[env] = {}
         for mode in MODES:
             db = f"scenario_{n}_{env}_{mode}"

@@ -481,7 +481,7 @@ pub fn finish_from_sql(
                 Statement::CreateSchema { name, .. } => {
                     state(Effect::Schema { name: name.clone() })
                 }
-                Statement::CreateEnum { name, .. } | Statement::CreateTypeOther { name } => {
+                Statement::CreateEnum { name, .. } | Statement::CreateTypeOther { name, .. } => {
                     state(Effect::Type { name: name.key() })
                 }
                 Statement::CreateTable { name, .. } => state(Effect::Table { name: name.key() }),

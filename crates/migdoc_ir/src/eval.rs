@@ -1936,8 +1936,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     return Value::None;
                 }
+                // `checkfirst` defaults to true for `postgresql.ENUM` and `DOMAIN` (`NamedType`),
+                // to false for `sa.Enum` (`SchemaType.create` / `.drop`), in 1.4, 2.0 and 2.1.
                 (Value::Enum(spec), "create") => {
-                    let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
+                    let checkfirst = self.checkfirst(args, keywords, spec.dialect_enum);
                     self.push(
                         OpKind::CreateEnum {
                             spec: spec.clone(),
@@ -1948,7 +1950,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return Value::None;
                 }
                 (Value::Enum(spec), "drop") => {
-                    let checkfirst = self.kwarg_bool(keywords, "checkfirst").unwrap_or(true);
+                    let checkfirst = self.checkfirst(args, keywords, spec.dialect_enum);
                     match &spec.name {
                         Some(name) => self.push(
                             OpKind::DropEnum {
@@ -2450,6 +2452,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     metadata_bound: false,
                     inherit_schema: false,
                     memo_name: None,
+                    domain: false,
                 };
                 self.push(
                     OpKind::CreateEnum {
@@ -2659,6 +2662,18 @@ impl<'s, 'a> Frame<'s, 'a> {
         );
     }
 
+    /// The `checkfirst` of `type.create(bind, checkfirst)` / `.drop(...)`: by keyword or second
+    /// positional argument, else the class's default.
+    fn checkfirst(&mut self, args: &[Expr], keywords: &[Keyword], default: bool) -> bool {
+        if let Some(v) = self.kwarg_bool(keywords, "checkfirst") {
+            return v;
+        }
+        match args.get(1).map(|a| self.eval(a)) {
+            Some(Value::Bool(b)) => b,
+            _ => default,
+        }
+    }
+
     #[allow(clippy::too_many_lines)]
     fn call_path(
         &mut self,
@@ -2864,6 +2879,32 @@ impl<'s, 'a> Frame<'s, 'a> {
                     metadata_bound,
                     inherit_schema,
                     memo_name: None,
+                    domain: false,
+                })
+            }
+            // `postgresql.DOMAIN(name, data_type, *, ..., create_type=True, **kw)`: a named type
+            // with the events of `postgresql.ENUM` (SQLAlchemy 2.0's `NamedType`).
+            "DOMAIN" if path.contains("postgresql") => {
+                let schema = self.kwarg_str(keywords, "schema").filter(|s| s != "public");
+                let name = match args.first() {
+                    Some(a) => self.eval(a).as_str().map(str::to_owned),
+                    None => self.kwarg_str(keywords, "name"),
+                }
+                .filter(|n| !n.contains(HOLE))
+                .map(|n| match &schema {
+                    Some(s) => format!("{s}.{n}"),
+                    None => n,
+                });
+                Value::Enum(EnumSpec {
+                    name,
+                    labels: None,
+                    dialect_enum: true,
+                    create_type: self.kwarg_bool(keywords, "create_type"),
+                    native: true,
+                    metadata_bound: self.kwarg(keywords, "metadata").is_some(),
+                    inherit_schema: self.kwarg_bool(keywords, "inherit_schema").unwrap_or(false),
+                    memo_name: None,
+                    domain: true,
                 })
             }
             "ARRAY" => {

@@ -33,6 +33,10 @@ pub struct EnumSpec {
     /// The name as SQLAlchemy's per-run DDL memo knows it, when PostgreSQL cuts `name` (longer
     /// than 63 bytes): two long names that PostgreSQL cuts to one are two types to the memo.
     pub memo_name: Option<String>,
+    /// `postgresql.DOMAIN(name, data_type)` (SQLAlchemy 2.0 and later): a named type without
+    /// labels, created and memoised the way `postgresql.ENUM` is (its own memo).
+    #[serde(default)]
+    pub domain: bool,
 }
 
 impl EnumSpec {
@@ -362,7 +366,7 @@ impl Footprint {
         for s in &parsed.statements {
             let f = match &s.statement {
                 S::CreateEnum { name, .. }
-                | S::CreateTypeOther { name }
+                | S::CreateTypeOther { name, .. }
                 | S::AddEnumValue { name, .. }
                 | S::RenameEnumValue { name, .. } => ty(name),
                 S::RenameType { name, to } => ty(name).union(ty(&migdoc_sql::QualName {

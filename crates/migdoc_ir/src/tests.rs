@@ -54,6 +54,7 @@ fn op_calls_and_enum_objects() {
             metadata_bound: false,
             inherit_schema: false,
             memo_name: None,
+            domain: false,
         })
     );
     assert!(!columns[1].nullable);
@@ -62,6 +63,43 @@ fn op_calls_and_enum_objects() {
         panic!()
     };
     assert!(column.is_array);
+    assert_eq!(ops.unknown_count(), 0);
+}
+
+#[test]
+fn a_postgresql_domain_is_a_named_type_without_labels() {
+    let ops = lower(&format!(
+        "{HEAD}\nfrom sqlalchemy.dialects.postgresql import DOMAIN\n\n\
+         def upgrade():\n    op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True), \
+         sa.Column('email', postgresql.DOMAIN('email', sa.Text(), check=\"VALUE LIKE '%@%'\", schema='app')), \
+         sa.Column('phone', DOMAIN(name='phone', data_type=sa.Text(), create_type=False)))\n\n\
+         def downgrade():\n    op.drop_table('users')\n"
+    ));
+    let OpKind::CreateTable { columns, .. } = &ops.upgrade[0].kind else {
+        panic!("{:?}", ops.upgrade)
+    };
+    let email = columns[1]
+        .enum_type
+        .clone()
+        .unwrap_or_else(|| panic!("no type"));
+    assert_eq!(
+        (
+            email.name.as_deref(),
+            email.domain,
+            email.labels,
+            email.create_type
+        ),
+        (Some("app.email"), true, None, None)
+    );
+    assert!(email.dialect_enum);
+    let phone = columns[2]
+        .enum_type
+        .clone()
+        .unwrap_or_else(|| panic!("no type"));
+    assert_eq!(
+        (phone.name.as_deref(), phone.domain, phone.create_type),
+        (Some("phone"), true, Some(false))
+    );
     assert_eq!(ops.unknown_count(), 0);
 }
 

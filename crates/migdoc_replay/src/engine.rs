@@ -400,6 +400,7 @@ impl<'a> Run<'a> {
                 if let Some(spec) = enum_type.as_ref().filter(|s| s.native)
                     && self.require_type(spec, "op.alter_column", range)
                     && !using
+                    && !spec.domain
                 {
                     let current = self
                         .catalog
@@ -478,7 +479,7 @@ impl<'a> Run<'a> {
                     }
                     return;
                 }
-                self.define_type(&name, spec.labels.clone(), range);
+                self.define_spec(&name, spec, range);
             }
             OpKind::DropEnum { name, checkfirst } => {
                 self.drop_type(name, !checkfirst, false, range)
@@ -783,11 +784,14 @@ impl<'a> Run<'a> {
                 }
                 Some(true) => {
                     // The memo: one `CREATE TYPE` per name per run, whatever happened since, even
-                    // a `DROP TYPE` in between.
-                    if !self
-                        .memo
-                        .insert(spec.memo_name.clone().unwrap_or_else(|| name.clone()))
-                    {
+                    // a `DROP TYPE` in between. Domains have a memo of their own (`pg_domain`).
+                    let memo = spec.memo_name.clone().unwrap_or_else(|| name.clone());
+                    let memo = if spec.domain {
+                        format!("domain\0{memo}")
+                    } else {
+                        memo
+                    };
+                    if !self.memo.insert(memo) {
                         self.require_type_name(&name, "op.create_table", range);
                         continue;
                     }
@@ -796,11 +800,15 @@ impl<'a> Run<'a> {
                             range,
                             FailureKind::DuplicateType {
                                 name,
-                                via: "op.create_table",
+                                via: if spec.domain {
+                                    "op.create_table with postgresql.DOMAIN"
+                                } else {
+                                    "op.create_table"
+                                },
                             },
                         );
                     } else {
-                        self.define_type(&name, spec.labels.clone(), range);
+                        self.define_spec(&name, spec, range);
                     }
                 }
                 Some(false) => {
@@ -900,6 +908,22 @@ impl<'a> Run<'a> {
                     other_branch: Some(creator),
                 },
             );
+        }
+    }
+
+    /// The type `spec` creates: an enum type, or a domain (a type without labels).
+    fn define_spec(&mut self, name: &str, spec: &EnumSpec, range: TextRange) {
+        if spec.domain {
+            self.catalog.types.insert(
+                name.to_owned(),
+                EnumType {
+                    labels: Vec::new(),
+                    created_by: self.file,
+                    is_enum: false,
+                },
+            );
+        } else {
+            self.define_type(name, spec.labels.clone(), range);
         }
     }
 
@@ -1129,14 +1153,18 @@ impl<'a> Run<'a> {
                     self.define_type(&name, Some(labels.clone()), range);
                 }
             }
-            Statement::CreateTypeOther { name } => {
+            Statement::CreateTypeOther { name, domain } => {
                 let name = key(name);
                 if self.catalog.types.contains_key(&name) {
                     self.fail(
                         range,
                         FailureKind::DuplicateType {
                             name,
-                            via: "CREATE TYPE",
+                            via: if *domain {
+                                "CREATE DOMAIN"
+                            } else {
+                                "CREATE TYPE"
+                            },
                         },
                     );
                 } else {
@@ -1241,7 +1269,7 @@ impl<'a> Run<'a> {
                     .iter()
                     .map(|c| Column {
                         name: c.name.clone(),
-                        enum_type: self.enum_of(&c.type_name),
+                        enum_type: self.type_of(&c.type_name),
                         not_null: c.not_null,
                         has_default: c.default.is_some() || c.generated,
                         sql_type: sql_type_of(&c.type_name, c.is_array),
@@ -1395,9 +1423,15 @@ impl<'a> Run<'a> {
     }
 
     /// The enum type a SQL type name refers to, when the catalog has it.
-    fn enum_of(&self, type_name: &QualName) -> Option<String> {
+    /// The catalog type a column of SQL type `type_name` has: an enum type, a domain, a
+    /// composite or range type (what `DROP TYPE` finds depending on it).
+    fn type_of(&self, type_name: &QualName) -> Option<String> {
         let k = key(type_name);
-        self.catalog.types.get(&k).filter(|t| t.is_enum).map(|_| k)
+        self.catalog.types.contains_key(&k).then_some(k)
+    }
+
+    fn is_enum_type(&self, name: &str) -> bool {
+        self.catalog.types.get(name).is_some_and(|t| t.is_enum)
     }
 
     fn alter_table(&mut self, table: &str, actions: &[AlterTableAction], range: TextRange) {
@@ -1409,7 +1443,7 @@ impl<'a> Run<'a> {
                 } => {
                     let col = Column {
                         name: column.name.clone(),
-                        enum_type: self.enum_of(&column.type_name),
+                        enum_type: self.type_of(&column.type_name),
                         not_null: column.not_null,
                         has_default: column.default.is_some() || column.generated,
                         sql_type: sql_type_of(&column.type_name, column.is_array),
@@ -1441,7 +1475,7 @@ impl<'a> Run<'a> {
                     is_array,
                     using,
                 } => {
-                    let enum_type = self.enum_of(type_name);
+                    let enum_type = self.type_of(type_name);
                     // Without `USING`, PostgreSQL casts in assignment context: nothing but the
                     // same enum becomes an enum (text, varchar, another enum, their arrays fail
                     // with 42804); an enum becomes text freely.
@@ -1453,6 +1487,7 @@ impl<'a> Run<'a> {
                         .map(|c| c.enum_type.clone());
                     if let (false, Some(target), Some(current)) = (*using, &enum_type, current)
                         && current.as_ref() != Some(target)
+                        && self.is_enum_type(target)
                     {
                         self.fail(
                             range,

@@ -30,10 +30,12 @@ SELECT json_build_object(
   'schemas', (SELECT coalesce(json_agg(n.nspname::text ORDER BY n.nspname), '[]') FROM pg_namespace n
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'),
   'types', (SELECT coalesce(json_agg(json_build_object(
-              'schema', n.nspname, 'name', t.typname,
+              'schema', n.nspname, 'name', t.typname, 'is_enum', t.typtype = 'e',
               'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))), '[]')
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-            WHERE t.typtype = 'e' AND {schemas}),
+            WHERE (t.typtype IN ('e', 'd', 'r')
+                   OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')))
+              AND {schemas}),
   'columns', (SELECT coalesce(json_agg(json_build_object(
               'schema', n.nspname, 'table', c.relname, 'column', a.attname,
               'not_null', a.attnotnull,
@@ -72,6 +74,14 @@ struct RawType {
     schema: String,
     name: String,
     labels: Option<Vec<String>>,
+    /// Enum types, domains, range types and standalone composite types are read: each takes a
+    /// name in the types' namespace.
+    #[serde(default = "yes")]
+    is_enum: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -104,7 +114,7 @@ fn build(raw: Raw, version_table: &str, home: &str) -> Catalog {
             EnumType {
                 labels: t.labels.unwrap_or_default(),
                 created_by: 0,
-                is_enum: true,
+                is_enum: t.is_enum,
             },
         );
     }

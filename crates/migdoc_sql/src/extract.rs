@@ -18,6 +18,17 @@ pub(crate) fn statement(node: &SyntaxNode) -> Statement {
             if_exists: has_child(node, K::IF_EXISTS),
             cascade: has_child(node, K::CASCADE),
         }),
+        // A domain is a type: it takes its name in the namespace enum types share.
+        K::CREATE_DOMAIN => child(node, K::DOMAIN)
+            .and_then(|n| qual_name(&n))
+            .map(|name| Statement::CreateTypeOther { name, domain: true }),
+        K::DROP_DOMAIN => Some(Statement::DropType {
+            names: children(node, K::DOMAIN_REF)
+                .filter_map(|n| qual_name(&n))
+                .collect(),
+            if_exists: has_child(node, K::IF_EXISTS),
+            cascade: has_child(node, K::CASCADE),
+        }),
         K::CREATE_TABLE => create_table(node),
         K::ALTER_TABLE => alter_table(node),
         K::DROP_TABLE => Some(Statement::DropTable {
@@ -124,7 +135,10 @@ fn create_schema(node: &SyntaxNode) -> Option<Statement> {
 fn create_type(node: &SyntaxNode) -> Option<Statement> {
     let name = qual_name(&child(node, K::TYPE_NAME)?)?;
     let Some(enum_type) = child(node, K::ENUM_TYPE) else {
-        return Some(Statement::CreateTypeOther { name });
+        return Some(Statement::CreateTypeOther {
+            name,
+            domain: false,
+        });
     };
     let labels = child(&enum_type, K::VARIANT_LIST)
         .map(|list| {

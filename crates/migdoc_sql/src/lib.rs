@@ -155,9 +155,13 @@ pub enum Statement {
         name: QualName,
         labels: Vec<String>,
     },
-    /// `CREATE TYPE` of a composite, range or shell type.
+    /// `CREATE TYPE` of a composite, range or shell type, and `CREATE DOMAIN` (a domain is a
+    /// type: its name is taken in the namespace enum types share).
     CreateTypeOther {
         name: QualName,
+        /// `CREATE DOMAIN`.
+        #[serde(default)]
+        domain: bool,
     },
     AddEnumValue {
         name: QualName,

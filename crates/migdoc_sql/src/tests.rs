@@ -46,6 +46,36 @@ fn create_enum_folds_names_and_unescapes_labels() {
 }
 
 #[test]
+fn domains_are_types() {
+    assert_eq!(
+        one("CREATE DOMAIN s.Email AS text CHECK (VALUE LIKE '%@%') NOT NULL"),
+        Statement::CreateTypeOther {
+            name: QualName {
+                schema: Some("s".into()),
+                name: "email".into()
+            },
+            domain: true,
+        }
+    );
+    assert_eq!(
+        one("DROP DOMAIN IF EXISTS email, \"Phone\" CASCADE"),
+        Statement::DropType {
+            names: vec![name("email"), name("Phone")],
+            if_exists: true,
+            cascade: true,
+        }
+    );
+    assert_eq!(
+        one("drop domain email"),
+        Statement::DropType {
+            names: vec![name("email")],
+            if_exists: false,
+            cascade: false,
+        }
+    );
+}
+
+#[test]
 fn create_type_if_not_exists_is_rejected_with_advice() {
     let parsed = parse("CREATE TYPE IF NOT EXISTS foo AS ENUM ('a')");
     assert_eq!(parsed.errors.len(), 1);

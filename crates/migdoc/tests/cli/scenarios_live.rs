@@ -2,10 +2,10 @@
 //! Alembic (all three modes, `tests/oracle/run_scenario.py`) on a throwaway PostgreSQL, and the
 //! outcome must be the one its `scenario.toml` records. Every recorded outcome is checked
 //! statically on every run (`scenarios::`); live, a fixed sample runs here: each scenario whose
-//! recording differs between the two `scripts/pyenv` SQLAlchemy versions with both, and one in two
-//! of the others with one version in turn (the noisy variants, `*_with_noise` from
-//! `scripts/noisy-scenarios`, thinned to one in four first). `MIGDOC_LIVE_ALL_SCENARIOS=1` runs
-//! every scenario with both.
+//! recording differs between the `scripts/pyenv` SQLAlchemy versions (2.0, 2.1, 1.4) with each,
+//! one in two of the others with 2.0 or 2.1 in turn, and one in six with 1.4 (the noisy
+//! variants, `*_with_noise` from `scripts/noisy-scenarios`, thinned to one in four first).
+//! `MIGDOC_LIVE_ALL_SCENARIOS=1` runs every scenario with each version it was recorded with.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -106,7 +106,7 @@ fn verify_live(cluster: &migdoc_pg::Cluster, python: &Path, dir: &Path) -> Resul
     serde_json::from_str(&out.stdout).map_err(|e| format!("{e}: {}", out.stderr))
 }
 
-/// Every scenario through `migdoc verify` (all three deploy modes, both SQLAlchemy versions):
+/// Every scenario through `migdoc verify` (all three deploy modes, each SQLAlchemy version):
 /// the outcome of each mode must be the one `scenario.toml` records, and `check`'s predictions
 /// must be what verify found (every real failure predicted, no prediction unconfirmed, the
 /// migrated catalog equal to the replay), except the `KNOWN_GAPS` of `scenarios.rs`.
@@ -114,7 +114,11 @@ fn verify_live(cluster: &migdoc_pg::Cluster, python: &Path, dir: &Path) -> Resul
 fn recorded_outcomes_hold_on_a_live_postgresql() {
     let bins = migdoc_pg::find_binaries(None).unwrap_or_else(|e| panic!("{e}"));
     let cluster = migdoc_pg::Cluster::start(&bins).unwrap_or_else(|e| panic!("{e}"));
-    let pythons = [("sa20", oracle_python()), ("sa21", pyenv_python("sa21"))];
+    let pythons = [
+        ("sa20", oracle_python()),
+        ("sa21", pyenv_python("sa21")),
+        ("sa14", pyenv_python("sa14")),
+    ];
     let all = std::env::var("MIGDOC_LIVE_ALL_SCENARIOS")
         .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
     let mut noisy = 0;
@@ -134,26 +138,33 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
         scenarios.len()
     );
 
-    // Both SQLAlchemy versions where the recording says they differ (`create_type`); otherwise
-    // half of the scenarios with one of them, unless every scenario is asked for. The static test
-    // (`scenarios::`) holds `check` against every recorded outcome of both on every run.
+    // Every SQLAlchemy version where the recording says they differ (`create_type`); otherwise
+    // half of the scenarios with 2.0 or 2.1 in turn, and one in six with 1.4, unless every
+    // scenario is asked for. The static test (`scenarios::`) holds `check` against every
+    // recorded outcome of each on every run.
     let differs = |parsed: &toml::Table| {
         MODES.iter().any(|mode| {
-            recorded_outcome(parsed, "sa20", mode).map(Outcome::recorded)
-                != recorded_outcome(parsed, "sa21", mode).map(Outcome::recorded)
+            let sa20 = recorded_outcome(parsed, "sa20", mode).map(Outcome::recorded);
+            ["sa21", "sa14"].iter().any(|sa| {
+                parsed.get("outcome").and_then(|o| o.get(sa)).is_some()
+                    && recorded_outcome(parsed, sa, mode).map(Outcome::recorded) != sa20
+            })
         })
     };
     let jobs: Vec<_> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(i, s)| {
-            let both = all || differs(&s.2);
-            // One scenario in two of the others, with sa20 and sa21 in turn.
-            let one = (i % 2 == 0).then_some(i / 2 % 2);
+            let every = all || differs(&s.2);
+            let sample = move |k: usize| match k {
+                0 | 1 => i % 2 == 0 && i / 2 % 2 == k,
+                _ => i % 6 == 1,
+            };
+            let recorded = move |sa: &str| s.2.get("outcome").and_then(|o| o.get(sa)).is_some();
             pythons
                 .iter()
                 .enumerate()
-                .filter(move |(k, _)| both || one == Some(*k))
+                .filter(move |(k, (sa, _))| recorded(sa) && (every || sample(*k)))
                 .map(move |(_, (sa, python))| (s, *sa, python))
         })
         .collect();

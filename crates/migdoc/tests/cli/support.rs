@@ -96,10 +96,20 @@ pub(crate) const ENV_PY: &str = "import os\nfrom alembic import context\nfrom sq
     with engine.connect() as connection:\n    context.configure(connection=connection, target_metadata=None)\n\
     \x20   with context.begin_transaction():\n        context.run_migrations()\n";
 
-/// `migdoc check DIR --output-format json` as a scenario environment (`sa20`, `sa21`) would run
-/// it, on PostgreSQL `postgres`; the parsed report.
+/// The SQLAlchemy version of a scenario environment of `scripts/pyenv`.
+pub(crate) fn sqlalchemy_of(sa: &str) -> &'static str {
+    match sa {
+        "sa14" => "1.4",
+        "sa20" => "2.0",
+        "sa21" => "2.1",
+        _ => panic!("{sa}: not a scenario environment (sa14, sa20, sa21)"),
+    }
+}
+
+/// `migdoc check DIR --output-format json` as a scenario environment (`sa14`, `sa20`, `sa21`)
+/// would run it, on PostgreSQL `postgres`; the parsed report.
 pub(crate) fn check_scenario(dir: &Path, sa: &str, postgres: i64) -> serde_json::Value {
-    let version = if sa == "sa20" { "2.0" } else { "2.1" };
+    let version = sqlalchemy_of(sa);
     let out = run_migdoc(&[
         "check".into(),
         dir.display().to_string(),

@@ -63,9 +63,11 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
     match kind {
         FailureKind::DuplicateType { name, via } => (
             format!("{via} creates type `{name}`, which already exists: PostgreSQL fails with `type \"{name}\" already exists`"),
-            Some(format!(
-                "create `{name}` once: use `postgresql.ENUM(..., name=\"{name}\", create_type=False)` where it is only referenced, or `.create(op.get_bind(), checkfirst=True)`"
-            )),
+            Some(if via.contains("DOMAIN") {
+                format!("create `{name}` once: pass `create_type=False` to `postgresql.DOMAIN(\"{name}\", ...)` where it is only referenced, or create it with `.create(op.get_bind(), checkfirst=True)`")
+            } else {
+                format!("create `{name}` once: use `postgresql.ENUM(..., name=\"{name}\", create_type=False)` where it is only referenced, or `.create(op.get_bind(), checkfirst=True)`")
+            }),
         ),
         FailureKind::UndefinedType { name, via, other_branch: None } => (
             format!("{via} uses type `{name}`, which does not exist here: PostgreSQL fails with `type \"{name}\" does not exist`"),
@@ -208,7 +210,10 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
             (FailureKind::UnsafeNewValue { type_name, label }, _) => {
                 fixes::autocommit_add_value(source, type_name, label, start)
             }
-            (FailureKind::DuplicateType { name, .. }, Rule::DowngradeLeavesType) => {
+            // The fix writes `DROP TYPE`, which PostgreSQL refuses for a domain.
+            (FailureKind::DuplicateType { name, via }, Rule::DowngradeLeavesType)
+                if !via.contains("DOMAIN") =>
+            {
                 fixes::drop_type_in_downgrade(source, name)
             }
             _ => None,
