@@ -76,6 +76,9 @@ enum Value {
     TableObj {
         name: Option<String>,
         enum_types: Option<Vec<String>>,
+        /// `sa.Table(name, metadata, *columns)` whose every argument migdoc read: its columns,
+        /// so that `.create(bind)` is the DDL it emits.
+        columns: Option<Vec<ColumnSpec>>,
     },
     /// One of these values, by a branch migdoc could not decide (SQL texts, queries).
     OneOf(Vec<Value>),
@@ -556,7 +559,14 @@ impl<'a> ModuleScope<'a> {
                 }
             }
             if name.is_some() {
-                models.push((c.name.clone(), Value::TableObj { name, enum_types }));
+                models.push((
+                    c.name.clone(),
+                    Value::TableObj {
+                        name,
+                        enum_types,
+                        columns: None,
+                    },
+                ));
             }
         }
         if !models.is_empty() {
@@ -1760,7 +1770,22 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 // Queries, rows and ORM sessions: data, never the catalog (`session.execute` of
                 // SQL text is handled with `execute` above).
-                (Value::TableObj { name, enum_types }, "create" | "drop") => {
+                (
+                    Value::TableObj {
+                        name: Some(name),
+                        columns: Some(columns),
+                        ..
+                    },
+                    "create",
+                ) if self.table_create(name, columns, args, keywords, range) => {
+                    return Value::None;
+                }
+                (
+                    Value::TableObj {
+                        name, enum_types, ..
+                    },
+                    "create" | "drop",
+                ) => {
                     let footprint = match (name, enum_types) {
                         (Some(name), Some(types)) => Footprint::of_names(
                             std::iter::once(name.clone()).chain(types.iter().cloned()),
@@ -1831,12 +1856,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                                     Value::TableObj {
                                         name: Some(n),
                                         enum_types: Some(types),
+                                        ..
                                     } => Footprint::of_names(
                                         std::iter::once(n.clone()).chain(types.iter().cloned()),
                                     ),
                                     Value::TableObj {
                                         name: Some(n),
                                         enum_types: None,
+                                        ..
                                     } => Footprint {
                                         any_type: true,
                                         ..Footprint::of_names([n.clone()])
@@ -2120,6 +2147,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                         Value::Str(n, _) => Value::TableObj {
                             name: Some(n.clone()),
                             enum_types: None,
+                            columns: None,
                         },
                         _ => Value::Unknown,
                     }),
@@ -2453,6 +2481,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     inherit_schema: false,
                     memo_name: None,
                     domain: false,
+                    create_constraint: false,
                 };
                 self.push(
                     OpKind::CreateEnum {
@@ -2662,6 +2691,117 @@ impl<'s, 'a> Frame<'s, 'a> {
         );
     }
 
+    /// `sa.Table(name, metadata, *columns).create(bind[, checkfirst])` as the DDL SQLAlchemy
+    /// emits (checked against 1.4, 2.0 and 2.1): the table's `before_create` event creates each
+    /// enum type its columns name (once per call: a memo of its own, not Alembic's), checked
+    /// first when `checkfirst` says types (2.1's default, `CheckFirst.TYPES`; before 2.1 the
+    /// default is false, nothing is checked), then `CREATE TABLE`. False when migdoc cannot say
+    /// (an unknown SQLAlchemy version where it matters, an enum bound to a metadata, a
+    /// `checkfirst` it cannot read): the call stays an unknown.
+    fn table_create(
+        &mut self,
+        name: &str,
+        columns: &[ColumnSpec],
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> bool {
+        let explicit = match (self.kwarg(keywords, "checkfirst"), args.get(1)) {
+            (Some(e), _) | (None, Some(e)) => match self.eval_quiet(e) {
+                Value::Bool(b) => Some(b),
+                _ => return false,
+            },
+            (None, None) => None,
+        };
+        let sa21 = self.module.options.sqlalchemy_2_1;
+        let enums: Vec<&EnumSpec> = columns
+            .iter()
+            .filter_map(|c| c.enum_type.as_ref())
+            .filter(|e| e.native)
+            .collect();
+        if enums
+            .iter()
+            .any(|e| e.name.is_none() || e.metadata_bound || e.inherit_schema)
+        {
+            return false;
+        }
+        // `checkfirst=True` checks tables and types; the default checks types from 2.1 on.
+        let (types_checked, tables_checked) = match (explicit, sa21) {
+            (Some(b), _) => (b, b),
+            (None, Some(v)) => (v, false),
+            (None, None) if enums.is_empty() => (false, false),
+            (None, None) => return false,
+        };
+        let mut ops = Vec::new();
+        let mut memo = std::collections::BTreeSet::new();
+        for e in &enums {
+            // `sa.Enum` ignores `create_type=False` before 2.1.
+            let creates = e.create_type != Some(false) || (!e.dialect_enum && sa21 != Some(true));
+            if creates && memo.insert(e.name.clone()) {
+                ops.push(Op {
+                    kind: OpKind::CreateEnum {
+                        spec: (*e).clone(),
+                        checkfirst: types_checked,
+                    },
+                    range,
+                });
+            }
+        }
+        let columns = columns
+            .iter()
+            .cloned()
+            .map(|mut c| {
+                if let Some(e) = c.enum_type.as_mut() {
+                    // Created above, or left alone: the table only uses it.
+                    e.dialect_enum = true;
+                    e.create_type = Some(false);
+                }
+                c
+            })
+            .collect();
+        ops.push(Op {
+            kind: OpKind::CreateTable {
+                table: name.to_owned(),
+                columns,
+            },
+            range,
+        });
+        if tables_checked {
+            self.push(
+                OpKind::Guard {
+                    subject: GuardSubject::Table(name.to_owned()),
+                    when_true: Vec::new(),
+                    when_false: ops,
+                },
+                range,
+            );
+        } else {
+            self.ops.extend(ops);
+        }
+        true
+    }
+
+    /// The string values of `op.bulk_insert`'s rows, by column (`[{"mood": "happy"}]`).
+    fn rows_strings(&mut self, expr: Option<&Expr>) -> Vec<(String, String)> {
+        let Some(Expr::List { elts, .. } | Expr::Tuple { elts, .. }) = expr else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for row in elts {
+            let Expr::Dict { items, .. } = row else {
+                continue;
+            };
+            for (k, v) in items {
+                if let (Some(k), Value::Str(v, _)) =
+                    (k.as_ref().and_then(|k| k.as_str()), self.eval_quiet(v))
+                {
+                    out.push((k.to_owned(), v));
+                }
+            }
+        }
+        out
+    }
+
     /// The `checkfirst` of `type.create(bind, checkfirst)` / `.drop(...)`: by keyword or second
     /// positional argument, else the class's default.
     fn checkfirst(&mut self, args: &[Expr], keywords: &[Keyword], default: bool) -> bool {
@@ -2749,13 +2889,47 @@ impl<'s, 'a> Frame<'s, 'a> {
                         _ => None,
                     })
                     .collect();
-                Value::TableObj { name, enum_types }
+                let read = values.len() >= 2
+                    && keywords.iter().all(|k| k.arg.as_deref() == Some("schema"))
+                    && values[2..].iter().all(|v| {
+                        matches!(
+                            v,
+                            Value::Column(_) | Value::PrimaryKey(_) | Value::ForeignKey(_)
+                        )
+                    });
+                let columns = read.then(|| table_columns(&values[1..]));
+                Value::TableObj {
+                    name,
+                    enum_types,
+                    columns,
+                }
             }
-            "table" | "MetaData" | "declarative_base" | "registry" | "column" | "select"
-            | "insert" | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_"
-            | "not_" | "case" | "cast" | "exists" | "literal" | "null" | "true" | "false"
-            | "tuple_" | "values" | "union" | "union_all" | "distinct" | "desc" | "asc"
-            | "join" | "outerjoin" | "func" | "any_" | "all_" => {
+            // `sa.table(name, *columns, schema=...)`: a stand-in that DML and `op.bulk_insert`
+            // name the table by; it has no `.create()`.
+            "table" => {
+                let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                for k in keywords {
+                    self.eval(&k.value);
+                }
+                let name = values
+                    .first()
+                    .and_then(Value::as_str)
+                    .filter(|n| !n.contains(HOLE))
+                    .map(|n| match self.kwarg_str(keywords, "schema") {
+                        Some(s) if s != "public" => format!("{s}.{n}"),
+                        _ => n.to_owned(),
+                    });
+                Value::TableObj {
+                    name,
+                    enum_types: None,
+                    columns: None,
+                }
+            }
+            "MetaData" | "declarative_base" | "registry" | "column" | "select" | "insert"
+            | "update" | "delete" | "literal_column" | "bindparam" | "and_" | "or_" | "not_"
+            | "case" | "cast" | "exists" | "literal" | "null" | "true" | "false" | "tuple_"
+            | "values" | "union" | "union_all" | "distinct" | "desc" | "asc" | "join"
+            | "outerjoin" | "func" | "any_" | "all_" => {
                 for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                     self.eval(a);
                 }
@@ -2880,6 +3054,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                     inherit_schema,
                     memo_name: None,
                     domain: false,
+                    create_constraint: self
+                        .kwarg_bool(keywords, "create_constraint")
+                        .unwrap_or(false),
                 })
             }
             // `postgresql.DOMAIN(name, data_type, *, ..., create_type=True, **kw)`: a named type
@@ -2905,6 +3082,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     inherit_schema: self.kwarg_bool(keywords, "inherit_schema").unwrap_or(false),
                     memo_name: None,
                     domain: true,
+                    create_constraint: false,
                 })
             }
             "ARRAY" => {
@@ -3162,14 +3340,20 @@ impl<'s, 'a> Frame<'s, 'a> {
                         new_name: new_name.clone(),
                     })
             }
+            // `op.bulk_insert(sa.table("t", ...), [{"col": value}, ...])`: the table a stand-in
+            // names (a variable's own name is not one), each row's keys, and the string values
+            // written into enum columns.
             "bulk_insert" => {
                 let table = match values.first() {
                     Some(Value::Str(s, _)) => Some(s.clone()),
-                    _ => args.first().and_then(Expr::dotted_name),
+                    Some(Value::TableObj { name: Some(n), .. }) => Some(n.clone()),
+                    _ => None,
                 };
+                let strings = self.rows_strings(args.get(1));
                 table.map(|table| OpKind::BulkInsert {
                     table,
                     rows: rows_keys(args.get(1)),
+                    strings,
                 })
             }
             "rename_table" => table_arg()
@@ -3237,8 +3421,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                     .as_str()
                     .filter(|n| !n.contains(HOLE))
                     .map(str::to_owned);
+                // A CHECK may be a non-native enum's: the replay lifts it (and, not knowing
+                // the kinds of unnamed constraints, forgets the table's unnamed keys).
                 Some(match type_.as_deref() {
-                    Some("unique" | "check" | "primary") => OpKind::NoCatalogEffect {
+                    Some("unique" | "primary") => OpKind::NoCatalogEffect {
                         call: name.to_owned(),
                     },
                     _ => OpKind::DropConstraint {

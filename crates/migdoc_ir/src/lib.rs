@@ -37,6 +37,10 @@ pub struct EnumSpec {
     /// labels, created and memoised the way `postgresql.ENUM` is (its own memo).
     #[serde(default)]
     pub domain: bool,
+    /// `native_enum=False, create_constraint=True`: the `VARCHAR` gets a `CHECK` that only the
+    /// labels pass.
+    #[serde(default)]
+    pub create_constraint: bool,
 }
 
 impl EnumSpec {
@@ -166,10 +170,13 @@ pub enum OpKind {
     },
     /// SQL run through `op.execute` / `conn.execute` / `exec_driver_sql`.
     Sql(SqlText),
-    /// `op.bulk_insert(table, rows)`: the keys of each row.
+    /// `op.bulk_insert(table, rows)`: the keys of each row, and the string values given
+    /// (column, value) that an enum column checks against its labels.
     BulkInsert {
         table: String,
         rows: Option<Vec<Vec<String>>>,
+        #[serde(default)]
+        strings: Vec<(String, String)>,
     },
     /// `with op.get_context().autocommit_block():` starts (true) or ends (false).
     AutocommitBlock {
@@ -691,11 +698,16 @@ fn clip_names(ops: &mut [Op]) {
             }
             OpKind::CreateEnum { spec, .. } => clip_spec(spec),
             OpKind::DropEnum { name, .. } => *name = clip(name),
-            OpKind::BulkInsert { table, rows } => {
+            OpKind::BulkInsert {
+                table,
+                rows,
+                strings,
+            } => {
                 *table = clip(table);
                 for row in rows.iter_mut().flatten() {
                     row.iter_mut().for_each(|c| *c = clip(c));
                 }
+                strings.iter_mut().for_each(|(c, _)| *c = clip(c));
             }
             OpKind::RenameTable { from, to } => {
                 *from = clip(from);

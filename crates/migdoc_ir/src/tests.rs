@@ -55,6 +55,7 @@ fn op_calls_and_enum_objects() {
             inherit_schema: false,
             memo_name: None,
             domain: false,
+            create_constraint: false,
         })
     );
     assert!(!columns[1].nullable);
@@ -546,15 +547,10 @@ fn a_create_method_given_no_connection_builds_a_value() {
          sa.Table('u', meta, sa.Column('id', sa.Integer())).create(op.get_bind())\n\n\
          def downgrade():\n    pass\n"
     ));
-    let f = footprints(&ops.upgrade);
-    // Only the table created on the migration's connection is an unknown.
-    assert_eq!(f.len(), 1, "{:?}", ops.upgrade);
-    assert!(
-        f[0].names.iter().any(|n| n == "u") || f[0].is_unbounded(),
-        "{:?}",
-        f[0]
-    );
-    assert_eq!(kinds(&ops.upgrade)[0], "CreateTable");
+    // `factory.create(...)` builds a column type; the table created on the migration's
+    // connection is a `CREATE TABLE` (`table_create_is_the_ddl_of_the_sqlalchemy_version`).
+    assert!(footprints(&ops.upgrade).is_empty(), "{:?}", ops.upgrade);
+    assert_eq!(kinds(&ops.upgrade), ["CreateTable", "CreateTable"]);
 }
 
 #[test]
@@ -712,4 +708,77 @@ fn continue_and_break_end_the_loop_body() {
         .map(|f| f.names.clone())
         .collect();
     assert_eq!(silenced, [vec!["d".to_owned()], vec!["e".to_owned()]]);
+}
+
+#[test]
+fn bulk_insert_names_the_table_of_its_stand_in_and_keeps_string_values() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    t = sa.table('customers', sa.column('id'), sa.column('mood'), schema='app')\n    \
+         op.bulk_insert(t, [{{'id': 1, 'mood': 'angry'}}, {{'id': 2}}])\n    \
+         op.bulk_insert(unknown_table, [{{'id': 3}}])\n\ndef downgrade():\n    pass\n"
+    ));
+    let OpKind::BulkInsert {
+        table,
+        rows,
+        strings,
+    } = &ops.upgrade[0].kind
+    else {
+        panic!("{:?}", ops.upgrade)
+    };
+    assert_eq!(table, "app.customers");
+    assert_eq!(
+        rows.as_deref(),
+        Some(
+            &[
+                vec!["id".to_owned(), "mood".to_owned()],
+                vec!["id".to_owned()]
+            ][..]
+        )
+    );
+    assert_eq!(strings, &[("mood".to_owned(), "angry".to_owned())]);
+    // A variable's name is not a table's: no table, no conclusion.
+    assert_eq!(kinds(&ops.upgrade[1..]), ["Unknown(op.bulk_insert)"]);
+}
+
+#[test]
+fn table_create_is_the_ddl_of_the_sqlalchemy_version() {
+    let src = format!(
+        "{HEAD}\ndef upgrade():\n    people = sa.Table('people', sa.MetaData(), sa.Column('id', sa.Integer(), primary_key=True), \
+         sa.Column('mood', sa.Enum('happy', 'sad', name='mood')), sa.Column('m2', sa.Enum('happy', 'sad', name='mood')))\n    \
+         people.create(op.get_bind())\n    people.create(op.get_bind(), checkfirst=True)\n\ndef downgrade():\n    pass\n"
+    );
+    let with = |sa21: Option<bool>| {
+        lower_revision(
+            &migdoc_python::parse_module(&src).body,
+            crate::LowerOptions {
+                sqlalchemy_2_1: sa21,
+                ..crate::LowerOptions::default()
+            },
+            &crate::Externals::new(),
+        )
+    };
+    let checkfirst = |ops: &RevisionOps| match &ops.upgrade[0].kind {
+        OpKind::CreateEnum { checkfirst, .. } => Some(*checkfirst),
+        _ => None,
+    };
+    // Before 2.1 nothing is checked; 2.1 checks types (`CheckFirst.TYPES`). One type per call.
+    let sa20 = with(Some(false));
+    assert_eq!(kinds(&sa20.upgrade), ["CreateEnum", "CreateTable", "Guard"]);
+    assert_eq!(checkfirst(&sa20), Some(false));
+    let sa21 = with(Some(true));
+    assert_eq!(checkfirst(&sa21), Some(true));
+    let OpKind::CreateTable { columns, .. } = &sa21.upgrade[1].kind else {
+        panic!()
+    };
+    assert!(
+        columns
+            .iter()
+            .filter_map(|c| c.enum_type.as_ref())
+            .all(|e| e.create_type == Some(false))
+    );
+    // An unknown version where it matters: an unknown, with the table and type as footprint.
+    assert_eq!(
+        kinds(&with(None).upgrade)[0],
+        "Unknown(create() of a SQLAlchemy table)"
+    );
 }

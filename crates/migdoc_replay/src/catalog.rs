@@ -47,6 +47,10 @@ pub struct Column {
     /// The PostgreSQL type when migdoc names it (`migdoc_ir::types`); `None` for enums, arrays and
     /// types it does not name.
     pub sql_type: Option<String>,
+    /// The values a `CHECK` lets through: a non-native enum's labels
+    /// (`sa.Enum(..., native_enum=False, create_constraint=True)`). Replay only.
+    #[serde(skip)]
+    pub allowed: Option<Vec<String>>,
 }
 
 impl Table {

@@ -491,11 +491,18 @@ impl<'a> Run<'a> {
                     self.statement(&statement.statement, range);
                 }
             }
-            OpKind::BulkInsert { table, rows } => {
+            OpKind::BulkInsert {
+                table,
+                rows,
+                strings,
+            } => {
                 if let Some(rows) = rows {
                     for row in rows {
                         self.insert_columns(table, Some(row), range);
                     }
+                }
+                for (column, value) in strings {
+                    self.check_value(table, column, &SqlValue::Str(value.clone()), range);
                 }
             }
             OpKind::AutocommitBlock { enter } => {
@@ -564,6 +571,11 @@ impl<'a> Run<'a> {
             } else {
                 spec.sql_type.clone()
             },
+            allowed: spec
+                .enum_type
+                .as_ref()
+                .filter(|s| !s.native && s.create_constraint && !spec.is_array)
+                .and_then(|s| s.labels.clone()),
         }
     }
 
@@ -707,6 +719,13 @@ impl<'a> Run<'a> {
     /// name; a name migdoc does not know may be a key it knows without a name (PostgreSQL's or a
     /// naming convention's), so those go too.
     fn drop_key(&mut self, table: Option<&str>, name: Option<&str>) {
+        // The constraint may be a non-native enum's CHECK: its columns then allow anything
+        // (`allowed` is no type use: `TypeUsers` need not hear of it).
+        for (key, t) in &mut self.catalog.tables {
+            if table.is_none_or(|n| n == key) {
+                t.columns.iter_mut().for_each(|c| c.allowed = None);
+            }
+        }
         let forget = |keys: &mut Vec<migdoc_ir::ForeignKeySpec>| match name {
             Some(n) if keys.iter().any(|k| k.name.as_deref() == Some(n)) => {
                 keys.retain(|k| k.name.as_deref() != Some(n));
@@ -1273,6 +1292,7 @@ impl<'a> Run<'a> {
                         not_null: c.not_null,
                         has_default: c.default.is_some() || c.generated,
                         sql_type: sql_type_of(&c.type_name, c.is_array),
+                        allowed: None,
                     })
                     .collect();
                 let file = self.file;
@@ -1447,6 +1467,7 @@ impl<'a> Run<'a> {
                         not_null: column.not_null,
                         has_default: column.default.is_some() || column.generated,
                         sql_type: sql_type_of(&column.type_name, column.is_array),
+                        allowed: None,
                     };
                     if let (Some(type_name), Some(SqlValue::Str(label))) =
                         (col.enum_type.clone(), &column.default)
@@ -1593,6 +1614,26 @@ impl<'a> Run<'a> {
     fn check_value(&mut self, table: &str, column: &str, value: &SqlValue, range: TextRange) {
         let SqlValue::Str(label) = value else { return };
         if self.uncertain.table(table) {
+            return;
+        }
+        if let Some(allowed) = self
+            .catalog
+            .tables
+            .get(table)
+            .and_then(|t| t.column(column))
+            .and_then(|c| c.allowed.as_ref())
+            .filter(|allowed| !allowed.contains(label))
+        {
+            let allowed = allowed.clone();
+            self.fail(
+                range,
+                FailureKind::CheckViolation {
+                    table: table.to_owned(),
+                    column: column.to_owned(),
+                    value: label.clone(),
+                    allowed,
+                },
+            );
             return;
         }
         let Some(type_name) = self

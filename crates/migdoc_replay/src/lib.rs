@@ -73,6 +73,13 @@ pub enum FailureKind {
         label: String,
         labels: Vec<String>,
     },
+    /// 23514: a value the `CHECK` of a non-native enum column does not allow.
+    CheckViolation {
+        table: String,
+        column: String,
+        value: String,
+        allowed: Vec<String>,
+    },
     /// 23502 null value in a NOT NULL column.
     NotNullViolation { table: String, columns: Vec<String> },
     /// 2BP01 `cannot drop type x because other objects depend on it`.
@@ -122,6 +129,7 @@ impl FailureKind {
             | FailureKind::NotInTransactionBlock { .. } => "25001",
             FailureKind::InvalidEnumLiteral { .. } => "22P02",
             FailureKind::NotNullViolation { .. } => "23502",
+            FailureKind::CheckViolation { .. } => "23514",
             FailureKind::DependentObjects { .. }
             | FailureKind::ReferencedTable { .. }
             | FailureKind::SchemaNotEmpty { .. } => "2BP01",
@@ -259,6 +267,7 @@ impl Uncertainty {
             | FailureKind::UndefinedLabel { type_name, .. }
             | FailureKind::AddValueInTransaction { type_name } => self.type_labels(type_name),
             FailureKind::NotNullViolation { table, .. }
+            | FailureKind::CheckViolation { table, .. }
             | FailureKind::UndefinedColumn { table, .. }
             | FailureKind::DuplicateColumn { table, .. } => self.table(table),
             FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => {

@@ -147,6 +147,7 @@ fn build(raw: Raw, version_table: &str, home: &str) -> Catalog {
             not_null: c.not_null,
             has_default: c.has_default,
             sql_type,
+            allowed: None,
         });
     }
     catalog

@@ -43,9 +43,9 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         FailureKind::UnsafeNewValue { .. } => Rule::NewLabelUsedInSameTransaction,
         FailureKind::AddValueInTransaction { .. } => Rule::AddValueInTransaction,
         FailureKind::NotInTransactionBlock { .. } => Rule::NeedsAutocommitBlock,
-        FailureKind::InvalidEnumLiteral { .. } | FailureKind::UndefinedLabel { .. } => {
-            Rule::InvalidEnumLiteral
-        }
+        FailureKind::InvalidEnumLiteral { .. }
+        | FailureKind::UndefinedLabel { .. }
+        | FailureKind::CheckViolation { .. } => Rule::InvalidEnumLiteral,
         FailureKind::NotNullViolation { .. } => Rule::MissingNotNullColumn,
         FailureKind::DependentObjects { .. } => Rule::DropTypeInUse,
         FailureKind::LabelTooLong { .. } => Rule::EnumLabelTooLong,
@@ -102,6 +102,13 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
                 labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
             ),
             Some("use an existing label (labels are case-sensitive), or add the label in an earlier transaction".into()),
+        ),
+        FailureKind::CheckViolation { table, column, value, allowed } => (
+            format!(
+                "`{value}` is not one of the labels the CHECK of non-native enum column `{table}.{column}` allows ({}): PostgreSQL fails with `new row for relation \"{table}\" violates check constraint`",
+                allowed.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
+            ),
+            Some("use one of the labels (they are case-sensitive)".into()),
         ),
         FailureKind::UndefinedLabel { type_name, label } => (
             format!("`{label}` is not a label of `{type_name}`: PostgreSQL fails with `\"{label}\" is not an existing enum label`"),
