@@ -2945,22 +2945,39 @@ impl<'s, 'a> Frame<'s, 'a> {
             "Identity" => Value::Identity,
             "ForeignKey" | "ForeignKeyConstraint" => {
                 let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-                let (columns, target) = if last == "ForeignKey" {
-                    (Some(Vec::new()), values.first().cloned())
+                let strings = |v: Option<&Value>| match v {
+                    Some(Value::Seq(items)) => items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>(),
+                    _ => None,
+                };
+                let (columns, target, targets) = if last == "ForeignKey" {
+                    let target = values.first().cloned();
+                    let targets = target
+                        .as_ref()
+                        .and_then(Value::as_str)
+                        .map(|t| vec![t.to_owned()]);
+                    (Some(Vec::new()), target, targets)
                 } else {
-                    let strings = |v: Option<&Value>| match v {
-                        Some(Value::Seq(items)) => items
-                            .iter()
-                            .map(|i| i.as_str().map(str::to_owned))
-                            .collect::<Option<Vec<_>>>(),
-                        _ => None,
-                    };
                     let first = match values.get(1) {
                         Some(Value::Seq(items)) => items.first().cloned(),
                         _ => None,
                     };
-                    (strings(values.first()), first)
+                    (strings(values.first()), first, strings(values.get(1)))
                 };
+                // `"table.column"` (or `"schema.table.column"`): the referenced columns.
+                let referenced_columns = targets
+                    .and_then(|ts| {
+                        ts.iter()
+                            .map(|t| {
+                                t.rsplit_once('.')
+                                    .filter(|(_, c)| !c.contains(HOLE))
+                                    .map(|(_, c)| c.to_owned())
+                            })
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .unwrap_or_default();
                 let use_alter = self.kwarg_bool(keywords, "use_alter") == Some(true);
                 let name = self.kwarg_str(keywords, "name");
                 let referenced = target
@@ -2974,6 +2991,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                         name,
                         columns,
                         referenced,
+                        referenced_columns,
                     }),
                     _ => None,
                 })
@@ -3380,6 +3398,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                         .collect::<Option<Vec<_>>>(),
                     _ => None,
                 };
+                let remote = match arg(self, 4, "remote_cols") {
+                    Value::Seq(items) => items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>(),
+                    _ => None,
+                };
                 let source = source
                     .as_str()
                     .filter(|t| !t.contains(HOLE))
@@ -3399,6 +3424,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                             name: constraint.as_str().map(str::to_owned),
                             columns,
                             referenced,
+                            referenced_columns: remote.unwrap_or_default(),
                         },
                     }),
                     _ => Some(OpKind::NoCatalogEffect {

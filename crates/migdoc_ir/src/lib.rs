@@ -98,6 +98,10 @@ pub struct ForeignKeySpec {
     pub name: Option<String>,
     pub columns: Vec<String>,
     pub referenced: String,
+    /// The referenced table's columns, when written (`"users.id"`, `REFERENCES users (id)`);
+    /// empty when not (the primary key): `DROP COLUMN` of one of them is refused.
+    #[serde(default)]
+    pub referenced_columns: Vec<String>,
 }
 
 /// One SQL string the migration executes, parsed.

@@ -265,6 +265,7 @@ fn key_of(fk: &migdoc_sql::ForeignKeyDef) -> migdoc_ir::ForeignKeySpec {
         name: fk.name.clone(),
         columns: fk.columns.clone(),
         referenced: key(&fk.referenced),
+        referenced_columns: fk.referenced_columns.clone(),
     }
 }
 
@@ -369,6 +370,9 @@ impl<'a> Run<'a> {
                 self.add_column(table, col, range, false);
             }
             OpKind::DropColumn { table, column } => {
+                if self.column_referenced(table, column, false, range) {
+                    return;
+                }
                 self.forget_keys_on_column(table, column);
                 let dropped = self.edit_table(table, |tables| {
                     let t = tables.get_mut(table)?;
@@ -455,6 +459,9 @@ impl<'a> Run<'a> {
                     }
                     Some(())
                 });
+                if let Some(new_name) = new_name {
+                    self.rename_key_column(table, column, new_name);
+                }
             }
             OpKind::CreateEnum { spec, checkfirst } => {
                 let Some(name) = spec.name.clone() else {
@@ -740,6 +747,73 @@ impl<'a> Run<'a> {
                 }
             }
             None => self.catalog.foreign_keys.values_mut().for_each(forget),
+        }
+    }
+
+    /// Whether dropping `table.column` is refused because a foreign key references it (2BP01,
+    /// reported); under `CASCADE` those keys go instead.
+    fn column_referenced(
+        &mut self,
+        table: &str,
+        column: &str,
+        cascade: bool,
+        range: TextRange,
+    ) -> bool {
+        if !self
+            .catalog
+            .tables
+            .get(table)
+            .is_some_and(|t| t.column(column).is_some())
+        {
+            return false;
+        }
+        let refers = |k: &migdoc_ir::ForeignKeySpec| {
+            k.referenced == table && k.referenced_columns.iter().any(|c| c == column)
+        };
+        let users: Vec<String> = self
+            .catalog
+            .foreign_keys
+            .iter()
+            .filter(|(_, keys)| keys.iter().any(refers))
+            .map(|(t, _)| t.clone())
+            .collect();
+        if users.is_empty() {
+            return false;
+        }
+        if cascade {
+            for keys in self.catalog.foreign_keys.values_mut() {
+                keys.retain(|k| !refers(k));
+            }
+            return false;
+        }
+        self.fail(
+            range,
+            FailureKind::ReferencedColumn {
+                table: table.to_owned(),
+                column: column.to_owned(),
+                users,
+            },
+        );
+        true
+    }
+
+    /// `table.from` is now `table.to`, in the keys on the table and in those referencing it.
+    fn rename_key_column(&mut self, table: &str, from: &str, to: &str) {
+        for (on, keys) in &mut self.catalog.foreign_keys {
+            for k in keys.iter_mut() {
+                if on == table {
+                    k.columns
+                        .iter_mut()
+                        .filter(|c| *c == from)
+                        .for_each(|c| *c = to.to_owned());
+                }
+                if k.referenced == table {
+                    k.referenced_columns
+                        .iter_mut()
+                        .filter(|c| *c == from)
+                        .for_each(|c| *c = to.to_owned());
+                }
+            }
         }
     }
 
@@ -1482,7 +1556,10 @@ impl<'a> Run<'a> {
                 AlterTableAction::AddForeignKey(fk) => self.add_key(table, key_of(fk)),
                 AlterTableAction::DropConstraint { name } => self.drop_key(Some(table), Some(name)),
                 AlterTableAction::AddConstraint => {}
-                AlterTableAction::DropColumn { name, .. } => {
+                AlterTableAction::DropColumn { name, cascade, .. } => {
+                    if self.column_referenced(table, name, *cascade, range) {
+                        continue;
+                    }
                     self.forget_keys_on_column(table, name);
                     self.edit_table(table, |tables| {
                         if let Some(t) = tables.get_mut(table) {
@@ -1566,13 +1643,7 @@ impl<'a> Run<'a> {
                     }
                 }
                 AlterTableAction::RenameColumn { from, to } => {
-                    if let Some(keys) = self.catalog.foreign_keys.get_mut(table) {
-                        for c in keys.iter_mut().flat_map(|k| k.columns.iter_mut()) {
-                            if c == from {
-                                *c = to.clone();
-                            }
-                        }
-                    }
+                    self.rename_key_column(table, from, to);
                     if let Some(c) = self
                         .catalog
                         .tables

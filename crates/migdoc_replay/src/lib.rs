@@ -90,6 +90,13 @@ pub enum FailureKind {
     /// 2BP01 `cannot drop table x because other objects depend on it`: a foreign key of
     /// another table references it.
     ReferencedTable { table: String, users: Vec<String> },
+    /// 2BP01: `DROP COLUMN` (without `CASCADE`) of a column another table's foreign key
+    /// references.
+    ReferencedColumn {
+        table: String,
+        column: String,
+        users: Vec<String>,
+    },
     /// 2BP01 `cannot drop schema s because other objects depend on it`: `DROP SCHEMA` without
     /// `CASCADE` of a schema that holds these tables or types.
     SchemaNotEmpty {
@@ -132,6 +139,7 @@ impl FailureKind {
             FailureKind::CheckViolation { .. } => "23514",
             FailureKind::DependentObjects { .. }
             | FailureKind::ReferencedTable { .. }
+            | FailureKind::ReferencedColumn { .. }
             | FailureKind::SchemaNotEmpty { .. } => "2BP01",
             FailureKind::LabelTooLong { .. } => "42602",
             FailureKind::UndefinedTable { .. } => "42P01",
@@ -276,7 +284,8 @@ impl Uncertainty {
             FailureKind::DependentObjects { type_name, users } => {
                 self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))
             }
-            FailureKind::ReferencedTable { table, users } => {
+            FailureKind::ReferencedTable { table, users }
+            | FailureKind::ReferencedColumn { table, users, .. } => {
                 self.table(table) || users.iter().any(|t| self.table(t))
             }
             FailureKind::SchemaNotEmpty { objects, .. } => {

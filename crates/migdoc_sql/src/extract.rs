@@ -238,17 +238,19 @@ fn create_table(node: &SyntaxNode) -> Option<Statement> {
 /// `[CONSTRAINT name] FOREIGN KEY (a, b) REFERENCES t [(x, y)]`.
 fn foreign_key(node: &SyntaxNode) -> Option<ForeignKeyDef> {
     let referenced = qual_name(&child(node, K::TABLE_NAME_REF)?)?;
-    let columns = child(node, K::FOREIGN_KEY_COLUMN_LIST)
-        .map(|list| {
-            children(&list, K::COLUMN_NAME_REF)
-                .map(|c| ident_text(&c))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The local columns, then (optional) the referenced ones.
+    let mut lists = children(node, K::FOREIGN_KEY_COLUMN_LIST).map(|list| {
+        children(&list, K::COLUMN_NAME_REF)
+            .map(|c| ident_text(&c))
+            .collect::<Vec<_>>()
+    });
+    let columns = lists.next().unwrap_or_default();
+    let referenced_columns = lists.next().unwrap_or_default();
     Some(ForeignKeyDef {
         name: constraint_name(node),
         columns,
         referenced,
+        referenced_columns,
     })
 }
 
@@ -295,6 +297,9 @@ fn column_def(node: &SyntaxNode) -> Option<ColumnDef> {
                         name: constraint_name(&constraint),
                         columns: vec![column.name.clone()],
                         referenced,
+                        referenced_columns: child(&constraint, K::COLUMN_NAME_REF)
+                            .map(|c| vec![ident_text(&c)])
+                            .unwrap_or_default(),
                     });
             }
             _ => {}
@@ -364,6 +369,7 @@ fn alter_table(node: &SyntaxNode) -> Option<Statement> {
                 child(&action, K::COLUMN_NAME_REF).map(|c| AlterTableAction::DropColumn {
                     name: ident_text(&c),
                     if_exists: has_child(&action, K::IF_EXISTS),
+                    cascade: has_child(&action, K::CASCADE),
                 })
             }
             K::ALTER_COLUMN => alter_column(&action),

@@ -87,6 +87,9 @@ pub struct ForeignKeyDef {
     pub name: Option<String>,
     pub columns: Vec<String>,
     pub referenced: QualName,
+    /// `REFERENCES t (x, y)`: the referenced columns (empty: the primary key).
+    #[serde(default)]
+    pub referenced_columns: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,6 +101,8 @@ pub enum AlterTableAction {
     DropColumn {
         name: String,
         if_exists: bool,
+        #[serde(default)]
+        cascade: bool,
     },
     AlterColumnType {
         name: String,

@@ -229,7 +229,8 @@ fn alter_table_actions() {
         actions[4],
         AlterTableAction::DropColumn {
             name: "e".into(),
-            if_exists: false
+            if_exists: false,
+            cascade: false,
         }
     );
     assert_eq!(
@@ -512,4 +513,43 @@ fn pyformat_in_tuple_parses_with_its_offsets() {
         assert_eq!(out.len(), sql.len());
         assert!(parse(&out).errors.is_empty(), "{out}");
     }
+}
+
+#[test]
+fn foreign_keys_name_the_columns_they_reference() {
+    let Statement::CreateTable {
+        columns,
+        foreign_keys,
+        ..
+    } = one(
+        "CREATE TABLE orders (id int, code text REFERENCES users (code), uid int REFERENCES users, \
+         FOREIGN KEY (a, b) REFERENCES s.t (x, y), CONSTRAINT k FOREIGN KEY (c) REFERENCES t)",
+    )
+    else {
+        panic!()
+    };
+    let refs = |i: usize| {
+        columns[i]
+            .references
+            .as_ref()
+            .map(|r| r.referenced_columns.clone())
+    };
+    assert_eq!(refs(1), Some(vec!["code".to_owned()]));
+    assert_eq!(refs(2), Some(vec![]));
+    assert_eq!(foreign_keys[0].columns, ["a", "b"]);
+    assert_eq!(foreign_keys[0].referenced_columns, ["x", "y"]);
+    assert_eq!(foreign_keys[1].name.as_deref(), Some("k"));
+    assert!(foreign_keys[1].referenced_columns.is_empty());
+    let Statement::AlterTable { actions, .. } = one("ALTER TABLE users DROP COLUMN code CASCADE")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        actions,
+        [AlterTableAction::DropColumn {
+            name: "code".into(),
+            if_exists: false,
+            cascade: true,
+        }]
+    );
 }

@@ -55,6 +55,7 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         | FailureKind::DuplicateColumn { .. }
         | FailureKind::CannotCast { .. }
         | FailureKind::ReferencedTable { .. }
+        | FailureKind::ReferencedColumn { .. }
         | FailureKind::SchemaNotEmpty { .. } => Rule::TableConflict,
     }
 }
@@ -148,6 +149,13 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
                 users.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
             ),
             Some("drop the foreign key (or the referencing table) first, or use `DROP TABLE ... CASCADE` in raw SQL".into()),
+        ),
+        FailureKind::ReferencedColumn { table, column, users } => (
+            format!(
+                "column `{table}.{column}` is still referenced by a foreign key of {}: PostgreSQL fails with `cannot drop column {column} of table {table} because other objects depend on it`",
+                users.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+            ),
+            Some("drop the foreign key first (`op.drop_constraint(..., type_=\"foreignkey\")`), or use `DROP COLUMN ... CASCADE` in raw SQL".into()),
         ),
         FailureKind::DuplicateTable { name } => (format!("table `{name}` already exists here"), None),
         FailureKind::UndefinedColumn { table, column } => (format!("column `{table}.{column}` does not exist here"), None),
