@@ -123,6 +123,17 @@ impl Value {
             _ => None,
         }
     }
+
+    /// A list or tuple of strings (`["a", "b"]`).
+    fn strings(&self) -> Option<Vec<String>> {
+        match self {
+            Value::Seq(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            _ => None,
+        }
+    }
 }
 
 /// Imported modules already evaluated, by name.
@@ -2056,14 +2067,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                 (Value::Str(s, _), "upper") => return Value::Str(s.to_uppercase(), None),
                 (Value::Str(s, _), "lower") => return Value::Str(s.to_lowercase(), None),
                 (Value::Str(s, _), "join") => {
-                    return match args.first().map(|a| self.eval(a)) {
-                        Some(Value::Seq(items)) => items
-                            .iter()
-                            .map(|i| i.as_str().map(str::to_owned))
-                            .collect::<Option<Vec<_>>>()
-                            .map_or(Value::Unknown, |parts| Value::Str(parts.join(s), None)),
-                        _ => Value::Unknown,
-                    };
+                    return args
+                        .first()
+                        .and_then(|a| self.eval(a).strings())
+                        .map_or(Value::Unknown, |parts| Value::Str(parts.join(s), None));
                 }
                 _ => {}
             }
@@ -2458,15 +2465,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             Some(s) => format!("{}.{}", sql_ident(s), sql_ident(&name)),
             None => sql_ident(&name),
         };
-        let strings = |v: Option<Value>| -> Option<Vec<String>> {
-            match v? {
-                Value::Seq(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_owned))
-                    .collect(),
-                _ => None,
-            }
-        };
+        let strings = |v: Option<Value>| v?.strings();
         match helper {
             "enum_exists" => Value::Exists(GuardSubject::Type(qualified), true),
             "create_enum" => {
@@ -2781,6 +2780,21 @@ impl<'s, 'a> Frame<'s, 'a> {
         true
     }
 
+    /// An `op.*` call's argument by keyword, else by position among its evaluated positional
+    /// `values` (`None` when absent).
+    fn arg_or_keyword(
+        &mut self,
+        values: &[Value],
+        keywords: &[Keyword],
+        i: usize,
+        kw: &str,
+    ) -> Value {
+        match self.kwarg(keywords, kw) {
+            Some(e) => self.eval(e),
+            None => values.get(i).cloned().unwrap_or(Value::None),
+        }
+    }
+
     /// The string values of `op.bulk_insert`'s rows, by column (`[{"mood": "happy"}]`).
     fn rows_strings(&mut self, expr: Option<&Expr>) -> Vec<(String, String)> {
         let Some(Expr::List { elts, .. } | Expr::Tuple { elts, .. }) = expr else {
@@ -2945,13 +2959,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             "Identity" => Value::Identity,
             "ForeignKey" | "ForeignKeyConstraint" => {
                 let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-                let strings = |v: Option<&Value>| match v {
-                    Some(Value::Seq(items)) => items
-                        .iter()
-                        .map(|i| i.as_str().map(str::to_owned))
-                        .collect::<Option<Vec<_>>>(),
-                    _ => None,
-                };
+                let strings = |v: Option<&Value>| v?.strings();
                 let (columns, target, targets) = if last == "ForeignKey" {
                     let target = values.first().cloned();
                     let targets = target
@@ -3010,16 +3018,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                                 l.push(s);
                             }
                         }
-                        Value::Seq(items) => {
-                            let strs: Option<Vec<String>> = items
-                                .iter()
-                                .map(|i| i.as_str().map(str::to_owned))
-                                .collect();
-                            match (labels.as_mut(), strs) {
-                                (Some(l), Some(s)) => l.extend(s),
-                                _ => labels = None,
-                            }
-                        }
+                        v @ Value::Seq(_) => match (labels.as_mut(), v.strings()) {
+                            (Some(l), Some(s)) => l.extend(s),
+                            _ => labels = None,
+                        },
                         // SQLAlchemy persists member NAMES unless `values_callable` says otherwise.
                         Value::PyEnum { names, values } => {
                             let uses_values = self.kwarg(keywords, "values_callable").is_some();
@@ -3267,9 +3269,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 return Value::None;
             }
             "sync_enum_values" => {
-                let arg = |this: &mut Self, i: usize, name: &str| match this.kwarg(keywords, name) {
-                    Some(e) => this.eval(e),
-                    None => values.get(i).cloned().unwrap_or(Value::None),
+                let arg = |this: &mut Self, i: usize, kw: &str| {
+                    this.arg_or_keyword(&values, keywords, i, kw)
                 };
                 let (schema, enum_name) = (arg(self, 0, "enum_schema"), arg(self, 1, "enum_name"));
                 let (new_values, columns, renames) = (
@@ -3384,27 +3385,14 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             // `op.create_foreign_key(name, source, referent, local_cols, remote_cols)`.
             "create_foreign_key" => {
-                let arg = |this: &mut Self, i: usize, kw: &str| match this.kwarg(keywords, kw) {
-                    Some(e) => this.eval(e),
-                    None => values.get(i).cloned().unwrap_or(Value::None),
+                let arg = |this: &mut Self, i: usize, kw: &str| {
+                    this.arg_or_keyword(&values, keywords, i, kw)
                 };
                 let source = arg(self, 1, "source_table");
                 let referent = arg(self, 2, "referent_table");
                 let constraint = arg(self, 0, "constraint_name");
-                let local = match arg(self, 3, "local_cols") {
-                    Value::Seq(items) => items
-                        .iter()
-                        .map(|i| i.as_str().map(str::to_owned))
-                        .collect::<Option<Vec<_>>>(),
-                    _ => None,
-                };
-                let remote = match arg(self, 4, "remote_cols") {
-                    Value::Seq(items) => items
-                        .iter()
-                        .map(|i| i.as_str().map(str::to_owned))
-                        .collect::<Option<Vec<_>>>(),
-                    _ => None,
-                };
+                let local = arg(self, 3, "local_cols").strings();
+                let remote = arg(self, 4, "remote_cols").strings();
                 let source = source
                     .as_str()
                     .filter(|t| !t.contains(HOLE))
@@ -3434,9 +3422,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             // `op.drop_constraint(name, table, type_=...)`: only a foreign key matters.
             "drop_constraint" => {
-                let arg = |this: &mut Self, i: usize, kw: &str| match this.kwarg(keywords, kw) {
-                    Some(e) => this.eval(e),
-                    None => values.get(i).cloned().unwrap_or(Value::None),
+                let arg = |this: &mut Self, i: usize, kw: &str| {
+                    this.arg_or_keyword(&values, keywords, i, kw)
                 };
                 let type_ = self.kwarg_str(keywords, "type_");
                 let table = arg(self, 1, "table_name")
