@@ -4,8 +4,9 @@ declare_rule! {
     /// ## What it does
     /// Reports a table created when it already exists, or altered, dropped or filled when it does not;
     /// a column added twice, or used when it does not exist; a column cast to an enum without
-    /// `USING`; a table dropped while a foreign key of another table still references it; and a
-    /// schema dropped (without `CASCADE`) while it still holds a table or a type.
+    /// `USING`; a table, or a column, dropped while a foreign key of another table still
+    /// references it; and a schema dropped (without `CASCADE`) while it still holds a table or a
+    /// type.
     ///
     /// ## Why is this bad?
     /// PostgreSQL fails with `relation "x" already exists` (42P07), `relation "x" does not exist`
@@ -13,7 +14,8 @@ declare_rule! {
     /// `column "c" cannot be cast automatically` (42804), or `cannot drop table x because other
     /// objects depend on it` (2BP01: drop the referencing table or its foreign key first, or use
     /// `DROP TABLE ... CASCADE`, which drops the key and keeps the referencing table; `cannot drop
-    /// schema s because other objects depend on it`, the same code, for a schema).
+    /// column c of table t because other objects depend on it` and `cannot drop schema s because
+    /// other objects depend on it`, the same code, for a column and a schema).
     ///
     /// ## Example
     /// ```python
