@@ -1007,17 +1007,22 @@ impl<'a> Run<'a> {
     /// The type `spec` creates: an enum type, or a domain (a type without labels).
     fn define_spec(&mut self, name: &str, spec: &EnumSpec, range: TextRange) {
         if spec.domain {
-            self.catalog.types.insert(
-                name.to_owned(),
-                EnumType {
-                    labels: Vec::new(),
-                    created_by: self.file,
-                    is_enum: false,
-                },
-            );
+            self.define_other_type(name);
         } else {
             self.define_type(name, spec.labels.clone(), range);
         }
+    }
+
+    /// A type without labels: a domain, a composite or range type.
+    fn define_other_type(&mut self, name: &str) {
+        self.catalog.types.insert(
+            name.to_owned(),
+            EnumType {
+                labels: Vec::new(),
+                created_by: self.file,
+                is_enum: false,
+            },
+        );
     }
 
     fn define_type(&mut self, name: &str, labels: Option<Vec<String>>, range: TextRange) {
@@ -1261,14 +1266,7 @@ impl<'a> Run<'a> {
                         },
                     );
                 } else {
-                    self.catalog.types.insert(
-                        name,
-                        EnumType {
-                            labels: Vec::new(),
-                            created_by: self.file,
-                            is_enum: false,
-                        },
-                    );
+                    self.define_other_type(&name);
                 }
             }
             Statement::AddEnumValue {
