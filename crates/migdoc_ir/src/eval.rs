@@ -82,6 +82,13 @@ enum Value {
     },
     /// One of these values, by a branch migdoc could not decide (SQL texts, queries).
     OneOf(Vec<Value>),
+    /// A `sa.MetaData()` that [`crate::local_metadata`] lets migdoc follow: the tables
+    /// registered on it so far ([`Value::TableObj`]), in order; `duplicate` when one name was
+    /// registered twice (SQLAlchemy raises).
+    MetaData {
+        tables: Vec<Value>,
+        duplicate: bool,
+    },
     /// A dict literal: its keys and values.
     Dict(Vec<(Value, Value)>),
     /// A value from Python's standard library (`json.dumps(...)`, `bisect.insort(...)`): not an
@@ -611,6 +618,7 @@ impl<'a> ModuleScope<'a> {
 
     pub(crate) fn run_function(&self, f: &FunctionDef) -> Vec<Op> {
         let mut frame = Frame::new(self);
+        frame.followed_metadata = crate::local_metadata::followed_metadata(&f.body);
         frame.block(&f.body);
         frame.ops
     }
@@ -640,6 +648,8 @@ struct Frame<'s, 'a> {
     /// (and after a `break`, the loop's later iterations) may not run.
     maybe_jump: Option<Jump>,
     depth: u32,
+    /// The local `sa.MetaData()` names whose tables migdoc follows ([`crate::local_metadata`]).
+    followed_metadata: Vec<String>,
 }
 
 /// How a loop body was left early (`Break` is the stronger: it ends the loop too).
@@ -665,6 +675,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             jump: None,
             maybe_jump: None,
             depth: 0,
+            followed_metadata: Vec::new(),
         }
     }
 
@@ -869,6 +880,20 @@ impl<'s, 'a> Frame<'s, 'a> {
                         self.ops.truncate(before);
                     }
                 }
+                let v = match (targets.as_slice(), value) {
+                    ([Expr::Name { id, .. }], Expr::Call { func, .. })
+                        if matches!(v, Value::Data)
+                            && self.followed_metadata.contains(id)
+                            && matches!(self.eval_quiet(func), Value::Path(p)
+                                if p.starts_with("sqlalchemy.") && p.ends_with(".MetaData")) =>
+                    {
+                        Value::MetaData {
+                            tables: Vec::new(),
+                            duplicate: false,
+                        }
+                    }
+                    _ => v,
+                };
                 for target in targets {
                     self.assign(target, v.clone());
                 }
@@ -1856,7 +1881,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return Value::Data;
                 }
                 // `metadata.create_all(bind, tables=[A.__table__, ...])`: those tables.
-                (Value::Data, "create_all" | "drop_all")
+                (Value::Data | Value::MetaData { .. }, "create_all" | "drop_all")
                     if self.kwarg(keywords, "tables").is_some() =>
                 {
                     let tables = self.kwarg(keywords, "tables").map(|e| self.eval(e));
@@ -1888,6 +1913,52 @@ impl<'s, 'a> Frame<'s, 'a> {
                     self.unknown(
                         &format!("metadata.{attr}() of listed tables"),
                         footprint,
+                        range,
+                    );
+                    return Value::None;
+                }
+                // `meta.create_all(bind)` of a `MetaData` migdoc follows: the DDL it emits.
+                (
+                    Value::MetaData {
+                        tables,
+                        duplicate: false,
+                    },
+                    "create_all",
+                ) if self.kwarg(keywords, "tables").is_none()
+                    && args.get(1).is_none()
+                    && self.metadata_create_all(tables, args, keywords, range) =>
+                {
+                    return Value::None;
+                }
+                // Otherwise (`drop_all()` too) the tables and types it names, when it names them.
+                (Value::MetaData { tables, .. }, "create_all" | "drop_all")
+                    if self.kwarg(keywords, "tables").is_none() && args.get(1).is_none() =>
+                {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    let footprint = tables.iter().fold(Footprint::default(), |acc, t| {
+                        acc.union(match t {
+                            Value::TableObj {
+                                name: Some(n),
+                                enum_types: Some(types),
+                                ..
+                            } => Footprint::of_names(
+                                std::iter::once(n.clone()).chain(types.iter().cloned()),
+                            ),
+                            _ => Footprint::unbounded(),
+                        })
+                    });
+                    self.unknown(&format!("{attr}() of a MetaData"), footprint, range);
+                    return Value::None;
+                }
+                (Value::MetaData { .. }, _) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    self.unknown(
+                        &format!("{attr}() of a SQLAlchemy metadata"),
+                        Footprint::unbounded(),
                         range,
                     );
                     return Value::None;
@@ -2408,6 +2479,7 @@ impl<'s, 'a> Frame<'s, 'a> {
         {
             return self.eval(expr);
         }
+        self.followed_metadata = crate::local_metadata::followed_metadata(&f.body);
         self.block(&f.body);
         if f.is_generator {
             // What it yields (a `@contextmanager`'s connection) is not evaluated.
@@ -2713,59 +2785,115 @@ impl<'s, 'a> Frame<'s, 'a> {
             (None, None) => None,
         };
         let sa21 = self.module.options.sqlalchemy_2_1;
-        let enums: Vec<&EnumSpec> = columns
+        let has_enums = columns
             .iter()
-            .filter_map(|c| c.enum_type.as_ref())
-            .filter(|e| e.native)
-            .collect();
-        if enums
-            .iter()
-            .any(|e| e.name.is_none() || e.metadata_bound || e.inherit_schema)
-        {
-            return false;
-        }
+            .any(|c| c.enum_type.as_ref().is_some_and(|e| e.native));
         // `checkfirst=True` checks tables and types; the default checks types from 2.1 on.
         let (types_checked, tables_checked) = match (explicit, sa21) {
             (Some(b), _) => (b, b),
             (None, Some(v)) => (v, false),
-            (None, None) if enums.is_empty() => (false, false),
+            (None, None) if !has_enums => (false, false),
             (None, None) => return false,
         };
+        let Some(mut ops) = self.event_types(&[columns], types_checked, range) else {
+            return false;
+        };
+        ops.extend(table_ops(name, columns, range));
+        self.push_checked(name, ops, tables_checked, range);
+        true
+    }
+
+    /// `meta.create_all(bind[, tables, checkfirst])` of a followed `MetaData` as the DDL it
+    /// emits: the enum types of every table (`checkfirst`: those that exist are skipped), then
+    /// each table in the order of its foreign keys (`checkfirst`: those that exist are skipped).
+    /// `false` when it is not what migdoc can tell (a table or a type it did not read whole).
+    fn metadata_create_all(
+        &mut self,
+        tables: &[Value],
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> bool {
+        // `checkfirst=True` is the default of every version (2.1: `CheckFirst.ALL`).
+        let checkfirst = match (self.kwarg(keywords, "checkfirst"), args.get(2)) {
+            (Some(e), _) | (None, Some(e)) => match self.eval_quiet(e) {
+                Value::Bool(b) => b,
+                _ => return false,
+            },
+            (None, None) => true,
+        };
+        let mut read: Vec<(&str, &[ColumnSpec])> = Vec::new();
+        for t in tables {
+            match t {
+                Value::TableObj {
+                    name: Some(name),
+                    columns: Some(columns),
+                    ..
+                } => read.push((name, columns)),
+                _ => return false,
+            }
+        }
+        let all: Vec<&[ColumnSpec]> = read.iter().map(|(_, c)| *c).collect();
+        let Some(types) = self.event_types(&all, checkfirst, range) else {
+            return false;
+        };
+        for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+            self.eval(a);
+        }
+        self.ops.extend(types);
+        for (name, columns) in dependency_order(&read) {
+            let ops = table_ops(name, columns, range);
+            self.push_checked(name, ops, checkfirst, range);
+        }
+        true
+    }
+
+    /// The `CREATE TYPE`s a table's (or a metadata's) create events emit for the enum types of
+    /// `tables`' columns, each once; `None` when migdoc cannot tell which (a type without a
+    /// name, bound to a metadata, taking the table's schema, or whose `create_type=False`
+    /// counts by a SQLAlchemy version migdoc does not know).
+    fn event_types(
+        &self,
+        tables: &[&[ColumnSpec]],
+        checkfirst: bool,
+        range: TextRange,
+    ) -> Option<Vec<Op>> {
+        let sa21 = self.module.options.sqlalchemy_2_1;
         let mut ops = Vec::new();
         let mut memo = std::collections::BTreeSet::new();
-        for e in &enums {
+        for e in tables
+            .iter()
+            .flat_map(|columns| columns.iter())
+            .filter_map(|c| c.enum_type.as_ref())
+            .filter(|e| e.native)
+        {
+            if e.name.is_none() || e.metadata_bound || e.inherit_schema {
+                return None;
+            }
             // `sa.Enum` ignores `create_type=False` before 2.1.
-            let creates = e.create_type != Some(false) || (!e.dialect_enum && sa21 != Some(true));
-            if creates && memo.insert(e.name.clone()) {
+            let creates = match (e.create_type, e.dialect_enum, sa21) {
+                (Some(false), true, _) => false,
+                (Some(false), false, None) => return None,
+                (Some(false), false, Some(v)) => !v,
+                _ => true,
+            };
+            // One memo per kind (`pg_enum`, `pg_domain`).
+            if creates && memo.insert((e.domain, e.name.clone())) {
                 ops.push(Op {
                     kind: OpKind::CreateEnum {
-                        spec: (*e).clone(),
-                        checkfirst: types_checked,
+                        spec: e.clone(),
+                        checkfirst,
                     },
                     range,
                 });
             }
         }
-        let columns = columns
-            .iter()
-            .cloned()
-            .map(|mut c| {
-                if let Some(e) = c.enum_type.as_mut() {
-                    // Created above, or left alone: the table only uses it.
-                    e.dialect_enum = true;
-                    e.create_type = Some(false);
-                }
-                c
-            })
-            .collect();
-        ops.push(Op {
-            kind: OpKind::CreateTable {
-                table: name.to_owned(),
-                columns,
-            },
-            range,
-        });
-        if tables_checked {
+        Some(ops)
+    }
+
+    /// `ops` creating table `name`, under a check that it does not exist when `checked`.
+    fn push_checked(&mut self, name: &str, ops: Vec<Op>, checked: bool, range: TextRange) {
+        if checked {
             self.push(
                 OpKind::Guard {
                     subject: GuardSubject::Table(name.to_owned()),
@@ -2777,7 +2905,6 @@ impl<'s, 'a> Frame<'s, 'a> {
         } else {
             self.ops.extend(ops);
         }
-        true
     }
 
     /// An `op.*` call's argument by keyword, else by position among its evaluated positional
@@ -2912,11 +3039,24 @@ impl<'s, 'a> Frame<'s, 'a> {
                         )
                     });
                 let columns = read.then(|| table_columns(&values[1..]));
-                Value::TableObj {
+                let table = Value::TableObj {
                     name,
                     enum_types,
                     columns,
+                };
+                // Registered on a followed `MetaData`: `create_all()` creates it.
+                if let Some(Expr::Name { id, .. }) = args.get(1)
+                    && let Some(Value::MetaData { tables, duplicate }) = self.locals.get_mut(id)
+                {
+                    let name = |t: &Value| match t {
+                        Value::TableObj { name, .. } => name.clone(),
+                        _ => None,
+                    };
+                    let new = name(&table);
+                    *duplicate |= new.is_some() && tables.iter().any(|t| name(t) == new);
+                    tables.push(table.clone());
                 }
+                table
             }
             // `sa.table(name, *columns, schema=...)`: a stand-in that DML and `op.bulk_insert`
             // name the table by; it has no `.create()`.
@@ -3684,6 +3824,81 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
         columns[only].generated = true;
     }
     columns
+}
+
+/// `CREATE TABLE` of a table SQLAlchemy builds (its enum types already created by its events,
+/// or left alone), then its columns' foreign keys.
+fn table_ops(name: &str, columns: &[ColumnSpec], range: TextRange) -> Vec<Op> {
+    let columns: Vec<ColumnSpec> = columns
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            if let Some(e) = c.enum_type.as_mut() {
+                e.dialect_enum = true;
+                e.create_type = Some(false);
+            }
+            c
+        })
+        .collect();
+    let keys: Vec<Op> = columns
+        .iter()
+        .filter_map(|c| c.references.clone())
+        .map(|key| Op {
+            kind: OpKind::AddForeignKey {
+                table: name.to_owned(),
+                key,
+            },
+            range,
+        })
+        .collect();
+    std::iter::once(Op {
+        kind: OpKind::CreateTable {
+            table: name.to_owned(),
+            columns,
+        },
+        range,
+    })
+    .chain(keys)
+    .collect()
+}
+
+/// Tables in the order `create_all()` creates them (SQLAlchemy's `sort_tables_and_constraints`):
+/// passes over the definition order, each taking the tables whose referenced tables (among
+/// these) are taken. Tables caught in a cycle keep their definition order (SQLAlchemy adds
+/// those keys afterwards; migdoc's keys are separate ops anyway).
+fn dependency_order<'t>(
+    tables: &[(&'t str, &'t [ColumnSpec])],
+) -> Vec<(&'t str, &'t [ColumnSpec])> {
+    let key = |n: &str| catalog_key(n);
+    let parents: Vec<Vec<String>> = tables
+        .iter()
+        .map(|(name, columns)| {
+            columns
+                .iter()
+                .filter_map(|c| c.references.as_ref())
+                .map(|k| k.referenced.clone())
+                .filter(|r| *r != key(name) && tables.iter().any(|(n, _)| key(n) == *r))
+                .collect()
+        })
+        .collect();
+    let mut todo: Vec<usize> = (0..tables.len()).collect();
+    let mut order = Vec::new();
+    while !todo.is_empty() {
+        let pending: Vec<String> = todo.iter().map(|&i| key(tables[i].0)).collect();
+        let ready: Vec<usize> = todo
+            .iter()
+            .copied()
+            .filter(|&i| parents[i].iter().all(|p| !pending.contains(p)))
+            .collect();
+        let ready = if ready.is_empty() {
+            todo.clone()
+        } else {
+            ready
+        };
+        todo.retain(|i| !ready.contains(i));
+        order.extend(ready.into_iter().map(|i| tables[i]));
+    }
+    order
 }
 
 /// A dotted table name as the catalog keys it: `schema.name`, or `name` in `public`.

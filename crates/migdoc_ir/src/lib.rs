@@ -6,6 +6,7 @@
 //! [`OpKind::Unknown`]; each op keeps the source range it came from.
 
 mod eval;
+mod local_metadata;
 pub mod types;
 
 use migdoc_python::TextRange;

@@ -782,3 +782,84 @@ fn table_create_is_the_ddl_of_the_sqlalchemy_version() {
         "Unknown(create() of a SQLAlchemy table)"
     );
 }
+
+#[test]
+fn create_all_of_a_local_metadata_is_the_ddl_it_emits() {
+    let lower_with = |body: &str, sa21: Option<bool>| {
+        let src = format!("{HEAD}\ndef upgrade():\n{body}\n\ndef downgrade():\n    pass\n");
+        lower_revision(
+            &migdoc_python::parse_module(&src).body,
+            crate::LowerOptions {
+                sqlalchemy_2_1: sa21,
+                ..crate::LowerOptions::default()
+            },
+            &crate::Externals::new(),
+        )
+    };
+    // The child first: create_all creates the table it references first. Types come first,
+    // each once; `checkfirst` defaults to true, so every table is under a check.
+    let tables = "    meta = sa.MetaData()\n    \
+        sa.Table('pets', meta, sa.Column('id', sa.Integer(), primary_key=True), sa.Column('owner_id', sa.Integer(), sa.ForeignKey('owners.id')), sa.Column('mood', sa.Enum('a', 'b', name='mood')))\n    \
+        sa.Table('owners', meta, sa.Column('id', sa.Integer(), primary_key=True), sa.Column('mood', sa.Enum('a', 'b', name='mood')))\n";
+    let ops = lower_with(
+        &format!("{tables}    meta.create_all(op.get_bind())"),
+        Some(false),
+    );
+    assert_eq!(kinds(&ops.upgrade), ["CreateEnum", "Guard", "Guard"]);
+    let guarded: Vec<Vec<String>> = ops
+        .upgrade
+        .iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::Guard { when_false, .. } => Some(
+                when_false
+                    .iter()
+                    .map(|o| match &o.kind {
+                        OpKind::CreateTable { table, .. } => format!("CreateTable({table})"),
+                        OpKind::AddForeignKey { table, key } => {
+                            format!("AddForeignKey({table}->{})", key.referenced)
+                        }
+                        other => format!("{other:?}"),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        guarded,
+        [
+            vec!["CreateTable(owners)".to_owned()],
+            vec![
+                "CreateTable(pets)".to_owned(),
+                "AddForeignKey(pets->owners)".to_owned()
+            ]
+        ]
+    );
+    // `checkfirst=False`: nothing is checked.
+    let unchecked = lower_with(
+        &format!("{tables}    meta.create_all(op.get_bind(), checkfirst=False)"),
+        Some(false),
+    );
+    assert_eq!(
+        kinds(&unchecked.upgrade),
+        ["CreateEnum", "CreateTable", "CreateTable", "AddForeignKey"]
+    );
+    // `sa.Enum(create_type=False)` counts by version: with none known, `create_all` is an unknown.
+    let flagged = "    meta = sa.MetaData()\n    sa.Table('t', meta, sa.Column('m', sa.Enum('a', name='m', create_type=False)))\n    meta.create_all(op.get_bind())";
+    assert_eq!(
+        kinds(&lower_with(flagged, Some(false)).upgrade),
+        ["CreateEnum", "Guard"]
+    );
+    assert_eq!(kinds(&lower_with(flagged, Some(true)).upgrade), ["Guard"]);
+    assert_eq!(
+        kinds(&lower_with(flagged, None).upgrade),
+        ["Unknown(create_all() of a MetaData)"]
+    );
+    // A metadata a helper also sees may gain tables migdoc does not: unbounded.
+    let escaped = lower_with(
+        &format!("{tables}    add_tables(meta)\n    meta.create_all(op.get_bind())"),
+        Some(false),
+    );
+    let last = escaped.upgrade.last().expect("an op");
+    assert!(matches!(&last.kind, OpKind::Unknown { footprint, .. } if footprint.is_unbounded()));
+}

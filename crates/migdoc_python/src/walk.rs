@@ -188,3 +188,37 @@ fn expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
         | Expr::Other { .. } => {}
     }
 }
+
+/// Calls `f` on every statement in `body`, in source order, a statement before the ones inside
+/// it (nested function and class bodies included).
+pub fn each_stmt<'a>(body: &'a [Stmt], f: &mut impl FnMut(&'a Stmt)) {
+    for stmt in body {
+        f(stmt);
+        match stmt {
+            Stmt::FunctionDef(def) => each_stmt(&def.body, f),
+            Stmt::ClassDef(class) => each_stmt(&class.body, f),
+            Stmt::If { body, orelse, .. }
+            | Stmt::For { body, orelse, .. }
+            | Stmt::While { body, orelse, .. } => {
+                each_stmt(body, f);
+                each_stmt(orelse, f);
+            }
+            Stmt::With { body, .. } => each_stmt(body, f),
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => {
+                each_stmt(body, f);
+                for h in handlers {
+                    each_stmt(&h.body, f);
+                }
+                each_stmt(orelse, f);
+                each_stmt(finalbody, f);
+            }
+            _ => {}
+        }
+    }
+}

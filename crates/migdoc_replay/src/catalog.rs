@@ -27,6 +27,9 @@ pub struct EnumType {
     pub created_by: usize,
     /// `false` for composite or range types created by raw SQL (labels are meaningless).
     pub is_enum: bool,
+    /// A domain (`CREATE DOMAIN`, `postgresql.DOMAIN`): `DROP DOMAIN` drops nothing else.
+    #[serde(skip)]
+    pub is_domain: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

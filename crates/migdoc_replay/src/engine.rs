@@ -247,6 +247,9 @@ struct Run<'a> {
     /// What operations migdoc could not evaluate may have changed: no failure that rests on it
     /// is reported.
     uncertain: Uncertainty,
+    /// Inside the branch of a guard whose subject is uncertain: the branch taken may not be
+    /// the one PostgreSQL takes, so nothing it defines becomes certain again.
+    guessing: u32,
     /// What this run could not decide itself (one-run upgrade only, listed once).
     undecided: Vec<Undecided>,
     /// A table no revision creates was changed ([`Outcome::predates`]).
@@ -284,6 +287,7 @@ impl<'a> Run<'a> {
             uncommitted_tx: 0,
             autocommit: false,
             uncertain: Uncertainty::default(),
+            guessing: 0,
             undecided: Vec::new(),
             predates: false,
             file: 0,
@@ -360,6 +364,7 @@ impl<'a> Run<'a> {
                         },
                     );
                 }
+                self.recertify_table(table);
             }
             OpKind::AddColumn { table, column } => {
                 if let Some(spec) = column.enum_type.as_ref().filter(|s| s.native) {
@@ -474,6 +479,9 @@ impl<'a> Run<'a> {
                         },
                     );
                 };
+                // With a check, the type exists afterwards either way, but its labels are
+                // those of this call only when it was certainly missing.
+                let guessed = *checkfirst && self.uncertain.type_exists(&name);
                 if self.catalog.types.contains_key(&name) {
                     if !checkfirst {
                         self.fail(
@@ -483,13 +491,18 @@ impl<'a> Run<'a> {
                                 via: ".create(checkfirst=False)",
                             },
                         );
+                    } else if guessed {
+                        self.recertify_type(&name, false);
                     }
                     return;
                 }
                 self.define_spec(&name, spec, range);
+                if guessed {
+                    self.recertify_type(&name, false);
+                }
             }
             OpKind::DropEnum { name, checkfirst } => {
-                self.drop_type(name, !checkfirst, false, range)
+                self.drop_type(name, !checkfirst, false, "DROP TYPE", range)
             }
             // SQL PostgreSQL rejects (reported by its own rule) changes nothing.
             OpKind::Sql(sql) if !sql.parsed.errors.is_empty() => {}
@@ -533,7 +546,14 @@ impl<'a> Run<'a> {
                         .get(type_name)
                         .is_some_and(|t| t.labels.contains(label)),
                 };
+                let guessing = match subject {
+                    GuardSubject::Type(name) => self.uncertain.type_exists(name),
+                    GuardSubject::Table(name) => self.uncertain.table(name),
+                    GuardSubject::Label { type_name, .. } => self.uncertain.type_labels(type_name),
+                };
+                self.guessing += u32::from(guessing);
                 self.ops(if exists { when_true } else { when_false });
+                self.guessing -= u32::from(guessing);
             }
             OpKind::RenameTable { from, to } => self.alter_table(
                 from,
@@ -694,6 +714,11 @@ impl<'a> Run<'a> {
     /// A table renamed or moved: its foreign keys go with it, and those that reference it
     /// follow it.
     fn move_table(&mut self, from: &str, to: &str) {
+        // What an unknown may have made of the table moves with it (the replay may not even
+        // have it to move).
+        if self.uncertain.table(from) {
+            self.uncertain.absorb(&Footprint::of_names([to.to_owned()]));
+        }
         let keys = self.catalog.foreign_keys.remove(from);
         if let Some(t) = self.edit_table(from, |tables| tables.remove(from)) {
             self.edit_table(to, |tables| tables.insert(to.to_owned(), t));
@@ -942,6 +967,24 @@ impl<'a> Run<'a> {
                 },
             )
         });
+        self.recertify_table(table);
+    }
+
+    /// Table `name` was defined anew, whole (or dropped), by an operation that certainly ran.
+    fn recertify_table(&mut self, name: &str) {
+        if self.guessing == 0 {
+            self.uncertain.recertify_table(name);
+        }
+    }
+
+    /// Type `name` was defined anew (or dropped) by an operation that certainly ran; its labels
+    /// with it when `labels_known`.
+    fn recertify_type(&mut self, name: &str, labels_known: bool) {
+        if self.guessing == 0 {
+            self.uncertain.recertify_type(name, labels_known);
+        } else if !labels_known {
+            self.uncertain.labels.insert(name.to_owned());
+        }
     }
 
     fn require_type(&mut self, spec: &EnumSpec, via: &'static str, range: TextRange) -> bool {
@@ -1007,34 +1050,37 @@ impl<'a> Run<'a> {
     /// The type `spec` creates: an enum type, or a domain (a type without labels).
     fn define_spec(&mut self, name: &str, spec: &EnumSpec, range: TextRange) {
         if spec.domain {
-            self.define_other_type(name);
+            self.define_other_type(name, true);
         } else {
             self.define_type(name, spec.labels.clone(), range);
         }
     }
 
     /// A type without labels: a domain, a composite or range type.
-    fn define_other_type(&mut self, name: &str) {
+    fn define_other_type(&mut self, name: &str, domain: bool) {
         self.catalog.types.insert(
             name.to_owned(),
             EnumType {
                 labels: Vec::new(),
                 created_by: self.file,
                 is_enum: false,
+                is_domain: domain,
             },
         );
+        self.recertify_type(name, true);
     }
 
     fn define_type(&mut self, name: &str, labels: Option<Vec<String>>, range: TextRange) {
         let Some(labels) = labels else {
             // Labels unknown: the type exists but nothing about its labels can be said.
-            self.uncertain.labels.insert(name.to_owned());
+            self.recertify_type(name, false);
             self.catalog.types.insert(
                 name.to_owned(),
                 EnumType {
                     labels: Vec::new(),
                     created_by: self.file,
                     is_enum: true,
+                    is_domain: false,
                 },
             );
             return;
@@ -1071,8 +1117,10 @@ impl<'a> Run<'a> {
                 labels,
                 created_by: self.file,
                 is_enum: true,
+                is_domain: false,
             },
         );
+        self.recertify_type(name, true);
     }
 
     /// `DROP SCHEMA ... CASCADE`: its tables, then its types (and the columns elsewhere that use
@@ -1100,7 +1148,7 @@ impl<'a> Run<'a> {
             .cloned()
             .collect();
         for name in types {
-            self.drop_type(&name, false, true, range);
+            self.drop_type(&name, false, true, "DROP TYPE", range);
         }
     }
 
@@ -1115,10 +1163,18 @@ impl<'a> Run<'a> {
         range: TextRange,
     ) {
         let from = key(name);
+        let to_key = key(to);
+        // What an unknown may have made of the type moves with it (the replay may not even
+        // have it to move).
+        if self.uncertain.type_exists(&from) {
+            self.uncertain
+                .absorb(&Footprint::of_names([to_key.clone()]));
+        } else if self.uncertain.labels.contains(&from) {
+            self.uncertain.labels.insert(to_key.clone());
+        }
         if !self.require_type_name(&from, "ALTER TYPE", range) {
             return;
         }
-        let to_key = key(to);
         if same_is_noop && to_key == from {
             return;
         }
@@ -1145,18 +1201,27 @@ impl<'a> Run<'a> {
         self.users.rename(from, &to_key);
     }
 
-    fn drop_type(&mut self, name: &str, must_exist: bool, cascade: bool, range: TextRange) {
+    fn drop_type(
+        &mut self,
+        name: &str,
+        must_exist: bool,
+        cascade: bool,
+        via: &'static str,
+        range: TextRange,
+    ) {
         if !self.catalog.types.contains_key(name) {
             if must_exist {
                 self.fail(
                     range,
                     FailureKind::UndefinedType {
                         name: name.to_owned(),
-                        via: "DROP TYPE",
+                        via,
                         other_branch: None,
                     },
                 );
             }
+            // Dropped, or the migration failed here: it is gone from here on.
+            self.recertify_type(name, true);
             return;
         }
         // Every table is scanned only when some column does use the type.
@@ -1186,6 +1251,7 @@ impl<'a> Run<'a> {
                 NoteKind::DropTypeCascade {
                     name: name.to_owned(),
                     columns: users.clone(),
+                    via,
                 },
             );
             for (table, column) in &users {
@@ -1197,6 +1263,7 @@ impl<'a> Run<'a> {
             }
         }
         self.catalog.types.remove(name);
+        self.recertify_type(name, true);
     }
 
     /// A use of `label` as a value of enum type `type_name` (INSERT, UPDATE, DEFAULT).
@@ -1266,7 +1333,7 @@ impl<'a> Run<'a> {
                         },
                     );
                 } else {
-                    self.define_other_type(&name);
+                    self.define_other_type(&name, *domain);
                 }
             }
             Statement::AddEnumValue {
@@ -1330,9 +1397,29 @@ impl<'a> Run<'a> {
                 names,
                 if_exists,
                 cascade,
+                domain,
             } => {
                 for name in names {
-                    self.drop_type(&key(name), !if_exists, *cascade, range);
+                    let name = key(name);
+                    // `DROP DOMAIN` of another type (an enum) is refused, `IF EXISTS` or not;
+                    // `DROP TYPE` drops a domain too.
+                    if *domain && self.catalog.types.get(&name).is_some_and(|t| !t.is_domain) {
+                        self.fail(
+                            range,
+                            FailureKind::WrongTypeKind {
+                                name,
+                                expected: "a domain",
+                            },
+                        );
+                        return;
+                    }
+                    self.drop_type(
+                        &name,
+                        !if_exists,
+                        *cascade,
+                        if *domain { "DROP DOMAIN" } else { "DROP TYPE" },
+                        range,
+                    );
                 }
             }
             Statement::CreateTable {
@@ -1377,6 +1464,9 @@ impl<'a> Run<'a> {
                         },
                     )
                 });
+                if *columns_complete {
+                    self.recertify_table(&table);
+                }
                 for fk in columns
                     .iter()
                     .filter_map(|c| c.references.as_ref())
@@ -1407,8 +1497,14 @@ impl<'a> Run<'a> {
                         .is_none()
                         && !if_exists
                     {
-                        self.fail(range, FailureKind::UndefinedTable { name: table });
+                        self.fail(
+                            range,
+                            FailureKind::UndefinedTable {
+                                name: table.clone(),
+                            },
+                        );
                     }
+                    self.recertify_table(&table);
                 }
             }
             Statement::CreateSchema { name, .. } => {

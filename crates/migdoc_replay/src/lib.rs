@@ -61,6 +61,11 @@ pub enum FailureKind {
         via: &'static str,
         other_branch: Option<usize>,
     },
+    /// 42809 `"x" is not a domain`: a statement for one kind of type names another.
+    WrongTypeKind {
+        name: String,
+        expected: &'static str,
+    },
     /// 42710 `enum label "x" already exists`.
     DuplicateLabel { type_name: String, label: String },
     /// 55P04 `unsafe use of new value "x" of enum type y`.
@@ -131,6 +136,7 @@ impl FailureKind {
         match self {
             FailureKind::DuplicateType { .. } | FailureKind::DuplicateLabel { .. } => "42710",
             FailureKind::UndefinedType { .. } => "42704",
+            FailureKind::WrongTypeKind { .. } => "42809",
             FailureKind::UnsafeNewValue { .. } => "55P04",
             FailureKind::AddValueInTransaction { .. }
             | FailureKind::NotInTransactionBlock { .. } => "25001",
@@ -169,6 +175,8 @@ pub enum NoteKind {
     DropTypeCascade {
         name: String,
         columns: Vec<(String, String)>,
+        /// `DROP TYPE` or `DROP DOMAIN`.
+        via: &'static str,
     },
     /// `sa.Enum(..., create_type=False)` on SQLAlchemy < 2.1: the flag is ignored.
     CreateTypeIgnored { name: String },
@@ -217,7 +225,11 @@ pub struct Undecided {
 }
 
 /// The objects of a replayed catalog that operations migdoc could not evaluate may have
-/// changed. Sticky: once uncertain, an object stays so for the rest of the run.
+/// changed. Sticky: once uncertain, an object stays so for the rest of the run, until an
+/// operation migdoc follows defines it anew, whole (`CREATE TYPE x AS ENUM (...)`, a `CREATE
+/// TABLE` of every column, a `DROP`): what it is from then on rests on that operation alone.
+/// Should the unknown have made it already, that operation fails in PostgreSQL and nothing after
+/// it runs; either way a conclusion drawn after it holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Uncertainty {
     /// Anything may have changed.
@@ -228,14 +240,51 @@ pub struct Uncertainty {
     pub names: std::collections::BTreeSet<String>,
     /// Enum types that exist, with labels migdoc does not know.
     pub labels: std::collections::BTreeSet<String>,
+    /// Tables and types defined anew since what made them uncertain (see above).
+    certain_tables: std::collections::BTreeSet<String>,
+    certain_types: std::collections::BTreeSet<String>,
 }
 
 impl Uncertainty {
     pub fn absorb(&mut self, footprint: &migdoc_ir::Footprint) {
+        if footprint.is_unbounded() {
+            self.certain_tables.clear();
+            self.certain_types.clear();
+        }
+        if footprint.any_table {
+            self.certain_tables.clear();
+        }
+        if footprint.any_type {
+            self.certain_types.clear();
+        }
+        for name in &footprint.names {
+            self.certain_tables.remove(name);
+            self.certain_types.remove(name);
+        }
         self.unbounded |= footprint.is_unbounded();
         self.any_table |= footprint.any_table;
         self.any_type |= footprint.any_type;
         self.names.extend(footprint.names.iter().cloned());
+    }
+
+    /// Table `name` was defined anew, whole (or dropped), by an operation migdoc followed.
+    pub fn recertify_table(&mut self, name: &str) {
+        if self.table(name) {
+            self.certain_tables.insert(name.to_owned());
+        }
+    }
+
+    /// Type `name` was defined anew (or dropped) by an operation migdoc followed; its labels
+    /// with it when `labels_known`.
+    pub fn recertify_type(&mut self, name: &str, labels_known: bool) {
+        if self.type_exists(name) {
+            self.certain_types.insert(name.to_owned());
+        }
+        if labels_known {
+            self.labels.remove(name);
+        } else {
+            self.labels.insert(name.to_owned());
+        }
     }
 
     /// Nothing is uncertain: the replayed catalog is what the database will have.
@@ -248,11 +297,13 @@ impl Uncertainty {
     }
 
     pub fn table(&self, name: &str) -> bool {
-        self.unbounded || self.any_table || self.names.contains(name)
+        (self.unbounded || self.any_table || self.names.contains(name))
+            && !self.certain_tables.contains(name)
     }
 
     pub fn type_exists(&self, name: &str) -> bool {
-        self.unbounded || self.any_type || self.names.contains(name)
+        (self.unbounded || self.any_type || self.names.contains(name))
+            && !self.certain_types.contains(name)
     }
 
     /// Whether the labels of type `name` may differ from the replay's.
@@ -262,18 +313,18 @@ impl Uncertainty {
 
     /// Whether `kind` rests on something uncertain.
     pub fn covers(&self, kind: &FailureKind) -> bool {
-        if self.unbounded {
-            return true;
-        }
         match kind {
-            FailureKind::DuplicateType { name, .. } | FailureKind::UndefinedType { name, .. } => {
-                self.type_exists(name)
-            }
+            FailureKind::DuplicateType { name, .. }
+            | FailureKind::UndefinedType { name, .. }
+            | FailureKind::WrongTypeKind { name, .. } => self.type_exists(name),
             FailureKind::DuplicateLabel { type_name, .. }
-            | FailureKind::UnsafeNewValue { type_name, .. }
             | FailureKind::InvalidEnumLiteral { type_name, .. }
-            | FailureKind::UndefinedLabel { type_name, .. }
-            | FailureKind::AddValueInTransaction { type_name } => self.type_labels(type_name),
+            | FailureKind::UndefinedLabel { type_name, .. } => self.type_labels(type_name),
+            // These rest on the transaction too, which an unbounded unknown may have ended.
+            FailureKind::UnsafeNewValue { type_name, .. }
+            | FailureKind::AddValueInTransaction { type_name } => {
+                self.unbounded || self.type_labels(type_name)
+            }
             FailureKind::NotNullViolation { table, .. }
             | FailureKind::CheckViolation { table, .. }
             | FailureKind::UndefinedColumn { table, .. }
@@ -296,7 +347,9 @@ impl Uncertainty {
             } => self.table(table) || self.type_labels(type_name),
             // Nothing in the catalog: only an unbounded unknown (which may end the transaction)
             // covers it, as for `ADD VALUE`'s transaction.
-            FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => false,
+            FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => {
+                self.unbounded
+            }
         }
     }
 }

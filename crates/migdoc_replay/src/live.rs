@@ -30,7 +30,7 @@ SELECT json_build_object(
   'schemas', (SELECT coalesce(json_agg(n.nspname::text ORDER BY n.nspname), '[]') FROM pg_namespace n
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'),
   'types', (SELECT coalesce(json_agg(json_build_object(
-              'schema', n.nspname, 'name', t.typname, 'is_enum', t.typtype = 'e',
+              'schema', n.nspname, 'name', t.typname, 'is_enum', t.typtype = 'e', 'is_domain', t.typtype = 'd',
               'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))), '[]')
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
             WHERE (t.typtype IN ('e', 'd', 'r')
@@ -78,6 +78,8 @@ struct RawType {
     /// name in the types' namespace.
     #[serde(default = "yes")]
     is_enum: bool,
+    #[serde(default)]
+    is_domain: bool,
 }
 
 fn yes() -> bool {
@@ -115,6 +117,7 @@ fn build(raw: Raw, version_table: &str, home: &str) -> Catalog {
                 labels: t.labels.unwrap_or_default(),
                 created_by: 0,
                 is_enum: t.is_enum,
+                is_domain: t.is_domain,
             },
         );
     }

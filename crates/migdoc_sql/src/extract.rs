@@ -17,6 +17,7 @@ pub(crate) fn statement(node: &SyntaxNode) -> Statement {
                 .collect(),
             if_exists: has_child(node, K::IF_EXISTS),
             cascade: has_child(node, K::CASCADE),
+            domain: false,
         }),
         // A domain is a type: it takes its name in the namespace enum types share.
         K::CREATE_DOMAIN => child(node, K::DOMAIN)
@@ -28,6 +29,7 @@ pub(crate) fn statement(node: &SyntaxNode) -> Statement {
                 .collect(),
             if_exists: has_child(node, K::IF_EXISTS),
             cascade: has_child(node, K::CASCADE),
+            domain: true,
         }),
         K::CREATE_TABLE => create_table(node),
         K::ALTER_TABLE => alter_table(node),

@@ -189,10 +189,12 @@ pub enum Statement {
         name: QualName,
         schema: String,
     },
+    /// `DROP TYPE`, or `DROP DOMAIN` (`domain`).
     DropType {
         names: Vec<QualName>,
         if_exists: bool,
         cascade: bool,
+        domain: bool,
     },
     CreateTable {
         name: QualName,

@@ -63,6 +63,7 @@ fn domains_are_types() {
             names: vec![name("email"), name("Phone")],
             if_exists: true,
             cascade: true,
+            domain: true,
         }
     );
     assert_eq!(
@@ -71,6 +72,7 @@ fn domains_are_types() {
             names: vec![name("email")],
             if_exists: false,
             cascade: false,
+            domain: true,
         }
     );
 }
@@ -148,6 +150,7 @@ fn alter_type_forms() {
             ],
             if_exists: true,
             cascade: true,
+            domain: false,
         }
     );
 }

@@ -38,7 +38,9 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
             other_branch: Some(_),
             ..
         } => Rule::ReliesOnOtherBranch,
-        FailureKind::UndefinedType { .. } => Rule::TypeDoesNotExist,
+        FailureKind::UndefinedType { .. } | FailureKind::WrongTypeKind { .. } => {
+            Rule::TypeDoesNotExist
+        }
         FailureKind::DuplicateLabel { .. } => Rule::DuplicateEnumLabel,
         FailureKind::UnsafeNewValue { .. } => Rule::NewLabelUsedInSameTransaction,
         FailureKind::AddValueInTransaction { .. } => Rule::AddValueInTransaction,
@@ -73,6 +75,10 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
         FailureKind::UndefinedType { name, via, other_branch: None } => (
             format!("{via} uses type `{name}`, which does not exist here: PostgreSQL fails with `type \"{name}\" does not exist`"),
             Some(format!("create `{name}` first (`postgresql.ENUM(..., name=\"{name}\").create(op.get_bind(), checkfirst=True)`); `op.add_column` and `op.alter_column` never create types")),
+        ),
+        FailureKind::WrongTypeKind { name, expected } => (
+            format!("type `{name}` is not {expected}: PostgreSQL fails with `\"{name}\" is not {expected}`"),
+            Some(format!("drop `{name}` with the statement of its kind (`DROP TYPE {name}` for an enum type)")),
         ),
         FailureKind::UndefinedType { name, via, other_branch: Some(creator) } => (
             format!(
@@ -239,12 +245,12 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
     for note in &outcome.notes {
         let range = Some(note.range);
         match &note.kind {
-            NoteKind::DropTypeCascade { name, columns } => ctx.report(
+            NoteKind::DropTypeCascade { name, columns, via } => ctx.report(
                 Rule::DropTypeCascade,
                 note.file,
                 range,
                 format!(
-                    "`DROP TYPE {name} CASCADE` silently drops {}",
+                    "`{via} {name} CASCADE` silently drops {}",
                     columns
                         .iter()
                         .map(|(t, c)| format!("`{t}.{c}`"))

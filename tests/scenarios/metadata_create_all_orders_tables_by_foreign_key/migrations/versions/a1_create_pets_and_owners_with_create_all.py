@@ -1,0 +1,42 @@
+"""create pets and owners with create all
+
+Revision ID: a1
+Revises: 
+Create Date: 2025-03-01 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'a1'
+down_revision: Union[str, None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    meta = sa.MetaData()
+    sa.Table(
+        "pets",
+        meta,
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("owner_id", sa.Integer(), sa.ForeignKey("owners.id"), nullable=True),
+    )
+    sa.Table(
+        "owners",
+        meta,
+        sa.Column("id", sa.Integer(), primary_key=True),
+    )
+    meta.create_all(op.get_bind())
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("pets")
+    op.drop_table("owners")
