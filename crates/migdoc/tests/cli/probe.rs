@@ -26,7 +26,7 @@ const FLOORS: &[(&str, usize, usize, usize)] = &[
     ("mlflow", 69, 69, 69),
     ("mlflow-server-auth", 6, 6, 6),
     ("ckan", 108, 108, 108),
-    ("aiida-core", 48, 20, 101),
+    ("aiida-core", 101, 36, 101),
     ("indico", 177, 10, 177),
 ];
 
