@@ -2100,6 +2100,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                         _ => Value::Unknown,
                     };
                 }
+                // SQLAlchemy's `Inspector` only reads the catalog (`get_unique_constraints`,
+                // `get_indexes`, `has_index`, `reflect_table`, ...): what it returns is data.
+                (Value::Inspector, _) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    return Value::Data;
+                }
                 (Value::Batch(table), method) => {
                     let table = table.clone();
                     return self.batch_call(&table, method, args, keywords, range);

@@ -863,3 +863,25 @@ fn create_all_of_a_local_metadata_is_the_ddl_it_emits() {
     let last = escaped.upgrade.last().expect("an op");
     assert!(matches!(&last.kind, OpKind::Unknown { footprint, .. } if footprint.is_unbounded()));
 }
+
+#[test]
+fn what_the_inspector_reads_is_data() {
+    // Reading constraints changes nothing: the batch block's `drop_constraint` under the
+    // undecided condition is the only uncertain op, and it touches no table migdoc tracks.
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    inspector = sa.inspect(op.get_bind())\n    \
+         uniques = inspector.get_unique_constraints('perms')\n    \
+         idx = inspector.get_indexes('perms')\n    \
+         found = any(c.get('name') == 'u' for c in uniques)\n    \
+         with op.batch_alter_table('perms') as batch_op:\n        if found:\n            batch_op.drop_constraint('u', type_='unique')\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert!(
+        ops.upgrade.iter().all(|op| match &op.kind {
+            OpKind::Unknown { footprint, .. } => !footprint.names.iter().any(|n| n == "perms"),
+            _ => true,
+        }),
+        "{:?}",
+        ops.upgrade
+    );
+}
