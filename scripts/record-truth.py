@@ -41,6 +41,11 @@ def project_of(name):
     return None, None
 
 
+# The distribution that holds what a project's revisions import, when a lighter one does
+# (mlflow's revisions import `mlflow.exceptions` and `mlflow.utils`, which mlflow-skinny ships).
+DISTRIBUTION = {"mlflow": "mlflow-skinny"}
+
+
 def python_for(name, install):
     project, version = project_of(name)
     venv = ROOT / "target" / "truth" / project
@@ -51,8 +56,8 @@ def python_for(name, install):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         # Wheels such as ckan's declare no dependencies: Alembic and SQLAlchemy at the versions
         # the recorded truth was made with.
-        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{project}=={version}", "psycopg2-binary",
-                        "alembic==1.18.4", "sqlalchemy==2.1.9"], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{DISTRIBUTION.get(project, project)}=={version}",
+                        "psycopg2-binary", "alembic==1.18.4", "sqlalchemy==2.1.9"], check=True)
         return py
     sa20 = subprocess.run(["bash", str(ROOT / "scripts" / "pyenv"), "--print-python", "sa20"], check=True,
                           capture_output=True, text=True).stdout.strip()
