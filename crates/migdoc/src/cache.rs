@@ -236,12 +236,12 @@ fn read(file: &Path) -> Option<CacheFile> {
     let head: Head = options()
         .with_limit(limit)
         .allow_trailing_bytes()
-        .deserialize(&bytes)
+        .deserialize(bytes)
         .ok()?;
     if head.version != version() {
         return None;
     }
-    options().with_limit(limit).deserialize(&bytes).ok()
+    options().with_limit(limit).deserialize(bytes).ok()
 }
 
 fn write(dir: &Path, file: &Path, cached: &CacheFile) -> std::io::Result<()> {

@@ -748,10 +748,10 @@ mod tests {
         let index = AncestorIndex::new(&g);
         for x in 0..g.nodes.len() {
             let walk = g.ancestors(x);
-            for y in 0..g.nodes.len() {
+            for (y, &is) in walk.iter().enumerate() {
                 assert_eq!(
                     index.is_ancestor(y, x),
-                    walk[y],
+                    is,
                     "{} ancestor of {}",
                     g.nodes[y].id,
                     g.nodes[x].id

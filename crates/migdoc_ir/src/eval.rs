@@ -4082,6 +4082,8 @@ fn root_name(expr: &Expr) -> Option<&str> {
 /// what a call migdoc could not follow returned is made from the same names, else unknown.
 /// What `for x in v` goes through, when migdoc knows it: a sequence's items, a dict's keys, a
 /// string's characters.
+// `Err` hands the value back unchanged, moved: boxing it would allocate on every loop.
+#[allow(clippy::result_large_err)]
 fn iter_values(v: Value) -> Result<Vec<Value>, Value> {
     match v {
         Value::Seq(items) => Ok(items),

@@ -51,10 +51,9 @@ impl EnumSpec {
             self.inherit_schema,
             schema.filter(|s| *s != "public"),
             self.name.as_mut(),
-        ) {
-            if !name.contains('.') {
-                *name = format!("{schema}.{name}");
-            }
+        ) && !name.contains('.')
+        {
+            *name = format!("{schema}.{name}");
         }
     }
 }

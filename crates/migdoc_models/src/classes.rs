@@ -281,14 +281,11 @@ impl Reader<'_, '_> {
                     };
                     for alias in names.iter().filter(|a| a.bound_name() == head) {
                         let target = self.module_index(&abs);
-                        match (rest, target) {
-                            // `from app.models import Base` then `Base`.
-                            (None, Some(t)) => {
-                                if let Some(found) = self.resolve_class(t, &alias.name, depth + 1) {
-                                    return Some(found);
-                                }
-                            }
-                            _ => {}
+                        // `from app.models import Base` then `Base`.
+                        if let (None, Some(t)) = (rest, target)
+                            && let Some(found) = self.resolve_class(t, &alias.name, depth + 1)
+                        {
+                            return Some(found);
                         }
                         // `from app import models` then `models.Base`.
                         if let (Some(rest), Some(t)) =
@@ -716,10 +713,10 @@ fn inherit_schema(columns: &mut [ModelColumn], table: &str) {
         return;
     };
     for e in columns.iter_mut().filter_map(|c| c.enum_type.as_mut()) {
-        if e.inherit_schema {
-            if let Some(name) = e.name.as_mut().filter(|n| !n.contains('.')) {
-                *name = format!("{schema}.{name}");
-            }
+        if e.inherit_schema
+            && let Some(name) = e.name.as_mut().filter(|n| !n.contains('.'))
+        {
+            *name = format!("{schema}.{name}");
         }
     }
 }

@@ -624,9 +624,10 @@ down_revision = None
 ",
         );
         let versions = root.join("app/migrations/versions");
-        let project =
-            Project::discover(&versions, &[versions.clone()]).unwrap_or_else(|e| panic!("{e}"));
-        let canonical = std::fs::canonicalize(root.join("app/migrations")).unwrap();
+        let project = Project::discover(&versions, std::slice::from_ref(&versions))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let canonical =
+            std::fs::canonicalize(root.join("app/migrations")).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             project.search_roots().contains(&canonical),
             "{:?}",
@@ -640,7 +641,7 @@ down_revision = None
                 &file,
                 "import sys, os\nsys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n"
             ),
-            [root.parent().unwrap().to_owned()]
+            [root.parent().expect("a parent").to_owned()]
         );
     }
 

@@ -484,13 +484,17 @@ impl<'a> Run<'a> {
                 let guessed = *checkfirst && self.uncertain.type_exists(&name);
                 if self.catalog.types.contains_key(&name) {
                     if !checkfirst {
+                        let anew = self.anew_type(&name);
                         self.fail(
                             range,
                             FailureKind::DuplicateType {
-                                name,
+                                name: name.clone(),
                                 via: ".create(checkfirst=False)",
                             },
                         );
+                        if anew {
+                            self.define_spec(&name, spec, range);
+                        }
                     } else if guessed {
                         self.recertify_type(&name, false);
                     }
@@ -784,11 +788,11 @@ impl<'a> Run<'a> {
         cascade: bool,
         range: TextRange,
     ) -> bool {
-        if !self
+        if self
             .catalog
             .tables
             .get(table)
-            .is_some_and(|t| t.column(column).is_some())
+            .is_none_or(|t| t.column(column).is_none())
         {
             return false;
         }
@@ -913,11 +917,12 @@ impl<'a> Run<'a> {
                         self.require_type_name(&name, "op.create_table", range);
                         continue;
                     }
+                    let anew = self.anew_type(&name);
                     if self.catalog.types.contains_key(&name) {
                         self.fail(
                             range,
                             FailureKind::DuplicateType {
-                                name,
+                                name: name.clone(),
                                 via: if spec.domain {
                                     "op.create_table with postgresql.DOMAIN"
                                 } else {
@@ -925,7 +930,8 @@ impl<'a> Run<'a> {
                                 },
                             },
                         );
-                    } else {
+                    }
+                    if anew || !self.catalog.types.contains_key(&name) {
                         self.define_spec(&name, spec, range);
                     }
                 }
@@ -937,13 +943,17 @@ impl<'a> Run<'a> {
             }
         }
         if self.catalog.tables.contains_key(table) {
+            let anew = self.anew_table(table);
             self.fail(
                 range,
                 FailureKind::DuplicateTable {
                     name: table.to_owned(),
                 },
             );
-            return;
+            if !anew {
+                return;
+            }
+            self.edit_table(table, |tables| tables.remove(table));
         }
         let cols = columns.iter().map(|c| self.column(c)).collect();
         for spec in columns {
@@ -968,6 +978,19 @@ impl<'a> Run<'a> {
             )
         });
         self.recertify_table(table);
+    }
+
+    /// A `CREATE` of type `name`, which the replay has but an unknown may have dropped: silent,
+    /// and it defines the type anew (had the type been there, the migration fails here).
+    fn anew_type(&self, name: &str) -> bool {
+        self.guessing == 0
+            && self.catalog.types.contains_key(name)
+            && self.uncertain.type_exists(name)
+    }
+
+    /// The same for a `CREATE TABLE` of table `name`.
+    fn anew_table(&self, name: &str) -> bool {
+        self.guessing == 0 && self.catalog.tables.contains_key(name) && self.uncertain.table(name)
     }
 
     /// Table `name` was defined anew, whole (or dropped), by an operation that certainly ran.
@@ -1306,25 +1329,28 @@ impl<'a> Run<'a> {
         match statement {
             Statement::CreateEnum { name, labels } => {
                 let name = key(name);
+                let anew = self.anew_type(&name);
                 if self.catalog.types.contains_key(&name) {
                     self.fail(
                         range,
                         FailureKind::DuplicateType {
-                            name,
+                            name: name.clone(),
                             via: "CREATE TYPE",
                         },
                     );
-                } else {
+                }
+                if anew || !self.catalog.types.contains_key(&name) {
                     self.define_type(&name, Some(labels.clone()), range);
                 }
             }
             Statement::CreateTypeOther { name, domain } => {
                 let name = key(name);
+                let anew = self.anew_type(&name);
                 if self.catalog.types.contains_key(&name) {
                     self.fail(
                         range,
                         FailureKind::DuplicateType {
-                            name,
+                            name: name.clone(),
                             via: if *domain {
                                 "CREATE DOMAIN"
                             } else {
@@ -1332,7 +1358,8 @@ impl<'a> Run<'a> {
                             },
                         },
                     );
-                } else {
+                }
+                if anew || !self.catalog.types.contains_key(&name) {
                     self.define_other_type(&name, *domain);
                 }
             }
@@ -1431,10 +1458,19 @@ impl<'a> Run<'a> {
             } => {
                 let table = key(name);
                 if self.catalog.tables.contains_key(&table) {
+                    let anew = !if_not_exists && self.anew_table(&table);
                     if !if_not_exists {
-                        self.fail(range, FailureKind::DuplicateTable { name: table });
+                        self.fail(
+                            range,
+                            FailureKind::DuplicateTable {
+                                name: table.clone(),
+                            },
+                        );
                     }
-                    return;
+                    if !anew {
+                        return;
+                    }
+                    self.edit_table(&table, |tables| tables.remove(&table));
                 }
                 if !columns_complete {
                     self.taint_with(

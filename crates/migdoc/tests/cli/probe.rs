@@ -36,6 +36,7 @@ const PROBE: &str = "op.execute(\"CREATE TYPE migdoc_probe_t AS ENUM ('a')\")";
 /// (as a probe that copies only that directory sees it: project helpers cannot be followed,
 /// sibling revisions imported by package path still are).
 #[test]
+#[allow(clippy::print_stdout)] // the per-history numbers are the test's report
 fn probe_coverage_on_real_histories() {
     let dirs = crate::support::real_history_dirs();
     let mut report = Vec::new();
@@ -49,9 +50,11 @@ fn probe_coverage_on_real_histories() {
         let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("probe-{name}-{}", std::process::id()))
             .join("versions");
-        copy_dir(dir, &copy);
+        crate::support::copy_dir(dir, &copy);
         let (bare, bare_probed) = probe(&copy);
-        std::fs::remove_dir_all(copy.parent().unwrap()).ok();
+        if let Some(parent) = copy.parent() {
+            std::fs::remove_dir_all(parent).ok();
+        }
         report.push(format!(
             "{name}: {caught}/{probed} revisions would have a sure enum bug caught ({}%), {bare}/{bare_probed} on a bare copy ({}%)",
             100 * caught / probed.max(1),
@@ -83,19 +86,6 @@ fn probe_coverage_on_real_histories() {
         "coverage fell below its floor: {low:?}\n{}",
         report.join("\n")
     );
-}
-
-/// `shutil.copytree`: the files of `from` under `to`, recursively.
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// (caught, probed) for the history in `dir`.
@@ -225,6 +215,7 @@ fn injected_stmt(file: &migdoc_project::RevisionFile, stmt: &str) -> Option<Stri
 /// starts with `if skip_based_on_legacy_engine_version(op, __name__): return`, decided by
 /// `alembic.ini`'s options: the project is checked from where its `alembic.ini` is).
 #[test]
+#[allow(clippy::print_stdout)] // the per-history numbers are the test's report
 fn harder_probe_on_objects_postgresql_reported() {
     /// (history, lowest accepted caught revisions, probed revisions).
     const HARD_FLOORS: &[(&str, usize, usize)] = &[

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 #[test]
+#[allow(clippy::print_stdout)] // the per-history numbers are the test's report
 fn check_errors_on_real_histories_are_what_postgresql_did() {
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();

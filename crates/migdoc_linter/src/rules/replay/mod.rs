@@ -200,8 +200,8 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
         .map(|f| f.path.display().to_string())
         .collect();
     // Merge the modes of each failure at one place.
-    let mut merged: BTreeMap<(usize, (u32, u32), Rule), (FailureKind, Vec<(Mode, Phase)>)> =
-        BTreeMap::new();
+    type Place = (usize, (u32, u32), Rule);
+    let mut merged: BTreeMap<Place, (FailureKind, Vec<(Mode, Phase)>)> = BTreeMap::new();
     for f in &outcome.failures {
         let rule = rule_for(&f.kind, f.mode, f.phase);
         merged
