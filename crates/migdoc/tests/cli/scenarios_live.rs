@@ -4,7 +4,7 @@
 //! statically on every run (`scenarios::`); live, a fixed sample runs here: each scenario whose
 //! recording differs between the `scripts/pyenv` SQLAlchemy versions (2.0, 2.1, 1.4) with each,
 //! one in three of the others with 2.0 or 2.1 in turn, and one in twelve with 1.4 (the noisy
-//! variants, `*_with_noise` from `scripts/noisy-scenarios`, thinned to one in four first).
+//! variants, `*_with_noise` from `scripts/noisy-scenarios`, thinned to one in six first).
 //! `MIGDOC_LIVE_ALL_SCENARIOS=1` runs every scenario with each version it was recorded with.
 
 use std::path::{Path, PathBuf};
@@ -129,7 +129,7 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
                 return true;
             }
             noisy += 1;
-            all || noisy % 4 == 1
+            all || noisy % 6 == 1
         })
         .collect();
     assert!(
