@@ -1816,22 +1816,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 ) if self.table_create(name, columns, args, keywords, range) => {
                     return Value::None;
                 }
-                (
-                    Value::TableObj {
-                        name, enum_types, ..
-                    },
-                    "create" | "drop",
-                ) => {
-                    let footprint = match (name, enum_types) {
-                        (Some(name), Some(types)) => Footprint::of_names(
-                            std::iter::once(name.clone()).chain(types.iter().cloned()),
-                        ),
-                        (Some(name), None) => Footprint {
-                            any_type: true,
-                            ..Footprint::of_names([name.clone()])
-                        },
-                        _ => Footprint::unbounded(),
-                    };
+                (Value::TableObj { .. }, "create" | "drop") => {
+                    let footprint = table_footprint(&receiver);
                     self.unknown(&format!("{attr}() of a SQLAlchemy table"), footprint, range);
                     return Value::None;
                 }
@@ -1886,28 +1872,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                 {
                     let tables = self.kwarg(keywords, "tables").map(|e| self.eval(e));
                     let footprint = match tables {
-                        Some(Value::Seq(items)) => {
-                            items.iter().fold(Footprint::default(), |acc, t| {
-                                acc.union(match t {
-                                    Value::TableObj {
-                                        name: Some(n),
-                                        enum_types: Some(types),
-                                        ..
-                                    } => Footprint::of_names(
-                                        std::iter::once(n.clone()).chain(types.iter().cloned()),
-                                    ),
-                                    Value::TableObj {
-                                        name: Some(n),
-                                        enum_types: None,
-                                        ..
-                                    } => Footprint {
-                                        any_type: true,
-                                        ..Footprint::of_names([n.clone()])
-                                    },
-                                    _ => Footprint::unbounded(),
-                                })
-                            })
-                        }
+                        Some(Value::Seq(items)) => items
+                            .iter()
+                            .fold(Footprint::default(), |acc, t| acc.union(table_footprint(t))),
                         _ => Footprint::unbounded(),
                     };
                     self.unknown(
@@ -1937,18 +1904,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
                     }
-                    let footprint = tables.iter().fold(Footprint::default(), |acc, t| {
-                        acc.union(match t {
-                            Value::TableObj {
-                                name: Some(n),
-                                enum_types: Some(types),
-                                ..
-                            } => Footprint::of_names(
-                                std::iter::once(n.clone()).chain(types.iter().cloned()),
-                            ),
-                            _ => Footprint::unbounded(),
-                        })
-                    });
+                    let footprint = tables
+                        .iter()
+                        .fold(Footprint::default(), |acc, t| acc.union(table_footprint(t)));
                     self.unknown(&format!("{attr}() of a MetaData"), footprint, range);
                     return Value::None;
                 }
@@ -3832,6 +3790,27 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
         columns[only].generated = true;
     }
     columns
+}
+
+/// What `.create()` / `.drop()` of a SQLAlchemy table may change: the table and the enum types
+/// its columns name (any type when one has no name); anything when it is not such a table.
+fn table_footprint(t: &Value) -> Footprint {
+    match t {
+        Value::TableObj {
+            name: Some(n),
+            enum_types: Some(types),
+            ..
+        } => Footprint::of_names(std::iter::once(n.clone()).chain(types.iter().cloned())),
+        Value::TableObj {
+            name: Some(n),
+            enum_types: None,
+            ..
+        } => Footprint {
+            any_type: true,
+            ..Footprint::of_names([n.clone()])
+        },
+        _ => Footprint::unbounded(),
+    }
 }
 
 /// `CREATE TABLE` of a table SQLAlchemy builds (its enum types already created by its events,
