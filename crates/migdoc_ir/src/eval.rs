@@ -1757,7 +1757,8 @@ impl<'s, 'a> Frame<'s, 'a> {
             let receiver = self.eval(value);
             match (&receiver, attr.as_str()) {
                 (Value::Path(_), "execute") if is_op(&receiver) => {
-                    self.execute(args.first(), ParamStyleTag::Named, range);
+                    let sql = args.first().or_else(|| self.kwarg(keywords, "sqltext"));
+                    self.execute(sql, ParamStyleTag::Named, range);
                     return Value::Unknown;
                 }
                 (Value::Bind | Value::Data, "execute") => {
@@ -3339,6 +3340,10 @@ impl<'s, 'a> Frame<'s, 'a> {
         keywords: &[Keyword],
         range: TextRange,
     ) -> Value {
+        // `op.alter_column(table_name="t", column_name="c")`: Alembic's positional parameters
+        // given by keyword take their places.
+        let spliced = splice_keywords(op_parameters(name), args, keywords);
+        let args = spliced.as_deref().unwrap_or(args);
         // `op.create_table(name, *columns)`: the sequence spread.
         let values: Vec<Value> = self.positional(args);
         let spread_unknown = args.iter().any(|a| matches!(a, Expr::Starred { .. }))
@@ -3649,7 +3654,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 if let Some(table) = incomplete {
                     self.unknown(
                         "a column migdoc cannot evaluate",
-                        Footprint::of_names([table]),
+                        Footprint::of_columns(table),
                         range,
                     );
                 }
@@ -3660,9 +3665,20 @@ impl<'s, 'a> Frame<'s, 'a> {
                     // that table, whichever it is, and the enum types its columns name.
                     "create_table" | "drop_table" | "add_column" | "drop_column"
                     | "alter_column" | "rename_table" => {
-                        let mut f = Footprint {
-                            any_table: true,
-                            ..Footprint::default()
+                        // A column of a table migdoc can name: the columns of that table.
+                        let mut f = match table_arg() {
+                            Some(table)
+                                if matches!(
+                                    name,
+                                    "add_column" | "drop_column" | "alter_column"
+                                ) =>
+                            {
+                                Footprint::of_columns(table)
+                            }
+                            _ => Footprint {
+                                any_table: true,
+                                ..Footprint::default()
+                            },
                         };
                         for v in &values {
                             match v {
@@ -3761,6 +3777,62 @@ impl Frame<'_, '_> {
         }
         self.op_call(method, &full_args, keywords, range)
     }
+}
+
+/// The parameters of Alembic's `Operations` methods that may be passed by position, in order
+/// (`inspect.signature` of alembic 1.18). In batch mode the table is put first before these
+/// apply (`batch_call`).
+fn op_parameters(method: &str) -> &'static [&'static str] {
+    match method {
+        "create_table" | "drop_table" | "drop_table_comment" => &["table_name"],
+        "add_column" => &["table_name", "column"],
+        "drop_column" | "alter_column" => &["table_name", "column_name"],
+        "rename_table" => &["old_table_name", "new_table_name"],
+        "create_index" => &["index_name", "table_name", "columns"],
+        "drop_index" => &["index_name", "table_name"],
+        "create_unique_constraint" | "create_primary_key" => {
+            &["constraint_name", "table_name", "columns"]
+        }
+        "create_check_constraint" => &["constraint_name", "table_name", "condition"],
+        "drop_constraint" => &["constraint_name", "table_name", "type_"],
+        "create_foreign_key" => &[
+            "constraint_name",
+            "source_table",
+            "referent_table",
+            "local_cols",
+            "remote_cols",
+        ],
+        "bulk_insert" => &["table", "rows"],
+        "execute" => &["sqltext"],
+        "create_table_comment" => &["table_name", "comment"],
+        "batch_alter_table" => &["table_name", "schema"],
+        _ => &[],
+    }
+}
+
+/// `args` with the keywords that name positional parameters past them put in their places (a
+/// parameter left out in between is `None`); `None` when no keyword does.
+fn splice_keywords(params: &[&str], args: &[Expr], keywords: &[Keyword]) -> Option<Vec<Expr>> {
+    if args.iter().any(|a| matches!(a, Expr::Starred { .. })) {
+        return None;
+    }
+    let given = |p: &str| keywords.iter().find(|k| k.arg.as_deref() == Some(p));
+    let last = params
+        .iter()
+        .enumerate()
+        .skip(args.len())
+        .rfind(|(_, p)| given(p).is_some())?
+        .0;
+    let mut out = args.to_vec();
+    for p in &params[args.len()..=last] {
+        out.push(match given(p) {
+            Some(k) => k.value.clone(),
+            None => Expr::NoneLiteral {
+                range: TextRange::default(),
+            },
+        });
+    }
+    Some(out)
 }
 
 /// The columns of `op.create_table`, with table-level primary keys applied: a single integer

@@ -244,6 +244,10 @@ pub struct Footprint {
     pub any_table: bool,
     /// It may create, change or drop any enum type.
     pub any_type: bool,
+    /// Tables (by catalog key) that surely exist after it, with columns it may have added,
+    /// changed or dropped: a `CREATE TABLE ... AS SELECT`, a column migdoc cannot evaluate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns_of: Vec<String>,
 }
 
 impl Footprint {
@@ -253,6 +257,7 @@ impl Footprint {
             names: Vec::new(),
             any_table: true,
             any_type: true,
+            columns_of: Vec::new(),
         }
     }
 
@@ -262,14 +267,13 @@ impl Footprint {
 
     /// Changes no type, table or column.
     pub fn is_none(&self) -> bool {
-        self.names.is_empty() && !self.any_table && !self.any_type
+        self.names.is_empty() && !self.any_table && !self.any_type && self.columns_of.is_empty()
     }
 
     pub fn of_names(names: impl IntoIterator<Item = String>) -> Self {
         let mut f = Footprint {
             names: names.into_iter().collect(),
-            any_table: false,
-            any_type: false,
+            ..Footprint::default()
         };
         f.names.sort();
         f.names.dedup();
@@ -285,7 +289,18 @@ impl Footprint {
         self.names.dedup();
         self.any_table |= other.any_table;
         self.any_type |= other.any_type;
+        self.columns_of.extend(other.columns_of);
+        self.columns_of.sort();
+        self.columns_of.dedup();
         self
+    }
+
+    /// The columns of `table`, which surely exists.
+    pub fn of_columns(table: String) -> Self {
+        Footprint {
+            columns_of: vec![table],
+            ..Footprint::default()
+        }
     }
 
     /// What these operations may change when it is not known whether (or how often) they run:
@@ -527,10 +542,14 @@ impl Footprint {
                     .next()
                     .unwrap_or_default()
                     .to_ascii_uppercase();
-                matches!(
-                    first.as_str(),
-                    "UPDATE" | "INSERT" | "DELETE" | "SELECT" | "WITH" | "VALUES"
-                )
+                match first.as_str() {
+                    "UPDATE" | "INSERT" | "DELETE" | "VALUES" | "WITH" => true,
+                    // `SELECT ... INTO t` makes a table.
+                    "SELECT" => !statement
+                        .split_whitespace()
+                        .any(|w| w.eq_ignore_ascii_case("into")),
+                    _ => false,
+                }
             });
         if data_only {
             Footprint::default()

@@ -168,6 +168,42 @@ fn batch_alter_table_is_op_with_the_table() {
 }
 
 #[test]
+fn positional_parameters_given_by_keyword() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    \
+         op.alter_column(table_name='chart', column_name='last_modified', type_=sa.TIMESTAMP(timezone=True))\n    \
+         op.drop_column('t', column_name='c')\n    \
+         op.rename_table(old_table_name='a', new_table_name='b')\n    \
+         op.execute(sqltext='DROP TABLE x')\n    \
+         op.drop_table(table_name='y', schema='s')\n    \
+         with op.batch_alter_table(table_name='users') as batch_op:\n        \
+         batch_op.alter_column(column_name='age', nullable=False)\n"
+    ));
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "AlterColumn",
+            "DropColumn",
+            "RenameTable",
+            "Sql(DROP TABLE x)",
+            "DropTable",
+            "AlterColumn"
+        ]
+    );
+    assert!(
+        matches!(&ops.upgrade[0].kind, OpKind::AlterColumn { table, column, .. } if table == "chart" && column == "last_modified")
+    );
+    assert!(
+        matches!(&ops.upgrade[2].kind, OpKind::RenameTable { from, to } if from == "a" && to == "b")
+    );
+    assert!(matches!(&ops.upgrade[4].kind, OpKind::DropTable { table } if table == "s.y"));
+    assert!(
+        matches!(&ops.upgrade[5].kind, OpKind::AlterColumn { table, column, nullable: Some(false), .. } if table == "users" && column == "age")
+    );
+    assert_eq!(ops.unknown_count(), 0);
+}
+
+#[test]
 fn existence_guards_become_guard_ops() {
     let ops = lower(&format!(
         "{HEAD}\ndef upgrade():\n    conn = op.get_bind()\n    \
@@ -649,7 +685,8 @@ fn a_table_with_a_column_migdoc_cannot_evaluate_is_incomplete() {
     let OpKind::Unknown { footprint, .. } = &ops.upgrade[1].kind else {
         panic!("{:?}", ops.upgrade)
     };
-    assert_eq!(footprint.names, ["t"]);
+    // The table surely exists; its columns are what is not known.
+    assert_eq!(footprint, &crate::Footprint::of_columns("t".to_owned()));
 }
 
 /// `db = get_sqla_class()(); session = db.Session(bind=bind)` (superset's extensions): the
@@ -884,4 +921,35 @@ fn what_the_inspector_reads_is_data() {
         "{:?}",
         ops.upgrade
     );
+}
+
+#[test]
+fn a_table_made_from_a_query_is_a_table() {
+    use crate::Footprint;
+    // Holed SQL that does not parse: a data statement changes nothing, `SELECT ... INTO` makes a
+    // table.
+    assert!(Footprint::of_holed_sql("UPDATE t SET a = 1 WHERE b IN (,)").is_none());
+    assert!(Footprint::of_holed_sql("SELECT a FROM t WHERE b IN (,)").is_none());
+    assert!(Footprint::of_holed_sql("SELECT a INTO n FROM t WHERE b IN (,)").is_unbounded());
+    // Parsed: the table it makes.
+    let parsed = migdoc_sql::parse("CREATE TABLE n AS SELECT a FROM t");
+    assert_eq!(
+        Footprint::of_sql(&parsed),
+        Footprint::of_names(["n".to_owned()])
+    );
+}
+
+#[test]
+fn a_column_migdoc_cannot_evaluate_on_a_named_table_touches_its_columns() {
+    let ops = lower(&format!(
+        "{HEAD}\nfrom app.columns import audit_column\n\n\
+         def upgrade():\n    op.add_column('t', audit_column())\n    \
+         op.alter_column(table_name='u', column_name=audit_column(), nullable=True)\n    \
+         op.add_column(audit_column(), sa.Column('x', sa.Integer()))\n"
+    ));
+    let f = footprints(&ops.upgrade);
+    assert_eq!(f[0], crate::Footprint::of_columns("t".to_owned()));
+    assert_eq!(f[1], crate::Footprint::of_columns("u".to_owned()));
+    // No table to name: any table.
+    assert!(f[2].any_table && f[2].columns_of.is_empty(), "{:?}", f[2]);
 }

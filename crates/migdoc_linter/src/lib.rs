@@ -142,6 +142,16 @@ impl UnknownOp {
                     .join(", ")
             ));
         }
+        if !f.columns_of.is_empty() {
+            parts.push(format!(
+                "the columns of {}",
+                f.columns_of
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         parts.join(" and ")
     }
 }

@@ -406,6 +406,15 @@ impl<'a> Run<'a> {
                 sql_type,
                 new_name,
             } => {
+                // Alembic emits `ALTER TABLE ... ALTER COLUMN` only for what changes (nothing
+                // for `existing_*` alone); PostgreSQL refuses a column the table lacks (42703).
+                let alters = nullable.is_some()
+                    || server_default.is_some()
+                    || *type_changed
+                    || new_name.is_some();
+                if alters && !self.require_columns(table, std::slice::from_ref(column), range) {
+                    return;
+                }
                 if let Some(spec) = enum_type.as_ref().filter(|s| s.native)
                     && self.require_type(spec, "op.alter_column", range)
                     && !using
@@ -552,7 +561,7 @@ impl<'a> Run<'a> {
                 };
                 let guessing = match subject {
                     GuardSubject::Type(name) => self.uncertain.type_exists(name),
-                    GuardSubject::Table(name) => self.uncertain.table(name),
+                    GuardSubject::Table(name) => self.uncertain.table_exists(name),
                     GuardSubject::Label { type_name, .. } => self.uncertain.type_labels(type_name),
                 };
                 self.guessing += u32::from(guessing);
@@ -575,6 +584,13 @@ impl<'a> Run<'a> {
     /// Something the replay itself cannot decide (an enum without a name, a `DO` block it does
     /// not follow): it has a footprint as an unknown operation does, and is listed with them.
     fn taint_with(&mut self, what: &'static str, range: TextRange, footprint: Footprint) {
+        self.list_undecided(what, range, &footprint);
+        self.uncertain.absorb(&footprint);
+    }
+
+    /// `--show-unknown` lists what the replay could not follow (once: the upgrade of the run
+    /// that replays every revision).
+    fn list_undecided(&mut self, what: &'static str, range: TextRange, footprint: &Footprint) {
         if self.mode == Mode::OneRun && self.phase == Phase::Upgrade && !footprint.is_none() {
             self.undecided.push(Undecided {
                 file: self.file,
@@ -583,7 +599,6 @@ impl<'a> Run<'a> {
                 footprint: footprint.clone(),
             });
         }
-        self.uncertain.absorb(&footprint);
     }
 
     /// The column as the catalog records it.
@@ -720,9 +735,7 @@ impl<'a> Run<'a> {
     fn move_table(&mut self, from: &str, to: &str) {
         // What an unknown may have made of the table moves with it (the replay may not even
         // have it to move).
-        if self.uncertain.table(from) {
-            self.uncertain.absorb(&Footprint::of_names([to.to_owned()]));
-        }
+        self.uncertain.move_table(from, to);
         let keys = self.catalog.foreign_keys.remove(from);
         if let Some(t) = self.edit_table(from, |tables| tables.remove(from)) {
             self.edit_table(to, |tables| tables.insert(to.to_owned(), t));
@@ -990,7 +1003,9 @@ impl<'a> Run<'a> {
 
     /// The same for a `CREATE TABLE` of table `name`.
     fn anew_table(&self, name: &str) -> bool {
-        self.guessing == 0 && self.catalog.tables.contains_key(name) && self.uncertain.table(name)
+        self.guessing == 0
+            && self.catalog.tables.contains_key(name)
+            && self.uncertain.table_exists(name)
     }
 
     /// Table `name` was defined anew, whole (or dropped), by an operation that certainly ran.
@@ -1473,10 +1488,10 @@ impl<'a> Run<'a> {
                     self.edit_table(&table, |tables| tables.remove(&table));
                 }
                 if !columns_complete {
-                    self.taint_with(
-                        "a CREATE TABLE whose columns come from elsewhere (LIKE, INHERITS, PARTITION OF, OF)",
+                    self.list_undecided(
+                        "a CREATE TABLE whose columns come from elsewhere (AS SELECT, SELECT INTO, LIKE, INHERITS, PARTITION OF, OF)",
                         range,
-                        Footprint::of_names([table.clone()]),
+                        &Footprint::of_columns(table.clone()),
                     );
                 }
                 let cols = columns
@@ -1500,8 +1515,10 @@ impl<'a> Run<'a> {
                         },
                     )
                 });
-                if *columns_complete {
-                    self.recertify_table(&table);
+                // The table surely exists now; its columns are known when every one is listed.
+                self.recertify_table(&table);
+                if !columns_complete {
+                    self.uncertain.open_columns(&table);
                 }
                 for fk in columns
                     .iter()

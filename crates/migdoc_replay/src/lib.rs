@@ -240,6 +240,10 @@ pub struct Uncertainty {
     pub names: std::collections::BTreeSet<String>,
     /// Enum types that exist, with labels migdoc does not know.
     pub labels: std::collections::BTreeSet<String>,
+    /// Tables that surely exist, with columns migdoc does not know (`CREATE TABLE ... AS
+    /// SELECT`, `LIKE`, `INHERITS`): what rests on their existence holds, what rests on their
+    /// columns does not.
+    pub columns: std::collections::BTreeSet<String>,
     /// Tables and types defined anew since what made them uncertain (see above).
     certain_tables: std::collections::BTreeSet<String>,
     certain_types: std::collections::BTreeSet<String>,
@@ -265,12 +269,29 @@ impl Uncertainty {
         self.any_table |= footprint.any_table;
         self.any_type |= footprint.any_type;
         self.names.extend(footprint.names.iter().cloned());
+        self.columns.extend(footprint.columns_of.iter().cloned());
     }
 
     /// Table `name` was defined anew, whole (or dropped), by an operation migdoc followed.
     pub fn recertify_table(&mut self, name: &str) {
-        if self.table(name) {
+        if self.table_exists(name) {
             self.certain_tables.insert(name.to_owned());
+        }
+        self.columns.remove(name);
+    }
+
+    /// Table `name` surely exists, with columns migdoc does not know.
+    pub fn open_columns(&mut self, name: &str) {
+        self.columns.insert(name.to_owned());
+    }
+
+    /// Table `from` is now `to`: what is uncertain about it goes with it.
+    pub fn move_table(&mut self, from: &str, to: &str) {
+        if self.table_exists(from) {
+            self.absorb(&migdoc_ir::Footprint::of_names([to.to_owned()]));
+        }
+        if self.columns.remove(from) {
+            self.columns.insert(to.to_owned());
         }
     }
 
@@ -294,9 +315,16 @@ impl Uncertainty {
             && !self.any_type
             && self.names.is_empty()
             && self.labels.is_empty()
+            && self.columns.is_empty()
     }
 
+    /// Whether table `name` may differ from the replay's: whether it exists, or its columns.
     pub fn table(&self, name: &str) -> bool {
+        self.table_exists(name) || self.columns.contains(name)
+    }
+
+    /// Whether table `name` may exist where the replay says it does not, or the reverse.
+    pub fn table_exists(&self, name: &str) -> bool {
         (self.unbounded || self.any_table || self.names.contains(name))
             && !self.certain_tables.contains(name)
     }
@@ -330,7 +358,7 @@ impl Uncertainty {
             | FailureKind::UndefinedColumn { table, .. }
             | FailureKind::DuplicateColumn { table, .. } => self.table(table),
             FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => {
-                self.table(name)
+                self.table_exists(name)
             }
             FailureKind::DependentObjects { type_name, users } => {
                 self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))

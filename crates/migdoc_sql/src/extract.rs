@@ -32,6 +32,12 @@ pub(crate) fn statement(node: &SyntaxNode) -> Statement {
             domain: true,
         }),
         K::CREATE_TABLE => create_table(node),
+        // `CREATE TABLE t AS SELECT ...` and `SELECT ... INTO t`: a table whose columns come
+        // from the query.
+        K::CREATE_TABLE_AS => table_from_query(node, node),
+        K::SELECT_INTO => {
+            child(node, K::INTO_CLAUSE).and_then(|into| table_from_query(&into, node))
+        }
         K::ALTER_TABLE => alter_table(node),
         K::DROP_TABLE => Some(Statement::DropTable {
             names: children(node, K::TABLE_NAME_REF)
@@ -234,6 +240,18 @@ fn create_table(node: &SyntaxNode) -> Option<Statement> {
         if_not_exists: has_child(node, K::IF_NOT_EXISTS),
         columns_complete,
         foreign_keys,
+    })
+}
+
+/// A table made from a query: its name (a `TABLE_NAME` child of `named`); the columns are the
+/// query's, which migdoc does not derive.
+fn table_from_query(named: &SyntaxNode, node: &SyntaxNode) -> Option<Statement> {
+    Some(Statement::CreateTable {
+        name: qual_name(&child(named, K::TABLE_NAME)?)?,
+        columns: Vec::new(),
+        if_not_exists: has_child(node, K::IF_NOT_EXISTS),
+        columns_complete: false,
+        foreign_keys: Vec::new(),
     })
 }
 

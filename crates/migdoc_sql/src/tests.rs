@@ -556,3 +556,31 @@ fn foreign_keys_name_the_columns_they_reference() {
         }]
     );
 }
+
+#[test]
+fn tables_made_from_a_query() {
+    for (sql, name, if_not_exists) in [
+        ("CREATE TABLE n AS SELECT a FROM t", "n", false),
+        (
+            "CREATE TABLE IF NOT EXISTS s.n AS SELECT 1 WITH NO DATA",
+            "s.n",
+            true,
+        ),
+        ("SELECT a INTO n FROM t", "n", false),
+    ] {
+        let Statement::CreateTable {
+            name: got,
+            columns,
+            if_not_exists: ine,
+            columns_complete,
+            ..
+        } = one(sql)
+        else {
+            panic!("{sql}")
+        };
+        assert_eq!(got.key(), name, "{sql}");
+        assert_eq!(ine, if_not_exists, "{sql}");
+        assert!(columns.is_empty() && !columns_complete, "{sql}");
+    }
+    assert!(matches!(one("SELECT a FROM t"), Statement::Other { .. }));
+}

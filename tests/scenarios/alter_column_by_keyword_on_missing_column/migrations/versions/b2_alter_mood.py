@@ -1,0 +1,29 @@
+"""alter mood
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-03-02 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.alter_column(table_name="people", column_name="mood", type_=sa.Text(), existing_nullable=True)
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    pass
