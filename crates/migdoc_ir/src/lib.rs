@@ -246,7 +246,6 @@ pub struct Footprint {
     pub any_type: bool,
     /// Tables (by catalog key) that surely exist after it, with columns it may have added,
     /// changed or dropped: a `CREATE TABLE ... AS SELECT`, a column migdoc cannot evaluate.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns_of: Vec<String>,
 }
 

@@ -316,7 +316,8 @@ fn fixtures_dir_exists() {
 }
 
 /// The models that ship with real projects are read without a model error that real SQLAlchemy
-/// would not show: none is reported where the history is not fully understood (all of these).
+/// would not show: none is reported where the history is not fully understood, and on the tables
+/// whose migrated definition is certain, only the drift that is really there.
 #[test]
 fn real_projects_models_give_no_unproven_errors() {
     let root = repo_root();
@@ -369,19 +370,34 @@ fn real_projects_models_give_no_unproven_errors() {
         let out = crate::support::run_migdoc(&args);
         let report: Value =
             serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
-        let model_errors: Vec<&Value> = report["diagnostics"]
+        let model_errors: Vec<String> = report["diagnostics"]
             .as_array()
             .into_iter()
             .flatten()
             .filter(|d| {
                 d["code"].as_str().is_some_and(|c| c.starts_with("MD3")) && d["severity"] == "error"
             })
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["code"].as_str().unwrap_or(""),
+                    d["message"].as_str().unwrap_or("")
+                )
+            })
             .collect();
-        assert!(
-            model_errors.is_empty(),
-            "{}: {model_errors:?}",
-            tree.display()
-        );
+        // superset's `user_favorite_tag` is created by one revision (e0f6f91c2055) with
+        // `nullable=False` columns that nothing later changes, while its model's
+        // `Column("user_id", Integer, ForeignKey(...))` is nullable (SQLAlchemy 2.0.58:
+        // `t.c.user_id.nullable` is True): a drift that is really there.
+        let expected: &[&str] = if tree.ends_with("apache-superset/tree") {
+            &[
+                "MD304 column `user_favorite_tag.user_id` is nullable in the model but NOT NULL without a default in the migrated table: an object saved without it is rejected",
+                "MD304 column `user_favorite_tag.tag_id` is nullable in the model but NOT NULL without a default in the migrated table: an object saved without it is rejected",
+            ]
+        } else {
+            &[]
+        };
+        assert_eq!(model_errors, expected, "{}", tree.display());
         // The models were found and read.
         let mut listed = vec![
             "models".to_owned(),
