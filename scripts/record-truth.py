@@ -45,6 +45,15 @@ def project_of(name):
 # (mlflow's revisions import `mlflow.exceptions` and `mlflow.utils`, which mlflow-skinny ships).
 DISTRIBUTION = {"mlflow": "mlflow-skinny"}
 
+# What a history presupposes, made the way its project's own initialisation makes it, before the
+# first revision (`migdoc verify --prepare`). mlflow's `_initialize_tables` runs
+# `InitialBase.metadata.create_all(engine)`, then upgrades.
+PREPARE = {
+    "mlflow": "python -c 'import os, sqlalchemy; "
+              "from mlflow.store.tracking.dbmodels.initial_models import Base; "
+              "Base.metadata.create_all(sqlalchemy.create_engine(os.environ[\"MIGDOC_URL\"]))'",
+}
+
 
 def python_for(name, install):
     project, version = project_of(name)
@@ -78,8 +87,9 @@ def step(s):
 
 
 def record(name, version, versions, python, migdoc):
+    prepare = ["--prepare", PREPARE[name]] if name in PREPARE else []
     out = subprocess.run([str(migdoc), "verify", str(versions), "--versions", str(versions), "--python", str(python),
-                          "--catalog-after-each", "--output-format", "json"], capture_output=True, text=True)
+                          "--catalog-after-each", "--output-format", "json", *prepare], capture_output=True, text=True)
     if out.returncode == 2:
         return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "exit 2"
     verify = json.loads(out.stdout)["verify"]
@@ -93,6 +103,7 @@ def record(name, version, versions, python, migdoc):
         "sqlalchemy": verify["sqlalchemy_version"],
         "postgres": verify["postgres_version"],
         "revisions": verify["revisions"],
+        **({"prepare": PREPARE[name]} if name in PREPARE else {}),
         "upgrade_head": mode(verify["upgrade_head"]),
         "step_by_step": mode(verify["step_by_step"]),
         "roundtrip": mode(verify["roundtrip"]),

@@ -169,6 +169,12 @@ pub(crate) struct VerifyArgs {
     /// the one-revision-per-run mode, in the JSON output (`verify.steps[].catalog`)
     #[arg(long)]
     pub(crate) catalog_after_each: bool,
+    /// A shell command run on each new database before the first migration, as the project's
+    /// own initialisation does (e.g. a `create_all` of its initial models): it gets the URL in
+    /// MIGDOC_URL, DATABASE_URL and the variables env.py reads, and the chosen Python first on
+    /// PATH
+    #[arg(long, value_name = "COMMAND")]
+    pub(crate) prepare: Option<String>,
     /// The lowest severity that makes the exit code 1 [default: error, or `fail-on` in the config]
     #[arg(long, value_enum)]
     pub(crate) fail_on: Option<FailOn>,

@@ -23,6 +23,7 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
         step_timeout: args.step_timeout.map(std::time::Duration::from_secs),
         generic_env: args.generic_env,
         catalog_after_each: args.catalog_after_each,
+        prepare: args.prepare.clone(),
     };
     let show_progress = io::stderr().is_terminal()
         && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");

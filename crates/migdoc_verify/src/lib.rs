@@ -51,6 +51,10 @@ pub struct Options {
     pub generic_env: bool,
     /// Read the catalog after each revision of the per-revision runs (`Step::catalog`).
     pub catalog_after_each: bool,
+    /// A shell command run on each new scratch database before its first Alembic command
+    /// (`--prepare`): what a project's own initialisation does before it upgrades (a
+    /// `create_all` of its initial models, extensions).
+    pub prepare: Option<String>,
 }
 
 /// One deploy mode's outcome, in the shape `tests/scenarios/*/scenario.toml` records.
@@ -221,9 +225,15 @@ pub fn verify(
                 &revisions,
                 progress,
                 options.catalog_after_each,
+                options.prepare.as_deref(),
             )
         });
-        let head = head_and_roundtrip(&server, &alembic, revisions.len());
+        let head = head_and_roundtrip(
+            &server,
+            &alembic,
+            revisions.len(),
+            options.prepare.as_deref(),
+        );
         (
             head,
             step.join().unwrap_or_else(|_| {
@@ -253,10 +263,14 @@ fn head_and_roundtrip(
     server: &Server,
     alembic: &runner::Alembic,
     n: usize,
+    prepare: Option<&str>,
 ) -> Result<(RunOutcome, RunOutcome, Option<Catalog>), VerifyError> {
     let db = server.scratch("head")?;
     let url = server.sqlalchemy_url(&db);
     let result = (|| {
+        if let Some(command) = prepare {
+            alembic.prepare(&url, command)?;
+        }
         let head = alembic.run(&url, &["upgrade", "head"], n)?;
         let catalog = if head.ok {
             Some(introspect::catalog(server, &db, alembic.version_table())?)
@@ -281,6 +295,9 @@ fn head_and_roundtrip(
     let db = server.scratch("roundtrip")?;
     let url = server.sqlalchemy_url(&db);
     let result = (|| {
+        if let Some(command) = prepare {
+            alembic.prepare(&url, command)?;
+        }
         let first = alembic.run(&url, &["upgrade", "head"], n)?;
         if !first.ok {
             return Ok(RunOutcome {
@@ -318,9 +335,16 @@ fn step_by_step(
     revisions: &[String],
     progress: &(dyn Fn(Progress<'_>) + Sync),
     catalog_after_each: bool,
+    prepare: Option<&str>,
 ) -> Result<(RunOutcome, Vec<Step>), VerifyError> {
     let db = server.scratch("steps")?;
     let url = server.sqlalchemy_url(&db);
+    if let Some(command) = prepare
+        && let Err(e) = alembic.prepare(&url, command)
+    {
+        server.drop_scratch(&db);
+        return Err(e);
+    }
     let catalogs = std::sync::Mutex::new(Vec::new());
     let read = |_: usize| -> Result<(), VerifyError> {
         let catalog = introspect::catalog(server, &db, alembic.version_table())?;

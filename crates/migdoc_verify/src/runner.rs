@@ -207,7 +207,7 @@ impl Alembic {
         args: &[&str],
         timeout: std::time::Duration,
     ) -> Result<Option<DriverOutput>, VerifyError> {
-        let mut child = self
+        let child = self
             .command(url, args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -215,38 +215,67 @@ impl Alembic {
             .map_err(|e| {
                 VerifyError::Python(format!("cannot run {}: {e}", self.python.display()))
             })?;
-        let drain = |mut r: Box<dyn std::io::Read + Send>| {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let _ = r.read_to_end(&mut buf);
-                buf
-            })
+        match output_within(child, timeout)? {
+            Some(out) => self.parse_output(&out, args).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `--prepare`: the user's shell command, run in Alembic's directory on each new scratch
+    /// database before the first Alembic command, with the URL in its environment
+    /// (`MIGDOC_URL`, `DATABASE_URL` and the variables env.py reads, never in arguments) and the
+    /// chosen Python first on `PATH`. It must succeed within the step timeout.
+    pub(crate) fn prepare(&self, url: &str, command: &str) -> Result<(), VerifyError> {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(command).current_dir(&self.cwd);
+        cmd.env("MIGDOC_URL", url);
+        for var in &self.url_vars {
+            cmd.env(var, url);
+        }
+        if let Some(bin) = self.python.parent().filter(|b| !b.as_os_str().is_empty()) {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let joined = std::env::join_paths(
+                std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&path)),
+            )
+            .map_err(|e| VerifyError::Python(format!("PATH: {e}")))?;
+            cmd.env("PATH", joined);
+        }
+        cmd.env("MIGDOC_PYTHON", &self.python)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = cmd
+            .spawn()
+            .map_err(|e| VerifyError::Python(format!("cannot run the --prepare command: {e}")))?;
+        let failed = |what: String, out: Option<&std::process::Output>| {
+            let stderr = out.map_or_else(String::new, |o| {
+                String::from_utf8_lossy(&o.stderr).into_owned()
+            });
+            let lines: Vec<&str> = stderr.lines().collect();
+            let tail: Vec<String> = lines[lines.len().saturating_sub(12)..]
+                .iter()
+                .map(|l| migdoc_pg::url::mask(l))
+                .collect();
+            VerifyError::Python(format!(
+                "the --prepare command {what}{}{}",
+                if tail.is_empty() { "" } else { ":\n" },
+                tail.join("\n")
+            ))
         };
-        let out_reader = child.stdout.take().map(|o| drain(Box::new(o)));
-        let err_reader = child.stderr.take().map(|e| drain(Box::new(e)));
-        let deadline = std::time::Instant::now() + timeout;
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break Some(status);
+        match output_within(child, self.step_timeout)? {
+            None => Err(failed(
+                format!(
+                    "did not finish in {} s; migdoc stopped it",
+                    self.step_timeout.as_secs()
+                ),
+                None,
+            )),
+            Some(out) if !out.status.success() => {
+                Err(failed(format!("failed ({})", out.status), Some(&out)))
             }
-            if std::time::Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
-        let stdout = out_reader.and_then(|r| r.join().ok()).unwrap_or_default();
-        let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
-        let Some(status) = status else {
-            return Ok(None);
-        };
-        let out = std::process::Output {
-            status,
-            stdout,
-            stderr,
-        };
-        self.parse_output(&out, args).map(Some)
+            Some(_) => Ok(()),
+        }
     }
 
     fn driver(&self, url: &str, args: &[&str]) -> Result<DriverOutput, VerifyError> {
@@ -495,4 +524,40 @@ fn outcome(out: DriverOutput) -> RunOutcome {
         environment: false,
     }
     .classify()
+}
+
+/// The output of `child` (its stdout and stderr piped), or `None` when it ran longer than
+/// `timeout` (it is then killed).
+fn output_within(
+    mut child: std::process::Child,
+    timeout: std::time::Duration,
+) -> Result<Option<std::process::Output>, VerifyError> {
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out_reader = child.stdout.take().map(|o| drain(Box::new(o)));
+    let err_reader = child.stderr.take().map(|e| drain(Box::new(e)));
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = out_reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    Ok(status.map(|status| std::process::Output {
+        status,
+        stdout,
+        stderr,
+    }))
 }

@@ -784,3 +784,64 @@ fn verify_separates_environment_failures_and_anchors_unpredicted_ones() {
     );
     assert_eq!(md401["line"], 8, "{md401}");
 }
+
+/// `--prepare`: a history that presupposes a table its project makes before the first revision
+/// runs cleanly once the command has made it on each new database; without it, the first
+/// revision fails; a failing command stops `verify` with its error output.
+#[test]
+fn verify_prepares_each_database_before_the_first_revision() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    write_files(
+        &versions,
+        &[(
+            "a1.py",
+            "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'a1'\ndown_revision = None\n\n\n\
+             def upgrade():\n    op.add_column('base_t', sa.Column('note', sa.Text()))\n\n\n\
+             def downgrade():\n    op.drop_column('base_t', 'note')\n",
+        )],
+    );
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify".to_owned(),
+            "--versions".into(),
+            versions.display().to_string(),
+            tmp.path().display().to_string(),
+            "--python".into(),
+            pyenv_python("sa20").display().to_string(),
+            "--output-format".into(),
+            "json".into(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        run_migdoc(&args)
+    };
+    // `python` is the chosen interpreter (it has SQLAlchemy); the URL is in the environment.
+    let make = "python -c 'import os, sqlalchemy as sa; e = sa.create_engine(os.environ[\"DATABASE_URL\"]); \
+                m = sa.MetaData(); sa.Table(\"base_t\", m, sa.Column(\"id\", sa.Integer, primary_key=True)); m.create_all(e)'";
+    let out = verify(&["--prepare", make]);
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    for mode in ["upgrade_head", "step_by_step", "roundtrip"] {
+        assert_eq!(report["verify"][mode]["ok"], true, "{mode}: {}", out.stdout);
+    }
+    let out = verify(&[]);
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    assert_eq!(
+        report["verify"]["upgrade_head"]["sqlstate"], "42P01",
+        "{}",
+        out.stdout
+    );
+    let out = verify(&["--prepare", "echo 'no such thing' >&2; exit 3"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("the --prepare command failed") && out.stderr.contains("no such thing"),
+        "{}",
+        out.stderr
+    );
+}
