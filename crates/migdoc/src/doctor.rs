@@ -133,14 +133,13 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let project = args.project.discover()?;
     let sources = project.load();
     let urls = urls(&args, &project)?;
-    let sqlalchemy_2_1 = match args
+    let sqlalchemy = match args
         .sqlalchemy_version
         .as_ref()
         .or(project.settings.sqlalchemy_version.as_ref())
     {
         Some(v) => Some(crate::parse_sqlalchemy_version(v)?),
-        None => migdoc_project::detect_sqlalchemy_version(&project.root)
-            .map(|(v, _)| v.honours_sa_enum_create_type()),
+        None => migdoc_project::detect_sqlalchemy_version(&project.root).map(|(v, _)| v),
     };
     let env = project.env.as_ref();
     let version_table = env
@@ -154,10 +153,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     });
     let graph = migdoc_linter::build_graph(&sources);
     // The PostgreSQL version changes no catalog, only which statements fail: 14 is fine here.
-    let settings = migdoc_linter::Settings {
-        postgres_version: 14,
-        sqlalchemy_2_1,
-    };
+    let settings = migdoc_linter::Settings::new(14, sqlalchemy);
     let ops = migdoc_linter::lower(&project, &sources, &settings);
     let replay_settings = migdoc_linter::replay_settings(&project, &settings);
     let history = History {

@@ -103,22 +103,20 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
         Some(cache) => project.load_with(&|path, hash| cache.known(path, hash)),
         None => project.load(),
     };
-    let sqlalchemy_2_1 = match args
+    let sqlalchemy = match args
         .sqlalchemy_version
         .as_ref()
         .or(config.sqlalchemy_version.as_ref())
     {
         Some(v) => Some(parse_sqlalchemy_version(v)?),
-        None => migdoc_project::detect_sqlalchemy_version(&project.root)
-            .map(|(v, _)| v.honours_sa_enum_create_type()),
+        None => migdoc_project::detect_sqlalchemy_version(&project.root).map(|(v, _)| v),
     };
-    let settings = Settings {
-        postgres_version: args
-            .postgres_version
+    let settings = Settings::new(
+        args.postgres_version
             .or(config.postgres_version)
             .unwrap_or(14),
-        sqlalchemy_2_1,
-    };
+        sqlalchemy,
+    );
     let loaded = started.elapsed();
     let lower_key = cache::lower_key(&sources, &migdoc_linter::lower_options(&project, &settings));
     let ops = migdoc_linter::lower_with(&project, &sources, &settings, |file| {
@@ -281,9 +279,11 @@ pub(crate) fn selection(
 }
 
 /// `2.0`, `2.1.9`, `1.4` (any PEP 440 version) → whether it is 2.1 or later.
-pub(crate) fn parse_sqlalchemy_version(v: &str) -> anyhow::Result<bool> {
+pub(crate) fn parse_sqlalchemy_version(
+    v: &str,
+) -> anyhow::Result<migdoc_project::SqlalchemyVersion> {
     match migdoc_project::SqlalchemyVersion::parse(v) {
-        Some(version) => Ok(version.honours_sa_enum_create_type()),
+        Some(version) => Ok(version),
         None => anyhow::bail!(
             "`{v}` is not a SQLAlchemy version (expected something like 2.0 or 2.1.9)"
         ),

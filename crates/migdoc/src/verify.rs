@@ -46,12 +46,12 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
     }
     let verified = verified?;
     // What `check` predicts for this very server and this very SQLAlchemy.
-    let settings = Settings {
-        postgres_version: verified.postgres_version,
-        sqlalchemy_2_1: Some(crate::parse_sqlalchemy_version(
+    let settings = Settings::new(
+        verified.postgres_version,
+        Some(crate::parse_sqlalchemy_version(
             &verified.sqlalchemy_version,
         )?),
-    };
+    );
     let runs: Vec<LiveRun> = [
         ("upgrade_head", &verified.upgrade_head),
         ("step_by_step", &verified.step_by_step),

@@ -68,6 +68,7 @@ pub fn check(data: &[u8]) {
     let settings = Settings {
         postgres_version: if flags & 1 == 0 { 15 } else { 11 },
         sqlalchemy_2_1: [None, Some(false), Some(true)][usize::from(flags >> 1) % 3],
+        sqlalchemy_2_0: [None, Some(false), Some(true)][usize::from(flags >> 3) % 3],
     };
     let report = migdoc_linter::check(&project, &sources, &settings);
     let mut previous: Option<(&Path, Option<(u32, u32)>)> = None;

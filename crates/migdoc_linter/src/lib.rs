@@ -31,6 +31,8 @@ pub struct Settings {
     pub postgres_version: u32,
     /// Whether the project's SQLAlchemy is 2.1 or later; `None` when unknown.
     pub sqlalchemy_2_1: Option<bool>,
+    /// Whether it is 2.0 or later; `None` when unknown.
+    pub sqlalchemy_2_0: Option<bool>,
 }
 
 impl Default for Settings {
@@ -38,6 +40,24 @@ impl Default for Settings {
         Settings {
             postgres_version: 14,
             sqlalchemy_2_1: None,
+            sqlalchemy_2_0: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings for PostgreSQL `postgres_version` and SQLAlchemy `sqlalchemy` (`None` when
+    /// unknown).
+    pub fn new(
+        postgres_version: u32,
+        sqlalchemy: Option<migdoc_project::SqlalchemyVersion>,
+    ) -> Self {
+        Settings {
+            postgres_version,
+            sqlalchemy_2_1: sqlalchemy
+                .map(migdoc_project::SqlalchemyVersion::honours_sa_enum_create_type),
+            sqlalchemy_2_0: sqlalchemy
+                .map(migdoc_project::SqlalchemyVersion::refuses_a_column_twice),
         }
     }
 }
@@ -573,6 +593,7 @@ pub fn replay_settings(project: &Project, settings: &Settings) -> migdoc_replay:
     migdoc_replay::Settings {
         postgres_version: settings.postgres_version,
         sqlalchemy_2_1: settings.sqlalchemy_2_1,
+        sqlalchemy_2_0: settings.sqlalchemy_2_0,
         transaction_per_migration: project
             .env
             .as_ref()

@@ -60,6 +60,12 @@ impl SqlalchemyVersion {
     pub fn honours_sa_enum_create_type(self) -> bool {
         (self.major, self.minor) >= (2, 1)
     }
+
+    /// SQLAlchemy 2.0 made a `Table` given two columns of one name raise `DuplicateColumnError`;
+    /// 1.4 keeps the last one, with a deprecation warning.
+    pub fn refuses_a_column_twice(self) -> bool {
+        self.major >= 2
+    }
 }
 
 impl fmt::Display for SqlalchemyVersion {

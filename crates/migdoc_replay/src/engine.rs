@@ -887,6 +887,42 @@ impl<'a> Run<'a> {
     }
 
     fn create_table(&mut self, table: &str, columns: &[ColumnSpec], range: TextRange) {
+        // `sa.Table` (which `op.create_table` builds) refuses a second column of one name from
+        // SQLAlchemy 2.0 on; 1.4 replaces the first with it (checked with 1.4.54, 2.0.58, 2.1.9).
+        let twice = columns
+            .iter()
+            .enumerate()
+            .find(|(i, c)| columns[..*i].iter().any(|d| d.name == c.name))
+            .map(|(_, c)| c.name.clone());
+        if let Some(column) = twice {
+            match self.settings.sqlalchemy_2_0 {
+                Some(true) => {
+                    self.fail(
+                        range,
+                        FailureKind::ColumnTwice {
+                            table: table.to_owned(),
+                            column,
+                        },
+                    );
+                    return;
+                }
+                None => self.note(range, NoteKind::SqlalchemyVersionMatters),
+                Some(false) => {}
+            }
+            // 1.4 (or an unknown version) keeps the last of them, in the first one's place.
+            let mut kept: Vec<ColumnSpec> = Vec::with_capacity(columns.len());
+            for c in columns {
+                match kept.iter_mut().find(|k| k.name == c.name) {
+                    Some(k) => *k = c.clone(),
+                    None => kept.push(c.clone()),
+                }
+            }
+            return self.create_table_of(table, &kept, range);
+        }
+        self.create_table_of(table, columns, range);
+    }
+
+    fn create_table_of(&mut self, table: &str, columns: &[ColumnSpec], range: TextRange) {
         for spec in columns.iter().filter_map(|c| c.enum_type.as_ref()) {
             if spec.create_type == Some(false)
                 && !spec.dialect_enum

@@ -30,6 +30,9 @@ pub struct Settings {
     /// Whether SQLAlchemy is 2.1 or later (honours `sa.Enum(create_type=False)` and creates
     /// `metadata=`-bound enums with their table); `None` when unknown.
     pub sqlalchemy_2_1: Option<bool>,
+    /// Whether SQLAlchemy is 2.0 or later (a `Table` given two columns of one name raises
+    /// `DuplicateColumnError`; 1.4 keeps the last one); `None` when unknown.
+    pub sqlalchemy_2_0: Option<bool>,
     /// `context.configure(transaction_per_migration=True)` in env.py.
     pub transaction_per_migration: bool,
 }
@@ -120,6 +123,9 @@ pub enum FailureKind {
     UndefinedColumn { table: String, column: String },
     /// 42701 `column "x" of relation "t" already exists` (an add without `IF NOT EXISTS`).
     DuplicateColumn { table: String, column: String },
+    /// A table definition names a column twice: SQLAlchemy 2.0 and later raise
+    /// `DuplicateColumnError` in Python, before any SQL.
+    ColumnTwice { table: String, column: String },
     /// 42804 `column "x" cannot be cast automatically to type y` (no `postgresql_using`).
     CannotCast {
         table: String,
@@ -153,6 +159,7 @@ impl FailureKind {
             FailureKind::UndefinedLabel { .. } => "22023",
             FailureKind::UndefinedColumn { .. } => "42703",
             FailureKind::DuplicateColumn { .. } => "42701",
+            FailureKind::ColumnTwice { .. } => "",
             FailureKind::CannotCast { .. } => "42804",
         }
     }
@@ -378,6 +385,8 @@ impl Uncertainty {
             FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => {
                 self.unbounded
             }
+            // The definition alone decides it.
+            FailureKind::ColumnTwice { .. } => false,
         }
     }
 }

@@ -97,6 +97,7 @@ fn probe(dir: &std::path::Path) -> (usize, usize) {
     let settings = migdoc_linter::Settings {
         postgres_version: 15,
         sqlalchemy_2_1: Some(false),
+        sqlalchemy_2_0: Some(true),
     };
     let mut ops = migdoc_linter::lower(&project, &sources, &settings);
     // Revision id -> file index, first parent, and where upgrade()'s body starts.
@@ -269,6 +270,7 @@ fn hard_probe(dir: &std::path::Path, truth: &serde_json::Value) -> (usize, usize
     let settings = migdoc_linter::Settings {
         postgres_version: 15,
         sqlalchemy_2_1: Some(sqlalchemy_2_1),
+        sqlalchemy_2_0: Some(true),
     };
     let mut ops = migdoc_linter::lower(&project, &sources, &settings);
     let by_id: HashMap<String, usize> = sources

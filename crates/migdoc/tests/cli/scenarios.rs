@@ -32,9 +32,19 @@ const SQLSTATES: &[(&str, &[&str])] = &[
     ("MD209", &["2BP01"]),
     ("MD210", &["42710"]),
     ("MD212", &["42602"]),
+    // `DuplicateColumnError`: SQLAlchemy 2.0 and later refuse a table definition that names a
+    // column twice, before any SQL.
     (
         "MD216",
-        &["42P01", "42P07", "42703", "42701", "42804", "2BP01"],
+        &[
+            "42P01",
+            "42P07",
+            "42703",
+            "42701",
+            "42804",
+            "2BP01",
+            "DuplicateColumnError",
+        ],
     ),
     ("MD219", &["25001"]),
 ];
@@ -125,6 +135,10 @@ fn mismatch(
                 if field("sqlstate").is_empty() && field("error").contains("(builtins.LookupError)")
                 {
                     "LookupError"
+                } else if field("sqlstate").is_empty()
+                    && field("exception") == "DuplicateColumnError"
+                {
+                    "DuplicateColumnError"
                 } else {
                     field("sqlstate")
                 }

@@ -140,7 +140,7 @@ fn recorded_outcomes_hold_on_a_live_postgresql() {
 
     // Every SQLAlchemy version where the recording says they differ (`create_type`); otherwise
     // one scenario in three with 2.0 or 2.1 in turn, and one in twelve with 1.4 (which behaved
-    // as 2.0 in every recording), unless every scenario is asked for. The static test (`scenarios::`) holds `check` against every
+    // as 2.0 in every other recording), unless every scenario is asked for. The static test (`scenarios::`) holds `check` against every
     // recorded outcome of each on every run.
     let differs = |parsed: &toml::Table| {
         MODES.iter().any(|mode| {

@@ -55,6 +55,7 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         | FailureKind::DuplicateTable { .. }
         | FailureKind::UndefinedColumn { .. }
         | FailureKind::DuplicateColumn { .. }
+        | FailureKind::ColumnTwice { .. }
         | FailureKind::CannotCast { .. }
         | FailureKind::ReferencedTable { .. }
         | FailureKind::ReferencedColumn { .. }
@@ -168,6 +169,10 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
         FailureKind::DuplicateColumn { table, column } => (
             format!("column `{table}.{column}` already exists here"),
             Some("drop it first, or use `ADD COLUMN IF NOT EXISTS` in raw SQL".into()),
+        ),
+        FailureKind::ColumnTwice { table, column } => (
+            format!("the definition of table `{table}` names column `{column}` twice: SQLAlchemy 2.0 and later raise `DuplicateColumnError` before any SQL runs (1.4 kept the last one)"),
+            Some(format!("keep one `sa.Column(\"{column}\", ...)`")),
         ),
         FailureKind::CannotCast { table, column, type_name } => (
             format!("`{table}.{column}` cannot be cast to `{type_name}` automatically: PostgreSQL fails with `cannot be cast automatically`"),
@@ -287,7 +292,7 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
                         Rule::SqlalchemyVersionUnknown,
                         note.file,
                         range,
-                        "what this migration creates depends on the SQLAlchemy version (2.0 or 2.1), which migdoc could not find".into(),
+                        "what this migration does depends on the SQLAlchemy version (1.4, 2.0 or 2.1), which migdoc could not find".into(),
                         Some("pin SQLAlchemy (requirements, lock file, pyproject) or pass `--sqlalchemy-version`".into()),
                     );
                 }

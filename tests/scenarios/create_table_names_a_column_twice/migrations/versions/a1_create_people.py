@@ -1,0 +1,29 @@
+"""create people
+
+Revision ID: a1
+Revises: 
+Create Date: 2025-03-01 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'a1'
+down_revision: Union[str, None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table("people", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("people")
