@@ -3615,9 +3615,10 @@ impl<'s, 'a> Frame<'s, 'a> {
                     OpKind::CreateTable { table, .. } => (spread_unknown
                         || args.iter().skip(1).any(|a| {
                             let v = self.eval_quiet(a);
-                            // A column migdoc could not evaluate, or a value that may be one.
+                            // A column migdoc could not evaluate (or name), or a value that may
+                            // be one.
                             (matches!(a, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| n.ends_with("Column")))
-                                && !matches!(v, Value::Column(_)))
+                                && !matches!(&v, Value::Column(c) if !c.name.is_empty()))
                                 || matches!(v, Value::Unknown | Value::Named(_) | Value::Opaque | Value::Path(_))
                         }))
                     .then(|| table.clone()),

@@ -953,3 +953,16 @@ fn a_column_migdoc_cannot_evaluate_on_a_named_table_touches_its_columns() {
     // No table to name: any table.
     assert!(f[2].any_table && f[2].columns_of.is_empty(), "{:?}", f[2]);
 }
+
+#[test]
+fn a_column_whose_name_migdoc_cannot_evaluate_makes_the_table_incomplete() {
+    let ops = lower(&format!(
+        "{HEAD}\nfrom app.names import col_a\n\n\
+         def upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer()), sa.Column(col_a, sa.Integer()))\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade)[0], "CreateTable");
+    assert_eq!(
+        footprints(&ops.upgrade),
+        [crate::Footprint::of_columns("t".to_owned())]
+    );
+}

@@ -892,6 +892,7 @@ impl<'a> Run<'a> {
         let twice = columns
             .iter()
             .enumerate()
+            .filter(|(_, c)| !c.name.is_empty() && !c.name.contains(migdoc_ir::HOLE))
             .find(|(i, c)| columns[..*i].iter().any(|d| d.name == c.name))
             .map(|(_, c)| c.name.clone());
         if let Some(column) = twice {
