@@ -53,6 +53,8 @@ PREPARE = {
               "from mlflow.store.tracking.dbmodels.initial_models import Base; "
               "Base.metadata.create_all(sqlalchemy.create_engine(os.environ[\"MIGDOC_URL\"]))'",
 }
+# The same schema told to `migdoc check` (`--base-models`): the modules PREPARE's create_all reads.
+BASE_MODELS = {"mlflow": ["mlflow.store.tracking.dbmodels.initial_models"]}
 
 
 def python_for(name, install):
@@ -104,6 +106,7 @@ def record(name, version, versions, python, migdoc):
         "postgres": verify["postgres_version"],
         "revisions": verify["revisions"],
         **({"prepare": PREPARE[name]} if name in PREPARE else {}),
+        **({"base_models": BASE_MODELS[name]} if name in BASE_MODELS else {}),
         "upgrade_head": mode(verify["upgrade_head"]),
         "step_by_step": mode(verify["step_by_step"]),
         "roundtrip": mode(verify["roundtrip"]),

@@ -206,6 +206,11 @@ pub(crate) struct ProjectArgs {
     /// (repeatable; like `[tool.migdoc] models`)
     #[arg(long = "models", value_name = "MODULE")]
     pub(crate) models: Vec<String>,
+    /// A module whose models `metadata.create_all()` made before the first revision, for a
+    /// history that presupposes a schema built outside it (repeatable; like `[tool.migdoc]
+    /// base-models`)
+    #[arg(long = "base-models", value_name = "MODULE")]
+    pub(crate) base_models: Vec<String>,
 }
 
 impl ProjectArgs {
@@ -213,6 +218,9 @@ impl ProjectArgs {
         let mut project = migdoc_project::Project::discover(&self.path, &self.versions)?;
         if !self.models.is_empty() {
             project.models = self.models.clone();
+        }
+        if !self.base_models.is_empty() {
+            project.base_models = self.base_models.clone();
         }
         Ok(project)
     }

@@ -132,6 +132,7 @@ fn urls(args: &DoctorArgs, project: &migdoc_project::Project) -> anyhow::Result<
 pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let project = args.project.discover()?;
     let sources = project.load();
+    crate::require_base_models(&sources)?;
     let urls = urls(&args, &project)?;
     let sqlalchemy = match args
         .sqlalchemy_version
@@ -155,7 +156,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     // The PostgreSQL version changes no catalog, only which statements fail: 14 is fine here.
     let settings = migdoc_linter::Settings::new(14, sqlalchemy);
     let ops = migdoc_linter::lower(&project, &sources, &settings);
-    let replay_settings = migdoc_linter::replay_settings(&project, &settings);
+    let replay_settings = migdoc_linter::replay_settings(&project, &sources, &settings);
     let history = History {
         graph,
         ops,

@@ -80,6 +80,22 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A presupposed schema that cannot be read would make every replay start from the wrong
+/// database: a configuration error, not a finding.
+pub(crate) fn require_base_models(sources: &migdoc_project::Sources) -> anyhow::Result<()> {
+    match sources.base_models.missing.as_slice() {
+        [] => Ok(()),
+        missing => anyhow::bail!(
+            "base models not found: {} (looked for them from the project root, `prepend_sys_path` and the package the versions directory is in)",
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Writes a report as `--output-format`, `--output-file`, `--quiet` and `--color` say.
 pub(crate) fn write_report(
     output: &args::OutputArgs,
@@ -103,6 +119,7 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
         Some(cache) => project.load_with(&|path, hash| cache.known(path, hash)),
         None => project.load(),
     };
+    require_base_models(&sources)?;
     let sqlalchemy = match args
         .sqlalchemy_version
         .as_ref()

@@ -15,6 +15,7 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
     let project = args.project.discover()?;
     let selection = crate::selection(&project.settings, None, &[])?;
     let sources = project.load();
+    crate::require_base_models(&sources)?;
     let options = migdoc_verify::Options {
         python: args.python.clone(),
         database_url: args.database_url.clone(),

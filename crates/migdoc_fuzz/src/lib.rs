@@ -57,6 +57,7 @@ pub fn check(data: &[u8]) {
         recursive: false,
         problems: Vec::new(),
         models: Vec::new(),
+        base_models: Vec::new(),
         settings: migdoc_project::MigdocConfig::default(),
         main_options: None,
     };

@@ -6,6 +6,7 @@
 //! - a rule never guesses: what the engine does not understand is counted as unknown and no rule
 //!   reports on it.
 
+mod base;
 mod fixes;
 mod registry;
 mod rules;
@@ -20,6 +21,7 @@ use migdoc_python::{LineColumn, TextRange};
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use base::{PRESUPPOSED, base_of};
 pub use fixes::{Edit, Fix};
 pub use registry::{Rule, Severity};
 pub use selection::RuleSelection;
@@ -589,8 +591,13 @@ pub fn lower_options(project: &Project, settings: &Settings) -> migdoc_ir::Lower
 }
 
 /// The replay's settings for this project.
-pub fn replay_settings(project: &Project, settings: &Settings) -> migdoc_replay::Settings {
+pub fn replay_settings(
+    project: &Project,
+    sources: &Sources,
+    settings: &Settings,
+) -> migdoc_replay::Settings {
     migdoc_replay::Settings {
+        base: base::presupposed(sources),
         postgres_version: settings.postgres_version,
         sqlalchemy_2_1: settings.sqlalchemy_2_1,
         sqlalchemy_2_0: settings.sqlalchemy_2_0,
@@ -624,7 +631,7 @@ pub fn check_lowered(
     let graph = build_graph(sources);
     rules::graph::check(&mut ctx, &graph);
     rules::invalid_sql::check(&mut ctx, ops);
-    let replay_settings = replay_settings(project, settings);
+    let replay_settings = replay_settings(project, sources, settings);
     let outcome = migdoc_replay::replay(&graph, ops, &replay_settings);
     rules::replay::check(&mut ctx, &outcome);
     let models = read_models(sources);

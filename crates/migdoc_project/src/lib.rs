@@ -59,6 +59,10 @@ pub struct Project {
     pub problems: Vec<FileProblem>,
     /// Model modules given on the command line (they win over `[tool.migdoc] models` and env.py).
     pub models: Vec<String>,
+    /// Modules whose models `metadata.create_all()` made before the first revision, when the
+    /// history presupposes a schema built outside it (`--base-models`, `[tool.migdoc]
+    /// base-models`).
+    pub base_models: Vec<String>,
     /// `[tool.migdoc]` (or `migdoc.toml`), found walking up from the path the user gave.
     pub settings: MigdocConfig,
     /// The `[alembic]` options migrations read with `config.get_main_option` (see
@@ -95,6 +99,8 @@ pub struct Sources {
     pub modules_hash: u128,
     /// The application's model modules (see [`Project::load_models`]).
     pub models: ModelSources,
+    /// The modules of the schema the history presupposes (see [`Project::load_base_models`]).
+    pub base_models: ModelSources,
 }
 
 impl Project {
@@ -181,6 +187,7 @@ impl Project {
             recursive,
             problems,
             models: settings.models.clone().unwrap_or_default(),
+            base_models: settings.base_models.clone().unwrap_or_default(),
             settings,
             main_options,
         })
@@ -231,12 +238,14 @@ impl Project {
         }
         let (modules, modules_hash) = self.imported_modules(&files);
         let models = self.load_models();
+        let base_models = self.load_base_models();
         Sources {
             files,
             problems,
             modules,
             modules_hash,
             models,
+            base_models,
         }
     }
 }

@@ -61,6 +61,20 @@ impl Project {
                 None => (Vec::new(), false),
             },
         };
+        self.load_model_modules(entry, configured)
+    }
+
+    /// The modules of the schema the history presupposes: `--base-models` or `[tool.migdoc]
+    /// base-models`, and the project modules they import. Empty when none is configured.
+    pub fn load_base_models(&self) -> ModelSources {
+        if self.base_models.is_empty() {
+            return ModelSources::default();
+        }
+        self.load_model_modules(self.base_models.clone(), true)
+    }
+
+    /// Reads `entry` and the project modules they import, breadth first.
+    fn load_model_modules(&self, entry: Vec<String>, configured: bool) -> ModelSources {
         let mut out = ModelSources {
             entry: entry.clone(),
             configured,

@@ -33,6 +33,9 @@ pub struct MigdocConfig {
     pub sqlalchemy_version: Option<String>,
     /// Model modules (like `--models`).
     pub models: Option<Vec<String>>,
+    /// Modules whose models `metadata.create_all()` made before the history's first revision
+    /// (like `--base-models`).
+    pub base_models: Option<Vec<String>>,
     /// Version directories to read besides the ones Alembic's configuration names, relative to
     /// the configuration file.
     pub extra_version_locations: Vec<PathBuf>,
@@ -58,6 +61,7 @@ pub const KEYS: &[&str] = &[
     "postgres-version",
     "sqlalchemy-version",
     "models",
+    "base-models",
     "extra-version-locations",
     "fail-on",
     "baseline",
@@ -170,6 +174,7 @@ impl MigdocConfig {
                     }
                 },
                 "models" => config.models = Some(strings(value, &at)?),
+                "base-models" => config.base_models = Some(strings(value, &at)?),
                 "extra-version-locations" => {
                     config.extra_version_locations = strings(value, &at)?
                         .into_iter()
@@ -251,6 +256,7 @@ severity = { MD106 = "warning" }
 postgres-version = 15
 sqlalchemy-version = "2.0"
 models = ["app.models"]
+base-models = ["app.legacy_models"]
 extra-version-locations = ["other/versions"]
 fail-on = "warning"
 baseline = "migdoc-baseline.json"
@@ -269,6 +275,10 @@ baseline = "migdoc-baseline.json"
         );
         assert_eq!(config.postgres_version, Some(15));
         assert_eq!(config.sqlalchemy_version.as_deref(), Some("2.0"));
+        assert_eq!(
+            config.base_models.as_deref(),
+            Some(&["app.legacy_models".to_owned()][..])
+        );
         assert_eq!(
             config.extra_version_locations,
             [PathBuf::from("other/versions")]

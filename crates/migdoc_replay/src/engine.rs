@@ -18,7 +18,7 @@ const MAX_LABEL_BYTES: usize = 63;
 /// Replays `ops` (indexed like the graph's files) in the three deploy modes.
 pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcome {
     let order: Vec<usize> = graph.upgrade_order().map(|n| graph.nodes[n].file).collect();
-    let ancestry = Ancestry::new(graph, ops);
+    let ancestry = Ancestry::new(graph, ops, settings);
     // The one-run replay (then the round trip from its head) and the one-revision-per-run replay
     // are independent: run them on both cores.
     let ((mut outcome, mut roundtrip), mut stepwise) = rayon::join(
@@ -55,6 +55,7 @@ fn one_run(
     ancestry: &Ancestry,
 ) -> Outcome {
     let mut run = Run::new(settings, Mode::OneRun, Phase::Upgrade, ancestry);
+    (run.catalog, run.users, run.uncertain) = start(settings);
     for &file in order {
         run.revision(file, &ops[file].upgrade);
     }
@@ -76,11 +77,7 @@ fn step_by_step(
     ancestry: &Ancestry,
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let mut state = (
-        Catalog::default(),
-        TypeUsers::default(),
-        Uncertainty::default(),
-    );
+    let mut state = start(settings);
     for &file in order {
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, ancestry);
         (run.catalog, run.users, run.uncertain) = state;
@@ -89,6 +86,23 @@ fn step_by_step(
         state = (run.catalog, run.users, run.uncertain);
     }
     failures
+}
+
+/// What every deploy starts from: an empty database, or the schema the history presupposes
+/// ([`crate::Base`]).
+fn start(settings: &Settings) -> (Catalog, TypeUsers, Uncertainty) {
+    match settings.base.as_deref() {
+        Some(base) => (
+            base.catalog.clone(),
+            TypeUsers::of(&base.catalog),
+            base.uncertain.clone(),
+        ),
+        None => (
+            Catalog::default(),
+            TypeUsers::default(),
+            Uncertainty::default(),
+        ),
+    }
 }
 
 /// 3. The round trip from head: downgrade base, then upgrade head again.
@@ -203,7 +217,12 @@ struct Ancestry {
 }
 
 impl Ancestry {
-    fn new(graph: &Graph, ops: &[RevisionOps]) -> Self {
+    fn new(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Self {
+        let mut created_tables = created_tables(ops);
+        // The presupposed schema's tables are known: their absence later is a finding.
+        if let Some(base) = settings.base.as_deref() {
+            created_tables.extend(base.catalog.tables.keys().cloned());
+        }
         let mut node_of = vec![None; ops.len()];
         for (i, node) in graph.nodes.iter().enumerate() {
             if let Some(slot) = node_of.get_mut(node.file) {
@@ -213,7 +232,7 @@ impl Ancestry {
         Ancestry {
             node_of,
             index: AncestorIndex::new(graph),
-            created_tables: created_tables(ops),
+            created_tables,
         }
     }
 
@@ -2091,12 +2110,8 @@ pub fn catalog_after_each(
     include: &dyn Fn(usize) -> bool,
     each: &mut dyn FnMut(usize, &Catalog),
 ) -> (Catalog, bool) {
-    let ancestry = Ancestry::new(graph, ops);
-    let mut state = (
-        Catalog::default(),
-        TypeUsers::default(),
-        Uncertainty::default(),
-    );
+    let ancestry = Ancestry::new(graph, ops, settings);
+    let mut state = start(settings);
     for file in graph
         .upgrade_order()
         .map(|n| graph.nodes[n].file)

@@ -35,6 +35,19 @@ pub struct Settings {
     pub sqlalchemy_2_0: Option<bool>,
     /// `context.configure(transaction_per_migration=True)` in env.py.
     pub transaction_per_migration: bool,
+    /// The schema the history presupposes, made before its first revision (`None`: an empty
+    /// database).
+    pub base: Option<std::sync::Arc<Base>>,
+}
+
+/// A schema built outside the history before its first revision (`metadata.create_all()` of
+/// the application's initial models, then `alembic stamp`): every deploy mode starts from it,
+/// and a downgrade to base returns to it. What could not be read of it is uncertain from the
+/// start, like what an unknown operation may have changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Base {
+    pub catalog: Catalog,
+    pub uncertain: Uncertainty,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

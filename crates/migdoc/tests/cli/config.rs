@@ -423,3 +423,80 @@ fn env_py_with_migdocs_lock_is_quiet() {
     let (code, stdout, _) = check(tmp.path(), &["--select", "MD218"]);
     assert_eq!((code, stdout.as_str()), (0, ""));
 }
+
+/// A history that presupposes a schema `create_all` made before its first revision: told so
+/// (`--base-models` or `[tool.migdoc] base-models`), every replay starts from it, and what
+/// re-creates its objects is reported; not told, its tables predate the history unseen.
+#[test]
+fn base_models_are_the_schema_the_history_starts_from() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    write_files(
+        dir,
+        &[
+            ("alembic.ini", INI),
+            ("migrations/env.py", ENV_PY),
+            ("app/__init__.py", ""),
+            (
+                "app/initial_models.py",
+                "import sqlalchemy as sa\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\
+                 class Account(Base):\n    __tablename__ = 'accounts'\n    id = sa.Column(sa.Integer, primary_key=True)\n\
+                 \x20   owner = sa.Column(sa.Text, nullable=False)\n    plan = sa.Column(sa.Enum('free', 'paid', name='plan'))\n",
+            ),
+            (
+                "migrations/versions/a1_owner.py",
+                "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\
+                 def upgrade():\n    op.add_column('accounts', sa.Column('note', sa.Text()))\n\
+                 \x20   op.add_column('accounts', sa.Column('owner', sa.Text()))\n\n\
+                 def downgrade():\n    op.drop_column('accounts', 'owner')\n    op.drop_column('accounts', 'note')\n",
+            ),
+            (
+                "migrations/versions/b2_plan.py",
+                "from alembic import op\n\nrevision = 'b2'\ndown_revision = 'a1'\n\n\
+                 def upgrade():\n    op.execute(\"CREATE TYPE plan AS ENUM ('free')\")\n\n\
+                 def downgrade():\n    op.execute('DROP TYPE plan')\n",
+            ),
+        ],
+    );
+    let errors = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|l| l.contains("[error]"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (code, stdout, stderr) = check(dir, &[]);
+    assert_eq!((code, errors(&stdout)), (0, vec![]), "{stdout}{stderr}");
+
+    let (code, stdout, stderr) = check(dir, &["--base-models", "app.initial_models"]);
+    let found = errors(&stdout);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(found.len(), 2, "{stdout}");
+    assert!(
+        found[0].contains("a1_owner.py:9:5: MD216")
+            && found[0].contains("column `accounts.owner` already exists"),
+        "{stdout}"
+    );
+    assert!(
+        found[1].contains("b2_plan.py:7:16: MD201")
+            && found[1].contains("type \"plan\" already exists"),
+        "{stdout}"
+    );
+
+    write_files(
+        dir,
+        &[(
+            "pyproject.toml",
+            "[tool.migdoc]\nbase-models = [\"app.initial_models\"]\n",
+        )],
+    );
+    let (_, configured, _) = check(dir, &[]);
+    assert_eq!(errors(&configured), found);
+
+    let (code, _, stderr) = check(dir, &["--base-models", "app.nowhere"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("base models not found: `app.nowhere`"),
+        "{stderr}"
+    );
+}

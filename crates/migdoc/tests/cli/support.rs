@@ -147,6 +147,17 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The real histories (`scripts/real-histories`, run first): name -> versions directory.
+/// The modules a recorded truth says its history presupposes (`base_models`, as `migdoc check
+/// --base-models` takes them).
+pub(crate) fn base_models(truth: &serde_json::Value) -> Vec<String> {
+    truth["base_models"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect()
+}
+
 pub(crate) fn real_history_dirs() -> std::collections::HashMap<String, PathBuf> {
     let root = repo_root();
     let status = Command::new("bash")

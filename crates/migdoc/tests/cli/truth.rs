@@ -44,7 +44,7 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
             .take(2)
             .collect::<Vec<_>>()
             .join(".");
-        let out = crate::support::run_migdoc(&[
+        let mut args: Vec<String> = vec![
             "check".into(),
             crate::support::project_root_of(dir).display().to_string(),
             "--versions".into(),
@@ -56,7 +56,11 @@ fn check_errors_on_real_histories_are_what_postgresql_did() {
             sqlalchemy,
             "--output-format".into(),
             "json".into(),
-        ]);
+        ];
+        for module in crate::support::base_models(&truth) {
+            args.extend(["--base-models".into(), module]);
+        }
+        let out = crate::support::run_migdoc(&args);
         let report: Value = serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("{name}: {e}: {}", out.stderr));
         let steps: HashMap<&str, &Value> = truth["steps"]
