@@ -3112,9 +3112,9 @@ impl<'s, 'a> Frame<'s, 'a> {
                 })
             }
             // Column arguments that are not types.
-            "Sequence" | "Computed" | "CheckConstraint" | "FetchedValue" | "DefaultClause" => {
-                Value::Unknown
-            }
+            "Sequence" | "Computed" | "FetchedValue" | "DefaultClause" => Value::Unknown,
+            // A constraint is no type, and among a table's elements no column either.
+            "CheckConstraint" => Value::SideDdl,
             "Enum" | "ENUM" => {
                 let dialect_enum = last == "ENUM" || path.contains("postgresql");
                 let mut labels = Some(Vec::new());

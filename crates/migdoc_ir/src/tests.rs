@@ -966,3 +966,23 @@ fn a_column_whose_name_migdoc_cannot_evaluate_makes_the_table_incomplete() {
         [crate::Footprint::of_columns("t".to_owned())]
     );
 }
+
+/// A table's constraints are no columns: `op.create_table` with a `CheckConstraint` among its
+/// elements knows every column, while an element migdoc cannot read may be one.
+#[test]
+fn a_check_constraint_leaves_the_table_complete() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    op.create_table('m', sa.Column('id', sa.String(36), nullable=False),\n\
+         \x20       sa.CheckConstraint(\"stage IN ('a', 'b')\", name='m_stage_check'),\n\
+         \x20       sa.PrimaryKeyConstraint('id', name='m_pk'))\n\
+         \x20   op.create_table('n', sa.Column('id', sa.Integer), helper())\n"
+    ));
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "CreateTable",
+            "CreateTable",
+            "Unknown(a column migdoc cannot evaluate)"
+        ]
+    );
+}

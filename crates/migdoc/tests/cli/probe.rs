@@ -225,7 +225,7 @@ fn harder_probe_on_objects_postgresql_reported() {
         ("aiida-core", 1, 1),
         ("aiida-core-sqlite_zip", 3, 3),
         ("mlflow-server-auth", 6, 6),
-        ("mlflow", 65, 69),
+        ("mlflow", 68, 69),
     ];
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();
