@@ -2,7 +2,9 @@
 //! modules `[tool.migdoc] models = [...]` names), and the project modules those import in turn.
 //! Only files are read; nothing is imported or run.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 use migdoc_python::ast::Stmt;
@@ -84,45 +86,62 @@ impl Project {
             return out;
         }
         let roots = self.search_roots();
-        let mut queue: VecDeque<String> = entry.iter().cloned().collect();
+        // Breadth first, one level at a time: a level's files are read and parsed in parallel,
+        // then taken in the order they were reached, which is the order a queue would give.
         let mut seen: BTreeSet<String> = BTreeSet::new();
-        while let Some(name) = queue.pop_front() {
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            let Some((path, is_package)) = find_module(&roots, &name) else {
-                if configured && entry.contains(&name) {
-                    out.missing.push(name);
+        let mut level: Vec<String> = entry
+            .iter()
+            .filter(|e| seen.insert((*e).clone()))
+            .cloned()
+            .collect();
+        while !level.is_empty() && !out.truncated {
+            let mut found = Vec::new();
+            for name in level {
+                let Some((path, is_package)) = find_module(&roots, &name) else {
+                    if configured && entry.contains(&name) {
+                        out.missing.push(name);
+                    }
+                    continue;
+                };
+                if out.modules.len() + found.len() >= MAX_MODULES {
+                    out.truncated = true;
+                    break;
                 }
-                continue;
-            };
-            if out.modules.len() >= MAX_MODULES {
-                out.truncated = true;
-                break;
+                found.push((name, path, is_package));
             }
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            let module = migdoc_python::parse_module(&text);
-            // A package's parents are imported first by Python; its `__init__` may define the base.
-            let mut wanted = Vec::new();
-            if let Some((parent, _)) = name.rsplit_once('.') {
-                wanted.push(parent.to_owned());
-            }
-            collect_imports(&module.body, &name, is_package, &mut wanted);
-            for w in wanted {
-                if !seen.contains(&w) && is_project_module(&w) {
-                    queue.push_back(w);
+            let read: Vec<Option<(ModelModule, Vec<String>)>> = found
+                .into_par_iter()
+                .map(|(name, path, is_package)| {
+                    let text = std::fs::read_to_string(&path).ok()?;
+                    let module = migdoc_python::parse_module(&text);
+                    // A package's parents are imported first by Python; its `__init__` may
+                    // define the base.
+                    let mut wanted = Vec::new();
+                    if let Some((parent, _)) = name.rsplit_once('.') {
+                        wanted.push(parent.to_owned());
+                    }
+                    collect_imports(&module.body, &name, is_package, &mut wanted);
+                    let module = ModelModule {
+                        name,
+                        is_package,
+                        path: shown_path(&self.root, &path),
+                        line_index: LineIndex::new(&text),
+                        text,
+                        module,
+                    };
+                    Some((module, wanted))
+                })
+                .collect();
+            let mut next = Vec::new();
+            for (module, wanted) in read.into_iter().flatten() {
+                for w in wanted {
+                    if is_project_module(&w) && seen.insert(w.clone()) {
+                        next.push(w);
+                    }
                 }
+                out.modules.push(module);
             }
-            out.modules.push(ModelModule {
-                name,
-                is_package,
-                path: shown_path(&self.root, &path),
-                line_index: LineIndex::new(&text),
-                text,
-                module,
-            });
+            level = next;
         }
         if !configured {
             // `from app import Base` gave the candidate `app.Base`, which is no module.
