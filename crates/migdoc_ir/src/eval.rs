@@ -158,6 +158,13 @@ pub(crate) struct ModuleScope<'a> {
     options: LowerOptions,
 }
 
+/// What a `raise` is shown as among the operations migdoc could not evaluate.
+const RAISE: &str = "raise";
+
+fn is_raise(op: &Op) -> bool {
+    matches!(&op.kind, OpKind::Unknown { what, .. } if what == RAISE)
+}
+
 /// How deep migdoc follows helpers calling helpers.
 const MAX_CALL_DEPTH: u32 = 6;
 
@@ -323,6 +330,14 @@ impl<'a> ModuleScope<'a> {
         cache: &ScopeCache<'a>,
     ) -> Self {
         let mut scope = ModuleScope::new(body, options.clone());
+        // An imported module's `__name__` is its dotted name (`Flask(__name__)`, a logger's
+        // name): a plain string. A revision file's is whatever Alembic made up: unknown.
+        if !name.is_empty() {
+            scope
+                .globals
+                .entry("__name__".to_owned())
+                .or_insert_with(|| Value::Str(name.to_owned(), None));
+        }
         if externals.is_empty() {
             return scope;
         }
@@ -707,6 +722,15 @@ impl<'s, 'a> Frame<'s, 'a> {
         if ops.is_empty() {
             return;
         }
+        // A `raise` in it, when it runs, fails the migration: the run that goes on is one where
+        // it did not run, so it adds nothing to the footprint.
+        let kept: Vec<Op>;
+        let ops = if ops.iter().any(is_raise) {
+            kept = ops.iter().filter(|op| !is_raise(op)).cloned().collect();
+            &kept[..]
+        } else {
+            ops
+        };
         let footprint = Footprint::of_ops(ops);
         // Name what makes it unbounded, so that `--show-unknown` points at the cause.
         let cause = footprint
@@ -1124,7 +1148,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             Stmt::ClassDef(_) | Stmt::Pass { .. } | Stmt::ImportFrom { .. } => {}
             Stmt::Raise { range } => {
                 // The migration fails here: nothing after it is known to run.
-                self.unknown("raise", Footprint::unbounded(), *range);
+                self.unknown(RAISE, Footprint::unbounded(), *range);
                 self.returned = true;
                 self.raised = true;
             }
@@ -2394,6 +2418,8 @@ impl<'s, 'a> Frame<'s, 'a> {
         frame.stack.push(id);
         frame.cutting = self.cutting || recursive;
         let result = frame.run_call(f, values, named, range);
+        // A helper that always raises makes its call raise.
+        let raised = frame.raised;
         let mut ops = std::mem::take(&mut frame.ops);
         if foreign {
             at_call(&mut ops, range);
@@ -2403,6 +2429,17 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Unknown;
         }
         self.ops.extend(ops);
+        if raised {
+            self.raised = true;
+            self.returned = true;
+            return Value::Unknown;
+        }
+        // What it returns, when migdoc cannot evaluate it, is what a call it could not follow
+        // would give (made from the names in its arguments): following a helper never leaves
+        // migdoc knowing less than not following it.
+        if matches!(result, Value::Unknown) {
+            return self.data_call(None, args, keywords);
+        }
         result
     }
 

@@ -986,3 +986,60 @@ fn a_check_constraint_leaves_the_table_complete() {
         ]
     );
 }
+
+/// Following a helper never leaves migdoc knowing less than not following it: what a followed
+/// helper returns that migdoc cannot evaluate is made from the names in its arguments, as an
+/// unfollowed call's result is; an imported module's `__name__` is its dotted name.
+#[test]
+fn a_followed_helper_gives_what_an_unfollowed_one_would() {
+    let mut externals = crate::Externals::new();
+    externals.insert(
+        "myapp.web".into(),
+        migdoc_python::parse_module(
+            "from alembic import op\nfrom flask import Flask\n\ndef create_app(config=None):\n    app = None\n    \
+             while app is None:\n        app = Flask(__name__)\n    app.config.from_mapping(config)\n    return app\n\n\
+             def note():\n    op.execute(f\"COMMENT ON TABLE t IS '{__name__}'\")\n",
+        ),
+    );
+    let body = migdoc_python::parse_module(&format!(
+        "{HEAD}from myapp.web import create_app, note\n\ndef upgrade():\n    note()\n    \
+         sm = create_app(config={{'UPDATE_PERMS': False}}).appbuilder.sm\n    \
+         for role in sm.get_all_roles():\n        sm.add_permission_to_role(role, None)\n"
+    ))
+    .body;
+    let ops = lower_revision(&body, crate::LowerOptions::default(), &externals);
+    assert_eq!(
+        kinds(&ops.upgrade)[0],
+        "Sql(COMMENT ON TABLE t IS 'myapp.web')"
+    );
+    let f = footprints(&ops.upgrade);
+    assert!(!f.is_empty(), "{:?}", ops.upgrade);
+    assert!(f.iter().all(|f| !f.is_unbounded()), "{:?}", ops.upgrade);
+}
+
+/// A `raise` that runs fails the migration, so the run that goes on is one where it did not
+/// run: inside a `try` or a loop it adds nothing to the footprint, and a helper that always
+/// raises makes the branch that calls it one no run goes on from.
+#[test]
+fn a_raise_adds_nothing_to_what_goes_on() {
+    let mut externals = crate::Externals::new();
+    externals.insert(
+        "myapp.checks".into(),
+        migdoc_python::parse_module("def fail(message):\n    raise RuntimeError(message)\n"),
+    );
+    let body = migdoc_python::parse_module(&format!(
+        "{HEAD}from myapp.checks import fail\n\ndef upgrade():\n    \
+         try:\n        op.add_column('t', sa.Column('c', sa.Integer()))\n        raise ValueError()\n    except ValueError:\n        pass\n    \
+         if op.get_bind().dialect.server_version_info < (12,):\n        fail('too old')\n    \
+         op.drop_column('t', 'c')\n"
+    ))
+    .body;
+    let ops = lower_revision(&body, crate::LowerOptions::default(), &externals);
+    let f = footprints(&ops.upgrade);
+    assert_eq!(f.len(), 1, "{:?}", ops.upgrade);
+    assert!(!f[0].is_unbounded(), "{:?}", ops.upgrade);
+    assert_eq!(
+        kinds(&ops.upgrade).last().map(String::as_str),
+        Some("DropColumn")
+    );
+}
