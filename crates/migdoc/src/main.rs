@@ -140,6 +140,12 @@ fn run_check(args: CheckArgs, color: args::ColorArg) -> anyhow::Result<ExitCode>
         cache.as_ref().and_then(|c| c.ops(file, lower_key))
     });
     let mut report = migdoc_linter::check_lowered(&project, &sources, &settings, &ops);
+    if let Some(base) = report.base.as_ref().filter(|b| b.tables == 0) {
+        anyhow::bail!(
+            "the base models ({}) declare no table migdoc can read: name the modules that define the models `create_all` makes (`migdoc models --models MODULE` shows what migdoc reads)",
+            base.modules.join(", ")
+        );
+    }
     if let Some(cache) = &cache {
         cache.store(&sources, lower_key, &ops);
     }

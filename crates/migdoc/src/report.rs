@@ -346,6 +346,15 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
         plural(r.revisions, "revision"),
         ctx.elapsed_ms
     )?;
+    if let Some(base) = &r.base {
+        writeln!(
+            out,
+            "Every replay starts from what `create_all` of {} makes: {}, {}.",
+            base.modules.join(", "),
+            plural(base.tables, "table"),
+            plural(base.types, "enum type")
+        )?;
+    }
     if ctx.show_unknown {
         show_unknown(out, r, ctx.paths)?;
     }
@@ -512,6 +521,9 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
             "elapsed_ms": ctx.elapsed_ms,
         }
     });
+    if let Some(base) = &r.base {
+        value["summary"]["base"] = json!(base);
+    }
     if let Some(verify) = &ctx.verify {
         value["verify"] = verify.clone();
     }

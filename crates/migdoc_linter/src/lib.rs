@@ -123,6 +123,18 @@ pub struct Report {
     /// Revisions checked in full: no unbounded unknown operation before them in the upgrade
     /// order, and none of their own upgrade operations unknown with a footprint.
     pub fully_checked: usize,
+    /// The schema the history presupposes, when base models are configured.
+    pub base: Option<BaseSummary>,
+}
+
+/// What the replay starts from when base models are configured (`--base-models`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BaseSummary {
+    /// The modules named in the configuration.
+    pub modules: Vec<String>,
+    /// The tables and enum types their `create_all` makes, as migdoc read them.
+    pub tables: usize,
+    pub types: usize,
 }
 
 /// An operation migdoc could not fully evaluate, and what it silences.
@@ -632,6 +644,11 @@ pub fn check_lowered(
     rules::graph::check(&mut ctx, &graph);
     rules::invalid_sql::check(&mut ctx, ops);
     let replay_settings = replay_settings(project, sources, settings);
+    let base = replay_settings.base.as_deref().map(|b| BaseSummary {
+        modules: sources.base_models.entry.clone(),
+        tables: b.catalog.tables.len(),
+        types: b.catalog.types.len(),
+    });
     let outcome = migdoc_replay::replay(&graph, ops, &replay_settings);
     rules::replay::check(&mut ctx, &outcome);
     let models = read_models(sources);
@@ -649,6 +666,7 @@ pub fn check_lowered(
     Report {
         unknowns,
         fully_checked,
+        base,
         models,
         head: outcome.uncertain.is_certain().then(|| outcome.head.clone()),
         uncertain: outcome.uncertain,

@@ -499,4 +499,45 @@ fn base_models_are_the_schema_the_history_starts_from() {
         stderr.contains("base models not found: `app.nowhere`"),
         "{stderr}"
     );
+    // A module that declares no table is a configuration mistake, not an empty schema.
+    let (code, _, stderr) = check(dir, &["--base-models", "app"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the base models (app) declare no table migdoc can read"),
+        "{stderr}"
+    );
+    // What the replay starts from is in the summary and in the JSON.
+    let out = crate::support::run_migdoc_in(
+        dir,
+        &[
+            "check".into(),
+            ".".into(),
+            "--sqlalchemy-version".into(),
+            "2.0".into(),
+        ],
+    );
+    assert!(
+        out.stdout.contains(
+            "Every replay starts from what `create_all` of app.initial_models makes: 1 table, 1 enum type."
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = crate::support::run_migdoc_in(
+        dir,
+        &[
+            "check".into(),
+            ".".into(),
+            "--sqlalchemy-version".into(),
+            "2.0".into(),
+            "--output-format".into(),
+            "json".into(),
+        ],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    assert_eq!(
+        json["summary"]["base"],
+        serde_json::json!({"modules": ["app.initial_models"], "tables": 1, "types": 1})
+    );
 }
