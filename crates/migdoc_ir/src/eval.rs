@@ -1320,6 +1320,26 @@ impl<'s, 'a> Frame<'s, 'a> {
         known.then_some((names, data))
     }
 
+    /// The footprint of running a function migdoc can follow, given as a callback to a call it
+    /// cannot follow (`app.after_request(fn)`, `event.listen(target, "connect", fn)`): the call
+    /// may run it, any number of times, with any arguments. Its operations are not kept: they
+    /// may never run.
+    fn callback_footprint(&mut self, callback: &Value, range: TextRange) -> Footprint {
+        let mark = self.ops.len();
+        match callback {
+            Value::Function(i) => {
+                self.call_index(*i, &[], &[], range);
+            }
+            Value::Closure(f) => {
+                let f = std::rc::Rc::clone(f);
+                self.call_def(&f, &[], &[], range);
+            }
+            _ => return Footprint::unbounded(),
+        }
+        let ops: Vec<Op> = self.ops.drain(mark..).filter(|op| !is_raise(op)).collect();
+        Footprint::of_ops(&ops)
+    }
+
     fn argument_names(&mut self, args: &[Expr], keywords: &[Keyword]) -> Option<Vec<String>> {
         self.argument_names_and_data(args, keywords)
             .map(|(names, _)| names)
@@ -1335,9 +1355,34 @@ impl<'s, 'a> Frame<'s, 'a> {
         keywords: &[Keyword],
     ) -> Footprint {
         let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
-        let Some((mut names, data)) = self.argument_names_and_data(args, keywords) else {
+        // Functions it is given: what running them may change (and no names).
+        let is_callback = |v: &Value| matches!(v, Value::Function(_) | Value::Closure(_));
+        let mut callbacks = Footprint::default();
+        let mut plain_args: Vec<Expr> = Vec::new();
+        let mut plain_keywords: Vec<Keyword> = Vec::new();
+        for a in args {
+            let v = self.eval_quiet(a);
+            if is_callback(&v) {
+                callbacks = callbacks.union(self.callback_footprint(&v, a.range()));
+            } else {
+                plain_args.push(a.clone());
+            }
+        }
+        for k in keywords {
+            let v = self.eval_quiet(&k.value);
+            if is_callback(&v) {
+                callbacks = callbacks.union(self.callback_footprint(&v, k.value.range()));
+            } else {
+                plain_keywords.push(k.clone());
+            }
+        }
+        let Some((mut names, data)) = self.argument_names_and_data(&plain_args, &plain_keywords)
+        else {
             return Footprint::unbounded();
         };
+        if callbacks.is_unbounded() {
+            return callbacks;
+        }
         if let Some(Value::Named(more)) = receiver {
             names.extend(more.iter().cloned());
         }
@@ -1345,7 +1390,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             // Rows, ORM objects and plain values name no table or type: a call that gets only
             // those changes data. A call that gets nothing at all may do anything.
             return if data {
-                Footprint::default()
+                callbacks
             } else {
                 Footprint::unbounded()
             };
@@ -1354,7 +1399,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             let qualified: Vec<String> = names.iter().map(|n| format!("{schema}.{n}")).collect();
             names.extend(qualified);
         }
-        Footprint::of_names(names)
+        Footprint::of_names(names).union(callbacks)
     }
 
     /// Evaluates without keeping the ops it would record (to look at a condition first).
@@ -2418,9 +2463,18 @@ impl<'s, 'a> Frame<'s, 'a> {
         frame.stack.push(id);
         frame.cutting = self.cutting || recursive;
         let result = frame.run_call(f, values, named, range);
-        // A helper that always raises makes its call raise.
-        let raised = frame.raised;
         let mut ops = std::mem::take(&mut frame.ops);
+        // A helper's `raise` may rest on what migdoc decided about the helper's module (a global
+        // another function sets at run time): unlike one in the migration's own code, it is not
+        // taken to stop the run, and what it hides stays unknown.
+        for op in &mut ops {
+            if is_raise(op) {
+                op.kind = OpKind::Unknown {
+                    what: "a raise in a helper".to_owned(),
+                    footprint: Footprint::unbounded(),
+                };
+            }
+        }
         if foreign {
             at_call(&mut ops, range);
         }
@@ -2429,11 +2483,6 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Unknown;
         }
         self.ops.extend(ops);
-        if raised {
-            self.raised = true;
-            self.returned = true;
-            return Value::Unknown;
-        }
         // What it returns, when migdoc cannot evaluate it, is what a call it could not follow
         // would give (made from the names in its arguments): following a helper never leaves
         // migdoc knowing less than not following it.
