@@ -158,6 +158,54 @@ pub(crate) struct ModuleScope<'a> {
     options: LowerOptions,
 }
 
+/// The names the argument values give (a table or type name, a model's table, an enum's type),
+/// and whether any of them is data; `None` when one cannot be evaluated.
+fn names_and_data(values: &[Value]) -> Option<(Vec<String>, bool)> {
+    fn collect(v: &Value, names: &mut Vec<String>) -> bool {
+        match v {
+            Value::Str(s, _) | Value::Text(s, _) => {
+                names.push(s.clone());
+                true
+            }
+            Value::Seq(items) => items.iter().all(|i| collect(i, names)),
+            Value::Dict(items) => items
+                .iter()
+                .all(|(k, v)| collect(k, names) && collect(v, names)),
+            Value::Enum(spec) => {
+                names.extend(spec.name.clone());
+                true
+            }
+            Value::Column(c) => {
+                names.extend(c.enum_type.as_ref().and_then(|e| e.name.clone()));
+                true
+            }
+            Value::Named(more) => {
+                names.extend(more.iter().cloned());
+                true
+            }
+            // A model class: its table.
+            Value::TableObj { name, .. } => {
+                names.extend(name.iter().cloned());
+                true
+            }
+            Value::Unknown
+            | Value::Opaque
+            | Value::Holed(_)
+            | Value::Function(_)
+            | Value::Closure(_)
+            | Value::Batch(_) => false,
+            _ => true,
+        }
+    }
+    let mut names = Vec::new();
+    let mut known = true;
+    for v in values {
+        known &= collect(v, &mut names);
+    }
+    let data = values.iter().any(|v| matches!(v, Value::Data));
+    known.then_some((names, data))
+}
+
 /// What a `raise` is shown as among the operations migdoc could not evaluate.
 const RAISE: &str = "raise";
 
@@ -1273,51 +1321,12 @@ impl<'s, 'a> Frame<'s, 'a> {
         args: &[Expr],
         keywords: &[Keyword],
     ) -> Option<(Vec<String>, bool)> {
-        fn collect(v: &Value, names: &mut Vec<String>) -> bool {
-            match v {
-                Value::Str(s, _) | Value::Text(s, _) => {
-                    names.push(s.clone());
-                    true
-                }
-                Value::Seq(items) => items.iter().all(|i| collect(i, names)),
-                Value::Dict(items) => items
-                    .iter()
-                    .all(|(k, v)| collect(k, names) && collect(v, names)),
-                Value::Enum(spec) => {
-                    names.extend(spec.name.clone());
-                    true
-                }
-                Value::Column(c) => {
-                    names.extend(c.enum_type.as_ref().and_then(|e| e.name.clone()));
-                    true
-                }
-                Value::Named(more) => {
-                    names.extend(more.iter().cloned());
-                    true
-                }
-                // A model class: its table.
-                Value::TableObj { name, .. } => {
-                    names.extend(name.iter().cloned());
-                    true
-                }
-                Value::Unknown
-                | Value::Opaque
-                | Value::Holed(_)
-                | Value::Function(_)
-                | Value::Closure(_)
-                | Value::Batch(_) => false,
-                _ => true,
-            }
-        }
-        let mut names = Vec::new();
-        let mut known = true;
-        let mut data = false;
-        for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
-            let v = self.eval_quiet(e);
-            data |= matches!(v, Value::Data);
-            known &= collect(&v, &mut names);
-        }
-        known.then_some((names, data))
+        let values: Vec<Value> = args
+            .iter()
+            .chain(keywords.iter().map(|k| &k.value))
+            .map(|e| self.eval_quiet(e))
+            .collect();
+        names_and_data(&values)
     }
 
     /// The footprint of running a function migdoc can follow, given as a callback to a call it
@@ -1356,28 +1365,17 @@ impl<'s, 'a> Frame<'s, 'a> {
     ) -> Footprint {
         let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
         // Functions it is given: what running them may change (and no names).
-        let is_callback = |v: &Value| matches!(v, Value::Function(_) | Value::Closure(_));
         let mut callbacks = Footprint::default();
-        let mut plain_args: Vec<Expr> = Vec::new();
-        let mut plain_keywords: Vec<Keyword> = Vec::new();
-        for a in args {
-            let v = self.eval_quiet(a);
-            if is_callback(&v) {
-                callbacks = callbacks.union(self.callback_footprint(&v, a.range()));
-            } else {
-                plain_args.push(a.clone());
+        let mut values = Vec::with_capacity(args.len() + keywords.len());
+        for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+            match self.eval_quiet(e) {
+                v @ (Value::Function(_) | Value::Closure(_)) => {
+                    callbacks = callbacks.union(self.callback_footprint(&v, e.range()));
+                }
+                v => values.push(v),
             }
         }
-        for k in keywords {
-            let v = self.eval_quiet(&k.value);
-            if is_callback(&v) {
-                callbacks = callbacks.union(self.callback_footprint(&v, k.value.range()));
-            } else {
-                plain_keywords.push(k.clone());
-            }
-        }
-        let Some((mut names, data)) = self.argument_names_and_data(&plain_args, &plain_keywords)
-        else {
+        let Some((mut names, data)) = names_and_data(&values) else {
             return Footprint::unbounded();
         };
         if callbacks.is_unbounded() {

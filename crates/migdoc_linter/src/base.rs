@@ -18,28 +18,19 @@ use migdoc_replay::{Base, Catalog, Column, EnumType, Table, Uncertainty};
 
 /// Stands for "made before the first revision" where the catalog records which revision made
 /// an object: no revision index reaches it, so it is an ancestor of every revision.
-pub const PRESUPPOSED: usize = usize::MAX;
+const PRESUPPOSED: usize = usize::MAX;
 
 /// The presupposed schema of `sources`, when base models are configured.
-pub fn presupposed(sources: &Sources) -> Option<Arc<Base>> {
-    let modules = &sources.base_models.modules;
+pub(crate) fn presupposed(sources: &Sources) -> Option<Arc<Base>> {
     if sources.base_models.entry.is_empty() {
         return None;
     }
-    let inputs: Vec<migdoc_models::Input<'_>> = modules
-        .iter()
-        .map(|m| migdoc_models::Input {
-            name: &m.name,
-            is_package: m.is_package,
-            module: &m.module,
-        })
-        .collect();
-    let schema = migdoc_models::extract(&inputs);
+    let schema = crate::schema_of(&sources.base_models);
     Some(Arc::new(base_of(&schema)))
 }
 
 /// What `metadata.create_all()` of `schema`'s tables makes.
-pub fn base_of(schema: &ModelSchema) -> Base {
+fn base_of(schema: &ModelSchema) -> Base {
     let mut catalog = Catalog::default();
     let mut uncertain = Uncertainty::default();
     for table in &schema.tables {

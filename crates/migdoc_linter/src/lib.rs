@@ -21,7 +21,6 @@ use migdoc_python::{LineColumn, TextRange};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use base::{PRESUPPOSED, base_of};
 pub use fixes::{Edit, Fix};
 pub use registry::{Rule, Severity};
 pub use selection::RuleSelection;
@@ -332,8 +331,12 @@ fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 
 /// The models of the project's model modules.
 pub fn read_models(sources: &Sources) -> migdoc_models::ModelSchema {
-    let inputs: Vec<migdoc_models::Input<'_>> = sources
-        .models
+    schema_of(&sources.models)
+}
+
+/// What the model modules of `models` declare.
+pub(crate) fn schema_of(models: &migdoc_project::ModelSources) -> migdoc_models::ModelSchema {
+    let inputs: Vec<migdoc_models::Input<'_>> = models
         .modules
         .iter()
         .map(|m| migdoc_models::Input {
