@@ -3,7 +3,9 @@
 history is run by `migdoc verify --versions --catalog-after-each` (real Alembic, an env.py
 migdoc writes, a throwaway PostgreSQL) and the outcome of every deploy mode, and of each
 revision run one at a time with the catalog after it (enum types and their labels, tables and
-their columns), is written to tests/real_truth/NAME.json. `tests/cli/truth.rs` holds `migdoc check`'s
+their columns), is written to tests/real_truth/NAME.json. A history of several independent
+histories (bases nothing ties together) has each run one revision at a time on a database of its
+own, and `upgrade_heads`: all of them in one `alembic upgrade heads`. `tests/cli/truth.rs` holds `migdoc check`'s
 errors against these files on every test run, without a database.
 
 usage: scripts/record-truth.py [--install] [NAME ...]     (default: every history in the manifest)
@@ -105,11 +107,13 @@ def record(name, version, versions, python, migdoc):
         "sqlalchemy": verify["sqlalchemy_version"],
         "postgres": verify["postgres_version"],
         "revisions": verify["revisions"],
+        **({"histories": verify["histories"]} if "histories" in verify else {}),
         **({"prepare": PREPARE[name]} if name in PREPARE else {}),
         **({"base_models": BASE_MODELS[name]} if name in BASE_MODELS else {}),
         "upgrade_head": mode(verify["upgrade_head"]),
         "step_by_step": mode(verify["step_by_step"]),
         "roundtrip": mode(verify["roundtrip"]),
+        **({"upgrade_heads": mode(verify["upgrade_heads"])} if "upgrade_heads" in verify else {}),
         "steps": [step(s) for s in verify["steps"]],
     }
     return truth, None

@@ -53,24 +53,34 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
             &verified.sqlalchemy_version,
         )?),
     );
-    let runs: Vec<LiveRun> = [
-        ("upgrade_head", &verified.upgrade_head),
-        ("step_by_step", &verified.step_by_step),
-        ("roundtrip", &verified.roundtrip),
-    ]
-    .into_iter()
-    .map(|(mode, r)| LiveRun {
-        mode,
-        ok: r.ok,
-        skipped: r.skipped,
-        phase: r.phase.clone(),
-        revision: r.revision.clone(),
-        sqlstate: r.sqlstate.clone(),
-        error: r.error.clone(),
-        statement: r.statement.clone(),
-        environment: r.environment,
-    })
-    .collect();
+    // The one-revision-per-run deploy fails at most once per independent history.
+    let mut modes = vec![("upgrade_head", &verified.upgrade_head)];
+    if verified.step_by_step.ok {
+        modes.push(("step_by_step", &verified.step_by_step));
+    }
+    modes.extend(
+        verified
+            .steps
+            .iter()
+            .filter(|s| !s.outcome.ok)
+            .map(|s| ("step_by_step", &s.outcome)),
+    );
+    modes.push(("roundtrip", &verified.roundtrip));
+    modes.extend(verified.upgrade_heads.iter().map(|r| ("upgrade_heads", r)));
+    let runs: Vec<LiveRun> = modes
+        .into_iter()
+        .map(|(mode, r)| LiveRun {
+            mode,
+            ok: r.ok,
+            skipped: r.skipped,
+            phase: r.phase.clone(),
+            revision: r.revision.clone(),
+            sqlstate: r.sqlstate.clone(),
+            error: r.error.clone(),
+            statement: r.statement.clone(),
+            environment: r.environment,
+        })
+        .collect();
     let mut report = migdoc_linter::verify_report(
         &project,
         &sources,

@@ -323,6 +323,38 @@ impl Graph {
         seen
     }
 
+    /// The independent histories: revisions tied together through `down_revision` or
+    /// `depends_on`, each in upgrade order, in the order their first revision is applied.
+    /// `alembic upgrade heads` applies them all to one database; a deploy of one of them
+    /// (`alembic upgrade <its head>`, `<label>@head`) applies only its own revisions.
+    pub fn histories(&self) -> Vec<Vec<usize>> {
+        fn root(of: &mut [usize], mut i: usize) -> usize {
+            while of[i] != i {
+                of[i] = of[of[i]];
+                i = of[i];
+            }
+            i
+        }
+        let mut of: Vec<usize> = (0..self.nodes.len()).collect();
+        for (i, node) in self.nodes.iter().enumerate() {
+            for &j in node.parents.iter().chain(&node.dependencies) {
+                let (a, b) = (root(&mut of, i), root(&mut of, j));
+                of[a.max(b)] = a.min(b);
+            }
+        }
+        let mut slot: HashMap<usize, usize> = HashMap::new();
+        let mut histories: Vec<Vec<usize>> = Vec::new();
+        for n in self.upgrade_order() {
+            let r = root(&mut of, n);
+            let k = *slot.entry(r).or_insert_with(|| {
+                histories.push(Vec::new());
+                histories.len() - 1
+            });
+            histories[k].push(n);
+        }
+        histories
+    }
+
     /// Ancestors of `i` through parents and dependencies (Alembic's `_get_ancestor_nodes`), `i` included.
     pub fn ancestors(&self, i: usize) -> Vec<bool> {
         let mut seen = vec![false; self.nodes.len()];
@@ -633,6 +665,39 @@ mod tests {
         assert_eq!(ids(&g, &g.walk_order), ["d", "b", "c", "a"]);
         assert!(g.is_branch_point(0));
         assert!(g.is_merge_point(3));
+    }
+
+    /// Revisions tied by `down_revision` or `depends_on` are one history; the order within
+    /// each is the upgrade order.
+    #[test]
+    fn independent_histories() {
+        let mut e = rev("e", &[]);
+        e.depends_on = vec!["a".into()];
+        let g = Graph::build(&[
+            rev("a", &[]),
+            rev("b", &["a"]),
+            rev("x", &[]),
+            rev("y", &["x"]),
+            e,
+            rev("z", &[]),
+        ]);
+        let histories: Vec<Vec<String>> = g.histories().iter().map(|h| ids(&g, h)).collect();
+        let order = ids(&g, &g.upgrade_order().collect::<Vec<_>>());
+        assert_eq!(histories.len(), 3, "{histories:?}");
+        for history in &histories {
+            let mut within: Vec<&String> = order.iter().filter(|i| history.contains(i)).collect();
+            within.dedup();
+            assert_eq!(within, history.iter().collect::<Vec<_>>());
+        }
+        let mut sorted: Vec<Vec<String>> = histories
+            .into_iter()
+            .map(|mut h| {
+                h.sort();
+                h
+            })
+            .collect();
+        sorted.sort();
+        assert_eq!(sorted, [vec!["a", "b", "e"], vec!["x", "y"], vec!["z"]]);
     }
 
     /// Found by the `graph` fuzz target: `b` and `c` are each other's parents, between a base and

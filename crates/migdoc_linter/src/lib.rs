@@ -197,9 +197,18 @@ fn unknown_ops(
     undecided: &[migdoc_replay::Undecided],
 ) -> (Vec<UnknownOp>, usize) {
     let mut out = Vec::new();
-    let mut unbounded = false;
     let mut fully_checked = 0;
+    // An unbounded unknown silences the rest of its own history (a deploy of another
+    // independent history never runs it).
+    let mut history_of = vec![0; graph.nodes.len()];
+    for (k, history) in graph.histories().iter().enumerate() {
+        for &n in history {
+            history_of[n] = k;
+        }
+    }
+    let mut unbounded_in = vec![false; graph.nodes.len()];
     for node in graph.upgrade_order() {
+        let mut unbounded = unbounded_in[history_of[node]];
         let file = graph.nodes[node].file;
         let (Some(f), Some(revision)) = (sources.files.get(file), ops.get(file)) else {
             continue;
@@ -246,6 +255,7 @@ fn unknown_ops(
             || undecided
                 .iter()
                 .any(|u| u.file == file && u.footprint.is_unbounded());
+        unbounded_in[history_of[node]] = unbounded;
     }
     (out, fully_checked)
 }
@@ -253,7 +263,7 @@ fn unknown_ops(
 /// One deploy mode as `migdoc verify` ran it for real.
 #[derive(Clone, Debug, Default)]
 pub struct LiveRun {
-    /// `upgrade_head`, `step_by_step` or `roundtrip`.
+    /// `upgrade_head`, `step_by_step`, `roundtrip` or `upgrade_heads`.
     pub mode: &'static str,
     pub ok: bool,
     pub skipped: bool,
@@ -653,7 +663,12 @@ pub fn check_lowered(
         types: b.catalog.types.len(),
     });
     let outcome = migdoc_replay::replay(&graph, ops, &replay_settings);
-    rules::replay::check(&mut ctx, &outcome);
+    let bases: Vec<String> = graph
+        .histories()
+        .iter()
+        .filter_map(|h| h.first().map(|&n| graph.nodes[n].id.clone()))
+        .collect();
+    rules::replay::check(&mut ctx, &outcome, &bases);
     let models = read_models(sources);
     rules::models::check(&mut ctx, &models, &outcome, settings);
     let unknown_operations = ops.iter().map(RevisionOps::unknown_count).sum();

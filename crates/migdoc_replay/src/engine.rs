@@ -15,19 +15,75 @@ use crate::{
 /// PostgreSQL's NAMEDATALEN - 1: the longest label it accepts, in bytes.
 const MAX_LABEL_BYTES: usize = 63;
 
-/// Replays `ops` (indexed like the graph's files) in the three deploy modes.
+/// Replays `ops` (indexed like the graph's files) in the three deploy modes. A graph of several
+/// independent histories (bases no `down_revision` or `depends_on` ties together) is replayed
+/// one history at a time, each on a database of its own, as a deploy of one of them
+/// (`alembic upgrade <its head>`) runs; then all of them in one run, as `alembic upgrade heads`
+/// applies them to one database, where the first failure none of them gives alone is what
+/// sharing the database causes ([`Mode::Heads`]). PostgreSQL stops there: what follows it is
+/// its aftermath, not reported.
 pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcome {
-    let order: Vec<usize> = graph.upgrade_order().map(|n| graph.nodes[n].file).collect();
+    use rayon::prelude::*;
     let ancestry = Ancestry::new(graph, ops, settings);
+    let files =
+        |nodes: &[usize]| -> Vec<usize> { nodes.iter().map(|&n| graph.nodes[n].file).collect() };
+    let histories = graph.histories();
+    if histories.len() <= 1 {
+        let order = files(histories.first().map_or(&[][..], Vec::as_slice));
+        return deploys(&order, ops, settings, &ancestry);
+    }
+    let order: Vec<usize> = graph.upgrade_order().map(|n| graph.nodes[n].file).collect();
+    let (alone, together) = rayon::join(
+        || {
+            histories
+                .par_iter()
+                .map(|h| deploys(&files(h), ops, settings, &ancestry))
+                .collect::<Vec<_>>()
+        },
+        || one_run(&order, ops, settings, &ancestry, Mode::Heads),
+    );
+    let mut outcome = Outcome {
+        head: together.head,
+        uncertain: together.uncertain,
+        predates: together.predates,
+        ..Outcome::default()
+    };
+    for mut each in alone {
+        outcome.failures.append(&mut each.failures);
+        outcome.notes.append(&mut each.notes);
+        outcome.undecided.append(&mut each.undecided);
+        outcome.predates |= each.predates;
+    }
+    let place = |f: &Failure| (f.file, f.range.start, f.range.end);
+    let alone: HashSet<(usize, u32, u32)> = outcome.failures.iter().map(place).collect();
+    if let Some(first) = together
+        .failures
+        .into_iter()
+        .find(|f| !alone.contains(&place(f)))
+    {
+        outcome.failures.push(first);
+    }
+    outcome.notes.sort_by_key(|a| (a.file, a.range));
+    outcome.notes.dedup();
+    outcome
+}
+
+/// The three deploy modes of the revisions `order` (files, in upgrade order) on one database.
+fn deploys(
+    order: &[usize],
+    ops: &[RevisionOps],
+    settings: &Settings,
+    ancestry: &Ancestry,
+) -> Outcome {
     // The one-run replay (then the round trip from its head) and the one-revision-per-run replay
     // are independent: run them on both cores.
     let ((mut outcome, mut roundtrip), mut stepwise) = rayon::join(
         || {
-            let outcome = one_run(&order, ops, settings, &ancestry);
-            let roundtrip = round_trip(&order, ops, settings, &ancestry, &outcome);
+            let outcome = one_run(order, ops, settings, ancestry, Mode::OneRun);
+            let roundtrip = round_trip(order, ops, settings, ancestry, &outcome);
             (outcome, roundtrip)
         },
-        || step_by_step(&order, ops, settings, &ancestry),
+        || step_by_step(order, ops, settings, ancestry),
     );
     outcome.failures.append(&mut stepwise);
     outcome.failures.append(&mut roundtrip);
@@ -47,14 +103,16 @@ pub fn replay(graph: &Graph, ops: &[RevisionOps], settings: &Settings) -> Outcom
     outcome
 }
 
-/// 1. The whole history in one `alembic upgrade head`.
+/// Mode 1, [`Mode::OneRun`]: the whole history in one `alembic upgrade head`. With
+/// [`Mode::Heads`]: several independent histories in one `alembic upgrade heads`.
 fn one_run(
     order: &[usize],
     ops: &[RevisionOps],
     settings: &Settings,
     ancestry: &Ancestry,
+    mode: Mode,
 ) -> Outcome {
-    let mut run = Run::new(settings, Mode::OneRun, Phase::Upgrade, ancestry);
+    let mut run = Run::new(settings, mode, Phase::Upgrade, ancestry);
     (run.catalog, run.users, run.uncertain) = start(settings);
     for &file in order {
         run.revision(file, &ops[file].upgrade);

@@ -58,6 +58,10 @@ pub enum Mode {
     StepByStep,
     /// `upgrade head`, `downgrade base`, `upgrade head`.
     RoundTrip,
+    /// `alembic upgrade heads` on an empty database: several independent histories (bases no
+    /// revision ties together) applied to one database in one run. Only the first failure that
+    /// none of them gives on a database of its own is kept: what sharing the database causes.
+    Heads,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -2,7 +2,7 @@
 (no file to leave behind). The database URL comes in the environment variable MIGDOC_URL, never
 on the command line (it may hold a password).
 
-usage: -c DRIVER INI revisions
+usage: -c DRIVER INI revisions          (the base-to-head order, and the independent histories)
        -c DRIVER INI upgrade|downgrade TARGET
        -c DRIVER INI steps REV...
        -c DRIVER INI sql RANGE
@@ -52,6 +52,33 @@ def fail(exc, revisions):
     return out
 
 
+def histories(walked, order):
+    """The independent histories, each in base-to-head order: revisions tied together through
+    down_revision or depends_on (Alembic's own resolved links)."""
+    parent = {s.revision: s.revision for s in walked}
+
+    def root(r):
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    for s in walked:
+        links = getattr(s, "_all_down_revisions", None)
+        if links is None:
+            down = s.down_revision
+            links = (down if isinstance(down, (tuple, list)) else (down,) if down else ()) + tuple(s.dependencies or ())
+        for other in links:
+            if other in parent:
+                a, b = root(s.revision), root(other)
+                if a != b:
+                    parent[a] = b
+    out = {}
+    for r in order:
+        out.setdefault(root(r), []).append(r)
+    return list(out.values())
+
+
 def emit(out):
     print(json.dumps(out), flush=True)
 
@@ -95,7 +122,8 @@ def main(argv):
         emit(fail(exc, revisions))
         return 0
     if command_name == "revisions":
-        emit({"ok": True, "revisions": [s.revision for s in reversed(walked)]})
+        order = [s.revision for s in reversed(walked)]
+        emit({"ok": True, "revisions": order, "histories": histories(walked, order)})
         return 0
     if command_name == "sql":
         import io

@@ -106,8 +106,17 @@ pub struct Verified {
     /// The catalog after a successful `upgrade head`.
     #[serde(skip)]
     pub catalog: Option<Catalog>,
+    /// `alembic upgrade heads` on one empty database, when the history has several
+    /// independent histories (see [`Verified::histories`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade_heads: Option<RunOutcome>,
     /// Alembic's base-to-head order (the order of the per-revision runs).
     pub revisions: Vec<String>,
+    /// The independent histories (revisions tied together through `down_revision` or
+    /// `depends_on`), each base to head, when there are several: the per-revision runs deploy
+    /// each on a database of its own, as `alembic upgrade <its head>` would.
+    #[serde(skip_serializing_if = "one_history")]
+    pub histories: Vec<Vec<String>>,
     /// Each per-revision run that happened, in order: the truth for that revision.
     pub steps: Vec<Step>,
     pub python: PathBuf,
@@ -117,6 +126,10 @@ pub struct Verified {
     pub server: String,
     pub postgres_version: u32,
     pub elapsed_ms: u128,
+}
+
+fn one_history(histories: &[Vec<String>]) -> bool {
+    histories.len() <= 1
 }
 
 /// One revision's own run (`alembic upgrade REV` on the database the earlier ones built).
@@ -211,28 +224,46 @@ pub fn verify(
         step_timeout,
         sys_path,
     )?;
-    let revisions = {
+    let (revisions, histories) = {
         let db = server.scratch("list")?;
         let listed = alembic.revisions(&server.sqlalchemy_url(&db));
         server.drop_scratch(&db);
         listed?
     };
+    let prepare = options.prepare.as_deref();
     let (head_and_roundtrip, step) = std::thread::scope(|s| {
         let step = s.spawn(|| {
-            step_by_step(
-                &server,
-                &alembic,
-                &revisions,
-                progress,
-                options.catalog_after_each,
-                options.prepare.as_deref(),
-            )
+            // Each independent history on a database of its own.
+            let mut steps = Vec::new();
+            for history in &histories {
+                let done = steps.len();
+                let each = |p: Progress<'_>| {
+                    progress(Progress {
+                        done: done + p.done,
+                        total: revisions.len(),
+                        revision: p.revision,
+                    });
+                };
+                steps.extend(step_by_step(
+                    &server,
+                    &alembic,
+                    history,
+                    &each,
+                    options.catalog_after_each,
+                    prepare,
+                )?);
+            }
+            Ok::<_, VerifyError>(steps)
         });
-        let head = head_and_roundtrip(
-            &server,
-            &alembic,
-            revisions.len(),
-            options.prepare.as_deref(),
+        let head = head_and_roundtrip(&server, &alembic, revisions.len(), prepare).and_then(
+            |(head, roundtrip, catalog)| {
+                let heads = if histories.len() > 1 {
+                    Some(upgrade_heads(&server, &alembic, revisions.len(), prepare)?)
+                } else {
+                    None
+                };
+                Ok((head, roundtrip, catalog, heads))
+            },
         );
         (
             head,
@@ -241,15 +272,25 @@ pub fn verify(
             }),
         )
     });
-    let (upgrade_head, roundtrip, catalog) = head_and_roundtrip?;
-    let (step_by_step, steps) = step?;
+    let (upgrade_head, roundtrip, catalog, upgrade_heads) = head_and_roundtrip?;
+    let steps = step?;
+    // The mode's outcome: its first failure (one per independent history at most).
+    let step_by_step = steps.iter().find(|s| !s.outcome.ok).map_or_else(
+        || RunOutcome {
+            ok: true,
+            ..RunOutcome::default()
+        },
+        |s| s.outcome.clone(),
+    );
     Ok(Verified {
         upgrade_head,
+        upgrade_heads,
         step_by_step,
         steps,
         roundtrip,
         catalog,
         revisions,
+        histories,
         python,
         alembic_version,
         sqlalchemy_version,
@@ -327,8 +368,27 @@ fn head_and_roundtrip(
     Ok((head, result?, catalog))
 }
 
+/// `alembic upgrade heads` on one empty database: every independent history applied to it.
+fn upgrade_heads(
+    server: &Server,
+    alembic: &runner::Alembic,
+    n: usize,
+    prepare: Option<&str>,
+) -> Result<RunOutcome, VerifyError> {
+    let db = server.scratch("heads")?;
+    let url = server.sqlalchemy_url(&db);
+    let result = (|| {
+        if let Some(command) = prepare {
+            alembic.prepare(&url, command)?;
+        }
+        alembic.run(&url, &["upgrade", "heads"], n)
+    })();
+    server.drop_scratch(&db);
+    result
+}
+
 /// One `alembic upgrade REV` per revision, each its own Alembic run (in one Python process),
-/// stopping at the first failure: the mode's outcome and each revision's.
+/// stopping at the first failure: each revision's outcome.
 fn step_by_step(
     server: &Server,
     alembic: &runner::Alembic,
@@ -336,7 +396,7 @@ fn step_by_step(
     progress: &(dyn Fn(Progress<'_>) + Sync),
     catalog_after_each: bool,
     prepare: Option<&str>,
-) -> Result<(RunOutcome, Vec<Step>), VerifyError> {
+) -> Result<Vec<Step>, VerifyError> {
     let db = server.scratch("steps")?;
     let url = server.sqlalchemy_url(&db);
     if let Some(command) = prepare
@@ -387,12 +447,5 @@ fn step_by_step(
             outcome,
         })
         .collect();
-    let outcome = steps.iter().find(|s| !s.outcome.ok).map_or_else(
-        || RunOutcome {
-            ok: true,
-            ..RunOutcome::default()
-        },
-        |s| s.outcome.clone(),
-    );
-    Ok((outcome, steps))
+    Ok(steps)
 }

@@ -103,6 +103,8 @@ struct DriverOutput {
     /// The revision of a `steps` line.
     step: Option<String>,
     revisions: Option<Vec<String>>,
+    /// What `revisions` printed: the independent histories, each base to head.
+    histories: Option<Vec<Vec<String>>>,
     /// What `sql` printed: the offline SQL.
     sql: Option<String>,
     revision: Option<String>,
@@ -449,8 +451,12 @@ impl Alembic {
         Ok(outcomes)
     }
 
-    /// Alembic's base-to-head order of every revision.
-    pub(crate) fn revisions(&self, url: &str) -> Result<Vec<String>, VerifyError> {
+    /// Alembic's base-to-head order, and the independent histories (revisions tied together
+    /// through `down_revision` or `depends_on`), each base to head.
+    pub(crate) fn revisions(
+        &self,
+        url: &str,
+    ) -> Result<(Vec<String>, Vec<Vec<String>>), VerifyError> {
         let out = self.driver(url, &["revisions"])?;
         if !out.ok {
             return Err(VerifyError::Python(format!(
@@ -458,7 +464,12 @@ impl Alembic {
                 out.error.unwrap_or_default()
             )));
         }
-        Ok(out.revisions.unwrap_or_default())
+        let revisions = out.revisions.unwrap_or_default();
+        let histories = out
+            .histories
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| vec![revisions.clone()]);
+        Ok((revisions, histories))
     }
 
     /// `alembic upgrade RANGE --sql`: the SQL Alembic would run, without a database.

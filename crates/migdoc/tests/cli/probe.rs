@@ -222,7 +222,7 @@ fn harder_probe_on_objects_postgresql_reported() {
     const HARD_FLOORS: &[(&str, usize, usize)] = &[
         ("ckan", 108, 108),
         ("ckan-ckanext-example_database_migrations", 1, 1),
-        ("aiida-core", 1, 1),
+        ("aiida-core", 42, 42),
         ("aiida-core-sqlite_zip", 3, 3),
         ("mlflow-server-auth", 6, 6),
         ("mlflow", 68, 69),
@@ -282,6 +282,14 @@ fn hard_probe(dir: &std::path::Path, truth: &serde_json::Value) -> (usize, usize
         .filter_map(|(i, f)| Some((f.header.id()?.to_owned(), i)))
         .collect();
     let steps = truth["steps"].as_array().cloned().unwrap_or_default();
+    // Each independent history ran on a database of its own: its first revision has nothing
+    // before it.
+    let firsts: Vec<&str> = truth["histories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h[0].as_str())
+        .collect();
     let (mut caught, mut probed, mut missed) = (0, 0, Vec::new());
     for pair in steps.windows(2) {
         let (before, step) = (&pair[0], &pair[1]);
@@ -289,6 +297,9 @@ fn hard_probe(dir: &std::path::Path, truth: &serde_json::Value) -> (usize, usize
             continue;
         };
         let id = step["revision"].as_str().unwrap_or_default();
+        if firsts.contains(&id) {
+            continue;
+        }
         let Some(&r) = by_id.get(id) else { continue };
         let pick = |n: usize| (xxhash_rust::xxh3::xxh3_64(id.as_bytes()) % n as u64) as usize;
         let types: Vec<&String> = catalog["types"]

@@ -608,6 +608,159 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
     assert!(steps[2].get("catalog").is_none(), "{steps}");
 }
 
+/// Two independent histories (bases nothing ties together) that each build the same schema:
+/// each deploys cleanly on a database of its own, and `alembic upgrade heads`, which applies both
+/// to one database, fails at the first object the second one creates again. `check` reports
+/// that one failure, not its aftermath (every later revision of the second history), and
+/// `verify` confirms it: each history run one revision at a time on its own database, and
+/// `upgrade heads` on one.
+#[test]
+fn independent_histories_deploy_apart_and_collide_in_upgrade_heads() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    let rev = |id: &str, down: &str, label: &str, up: &[&str], back: &[&str]| {
+        let body = |sql: &[&str]| {
+            sql.iter()
+                .map(|b| format!("    op.execute(\"{b}\")"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        format!(
+            "from alembic import op\n\nrevision = '{id}'\ndown_revision = {down}\nbranch_labels = {label}\n\n\ndef upgrade():\n{}\n\n\ndef downgrade():\n{}\n",
+            body(up),
+            body(back)
+        )
+    };
+    let create = [
+        "CREATE TYPE plan AS ENUM ('free')",
+        "CREATE TABLE accounts (id int, p plan)",
+    ];
+    let drop = ["DROP TABLE accounts", "DROP TYPE plan"];
+    let grow = ["ALTER TABLE accounts ADD COLUMN owner text"];
+    let shrink = ["ALTER TABLE accounts DROP COLUMN owner"];
+    write_files(
+        &versions,
+        &[
+            ("a1.py", &rev("a1", "None", "('main',)", &create, &drop)),
+            ("a2.py", &rev("a2", "'a1'", "None", &grow, &shrink)),
+            ("x1.py", &rev("x1", "None", "('legacy',)", &create, &drop)),
+            ("x2.py", &rev("x2", "'x1'", "None", &grow, &shrink)),
+        ],
+    );
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let errors = |report: &Value| -> Vec<String> {
+        let mut errors: Vec<String> = report["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["severity"] == "error")
+            .map(|d| {
+                format!(
+                    "{}@{}",
+                    d["code"].as_str().unwrap_or(""),
+                    d["revision"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        errors.sort();
+        errors
+    };
+    let check = run_migdoc(&[
+        "check".into(),
+        "--versions".into(),
+        versions.display().to_string(),
+        "--no-cache".into(),
+        "--output-format".into(),
+        "json".into(),
+    ]);
+    let report: Value =
+        serde_json::from_str(&check.stdout).unwrap_or_else(|e| panic!("{e}: {}", check.stderr));
+    let found = errors(&report);
+    assert_eq!(found.len(), 3, "{found:?}\n{}", check.stdout);
+    assert_eq!(found[..2], ["MD101@a2", "MD101@x2"], "{}", check.stdout);
+    // The second base Alembic applies (by its order) is where `upgrade heads` fails.
+    let second = found[2]
+        .strip_prefix("MD201@")
+        .unwrap_or_else(|| panic!("{found:?}"))
+        .to_owned();
+    let collision = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["code"] == "MD201")
+        .map(|d| d["message"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    assert!(
+        collision.contains("fails in `alembic upgrade heads`")
+            && collision.contains("`a1`")
+            && collision.contains("`x1`"),
+        "{collision}"
+    );
+
+    let out = run_migdoc(&[
+        "verify".into(),
+        "--versions".into(),
+        versions.display().to_string(),
+        tmp.path().display().to_string(),
+        "--python".into(),
+        pyenv_python("sa20").display().to_string(),
+        "--output-format".into(),
+        "json".into(),
+    ]);
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let verify = &report["verify"];
+    let mut histories: Vec<Vec<String>> = serde_json::from_value(verify["histories"].clone())
+        .unwrap_or_else(|e| panic!("{e}: {verify}"));
+    histories.sort();
+    assert_eq!(histories, [vec!["a1", "a2"], vec!["x1", "x2"]], "{verify}");
+    let steps: Vec<(String, bool)> = verify["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["revision"].as_str().unwrap_or("").to_owned(),
+                s["ok"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(steps.len(), 4, "{verify}");
+    assert!(steps.iter().all(|(_, ok)| *ok), "{verify}");
+    assert_eq!(verify["upgrade_heads"]["ok"], false, "{verify}");
+    assert_eq!(
+        verify["upgrade_heads"]["revision"],
+        second.as_str(),
+        "{verify}"
+    );
+    assert_eq!(verify["upgrade_heads"]["sqlstate"], "42710", "{verify}");
+    // The real failure is the one `check` predicted; nothing `check` said went unconfirmed.
+    let fails = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["code"] == "MD401" && d["revision"] == second.as_str())
+        .map(|d| d["message"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    assert!(
+        fails.contains("`alembic upgrade heads`") && fails.contains("predicted by MD201"),
+        "{}",
+        out.stdout
+    );
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["MD401", "MD401"], "{}", out.stdout);
+    assert!(!out.stdout.contains("not predicted"), "{}", out.stdout);
+}
+
 /// A module the migrations import that the Python lacks is named, as an environment problem.
 #[test]
 fn verify_names_a_missing_python_module() {

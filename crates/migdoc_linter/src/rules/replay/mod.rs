@@ -181,7 +181,17 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
     }
 }
 
-fn modes_text(modes: &[(Mode, Phase)]) -> String {
+fn modes_text(modes: &[(Mode, Phase)], bases: &[String]) -> String {
+    if modes.iter().all(|(m, _)| *m == Mode::Heads) {
+        return format!(
+            "fails in `alembic upgrade heads`, which applies the independent histories from bases {} to one database; each of them alone passes here",
+            bases
+                .iter()
+                .map(|b| format!("`{b}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let one = modes.iter().any(|(m, _)| *m == Mode::OneRun);
     let step = modes.iter().any(|(m, _)| *m == Mode::StepByStep);
     match (one, step) {
@@ -197,7 +207,8 @@ fn modes_text(modes: &[(Mode, Phase)]) -> String {
     }
 }
 
-pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
+/// `bases`: the ids of the bases of the history's independent histories (for [`Mode::Heads`]).
+pub(crate) fn check(ctx: &mut Context, outcome: &Outcome, bases: &[String]) {
     let files: Vec<String> = ctx
         .sources
         .files
@@ -219,13 +230,13 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome) {
         let (message, help) = what(&kind, &files);
         let normal_deploy = modes
             .iter()
-            .any(|(m, _)| matches!(m, Mode::OneRun | Mode::StepByStep));
+            .any(|(m, _)| matches!(m, Mode::OneRun | Mode::StepByStep | Mode::Heads));
         let severity = if normal_deploy {
             rule.default_severity()
         } else {
             rule.default_severity().min(Severity::Warning)
         };
-        let message = format!("{message}; {}", modes_text(&modes));
+        let message = format!("{message}; {}", modes_text(&modes, bases));
         let range = TextRange::new(start, end);
         ctx.report_with(rule, severity, file, Some(range), message, help);
         let source = &ctx.sources.files[file];

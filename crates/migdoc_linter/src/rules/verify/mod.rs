@@ -27,6 +27,9 @@ fn mode_phrase(run: &LiveRun) -> String {
     match run.mode {
         "upgrade_head" => "`alembic upgrade head` (one run)".to_owned(),
         "step_by_step" => "the one-revision-per-run deploy".to_owned(),
+        "upgrade_heads" => {
+            "`alembic upgrade heads` (the independent histories in one database)".to_owned()
+        }
         _ => format!(
             "the round trip's {}",
             run.phase.as_deref().unwrap_or("upgrade")
