@@ -632,12 +632,24 @@ fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) ->
         verify["python"].as_str().unwrap_or("python"),
         verify["server"].as_str().unwrap_or("PostgreSQL")
     )?;
-    for (key, label) in [
+    let histories = verify["histories"].as_array().map_or(1, Vec::len);
+    let step_label = if histories > 1 {
+        format!("one revision per run ({histories} histories apart)")
+    } else {
+        "one revision per run".to_owned()
+    };
+    let modes = [
         ("upgrade_head", "upgrade head (one run)"),
-        ("step_by_step", "one revision per run"),
+        ("step_by_step", step_label.as_str()),
         ("roundtrip", "downgrade base + upgrade head"),
-    ] {
+        ("upgrade_heads", "upgrade heads (one database)"),
+    ];
+    let width = modes.iter().map(|(_, l)| l.len()).max().unwrap_or(0) + 2;
+    for (key, label) in modes {
         let run = &verify[key];
+        if run.is_null() {
+            continue;
+        }
         let verdict = if run["ok"] == true {
             p.color(anstyle::AnsiColor::Green, false, "ok")
         } else if run["skipped"] == true {
@@ -663,7 +675,7 @@ fn verify_header(out: &mut impl Write, verify: &serde_json::Value, p: &Paint) ->
                 &format!("failed{at}{phase}: {}", run["error"].as_str().unwrap_or("")),
             )
         };
-        writeln!(out, "  {label:<30} {verdict}")?;
+        writeln!(out, "  {label:<width$}{verdict}")?;
     }
     writeln!(out)
 }

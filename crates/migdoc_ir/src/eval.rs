@@ -1307,6 +1307,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                     Expr::Attribute { value, .. } => Some(self.eval_quiet(value)),
                     _ => None,
                 };
+                // Alembic's `Config` only reads `alembic.ini`: a value migdoc may not know,
+                // never an effect on the database.
+                if matches!(receiver, Some(Value::AlembicConfig)) {
+                    return;
+                }
                 let footprint = self.call_footprint(receiver.as_ref(), args, keywords);
                 self.unknown(&name, footprint, *range);
             }
