@@ -355,6 +355,20 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
             plural(base.types, "enum type")
         )?;
     }
+    if let Some(models) = &r.models_summary {
+        writeln!(
+            out,
+            "Models ({}): {} of {} compared with the replayed head{}.",
+            models.modules.join(", "),
+            models.compared,
+            plural(models.tables, "table"),
+            if models.compared < models.tables {
+                "; the others may have been changed by operations migdoc could not evaluate, or made outside the history"
+            } else {
+                ""
+            }
+        )?;
+    }
     if ctx.show_unknown {
         show_unknown(out, r, ctx.paths)?;
     }
@@ -521,6 +535,9 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
             "elapsed_ms": ctx.elapsed_ms,
         }
     });
+    if let Some(models) = &r.models_summary {
+        value["summary"]["models"] = json!(models);
+    }
     if let Some(base) = &r.base {
         value["summary"]["base"] = json!(base);
     }

@@ -124,6 +124,8 @@ pub struct Report {
     pub fully_checked: usize,
     /// The schema the history presupposes, when base models are configured.
     pub base: Option<BaseSummary>,
+    /// How much of the models the model rules compared, when migdoc read any.
+    pub models_summary: Option<ModelsSummary>,
 }
 
 /// What the replay starts from when base models are configured (`--base-models`).
@@ -134,6 +136,19 @@ pub struct BaseSummary {
     /// The tables and enum types their `create_all` makes, as migdoc read them.
     pub tables: usize,
     pub types: usize,
+}
+
+/// The models the model rules compare with the replayed head (`--models`, env.py's
+/// `target_metadata`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelsSummary {
+    /// The modules the search for models started from.
+    pub modules: Vec<String>,
+    /// The model tables migdoc read.
+    pub tables: usize,
+    /// Those compared with the replayed head: the others may have been changed by operations
+    /// migdoc could not evaluate (or may predate the history).
+    pub compared: usize,
 }
 
 /// An operation migdoc could not fully evaluate, and what it silences.
@@ -670,7 +685,12 @@ pub fn check_lowered(
         .collect();
     rules::replay::check(&mut ctx, &outcome, &bases);
     let models = read_models(sources);
-    rules::models::check(&mut ctx, &models, &outcome, settings);
+    let compared = rules::models::check(&mut ctx, &models, &outcome, settings);
+    let models_summary = (!models.tables.is_empty()).then(|| ModelsSummary {
+        modules: sources.models.entry.clone(),
+        tables: models.tables.len(),
+        compared,
+    });
     let unknown_operations = ops.iter().map(RevisionOps::unknown_count).sum();
     let operations = ops.iter().map(RevisionOps::op_count).sum();
     let mut diagnostics = ctx.diagnostics;
@@ -685,6 +705,7 @@ pub fn check_lowered(
         unknowns,
         fully_checked,
         base,
+        models_summary,
         models,
         head: outcome.uncertain.is_certain().then(|| outcome.head.clone()),
         uncertain: outcome.uncertain,

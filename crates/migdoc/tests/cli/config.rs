@@ -541,3 +541,58 @@ fn base_models_are_the_schema_the_history_starts_from() {
         serde_json::json!({"modules": ["app.initial_models"], "tables": 1, "types": 1})
     );
 }
+
+/// The summary says how many model tables the model rules compared with the replayed head: a
+/// table an operation migdoc cannot evaluate may have changed is not compared, and the user is
+/// told so, in the human summary and in JSON.
+#[test]
+fn the_summary_says_how_many_model_tables_were_compared() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    write_files(
+        dir,
+        &[
+            ("alembic.ini", INI),
+            ("migrations/env.py", ENV_PY),
+            ("app/__init__.py", ""),
+            (
+                "app/models.py",
+                "import sqlalchemy as sa\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\
+                 class Account(Base):\n    __tablename__ = 'accounts'\n    id = sa.Column(sa.Integer, primary_key=True)\n\n\
+                 class Event(Base):\n    __tablename__ = 'events'\n    id = sa.Column(sa.Integer, primary_key=True)\n",
+            ),
+            (
+                "migrations/versions/a1_tables.py",
+                "import sqlalchemy as sa\nfrom alembic import op\nimport vendor_tools\n\nrevision = 'a1'\ndown_revision = None\n\n\
+                 def upgrade():\n    op.create_table('accounts', sa.Column('id', sa.Integer(), primary_key=True))\n\
+                 \x20   vendor_tools.build_table('events')\n\n\
+                 def downgrade():\n    op.drop_table('accounts')\n",
+            ),
+        ],
+    );
+    let args = |json: bool| -> Vec<String> {
+        let mut args: Vec<String> = ["check", ".", "--models", "app.models", "--no-cache"]
+            .map(String::from)
+            .to_vec();
+        if json {
+            args.extend(["--output-format".into(), "json".into()]);
+        }
+        args
+    };
+    let out = crate::support::run_migdoc_in(dir, &args(false));
+    assert!(
+        out.stdout.contains(
+            "Models (app.models): 1 of 2 tables compared with the replayed head; the others may have been changed by operations migdoc could not evaluate"
+        ),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let out = crate::support::run_migdoc_in(dir, &args(true));
+    let json: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    assert_eq!(
+        json["summary"]["models"],
+        serde_json::json!({"modules": ["app.models"], "tables": 2, "compared": 1})
+    );
+}

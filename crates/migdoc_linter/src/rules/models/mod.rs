@@ -21,12 +21,15 @@ use migdoc_replay::{Catalog, Column, Outcome};
 
 use crate::{Context, Rule, Settings, Severity};
 
+/// Compares the models with the replayed head; returns how many model tables were compared
+/// (the others rest on what operations migdoc could not evaluate may have changed, or on a
+/// table the history presupposes).
 pub(crate) fn check(
     ctx: &mut Context<'_>,
     models: &ModelSchema,
     outcome: &Outcome,
     settings: &Settings,
-) {
+) -> usize {
     for table in &models.tables {
         for column in &table.columns {
             if let Some(e) = &column.enum_type {
@@ -35,9 +38,10 @@ pub(crate) fn check(
         }
     }
     if outcome.uncertain.unbounded {
-        return;
+        return 0;
     }
     let catalog = &outcome.head;
+    let mut compared = 0;
     for table in &models.tables {
         if outcome.uncertain.table(&table.name) {
             continue;
@@ -47,6 +51,7 @@ pub(crate) fn check(
             if outcome.predates {
                 continue;
             }
+            compared += 1;
             ctx.report_model(
                 Rule::ModelTableMissing,
                 table.module,
@@ -62,6 +67,7 @@ pub(crate) fn check(
             );
             continue;
         };
+        compared += 1;
         for column in &table.columns {
             match db.column(&column.name) {
                 None => ctx.report_model(
@@ -94,6 +100,7 @@ pub(crate) fn check(
             }
         }
     }
+    compared
 }
 
 fn compare_column(
