@@ -100,6 +100,10 @@ enum Value {
     Data,
     /// `inspector.get_table_names()`: tested with `in`, an existence guard.
     TableNames,
+    /// The names of table `.0`'s columns (`[c["name"] for c in inspector.get_columns(t)]`, a
+    /// set, or a dict keyed by them): tested with `in`, a column's existence guard; otherwise
+    /// data read from the catalog.
+    ColumnNames(String),
     /// `string.Template(text)`: `.substitute(...)` fills it in.
     Template(String),
     /// What a call migdoc cannot follow returned (`Pvm("Chart", "can_read")`,
@@ -202,7 +206,9 @@ fn names_and_data(values: &[Value]) -> Option<(Vec<String>, bool)> {
     for v in values {
         known &= collect(v, &mut names);
     }
-    let data = values.iter().any(|v| matches!(v, Value::Data));
+    let data = values
+        .iter()
+        .any(|v| matches!(v, Value::Data | Value::ColumnNames(_)));
     known.then_some((names, data))
 }
 
@@ -1636,6 +1642,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                             Value::Bool(items.iter().any(|i| i.as_str() == Some(a)))
                         }
                         Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), true),
+                        Value::ColumnNames(table) => Value::Exists(
+                            GuardSubject::Column {
+                                table,
+                                column: a.to_owned(),
+                            },
+                            true,
+                        ),
                         _ => Value::Unknown,
                     },
                     (CmpOp::NotIn, Some(a), _) => match r {
@@ -1645,6 +1658,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                         Value::TableNames => {
                             Value::Exists(GuardSubject::Table(a.to_owned()), false)
                         }
+                        Value::ColumnNames(table) => Value::Exists(
+                            GuardSubject::Column {
+                                table,
+                                column: a.to_owned(),
+                            },
+                            false,
+                        ),
                         _ => Value::Unknown,
                     },
                     _ => Value::Unknown,
@@ -1734,6 +1754,9 @@ impl<'s, 'a> Frame<'s, 'a> {
         generators: &[Generator],
         range: TextRange,
     ) -> Value {
+        if let Some(table) = self.column_names_of(key.unwrap_or(elt), generators) {
+            return Value::ColumnNames(table);
+        }
         let before = self.ops.len();
         if let [g] = generators
             && let Ok(items) = iter_values(self.eval(&g.iter))
@@ -1806,6 +1829,47 @@ impl<'s, 'a> Frame<'s, 'a> {
             (true, _) => Value::Data,
             (false, Some(names)) => Value::Named(names),
             (false, None) => Value::Unknown,
+        }
+    }
+
+    /// `[c["name"] for c in inspector.get_columns("t")]` (or `c.get("name")`, a set, a dict
+    /// keyed by the name): the table whose column names it lists. `schema=` qualifies it.
+    fn column_names_of(&mut self, key: &Expr, generators: &[Generator]) -> Option<String> {
+        let [g] = generators else { return None };
+        let Expr::Name { id: var, .. } = &g.target else {
+            return None;
+        };
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+            ..
+        } = &g.iter
+        else {
+            return None;
+        };
+        let Expr::Attribute { value, attr, .. } = func.as_ref() else {
+            return None;
+        };
+        if !g.ifs.is_empty()
+            || attr != "get_columns"
+            || !is_name_of(key, var)
+            || !matches!(self.eval_quiet(value), Value::Inspector)
+        {
+            return None;
+        }
+        let table = match args
+            .first()
+            .or_else(|| self.kwarg(keywords, "table_name"))
+            .map(|a| self.eval_quiet(a))
+        {
+            Some(Value::Str(t, _)) => t,
+            _ => return None,
+        };
+        match self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e)) {
+            None | Some(Value::None) => Some(table),
+            Some(Value::Str(schema, _)) => Some(format!("{schema}.{table}")),
+            Some(_) => None,
         }
     }
 
@@ -4234,6 +4298,20 @@ fn iter_values(v: Value) -> Result<Vec<Value>, Value> {
     }
 }
 
+/// `var["name"]` or `var.get("name")`: a reflected column's name.
+fn is_name_of(expr: &Expr, var: &str) -> bool {
+    let is_var = |e: &Expr| matches!(e, Expr::Name { id, .. } if id == var);
+    let is_name = |e: &Expr| matches!(e, Expr::Str { value, .. } if value == "name");
+    match expr {
+        Expr::Subscript { value, slice, .. } => is_var(value) && is_name(slice),
+        Expr::Call { func, args, .. } => {
+            matches!(func.as_ref(), Expr::Attribute { value, attr, .. } if attr == "get" && is_var(value))
+                && matches!(args.as_slice(), [a] | [a, _] if is_name(a))
+        }
+        _ => false,
+    }
+}
+
 /// `d[key]` on a dict literal migdoc knows (string and integer keys; the last binding wins).
 fn dict_get<'v>(items: &'v [(Value, Value)], key: &Value) -> Option<&'v Value> {
     items
@@ -4299,7 +4377,7 @@ fn slice_of(base: Value, lo: Option<i64>, hi: Option<i64>) -> Value {
 
 fn item_of(iterated: Value) -> Value {
     match iterated {
-        Value::Data | Value::TableObj { .. } => Value::Data,
+        Value::Data | Value::TableObj { .. } | Value::ColumnNames(_) => Value::Data,
         named @ Value::Named(_) => named,
         _ => Value::Unknown,
     }

@@ -572,6 +572,11 @@ pub enum GuardSubject {
         type_name: String,
         label: String,
     },
+    /// The table has this column (`"c" in [c["name"] for c in inspector.get_columns("t")]`).
+    Column {
+        table: String,
+        column: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -759,6 +764,10 @@ fn clip_names(ops: &mut [Op]) {
                 match subject {
                     GuardSubject::Type(n) | GuardSubject::Table(n) => *n = clip(n),
                     GuardSubject::Label { type_name, .. } => *type_name = clip(type_name),
+                    GuardSubject::Column { table, column } => {
+                        *table = clip(table);
+                        *column = clip(column);
+                    }
                 }
                 clip_names(when_true);
                 clip_names(when_false);

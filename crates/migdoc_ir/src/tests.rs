@@ -226,6 +226,53 @@ fn existence_guards_become_guard_ops() {
     assert_eq!(ops.unknown_count(), 0);
 }
 
+/// The column names an inspector reflects, in a list, a set or a dict keyed by them, tested
+/// with `in` / `not in`: a column's existence guard. Elsewhere they are data.
+#[test]
+fn column_existence_tests_become_guard_ops() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    insp = sa.inspect(op.get_bind())\n    \
+         cols = [c['name'] for c in insp.get_columns('accounts')]\n    \
+         if 'note' not in cols:\n        op.add_column('accounts', sa.Column('note', sa.Text()))\n    \
+         seen = {{c.get('name'): c for c in insp.get_columns('events', schema='audit')}}\n    \
+         if 'at' in seen:\n        op.drop_column('events', 'at', schema='audit')\n    \
+         for name in cols:\n        print(name)\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["Guard", "Guard"]);
+    let subjects: Vec<&crate::GuardSubject> = ops
+        .upgrade
+        .iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::Guard { subject, .. } => Some(subject),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            &crate::GuardSubject::Column {
+                table: "accounts".into(),
+                column: "note".into()
+            },
+            &crate::GuardSubject::Column {
+                table: "audit.events".into(),
+                column: "at".into()
+            }
+        ]
+    );
+    let OpKind::Guard {
+        when_true,
+        when_false,
+        ..
+    } = &ops.upgrade[0].kind
+    else {
+        panic!()
+    };
+    assert!(when_true.is_empty());
+    assert_eq!(kinds(when_false), ["AddColumn"]);
+    assert_eq!(ops.unknown_count(), 0);
+}
+
 #[test]
 fn python_enum_classes_give_member_names_unless_values_callable() {
     let ops = lower(&format!(

@@ -635,11 +635,23 @@ impl<'a> Run<'a> {
                         .types
                         .get(type_name)
                         .is_some_and(|t| t.labels.contains(label)),
+                    GuardSubject::Column { table, column } => self
+                        .catalog
+                        .tables
+                        .get(table)
+                        .is_some_and(|t| t.column(column).is_some()),
                 };
                 let guessing = match subject {
                     GuardSubject::Type(name) => self.uncertain.type_exists(name),
                     GuardSubject::Table(name) => self.uncertain.table_exists(name),
                     GuardSubject::Label { type_name, .. } => self.uncertain.type_labels(type_name),
+                    // A table no revision creates was there before the history, with columns
+                    // migdoc does not know.
+                    GuardSubject::Column { table, .. } => {
+                        self.uncertain.table(table)
+                            || (!self.catalog.tables.contains_key(table)
+                                && !self.ancestry.created_tables.contains(table))
+                    }
                 };
                 self.guessing += u32::from(guessing);
                 self.ops(if exists { when_true } else { when_false });
