@@ -16,6 +16,20 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// `migdoc verify --versions VERSIONS DIR` with the pinned sa20 Python, then `extra`.
+fn verify_versions(versions: &Path, dir: &Path, extra: &[&str]) -> crate::support::Output {
+    let mut args = vec![
+        "verify".to_owned(),
+        "--versions".into(),
+        versions.display().to_string(),
+        dir.display().to_string(),
+        "--python".into(),
+        pyenv_python("sa20").display().to_string(),
+    ];
+    args.extend(extra.iter().map(|e| (*e).to_owned()));
+    run_migdoc(&args)
+}
+
 /// A copy of scenario `name` in a fresh directory that any user can read.
 fn readable_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -511,16 +525,7 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
         .arg(tmp.path())
         .status();
     assert!(status.is_ok_and(|s| s.success()));
-    let out = run_migdoc(&[
-        "verify".into(),
-        "--versions".into(),
-        versions.display().to_string(),
-        tmp.path().display().to_string(),
-        "--python".into(),
-        pyenv_python("sa20").display().to_string(),
-        "--output-format".into(),
-        "json".into(),
-    ]);
+    let out = verify_versions(&versions, tmp.path(), &["--output-format", "json"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     let report: Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
@@ -570,31 +575,18 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
         out.stdout
     );
     // The header counts what ran, not what was listed.
-    let human = run_migdoc(&[
-        "verify".into(),
-        "--versions".into(),
-        versions.display().to_string(),
-        tmp.path().display().to_string(),
-        "--python".into(),
-        pyenv_python("sa20").display().to_string(),
-    ]);
+    let human = verify_versions(&versions, tmp.path(), &[]);
     assert!(
         human.stdout.contains("Ran 2 of 4 revisions one at a time"),
         "{}",
         human.stdout
     );
     // The catalog after each revision, on request.
-    let out = run_migdoc(&[
-        "verify".into(),
-        "--versions".into(),
-        versions.display().to_string(),
-        tmp.path().display().to_string(),
-        "--python".into(),
-        pyenv_python("sa20").display().to_string(),
-        "--catalog-after-each".into(),
-        "--output-format".into(),
-        "json".into(),
-    ]);
+    let out = verify_versions(
+        &versions,
+        tmp.path(),
+        &["--catalog-after-each", "--output-format", "json"],
+    );
     let report: Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let steps = &report["verify"]["steps"];
@@ -701,16 +693,7 @@ fn independent_histories_deploy_apart_and_collide_in_upgrade_heads() {
         "{collision}"
     );
 
-    let out = run_migdoc(&[
-        "verify".into(),
-        "--versions".into(),
-        versions.display().to_string(),
-        tmp.path().display().to_string(),
-        "--python".into(),
-        pyenv_python("sa20").display().to_string(),
-        "--output-format".into(),
-        "json".into(),
-    ]);
+    let out = verify_versions(&versions, tmp.path(), &["--output-format", "json"]);
     let report: Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let verify = &report["verify"];
@@ -778,14 +761,7 @@ fn verify_names_a_missing_python_module() {
         .arg(tmp.path())
         .status();
     assert!(status.is_ok_and(|s| s.success()));
-    let out = run_migdoc(&[
-        "verify".into(),
-        "--versions".into(),
-        versions.display().to_string(),
-        tmp.path().display().to_string(),
-        "--python".into(),
-        pyenv_python("sa20").display().to_string(),
-    ]);
+    let out = verify_versions(&versions, tmp.path(), &[]);
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert!(
         out.stderr
@@ -870,16 +846,7 @@ fn verify_separates_environment_failures_and_anchors_unpredicted_ones() {
             .arg(tmp.path())
             .status();
         assert!(status.is_ok_and(|s| s.success()));
-        run_migdoc(&[
-            "verify".into(),
-            "--versions".into(),
-            dir.display().to_string(),
-            dir.display().to_string(),
-            "--python".into(),
-            pyenv_python("sa20").display().to_string(),
-            "--output-format".into(),
-            "json".into(),
-        ])
+        verify_versions(dir, dir, &["--output-format", "json"])
     };
     let ext = tmp.path().join("ext");
     write_files(
@@ -960,18 +927,9 @@ fn verify_prepares_each_database_before_the_first_revision() {
         .status();
     assert!(status.is_ok_and(|s| s.success()));
     let verify = |extra: &[&str]| {
-        let mut args = vec![
-            "verify".to_owned(),
-            "--versions".into(),
-            versions.display().to_string(),
-            tmp.path().display().to_string(),
-            "--python".into(),
-            pyenv_python("sa20").display().to_string(),
-            "--output-format".into(),
-            "json".into(),
-        ];
-        args.extend(extra.iter().map(|s| (*s).to_owned()));
-        run_migdoc(&args)
+        let mut args = vec!["--output-format", "json"];
+        args.extend(extra);
+        verify_versions(&versions, tmp.path(), &args)
     };
     // `python` is the chosen interpreter (it has SQLAlchemy); the URL is in the environment.
     let make = "python -c 'import os, sqlalchemy as sa; e = sa.create_engine(os.environ[\"DATABASE_URL\"]); \
