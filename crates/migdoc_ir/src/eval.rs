@@ -2074,7 +2074,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                     );
                     return Value::None;
                 }
-                (Value::Data, _) => {
+                // Reflected column names are data too (`existing.get(name)`, `cols.keys()`).
+                (Value::Data | Value::ColumnNames(_), _) => {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
                     }
@@ -4395,7 +4396,7 @@ fn attribute(base: Value, attr: &str) -> Value {
         (Value::Context, "config") => Value::AlembicConfig,
         (v @ Value::TableObj { .. }, "__table__") => v,
         (Value::TableObj { name: Some(n), .. }, "__tablename__" | "name") => Value::Str(n, None),
-        (Value::Data | Value::TableObj { .. }, _) => Value::Data,
+        (Value::Data | Value::TableObj { .. } | Value::ColumnNames(_), _) => Value::Data,
         (v @ Value::Named(_), _) => v,
         _ => Value::Unknown,
     }

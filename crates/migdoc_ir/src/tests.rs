@@ -236,7 +236,8 @@ fn column_existence_tests_become_guard_ops() {
          if 'note' not in cols:\n        op.add_column('accounts', sa.Column('note', sa.Text()))\n    \
          seen = {{c.get('name'): c for c in insp.get_columns('events', schema='audit')}}\n    \
          if 'at' in seen:\n        op.drop_column('events', 'at', schema='audit')\n    \
-         for name in cols:\n        print(name)\n"
+         for name in cols:\n        print(name)\n    \
+         found = seen.get('at')\n"
     ));
     assert_eq!(kinds(&ops.upgrade), ["Guard", "Guard"]);
     let subjects: Vec<&crate::GuardSubject> = ops
