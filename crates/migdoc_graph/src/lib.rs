@@ -327,7 +327,14 @@ impl Graph {
     /// `depends_on`, each in upgrade order, in the order their first revision is applied.
     /// `alembic upgrade heads` applies them all to one database; a deploy of one of them
     /// (`alembic upgrade <its head>`, `<label>@head`) applies only its own revisions.
+    ///
+    /// A graph with a problem (a `down_revision` that names no revision cuts one history in two,
+    /// a cycle leaves revisions out) is one history: its parts were meant to run together.
     pub fn histories(&self) -> Vec<Vec<usize>> {
+        if !self.problems.is_empty() {
+            let all: Vec<usize> = self.upgrade_order().collect();
+            return if all.is_empty() { Vec::new() } else { vec![all] };
+        }
         fn root(of: &mut [usize], mut i: usize) -> usize {
             while of[i] != i {
                 of[i] = of[of[i]];
@@ -698,6 +705,10 @@ mod tests {
             .collect();
         sorted.sort();
         assert_eq!(sorted, [vec!["a", "b", "e"], vec!["x", "y"], vec!["z"]]);
+        // A parent that does not exist cuts a history in two by mistake: it stays one.
+        let g = Graph::build(&[rev("a", &[]), rev("b", &["a"]), rev("c", &["typo"])]);
+        assert!(!g.problems.is_empty());
+        assert_eq!(g.histories().len(), 1);
     }
 
     /// Found by the `graph` fuzz target: `b` and `c` are each other's parents, between a base and
