@@ -22,6 +22,13 @@ declare_rule! {
     /// ```shell
     /// alembic merge -m "merge heads" b1 c1
     /// ```
+    ///
+    /// Several *independent histories* (bases that no `down_revision` or `depends_on` ties together,
+    /// usually with `branch_labels`, each deployed with `alembic upgrade <label>@head`) have one head
+    /// each by design. migdoc replays each of them on a database of its own, so the rules report what
+    /// fails when one of them is deployed; and all of them together, as `alembic upgrade heads` applies
+    /// them to one database, where only the first failure that sharing the database causes is reported
+    /// (the rule of the failure, with "fails in `alembic upgrade heads`").
     pub(crate) struct MultipleHeads;
 }
 
