@@ -333,7 +333,11 @@ impl Graph {
     pub fn histories(&self) -> Vec<Vec<usize>> {
         if !self.problems.is_empty() {
             let all: Vec<usize> = self.upgrade_order().collect();
-            return if all.is_empty() { Vec::new() } else { vec![all] };
+            return if all.is_empty() {
+                Vec::new()
+            } else {
+                vec![all]
+            };
         }
         fn root(of: &mut [usize], mut i: usize) -> usize {
             while of[i] != i {
