@@ -833,6 +833,9 @@ impl<'s, 'a> Frame<'s, 'a> {
             if self.returned || self.jump.is_some() {
                 return;
             }
+            if self.early_exit_guard(stmt, &body[i + 1..]) {
+                return;
+            }
             self.stmt(stmt);
             if self.maybe_returned && !self.returned {
                 // A `return` in a branch migdoc cannot decide: what follows may not run. When it
@@ -866,6 +869,63 @@ impl<'s, 'a> Frame<'s, 'a> {
                 return;
             }
         }
+    }
+
+    /// `if <existence test>: ...; return` (or `continue`), without `else`: what follows it in
+    /// this block runs only when the test goes the other way, so it is the guard's other branch
+    /// (`if inspector.has_table("t"): return`, `if name in columns: continue`). Returns whether
+    /// it took `stmt` and `rest`. Both ways end this block; the enclosing blocks see a `return`
+    /// (or `continue`) migdoc cannot decide, as they would without the guard.
+    fn early_exit_guard(&mut self, stmt: &Stmt, rest: &[Stmt]) -> bool {
+        let Stmt::If {
+            test,
+            body,
+            orelse,
+            range,
+        } = stmt
+        else {
+            return false;
+        };
+        // `None`: a `return`; else the loop's `continue`.
+        let exit = match body.last() {
+            Some(Stmt::Return { value: None, .. }) => None,
+            Some(Stmt::Return {
+                value: Some(Expr::NoneLiteral { .. }),
+                ..
+            }) => None,
+            Some(Stmt::Continue { .. }) => Some(Jump::Continue),
+            _ => return false,
+        };
+        if !orelse.is_empty() {
+            return false;
+        }
+        let Value::Exists(subject, positive) = self.eval_quiet(test) else {
+            return false;
+        };
+        let mark = self.branch_locals.len();
+        let (exits, _, _, j_exit) = self.sub_block(&body[..body.len() - 1]);
+        let (goes_on, returned, _, j_on) = self.sub_block(rest);
+        self.merge_branches(mark, false);
+        let (when_true, when_false) = if positive {
+            (exits, goes_on)
+        } else {
+            (goes_on, exits)
+        };
+        self.push(
+            OpKind::Guard {
+                subject,
+                when_true,
+                when_false,
+            },
+            *range,
+        );
+        match exit {
+            None => self.maybe_returned = true,
+            jump => self.maybe_jump = self.maybe_jump.max(jump),
+        }
+        self.maybe_returned |= returned;
+        self.maybe_jump = self.maybe_jump.max(j_exit).max(j_on);
+        true
     }
 
     /// Runs `body` in a copy of this frame and returns its ops, whether it may return,
@@ -994,10 +1054,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return;
                 };
                 let mark = self.branch_locals.len();
-                let (a, _, _, ja) = self.sub_block(body);
-                let (b, _, _, jb) = self.sub_block(orelse);
+                let (a, ra, _, ja) = self.sub_block(body);
+                let (b, rb, _, jb) = self.sub_block(orelse);
                 self.merge_branches(mark, false);
                 self.maybe_jump = self.maybe_jump.max(ja).max(jb);
+                // A branch that returns: what follows may not run (an early return with
+                // nothing else in its branch is `early_exit_guard`'s).
+                self.maybe_returned |= ra || rb;
                 let (when_true, when_false) = if positive { (a, b) } else { (b, a) };
                 self.push(
                     OpKind::Guard {

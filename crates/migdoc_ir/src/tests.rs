@@ -274,6 +274,53 @@ fn column_existence_tests_become_guard_ops() {
     assert_eq!(ops.unknown_count(), 0);
 }
 
+/// `if <existence test>: return` (or `continue` in a loop): what follows runs only when the
+/// test goes the other way, so it is the guard's other branch, not "statements after a return
+/// migdoc cannot decide". A block around it still sees a `return` it cannot decide.
+#[test]
+fn an_early_return_on_an_existence_test_guards_what_follows() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    insp = sa.inspect(op.get_bind())\n    \
+         for name in ['a', 'b']:\n        \
+         cols = [c['name'] for c in insp.get_columns('accounts')]\n        \
+         if name in cols:\n            continue\n        \
+         op.add_column('accounts', sa.Column(name, sa.Text()))\n    \
+         if insp.has_table('audit'):\n        return\n    \
+         op.create_table('audit', sa.Column('id', sa.Integer()))\n    \
+         op.execute(\"CREATE TYPE mood AS ENUM ('a')\")\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["Guard", "Guard", "Guard"]);
+    assert_eq!(ops.unknown_count(), 0);
+    let OpKind::Guard {
+        subject,
+        when_true,
+        when_false,
+    } = &ops.upgrade[2].kind
+    else {
+        panic!()
+    };
+    assert_eq!(subject, &crate::GuardSubject::Table("audit".into()));
+    assert!(when_true.is_empty());
+    assert_eq!(
+        kinds(when_false),
+        ["CreateTable", "Sql(CREATE TYPE mood AS ENUM ('a'))"]
+    );
+    let OpKind::Guard { when_false, .. } = &ops.upgrade[1].kind else {
+        panic!()
+    };
+    assert_eq!(kinds(when_false), ["AddColumn"]);
+
+    // Inside a `with`: what follows the `with` may not run.
+    let nested = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    insp = sa.inspect(op.get_bind())\n    \
+         with op.get_context().autocommit_block():\n        \
+         if insp.has_table('audit'):\n            return\n        \
+         op.create_table('audit', sa.Column('id', sa.Integer()))\n    \
+         op.create_table('later', sa.Column('id', sa.Integer()))\n"
+    ));
+    assert!(nested.unknown_count() > 0, "{:?}", kinds(&nested.upgrade));
+}
+
 #[test]
 fn python_enum_classes_give_member_names_unless_values_callable() {
     let ops = lower(&format!(
