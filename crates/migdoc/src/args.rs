@@ -175,6 +175,11 @@ pub(crate) struct VerifyArgs {
     /// PATH
     #[arg(long, value_name = "COMMAND")]
     pub(crate) prepare: Option<String>,
+    /// Run the migrations inside this Flask application's app context, as `flask db upgrade`
+    /// (Flask-Migrate) does: `module:app`, `module:create_app()` or `module`, as `flask --app`
+    /// reads it (for revisions or an env.py that need `current_app`)
+    #[arg(long, value_name = "IMPORT")]
+    pub(crate) flask_app: Option<String>,
     /// The lowest severity that makes the exit code 1 [default: error, or `fail-on` in the config]
     #[arg(long, value_enum)]
     pub(crate) fail_on: Option<FailOn>,

@@ -556,7 +556,7 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
                     "revision": u.revision,
                     "direction": u.direction,
                     "what": u.what,
-                    "footprint": {"names": u.footprint.names, "any_table": u.footprint.any_table, "any_type": u.footprint.any_type, "columns_of": u.footprint.columns_of,
+                    "footprint": {"names": u.footprint.names, "any_table": u.footprint.any_table, "any_type": u.footprint.any_type, "columns_of": u.footprint.columns_of, "details_of": u.footprint.details_of,
                                   "unbounded": u.footprint.is_unbounded()},
                     "silences": u.silences(),
                 })

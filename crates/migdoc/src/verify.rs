@@ -25,6 +25,7 @@ pub(crate) fn run(args: VerifyArgs, color: crate::args::ColorArg) -> anyhow::Res
         generic_env: args.generic_env,
         catalog_after_each: args.catalog_after_each,
         prepare: args.prepare.clone(),
+        flask_app: args.flask_app.clone(),
     };
     let show_progress = io::stderr().is_terminal()
         && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");

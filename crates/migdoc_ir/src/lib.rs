@@ -247,6 +247,11 @@ pub struct Footprint {
     /// Tables (by catalog key) that surely exist after it, with columns it may have added,
     /// changed or dropped: a `CREATE TABLE ... AS SELECT`, a column migdoc cannot evaluate.
     pub columns_of: Vec<String>,
+    /// Tables (by catalog key) whose existence and set of columns it leaves as they were, but
+    /// whose column definitions (types, nullability, defaults) it may have changed: an
+    /// `alter_column` that renames nothing, inside a `try` or a branch migdoc cannot decide.
+    #[serde(default)]
+    pub details_of: Vec<String>,
 }
 
 impl Footprint {
@@ -257,6 +262,7 @@ impl Footprint {
             any_table: true,
             any_type: true,
             columns_of: Vec::new(),
+            details_of: Vec::new(),
         }
     }
 
@@ -266,7 +272,11 @@ impl Footprint {
 
     /// Changes no type, table or column.
     pub fn is_none(&self) -> bool {
-        self.names.is_empty() && !self.any_table && !self.any_type && self.columns_of.is_empty()
+        self.names.is_empty()
+            && !self.any_table
+            && !self.any_type
+            && self.columns_of.is_empty()
+            && self.details_of.is_empty()
     }
 
     pub fn of_names(names: impl IntoIterator<Item = String>) -> Self {
@@ -291,6 +301,9 @@ impl Footprint {
         self.columns_of.extend(other.columns_of);
         self.columns_of.sort();
         self.columns_of.dedup();
+        self.details_of.extend(other.details_of);
+        self.details_of.sort();
+        self.details_of.dedup();
         self
     }
 
@@ -320,18 +333,28 @@ impl Footprint {
             OpKind::CreateTable { table, columns } => {
                 Footprint::of_names(std::iter::once(table.clone()).chain(enum_names(columns)))
             }
-            OpKind::AddColumn { table, column } => Footprint::of_names(
-                std::iter::once(table.clone()).chain(enum_names(std::slice::from_ref(column))),
-            ),
-            OpKind::DropTable { table } | OpKind::DropColumn { table, .. } => {
-                Footprint::of_names([table.clone()])
-            }
+            // Adding, dropping or altering a column creates or drops no table: that the table
+            // exists (or not) stays as certain as it was.
+            OpKind::AddColumn { table, column } => Footprint {
+                columns_of: vec![table.clone()],
+                ..Footprint::of_names(enum_names(std::slice::from_ref(column)))
+            },
+            OpKind::DropColumn { table, .. } => Footprint::of_columns(table.clone()),
+            OpKind::DropTable { table } => Footprint::of_names([table.clone()]),
             OpKind::AlterColumn {
-                table, enum_type, ..
-            } => Footprint::of_names(
-                std::iter::once(table.clone())
-                    .chain(enum_type.as_ref().and_then(|e| e.name.clone())),
-            ),
+                table,
+                enum_type,
+                new_name,
+                ..
+            } => {
+                let mut f = Footprint::of_names(enum_type.as_ref().and_then(|e| e.name.clone()));
+                if new_name.is_some() {
+                    f.columns_of = vec![table.clone()];
+                } else {
+                    f.details_of = vec![table.clone()];
+                }
+                f
+            }
             OpKind::CreateEnum { spec, .. } => match &spec.name {
                 Some(name) => Footprint::of_names([name.clone()]),
                 None => Footprint {

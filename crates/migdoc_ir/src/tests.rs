@@ -850,9 +850,10 @@ fn continue_and_break_end_the_loop_body() {
         .collect();
     assert_eq!(added, ["b", "f"], "{:?}", kinds(&ops.upgrade));
     assert!(!kinds(&ops.upgrade).contains(&"DropTable".to_owned()));
+    // An add_column that may not run leaves the table's columns uncertain, not the table.
     let silenced: Vec<Vec<String>> = footprints(&ops.upgrade)
         .iter()
-        .map(|f| f.names.clone())
+        .map(|f| f.columns_of.clone())
         .collect();
     assert_eq!(silenced, [vec!["d".to_owned()], vec!["e".to_owned()]]);
 }
@@ -1172,4 +1173,34 @@ fn a_callback_given_to_an_unknown_call_adds_what_it_may_change() {
         "{:?}",
         f[0]
     );
+}
+
+#[test]
+fn column_operations_inside_a_try_leave_the_table_itself_certain() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    \
+         try:\n        op.alter_column('t', 'a', nullable=True)\n    except Exception:\n        pass\n    \
+         try:\n        op.alter_column('t', 'a', new_column_name='b')\n    except Exception:\n        pass\n    \
+         try:\n        op.add_column('u', sa.Column('c', sa.Integer()))\n        op.drop_column('v', 'd')\n    \
+         except Exception:\n        pass\n    \
+         try:\n        op.drop_table('w')\n    except Exception:\n        pass\n"
+    ));
+    let f = footprints(&ops.upgrade);
+    // Which columns exist stays known; how they are defined does not.
+    assert_eq!(
+        f[0],
+        crate::Footprint {
+            details_of: vec!["t".to_owned()],
+            ..crate::Footprint::default()
+        }
+    );
+    assert_eq!(f[1], crate::Footprint::of_columns("t".to_owned()));
+    assert_eq!(
+        f[2],
+        crate::Footprint {
+            columns_of: vec!["u".to_owned(), "v".to_owned()],
+            ..crate::Footprint::default()
+        }
+    );
+    assert_eq!(f[3], crate::Footprint::of_names(["w".to_owned()]));
 }

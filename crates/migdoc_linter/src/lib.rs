@@ -200,6 +200,16 @@ impl UnknownOp {
                     .join(", ")
             ));
         }
+        if !f.details_of.is_empty() {
+            parts.push(format!(
+                "how the columns of {} are defined",
+                f.details_of
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         parts.join(" and ")
     }
 }

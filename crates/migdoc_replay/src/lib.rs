@@ -268,6 +268,10 @@ pub struct Uncertainty {
     /// SELECT`, `LIKE`, `INHERITS`): what rests on their existence holds, what rests on their
     /// columns does not.
     pub columns: std::collections::BTreeSet<String>,
+    /// Tables that surely exist with the columns migdoc knows, whose column definitions
+    /// (types, nullability, defaults) may differ from the replay's (an `alter_column` inside a
+    /// `try`): what rests on which columns exist holds, what rests on their definitions does not.
+    pub details: std::collections::BTreeSet<String>,
     /// Tables and types defined anew since what made them uncertain (see above).
     certain_tables: std::collections::BTreeSet<String>,
     certain_types: std::collections::BTreeSet<String>,
@@ -294,6 +298,7 @@ impl Uncertainty {
         self.any_type |= footprint.any_type;
         self.names.extend(footprint.names.iter().cloned());
         self.columns.extend(footprint.columns_of.iter().cloned());
+        self.details.extend(footprint.details_of.iter().cloned());
     }
 
     /// Table `name` was defined anew, whole (or dropped), by an operation migdoc followed.
@@ -302,6 +307,7 @@ impl Uncertainty {
             self.certain_tables.insert(name.to_owned());
         }
         self.columns.remove(name);
+        self.details.remove(name);
     }
 
     /// Table `name` surely exists, with columns migdoc does not know.
@@ -316,6 +322,9 @@ impl Uncertainty {
         }
         if self.columns.remove(from) {
             self.columns.insert(to.to_owned());
+        }
+        if self.details.remove(from) {
+            self.details.insert(to.to_owned());
         }
     }
 
@@ -340,11 +349,19 @@ impl Uncertainty {
             && self.names.is_empty()
             && self.labels.is_empty()
             && self.columns.is_empty()
+            && self.details.is_empty()
     }
 
-    /// Whether table `name` may differ from the replay's: whether it exists, or its columns.
+    /// Whether table `name` may differ from the replay's: whether it exists, or which columns
+    /// it has.
     pub fn table(&self, name: &str) -> bool {
         self.table_exists(name) || self.columns.contains(name)
+    }
+
+    /// Whether table `name` may differ from the replay's in any way: whether it exists, which
+    /// columns it has, or how they are defined.
+    pub fn table_definition(&self, name: &str) -> bool {
+        self.table(name) || self.details.contains(name)
     }
 
     /// Whether table `name` may exist where the replay says it does not, or the reverse.
@@ -378,25 +395,25 @@ impl Uncertainty {
                 self.unbounded || self.type_labels(type_name)
             }
             FailureKind::NotNullViolation { table, .. }
-            | FailureKind::CheckViolation { table, .. }
-            | FailureKind::UndefinedColumn { table, .. }
+            | FailureKind::CheckViolation { table, .. } => self.table_definition(table),
+            FailureKind::UndefinedColumn { table, .. }
             | FailureKind::DuplicateColumn { table, .. } => self.table(table),
             FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => {
                 self.table_exists(name)
             }
             FailureKind::DependentObjects { type_name, users } => {
-                self.type_exists(type_name) || users.iter().any(|(t, _)| self.table(t))
+                self.type_exists(type_name) || users.iter().any(|(t, _)| self.table_definition(t))
             }
             FailureKind::ReferencedTable { table, users }
             | FailureKind::ReferencedColumn { table, users, .. } => {
-                self.table(table) || users.iter().any(|t| self.table(t))
+                self.table_definition(table) || users.iter().any(|t| self.table_definition(t))
             }
-            FailureKind::SchemaNotEmpty { objects, .. } => {
-                objects.iter().any(|o| self.table(o) || self.type_exists(o))
-            }
+            FailureKind::SchemaNotEmpty { objects, .. } => objects
+                .iter()
+                .any(|o| self.table_definition(o) || self.type_exists(o)),
             FailureKind::CannotCast {
                 table, type_name, ..
-            } => self.table(table) || self.type_labels(type_name),
+            } => self.table_definition(table) || self.type_labels(type_name),
             // Nothing in the catalog: only an unbounded unknown (which may end the transaction)
             // covers it, as for `ADD VALUE`'s transaction.
             FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => {

@@ -12,7 +12,9 @@ runs `alembic upgrade REV` for each REV in turn, each as its own Alembic run (a 
 env.py executed again, a new connection and MigrationContext, so SQLAlchemy's per-run memo and
 the transaction start afresh, as in a deploy that runs one revision per process; the revision
 files themselves are read once), printing one JSON line per revision (with "step": REV) as soon
-as it ends, and stopping at the first failure. `sql` runs `alembic upgrade RANGE --sql` (offline:
+as it ends, and stopping at the first failure (with MIGDOC_STEP_WAIT, it first prints
+{"ok": true, "ready": true} and waits for a line on stdin before the first revision and after
+each one, so that the caller can read the database in between). `sql` runs `alembic upgrade RANGE --sql` (offline:
 no connection; MIGDOC_URL only names the dialect) and prints {"ok": true, "sql": TEXT}.
 
 A failure is reported as
@@ -21,6 +23,8 @@ A failure is reported as
 refused before running a migration), `sqlstate` the driver's code ("" when the error did not
 come from the server), `error` the server's primary message (or the exception's first line).
 A module the project's migrations import and this Python lacks is {"ok": false, "missing": NAME}.
+With MIGDOC_FLASK_APP (`--flask-app`), everything runs inside that Flask application's app
+context, found the way `flask --app` finds it.
 """
 
 import json
@@ -98,6 +102,19 @@ def main(argv):
     except ImportError as exc:
         emit({"ok": False, "missing": exc.name or "alembic", "error": str(exc), "exception": type(exc).__name__})
         return 0
+    flask_app = os.environ.get("MIGDOC_FLASK_APP")
+    if flask_app:
+        # `--flask-app`: the app is found as `flask --app` finds it, and its app context stays
+        # pushed for the whole run, as in `flask db upgrade`.
+        try:
+            from flask.cli import ScriptInfo
+
+            ScriptInfo(app_import_path=flask_app).load_app().app_context().push()
+        except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            emit(fail(exc, {}))
+            return 0
 
     def config():
         # Alembic 1.16+ reads `[tool.alembic]` from pyproject.toml when there is no alembic.ini.
@@ -157,6 +174,12 @@ def main(argv):
         ScriptDirectory.from_config = classmethod(reuse_revision_map)
     steps = [(rev, "upgrade", [rev]) for rev in args] if command_name == "steps" else [(None, command_name, args)]
     wait = os.environ.get("MIGDOC_STEP_WAIT") == "1"
+    if wait:
+        # Ready, before the first revision (the application, if any, has started): the caller
+        # reads the database as the history finds it.
+        emit({"ok": True, "ready": True})
+        if not sys.stdin.readline():
+            return 0
     for i, (step, name, step_args) in enumerate(steps):
         # With MIGDOC_STEP_WAIT, the caller reads the database between two revisions.
         if wait and i > 0 and not sys.stdin.readline():

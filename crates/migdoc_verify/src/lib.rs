@@ -55,6 +55,10 @@ pub struct Options {
     /// (`--prepare`): what a project's own initialisation does before it upgrades (a
     /// `create_all` of its initial models, extensions).
     pub prepare: Option<String>,
+    /// A Flask application to run the migrations inside (`--flask-app`, in the form of `flask
+    /// --app`): its app context is pushed before Alembic reads the history, as `flask db
+    /// upgrade` (Flask-Migrate) does.
+    pub flask_app: Option<String>,
 }
 
 /// One deploy mode's outcome, in the shape `tests/scenarios/*/scenario.toml` records.
@@ -150,6 +154,11 @@ pub struct Step {
     /// The catalog right after this revision (`--catalog-after-each`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Catalog>,
+    /// The catalog right before this revision, on the first revision of each history's
+    /// per-revision run (`--catalog-after-each`): what the database held before any revision
+    /// ran, as `--prepare` or the application (`--flask-app`) left it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog_before: Option<Catalog>,
     /// The run's outcome as the deploy mode reports it.
     #[serde(skip)]
     pub outcome: RunOutcome,
@@ -182,6 +191,7 @@ pub fn offline_sql(
         &[],
         std::time::Duration::from_secs(120),
         sys_path,
+        None,
     )?;
     alembic.offline_sql(range)
 }
@@ -223,6 +233,7 @@ pub fn verify(
         &options.url_env,
         step_timeout,
         sys_path,
+        options.flask_app.clone(),
     )?;
     let (revisions, histories) = {
         let db = server.scratch("list")?;
@@ -406,15 +417,20 @@ fn step_by_step(
         return Err(e);
     }
     let catalogs = std::sync::Mutex::new(Vec::new());
-    let read = |_: usize| -> Result<(), VerifyError> {
+    let before = std::sync::Mutex::new(None);
+    let read = |i: Option<usize>| -> Result<(), VerifyError> {
         let catalog = introspect::catalog(server, &db, alembic.version_table())?;
-        catalogs
-            .lock()
-            .map_err(|_| VerifyError::Python("catalog lock".into()))?
-            .push(catalog);
+        let lock = |e| VerifyError::Python(format!("catalog lock: {e}"));
+        match i {
+            None => *before.lock().map_err(|e| lock(e.to_string()))? = Some(catalog),
+            Some(_) => catalogs
+                .lock()
+                .map_err(|e| lock(e.to_string()))?
+                .push(catalog),
+        }
         Ok(())
     };
-    let after: Option<&dyn Fn(usize) -> Result<(), VerifyError>> = if catalog_after_each {
+    let after: Option<&dyn Fn(Option<usize>) -> Result<(), VerifyError>> = if catalog_after_each {
         Some(&read)
     } else {
         None
@@ -433,9 +449,11 @@ fn step_by_step(
     );
     server.drop_scratch(&db);
     let mut catalogs = catalogs.into_inner().unwrap_or_default().into_iter();
+    let mut before = before.into_inner().unwrap_or_default();
     let steps: Vec<Step> = result?
         .into_iter()
         .map(|(revision, outcome)| Step {
+            catalog_before: before.take(),
             revision,
             ok: outcome.ok,
             sqlstate: outcome.sqlstate.clone(),

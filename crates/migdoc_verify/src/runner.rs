@@ -93,6 +93,8 @@ pub(crate) struct Alembic {
     step_timeout: std::time::Duration,
     /// Directories put first on `sys.path` (the project's module roots, with the generic env).
     sys_path: Vec<PathBuf>,
+    /// `--flask-app`: the driver runs inside this application's app context.
+    flask_app: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +124,7 @@ impl Alembic {
         url_env: &[String],
         step_timeout: std::time::Duration,
         sys_path: Vec<PathBuf>,
+        flask_app: Option<String>,
     ) -> Result<Alembic, VerifyError> {
         let cwd = config
             .parent()
@@ -161,6 +164,7 @@ impl Alembic {
             version_table,
             step_timeout,
             sys_path,
+            flask_app,
         })
     }
 
@@ -196,6 +200,9 @@ impl Alembic {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
+        if let Some(app) = &self.flask_app {
+            cmd.env("MIGDOC_FLASK_APP", app);
+        }
         // Running migrations must not litter the project with bytecode.
         cmd.env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(std::process::Stdio::null());
@@ -325,14 +332,15 @@ impl Alembic {
     /// process; stops at the first failure. `each(i)` is called as revision `i` starts. A
     /// revision that takes longer than the step timeout, or a process that dies, is a failure of
     /// that revision. Returns the outcome of each revision run.
-    /// With `after`, the driver waits after each revision until `after(i)` has run (a catalog
-    /// read between two revisions sees exactly the first one's result).
+    /// With `after`, the driver waits before the first revision until `after(None)` has run,
+    /// and after each revision until `after(Some(i))` has (a catalog read between two revisions
+    /// sees exactly the first one's result).
     pub(crate) fn steps(
         &self,
         url: &str,
         revisions: &[String],
         each: &dyn Fn(usize),
-        after: Option<&dyn Fn(usize) -> Result<(), VerifyError>>,
+        after: Option<&dyn Fn(Option<usize>) -> Result<(), VerifyError>>,
     ) -> Result<Vec<(String, RunOutcome)>, VerifyError> {
         use std::io::BufRead;
         let mut args = vec!["steps"];
@@ -375,6 +383,24 @@ impl Alembic {
             let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
             text
         });
+        let next = |child: &mut std::process::Child| {
+            if let Some(stdin) = child.stdin.as_mut() {
+                let _ = std::io::Write::write_all(stdin, b"next\n");
+                let _ = std::io::Write::flush(stdin);
+            }
+        };
+        // A line read while waiting for the driver to be ready that was something else (Alembic
+        // could not read the history): the first revision's outcome.
+        let mut pending = None;
+        if let Some(after) = after {
+            match rx.recv_timeout(self.step_timeout) {
+                Ok(line) if line.contains("\"ready\"") => {
+                    after(None)?;
+                    next(&mut child);
+                }
+                other => pending = Some(other),
+            }
+        }
         let mut outcomes = Vec::new();
         for (i, rev) in revisions.iter().enumerate() {
             each(i);
@@ -386,7 +412,10 @@ impl Alembic {
                 exception: Some(exception.to_owned()),
                 ..RunOutcome::default()
             };
-            match rx.recv_timeout(self.step_timeout) {
+            let received = pending
+                .take()
+                .unwrap_or_else(|| rx.recv_timeout(self.step_timeout));
+            match received {
                 Ok(line) => {
                     let out: DriverOutput = serde_json::from_str(&line)
                         .map_err(|e| VerifyError::Python(format!("bad driver output: {e}")))?;
@@ -404,11 +433,8 @@ impl Alembic {
                         break;
                     }
                     if let Some(after) = after {
-                        after(i)?;
-                        if let Some(stdin) = child.stdin.as_mut() {
-                            let _ = std::io::Write::write_all(stdin, b"next\n");
-                            let _ = std::io::Write::flush(stdin);
-                        }
+                        after(Some(i))?;
+                        next(&mut child);
                     }
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {

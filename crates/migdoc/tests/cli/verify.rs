@@ -598,6 +598,13 @@ fn verify_runs_a_bare_versions_directory_and_records_each_revision() {
     assert!(steps[0]["catalog"]["tables"].get("t").is_none(), "{steps}");
     assert!(steps[1]["catalog"]["tables"].get("t").is_some(), "{steps}");
     assert!(steps[2].get("catalog").is_none(), "{steps}");
+    // And before the first: the empty database.
+    assert_eq!(
+        steps[0]["catalog_before"]["types"],
+        serde_json::json!({}),
+        "{steps}"
+    );
+    assert!(steps[1].get("catalog_before").is_none(), "{steps}");
 }
 
 /// Two independent histories (bases nothing ties together) that each build the same schema:
@@ -955,4 +962,77 @@ fn verify_prepares_each_database_before_the_first_revision() {
         "{}",
         out.stderr
     );
+}
+
+/// A Flask-Migrate project's revisions read the application at import time (superset's
+/// encrypted columns, a table name from `current_app.config`): `flask db upgrade` runs them
+/// inside the app context, and so does `verify --flask-app`, found as `flask --app` finds it.
+#[test]
+fn verify_runs_the_migrations_inside_a_flask_app_context() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let versions = tmp.path().join("versions");
+    write_files(
+        tmp.path(),
+        &[(
+            "webapp.py",
+            "import os\nimport sqlalchemy as sa\nfrom flask import Flask\n\n\ndef create_app():\n    \
+             app = Flask(__name__)\n    app.config['AUDIT_TABLE'] = 'audit_log'\n    \
+             app.config['DB'] = os.environ['WEBAPP_DB']\n    \
+             # Like Flask-AppBuilder's create_db: the app makes its own tables as it starts.\n    \
+             with sa.create_engine(app.config['DB']).begin() as c:\n        \
+             c.execute(sa.text('CREATE TABLE IF NOT EXISTS app_settings (k text)'))\n    return app\n",
+        )],
+    );
+    write_files(
+        &versions,
+        &[(
+            "a1.py",
+            "from alembic import op\nimport sqlalchemy as sa\nfrom flask import current_app\n\n\
+             revision = 'a1'\ndown_revision = None\nTABLE = current_app.config['AUDIT_TABLE']\n\n\n\
+             def upgrade():\n    op.create_table(TABLE, sa.Column('id', sa.Integer, primary_key=True))\n    \
+             sa.create_engine(current_app.config['DB']).dispose()\n\n\n\
+             def downgrade():\n    op.drop_table(TABLE)\n",
+        )],
+    );
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "--output-format",
+            "json",
+            "--url-env",
+            "WEBAPP_DB",
+            "--catalog-after-each",
+        ];
+        args.extend(extra);
+        verify_versions(&versions, tmp.path(), &args)
+    };
+    let out = verify(&["--flask-app", "webapp:create_app()"]);
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    for mode in ["upgrade_head", "step_by_step", "roundtrip"] {
+        assert_eq!(report["verify"][mode]["ok"], true, "{mode}: {}", out.stdout);
+    }
+    // What the app made as it started is the catalog before the first revision.
+    let first = &report["verify"]["steps"][0];
+    assert!(
+        first["catalog"]["tables"].get("audit_log").is_some()
+            && first["catalog_before"]["tables"]
+                .get("app_settings")
+                .is_some()
+            && first["catalog_before"]["tables"].get("audit_log").is_none(),
+        "{}",
+        out.stdout
+    );
+    // Without the app, Alembic cannot even read the revision.
+    let out = verify(&[]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("application context"), "{}", out.stderr);
+    // An app that cannot be found is said so, as Flask says it.
+    let out = verify(&["--flask-app", "webapp:make_app()"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("make_app"), "{}", out.stderr);
 }

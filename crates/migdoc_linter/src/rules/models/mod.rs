@@ -43,7 +43,7 @@ pub(crate) fn check(
     let catalog = &outcome.head;
     let mut compared = 0;
     for table in &models.tables {
-        if outcome.uncertain.table(&table.name) {
+        if outcome.uncertain.table_definition(&table.name) {
             continue;
         }
         let Some(db) = catalog.tables.get(&table.name) else {
