@@ -79,6 +79,9 @@ enum Value {
         /// `sa.Table(name, metadata, *columns)` whose every argument migdoc read: its columns,
         /// so that `.create(bind)` is the DDL it emits.
         columns: Option<Vec<ColumnSpec>>,
+        /// A declarative model whose columns migdoc read only in part (a mixin from another
+        /// module, a `declared_attr`): `.create(bind)` creates `columns` and more.
+        open_columns: bool,
     },
     /// One of these values, by a branch migdoc could not decide (SQL texts, queries).
     OneOf(Vec<Value>),
@@ -617,8 +620,29 @@ impl<'a> ModuleScope<'a> {
             }
         }
         // Declarative stand-in models (`class Tag(Base): __tablename__ = "tag"`): their
-        // `__table__.create(bind)` creates that table and the enum types of its columns.
+        // `__table__.create(bind)` creates that table and the enum types of its columns. The
+        // columns are the class's own and its mixins' in this module (a mixin from elsewhere, a
+        // `declared_attr`, a column migdoc cannot read: the table has more than it knows).
         let mut models = Vec::new();
+        // Each class of the module: its columns, whether migdoc read them all, whether it is a
+        // model (has a `__tablename__`).
+        let mut classes: HashMap<String, (Vec<Value>, bool, bool)> = HashMap::default();
+        let declarative_bases: Vec<&str> = body
+            .iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::Assign { targets, value, .. } => match (targets.as_slice(), value) {
+                    ([Expr::Name { id, .. }], Expr::Call { func, .. })
+                        if func
+                            .dotted_name()
+                            .is_some_and(|n| n.rsplit('.').next() == Some("declarative_base")) =>
+                    {
+                        Some(id.as_str())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
         for stmt in body {
             let Stmt::ClassDef(c) = stmt else { continue };
             if !matches!(scope.globals.get(&c.name), Some(Value::Data)) {
@@ -627,31 +651,94 @@ impl<'a> ModuleScope<'a> {
             let mut frame = Frame::new(&scope);
             let mut name = None;
             let mut enum_types = Some(Vec::new());
-            for stmt in &c.body {
-                let Stmt::Assign { targets, value, .. } = stmt else {
-                    continue;
-                };
-                match (targets.as_slice(), frame.eval(value)) {
-                    ([Expr::Name { id, .. }], Value::Str(t, _)) if id == "__tablename__" => {
-                        name = Some(t)
+            let mut columns: Vec<Value> = Vec::new();
+            let mut complete = c.keywords.is_empty();
+            for base in &c.bases {
+                match base {
+                    Expr::Name { id, .. } if declarative_bases.contains(&id.as_str()) => {}
+                    Expr::Name { id, .. } if id == "object" => {}
+                    // Joined-table inheritance: the table has its own columns, and more.
+                    Expr::Name { id, .. } if classes.get(id).is_some_and(|c| c.2) => {
+                        complete = false
                     }
-                    (_, Value::Column(col)) => match col.enum_type {
-                        Some(EnumSpec { name: Some(n), .. }) => {
-                            enum_types.iter_mut().for_each(|e| e.push(n.clone()))
+                    Expr::Name { id, .. } => match classes.get(id) {
+                        Some((inherited, whole, _)) => {
+                            for col in inherited {
+                                let Value::Column(spec) = col else { continue };
+                                // The class's own column of that name overrides the mixin's.
+                                let own = c.body.iter().any(|s| matches!(s, Stmt::Assign { targets, .. } if matches!(targets.as_slice(), [Expr::Name { id, .. }] if *id == spec.name)));
+                                if !own {
+                                    columns.push(col.clone());
+                                }
+                            }
+                            complete &= whole;
                         }
-                        Some(_) => enum_types = None,
-                        None => {}
+                        None => complete = false,
                     },
+                    _ => complete = false,
+                }
+            }
+            for stmt in &c.body {
+                match stmt {
+                    Stmt::Assign { targets, value, .. } => {
+                        match (targets.as_slice(), frame.eval(value)) {
+                            ([Expr::Name { id, .. }], Value::Str(t, _))
+                                if id == "__tablename__" =>
+                            {
+                                name = Some(t)
+                            }
+                            ([Expr::Name { id, .. }], Value::Column(mut col)) => {
+                                match &col.enum_type {
+                                    Some(EnumSpec { name: Some(n), .. }) => {
+                                        enum_types.iter_mut().for_each(|e| e.push(n.clone()))
+                                    }
+                                    Some(_) => enum_types = None,
+                                    None => {}
+                                }
+                                if col.name.is_empty() {
+                                    col.name = id.clone();
+                                }
+                                columns.push(Value::Column(col));
+                            }
+                            // `__table_args__` (a schema, constraints), a column migdoc cannot
+                            // read.
+                            ([Expr::Name { id, .. }], _) if id == "__table_args__" => {
+                                complete = false
+                            }
+                            (_, Value::Unknown | Value::Opaque) => complete = false,
+                            _ => {}
+                        }
+                    }
+                    Stmt::AnnAssign { .. } => complete = false,
+                    Stmt::FunctionDef(f) if !f.decorators.is_empty() => complete = false,
                     _ => {}
                 }
             }
+            // The inherited columns' enum types too.
+            for col in &columns {
+                if let Value::Column(spec) = col
+                    && let Some(e) = &spec.enum_type
+                {
+                    match &e.name {
+                        Some(n) => enum_types.iter_mut().for_each(|t| {
+                            if !t.contains(n) {
+                                t.push(n.clone())
+                            }
+                        }),
+                        None => enum_types = None,
+                    }
+                }
+            }
+            classes.insert(c.name.clone(), (columns.clone(), complete, name.is_some()));
             if name.is_some() {
+                let read = !columns.is_empty();
                 models.push((
                     c.name.clone(),
                     Value::TableObj {
                         name,
                         enum_types,
-                        columns: None,
+                        columns: read.then(|| table_columns(&columns)),
+                        open_columns: !complete,
                     },
                 ));
             }
@@ -2010,10 +2097,18 @@ impl<'s, 'a> Frame<'s, 'a> {
                     Value::TableObj {
                         name: Some(name),
                         columns: Some(columns),
+                        open_columns,
                         ..
                     },
                     "create",
                 ) if self.table_create(name, columns, args, keywords, range) => {
+                    if *open_columns {
+                        self.unknown(
+                            "create() of a model with columns migdoc cannot read (a mixin from elsewhere, a declared_attr)",
+                            Footprint::of_columns(name.clone()),
+                            range,
+                        );
+                    }
                     return Value::None;
                 }
                 (Value::TableObj { .. }, "create" | "drop") => {
@@ -2393,6 +2488,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                             name: Some(n.clone()),
                             enum_types: None,
                             columns: None,
+                            open_columns: false,
                         },
                         _ => Value::Unknown,
                     }),
@@ -3012,6 +3108,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 Value::TableObj {
                     name: Some(name),
                     columns: Some(columns),
+                    open_columns: false,
                     ..
                 } => read.push((name, columns)),
                 _ => return false,
@@ -3227,6 +3324,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     name,
                     enum_types,
                     columns,
+                    open_columns: false,
                 };
                 // Registered on a followed `MetaData`: `create_all()` creates it.
                 if let Some(Expr::Name { id, .. }) = args.get(1)
@@ -3261,6 +3359,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     name,
                     enum_types: None,
                     columns: None,
+                    open_columns: false,
                 }
             }
             "MetaData" | "declarative_base" | "registry" | "column" | "select" | "insert"

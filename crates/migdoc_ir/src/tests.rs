@@ -1204,3 +1204,59 @@ fn column_operations_inside_a_try_leave_the_table_itself_certain() {
     );
     assert_eq!(f[3], crate::Footprint::of_names(["w".to_owned()]));
 }
+
+#[test]
+fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
+    let src = format!(
+        "{HEAD}\nfrom sqlalchemy.ext.declarative import declarative_base\nfrom app.mixins import AuditMixin\n\n\
+         Base = declarative_base()\n\n\
+         class Stamped:\n    created_on = sa.Column(sa.DateTime, nullable=True)\n\n\
+         class Tag(Base, Stamped):\n    __tablename__ = 'tag'\n    id = sa.Column(sa.Integer, primary_key=True)\n    \
+         kind = sa.Column(sa.Enum('custom', 'owner', name='tagkind'))\n\n\
+         class TaggedObject(AuditMixin, Base):\n    __tablename__ = 'tagged_object'\n    \
+         id = sa.Column(sa.Integer, primary_key=True)\n\n\
+         def upgrade():\n    bind = op.get_bind()\n    Tag.__table__.create(bind)\n    TaggedObject.__table__.create(bind)\n\n\
+         def downgrade():\n    pass\n"
+    );
+    let ops = lower_revision(
+        &migdoc_python::parse_module(&src).body,
+        crate::LowerOptions {
+            sqlalchemy_2_1: Some(false),
+            ..crate::LowerOptions::default()
+        },
+        &crate::Externals::new(),
+    );
+    assert_eq!(
+        kinds(&ops.upgrade),
+        [
+            "CreateEnum",
+            "CreateTable",
+            "CreateTable",
+            "Unknown(create() of a model with columns migdoc cannot read (a mixin from elsewhere, a declared_attr))"
+        ]
+    );
+    let columns = |i: usize| match &ops.upgrade[i].kind {
+        OpKind::CreateTable { table, columns } => (
+            table.clone(),
+            columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        ),
+        _ => panic!("{:?}", ops.upgrade[i]),
+    };
+    // The mixin's column, then the class's own.
+    assert_eq!(
+        columns(1),
+        (
+            "tag".to_owned(),
+            vec!["created_on".to_owned(), "id".to_owned(), "kind".to_owned()]
+        )
+    );
+    assert_eq!(
+        columns(2),
+        ("tagged_object".to_owned(), vec!["id".to_owned()])
+    );
+    // What the mixin from elsewhere adds is unknown; that the table exists is not.
+    assert_eq!(
+        footprints(&ops.upgrade),
+        [crate::Footprint::of_columns("tagged_object".to_owned())]
+    );
+}

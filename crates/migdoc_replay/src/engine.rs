@@ -462,14 +462,22 @@ impl<'a> Run<'a> {
                     t.columns.retain(|c| &c.name != column);
                     Some(t.columns.len() < before)
                 });
-                if dropped == Some(false) {
-                    self.fail(
+                match dropped {
+                    Some(false) => self.fail(
                         range,
                         FailureKind::UndefinedColumn {
                             table: table.clone(),
                             column: column.clone(),
                         },
-                    );
+                    ),
+                    // `ALTER TABLE t DROP COLUMN` on a table that is not there (42P01).
+                    None => self.fail(
+                        range,
+                        FailureKind::UndefinedTable {
+                            name: table.clone(),
+                        },
+                    ),
+                    Some(true) => {}
                 }
             }
             OpKind::AlterColumn {
@@ -2000,7 +2008,14 @@ impl<'a> Run<'a> {
             return true;
         }
         let Some(t) = self.catalog.tables.get(table) else {
-            return true;
+            // The table is not there at all (42P01).
+            self.fail(
+                range,
+                FailureKind::UndefinedTable {
+                    name: table.to_owned(),
+                },
+            );
+            return false;
         };
         let Some(missing) = columns.iter().find(|c| t.column(c).is_none()).cloned() else {
             return true;
