@@ -63,14 +63,16 @@ BASE_MODELS = {"mlflow": ["mlflow.store.tracking.dbmodels.initial_models"]}
 # the app context, through Flask-Migrate): the app (`migdoc verify --flask-app`), the variable its
 # configuration reads the database URL from (`--url-env`), and what else it must be given to start.
 FLASK_APP = {"apache-superset": "superset.app:create_app()"}
-URL_ENV = {"apache-superset": ["SUPERSET__SQLALCHEMY_DATABASE_URI"]}
-ENV = {"apache-superset": {"SUPERSET_SECRET_KEY": "migdoc-truth-recording-only-0123456789"}}
+URL_ENV = {"apache-superset": ["SUPERSET__SQLALCHEMY_DATABASE_URI"],
+           "apache-airflow": ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]}
+ENV = {"apache-superset": {"SUPERSET_SECRET_KEY": "migdoc-truth-recording-only-0123456789"},
+       "apache-airflow": {"AIRFLOW_HOME": str(ROOT / "target" / "truth" / "apache-airflow" / "home")}}
 # Where a wheel's loose requirements resolve to a release that breaks the app: superset 6.1.0's
 # metastore cache does not take Flask-Caching 2.4's `ignore_delete_many_errors`.
 PINS = {"apache-superset": ["flask-caching==2.3.1"]}
 # The Alembic and SQLAlchemy the project itself requires, when it does not run on the pinned
-# ones (superset 6.1.0 requires SQLAlchemy < 2).
-OWN_STACK = {"apache-superset"}
+# ones (superset 6.1.0 and airflow 2.10.5 require SQLAlchemy < 2).
+OWN_STACK = {"apache-superset", "apache-airflow"}
 
 
 def python_for(name, install):
@@ -108,12 +110,23 @@ def step(s):
     return out
 
 
+def project_root_of(versions):
+    """Where a user of the project runs migdoc (as tests/cli/support.rs's `project_root_of`): the
+    nearest directory at most three levels above the versions directory that holds alembic.ini,
+    else the versions directory. verify then reads the project's env.py for what the generic
+    env.py keeps of it (`transaction_per_migration`, the version table)."""
+    for d in [versions, *versions.parents][:4]:
+        if (d / "alembic.ini").is_file():
+            return d
+    return versions
+
+
 def record(name, version, versions, python, migdoc):
     prepare = ["--prepare", PREPARE[name]] if name in PREPARE else []
     flask = ["--flask-app", FLASK_APP[name]] if name in FLASK_APP else []
     url_env = [a for var in URL_ENV.get(name, []) for a in ("--url-env", var)]
-    out = subprocess.run([str(migdoc), "verify", str(versions), "--versions", str(versions), "--python", str(python),
-                          "--catalog-after-each", "--output-format", "json", *prepare, *flask, *url_env],
+    out = subprocess.run([str(migdoc), "verify", str(project_root_of(versions)), "--versions", str(versions), "--python", str(python),
+                          "--catalog-after-each", "--step-timeout", "120", "--output-format", "json", *prepare, *flask, *url_env],
                          capture_output=True, text=True, env={**os.environ, **ENV.get(name, {})})
     if out.returncode == 2:
         return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "exit 2"

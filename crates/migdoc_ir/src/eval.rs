@@ -451,7 +451,7 @@ impl<'a> ModuleScope<'a> {
                                     scope.globals.insert(bound, value);
                                 }
                                 Some(v) => {
-                                    scope.globals.insert(bound, v.clone());
+                                    scope.globals.insert(bound, without_functions(v.clone()));
                                 }
                                 None => {
                                     if let Some(sub) =
@@ -532,7 +532,7 @@ impl<'a> ModuleScope<'a> {
             }
             let value = match v {
                 Value::Function(i) => self.bring(module, *i),
-                v => v.clone(),
+                v => without_functions(v.clone()),
             };
             self.globals.insert(format!("{bound}.{n}"), value);
         }
@@ -2684,12 +2684,31 @@ impl<'s, 'a> Frame<'s, 'a> {
                 ))
             })
             .collect();
+        // A function value is an index into its own module's table: passed to another module,
+        // or returned from one, it is a function migdoc no longer follows.
+        let crossing = !std::ptr::eq(home, self.module);
+        let (values, named) = if crossing {
+            (
+                values.into_iter().map(without_functions).collect(),
+                named
+                    .into_iter()
+                    .map(|(n, v)| (n, without_functions(v)))
+                    .collect(),
+            )
+        } else {
+            (values, named)
+        };
         let mut frame = Frame::new(home);
         frame.depth = self.depth + 1;
         frame.stack.clone_from(&self.stack);
         frame.stack.push(id);
         frame.cutting = self.cutting || recursive;
         let result = frame.run_call(f, values, named, range);
+        let result = if crossing {
+            without_functions(result)
+        } else {
+            result
+        };
         let mut ops = std::mem::take(&mut frame.ops);
         // A helper's `raise` may rest on what migdoc decided about the helper's module (a global
         // another function sets at run time): unlike one in the migration's own code, it is not
@@ -4183,6 +4202,23 @@ fn table_columns(values: &[Value]) -> Vec<ColumnSpec> {
 
 /// What `.create()` / `.drop()` of a SQLAlchemy table may change: the table and the enum types
 /// its columns name (any type when one has no name); anything when it is not such a table.
+/// `v` with every function of a module's table ([`Value::Function`], an index into it) made
+/// unknown, inside containers too: what a value from one module may hold in another.
+fn without_functions(v: Value) -> Value {
+    match v {
+        Value::Function(_) => Value::Unknown,
+        Value::Seq(items) => Value::Seq(items.into_iter().map(without_functions).collect()),
+        Value::OneOf(items) => Value::OneOf(items.into_iter().map(without_functions).collect()),
+        Value::Dict(items) => Value::Dict(
+            items
+                .into_iter()
+                .map(|(k, v)| (without_functions(k), without_functions(v)))
+                .collect(),
+        ),
+        v => v,
+    }
+}
+
 fn table_footprint(t: &Value) -> Footprint {
     match t {
         Value::TableObj {

@@ -1260,3 +1260,34 @@ fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
         [crate::Footprint::of_columns("tagged_object".to_owned())]
     );
 }
+
+#[test]
+fn a_function_passed_to_or_from_another_module_is_not_called_by_its_index() {
+    // A function value is an index into its module's table: `pick(first)` used to call the
+    // helper module's function of that index (or panic when there is none).
+    let mut externals = crate::Externals::new();
+    externals.insert(
+        "myapp.helpers".into(),
+        migdoc_python::parse_module(
+            "def pick(callback):\n    return callback()\n\n\
+             def made():\n    return made_here\n\n\
+             def made_here():\n    return 'from helpers'\n\n\
+             CALLBACKS = [made_here]\n",
+        ),
+    );
+    let body = migdoc_python::parse_module(&format!(
+        "{HEAD}from myapp.helpers import pick, made, CALLBACKS\n\n\
+         def one():\n    op.create_table('one', sa.Column('id', sa.Integer()))\n\n\
+         def two():\n    op.create_table('two', sa.Column('id', sa.Integer()))\n\n\
+         def three():\n    op.create_table('three', sa.Column('id', sa.Integer()))\n\n\
+         def upgrade():\n    pick(three)\n    made()()\n    CALLBACKS[0]()\n"
+    ))
+    .body;
+    let ops = lower_revision(&body, crate::LowerOptions::default(), &externals);
+    // None of the revision's own functions runs by mistake.
+    assert!(
+        !kinds(&ops.upgrade).iter().any(|k| k == "CreateTable"),
+        "{:?}",
+        kinds(&ops.upgrade)
+    );
+}

@@ -145,14 +145,19 @@ impl Project {
         } else {
             (None, versions.to_vec(), false)
         };
-        let main_options = match &config {
-            Some(c) => Some(c.main_options.clone()),
-            None => find_config(&root)
-                .and_then(|(ini, pyproject)| {
-                    config::read_config(ini.as_deref(), pyproject.as_deref()).ok()
-                })
-                .map(|c| c.main_options),
+        // With `--versions`, the configuration found here still says what the migrations read
+        // (`[alembic]` options) and how they run (env.py's `context.configure`); only its
+        // version locations are replaced.
+        let found = match &config {
+            Some(_) => None,
+            None => find_config(&root).and_then(|(ini, pyproject)| {
+                config::read_config(ini.as_deref(), pyproject.as_deref()).ok()
+            }),
         };
+        let main_options = config
+            .as_ref()
+            .or(found.as_ref())
+            .map(|c| c.main_options.clone());
         let dirs: Vec<PathBuf> = dirs
             .into_iter()
             .chain(settings.extra_version_locations.iter().cloned())
@@ -173,6 +178,7 @@ impl Project {
         }
         let env = config
             .as_ref()
+            .or(found.as_ref())
             .and_then(|c| c.script_location.as_ref())
             .map(|loc| loc.join("env.py"))
             .and_then(|env_path| {
