@@ -83,6 +83,37 @@ def histories(walked, order):
     return list(out.values())
 
 
+def announce_each_revision():
+    """Prints `migdoc-progress REV` as each migration function starts (the caller bounds each
+    revision's time, not only the command's). Where Alembic's steps differ from what this wraps,
+    nothing is printed."""
+    try:
+        import functools
+
+        from alembic.runtime import migration
+    except ImportError:
+        return
+    step = getattr(migration, "RevisionStep", None)
+    if step is None:
+        return
+    init = step.__init__
+
+    def init_announced(self, revision_map, revision, is_upgrade, *args, **kwargs):
+        init(self, revision_map, revision, is_upgrade, *args, **kwargs)
+        fn = getattr(self, "migration_fn", None)
+        if fn is None:
+            return
+
+        @functools.wraps(fn)
+        def announced(*a, **kw):
+            print("migdoc-progress " + str(getattr(revision, "revision", "")), flush=True)
+            return fn(*a, **kw)
+
+        self.migration_fn = announced
+
+    step.__init__ = init_announced
+
+
 def emit(out):
     print(json.dumps(out), flush=True)
 
@@ -102,6 +133,8 @@ def main(argv):
     except ImportError as exc:
         emit({"ok": False, "missing": exc.name or "alembic", "error": str(exc), "exception": type(exc).__name__})
         return 0
+    if os.environ.get("MIGDOC_PROGRESS") == "1":
+        announce_each_revision()
     flask_app = os.environ.get("MIGDOC_FLASK_APP")
     if flask_app:
         # `--flask-app`: the app is found as `flask --app` finds it, and its app context stays

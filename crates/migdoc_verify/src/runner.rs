@@ -13,6 +13,8 @@ use serde::Deserialize;
 use crate::{RunOutcome, VerifyError};
 
 const DRIVER: &str = include_str!("driver.py");
+/// The line the driver prints (with `MIGDOC_PROGRESS=1`) as each migration starts.
+const PROGRESS: &str = "migdoc-progress ";
 
 /// `--python`, else the active venv, else `.venv/` or `venv/` in the project (or a parent), else
 /// `python3` on `PATH`. The interpreter must import `alembic`; returns it with the versions of
@@ -209,24 +211,27 @@ impl Alembic {
         cmd
     }
 
-    /// Runs one driver command; `None` when it ran longer than `timeout` (it is then killed).
+    /// Runs one driver command; `None` when it ran longer than `timeout` in all, or, once
+    /// the driver has said a revision started, when one revision ran longer than the step
+    /// timeout (it is then killed).
     fn driver_within(
         &self,
         url: &str,
         args: &[&str],
         timeout: std::time::Duration,
-    ) -> Result<Option<DriverOutput>, VerifyError> {
+    ) -> Result<Result<DriverOutput, Option<String>>, VerifyError> {
         let child = self
             .command(url, args)
+            .env("MIGDOC_PROGRESS", "1")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| {
                 VerifyError::Python(format!("cannot run {}: {e}", self.python.display()))
             })?;
-        match output_within(child, timeout)? {
-            Some(out) => self.parse_output(&out, args).map(Some),
-            None => Ok(None),
+        match output_within(child, timeout, Some(self.step_timeout))? {
+            Ok(out) => self.parse_output(&out, args).map(Ok),
+            Err(last) => Ok(Err(last)),
         }
     }
 
@@ -272,18 +277,18 @@ impl Alembic {
                 tail.join("\n")
             ))
         };
-        match output_within(child, self.step_timeout)? {
-            None => Err(failed(
+        match output_within(child, self.step_timeout, None)? {
+            Err(_) => Err(failed(
                 format!(
                     "did not finish in {} s; migdoc stopped it",
                     self.step_timeout.as_secs()
                 ),
                 None,
             )),
-            Some(out) if !out.status.success() => {
+            Ok(out) if !out.status.success() => {
                 Err(failed(format!("failed ({})", out.status), Some(&out)))
             }
-            Some(_) => Ok(()),
+            Ok(_) => Ok(()),
         }
     }
 
@@ -521,7 +526,9 @@ impl Alembic {
         Ok(out.sql.unwrap_or_default())
     }
 
-    /// One Alembic command in its own process, stopped after `revisions` step timeouts.
+    /// One Alembic command in its own process, stopped when one revision runs longer than the
+    /// step timeout (the driver says when each starts), or after `revisions` step timeouts in
+    /// all when it cannot say.
     pub(crate) fn run(
         &self,
         url: &str,
@@ -532,8 +539,21 @@ impl Alembic {
             .step_timeout
             .saturating_mul(u32::try_from(revisions.max(1)).unwrap_or(u32::MAX));
         Ok(match self.driver_within(url, args, timeout)? {
-            Some(out) => outcome(out),
-            None => RunOutcome {
+            Ok(out) => outcome(out),
+            // Stopped in a revision: that revision did not finish in the step timeout.
+            Err(Some(revision)) => RunOutcome {
+                ok: false,
+                sqlstate: Some(String::new()),
+                error: Some(format!(
+                    "revision {revision} did not finish in {} s during alembic {}; migdoc stopped it",
+                    self.step_timeout.as_secs(),
+                    args.join(" ")
+                )),
+                exception: Some("Timeout".to_owned()),
+                revision: Some(revision),
+                ..RunOutcome::default()
+            },
+            Err(None) => RunOutcome {
                 ok: false,
                 sqlstate: Some(String::new()),
                 error: Some(format!(
@@ -565,10 +585,13 @@ fn outcome(out: DriverOutput) -> RunOutcome {
 
 /// The output of `child` (its stdout and stderr piped), or `None` when it ran longer than
 /// `timeout` (it is then killed).
+/// The child's output, or, when it was stopped, the revision it had started last (`None` when
+/// it had said none).
 fn output_within(
     mut child: std::process::Child,
     timeout: std::time::Duration,
-) -> Result<Option<std::process::Output>, VerifyError> {
+    per_revision: Option<std::time::Duration>,
+) -> Result<Result<std::process::Output, Option<String>>, VerifyError> {
     let drain = |mut r: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
@@ -576,14 +599,46 @@ fn output_within(
             buf
         })
     };
-    let out_reader = child.stdout.take().map(|o| drain(Box::new(o)));
+    let started = std::time::Instant::now();
+    // When the driver last said a revision started (`PROGRESS` lines, which are not output).
+    let last_start =
+        std::sync::Arc::new(std::sync::Mutex::new(None::<(std::time::Instant, String)>));
+    let out_reader = child.stdout.take().map(|o| {
+        let last_start = std::sync::Arc::clone(&last_start);
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut kept = Vec::new();
+            let mut reader = std::io::BufReader::new(o);
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                if let Some(rest) = line.strip_prefix(PROGRESS.as_bytes()) {
+                    let revision = String::from_utf8_lossy(rest).trim().to_owned();
+                    if let Ok(mut at) = last_start.lock() {
+                        *at = Some((std::time::Instant::now(), revision));
+                    }
+                } else {
+                    kept.extend_from_slice(&line);
+                }
+                line.clear();
+            }
+            kept
+        })
+    });
     let err_reader = child.stderr.take().map(|e| drain(Box::new(e)));
-    let deadline = std::time::Instant::now() + timeout;
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break Some(status);
         }
-        if std::time::Instant::now() >= deadline {
+        let now = std::time::Instant::now();
+        let revision_started = last_start
+            .lock()
+            .ok()
+            .and_then(|at| at.as_ref().map(|a| a.0));
+        let over = match (per_revision, revision_started) {
+            (Some(limit), Some(at)) => now >= at + limit,
+            _ => now >= started + timeout,
+        };
+        if over {
             let _ = child.kill();
             let _ = child.wait();
             break None;
@@ -592,9 +647,15 @@ fn output_within(
     };
     let stdout = out_reader.and_then(|r| r.join().ok()).unwrap_or_default();
     let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
-    Ok(status.map(|status| std::process::Output {
-        status,
-        stdout,
-        stderr,
-    }))
+    let last = last_start
+        .lock()
+        .ok()
+        .and_then(|at| at.as_ref().map(|a| a.1.clone()));
+    Ok(status
+        .map(|status| std::process::Output {
+            status,
+            stdout,
+            stderr,
+        })
+        .ok_or(last))
 }

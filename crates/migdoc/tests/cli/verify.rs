@@ -835,6 +835,17 @@ fn verify_stops_a_hanging_revision_and_keeps_the_url_out_of_arguments() {
     let step = &report["verify"]["step_by_step"];
     assert_eq!(step["exception"], "Timeout", "{step}");
     assert_eq!(step["revision"], "a1", "{step}");
+    // `upgrade head` is one command, but each revision in it has the step timeout: the one that
+    // hangs is named.
+    let head = &report["verify"]["upgrade_head"];
+    assert_eq!(head["exception"], "Timeout", "{head}");
+    assert_eq!(head["revision"], "a1", "{head}");
+    assert!(
+        head["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("revision a1 did not finish in 3 s")),
+        "{head}"
+    );
 }
 
 /// A history that needs an extension the test server lacks is an environment failure, not a
