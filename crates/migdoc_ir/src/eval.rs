@@ -666,7 +666,13 @@ impl<'a> ModuleScope<'a> {
                             for col in inherited {
                                 let Value::Column(spec) = col else { continue };
                                 // The class's own column of that name overrides the mixin's.
-                                let own = c.body.iter().any(|s| matches!(s, Stmt::Assign { targets, .. } if matches!(targets.as_slice(), [Expr::Name { id, .. }] if *id == spec.name)));
+                                let own = c.body.iter().any(|s| match s {
+                                    Stmt::Assign { targets, .. } => matches!(
+                                        targets.as_slice(),
+                                        [Expr::Name { id, .. }] if *id == spec.name
+                                    ),
+                                    _ => false,
+                                });
                                 if !own {
                                     columns.push(col.clone());
                                 }
