@@ -218,8 +218,13 @@ fn names_and_data(values: &[Value]) -> Option<(Vec<String>, bool)> {
 /// What a `raise` is shown as among the operations migdoc could not evaluate.
 const RAISE: &str = "raise";
 
+/// A `raise`, or a call that always raises ([`OpKind::UnnamedConstraintDrop`]).
 fn is_raise(op: &Op) -> bool {
-    matches!(&op.kind, OpKind::Unknown { what, .. } if what == RAISE)
+    match &op.kind {
+        OpKind::Unknown { what, .. } => what == RAISE,
+        OpKind::UnnamedConstraintDrop { .. } => true,
+        _ => false,
+    }
 }
 
 /// How deep migdoc follows helpers calling helpers.
@@ -804,6 +809,8 @@ struct Frame<'s, 'a> {
     branch_locals: Vec<HashMap<String, Value>>,
     /// The path ended in `raise`: the migration fails there.
     raised: bool,
+    /// What set `maybe_returned` was a call that may raise, not a `return`.
+    maybe_raised: bool,
     /// A `continue` or `break` ran: the rest of the loop body does not.
     jump: Option<Jump>,
     /// A `continue` or `break` in a branch migdoc cannot decide ran: the rest of the loop body
@@ -834,6 +841,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             branch_locals: Vec::new(),
             maybe_returned: false,
             raised: false,
+            maybe_raised: false,
             jump: None,
             maybe_jump: None,
             depth: 0,
@@ -938,8 +946,13 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.branch_locals.truncate(mark);
                 self.maybe_returned = true;
                 if !raised {
+                    let raising = std::mem::take(&mut self.maybe_raised);
                     self.uncertain(
-                        "statements after a return in a branch migdoc cannot decide",
+                        if raising {
+                            "statements after a drop_constraint without a name (it raises unless target_metadata's naming convention names it)"
+                        } else {
+                            "statements after a return in a branch migdoc cannot decide"
+                        },
                         &ops,
                         stmt.range(),
                     );
@@ -1028,11 +1041,13 @@ impl<'s, 'a> Frame<'s, 'a> {
         let saved_ops = std::mem::take(&mut self.ops);
         let saved_locals = self.locals.clone();
         let saved_maybe = std::mem::replace(&mut self.maybe_returned, false);
+        let saved_maybe_raised = std::mem::replace(&mut self.maybe_raised, false);
         let saved_raised = std::mem::replace(&mut self.raised, false);
         let saved_jump = (self.jump.take(), self.maybe_jump.take());
         self.block(body);
         let returned = std::mem::replace(&mut self.returned, false)
             | std::mem::replace(&mut self.maybe_returned, saved_maybe);
+        self.maybe_raised = saved_maybe_raised;
         let raised = std::mem::replace(&mut self.raised, saved_raised);
         let jump = std::mem::replace(&mut self.jump, saved_jump.0)
             .max(std::mem::replace(&mut self.maybe_jump, saved_jump.1));
@@ -3272,6 +3287,41 @@ impl<'s, 'a> Frame<'s, 'a> {
         let last = path.rsplit('.').next().unwrap_or(path);
         let is_sa = path.starts_with("sqlalchemy");
         if path.starts_with("alembic.op.") || path.starts_with("alembic.context.") {
+            let unnamed = last == "drop_constraint"
+                && matches!(
+                    args.first()
+                        .or_else(|| self.kwarg(keywords, "constraint_name"))
+                        .map(|e| self.eval_quiet(e)),
+                    Some(Value::None)
+                );
+            if unnamed && !self.module.options.no_naming_convention {
+                // env.py gives Alembic a `target_metadata`: its naming convention may name
+                // the constraint (a template of the table's name alone), or SQLAlchemy raises
+                // (no template for that kind, or one that needs columns). What follows may
+                // not run.
+                let v = self.op_call(last, args, keywords, range);
+                self.maybe_returned = true;
+                self.maybe_raised = true;
+                return v;
+            }
+            if unnamed {
+                let table = args
+                    .get(1)
+                    .or_else(|| self.kwarg(keywords, "table_name"))
+                    .and_then(|e| match self.eval_quiet(e) {
+                        Value::Str(t, _) if !t.contains(HOLE) => Some(t),
+                        _ => None,
+                    });
+                let schema = self.kwarg_str(keywords, "schema").filter(|s| s != "public");
+                let table = table.map(|t| match schema {
+                    Some(s) => format!("{s}.{t}"),
+                    None => t,
+                });
+                self.push(OpKind::UnnamedConstraintDrop { table }, range);
+                self.returned = true;
+                self.raised = true;
+                return Value::None;
+            }
             return self.op_call(last, args, keywords, range);
         }
         if let Some(helper) = path.strip_prefix("migdoc.alembic.") {

@@ -213,6 +213,13 @@ pub enum OpKind {
     NoTransactionBlock {
         what: String,
     },
+    /// `op.drop_constraint(None, table)`, which autogenerate writes for a constraint the
+    /// database named itself: SQLAlchemy cannot compile `DROP CONSTRAINT` without a name and
+    /// raises `CompileError` before any SQL is sent (1.4 to 2.1), so the migration fails there
+    /// unless a `try` catches it.
+    UnnamedConstraintDrop {
+        table: Option<String>,
+    },
     /// An existence test decided at replay time (`SELECT EXISTS (... pg_type ...)`,
     /// `sa.inspect(bind).has_table(...)`): `when_true` runs when the object exists.
     Guard {
@@ -369,6 +376,8 @@ impl Footprint {
             // is not applied (a conclusion missed, never a false one), and one it may drop is
             // forgotten anyway (`Frame::uncertain`).
             OpKind::AddForeignKey { .. } | OpKind::DropConstraint { .. } => Footprint::default(),
+            // The migration stops there: nothing after it is known to run.
+            OpKind::UnnamedConstraintDrop { .. } => Footprint::unbounded(),
             OpKind::BulkInsert { .. }
             | OpKind::AutocommitBlock { .. }
             | OpKind::NoCatalogEffect { .. }
@@ -691,6 +700,10 @@ pub struct LowerOptions {
     /// returns (`None` for a missing key); `None` when there is no configuration (a bare
     /// versions directory), and then the call is unknown.
     pub main_options: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
+    /// env.py gives Alembic no `target_metadata`, so no naming convention names a constraint
+    /// an operation is given without a name: `op.drop_constraint(None, ...)` surely raises.
+    /// `false` when env.py passes one (or is not known): it may name it, or raise.
+    pub no_naming_convention: bool,
 }
 
 /// The project's own modules a revision may import constants, enum classes and helpers from.
@@ -797,6 +810,11 @@ fn clip_names(ops: &mut [Op]) {
             }
             OpKind::Unknown { footprint, .. } => {
                 footprint.names.iter_mut().for_each(|n| *n = clip(n))
+            }
+            OpKind::UnnamedConstraintDrop { table } => {
+                if let Some(t) = table {
+                    *t = clip(t);
+                }
             }
             OpKind::Sql(_)
             | OpKind::AutocommitBlock { .. }

@@ -637,6 +637,10 @@ pub fn lower_options(project: &Project, settings: &Settings) -> migdoc_ir::Lower
     migdoc_ir::LowerOptions {
         sqlalchemy_2_1: settings.sqlalchemy_2_1,
         main_options: project.main_options.clone().map(std::sync::Arc::new),
+        no_naming_convention: project
+            .env
+            .as_ref()
+            .is_some_and(|e| e.passes_metadata == migdoc_project::Setting::Known(false)),
     }
 }
 

@@ -38,6 +38,10 @@ pub struct TargetMetadata {
 pub struct EnvInfo {
     pub path: PathBuf,
     pub target_metadata: Option<TargetMetadata>,
+    /// The online `context.configure(...)` call gives Alembic a `target_metadata` (whose naming
+    /// convention names the constraints operations are given without a name): `Known(false)`
+    /// when it gives none or `None`, `Unset` when env.py has no `configure` call migdoc reads.
+    pub passes_metadata: Setting<bool>,
     pub transaction_per_migration: Setting<bool>,
     pub version_table: Setting<String>,
     pub version_table_schema: Setting<String>,
@@ -82,6 +86,21 @@ pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
         .find(|(online, _)| *online)
         .or_else(|| reader.configure_calls.last())
         .map(|(_, kw)| kw.clone());
+    if let Some(keywords) = &chosen {
+        let given = keywords
+            .iter()
+            .find(|(name, _)| name == "target_metadata")
+            .map(|(_, value)| value);
+        reader.info.passes_metadata = Setting::Known(match given {
+            None | Some(Expr::NoneLiteral { .. }) => false,
+            Some(Expr::Name { id, .. }) if id == "target_metadata" => reader
+                .info
+                .target_metadata
+                .as_ref()
+                .is_some_and(|m| m.expr != "None"),
+            Some(_) => true,
+        });
+    }
     if let Some(keywords) = chosen {
         for (name, value) in keywords {
             match name.as_str() {
@@ -405,6 +424,33 @@ mod tests {
             Some("myapp.models:Base")
         );
         assert_eq!(env.env_vars, ["DATABASE_URL"]);
+        assert_eq!(env.passes_metadata, Setting::Known(true));
+    }
+
+    #[test]
+    fn whether_configure_gives_alembic_a_metadata() {
+        let passes = |text: &str| read_env("env.py".into(), text).passes_metadata;
+        // Alembic's own template: `target_metadata = None`, given as it is.
+        assert_eq!(
+            passes(
+                "target_metadata = None\ncontext.configure(connection=c, target_metadata=target_metadata)\n"
+            ),
+            Setting::Known(false)
+        );
+        assert_eq!(
+            passes("context.configure(connection=c)\n"),
+            Setting::Known(false)
+        );
+        assert_eq!(
+            passes("context.configure(connection=c, target_metadata=None)\n"),
+            Setting::Known(false)
+        );
+        // Given under another name, or built by a call: a metadata all the same.
+        assert_eq!(
+            passes("context.configure(connection=c, target_metadata=get_metadata())\n"),
+            Setting::Known(true)
+        );
+        assert_eq!(passes("import os\n"), Setting::Unset);
     }
 
     #[test]

@@ -675,6 +675,19 @@ impl<'a> Run<'a> {
                 self.drop_key(table.as_deref(), name.as_deref())
             }
             OpKind::Unknown { footprint, .. } => self.uncertain.absorb(footprint),
+            OpKind::UnnamedConstraintDrop { table } => {
+                // In a branch that may not run, it may not fail either.
+                if self.guessing == 0 {
+                    self.fail(
+                        range,
+                        FailureKind::UnnamedConstraintDrop {
+                            table: table.clone(),
+                        },
+                    );
+                }
+                // The migration stops there: nothing after it is known to run.
+                self.uncertain.absorb(&migdoc_ir::Footprint::unbounded());
+            }
         }
     }
 

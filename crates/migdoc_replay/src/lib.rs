@@ -143,6 +143,9 @@ pub enum FailureKind {
     /// A table definition names a column twice: SQLAlchemy 2.0 and later raise
     /// `DuplicateColumnError` in Python, before any SQL.
     ColumnTwice { table: String, column: String },
+    /// `op.drop_constraint(None, ...)`: SQLAlchemy raises `CompileError` (a constraint without a
+    /// name cannot be dropped) before any SQL.
+    UnnamedConstraintDrop { table: Option<String> },
     /// 42804 `column "x" cannot be cast automatically to type y` (no `postgresql_using`).
     CannotCast {
         table: String,
@@ -176,7 +179,7 @@ impl FailureKind {
             FailureKind::UndefinedLabel { .. } => "22023",
             FailureKind::UndefinedColumn { .. } => "42703",
             FailureKind::DuplicateColumn { .. } => "42701",
-            FailureKind::ColumnTwice { .. } => "",
+            FailureKind::ColumnTwice { .. } | FailureKind::UnnamedConstraintDrop { .. } => "",
             FailureKind::CannotCast { .. } => "42804",
         }
     }
@@ -419,8 +422,8 @@ impl Uncertainty {
             FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => {
                 self.unbounded
             }
-            // The definition alone decides it.
-            FailureKind::ColumnTwice { .. } => false,
+            // The definition (the call) alone decides it.
+            FailureKind::ColumnTwice { .. } | FailureKind::UnnamedConstraintDrop { .. } => false,
         }
     }
 }

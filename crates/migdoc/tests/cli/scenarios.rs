@@ -47,6 +47,8 @@ const SQLSTATES: &[(&str, &[&str])] = &[
         ],
     ),
     ("MD219", &["25001"]),
+    // `CompileError`: a `DROP CONSTRAINT` without a name, refused before any SQL.
+    ("MD220", &["CompileError"]),
 ];
 
 fn table<'t>(t: &'t toml::Table, key: &str) -> &'t toml::Table {

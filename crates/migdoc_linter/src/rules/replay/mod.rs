@@ -18,6 +18,7 @@ pub(crate) mod relies_on_other_branch;
 pub(crate) mod sqlalchemy_version_unknown;
 pub(crate) mod table_conflict;
 pub(crate) mod type_does_not_exist;
+pub(crate) mod unnamed_constraint_drop;
 
 use std::collections::BTreeMap;
 
@@ -60,6 +61,7 @@ fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
         | FailureKind::ReferencedTable { .. }
         | FailureKind::ReferencedColumn { .. }
         | FailureKind::SchemaNotEmpty { .. } => Rule::TableConflict,
+        FailureKind::UnnamedConstraintDrop { .. } => Rule::UnnamedConstraintDrop,
     }
 }
 
@@ -173,6 +175,13 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
         FailureKind::ColumnTwice { table, column } => (
             format!("the definition of table `{table}` names column `{column}` twice: SQLAlchemy 2.0 and later raise `DuplicateColumnError` before any SQL runs (1.4 kept the last one)"),
             Some(format!("keep one `sa.Column(\"{column}\", ...)`")),
+        ),
+        FailureKind::UnnamedConstraintDrop { table } => (
+            format!(
+                "`op.drop_constraint(None, ...)`{}: a constraint without a name cannot be dropped, and env.py gives no `target_metadata` whose naming convention could name it; SQLAlchemy raises `CompileError` before any SQL",
+                table.as_ref().map(|t| format!(" on `{t}`")).unwrap_or_default()
+            ),
+            Some("name the constraint as PostgreSQL named it (`<table>_<column>_fkey`, `<table>_<column>_key`, `<table>_<column>_check`)".into()),
         ),
         FailureKind::CannotCast { table, column, type_name } => (
             format!("`{table}.{column}` cannot be cast to `{type_name}` automatically: PostgreSQL fails with `cannot be cast automatically`"),
