@@ -557,6 +557,7 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
                     "direction": u.direction,
                     "what": u.what,
                     "footprint": {"names": u.footprint.names, "any_table": u.footprint.any_table, "any_type": u.footprint.any_type, "columns_of": u.footprint.columns_of, "details_of": u.footprint.details_of,
+                                  "columns": u.footprint.columns.iter().map(|(t, c)| json!({"table": t, "column": c})).collect::<Vec<_>>(),
                                   "unbounded": u.footprint.is_unbounded()},
                     "silences": u.silences(),
                 })

@@ -259,6 +259,11 @@ pub struct Footprint {
     /// `alter_column` that renames nothing, inside a `try` or a branch migdoc cannot decide.
     #[serde(default)]
     pub details_of: Vec<String>,
+    /// Single columns, as (table by catalog key, column), that it may have added, changed or
+    /// dropped: the table surely exists, and its other columns are as they were (an
+    /// `add_column` or `drop_column` inside a `try`).
+    #[serde(default)]
+    pub columns: Vec<(String, String)>,
 }
 
 impl Footprint {
@@ -270,6 +275,7 @@ impl Footprint {
             any_type: true,
             columns_of: Vec::new(),
             details_of: Vec::new(),
+            columns: Vec::new(),
         }
     }
 
@@ -284,6 +290,7 @@ impl Footprint {
             && !self.any_type
             && self.columns_of.is_empty()
             && self.details_of.is_empty()
+            && self.columns.is_empty()
     }
 
     pub fn of_names(names: impl IntoIterator<Item = String>) -> Self {
@@ -311,7 +318,22 @@ impl Footprint {
         self.details_of.extend(other.details_of);
         self.details_of.sort();
         self.details_of.dedup();
+        self.columns.extend(other.columns);
+        self.columns.sort();
+        self.columns.dedup();
         self
+    }
+
+    /// Column `column` of `table`, which surely exists; a column whose name migdoc could not
+    /// read leaves every column of the table open.
+    pub fn of_column(table: &str, column: &str) -> Self {
+        if column.is_empty() || column.contains(HOLE) {
+            return Footprint::of_columns(table.to_owned());
+        }
+        Footprint {
+            columns: vec![(table.to_owned(), column.to_owned())],
+            ..Footprint::default()
+        }
     }
 
     /// The columns of `table`, which surely exists.
@@ -342,21 +364,23 @@ impl Footprint {
             }
             // Adding, dropping or altering a column creates or drops no table: that the table
             // exists (or not) stays as certain as it was.
-            OpKind::AddColumn { table, column } => Footprint {
-                columns_of: vec![table.clone()],
-                ..Footprint::of_names(enum_names(std::slice::from_ref(column)))
-            },
-            OpKind::DropColumn { table, .. } => Footprint::of_columns(table.clone()),
+            OpKind::AddColumn { table, column } => Footprint::of_column(table, &column.name).union(
+                Footprint::of_names(enum_names(std::slice::from_ref(column))),
+            ),
+            OpKind::DropColumn { table, column } => Footprint::of_column(table, column),
             OpKind::DropTable { table } => Footprint::of_names([table.clone()]),
             OpKind::AlterColumn {
                 table,
+                column,
                 enum_type,
                 new_name,
                 ..
             } => {
                 let mut f = Footprint::of_names(enum_type.as_ref().and_then(|e| e.name.clone()));
-                if new_name.is_some() {
-                    f.columns_of = vec![table.clone()];
+                if let Some(new_name) = new_name {
+                    f = f
+                        .union(Footprint::of_column(table, column))
+                        .union(Footprint::of_column(table, new_name));
                 } else {
                     f.details_of = vec![table.clone()];
                 }

@@ -850,12 +850,18 @@ fn continue_and_break_end_the_loop_body() {
         .collect();
     assert_eq!(added, ["b", "f"], "{:?}", kinds(&ops.upgrade));
     assert!(!kinds(&ops.upgrade).contains(&"DropTable".to_owned()));
-    // An add_column that may not run leaves the table's columns uncertain, not the table.
-    let silenced: Vec<Vec<String>> = footprints(&ops.upgrade)
+    // An add_column that may not run leaves that column uncertain, not the table.
+    let silenced: Vec<Vec<(String, String)>> = footprints(&ops.upgrade)
         .iter()
-        .map(|f| f.columns_of.clone())
+        .map(|f| f.columns.clone())
         .collect();
-    assert_eq!(silenced, [vec!["d".to_owned()], vec!["e".to_owned()]]);
+    assert_eq!(
+        silenced,
+        [
+            vec![("d".to_owned(), "y".to_owned())],
+            vec![("e".to_owned(), "y".to_owned())]
+        ]
+    );
 }
 
 #[test]
@@ -1176,7 +1182,7 @@ fn a_callback_given_to_an_unknown_call_adds_what_it_may_change() {
 }
 
 #[test]
-fn column_operations_inside_a_try_leave_the_table_itself_certain() {
+fn column_operations_inside_a_try_leave_the_table_and_its_other_columns_certain() {
     let ops = lower(&format!(
         "{HEAD}\ndef upgrade():\n    \
          try:\n        op.alter_column('t', 'a', nullable=True)\n    except Exception:\n        pass\n    \
@@ -1194,11 +1200,19 @@ fn column_operations_inside_a_try_leave_the_table_itself_certain() {
             ..crate::Footprint::default()
         }
     );
-    assert_eq!(f[1], crate::Footprint::of_columns("t".to_owned()));
+    // A rename: the old name and the new one, not the table's other columns.
+    let column = |t: &str, c: &str| (t.to_owned(), c.to_owned());
+    assert_eq!(
+        f[1],
+        crate::Footprint {
+            columns: vec![column("t", "a"), column("t", "b")],
+            ..crate::Footprint::default()
+        }
+    );
     assert_eq!(
         f[2],
         crate::Footprint {
-            columns_of: vec!["u".to_owned(), "v".to_owned()],
+            columns: vec![column("u", "c"), column("v", "d")],
             ..crate::Footprint::default()
         }
     );

@@ -200,6 +200,17 @@ impl UnknownOp {
                     .join(", ")
             ));
         }
+        if !f.columns.is_empty() {
+            parts.push(format!(
+                "the column{} {}",
+                if f.columns.len() == 1 { "" } else { "s" },
+                f.columns
+                    .iter()
+                    .map(|(t, c)| format!("`{t}.{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if !f.details_of.is_empty() {
             parts.push(format!(
                 "how the columns of {} are defined",

@@ -655,8 +655,8 @@ impl<'a> Run<'a> {
                     GuardSubject::Label { type_name, .. } => self.uncertain.type_labels(type_name),
                     // A table no revision creates was there before the history, with columns
                     // migdoc does not know.
-                    GuardSubject::Column { table, .. } => {
-                        self.uncertain.table(table)
+                    GuardSubject::Column { table, column } => {
+                        self.uncertain.column(table, column)
                             || (!self.catalog.tables.contains_key(table)
                                 && !self.ancestry.created_tables.contains(table))
                     }
@@ -1978,7 +1978,7 @@ impl<'a> Run<'a> {
 
     fn check_value(&mut self, table: &str, column: &str, value: &SqlValue, range: TextRange) {
         let SqlValue::Str(label) = value else { return };
-        if self.uncertain.table(table) {
+        if self.uncertain.column_definition(table, column) {
             return;
         }
         if let Some(allowed) = self
@@ -2030,7 +2030,12 @@ impl<'a> Run<'a> {
             );
             return false;
         };
-        let Some(missing) = columns.iter().find(|c| t.column(c).is_none()).cloned() else {
+        // A column an unknown may have added is not missing for sure.
+        let Some(missing) = columns
+            .iter()
+            .find(|c| t.column(c).is_none() && !self.uncertain.column(table, c))
+            .cloned()
+        else {
             return true;
         };
         self.fail(

@@ -275,6 +275,9 @@ pub struct Uncertainty {
     /// (types, nullability, defaults) may differ from the replay's (an `alter_column` inside a
     /// `try`): what rests on which columns exist holds, what rests on their definitions does not.
     pub details: std::collections::BTreeSet<String>,
+    /// Single columns of tables that surely exist, by table: they may have been added, changed
+    /// or dropped (an `add_column` inside a `try`); the table's other columns are as replayed.
+    pub some_columns: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
     /// Tables and types defined anew since what made them uncertain (see above).
     certain_tables: std::collections::BTreeSet<String>,
     certain_types: std::collections::BTreeSet<String>,
@@ -302,6 +305,12 @@ impl Uncertainty {
         self.names.extend(footprint.names.iter().cloned());
         self.columns.extend(footprint.columns_of.iter().cloned());
         self.details.extend(footprint.details_of.iter().cloned());
+        for (table, column) in &footprint.columns {
+            self.some_columns
+                .entry(table.clone())
+                .or_default()
+                .insert(column.clone());
+        }
     }
 
     /// Table `name` was defined anew, whole (or dropped), by an operation migdoc followed.
@@ -311,6 +320,7 @@ impl Uncertainty {
         }
         self.columns.remove(name);
         self.details.remove(name);
+        self.some_columns.remove(name);
     }
 
     /// Table `name` surely exists, with columns migdoc does not know.
@@ -328,6 +338,9 @@ impl Uncertainty {
         }
         if self.details.remove(from) {
             self.details.insert(to.to_owned());
+        }
+        if let Some(columns) = self.some_columns.remove(from) {
+            self.some_columns.insert(to.to_owned(), columns);
         }
     }
 
@@ -353,6 +366,7 @@ impl Uncertainty {
             && self.labels.is_empty()
             && self.columns.is_empty()
             && self.details.is_empty()
+            && self.some_columns.is_empty()
     }
 
     /// Whether table `name` may differ from the replay's: whether it exists, or which columns
@@ -364,7 +378,23 @@ impl Uncertainty {
     /// Whether table `name` may differ from the replay's in any way: whether it exists, which
     /// columns it has, or how they are defined.
     pub fn table_definition(&self, name: &str) -> bool {
-        self.table(name) || self.details.contains(name)
+        self.table(name) || self.details.contains(name) || self.some_columns.contains_key(name)
+    }
+
+    /// Whether column `column` of table `table` may exist where the replay says it does not,
+    /// or the reverse.
+    pub fn column(&self, table: &str, column: &str) -> bool {
+        self.table(table)
+            || self
+                .some_columns
+                .get(table)
+                .is_some_and(|c| c.contains(column))
+    }
+
+    /// Whether column `column` of table `table` may differ from the replay's in any way:
+    /// whether it exists, or how it is defined.
+    pub fn column_definition(&self, table: &str, column: &str) -> bool {
+        self.column(table, column) || self.details.contains(table)
     }
 
     /// Whether table `name` may exist where the replay says it does not, or the reverse.
@@ -399,8 +429,8 @@ impl Uncertainty {
             }
             FailureKind::NotNullViolation { table, .. }
             | FailureKind::CheckViolation { table, .. } => self.table_definition(table),
-            FailureKind::UndefinedColumn { table, .. }
-            | FailureKind::DuplicateColumn { table, .. } => self.table(table),
+            FailureKind::UndefinedColumn { table, column }
+            | FailureKind::DuplicateColumn { table, column } => self.column(table, column),
             FailureKind::UndefinedTable { name } | FailureKind::DuplicateTable { name } => {
                 self.table_exists(name)
             }
