@@ -1413,6 +1413,16 @@ impl<'s, 'a> Frame<'s, 'a> {
                     Value::Path(path) => path,
                     _ => args.get(1)?.dotted_name()?,
                 };
+                // A test of something else (`isinstance(module, StorageModule)` in a helper)
+                // is no dialect test: undecided.
+                let of_dialect =
+                    matches!(self.eval_quiet(args.first()?), Value::Dialect | Value::Bind)
+                        || class.to_ascii_lowercase().contains("dialect")
+                        || class.contains("postgresql")
+                        || class.contains("psycopg");
+                if !of_dialect {
+                    return None;
+                }
                 if class.ends_with("postgresql.dialect") {
                     // The package's default dialect: psycopg2 on SQLAlchemy 2.0, psycopg 3 on 2.1.
                     return self.module.options.sqlalchemy_2_1.map(|v| !v);
@@ -2151,7 +2161,15 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     return Value::Data;
                 }
-                (Value::Text(..), "bindparams" | "columns" | "execution_options") => {
+                // The same statement with values for its parameters (`.params(...)`, which
+                // prefect's data migrations use) or other options.
+                (
+                    Value::Text(..),
+                    "bindparams" | "params" | "unique_params" | "columns" | "execution_options",
+                ) => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
                     return receiver.clone();
                 }
                 // Python's own container and string methods change a Python value, not the database.

@@ -1305,3 +1305,44 @@ fn a_function_passed_to_or_from_another_module_is_not_called_by_its_index() {
         kinds(&ops.upgrade)
     );
 }
+
+#[test]
+fn text_with_params_is_the_same_statement() {
+    // prefect's data migrations: `conn.execute(sa.text(...).params({...}))`.
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    conn = op.get_bind()\n    \
+         conn.execute(sa.text('UPDATE work_queue SET priority = :p WHERE id = :id').params({{'p': 1, 'id': 2}}))\n    \
+         conn.execute(sa.text('DELETE FROM flow_run WHERE id = :id').unique_params(id=3))\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let kinds = kinds(&ops.upgrade);
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(
+        kinds[0].starts_with("Sql(UPDATE work_queue")
+            && kinds[1].starts_with("Sql(DELETE FROM flow_run"),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn isinstance_of_something_else_than_a_dialect_is_undecided() {
+    // prefect's lease storage helper: `if not isinstance(module, StorageModule): raise ...`
+    // is no dialect test, so the raise is not taken to run; the test of a dialect still is.
+    let ops = lower(&format!(
+        "{HEAD}\nimport importlib\nclass StorageModule:\n    pass\n\n\
+         def upgrade():\n    module = importlib.import_module(NAME)\n    \
+         if not isinstance(module, StorageModule):\n        raise ValueError('no storage')\n    \
+         op.add_column('t', sa.Column('a', sa.Integer()))\n    \
+         if not isinstance(op.get_bind().dialect, postgresql.psycopg2.PGDialect_psycopg2):\n        \
+         op.drop_table('never')\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let kinds = kinds(&ops.upgrade);
+    assert!(kinds.contains(&"AddColumn".to_owned()), "{kinds:?}");
+    assert!(
+        !kinds
+            .iter()
+            .any(|k| k.contains("raise") || k == "DropTable"),
+        "{kinds:?}"
+    );
+}

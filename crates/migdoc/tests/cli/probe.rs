@@ -28,6 +28,7 @@ const FLOORS: &[(&str, usize, usize, usize)] = &[
     ("ckan", 108, 108, 108),
     ("aiida-core", 101, 36, 101),
     ("indico", 177, 10, 177),
+    ("prefect", 109, 109, 119),
 ];
 
 const PROBE: &str = "op.execute(\"CREATE TYPE migdoc_probe_t AS ENUM ('a')\")";
@@ -230,6 +231,7 @@ fn harder_probe_on_objects_postgresql_reported() {
         ("mlflow", 69, 69),
         ("apache-superset", 337, 343),
         ("apache-airflow", 77, 116),
+        ("prefect", 109, 115),
     ];
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();
