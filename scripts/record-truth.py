@@ -71,8 +71,9 @@ ENV = {"apache-superset": {"SUPERSET_SECRET_KEY": "migdoc-truth-recording-only-0
 # metastore cache does not take Flask-Caching 2.4's `ignore_delete_many_errors`.
 PINS = {"apache-superset": ["flask-caching==2.3.1"]}
 # The Alembic and SQLAlchemy the project itself requires, when it does not run on the pinned
-# ones (superset 6.1.0 and airflow 2.10.5 require SQLAlchemy < 2).
-OWN_STACK = {"apache-superset", "apache-airflow"}
+# ones (superset 6.1.0 and airflow 2.10.5 require SQLAlchemy < 2; langflow-base 1.13.0's lfx
+# pins its own).
+OWN_STACK = {"apache-superset", "apache-airflow", "langflow-base"}
 
 
 def python_for(name, install):

@@ -227,6 +227,39 @@ fn is_raise(op: &Op) -> bool {
     }
 }
 
+/// Whether every call of `f` that returns at all raises: a plain function (no decorator,
+/// generator or coroutine) whose body has a `raise` at its top level and no `return` (nor a
+/// statement migdoc does not read) anywhere.
+fn always_raises(f: &FunctionDef) -> bool {
+    fn may_return(body: &[Stmt]) -> bool {
+        body.iter().any(|s| match s {
+            Stmt::Return { .. } | Stmt::Other { .. } => true,
+            Stmt::If { body, orelse, .. }
+            | Stmt::For { body, orelse, .. }
+            | Stmt::While { body, orelse, .. } => may_return(body) || may_return(orelse),
+            Stmt::With { body, .. } => may_return(body),
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => {
+                may_return(body)
+                    || handlers.iter().any(|h| may_return(&h.body))
+                    || may_return(orelse)
+                    || may_return(finalbody)
+            }
+            _ => false,
+        })
+    }
+    f.decorators.is_empty()
+        && !f.is_generator
+        && !f.is_async
+        && f.body.iter().any(|s| matches!(s, Stmt::Raise { .. }))
+        && !may_return(&f.body)
+}
+
 /// How deep migdoc follows helpers calling helpers.
 const MAX_CALL_DEPTH: u32 = 6;
 
@@ -2749,9 +2782,21 @@ impl<'s, 'a> Frame<'s, 'a> {
             result
         };
         let mut ops = std::mem::take(&mut frame.ops);
-        // A helper's `raise` may rest on what migdoc decided about the helper's module (a global
-        // another function sets at run time): unlike one in the migration's own code, it is not
-        // taken to stop the run, and what it hides stays unknown.
+        // A helper that raises on every path (`def _fail(detail): raise RuntimeError(...)`,
+        // with no `return` anywhere) stops the run where it is called, as a `raise` there would:
+        // that rests on nothing migdoc decided.
+        if frame.raised && always_raises(f) {
+            if foreign {
+                at_call(&mut ops, range);
+            }
+            self.ops.extend(ops);
+            self.returned = true;
+            self.raised = true;
+            return Value::Unknown;
+        }
+        // Otherwise a helper's `raise` may rest on what migdoc decided about the helper's module
+        // (a global another function sets at run time): unlike one in the migration's own code,
+        // it is not taken to stop the run, and what it hides stays unknown.
         for op in &mut ops {
             if is_raise(op) {
                 op.kind = OpKind::Unknown {

@@ -1153,9 +1153,10 @@ fn a_raise_adds_nothing_to_what_goes_on() {
     .body;
     let ops = lower_revision(&body, crate::LowerOptions::default(), &externals);
     let f = footprints(&ops.upgrade);
-    assert_eq!(f.len(), 2, "{:?}", ops.upgrade);
+    // The try's raise is caught; `fail` raises on every path, so the branch that calls it
+    // fails the migration, and the run that goes on is the one that did not take it.
+    assert_eq!(f.len(), 1, "{:?}", ops.upgrade);
     assert!(!f[0].is_unbounded(), "{:?}", ops.upgrade);
-    assert!(f[1].is_unbounded(), "{:?}", ops.upgrade);
     assert_eq!(
         kinds(&ops.upgrade).last().map(String::as_str),
         Some("DropColumn")
@@ -1344,5 +1345,31 @@ fn isinstance_of_something_else_than_a_dialect_is_undecided() {
             .iter()
             .any(|k| k.contains("raise") || k == "DropTable"),
         "{kinds:?}"
+    );
+}
+
+#[test]
+fn a_helper_that_raises_on_every_path_stops_the_run_where_it_is_called() {
+    // langflow's revisions: `_raise_schema_error(detail)` after an early return on a check of
+    // the reflected schema; the run that goes on is the one that returned.
+    let ops = lower(&format!(
+        "{HEAD}\ndef _fail(detail):\n    msg = f'{{detail}}: drop the table first'\n    raise RuntimeError(msg)\n\n\
+         STRICT = True\n\n\
+         def _may_fail():\n    if not STRICT:\n        return\n    raise RuntimeError('no')\n\n\
+         def _validate(bind):\n    if bind.execute(sa.text('SELECT 1')).scalar():\n        return\n    _fail('bad schema')\n\n\
+         def upgrade():\n    _validate(op.get_bind())\n    op.add_column('t', sa.Column('a', sa.Integer()))\n\n\
+         def downgrade():\n    _may_fail()\n    \
+         op.drop_column('t', 'a')\n"
+    ));
+    assert_eq!(kinds(&ops.upgrade), ["Sql(SELECT 1)", "AddColumn"]);
+    assert!(footprints(&ops.upgrade).is_empty(), "{:?}", ops.upgrade);
+    // A raise that rests on what migdoc decided (a module global another function may set) is
+    // not taken to stop the run: what it hides stays unknown.
+    let down = kinds(&ops.downgrade);
+    assert_eq!(
+        down,
+        ["Unknown(a raise in a helper)", "DropColumn"],
+        "{:?}",
+        ops.downgrade
     );
 }

@@ -158,6 +158,8 @@ pub struct FunctionDef {
     /// Its body holds `yield` (outside nested functions): calling it runs nothing yet and
     /// returns a generator (or, under `@contextmanager`, what `with` binds).
     pub is_generator: bool,
+    /// `async def`: calling it runs nothing yet and returns a coroutine.
+    pub is_async: bool,
     pub range: TextRange,
 }
 

@@ -57,6 +57,7 @@ impl Lowerer<'_> {
                     .collect(),
                 body: self.suite(&f.body),
                 is_generator: has_yield(&f.body),
+                is_async: f.is_async,
                 range: rg,
             })),
             r::Stmt::ClassDef(c) => {

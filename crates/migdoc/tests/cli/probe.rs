@@ -29,6 +29,7 @@ const FLOORS: &[(&str, usize, usize, usize)] = &[
     ("aiida-core", 101, 36, 101),
     ("indico", 177, 10, 177),
     ("prefect", 109, 109, 119),
+    ("langflow-base", 161, 161, 161),
 ];
 
 const PROBE: &str = "op.execute(\"CREATE TYPE migdoc_probe_t AS ENUM ('a')\")";
