@@ -441,6 +441,26 @@ impl Reader<'_, '_> {
                     range,
                 } => {
                     let Some(inner) = annotation::mapped_inner(annotation) else {
+                        // Not `Mapped[...]`: a 1.x column with an annotation (`id: int =
+                        // Column(...)`), or a field of a SQLModel table (`class T(SQLModel,
+                        // table=True)`), whose column is its `sa_column=` when it gives one.
+                        let value = value.as_ref().map(|v| sa_column_of_field(v).unwrap_or(v));
+                        match value.map(|v| self.column_value(class.module, v)) {
+                            Some(Some(Some(spec))) => {
+                                out.push(self.model_column(class.module, id, &spec, None, *range));
+                            }
+                            Some(Some(None)) => complete = false,
+                            // Every other field of a SQLModel table is a column too, one
+                            // migdoc does not read (its type and nullability come from the
+                            // annotation and `Field(...)`).
+                            _ if is_sqlmodel_table(class.def)
+                                && !is_class_var(annotation)
+                                && !value.is_some_and(is_relationship_call) =>
+                            {
+                                complete = false;
+                            }
+                            _ => {}
+                        }
                         continue;
                     };
                     let (inner, optional) = annotation::strip_optional(inner);
@@ -736,6 +756,44 @@ fn apply_primary_key(columns: &mut [ModelColumn], keys: &[String]) {
         c.generated = true;
         c.has_default = true;
     }
+}
+
+/// `Field(sa_column=Column(...))`, SQLModel's way to give a field its column.
+fn sa_column_of_field(e: &Expr) -> Option<&Expr> {
+    let Expr::Call { func, keywords, .. } = e else {
+        return None;
+    };
+    let name = func.dotted_name()?;
+    (name == "Field" || name.ends_with(".Field"))
+        .then(|| keyword(keywords, "sa_column"))
+        .flatten()
+}
+
+/// `class T(SQLModel, table=True)`: a SQLModel class mapped to a table, whose annotated fields
+/// are its columns.
+fn is_sqlmodel_table(c: &ClassDef) -> bool {
+    matches!(
+        keyword(&c.keywords, "table"),
+        Some(Expr::Bool { value: true, .. })
+    )
+}
+
+/// `ClassVar[...]`: a class attribute, never a column.
+fn is_class_var(annotation: &Expr) -> bool {
+    let base = match annotation {
+        Expr::Subscript { value, .. } => value.as_ref(),
+        other => other,
+    };
+    base.dotted_name()
+        .is_some_and(|n| n == "ClassVar" || n.ends_with(".ClassVar"))
+}
+
+/// `Relationship(...)` (SQLModel) or `relationship(...)`: a mapped attribute that is no column.
+fn is_relationship_call(e: &Expr) -> bool {
+    matches!(e, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| {
+        let last = n.rsplit('.').next().unwrap_or(&n);
+        last == "Relationship" || NOT_COLUMNS.contains(&last)
+    }))
 }
 
 fn is_column_call(e: &Expr) -> bool {

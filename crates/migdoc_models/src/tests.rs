@@ -271,3 +271,56 @@ class Other(Base):
     assert_eq!(shape(others), ["id integer notnull", "custom ? null"]);
     assert!(!others.columns[1].type_known);
 }
+
+#[test]
+fn sqlmodel_tables_and_annotated_1x_columns() {
+    // langflow's models: a SQLModel table's fields are its columns; `sa_column=` gives one
+    // migdoc reads, the others (type and nullability from the annotation) leave it incomplete.
+    let src = "
+from typing import ClassVar
+from uuid import UUID
+import sqlalchemy as sa
+from sqlalchemy import Column
+from sqlmodel import Field, Relationship, SQLModel
+from sqlalchemy.orm import declarative_base
+
+class Cleanup(SQLModel, table=True):
+    __tablename__ = 'cleanup'
+    id: UUID = Field(primary_key=True)
+    provider: str = Field(sa_column=Column(sa.String(64), nullable=False))
+    kind: str = Field(sa_column=Column(sa.String(64), nullable=True))
+
+class Settings(SQLModel, table=True):
+    __tablename__ = 'settings'
+    LIMIT: ClassVar[int] = 3
+    name: str = Field(sa_column=Column(sa.String(64), primary_key=True))
+    owner: 'User' = Relationship(back_populates='settings')
+
+Legacy = declarative_base()
+
+class Old(Legacy):
+    __tablename__ = 'old'
+    id: int = Column(sa.Integer, primary_key=True)
+    note: str = Column(sa.Text, nullable=False)
+";
+    let schema = read(&[("app.models", src)]);
+    let cleanup = table(&schema, "cleanup");
+    assert_eq!(
+        shape(cleanup),
+        ["provider varchar notnull", "kind varchar null"]
+    );
+    assert!(
+        !cleanup.complete,
+        "`id: UUID = Field(...)` is a column migdoc does not read"
+    );
+    let settings = table(&schema, "settings");
+    assert_eq!(shape(settings), ["name varchar notnull"]);
+    assert!(
+        settings.complete,
+        "a ClassVar and a Relationship are no columns"
+    );
+    assert_eq!(
+        shape(table(&schema, "old")),
+        ["id integer notnull", "note text notnull"]
+    );
+}

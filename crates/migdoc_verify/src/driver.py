@@ -124,8 +124,6 @@ def main(argv):
         return 2
     ini, command_name, *args = argv
     url = os.environ.get("MIGDOC_URL", "")
-    for path in reversed([p for p in os.environ.get("MIGDOC_SYS_PATH", "").split("\n") if p]):
-        sys.path.insert(0, path)
     try:
         from alembic import command
         from alembic.config import Config
@@ -133,6 +131,11 @@ def main(argv):
     except ImportError as exc:
         emit({"ok": False, "missing": exc.name or "alembic", "error": str(exc), "exception": type(exc).__name__})
         return 0
+    # The project's module roots come after Alembic is imported, as with the `alembic` command
+    # (which imports itself before `prepend_sys_path`): a migrations directory named `alembic`
+    # beside alembic.ini (langflow's) must not shadow the library.
+    for path in reversed([p for p in os.environ.get("MIGDOC_SYS_PATH", "").split("\n") if p]):
+        sys.path.insert(0, path)
     if os.environ.get("MIGDOC_PROGRESS") == "1":
         announce_each_revision()
     flask_app = os.environ.get("MIGDOC_FLASK_APP")
