@@ -1047,3 +1047,33 @@ fn verify_runs_the_migrations_inside_a_flask_app_context() {
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("make_app"), "{}", out.stderr);
 }
+
+/// A migrations directory that is a package named `alembic`, beside alembic.ini (langflow's
+/// layout), sits on one of the project's module roots: it must not shadow the library the
+/// revisions import `op` from.
+#[test]
+fn a_migrations_package_named_alembic_does_not_shadow_the_library() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let project = tmp.path().join("proj");
+    let versions = project.join("alembic/versions");
+    write_files(
+        &project,
+        &[
+            ("alembic/__init__.py", ""),
+            (
+                "alembic/versions/a1.py",
+                "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'a1'\ndown_revision = None\n\n\n\
+                 def upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True))\n\n\n\
+                 def downgrade():\n    op.drop_table('t')\n",
+            ),
+        ],
+    );
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let out = verify_versions(&versions, &project, &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(!out.stderr.contains("cannot import"), "{}", out.stderr);
+}
