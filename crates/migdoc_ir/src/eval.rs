@@ -861,6 +861,56 @@ enum Jump {
     Break,
 }
 
+/// A condition of existence tests (`has_table(a) and not column_exists(b, c)`).
+enum Condition {
+    /// The subject exists (`true`) or does not (`false`).
+    Test(GuardSubject, bool),
+    Known(bool),
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+}
+
+impl Condition {
+    /// How many existence tests it makes.
+    fn tests(&self) -> usize {
+        match self {
+            Condition::Test(..) => 1,
+            Condition::Known(_) => 0,
+            Condition::All(parts) | Condition::Any(parts) => parts.iter().map(Self::tests).sum(),
+            Condition::Not(inner) => inner.tests(),
+        }
+    }
+
+    /// The guards that run `yes` when it holds and `no` otherwise, one test at a time in
+    /// Python's order (what `and` and `or` skip is not tested).
+    fn guards(&self, yes: &[Op], no: &[Op], range: TextRange) -> Vec<Op> {
+        match self {
+            Condition::Known(true) => yes.to_vec(),
+            Condition::Known(false) => no.to_vec(),
+            Condition::Test(subject, positive) => {
+                let (when_true, when_false) = if *positive { (yes, no) } else { (no, yes) };
+                vec![Op {
+                    kind: OpKind::Guard {
+                        subject: subject.clone(),
+                        when_true: when_true.to_vec(),
+                        when_false: when_false.to_vec(),
+                    },
+                    range,
+                }]
+            }
+            Condition::Not(inner) => inner.guards(no, yes, range),
+            Condition::All(parts) => parts
+                .iter()
+                .rev()
+                .fold(yes.to_vec(), |then, part| part.guards(&then, no, range)),
+            Condition::Any(parts) => parts.iter().rev().fold(no.to_vec(), |otherwise, part| {
+                part.guards(yes, &otherwise, range)
+            }),
+        }
+    }
+}
+
 impl<'s, 'a> Frame<'s, 'a> {
     fn new(module: &'s ModuleScope<'a>) -> Self {
         Frame {
@@ -1067,6 +1117,31 @@ impl<'s, 'a> Frame<'s, 'a> {
         true
     }
 
+    /// `test` as existence tests joined by `and`, `or` and `not` (and constants), when it is one.
+    fn existence_condition(&mut self, test: &Expr) -> Option<Condition> {
+        match test {
+            Expr::BoolOp { op, values, .. } => {
+                let parts = values
+                    .iter()
+                    .map(|v| self.existence_condition(v))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(match op {
+                    BoolOp::And => Condition::All(parts),
+                    BoolOp::Or => Condition::Any(parts),
+                })
+            }
+            Expr::UnaryOp {
+                op: UnaryOp::Not,
+                operand,
+                ..
+            } => Some(Condition::Not(Box::new(self.existence_condition(operand)?))),
+            _ => match self.eval_quiet(test) {
+                Value::Exists(subject, positive) => Some(Condition::Test(subject, positive)),
+                v => v.truthy().map(Condition::Known),
+            },
+        }
+    }
+
     /// Runs `body` in a copy of this frame and returns its ops, whether it may return,
     /// whether it always raises (for branches decided later), and whether it may leave the
     /// loop body it is in (`continue` / `break`).
@@ -1184,6 +1259,30 @@ impl<'s, 'a> Frame<'s, 'a> {
             } => {
                 let v = self.eval(value);
                 self.assign(target, v);
+            }
+            // `if column_exists(t, "a") and not column_exists(t, "b"):`: existence tests joined
+            // by `and`, `or`, `not`, decided test by test at replay time.
+            Stmt::If {
+                test,
+                body,
+                orelse,
+                range,
+            } if matches!(test, Expr::BoolOp { .. })
+                && self
+                    .existence_condition(test)
+                    .is_some_and(|c| c.tests() > 0 && c.tests() <= 4) =>
+            {
+                let Some(condition) = self.existence_condition(test) else {
+                    return;
+                };
+                let mark = self.branch_locals.len();
+                let (a, ra, _, ja) = self.sub_block(body);
+                let (b, rb, _, jb) = self.sub_block(orelse);
+                self.merge_branches(mark, false);
+                self.maybe_jump = self.maybe_jump.max(ja).max(jb);
+                self.maybe_returned |= ra || rb;
+                let ops = condition.guards(&a, &b, *range);
+                self.ops.extend(ops);
             }
             Stmt::If {
                 test,

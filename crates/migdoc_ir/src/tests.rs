@@ -1373,3 +1373,39 @@ fn a_helper_that_raises_on_every_path_stops_the_run_where_it_is_called() {
         ops.downgrade
     );
 }
+
+#[test]
+fn existence_tests_joined_by_and_or_not_are_guards() {
+    // langflow: `if column_exists(t, "a", conn) and not column_exists(t, "a_v2", conn):`.
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    insp = sa.inspect(op.get_bind())\n    \
+         if insp.has_table('a') and not insp.has_table('b'):\n        op.create_table('b', sa.Column('id', sa.Integer()))\n    \
+         if insp.has_table('c') or insp.has_table('d'):\n        pass\n    else:\n        op.drop_table('e')\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert!(footprints(&ops.upgrade).is_empty(), "{:?}", ops.upgrade);
+    let guard = |op: &crate::Op| match &op.kind {
+        OpKind::Guard {
+            subject: crate::GuardSubject::Table(t),
+            when_true,
+            when_false,
+        } => (t.clone(), when_true.clone(), when_false.clone()),
+        other => panic!("not a guard: {other:?}"),
+    };
+    // `a and not b`: b is tested only where a exists; the body runs where b does not.
+    let (a, a_true, a_false) = guard(&ops.upgrade[0]);
+    assert_eq!(a, "a");
+    assert!(a_false.is_empty());
+    let (b, b_true, b_false) = guard(&a_true[0]);
+    assert_eq!(b, "b");
+    assert!(b_true.is_empty());
+    assert_eq!(kinds(&b_false), ["CreateTable"]);
+    // `c or d`: d is tested only where c does not exist; the else branch where neither does.
+    let (c, c_true, c_false) = guard(&ops.upgrade[1]);
+    assert_eq!(c, "c");
+    assert!(c_true.is_empty());
+    let (d, d_true, d_false) = guard(&c_false[0]);
+    assert_eq!(d, "d");
+    assert!(d_true.is_empty());
+    assert_eq!(kinds(&d_false), ["DropTable"]);
+}
