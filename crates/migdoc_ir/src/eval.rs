@@ -229,35 +229,17 @@ fn is_raise(op: &Op) -> bool {
 
 /// Whether every call of `f` that returns at all raises: a plain function (no decorator,
 /// generator or coroutine) whose body has a `raise` at its top level and no `return` (nor a
-/// statement migdoc does not read) anywhere.
+/// statement migdoc does not read) anywhere, nested functions included.
 fn always_raises(f: &FunctionDef) -> bool {
-    fn may_return(body: &[Stmt]) -> bool {
-        body.iter().any(|s| match s {
-            Stmt::Return { .. } | Stmt::Other { .. } => true,
-            Stmt::If { body, orelse, .. }
-            | Stmt::For { body, orelse, .. }
-            | Stmt::While { body, orelse, .. } => may_return(body) || may_return(orelse),
-            Stmt::With { body, .. } => may_return(body),
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-                ..
-            } => {
-                may_return(body)
-                    || handlers.iter().any(|h| may_return(&h.body))
-                    || may_return(orelse)
-                    || may_return(finalbody)
-            }
-            _ => false,
-        })
-    }
+    let mut may_return = false;
+    migdoc_python::walk::each_stmt(&f.body, &mut |s| {
+        may_return |= matches!(s, Stmt::Return { .. } | Stmt::Other { .. });
+    });
     f.decorators.is_empty()
         && !f.is_generator
         && !f.is_async
         && f.body.iter().any(|s| matches!(s, Stmt::Raise { .. }))
-        && !may_return(&f.body)
+        && !may_return
 }
 
 /// How deep migdoc follows helpers calling helpers.
@@ -1260,39 +1242,25 @@ impl<'s, 'a> Frame<'s, 'a> {
                 let v = self.eval(value);
                 self.assign(target, v);
             }
-            // `if column_exists(t, "a") and not column_exists(t, "b"):`: existence tests joined
-            // by `and`, `or`, `not`, decided test by test at replay time.
+            // An existence test (`if inspector.has_table("t"):`), or tests joined by `and`,
+            // `or`, `not` (`if column_exists(t, "a", conn) and not column_exists(t, "b",
+            // conn):`): guards decided test by test at replay time.
             Stmt::If {
                 test,
                 body,
                 orelse,
                 range,
-            } if matches!(test, Expr::BoolOp { .. })
-                && self
-                    .existence_condition(test)
-                    .is_some_and(|c| c.tests() > 0 && c.tests() <= 4) =>
+            } if self
+                .existence_condition(test)
+                .is_some_and(|c| (1..=4).contains(&c.tests())) =>
             {
                 let Some(condition) = self.existence_condition(test) else {
                     return;
                 };
-                let mark = self.branch_locals.len();
-                let (a, ra, _, ja) = self.sub_block(body);
-                let (b, rb, _, jb) = self.sub_block(orelse);
-                self.merge_branches(mark, false);
-                self.maybe_jump = self.maybe_jump.max(ja).max(jb);
-                self.maybe_returned |= ra || rb;
-                let ops = condition.guards(&a, &b, *range);
-                self.ops.extend(ops);
-            }
-            Stmt::If {
-                test,
-                body,
-                orelse,
-                range,
-            } if matches!(self.eval_quiet(test), Value::Exists(..)) => {
-                let Value::Exists(subject, positive) = self.eval(test) else {
-                    return;
-                };
+                // What evaluating a single test records (the query it runs) comes first.
+                if !matches!(test, Expr::BoolOp { .. }) {
+                    self.eval(test);
+                }
                 let mark = self.branch_locals.len();
                 let (a, ra, _, ja) = self.sub_block(body);
                 let (b, rb, _, jb) = self.sub_block(orelse);
@@ -1301,15 +1269,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // A branch that returns: what follows may not run (an early return with
                 // nothing else in its branch is `early_exit_guard`'s).
                 self.maybe_returned |= ra || rb;
-                let (when_true, when_false) = if positive { (a, b) } else { (b, a) };
-                self.push(
-                    OpKind::Guard {
-                        subject,
-                        when_true,
-                        when_false,
-                    },
-                    *range,
-                );
+                let ops = condition.guards(&a, &b, *range);
+                self.ops.extend(ops);
             }
             Stmt::If {
                 test,
