@@ -264,6 +264,10 @@ pub struct Footprint {
     /// `add_column` or `drop_column` inside a `try`).
     #[serde(default)]
     pub columns: Vec<(String, String)>,
+    /// Enum types (by catalog key) whose existence it leaves as it was, but whose labels it may
+    /// have added or renamed: `ALTER TYPE t ADD VALUE` or `RENAME VALUE` that may not have run.
+    #[serde(default)]
+    pub labels_of: Vec<String>,
 }
 
 impl Footprint {
@@ -276,6 +280,7 @@ impl Footprint {
             columns_of: Vec::new(),
             details_of: Vec::new(),
             columns: Vec::new(),
+            labels_of: Vec::new(),
         }
     }
 
@@ -291,6 +296,7 @@ impl Footprint {
             && self.columns_of.is_empty()
             && self.details_of.is_empty()
             && self.columns.is_empty()
+            && self.labels_of.is_empty()
     }
 
     pub fn of_names(names: impl IntoIterator<Item = String>) -> Self {
@@ -321,7 +327,25 @@ impl Footprint {
         self.columns.extend(other.columns);
         self.columns.sort();
         self.columns.dedup();
+        self.labels_of.extend(other.labels_of);
+        self.labels_of.sort();
+        self.labels_of.dedup();
         self
+    }
+
+    /// The labels of enum type `name`, which surely exists (or surely does not) as it did; a
+    /// name built at run time may be any enum type's.
+    pub fn of_labels(name: &str) -> Self {
+        if name.contains(HOLE) {
+            return Footprint {
+                any_type: true,
+                ..Footprint::default()
+            };
+        }
+        Footprint {
+            labels_of: vec![name.to_owned()],
+            ..Footprint::default()
+        }
     }
 
     /// Column `column` of `table`, which surely exists; a column whose name migdoc could not
@@ -446,10 +470,11 @@ impl Footprint {
         let mut out = Footprint::default();
         for s in &parsed.statements {
             let f = match &s.statement {
-                S::CreateEnum { name, .. }
-                | S::CreateTypeOther { name, .. }
-                | S::AddEnumValue { name, .. }
-                | S::RenameEnumValue { name, .. } => ty(name),
+                S::CreateEnum { name, .. } | S::CreateTypeOther { name, .. } => ty(name),
+                // A label added or renamed creates and drops no type.
+                S::AddEnumValue { name, .. } | S::RenameEnumValue { name, .. } => {
+                    Footprint::of_labels(&name.key())
+                }
                 S::RenameType { name, to } => ty(name).union(ty(&migdoc_sql::QualName {
                     schema: name.schema.clone(),
                     name: to.clone(),
@@ -562,6 +587,20 @@ impl Footprint {
                             },
                         });
                     }
+                }
+                ("alter", Some("type"))
+                    if matches!(
+                        (words.get(i + 3).copied(), words.get(i + 4).copied()),
+                        (Some("add" | "rename"), Some("value"))
+                    ) =>
+                {
+                    out = out.union(match name_at(i + 2) {
+                        Some(n) => Footprint::of_labels(&n),
+                        None => Footprint {
+                            any_type: true,
+                            ..Footprint::default()
+                        },
+                    });
                 }
                 ("create" | "alter" | "drop", Some("type" | "domain")) => {
                     out = out.union(match name_at(i + 2) {

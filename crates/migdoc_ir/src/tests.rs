@@ -1221,6 +1221,30 @@ fn column_operations_inside_a_try_leave_the_table_and_its_other_columns_certain(
 }
 
 #[test]
+fn a_label_added_or_renamed_that_may_not_run_leaves_the_type_itself_certain() {
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    \
+         try:\n        op.execute(\"ALTER TYPE status ADD VALUE 'x'\")\n    except Exception:\n        pass\n    \
+         try:\n        op.execute(\"ALTER TYPE kind RENAME VALUE 'A' TO 'a'\")\n    except Exception:\n        pass\n    \
+         try:\n        op.execute(\"DO $$ BEGIN ALTER TYPE mood ADD VALUE 'ok'; END $$\")\n    except Exception:\n        pass\n    \
+         try:\n        op.execute(\"ALTER TYPE mood RENAME TO feeling\")\n    except Exception:\n        pass\n"
+    ));
+    let f = footprints(&ops.upgrade);
+    let labels = |t: &str| crate::Footprint {
+        labels_of: vec![t.to_owned()],
+        ..crate::Footprint::default()
+    };
+    assert_eq!(f[0], labels("status"));
+    assert_eq!(f[1], labels("kind"));
+    assert_eq!(f[2], labels("mood"));
+    // Renaming the type itself is no label change: both names may or may not exist.
+    assert_eq!(
+        f[3],
+        crate::Footprint::of_names(["feeling".to_owned(), "mood".to_owned()])
+    );
+}
+
+#[test]
 fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
     let src = format!(
         "{HEAD}\nfrom sqlalchemy.ext.declarative import declarative_base\nfrom app.mixins import AuditMixin\n\n\

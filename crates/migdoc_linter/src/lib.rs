@@ -211,6 +211,16 @@ impl UnknownOp {
                     .join(", ")
             ));
         }
+        if !f.labels_of.is_empty() {
+            parts.push(format!(
+                "the labels of {}",
+                f.labels_of
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if !f.details_of.is_empty() {
             parts.push(format!(
                 "how the columns of {} are defined",

@@ -305,6 +305,7 @@ impl Uncertainty {
         self.names.extend(footprint.names.iter().cloned());
         self.columns.extend(footprint.columns_of.iter().cloned());
         self.details.extend(footprint.details_of.iter().cloned());
+        self.labels.extend(footprint.labels_of.iter().cloned());
         for (table, column) in &footprint.columns {
             self.some_columns
                 .entry(table.clone())

@@ -1,0 +1,35 @@
+"""create spans
+
+Revision ID: a1
+Revises: 
+Create Date: 2025-01-06 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'a1'
+down_revision: Union[str, None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    # Labels as a build before the fix made them: the enum names, upper case.
+    op.create_table(
+        "span",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.Enum("UNSET", "OK", "ERROR", name="spanstatus"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("span")
+    op.execute("DROP TYPE spanstatus")
