@@ -227,6 +227,111 @@ fn is_raise(op: &Op) -> bool {
     }
 }
 
+/// Whether these operations fail, when they fail, in PostgreSQL and not in Python: operations
+/// migdoc understands, which send their SQL inside the migration's transaction.
+fn database_only(ops: &[Op]) -> bool {
+    !ops.is_empty()
+        && ops.iter().all(|op| match &op.kind {
+            OpKind::Guard {
+                when_true,
+                when_false,
+                ..
+            } => {
+                (when_true.is_empty() || database_only(when_true))
+                    && (when_false.is_empty() || database_only(when_false))
+            }
+            OpKind::Unknown { .. }
+            | OpKind::UnnamedConstraintDrop { .. }
+            | OpKind::AutocommitBlock { .. }
+            | OpKind::NoTransactionBlock { .. } => false,
+            OpKind::CreateTable { .. }
+            | OpKind::DropTable { .. }
+            | OpKind::AddColumn { .. }
+            | OpKind::DropColumn { .. }
+            | OpKind::AlterColumn { .. }
+            | OpKind::CreateEnum { .. }
+            | OpKind::DropEnum { .. }
+            | OpKind::Sql(_)
+            | OpKind::BulkInsert { .. }
+            | OpKind::SwallowingTry { .. }
+            | OpKind::AddForeignKey { .. }
+            | OpKind::DropConstraint { .. }
+            | OpKind::RenameTable { .. }
+            | OpKind::NoCatalogEffect { .. } => true,
+        })
+}
+
+/// Alembic operations, which fail (if at all) in the database.
+const DATABASE_OPERATIONS: &[&str] = &[
+    "add_column",
+    "alter_column",
+    "bulk_insert",
+    "create_check_constraint",
+    "create_exclude_constraint",
+    "create_foreign_key",
+    "create_index",
+    "create_primary_key",
+    "create_table",
+    "create_table_comment",
+    "create_unique_constraint",
+    "drop_column",
+    "drop_constraint",
+    "drop_index",
+    "drop_table",
+    "drop_table_comment",
+    "exec_driver_sql",
+    "execute",
+    "rename_table",
+];
+
+/// Whether the `try` body is made of nothing but Alembic operations (in `if`s and
+/// `batch_alter_table` blocks), so that no Python error can skip part of it, and no handler
+/// recovers the transaction (a rollback, a savepoint), so that a database error in it ends the
+/// run.
+fn swallows_only_database_errors(
+    body: &[Stmt],
+    handlers: &[migdoc_python::ast::ExceptHandler],
+) -> bool {
+    fn operations(body: &[Stmt]) -> bool {
+        body.iter().all(|stmt| match stmt {
+            Stmt::Pass { .. } => true,
+            Stmt::Expr { value, .. } => matches!(
+                value,
+                Expr::Call { func, .. }
+                    if matches!(func.as_ref(), Expr::Attribute { attr, .. } if DATABASE_OPERATIONS.contains(&attr.as_str()))
+            ),
+            Stmt::If { body, orelse, .. } => operations(body) && operations(orelse),
+            Stmt::With { items, body, .. } => {
+                items.iter().all(|i| {
+                    matches!(&i.context, Expr::Call { func, .. } if matches!(func.as_ref(), Expr::Attribute { attr, .. } if attr == "batch_alter_table"))
+                }) && operations(body)
+            }
+            _ => false,
+        })
+    }
+    let mut recovers = false;
+    for handler in handlers {
+        migdoc_python::walk::each_expr(&handler.body, &mut |e| match e {
+            Expr::Attribute { attr, .. }
+                if matches!(attr.as_str(), "rollback" | "begin_nested" | "commit") =>
+            {
+                recovers = true;
+            }
+            Expr::Str { value, .. } => {
+                let upper = value.to_ascii_uppercase();
+                if upper.contains("ROLLBACK")
+                    || upper.contains("SAVEPOINT")
+                    || upper.contains("COMMIT")
+                {
+                    recovers = true;
+                }
+            }
+            _ => {}
+        });
+    }
+    operations(body) && !recovers
+}
+
 /// Whether every call of `f` that returns at all raises: a plain function (no decorator,
 /// generator or coroutine) whose body has a `raise` at its top level and no `return` (nor a
 /// statement migdoc does not read) anywhere, nested functions included.
@@ -832,6 +937,8 @@ struct Frame<'s, 'a> {
     /// (and after a `break`, the loop's later iterations) may not run.
     maybe_jump: Option<Jump>,
     depth: u32,
+    /// Inside `with op.get_context().autocommit_block():` blocks (how deep).
+    autocommit: u32,
     /// The local `sa.MetaData()` names whose tables migdoc follows ([`crate::local_metadata`]).
     followed_metadata: Vec<String>,
 }
@@ -910,6 +1017,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             jump: None,
             maybe_jump: None,
             depth: 0,
+            autocommit: 0,
             followed_metadata: Vec::new(),
         }
     }
@@ -1374,6 +1482,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 });
                 if autocommit {
                     self.push(OpKind::AutocommitBlock { enter: true }, *range);
+                    self.autocommit += 1;
                 } else {
                     for item in items {
                         let v = self.eval(&item.context);
@@ -1384,6 +1493,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 self.block(body);
                 if autocommit {
+                    self.autocommit -= 1;
                     self.push(OpKind::AutocommitBlock { enter: false }, *range);
                 }
             }
@@ -1396,7 +1506,27 @@ impl<'s, 'a> Frame<'s, 'a> {
             } => {
                 // A failure inside the try may be swallowed: what it runs is not a plain sequence.
                 let mark = self.branch_locals.len();
-                let (mut ops, _, _, mut jump) = self.sub_block(body);
+                let (mut ops, returned, _, mut jump) = self.sub_block(body);
+                // Unless the body only holds operations that fail in PostgreSQL: then a failure
+                // aborts the transaction and the run with it, and a run that goes on is one where
+                // the whole body ran.
+                if !returned
+                    && jump.is_none()
+                    && self.autocommit == 0
+                    && !self.module.options.autocommit
+                    && database_only(&ops)
+                    && swallows_only_database_errors(body, handlers)
+                {
+                    if let Some(after) = self.branch_locals.drain(mark..).next_back() {
+                        self.locals = after;
+                    }
+                    self.push(OpKind::SwallowingTry { enter: true }, *range);
+                    self.ops.extend(ops);
+                    self.push(OpKind::SwallowingTry { enter: false }, *range);
+                    self.block(orelse);
+                    self.block(finalbody);
+                    return;
+                }
                 for handler in handlers {
                     // A handler that always raises fails the migration: it adds nothing to the
                     // run that goes on.

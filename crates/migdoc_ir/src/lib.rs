@@ -186,6 +186,14 @@ pub enum OpKind {
     AutocommitBlock {
         enter: bool,
     },
+    /// The body of a `try` whose `except` swallows what fails in it starts (true) or ends
+    /// (false). The body holds only operations that fail in PostgreSQL, not in Python: inside
+    /// the migration's transaction a failure there aborts the transaction, so the statement
+    /// after it fails (`current transaction is aborted`) and a run that goes on is one where
+    /// the whole body ran. The operations between the two marks are the body's, run as such.
+    SwallowingTry {
+        enter: bool,
+    },
     /// A foreign key on `table`: `sa.ForeignKey` / `sa.ForeignKeyConstraint` in `op.create_table`
     /// or `op.add_column`, `op.create_foreign_key`.
     AddForeignKey {
@@ -428,6 +436,7 @@ impl Footprint {
             OpKind::UnnamedConstraintDrop { .. } => Footprint::unbounded(),
             OpKind::BulkInsert { .. }
             | OpKind::AutocommitBlock { .. }
+            | OpKind::SwallowingTry { .. }
             | OpKind::NoCatalogEffect { .. }
             | OpKind::NoTransactionBlock { .. } => Footprint::default(),
             OpKind::Guard {
@@ -767,6 +776,10 @@ pub struct LowerOptions {
     /// an operation is given without a name: `op.drop_constraint(None, ...)` surely raises.
     /// `false` when env.py passes one (or is not known): it may name it, or raise.
     pub no_naming_convention: bool,
+    /// env.py runs migrations outside a transaction (`isolation_level="AUTOCOMMIT"`,
+    /// `transactional_ddl=False`): a failure a `try` swallows leaves the run going, with the
+    /// rest of the `try` body not run.
+    pub autocommit: bool,
 }
 
 /// The project's own modules a revision may import constants, enum classes and helpers from.
@@ -881,6 +894,7 @@ fn clip_names(ops: &mut [Op]) {
             }
             OpKind::Sql(_)
             | OpKind::AutocommitBlock { .. }
+            | OpKind::SwallowingTry { .. }
             | OpKind::NoCatalogEffect { .. }
             | OpKind::NoTransactionBlock { .. } => {}
         }

@@ -8,6 +8,19 @@ fn lower(src: &str) -> RevisionOps {
     )
 }
 
+/// [`lower`] for a project whose env.py runs migrations outside a transaction, where a failure
+/// a `try` swallows leaves the run going without the rest of the `try` body.
+fn lower_autocommit(src: &str) -> RevisionOps {
+    lower_revision(
+        &migdoc_python::parse_module(src).body,
+        crate::LowerOptions {
+            autocommit: true,
+            ..crate::LowerOptions::default()
+        },
+        &crate::Externals::new(),
+    )
+}
+
 fn kinds(ops: &[crate::Op]) -> Vec<String> {
     ops.iter()
         .map(|op| match &op.kind {
@@ -146,7 +159,10 @@ fn what_cannot_be_decided_is_unknown() {
             "Unknown(a branch on a condition migdoc cannot decide)",
             "Unknown(make_enum)",
             "Unknown(op.sync_enum_values() with arguments migdoc cannot evaluate)",
-            "Unknown(statements inside try/except)",
+            // A failure there aborts the transaction: a run that goes on ran it.
+            "SwallowingTry",
+            "Sql(DROP TYPE y)",
+            "SwallowingTry",
         ]
     );
 }
@@ -437,7 +453,7 @@ fn data_migrations_change_no_catalog() {
 
 #[test]
 fn what_cannot_be_decided_has_the_footprint_of_what_it_holds() {
-    let ops = lower(&format!(
+    let ops = lower_autocommit(&format!(
         "{HEAD}\nimport os\n\ndef upgrade():\n    \
          if os.environ.get('X'):\n        op.drop_table('audit')\n    \
          try:\n        op.execute(\"CREATE TYPE mood AS ENUM ('a')\")\n    except Exception:\n        pass\n    \
@@ -1184,7 +1200,7 @@ fn a_callback_given_to_an_unknown_call_adds_what_it_may_change() {
 
 #[test]
 fn column_operations_inside_a_try_leave_the_table_and_its_other_columns_certain() {
-    let ops = lower(&format!(
+    let ops = lower_autocommit(&format!(
         "{HEAD}\ndef upgrade():\n    \
          try:\n        op.alter_column('t', 'a', nullable=True)\n    except Exception:\n        pass\n    \
          try:\n        op.alter_column('t', 'a', new_column_name='b')\n    except Exception:\n        pass\n    \
@@ -1222,7 +1238,7 @@ fn column_operations_inside_a_try_leave_the_table_and_its_other_columns_certain(
 
 #[test]
 fn a_label_added_or_renamed_that_may_not_run_leaves_the_type_itself_certain() {
-    let ops = lower(&format!(
+    let ops = lower_autocommit(&format!(
         "{HEAD}\ndef upgrade():\n    \
          try:\n        op.execute(\"ALTER TYPE status ADD VALUE 'x'\")\n    except Exception:\n        pass\n    \
          try:\n        op.execute(\"ALTER TYPE kind RENAME VALUE 'A' TO 'a'\")\n    except Exception:\n        pass\n    \
@@ -1241,6 +1257,63 @@ fn a_label_added_or_renamed_that_may_not_run_leaves_the_type_itself_certain() {
     assert_eq!(
         f[3],
         crate::Footprint::of_names(["feeling".to_owned(), "mood".to_owned()])
+    );
+}
+
+#[test]
+fn a_try_of_database_operations_runs_whole_in_a_transaction() {
+    let swallowing = [
+        "SwallowingTry",
+        "AddColumn",
+        "NoCatalogEffect",
+        "DropColumn",
+        "SwallowingTry",
+    ];
+    let body = "    try:\n        op.add_column('t', sa.Column('c', sa.Integer()))\n        \
+                if 'x' in ['y']:\n            pass\n        \
+                with op.batch_alter_table('t') as batch_op:\n            batch_op.create_index('ix', ['c'])\n        \
+                op.drop_column('t', 'd')\n";
+    let src = |handler: &str| {
+        format!(
+            "{HEAD}\ndef upgrade():\n{body}    except Exception as e:\n{handler}\n\ndef downgrade():\n    pass\n"
+        )
+    };
+    // Inside the migration's transaction: what fails there fails the run.
+    assert_eq!(kinds(&lower(&src("        print(e)")).upgrade), swallowing);
+    // A handler that recovers the transaction (a rollback, a savepoint) lets the run go on
+    // without the rest of the body; so does a migration that runs outside a transaction.
+    for recovered in [
+        lower(&src("        op.get_bind().rollback()")),
+        lower(&src("        op.execute('ROLLBACK TO SAVEPOINT s')")),
+        lower_autocommit(&src("        pass")),
+    ] {
+        let k = kinds(&recovered.upgrade);
+        assert!(
+            k.len() == 1 && k[0].starts_with("Unknown(statements inside try/except"),
+            "{recovered:?}"
+        );
+    }
+    // A statement that may fail in Python (a lookup, a helper) may skip the rest of the body.
+    let python = lower(&format!(
+        "{HEAD}\nNAMES = {{}}\n\ndef upgrade():\n    try:\n        name = NAMES['t']\n        \
+         op.drop_column('t', 'd')\n    except KeyError:\n        pass\n"
+    ));
+    assert_eq!(
+        kinds(&python.upgrade),
+        ["Unknown(statements inside try/except)"]
+    );
+    // Inside an autocommit block, each statement commits alone.
+    let autocommit = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    with op.get_context().autocommit_block():\n        \
+         try:\n            op.execute(\"ALTER TYPE s ADD VALUE 'x'\")\n        except Exception:\n            pass\n"
+    ));
+    assert_eq!(
+        kinds(&autocommit.upgrade),
+        [
+            "AutocommitBlock",
+            "Unknown(statements inside try/except)",
+            "AutocommitBlock"
+        ]
     );
 }
 

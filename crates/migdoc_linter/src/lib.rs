@@ -662,6 +662,7 @@ pub fn lower_options(project: &Project, settings: &Settings) -> migdoc_ir::Lower
             .env
             .as_ref()
             .is_some_and(|e| e.passes_metadata == migdoc_project::Setting::Known(false)),
+        autocommit: project.env.as_ref().is_some_and(|e| e.autocommit),
     }
 }
 

@@ -43,6 +43,9 @@ pub struct EnvInfo {
     /// when it gives none or `None`, `Unset` when env.py has no `configure` call migdoc reads.
     pub passes_metadata: Setting<bool>,
     pub transaction_per_migration: Setting<bool>,
+    /// Migrations run outside a transaction: `transactional_ddl=False` in the online
+    /// `configure` call, or the string `"AUTOCOMMIT"` (an isolation level) anywhere in env.py.
+    pub autocommit: bool,
     pub version_table: Setting<String>,
     pub version_table_schema: Setting<String>,
     /// `os.environ[...]` / `os.getenv(...)` names env.py reads (for `verify` to set the URL).
@@ -110,6 +113,9 @@ pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
                         _ => Setting::Unknown,
                     };
                 }
+                "transactional_ddl" => {
+                    reader.info.autocommit |= matches!(value, Expr::Bool { value: false, .. });
+                }
                 "version_table" => reader.info.version_table = reader.string_setting(&value),
                 "version_table_schema" => {
                     reader.info.version_table_schema = reader.string_setting(&value)
@@ -118,6 +124,13 @@ pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
             }
         }
     }
+    migdoc_python::walk::each_expr(&module.body, &mut |e| {
+        if let Expr::Str { value, .. } = e
+            && value.eq_ignore_ascii_case("AUTOCOMMIT")
+        {
+            reader.info.autocommit = true;
+        }
+    });
     reader.info.env_vars.sort();
     reader.info.env_vars.dedup();
     // `from app import models` may name a submodule: both candidates are kept.
@@ -451,6 +464,31 @@ mod tests {
             Setting::Known(true)
         );
         assert_eq!(passes("import os\n"), Setting::Unset);
+    }
+
+    #[test]
+    fn whether_migrations_run_outside_a_transaction() {
+        let autocommit = |text: &str| read_env("env.py".into(), text).autocommit;
+        assert!(!autocommit(
+            "with connectable.connect() as connection:\n    context.configure(connection=connection)\n    \
+             with context.begin_transaction():\n        context.run_migrations()\n"
+        ));
+        assert!(autocommit(
+            "connectable = engine_from_config(config, isolation_level='AUTOCOMMIT')\n"
+        ));
+        assert!(autocommit(
+            "connection = engine.connect().execution_options(isolation_level=\"autocommit\")\n"
+        ));
+        assert!(autocommit(
+            "context.configure(connection=connection, transactional_ddl=False)\n"
+        ));
+        assert!(!autocommit(
+            "context.configure(connection=connection, transactional_ddl=True)\n"
+        ));
+        // A comment about autocommit blocks is no setting.
+        assert!(!autocommit(
+            "# use op.get_context().autocommit_block() for ADD VALUE\ncontext.configure(connection=c)\n"
+        ));
     }
 
     #[test]

@@ -321,6 +321,9 @@ struct Run<'a> {
     uncommitted: HashSet<(String, String)>,
     uncommitted_tx: u64,
     autocommit: bool,
+    /// Inside the body of a `try` that swallows database errors ([`OpKind::SwallowingTry`]),
+    /// how deep.
+    swallowing: u32,
     /// What operations migdoc could not evaluate may have changed: no failure that rests on it
     /// is reported.
     uncertain: Uncertainty,
@@ -363,6 +366,7 @@ impl<'a> Run<'a> {
             uncommitted: HashSet::new(),
             uncommitted_tx: 0,
             autocommit: false,
+            swallowing: 0,
             uncertain: Uncertainty::default(),
             guessing: 0,
             undecided: Vec::new(),
@@ -400,12 +404,20 @@ impl<'a> Run<'a> {
             self.predates = true;
             return;
         }
+        let swallowed = self.swallowing > 0;
+        if swallowed && kind.sqlstate().is_empty() {
+            // Raised in Python, before any SQL: the `except` swallows it and the transaction
+            // goes on, without the rest of the `try` body.
+            self.uncertain.absorb(&Footprint::unbounded());
+            return;
+        }
         self.failures.push(Failure {
             file: self.file,
             range,
             kind,
             mode: self.mode,
             phase: self.phase,
+            swallowed,
         });
     }
 
@@ -627,6 +639,13 @@ impl<'a> Run<'a> {
                 // Alembic commits before the block and begins a new transaction after it.
                 self.autocommit = *enter;
                 self.tx += 1;
+            }
+            OpKind::SwallowingTry { enter } => {
+                if *enter {
+                    self.swallowing += 1;
+                } else {
+                    self.swallowing = self.swallowing.saturating_sub(1);
+                }
             }
             OpKind::NoCatalogEffect { .. } => {}
             OpKind::NoTransactionBlock { what } => self.no_transaction_block(what, range),

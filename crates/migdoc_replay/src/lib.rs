@@ -193,6 +193,9 @@ pub struct Failure {
     pub kind: FailureKind,
     pub mode: Mode,
     pub phase: Phase,
+    /// It happens inside a `try` whose `except` swallows it: PostgreSQL has aborted the
+    /// transaction, and the statement after it fails (`current transaction is aborted`).
+    pub swallowed: bool,
 }
 
 /// Risky or surprising behaviour that does not fail by itself.

@@ -233,7 +233,7 @@ fn harder_probe_on_objects_postgresql_reported() {
         ("apache-superset", 337, 343),
         ("apache-airflow", 77, 116),
         ("prefect", 109, 115),
-        ("langflow-base", 158, 161),
+        ("langflow-base", 161, 161),
     ];
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();

@@ -49,6 +49,8 @@ const SQLSTATES: &[(&str, &[&str])] = &[
     ("MD219", &["25001"]),
     // `CompileError`: a `DROP CONSTRAINT` without a name, refused before any SQL.
     ("MD220", &["CompileError"]),
+    // 25P02: the statement after one a `try` swallowed, in the transaction PostgreSQL aborted.
+    ("MD221", &["25P02"]),
 ];
 
 fn table<'t>(t: &'t toml::Table, key: &str) -> &'t toml::Table {

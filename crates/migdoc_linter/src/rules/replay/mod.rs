@@ -16,6 +16,7 @@ pub(crate) mod needs_autocommit_block;
 pub(crate) mod new_label_used_in_same_transaction;
 pub(crate) mod relies_on_other_branch;
 pub(crate) mod sqlalchemy_version_unknown;
+pub(crate) mod swallowed_database_error;
 pub(crate) mod table_conflict;
 pub(crate) mod type_does_not_exist;
 pub(crate) mod unnamed_constraint_drop;
@@ -29,7 +30,10 @@ use crate::{Context, Rule, Severity, fixes};
 
 /// Which rule a failure belongs to. A type created again on the round trip's re-upgrade is the
 /// downgrade's fault.
-fn rule_for(kind: &FailureKind, mode: Mode, phase: Phase) -> Rule {
+fn rule_for(kind: &FailureKind, swallowed: bool, mode: Mode, phase: Phase) -> Rule {
+    if swallowed {
+        return Rule::SwallowedDatabaseError;
+    }
     match kind {
         FailureKind::DuplicateType { .. } if mode == Mode::RoundTrip && phase == Phase::Upgrade => {
             Rule::DowngradeLeavesType
@@ -228,7 +232,7 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome, bases: &[String]) {
     type Place = (usize, (u32, u32), Rule);
     let mut merged: BTreeMap<Place, (FailureKind, Vec<(Mode, Phase)>)> = BTreeMap::new();
     for f in &outcome.failures {
-        let rule = rule_for(&f.kind, f.mode, f.phase);
+        let rule = rule_for(&f.kind, f.swallowed, f.mode, f.phase);
         merged
             .entry((f.file, (f.range.start, f.range.end), rule))
             .or_insert_with(|| (f.kind.clone(), Vec::new()))
@@ -237,6 +241,17 @@ pub(crate) fn check(ctx: &mut Context, outcome: &Outcome, bases: &[String]) {
     }
     for ((file, (start, end), rule), (kind, modes)) in merged {
         let (message, help) = what(&kind, &files);
+        let (message, help) = if rule == Rule::SwallowedDatabaseError {
+            (
+                format!("{message}, inside a `try` whose `except` swallows it: PostgreSQL has aborted the transaction, so the next statement (or Alembic's version update) fails with `current transaction is aborted, commands ignored until end of transaction block`"),
+                Some(help.map_or_else(
+                    || "make the operation right for the database the history makes, or run it in a savepoint (`with op.get_bind().begin_nested():`) so that a failure does not abort the migration".to_owned(),
+                    |h| format!("{h}; or run it in a savepoint (`with op.get_bind().begin_nested():`) so that a failure does not abort the migration"),
+                )),
+            )
+        } else {
+            (message, help)
+        };
         let normal_deploy = modes
             .iter()
             .any(|(m, _)| matches!(m, Mode::OneRun | Mode::StepByStep | Mode::Heads));
