@@ -1507,35 +1507,47 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // A failure inside the try may be swallowed: what it runs is not a plain sequence.
                 let mark = self.branch_locals.len();
                 let (mut ops, returned, _, mut jump) = self.sub_block(body);
-                // Unless the body only holds operations that fail in PostgreSQL: then a failure
-                // aborts the transaction and the run with it, and a run that goes on is one where
-                // the whole body ran.
-                if !returned
-                    && jump.is_none()
+                // The body's variables, when it may end normally.
+                let body_ends = self.branch_locals.len() > mark;
+                // A handler that always raises fails the migration: it adds nothing to the run
+                // that goes on.
+                let mut all_raise = !handlers.is_empty();
+                let mut handled_ops = Vec::new();
+                let mut handled_jump = None;
+                for handler in handlers {
+                    let (handled, _, raised, j) = self.sub_block(&handler.body);
+                    if !raised {
+                        all_raise = false;
+                        handled_ops.extend(handled);
+                        handled_jump = handled_jump.max(j);
+                    }
+                }
+                // Unless every handler raises again (what fails in the body fails the run), or
+                // the body only holds operations that fail in PostgreSQL: then a failure aborts
+                // the transaction and the run with it. Either way a run that goes on is one
+                // where the whole body ran.
+                let swallowing = !all_raise
                     && self.autocommit == 0
                     && !self.module.options.autocommit
                     && database_only(&ops)
-                    && swallows_only_database_errors(body, handlers)
-                {
-                    if let Some(after) = self.branch_locals.drain(mark..).next_back() {
+                    && swallows_only_database_errors(body, handlers);
+                if !returned && jump.is_none() && body_ends && (all_raise || swallowing) {
+                    if let Some(after) = self.branch_locals.drain(mark..).next() {
                         self.locals = after;
                     }
-                    self.push(OpKind::SwallowingTry { enter: true }, *range);
-                    self.ops.extend(ops);
-                    self.push(OpKind::SwallowingTry { enter: false }, *range);
+                    if swallowing {
+                        self.push(OpKind::SwallowingTry { enter: true }, *range);
+                        self.ops.extend(ops);
+                        self.push(OpKind::SwallowingTry { enter: false }, *range);
+                    } else {
+                        self.ops.extend(ops);
+                    }
                     self.block(orelse);
                     self.block(finalbody);
                     return;
                 }
-                for handler in handlers {
-                    // A handler that always raises fails the migration: it adds nothing to the
-                    // run that goes on.
-                    let (handled, _, raised, j) = self.sub_block(&handler.body);
-                    if !raised {
-                        ops.extend(handled);
-                        jump = jump.max(j);
-                    }
-                }
+                ops.extend(handled_ops);
+                jump = jump.max(handled_jump);
                 self.maybe_jump = self.maybe_jump.max(jump);
                 // The try body may stop anywhere: what it assigned may or may not have happened.
                 self.merge_branches(mark, true);

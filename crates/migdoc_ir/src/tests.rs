@@ -1302,6 +1302,12 @@ fn a_try_of_database_operations_runs_whole_in_a_transaction() {
         kinds(&python.upgrade),
         ["Unknown(statements inside try/except)"]
     );
+    // A handler that raises again swallows nothing: the body is a plain block, whatever it holds.
+    let reraised = lower(&format!(
+        "{HEAD}\nNAMES = {{}}\n\ndef upgrade():\n    try:\n        name = NAMES['t']\n        \
+         op.drop_column('t', 'd')\n    except KeyError as e:\n        print(e)\n        raise\n"
+    ));
+    assert_eq!(kinds(&reraised.upgrade), ["DropColumn"]);
     // Inside an autocommit block, each statement commits alone.
     let autocommit = lower(&format!(
         "{HEAD}\ndef upgrade():\n    with op.get_context().autocommit_block():\n        \
