@@ -242,6 +242,7 @@ fn database_only(ops: &[Op]) -> bool {
             }
             OpKind::Unknown { .. }
             | OpKind::UnnamedConstraintDrop { .. }
+            | OpKind::StringNotExecutable
             | OpKind::AutocommitBlock { .. }
             | OpKind::NoTransactionBlock { .. } => false,
             OpKind::CreateTable { .. }
@@ -2317,6 +2318,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                     // `text(...)` uses `:name` parameters; a plain string goes to the driver as it
                     // is (SQLAlchemy 1.x), with psycopg2's `%s` parameters.
                     let arg = args.first().map(|a| self.eval_quiet(a));
+                    // SQLAlchemy 2.0 refuses a plain string: the migration fails there. The SQL
+                    // follows, as 1.x ran it (through the driver, `%s` parameters).
+                    let not_executable = matches!(receiver, Value::Bind)
+                        && matches!(arg, Some(Value::Str(..) | Value::Holed(..)))
+                        && self.module.options.sqlalchemy_2_0 == Some(true);
+                    if not_executable {
+                        self.push(OpKind::StringNotExecutable, range);
+                    }
                     if let Some(subject) = arg.as_ref().and_then(existence_query) {
                         return Value::ExistsQuery(subject);
                     }

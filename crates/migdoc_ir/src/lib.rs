@@ -228,6 +228,11 @@ pub enum OpKind {
     UnnamedConstraintDrop {
         table: Option<String>,
     },
+    /// `conn.execute("...")` with a plain string on SQLAlchemy 2.0 or later, which raises
+    /// `ObjectNotExecutableError` before any SQL (1.4 sent the string to the driver). It is
+    /// followed by the SQL as the fixed call (`sa.text(...)`) runs it, so that what comes
+    /// after is checked against the migration its author meant.
+    StringNotExecutable,
     /// An existence test decided at replay time (`SELECT EXISTS (... pg_type ...)`,
     /// `sa.inspect(bind).has_table(...)`): `when_true` runs when the object exists.
     Guard {
@@ -437,6 +442,7 @@ impl Footprint {
             OpKind::BulkInsert { .. }
             | OpKind::AutocommitBlock { .. }
             | OpKind::SwallowingTry { .. }
+            | OpKind::StringNotExecutable
             | OpKind::NoCatalogEffect { .. }
             | OpKind::NoTransactionBlock { .. } => Footprint::default(),
             OpKind::Guard {
@@ -765,6 +771,9 @@ impl RevisionOps {
 /// What lowering needs to know besides the source.
 #[derive(Clone, Debug, Default)]
 pub struct LowerOptions {
+    /// SQLAlchemy 2.0 or later; `None` when unknown. 2.0 refuses a plain string in
+    /// `Connection.execute`.
+    pub sqlalchemy_2_0: Option<bool>,
     /// SQLAlchemy 2.1 or later; `None` when unknown. On 2.1 `postgresql.dialect` is the psycopg 3
     /// dialect, so `isinstance(bind.dialect, postgresql.dialect)` is false under psycopg2.
     pub sqlalchemy_2_1: Option<bool>,
@@ -893,6 +902,7 @@ fn clip_names(ops: &mut [Op]) {
                 }
             }
             OpKind::Sql(_)
+            | OpKind::StringNotExecutable
             | OpKind::AutocommitBlock { .. }
             | OpKind::SwallowingTry { .. }
             | OpKind::NoCatalogEffect { .. }

@@ -1324,6 +1324,40 @@ fn a_try_of_database_operations_runs_whole_in_a_transaction() {
 }
 
 #[test]
+fn a_plain_string_given_to_execute_fails_on_sqlalchemy_2() {
+    let src = format!(
+        "{HEAD}\ndef upgrade():\n    conn = op.get_bind()\n    \
+         conn.execute(\"UPDATE t SET a = 1 WHERE id = %s\", (1,))\n    \
+         conn.execute(sa.text(\"UPDATE t SET a = 2\"))\n    op.execute(\"UPDATE t SET a = 3\")\n"
+    );
+    let with = |sqlalchemy_2_0| {
+        kinds(
+            &lower_revision(
+                &migdoc_python::parse_module(&src).body,
+                crate::LowerOptions {
+                    sqlalchemy_2_0,
+                    ..crate::LowerOptions::default()
+                },
+                &crate::Externals::new(),
+            )
+            .upgrade,
+        )
+    };
+    let sql = [
+        "Sql(UPDATE t SET a = 1 WHERE id = %s)",
+        "Sql(UPDATE t SET a = 2)",
+        "Sql(UPDATE t SET a = 3)",
+    ];
+    // 1.x sends the string to the driver; an unknown version decides nothing.
+    assert_eq!(with(Some(false)), sql);
+    assert_eq!(with(None), sql);
+    // 2.0 raises; the SQL follows as 1.x ran it, so that what comes after is checked.
+    let mut failing = vec!["StringNotExecutable"];
+    failing.extend(sql);
+    assert_eq!(with(Some(true)), failing);
+}
+
+#[test]
 fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
     let src = format!(
         "{HEAD}\nfrom sqlalchemy.ext.declarative import declarative_base\nfrom app.mixins import AuditMixin\n\n\

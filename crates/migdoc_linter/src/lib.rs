@@ -656,6 +656,7 @@ pub fn lower_with(
 /// What lowering depends on besides the files and the modules they import.
 pub fn lower_options(project: &Project, settings: &Settings) -> migdoc_ir::LowerOptions {
     migdoc_ir::LowerOptions {
+        sqlalchemy_2_0: settings.sqlalchemy_2_0,
         sqlalchemy_2_1: settings.sqlalchemy_2_1,
         main_options: project.main_options.clone().map(std::sync::Arc::new),
         no_naming_convention: project

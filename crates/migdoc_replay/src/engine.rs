@@ -707,6 +707,13 @@ impl<'a> Run<'a> {
                 // The migration stops there: nothing after it is known to run.
                 self.uncertain.absorb(&migdoc_ir::Footprint::unbounded());
             }
+            // Reported; the replay goes on with the SQL that follows it, as it does after any
+            // failure.
+            OpKind::StringNotExecutable => {
+                if self.guessing == 0 {
+                    self.fail(range, FailureKind::StringNotExecutable);
+                }
+            }
         }
     }
 

@@ -146,6 +146,9 @@ pub enum FailureKind {
     /// `op.drop_constraint(None, ...)`: SQLAlchemy raises `CompileError` (a constraint without a
     /// name cannot be dropped) before any SQL.
     UnnamedConstraintDrop { table: Option<String> },
+    /// `conn.execute("...")` with a plain string: SQLAlchemy 2.0 and later raise
+    /// `ObjectNotExecutableError` before any SQL.
+    StringNotExecutable,
     /// 42804 `column "x" cannot be cast automatically to type y` (no `postgresql_using`).
     CannotCast {
         table: String,
@@ -179,7 +182,9 @@ impl FailureKind {
             FailureKind::UndefinedLabel { .. } => "22023",
             FailureKind::UndefinedColumn { .. } => "42703",
             FailureKind::DuplicateColumn { .. } => "42701",
-            FailureKind::ColumnTwice { .. } | FailureKind::UnnamedConstraintDrop { .. } => "",
+            FailureKind::ColumnTwice { .. }
+            | FailureKind::UnnamedConstraintDrop { .. }
+            | FailureKind::StringNotExecutable => "",
             FailureKind::CannotCast { .. } => "42804",
         }
     }
@@ -457,7 +462,9 @@ impl Uncertainty {
                 self.unbounded
             }
             // The definition (the call) alone decides it.
-            FailureKind::ColumnTwice { .. } | FailureKind::UnnamedConstraintDrop { .. } => false,
+            FailureKind::ColumnTwice { .. }
+            | FailureKind::UnnamedConstraintDrop { .. }
+            | FailureKind::StringNotExecutable => false,
         }
     }
 }

@@ -51,6 +51,8 @@ const SQLSTATES: &[(&str, &[&str])] = &[
     ("MD220", &["CompileError"]),
     // 25P02: the statement after one a `try` swallowed, in the transaction PostgreSQL aborted.
     ("MD221", &["25P02"]),
+    // Raised by SQLAlchemy 2.0 and later before any SQL.
+    ("MD222", &["ObjectNotExecutableError"]),
 ];
 
 fn table<'t>(t: &'t toml::Table, key: &str) -> &'t toml::Table {
@@ -139,10 +141,9 @@ fn mismatch(
                 if field("sqlstate").is_empty() && field("error").contains("(builtins.LookupError)")
                 {
                     "LookupError"
-                } else if field("sqlstate").is_empty()
-                    && field("exception") == "DuplicateColumnError"
-                {
-                    "DuplicateColumnError"
+                } else if field("sqlstate").is_empty() {
+                    // Raised in Python before any SQL: the exception is the error.
+                    field("exception")
                 } else {
                     field("sqlstate")
                 }

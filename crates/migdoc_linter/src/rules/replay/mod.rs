@@ -10,6 +10,7 @@ pub(crate) mod duplicate_enum_label;
 pub(crate) mod enum_created_twice;
 pub(crate) mod enum_label_too_long;
 pub(crate) mod enum_labels_differ_by_case;
+pub(crate) mod execute_plain_string;
 pub(crate) mod invalid_enum_literal;
 pub(crate) mod missing_not_null_column;
 pub(crate) mod needs_autocommit_block;
@@ -66,6 +67,7 @@ fn rule_for(kind: &FailureKind, swallowed: bool, mode: Mode, phase: Phase) -> Ru
         | FailureKind::ReferencedColumn { .. }
         | FailureKind::SchemaNotEmpty { .. } => Rule::TableConflict,
         FailureKind::UnnamedConstraintDrop { .. } => Rule::UnnamedConstraintDrop,
+        FailureKind::StringNotExecutable => Rule::ExecutePlainString,
     }
 }
 
@@ -186,6 +188,10 @@ fn what(kind: &FailureKind, files: &[String]) -> (String, Option<String>) {
                 table.as_ref().map(|t| format!(" on `{t}`")).unwrap_or_default()
             ),
             Some("name the constraint as PostgreSQL named it (`<table>_<column>_fkey`, `<table>_<column>_key`, `<table>_<column>_check`)".into()),
+        ),
+        FailureKind::StringNotExecutable => (
+            "`execute()` is given a plain string: SQLAlchemy 2.0 and later raise `ObjectNotExecutableError` (`Not an executable object`) before any SQL".into(),
+            Some("wrap the SQL in `sa.text(...)` (`:name` parameters; `op.execute(...)` does it for you), or send it to the driver as 1.x did with `.exec_driver_sql(...)` (`%s` parameters)".into()),
         ),
         FailureKind::CannotCast { table, column, type_name } => (
             format!("`{table}.{column}` cannot be cast to `{type_name}` automatically: PostgreSQL fails with `cannot be cast automatically`"),

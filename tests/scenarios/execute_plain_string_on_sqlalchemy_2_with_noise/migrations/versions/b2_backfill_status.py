@@ -1,0 +1,43 @@
+"""backfill status
+
+Revision ID: b2
+Revises: a1
+Create Date: 2025-01-06 10:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'b2'
+down_revision: Union[str, None] = 'a1'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    # Written for SQLAlchemy 1.x, which sent a plain string to the driver.
+    op.create_table("noise_b2", sa.Column("id", sa.Integer(), nullable=False), sa.Column("ref", sa.Integer(), nullable=True), sa.Column("email", sa.String(length=50), nullable=True), sa.PrimaryKeyConstraint("id", name=op.f("pk_noise_b2")), sa.UniqueConstraint("email", name=op.f("uq_noise_b2_email")))
+    op.create_index(op.f("ix_noise_b2_email"), "noise_b2", ["email"], unique=False)
+    op.create_foreign_key(op.f("fk_noise_b2_ref"), "noise_b2", "noise_b2", ["ref"], ["id"])
+    with op.batch_alter_table("noise_b2", schema=None) as noise_batch:
+        noise_batch.add_column(sa.Column("note", sa.Text(), nullable=True))
+        noise_batch.create_index(noise_batch.f("ix_noise_b2_note"), ["note"], unique=False)
+    noise_t = sa.table("noise_b2", sa.column("id", sa.Integer), sa.column("email", sa.String))
+    op.bulk_insert(noise_t, [{"id": 1, "email": "a@example.com"}])
+    op.execute(noise_t.update().where(noise_t.c.id == 1).values(email="b@example.com"))
+    noise_conn = op.get_bind()
+    for noise_row in noise_conn.execute(sa.text("SELECT id FROM noise_b2")):
+        noise_conn.execute(sa.text("UPDATE noise_b2 SET note = :n WHERE id = :i"), {"n": "x", "i": noise_row.id})
+    conn = op.get_bind()
+    conn.execute("UPDATE accounts SET status = 'active' WHERE status IS NULL")
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("noise_b2")
+    pass
