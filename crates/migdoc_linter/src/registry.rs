@@ -104,8 +104,8 @@ registry! {
     MigrationsWithoutLock => ("MD218", "migrations-without-lock", Warning, "0.1.0", rules::hygiene::MigrationsWithoutLock);
     NeedsAutocommitBlock => ("MD219", "needs-autocommit-block", Error, "0.1.0", rules::replay::needs_autocommit_block::NeedsAutocommitBlock);
     UnnamedConstraintDrop => ("MD220", "unnamed-constraint-drop", Error, "0.1.0", rules::replay::unnamed_constraint_drop::UnnamedConstraintDrop);
-    ExecutePlainString => ("MD222", "execute-plain-string", Error, "0.1.0", rules::replay::execute_plain_string::ExecutePlainString);
     SwallowedDatabaseError => ("MD221", "swallowed-database-error", Error, "0.1.0", rules::replay::swallowed_database_error::SwallowedDatabaseError);
+    ExecutePlainString => ("MD222", "execute-plain-string", Error, "0.1.0", rules::replay::execute_plain_string::ExecutePlainString);
     ModelTableMissing => ("MD301", "model-table-missing", Error, "0.1.0", rules::models::model_table_missing::ModelTableMissing);
     ModelColumnMissing => ("MD302", "model-column-missing", Error, "0.1.0", rules::models::model_column_missing::ModelColumnMissing);
     UnmappedNotNullColumn => ("MD303", "unmapped-not-null-column", Error, "0.1.0", rules::models::unmapped_not_null_column::UnmappedNotNullColumn);
