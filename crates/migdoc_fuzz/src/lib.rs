@@ -60,6 +60,7 @@ pub fn check(data: &[u8]) {
         base_models: Vec::new(),
         settings: migdoc_project::MigdocConfig::default(),
         main_options: None,
+        url_scheme: None,
     };
     let sources = Sources {
         files,

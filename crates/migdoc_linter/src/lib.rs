@@ -708,6 +708,7 @@ pub fn check_lowered(
     let graph = build_graph(sources);
     rules::graph::check(&mut ctx, &graph);
     rules::invalid_sql::check(&mut ctx, ops);
+    rules::driver_percent::check(&mut ctx, project, ops);
     let replay_settings = replay_settings(project, sources, settings);
     let base = replay_settings.base.as_deref().map(|b| BaseSummary {
         modules: sources.base_models.entry.clone(),

@@ -106,6 +106,7 @@ registry! {
     UnnamedConstraintDrop => ("MD220", "unnamed-constraint-drop", Error, "0.1.0", rules::replay::unnamed_constraint_drop::UnnamedConstraintDrop);
     SwallowedDatabaseError => ("MD221", "swallowed-database-error", Error, "0.1.0", rules::replay::swallowed_database_error::SwallowedDatabaseError);
     ExecutePlainString => ("MD222", "execute-plain-string", Error, "0.1.0", rules::replay::execute_plain_string::ExecutePlainString);
+    DriverPercent => ("MD223", "driver-percent", Error, "0.1.0", rules::driver_percent::DriverPercent);
     ModelTableMissing => ("MD301", "model-table-missing", Error, "0.1.0", rules::models::model_table_missing::ModelTableMissing);
     ModelColumnMissing => ("MD302", "model-column-missing", Error, "0.1.0", rules::models::model_column_missing::ModelColumnMissing);
     UnmappedNotNullColumn => ("MD303", "unmapped-not-null-column", Error, "0.1.0", rules::models::unmapped_not_null_column::UnmappedNotNullColumn);

@@ -70,6 +70,9 @@ pub struct Project {
     /// given explicitly, from an `alembic.ini` at the checked path when there is one; `None`
     /// without either.
     pub main_options: Option<std::collections::BTreeMap<String, String>>,
+    /// The dialect and driver of the configuration's `sqlalchemy.url` (`postgresql+asyncpg`),
+    /// lowercased: the part before `://`, nothing of the rest (which may hold a password).
+    pub url_scheme: Option<String>,
 }
 
 /// A problem with a file or directory, reported as a diagnostic.
@@ -158,6 +161,16 @@ impl Project {
             .as_ref()
             .or(found.as_ref())
             .map(|c| c.main_options.clone());
+        let url_scheme = config
+            .as_ref()
+            .or(found.as_ref())
+            .and_then(|c| c.sqlalchemy_url.as_deref())
+            .and_then(|url| url.split_once("://"))
+            .map(|(scheme, _)| scheme.to_ascii_lowercase())
+            .filter(|s| {
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '_')
+            });
         let dirs: Vec<PathBuf> = dirs
             .into_iter()
             .chain(settings.extra_version_locations.iter().cloned())
@@ -196,6 +209,7 @@ impl Project {
             base_models: settings.base_models.clone().unwrap_or_default(),
             settings,
             main_options,
+            url_scheme,
         })
     }
 

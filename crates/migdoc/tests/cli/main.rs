@@ -297,6 +297,62 @@ fn committed_rule_docs_are_generated() {
     );
 }
 
+/// A `%` in SQL sent to the driver as it is: an error with psycopg2 (the driver of a plain
+/// `postgresql://` URL), nothing with asyncpg, a warning when the driver is not known.
+#[test]
+fn a_percent_the_driver_reads_as_a_parameter() {
+    let revision = "revision = 'a1'\ndown_revision = None\n\nfrom alembic import op\n\n\
+                    def upgrade():\n    op.get_bind().exec_driver_sql(\"SELECT format('%I', 'x'), 5 %% 3\")\n\n\
+                    def downgrade():\n    pass\n";
+    let severity_with = |url: Option<&str>| -> Vec<String> {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ini = match url {
+            Some(url) => {
+                format!("[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n")
+            }
+            None => "[alembic]\nscript_location = migrations\n".to_owned(),
+        };
+        support::write_files(
+            tmp.path(),
+            &[
+                ("alembic.ini", &ini),
+                (
+                    "migrations/env.py",
+                    "from alembic import context\ncontext.configure(url=None)\n",
+                ),
+                ("migrations/versions/a1.py", revision),
+            ],
+        );
+        let out = run_migdoc(&[
+            "check".into(),
+            tmp.path().display().to_string(),
+            "--no-cache".into(),
+            "--output-format".into(),
+            "json".into(),
+        ]);
+        let value: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {} {}", out.stdout, out.stderr));
+        value["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["code"] == "MD223")
+            .map(|d| format!("{}@{}", d["severity"].as_str().unwrap_or("?"), d["column"]))
+            .collect()
+    };
+    // One report, at the first `%` that is not `%%`.
+    assert_eq!(
+        severity_with(Some("postgresql://u@localhost/db")),
+        ["error@51"]
+    );
+    assert_eq!(
+        severity_with(Some("postgresql+psycopg://u@localhost/db")),
+        ["error@51"]
+    );
+    assert!(severity_with(Some("postgresql+asyncpg://u@localhost/db")).is_empty());
+    assert_eq!(severity_with(None), ["warning@51"]);
+}
+
 /// Large and hostile inputs get diagnostics, never a panic or a hang.
 #[test]
 fn big_and_broken_files() {

@@ -1,6 +1,7 @@
 //! Every rule: a documented struct (the user docs) and a function that reports into the context.
 //! The registry (`crate::registry`) lists them.
 
+pub(crate) mod driver_percent;
 pub(crate) mod files;
 pub(crate) mod graph;
 pub(crate) mod hygiene;
