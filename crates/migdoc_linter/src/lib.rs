@@ -173,6 +173,7 @@ impl UnknownOp {
         if f.is_none() {
             return "nothing (no effect on types, tables or columns)".to_owned();
         }
+        let columns: Vec<String> = f.columns.iter().map(|(t, c)| format!("{t}.{c}")).collect();
         let mut parts = Vec::new();
         if f.any_table {
             parts.push("every table".to_owned());
@@ -180,56 +181,24 @@ impl UnknownOp {
         if f.any_type {
             parts.push("every enum type".to_owned());
         }
-        if !f.names.is_empty() {
-            parts.push(format!(
-                "the tables and types named {}",
-                f.names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !f.columns_of.is_empty() {
-            parts.push(format!(
-                "the columns of {}",
-                f.columns_of
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !f.columns.is_empty() {
-            parts.push(format!(
-                "the column{} {}",
-                if f.columns.len() == 1 { "" } else { "s" },
-                f.columns
-                    .iter()
-                    .map(|(t, c)| format!("`{t}.{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !f.labels_of.is_empty() {
-            parts.push(format!(
-                "the labels of {}",
-                f.labels_of
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !f.details_of.is_empty() {
-            parts.push(format!(
-                "how the columns of {} are defined",
-                f.details_of
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+        for (names, words) in [
+            (&f.names, "the tables and types named {}"),
+            (&f.columns_of, "the columns of {}"),
+            (
+                &columns,
+                if columns.len() == 1 {
+                    "the column {}"
+                } else {
+                    "the columns {}"
+                },
+            ),
+            (&f.labels_of, "the labels of {}"),
+            (&f.details_of, "how the columns of {} are defined"),
+        ] {
+            if !names.is_empty() {
+                let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                parts.push(words.replace("{}", &quoted.join(", ")));
+            }
         }
         parts.join(" and ")
     }
