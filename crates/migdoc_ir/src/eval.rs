@@ -18,6 +18,9 @@ use crate::{
 };
 
 /// The largest string or list `*` builds (characters or items): more is an unknown.
+/// The most texts an f-string is followed as (one per choice of its values).
+const MAX_FSTRING_TEXTS: usize = 16;
+
 const MAX_REPEAT: usize = 1 << 20;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -127,6 +130,13 @@ impl Value {
             Value::Str(s, _) => Some(!s.is_empty()),
             Value::None => Some(false),
             Value::Seq(v) => Some(!v.is_empty()),
+            // One of several texts: what they all agree on.
+            Value::OneOf(vs) => {
+                let first = vs.first()?.truthy()?;
+                vs.iter()
+                    .all(|v| v.truthy() == Some(first))
+                    .then_some(first)
+            }
             _ => None,
         }
     }
@@ -195,6 +205,7 @@ fn names_and_data(values: &[Value]) -> Option<(Vec<String>, bool)> {
                 names.extend(name.iter().cloned());
                 true
             }
+            Value::OneOf(items) => items.iter().all(|i| collect(i, names)),
             Value::Unknown
             | Value::Opaque
             | Value::Holed(_)
@@ -1858,11 +1869,16 @@ impl<'s, 'a> Frame<'s, 'a> {
                     .collect(),
             ),
             Expr::FString { parts, .. } => {
-                let mut out = String::new();
-                let mut holed = false;
+                // Each text the f-string may give: one, or several when a value is one of a
+                // few strings (`{'CONCURRENTLY ' if c else ''}`), with whether it holds a hole.
+                let mut texts: Vec<(String, bool)> = vec![(String::new(), false)];
                 for part in parts {
                     match part {
-                        FStringPart::Literal(s) => out.push_str(s),
+                        FStringPart::Literal(s) => {
+                            for (t, _) in &mut texts {
+                                t.push_str(s);
+                            }
+                        }
                         FStringPart::Interpolation {
                             expr,
                             conversion,
@@ -1875,89 +1891,59 @@ impl<'s, 'a> Frame<'s, 'a> {
                                 (true, Some(spec)) => Some(spec.as_str()),
                                 (true, None) => None,
                             };
-                            let text = match (value, conversion) {
-                                (Value::Holed(s), None | Some('s')) if spec == Some("") => {
-                                    holed = true;
-                                    Some(s)
-                                }
-                                (v, None | Some('s')) => spec.and_then(|spec| py_format(&v, spec)),
-                                (Value::Str(s, _), Some('r')) => spec.and_then(|spec| {
-                                    py_format(&Value::Str(py_repr(&s), None), spec)
-                                }),
-                                _ => None,
+                            let render = |value: &Value| -> (String, bool) {
+                                let text = match (value, conversion) {
+                                    (Value::Holed(s), None | Some('s')) if spec == Some("") => {
+                                        return (s.clone(), true);
+                                    }
+                                    (v, None | Some('s')) => {
+                                        spec.and_then(|spec| py_format(v, spec))
+                                    }
+                                    (Value::Str(s, _), Some('r')) => spec.and_then(|spec| {
+                                        py_format(&Value::Str(py_repr(s), None), spec)
+                                    }),
+                                    _ => None,
+                                };
+                                text.map_or_else(|| (HOLE.to_owned(), true), |t| (t, false))
                             };
-                            match text {
-                                Some(t) => out.push_str(&t),
-                                None => {
-                                    out.push_str(HOLE);
-                                    holed = true;
+                            let choices: Vec<(String, bool)> = match &value {
+                                Value::OneOf(vs) if texts.len() * vs.len() <= MAX_FSTRING_TEXTS => {
+                                    vs.iter().map(render).collect()
                                 }
-                            }
+                                v => vec![render(v)],
+                            };
+                            texts = texts
+                                .iter()
+                                .flat_map(|(t, h)| {
+                                    choices
+                                        .iter()
+                                        .map(move |(c, ch)| (format!("{t}{c}"), *h || *ch))
+                                })
+                                .collect();
                         }
                     }
                 }
-                if holed {
-                    Value::Holed(out)
+                let mut values: Vec<Value> = texts
+                    .into_iter()
+                    .map(|(t, holed)| {
+                        if holed {
+                            Value::Holed(t)
+                        } else {
+                            Value::Str(t, None)
+                        }
+                    })
+                    .collect();
+                if values.len() == 1 {
+                    values.pop().unwrap_or(Value::Unknown)
                 } else {
-                    Value::Str(out, None)
+                    Value::OneOf(values)
                 }
             }
             Expr::BinOp {
                 left, op, right, ..
             } => {
                 let (l, r) = (self.eval(left), self.eval(right));
-                match (op, l, r) {
-                    (BinOp::Add, Value::Str(a, _), Value::Str(b, _)) => Value::Str(a + &b, None),
-                    (BinOp::Add, Value::Seq(mut a), Value::Seq(b)) => {
-                        a.extend(b);
-                        Value::Seq(a)
-                    }
-                    // `"x" * 64`, `[sa.Column(...)] * 2`: repeated as Python does (n <= 0 gives
-                    // an empty value), within a budget.
-                    (BinOp::Mult, Value::Str(a, _), Value::Int(n))
-                    | (BinOp::Mult, Value::Int(n), Value::Str(a, _)) => {
-                        let n = usize::try_from(n).unwrap_or(0);
-                        if a.len().saturating_mul(n) > MAX_REPEAT {
-                            Value::Unknown
-                        } else {
-                            Value::Str(a.repeat(n), None)
-                        }
-                    }
-                    (BinOp::Mult, Value::Seq(a), Value::Int(n))
-                    | (BinOp::Mult, Value::Int(n), Value::Seq(a)) => {
-                        let n = usize::try_from(n).unwrap_or(0);
-                        if a.len().saturating_mul(n) > MAX_REPEAT {
-                            Value::Unknown
-                        } else {
-                            Value::Seq(a.iter().cloned().cycle().take(a.len() * n).collect())
-                        }
-                    }
-                    (BinOp::Add, Value::Int(a), Value::Int(b)) => {
-                        a.checked_add(b).map_or(Value::Unknown, Value::Int)
-                    }
-                    (BinOp::Sub, Value::Int(a), Value::Int(b)) => {
-                        a.checked_sub(b).map_or(Value::Unknown, Value::Int)
-                    }
-                    (BinOp::Mult, Value::Int(a), Value::Int(b)) => {
-                        a.checked_mul(b).map_or(Value::Unknown, Value::Int)
-                    }
-                    (BinOp::Mod, Value::Str(fmt, _), args) => match percent(&fmt, &args, false) {
-                        Some(s) => Value::Str(s, None),
-                        None => percent(&fmt, &args, true).map_or(Value::Unknown, Value::Holed),
-                    },
-                    (
-                        BinOp::Add,
-                        Value::Str(a, _) | Value::Holed(a),
-                        Value::Str(b, _) | Value::Holed(b),
-                    ) => Value::Holed(a + &b),
-                    (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Unknown) => {
-                        Value::Holed(a + HOLE)
-                    }
-                    (BinOp::Add, Value::Unknown, Value::Str(b, _) | Value::Holed(b)) => {
-                        Value::Holed(format!("{HOLE}{b}"))
-                    }
-                    _ => Value::Unknown,
-                }
+                binop(*op, l, r)
             }
             Expr::UnaryOp {
                 op: UnaryOp::Not,
@@ -2002,90 +1988,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 ..
             } if ops.len() == 1 => {
                 let (l, r) = (self.eval(left), self.eval(&comparators[0]));
-                // Integers and the order of strings, as Python compares them.
-                let ordering = match (&l, &r) {
-                    (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
-                    (Value::Str(a, _), Value::Str(b, _)) => Some(a.cmp(b)),
-                    _ => None,
-                };
-                if let Some(o) = ordering
-                    && matches!(
-                        ops[0],
-                        CmpOp::Eq | CmpOp::NotEq | CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE
-                    )
-                {
-                    use std::cmp::Ordering::{Equal, Greater, Less};
-                    return Value::Bool(match ops[0] {
-                        CmpOp::Eq => o == Equal,
-                        CmpOp::NotEq => o != Equal,
-                        CmpOp::Lt => o == Less,
-                        CmpOp::LtE => o != Greater,
-                        CmpOp::Gt => o == Greater,
-                        _ => o != Less,
-                    });
-                }
-                match (ops[0], &l, &r) {
-                    (CmpOp::Is, Value::None, Value::None) => return Value::Bool(true),
-                    (CmpOp::IsNot, Value::None, Value::None) => return Value::Bool(false),
-                    (
-                        CmpOp::Is,
-                        Value::Str(..) | Value::Int(_) | Value::Bool(_) | Value::Seq(_),
-                        Value::None,
-                    ) => {
-                        return Value::Bool(false);
-                    }
-                    (
-                        CmpOp::IsNot,
-                        Value::Str(..) | Value::Int(_) | Value::Bool(_) | Value::Seq(_),
-                        Value::None,
-                    ) => {
-                        return Value::Bool(true);
-                    }
-                    // A substring, a dict's key.
-                    (CmpOp::In | CmpOp::NotIn, Value::Str(a, _), Value::Str(b, _)) => {
-                        return Value::Bool(b.contains(a.as_str()) == (ops[0] == CmpOp::In));
-                    }
-                    (CmpOp::In | CmpOp::NotIn, Value::Str(a, _), Value::Dict(items)) => {
-                        let found = items.iter().any(|(k, _)| k.as_str() == Some(a.as_str()));
-                        return Value::Bool(found == (ops[0] == CmpOp::In));
-                    }
-                    _ => {}
-                }
-                match (ops[0], l.as_str(), r.as_str()) {
-                    (CmpOp::Eq, Some(a), Some(b)) => Value::Bool(a == b),
-                    (CmpOp::NotEq, Some(a), Some(b)) => Value::Bool(a != b),
-                    (CmpOp::In, Some(a), _) => match r {
-                        Value::Seq(items) => {
-                            Value::Bool(items.iter().any(|i| i.as_str() == Some(a)))
-                        }
-                        Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), true),
-                        Value::ColumnNames(table) => Value::Exists(
-                            GuardSubject::Column {
-                                table,
-                                column: a.to_owned(),
-                            },
-                            true,
-                        ),
-                        _ => Value::Unknown,
-                    },
-                    (CmpOp::NotIn, Some(a), _) => match r {
-                        Value::Seq(items) => {
-                            Value::Bool(!items.iter().any(|i| i.as_str() == Some(a)))
-                        }
-                        Value::TableNames => {
-                            Value::Exists(GuardSubject::Table(a.to_owned()), false)
-                        }
-                        Value::ColumnNames(table) => Value::Exists(
-                            GuardSubject::Column {
-                                table,
-                                column: a.to_owned(),
-                            },
-                            false,
-                        ),
-                        _ => Value::Unknown,
-                    },
-                    _ => Value::Unknown,
-                }
+                compare(ops[0], &l, &r)
             }
             Expr::Attribute { value, attr, .. } => {
                 if let Expr::Name { id, .. } = value.as_ref()
@@ -2094,6 +1997,17 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return v.clone();
                 }
                 let base = self.eval(value);
+                // `(15, 4)` on PostgreSQL 15: the major version deployments run, the minor one
+                // unknown.
+                if matches!(base, Value::Dialect) && attr == "server_version_info" {
+                    return self
+                        .module
+                        .options
+                        .postgres_version
+                        .map_or(Value::Unknown, |v| {
+                            Value::Seq(vec![Value::Int(i64::from(v)), Value::Unknown])
+                        });
+                }
                 attribute(base, attr)
             }
             Expr::Call {
@@ -2153,7 +2067,25 @@ impl<'s, 'a> Frame<'s, 'a> {
                 match decided {
                     Some(true) => self.eval(body),
                     Some(false) => self.eval(orelse),
-                    None => Value::Unknown,
+                    // `"CONCURRENTLY " if c else ""`: one of two texts.
+                    None => {
+                        let arms = [self.eval_quiet(body), self.eval_quiet(orelse)];
+                        let texts = arms.iter().all(|v| {
+                            matches!(v, Value::Str(..) | Value::Holed(_) | Value::OneOf(_))
+                        });
+                        if texts {
+                            let mut alternatives = Vec::new();
+                            for v in arms {
+                                match v {
+                                    Value::OneOf(vs) => alternatives.extend(vs),
+                                    v => alternatives.push(v),
+                                }
+                            }
+                            Value::OneOf(alternatives)
+                        } else {
+                            Value::Unknown
+                        }
+                    }
                 }
             }
             _ => Value::Unknown,
@@ -2307,7 +2239,11 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         // Methods first: the receiver decides.
         if let Expr::Attribute { value, attr, .. } = func {
-            let receiver = self.eval(value);
+            // A method of one of several texts: of a text migdoc does not know.
+            let receiver = match self.eval(value) {
+                Value::OneOf(_) => Value::Unknown,
+                v => v,
+            };
             match (&receiver, attr.as_str()) {
                 (Value::Path(_), "execute") if is_op(&receiver) => {
                     let sql = args.first().or_else(|| self.kwarg(keywords, "sqltext"));
@@ -4904,6 +4840,199 @@ fn slice_of(base: Value, lo: Option<i64>, hi: Option<i64>) -> Value {
     }
 }
 
+/// `l <op> r` as Python computes it (`+`, `*`, `-` and `%` on the values migdoc follows); text
+/// with an unknown part keeps a [`HOLE`] there. For one of several texts, each of them.
+fn binop(op: BinOp, l: Value, r: Value) -> Value {
+    let texts = |v: &Value| matches!(v, Value::Str(..) | Value::Holed(_));
+    match (&l, &r) {
+        (Value::OneOf(alternatives), _) if !matches!(r, Value::OneOf(_)) => {
+            let results: Vec<Value> = alternatives
+                .iter()
+                .map(|a| binop(op, a.clone(), r.clone()))
+                .collect();
+            if results.iter().all(texts) {
+                return Value::OneOf(results);
+            }
+            return binop(op, Value::Unknown, r);
+        }
+        (_, Value::OneOf(alternatives)) if !matches!(l, Value::OneOf(_)) => {
+            let results: Vec<Value> = alternatives
+                .iter()
+                .map(|a| binop(op, l.clone(), a.clone()))
+                .collect();
+            if results.iter().all(texts) {
+                return Value::OneOf(results);
+            }
+            return binop(op, l, Value::Unknown);
+        }
+        (Value::OneOf(_), Value::OneOf(_)) => return binop(op, Value::Unknown, Value::Unknown),
+        _ => {}
+    }
+    match (op, l, r) {
+        (BinOp::Add, Value::Str(a, _), Value::Str(b, _)) => Value::Str(a + &b, None),
+        (BinOp::Add, Value::Seq(mut a), Value::Seq(b)) => {
+            a.extend(b);
+            Value::Seq(a)
+        }
+        // `"x" * 64`, `[sa.Column(...)] * 2`: repeated as Python does (n <= 0 gives
+        // an empty value), within a budget.
+        (BinOp::Mult, Value::Str(a, _), Value::Int(n))
+        | (BinOp::Mult, Value::Int(n), Value::Str(a, _)) => {
+            let n = usize::try_from(n).unwrap_or(0);
+            if a.len().saturating_mul(n) > MAX_REPEAT {
+                Value::Unknown
+            } else {
+                Value::Str(a.repeat(n), None)
+            }
+        }
+        (BinOp::Mult, Value::Seq(a), Value::Int(n))
+        | (BinOp::Mult, Value::Int(n), Value::Seq(a)) => {
+            let n = usize::try_from(n).unwrap_or(0);
+            if a.len().saturating_mul(n) > MAX_REPEAT {
+                Value::Unknown
+            } else {
+                Value::Seq(a.iter().cloned().cycle().take(a.len() * n).collect())
+            }
+        }
+        (BinOp::Add, Value::Int(a), Value::Int(b)) => {
+            a.checked_add(b).map_or(Value::Unknown, Value::Int)
+        }
+        (BinOp::Sub, Value::Int(a), Value::Int(b)) => {
+            a.checked_sub(b).map_or(Value::Unknown, Value::Int)
+        }
+        (BinOp::Mult, Value::Int(a), Value::Int(b)) => {
+            a.checked_mul(b).map_or(Value::Unknown, Value::Int)
+        }
+        (BinOp::Mod, Value::Str(fmt, _), args) => match percent(&fmt, &args, false) {
+            Some(s) => Value::Str(s, None),
+            None => percent(&fmt, &args, true).map_or(Value::Unknown, Value::Holed),
+        },
+        (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Str(b, _) | Value::Holed(b)) => {
+            Value::Holed(a + &b)
+        }
+        (BinOp::Add, Value::Str(a, _) | Value::Holed(a), Value::Unknown) => Value::Holed(a + HOLE),
+        (BinOp::Add, Value::Unknown, Value::Str(b, _) | Value::Holed(b)) => {
+            Value::Holed(format!("{HOLE}{b}"))
+        }
+        _ => Value::Unknown,
+    }
+}
+
+/// `l <op> r` as Python decides it; for one of several texts, what every one of them gives.
+fn compare(op: CmpOp, l: &Value, r: &Value) -> Value {
+    let each = |alternatives: &[Value], f: &dyn Fn(&Value) -> Value| {
+        let results: Vec<Value> = alternatives.iter().map(f).collect();
+        match results.first() {
+            Some(Value::Bool(b))
+                if results
+                    .iter()
+                    .all(|v| matches!(v, Value::Bool(c) if c == b)) =>
+            {
+                Value::Bool(*b)
+            }
+            _ => Value::Unknown,
+        }
+    };
+    if let Value::OneOf(alternatives) = l {
+        return each(alternatives, &|a| compare(op, a, r));
+    }
+    if let Value::OneOf(alternatives) = r {
+        return each(alternatives, &|a| compare(op, l, a));
+    }
+    let ordering = py_ordering(l, r);
+    if let Some(o) = ordering
+        && matches!(
+            op,
+            CmpOp::Eq | CmpOp::NotEq | CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE
+        )
+    {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        return Value::Bool(match op {
+            CmpOp::Eq => o == Equal,
+            CmpOp::NotEq => o != Equal,
+            CmpOp::Lt => o == Less,
+            CmpOp::LtE => o != Greater,
+            CmpOp::Gt => o == Greater,
+            _ => o != Less,
+        });
+    }
+    match (op, l, r) {
+        (CmpOp::Is, Value::None, Value::None) => return Value::Bool(true),
+        (CmpOp::IsNot, Value::None, Value::None) => return Value::Bool(false),
+        (
+            CmpOp::Is,
+            Value::Str(..) | Value::Int(_) | Value::Bool(_) | Value::Seq(_),
+            Value::None,
+        ) => {
+            return Value::Bool(false);
+        }
+        (
+            CmpOp::IsNot,
+            Value::Str(..) | Value::Int(_) | Value::Bool(_) | Value::Seq(_),
+            Value::None,
+        ) => {
+            return Value::Bool(true);
+        }
+        // A substring, a dict's key.
+        (CmpOp::In | CmpOp::NotIn, Value::Str(a, _), Value::Str(b, _)) => {
+            return Value::Bool(b.contains(a.as_str()) == (op == CmpOp::In));
+        }
+        (CmpOp::In | CmpOp::NotIn, Value::Str(a, _), Value::Dict(items)) => {
+            let found = items.iter().any(|(k, _)| k.as_str() == Some(a.as_str()));
+            return Value::Bool(found == (op == CmpOp::In));
+        }
+        _ => {}
+    }
+    match (op, l.as_str(), r.as_str()) {
+        (CmpOp::Eq, Some(a), Some(b)) => Value::Bool(a == b),
+        (CmpOp::NotEq, Some(a), Some(b)) => Value::Bool(a != b),
+        (CmpOp::In, Some(a), _) => match r {
+            Value::Seq(items) => Value::Bool(items.iter().any(|i| i.as_str() == Some(a))),
+            Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), true),
+            Value::ColumnNames(table) => Value::Exists(
+                GuardSubject::Column {
+                    table: table.clone(),
+                    column: a.to_owned(),
+                },
+                true,
+            ),
+            _ => Value::Unknown,
+        },
+        (CmpOp::NotIn, Some(a), _) => match r {
+            Value::Seq(items) => Value::Bool(!items.iter().any(|i| i.as_str() == Some(a))),
+            Value::TableNames => Value::Exists(GuardSubject::Table(a.to_owned()), false),
+            Value::ColumnNames(table) => Value::Exists(
+                GuardSubject::Column {
+                    table: table.clone(),
+                    column: a.to_owned(),
+                },
+                false,
+            ),
+            _ => Value::Unknown,
+        },
+        _ => Value::Unknown,
+    }
+}
+
+/// How Python orders two values: integers, strings, and tuples item by item (`(15, 4) >=
+/// (9, 6)`), as far as the items migdoc knows decide it.
+fn py_ordering(l: &Value, r: &Value) -> Option<std::cmp::Ordering> {
+    match (l, r) {
+        (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+        (Value::Str(a, _), Value::Str(b, _)) => Some(a.cmp(b)),
+        (Value::Seq(a), Value::Seq(b)) => {
+            for (x, y) in a.iter().zip(b) {
+                match py_ordering(x, y)? {
+                    std::cmp::Ordering::Equal => {}
+                    o => return Some(o),
+                }
+            }
+            Some(a.len().cmp(&b.len()))
+        }
+        _ => None,
+    }
+}
+
 fn item_of(iterated: Value) -> Value {
     match iterated {
         Value::Data | Value::TableObj { .. } | Value::ColumnNames(_) => Value::Data,
@@ -4917,7 +5046,8 @@ fn attribute(base: Value, attr: &str) -> Value {
         // `db.session`, `settings.Session`: an ORM session (or its factory).
         (Value::Path(_), _) if is_session_factory(attr) => Value::Data,
         (Value::Path(p), _) => Value::Path(format!("{p}.{attr}")),
-        (Value::Bind, "dialect") | (Value::Context, "dialect") => Value::Dialect,
+        (Value::Bind | Value::Context | Value::Inspector, "dialect") => Value::Dialect,
+        (Value::Inspector, "bind" | "engine") => Value::Bind,
         (Value::Bind, "engine" | "connection") => Value::Bind,
         (Value::Bind | Value::Dialect, "name") => Value::Str("postgresql".into(), None),
         (Value::Context, "bind" | "connection") => Value::Bind,

@@ -641,6 +641,20 @@ impl Footprint {
         if parsed.errors.is_empty() {
             return Footprint::of_sql(&parsed);
         }
+        // `f'ALTER INDEX {schema}"ix" ...'`: a hole right before a quoted name is its schema
+        // prefix (`"public".`, or nothing); read so, the name still holds the hole.
+        let quoted = format!("{HOLE}\"");
+        if text.contains(&quoted) {
+            let parsed = migdoc_sql::parse(&text.replace(&quoted, &format!("{HOLE}.\"")));
+            if parsed.errors.is_empty() {
+                return Footprint::of_sql(&parsed);
+            }
+        }
+        // `f"CREATE TYPE t AS ENUM ({labels})"`: holes where only a string literal may stand.
+        let parsed = migdoc_sql::parse(&text.replace(HOLE, &format!("'{HOLE}'")));
+        if parsed.errors.is_empty() {
+            return Footprint::of_sql(&parsed);
+        }
         let data_only = text
             .split(';')
             .map(str::trim)
@@ -789,6 +803,9 @@ pub struct LowerOptions {
     /// `transactional_ddl=False`): a failure a `try` swallows leaves the run going, with the
     /// rest of the `try` body not run.
     pub autocommit: bool,
+    /// The PostgreSQL major version deployments run: `dialect.server_version_info` starts with
+    /// it. `None` when unknown.
+    pub postgres_version: Option<u32>,
 }
 
 /// The project's own modules a revision may import constants, enum classes and helpers from.

@@ -1546,3 +1546,75 @@ fn existence_tests_joined_by_and_or_not_are_guards() {
     assert!(d_true.is_empty());
     assert_eq!(kinds(&d_false), ["DropTable"]);
 }
+
+#[test]
+fn the_server_version_and_the_inspectors_dialect_are_the_deployments() {
+    // galaxy: `version_info = op.get_bind().engine.dialect.server_version_info` picks the SQL.
+    let src = format!(
+        "{HEAD}\ndef upgrade():\n    v = op.get_bind().engine.dialect.server_version_info\n    \
+         if v and v[0] > 10 or not v:\n        op.execute('CREATE TYPE new_style AS ENUM (\\'a\\')')\n    \
+         else:\n        op.execute('CREATE TYPE old_style AS ENUM (\\'a\\')')\n    \
+         if v >= (9, 6):\n        op.drop_table('t')\n    \
+         insp = sa.inspect(op.get_bind())\n    \
+         if insp.dialect.name == 'sqlite':\n        op.execute('PRAGMA foreign_keys = OFF')\n\n\
+         def downgrade():\n    pass\n"
+    );
+    let ops = lower_revision(
+        &migdoc_python::parse_module(&src).body,
+        crate::LowerOptions {
+            postgres_version: Some(15),
+            ..crate::LowerOptions::default()
+        },
+        &crate::Externals::new(),
+    );
+    assert_eq!(
+        kinds(&ops.upgrade),
+        ["Sql(CREATE TYPE new_style AS ENUM ('a'))", "DropTable"]
+    );
+    // Without a version, the branch stays undecided.
+    let ops = lower(&src);
+    assert!(ops.unknown_count() > 0, "{:?}", ops.upgrade);
+}
+
+#[test]
+fn text_chosen_by_a_condition_migdoc_cannot_decide_is_one_of_its_texts() {
+    // phoenix: `f"CREATE INDEX {'CONCURRENTLY ' if c else ''}IF NOT EXISTS ..."`; rucio: a schema
+    // prefix that is `version_table_schema + '.'` or nothing.
+    let ops = lower_autocommit(&format!(
+        "{HEAD}\nimport os\nfrom alembic import context\n\ndef upgrade():\n    \
+         c = os.environ.get('C') == 'true'\n    \
+         op.execute(f\"CREATE INDEX {{'CONCURRENTLY ' if c else ''}}IF NOT EXISTS ix ON t (a)\")\n    \
+         schema = context.get_context().version_table_schema + '.' if context.get_context().version_table_schema else ''\n    \
+         op.execute('ALTER TABLE ' + schema + 'rules ALTER COLUMN state TYPE CHAR')\n    \
+         op.execute(f'ALTER INDEX {{schema}}\"IX_A\" RENAME TO \"IX_B\"')\n    \
+         op.execute('DROP TYPE ' + ('a' if c else 'b'))\n    \
+         if ('x' if c else 'y') == 'z':\n        op.drop_table('never')\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let f = footprints(&ops.upgrade);
+    assert!(f[0].is_none(), "{:?}", f[0]);
+    assert!(f[1].any_table && !f[1].any_type, "{:?}", f[1]);
+    assert!(f[2].is_none(), "{:?}", f[2]);
+    assert_eq!(
+        f[3],
+        crate::Footprint::of_names(["a".to_owned(), "b".to_owned()])
+    );
+    // Neither text is `z`: the branch is decided.
+    assert_eq!(f.len(), 4, "{:?}", ops.upgrade);
+    assert!(!kinds(&ops.upgrade).contains(&"DropTable".to_owned()));
+}
+
+#[test]
+fn a_hole_where_only_a_label_may_stand_leaves_the_type_named() {
+    // rucio: `f'CREATE TYPE "T" AS ENUM({labels(values)})'` with a function migdoc cannot follow.
+    let f = crate::Footprint::of_holed_sql(&format!(
+        "DROP TYPE \"T\"; CREATE TYPE \"T\" AS ENUM({})",
+        crate::HOLE
+    ));
+    assert_eq!(f, crate::Footprint::of_names(["T".to_owned()]));
+    let f = crate::Footprint::of_holed_sql(&format!(
+        "ALTER INDEX {}\"IX\" RENAME TO \"IY\"",
+        crate::HOLE
+    ));
+    assert!(f.is_none(), "{f:?}");
+}

@@ -633,6 +633,7 @@ pub fn lower_options(project: &Project, settings: &Settings) -> migdoc_ir::Lower
             .as_ref()
             .is_some_and(|e| e.passes_metadata == migdoc_project::Setting::Known(false)),
         autocommit: project.env.as_ref().is_some_and(|e| e.autocommit),
+        postgres_version: Some(settings.postgres_version),
     }
 }
 

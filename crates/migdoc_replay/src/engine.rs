@@ -334,6 +334,9 @@ struct Run<'a> {
     undecided: Vec<Undecided>,
     /// A table no revision creates was changed ([`Outcome::predates`]).
     predates: bool,
+    /// How many failures stayed unreported because they rest on what is uncertain: where one
+    /// did, the operation may as well have succeeded.
+    unsure_failures: u32,
     file: usize,
     failures: Vec<Failure>,
     notes: Vec<Note>,
@@ -371,6 +374,7 @@ impl<'a> Run<'a> {
             guessing: 0,
             undecided: Vec::new(),
             predates: false,
+            unsure_failures: 0,
             file: 0,
             failures: Vec::new(),
             notes: Vec::new(),
@@ -387,13 +391,22 @@ impl<'a> Run<'a> {
 
     fn ops(&mut self, ops: &[Op]) {
         for op in ops {
+            let unsure = self.unsure_failures;
             self.op(op);
+            // A failure migdoc could not be sure of (a `DROP TYPE` whose dependent column may
+            // have been changed): the operation may have run, so what it changes is uncertain.
+            // A guard's own operations have answered for themselves.
+            if self.unsure_failures > unsure && !matches!(op.kind, OpKind::Guard { .. }) {
+                self.uncertain
+                    .absorb(&Footprint::of_ops(std::slice::from_ref(op)));
+            }
         }
     }
 
     fn fail(&mut self, range: TextRange, kind: FailureKind) {
         // What an unknown operation may have changed proves nothing: stay silent on it.
         if self.uncertain.covers(&kind) {
+            self.unsure_failures += 1;
             return;
         }
         // A table the history never creates was there before it: nothing is known about it.
