@@ -2361,9 +2361,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 // `t.insert().values(...)`, `t.update()`: SQLAlchemy Core DML on a table migdoc
                 // could not evaluate (a helper's result, a parameter): data.
-                (Value::Unknown | Value::Named(_), "insert" | "update" | "delete" | "select")
-                    if args.is_empty() =>
-                {
+                // `Model.__table__.delete()`, also of a model imported from a module migdoc
+                // could not read: a DML construct.
+                (
+                    Value::Unknown | Value::Named(_) | Value::Path(_),
+                    "insert" | "update" | "delete" | "select",
+                ) if args.is_empty() && !is_op(&receiver) => {
                     return Value::Data;
                 }
                 (Value::Unknown | Value::Named(_) | Value::Seq(_) | Value::Dict(_), method)
@@ -3542,6 +3545,11 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         if !is_sa {
             let top = path.split('.').next().unwrap_or_default();
+            // `cast(Table, x)` is `x` to Python; the type is for type checkers.
+            if matches!(path, "typing.cast" | "typing_extensions.cast") && args.len() == 2 {
+                self.eval(&args[0]);
+                return self.eval(&args[1]);
+            }
             if path == "string.Template"
                 && let Some(Value::Str(text, _)) = args.first().map(|a| self.eval(a))
             {

@@ -1618,3 +1618,18 @@ fn a_hole_where_only_a_label_may_stand_leaves_the_type_named() {
     ));
     assert!(f.is_none(), "{f:?}");
 }
+
+#[test]
+fn dml_on_a_table_cast_or_imported_from_a_module_migdoc_cannot_read_changes_no_catalog() {
+    // galaxy: `psa_table = cast(Table, UserAuthnzToken.table)`, then
+    // `connection.execute(psa_table.delete().where(...))`.
+    let ops = lower(&format!(
+        "{HEAD}\nfrom typing import cast\nfrom galaxy.model import UserAuthnzToken\n\n\
+         def upgrade():\n    connection = op.get_bind()\n    \
+         t = cast(sa.Table, UserAuthnzToken.table)\n    \
+         connection.execute(t.delete().where(t.c.user_id == 1))\n    \
+         connection.execute(UserAuthnzToken.__table__.insert().values(user_id=1))\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert_eq!(ops.unknown_count(), 0, "{:?}", ops.upgrade);
+}

@@ -299,6 +299,18 @@ impl Project {
             }
             if let Some(parent) = top.and_then(Path::parent) {
                 roots.push(parent.to_owned());
+                // A namespace package holds no `__init__.py` (`galaxy/` in galaxy-data, whose
+                // revisions import `galaxy.model.migrations.util`): its parent is where the
+                // import starts. Two levels at most, after the nearer root.
+                for namespace in parent.ancestors().take(2).take_while(|a| {
+                    a.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(is_identifier)
+                }) {
+                    if let Some(above) = namespace.parent() {
+                        roots.push(above.to_owned());
+                    }
+                }
             }
             // A package on the way up, or the env.py beside the versions directory, that puts a
             // directory of its own on `sys.path` (`sys.path.append(os.path.dirname(__file__))`,
@@ -546,6 +558,12 @@ pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
     path.to_owned()
 }
 
+/// A Python identifier (ASCII), as a package directory's name must be to be imported.
+fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
+        && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,6 +689,41 @@ down_revision = None
                 "import sys, os\nsys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n"
             ),
             [root.parent().expect("a parent").to_owned()]
+        );
+    }
+
+    /// galaxy-data installs `galaxy/` as a namespace package (no `__init__.py`): its revisions'
+    /// `from galaxy.model.migrations.util import ...` is found from the directory above it,
+    /// whichever directory migdoc runs from.
+    #[test]
+    fn a_namespace_package_above_the_versions_directory_is_imported_from_its_parent() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tmp.path().join("site");
+        write(&root, "galaxy/model/__init__.py", "");
+        write(&root, "galaxy/model/migrations/__init__.py", "");
+        write(
+            &root,
+            "galaxy/model/migrations/util.py",
+            "def add_column(table, column):\n    pass\n",
+        );
+        write(
+            &root,
+            "galaxy/model/migrations/alembic/versions_gxy/a.py",
+            "from galaxy.model.migrations.util import add_column
+revision = 'a'
+down_revision = None
+",
+        );
+        let versions = root.join("galaxy/model/migrations/alembic/versions_gxy");
+        let project = Project::discover(&versions, std::slice::from_ref(&versions))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            project
+                .load()
+                .modules
+                .contains_key("galaxy.model.migrations.util"),
+            "{:?}",
+            project.search_roots()
         );
     }
 
