@@ -38,6 +38,9 @@ pub struct RevisionHeader {
     /// The assignment was found but could not be evaluated.
     pub down_revision_unknown: bool,
     pub branch_labels: Vec<Located<String>>,
+    /// `branch_labels` is assigned something migdoc cannot evaluate (`migration.EXPAND_BRANCH`):
+    /// the revision has labels, which migdoc does not know.
+    pub branch_labels_unknown: bool,
     pub depends_on: Vec<Located<String>>,
     /// The first line of the module docstring (Alembic's "message").
     pub message: Option<String>,
@@ -337,7 +340,7 @@ pub(crate) fn read_header(body: &[Stmt], file_name: &str) -> RevisionHeader {
         None => legacy_revision_id(file_name).map_or(RevisionId::Missing, RevisionId::FromFileName),
     };
     let (down_revisions, down_revision_range, down_revision_unknown) = strings("down_revision");
-    let (branch_labels, _, _) = strings("branch_labels");
+    let (branch_labels, _, branch_labels_unknown) = strings("branch_labels");
     let (depends_on, _, _) = strings("depends_on");
     let message = match body.first() {
         Some(Stmt::Expr {
@@ -356,6 +359,7 @@ pub(crate) fn read_header(body: &[Stmt], file_name: &str) -> RevisionHeader {
         down_revision_range,
         down_revision_unknown,
         branch_labels,
+        branch_labels_unknown,
         depends_on,
         message,
     }

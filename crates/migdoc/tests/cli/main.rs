@@ -56,6 +56,7 @@ fixture_tests!(
     duplicate_label_two_heads,
     dynamic_header,
     invalid_id,
+    labelled_branches,
     legacy_file_name,
     linear,
     missing_dependency,

@@ -23,6 +23,10 @@ declare_rule! {
     /// alembic merge -m "merge heads" b1 c1
     /// ```
     ///
+    /// Branches that carry `branch_labels` (a label on a revision of each, as in OpenStack's
+    /// expand/contract histories) are deployed by label or with `alembic upgrade heads`, so one
+    /// head per labelled branch is by design; two heads under the same label are reported.
+    ///
     /// Several *independent histories* (bases that no `down_revision` or `depends_on` ties together,
     /// usually with `branch_labels`, each deployed with `alembic upgrade <label>@head`) have one head
     /// each by design. migdoc replays each of them on a database of its own, so the rules report what
@@ -322,29 +326,71 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
         )
     });
     if graph.heads.len() > 1 && !uncertain && !broken {
-        let ids: Vec<&str> = graph
-            .heads
-            .iter()
-            .map(|&h| graph.nodes[h].id.as_str())
-            .collect();
-        let command = format!("alembic merge -m \"merge heads\" {}", ids.join(" "));
+        // The heads of labelled branches (a `branch_labels` on a revision of the branch, as in
+        // OpenStack's expand/contract histories) are deployed by label or with `alembic upgrade
+        // heads`: several by design. Heads under the same nearest label, or under none, are a
+        // fork nobody merged.
+        let labelled = |n: usize| {
+            let node = graph.node(n);
+            !node.branch_labels.is_empty() || files[node.file].header.branch_labels_unknown
+        };
+        let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
         for &head in &graph.heads {
-            let node = graph.node(head);
-            reports.push((
-                Rule::MultipleHeads,
-                node.file,
-                rev_range(node.file),
-                format!(
-                    "revision `{}` is one of {} heads ({}): `alembic upgrade head` fails",
-                    node.id,
-                    ids.len(),
-                    ids.join(", ")
-                ),
-                Some(format!("merge them: `{command}`")),
-            ));
+            let label = nearest_labelled(graph, head, &labelled);
+            match groups.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, heads)) => heads.push(head),
+                None => groups.push((label, vec![head])),
+            }
+        }
+        for (label, heads) in groups.iter().filter(|(_, heads)| heads.len() > 1) {
+            let ids: Vec<&str> = heads.iter().map(|&h| graph.nodes[h].id.as_str()).collect();
+            // On a labelled branch, what fails is deploying the branch by its label.
+            let fails = match label.map(|l| graph.node(l)) {
+                Some(root) => match root.branch_labels.first() {
+                    Some(name) => format!("`alembic upgrade {name}@head` fails"),
+                    None => format!(
+                        "deploying the branch labelled at `{}` by its label fails",
+                        root.id
+                    ),
+                },
+                None => "`alembic upgrade head` fails".to_owned(),
+            };
+            let command = format!("alembic merge -m \"merge heads\" {}", ids.join(" "));
+            for &head in heads {
+                let node = graph.node(head);
+                reports.push((
+                    Rule::MultipleHeads,
+                    node.file,
+                    rev_range(node.file),
+                    format!(
+                        "revision `{}` is one of {} heads ({}): {fails}",
+                        node.id,
+                        ids.len(),
+                        ids.join(", ")
+                    ),
+                    Some(format!("merge them: `{command}`")),
+                ));
+            }
         }
     }
     for (rule, file, range, message, help) in reports {
         ctx.report(rule, file, range, message, help);
     }
+}
+
+/// The nearest revision at or below `head` (through `down_revision`, nearest first) that
+/// carries branch labels.
+fn nearest_labelled(graph: &Graph, head: usize, labelled: &dyn Fn(usize) -> bool) -> Option<usize> {
+    let mut seen = vec![false; graph.nodes.len()];
+    let mut queue = std::collections::VecDeque::from([head]);
+    while let Some(n) = queue.pop_front() {
+        if std::mem::replace(&mut seen[n], true) {
+            continue;
+        }
+        if labelled(n) {
+            return Some(n);
+        }
+        queue.extend(graph.node(n).parents.iter().copied());
+    }
+    None
 }
