@@ -89,6 +89,17 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    /// Alembic refused `upgrade head` because the history has several heads; nothing ran.
+    pub fn refused_for_several_heads(&self) -> bool {
+        !self.ok
+            && self.revision.is_none()
+            && self.exception.as_deref() == Some("CommandError")
+            && self
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("Multiple head revisions"))
+    }
+
     /// Marks a failure the server's environment caused (`extension "x" is not available`,
     /// `could not open extension control file`).
     pub(crate) fn classify(mut self) -> Self {
@@ -107,11 +118,12 @@ pub struct Verified {
     pub upgrade_head: RunOutcome,
     pub step_by_step: RunOutcome,
     pub roundtrip: RunOutcome,
-    /// The catalog after a successful `upgrade head`.
+    /// The catalog after a successful `upgrade head` (or `upgrade heads`, where Alembic
+    /// refused `head` for several heads).
     #[serde(skip)]
     pub catalog: Option<Catalog>,
-    /// `alembic upgrade heads` on one empty database, when the history has several
-    /// independent histories (see [`Verified::histories`]).
+    /// `alembic upgrade heads` on one empty database, when the history has several heads
+    /// (labelled branches, or independent histories: see [`Verified::histories`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrade_heads: Option<RunOutcome>,
     /// Alembic's base-to-head order (the order of the per-revision runs).
@@ -267,11 +279,13 @@ pub fn verify(
             Ok::<_, VerifyError>(steps)
         });
         let head = head_and_roundtrip(&server, &alembic, revisions.len(), prepare).and_then(
-            |(head, roundtrip, catalog)| {
-                let heads = if histories.len() > 1 {
-                    Some(upgrade_heads(&server, &alembic, revisions.len(), prepare)?)
-                } else {
-                    None
+            |(head, roundtrip, catalog, heads)| {
+                let heads = match heads {
+                    Some(heads) => Some(heads),
+                    None if histories.len() > 1 => {
+                        Some(upgrade_heads(&server, &alembic, revisions.len(), prepare)?)
+                    }
+                    None => None,
                 };
                 Ok((head, roundtrip, catalog, heads))
             },
@@ -311,12 +325,16 @@ pub fn verify(
     })
 }
 
+/// `upgrade head`, the round trip, the catalog after the one-run deploy, and `upgrade heads`
+/// when Alembic refused `head` for several heads.
+type HeadAndRoundtrip = (RunOutcome, RunOutcome, Option<Catalog>, Option<RunOutcome>);
+
 fn head_and_roundtrip(
     server: &Server,
     alembic: &runner::Alembic,
     n: usize,
     prepare: Option<&str>,
-) -> Result<(RunOutcome, RunOutcome, Option<Catalog>), VerifyError> {
+) -> Result<HeadAndRoundtrip, VerifyError> {
     let db = server.scratch("head")?;
     let url = server.sqlalchemy_url(&db);
     let result = (|| {
@@ -324,15 +342,23 @@ fn head_and_roundtrip(
             alembic.prepare(&url, command)?;
         }
         let head = alembic.run(&url, &["upgrade", "head"], n)?;
-        let catalog = if head.ok {
+        // Several heads (labelled branches, independent histories): Alembic refuses `head`
+        // before it runs anything, and such a history is deployed with `upgrade heads`,
+        // on this same, still empty, database.
+        let heads = if head.refused_for_several_heads() {
+            Some(alembic.run(&url, &["upgrade", "heads"], n)?)
+        } else {
+            None
+        };
+        let catalog = if head.ok || heads.as_ref().is_some_and(|h| h.ok) {
             Some(introspect::catalog(server, &db, alembic.version_table())?)
         } else {
             None
         };
-        Ok::<_, VerifyError>((head, catalog))
+        Ok::<_, VerifyError>((head, heads, catalog))
     })();
     server.drop_scratch(&db);
-    let (head, catalog) = result?;
+    let (head, heads, catalog) = result?;
     if !head.ok {
         return Ok((
             head,
@@ -341,7 +367,8 @@ fn head_and_roundtrip(
                 skipped: true,
                 ..RunOutcome::default()
             },
-            None,
+            catalog,
+            heads,
         ));
     }
     let db = server.scratch("roundtrip")?;
@@ -376,7 +403,7 @@ fn head_and_roundtrip(
         })
     })();
     server.drop_scratch(&db);
-    Ok((head, result?, catalog))
+    Ok((head, result?, catalog, None))
 }
 
 /// `alembic upgrade heads` on one empty database: every independent history applied to it.

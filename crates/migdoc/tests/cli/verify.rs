@@ -679,10 +679,10 @@ fn independent_histories_deploy_apart_and_collide_in_upgrade_heads() {
     let report: Value =
         serde_json::from_str(&check.stdout).unwrap_or_else(|e| panic!("{e}: {}", check.stderr));
     let found = errors(&report);
-    assert_eq!(found.len(), 3, "{found:?}\n{}", check.stdout);
-    assert_eq!(found[..2], ["MD101@a2", "MD101@x2"], "{}", check.stdout);
+    // One head per labelled history is by design (no MD101): only the collision is an error.
+    assert_eq!(found.len(), 1, "{found:?}\n{}", check.stdout);
     // The second base Alembic applies (by its order) is where `upgrade heads` fails.
-    let second = found[2]
+    let second = found[0]
         .strip_prefix("MD201@")
         .unwrap_or_else(|| panic!("{found:?}"))
         .to_owned();
@@ -747,7 +747,8 @@ fn independent_histories_deploy_apart_and_collide_in_upgrade_heads() {
         .flatten()
         .filter_map(|d| d["code"].as_str())
         .collect();
-    assert_eq!(codes, ["MD401", "MD401"], "{}", out.stdout);
+    // Alembic refuses `upgrade head` (two heads), which is by design here: not a finding.
+    assert_eq!(codes, ["MD401"], "{}", out.stdout);
     assert!(!out.stdout.contains("not predicted"), "{}", out.stdout);
 }
 

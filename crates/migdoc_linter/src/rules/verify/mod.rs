@@ -27,14 +27,21 @@ fn mode_phrase(run: &LiveRun) -> String {
     match run.mode {
         "upgrade_head" => "`alembic upgrade head` (one run)".to_owned(),
         "step_by_step" => "the one-revision-per-run deploy".to_owned(),
-        "upgrade_heads" => {
-            "`alembic upgrade heads` (the independent histories in one database)".to_owned()
-        }
+        "upgrade_heads" => "`alembic upgrade heads` (every head in one database)".to_owned(),
         _ => format!(
             "the round trip's {}",
             run.phase.as_deref().unwrap_or("upgrade")
         ),
     }
+}
+
+/// Alembic refused to run before any revision because the history has several heads.
+fn refused_for_several_heads(run: &LiveRun) -> bool {
+    run.revision.is_none()
+        && run
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("Multiple head revisions"))
 }
 
 pub(crate) fn check(
@@ -56,9 +63,18 @@ pub(crate) fn check(
     let mut groups: Vec<(&LiveRun, Vec<String>, bool)> = Vec::new();
     // A server that lacks an extension the history needs is the environment's failure, shown
     // in verify's header, not a finding.
+    // Alembic refusing `upgrade head` for several heads is a finding only where `check` finds
+    // heads that must be merged (MD101); one head per labelled branch or independent history is
+    // deployed with `upgrade heads` or by label, which verify runs instead.
+    let heads_by_design = !report
+        .diagnostics
+        .iter()
+        .any(|d| d.rule == Rule::MultipleHeads);
+    let by_design =
+        |r: &LiveRun| heads_by_design && r.mode == "upgrade_head" && refused_for_several_heads(r);
     for run in runs
         .iter()
-        .filter(|r| !r.ok && !r.skipped && !r.environment)
+        .filter(|r| !r.ok && !r.skipped && !r.environment && !by_design(r))
     {
         let deploy = run.mode != "roundtrip";
         match groups.iter_mut().find(|(g, _, _)| {
