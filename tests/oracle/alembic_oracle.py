@@ -59,6 +59,8 @@ class AstScript(Revision):
     def __init__(self, path, names):
         self.path = str(path)
         rev_id = names["revision"]
+        labels = names.get("branch_labels")
+        self.own_labels = (labels,) if isinstance(labels, str) else tuple(labels or ())
         super().__init__(
             rev_id,
             names["down_revision"],
@@ -146,6 +148,39 @@ def main(argv):
     return 0
 
 
+def unmerged_heads(rmap, scripts):
+    """The heads a deploy cannot reach as one: grouped by the nearest revision at or below them
+    (through down_revision) that declares branch labels, the heads of a group of two or more
+    when Alembic refuses `<label>@head` for that group's label (or, unlabelled, `head`)."""
+    by_id = {s.revision: s for s in scripts}
+
+    def nearest(head):
+        seen, queue = set(), [head]
+        while queue:
+            rev = queue.pop(0)
+            if rev in seen or rev not in by_id:
+                continue
+            seen.add(rev)
+            if by_id[rev].own_labels:
+                return rev
+            queue.extend(by_id[rev]._versioned_down_revisions)
+        return None
+
+    groups = {}
+    for head in sorted(rmap.heads):
+        groups.setdefault(nearest(head), []).append(head)
+    out = []
+    for root, heads in groups.items():
+        if len(heads) < 2:
+            continue
+        target = "head" if root is None else f"{by_id[root].own_labels[0]}@head"
+        try:
+            rmap.get_revisions(target)
+        except Exception:
+            out.extend(heads)
+    return sorted(out)
+
+
 def verdict(dirs, recursive):
     out = dict(mode="ast", revisions=None, heads=None, bases=None, order=None,
                branch_points=None, merge_points=None, files=0, error=None)
@@ -168,6 +203,7 @@ def verdict(dirs, recursive):
                     "heads", "base", inclusive=True, assert_relative_length=False
                 )
             ]
+        out["unmerged_heads"] = unmerged_heads(rmap, scripts)
         out["branch_points"] = sorted(s.revision for s in scripts if s.is_branch_point)
         out["merge_points"] = sorted(s.revision for s in scripts if s.is_merge_point)
     except Exception as exc:

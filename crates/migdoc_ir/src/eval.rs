@@ -130,6 +130,7 @@ impl Value {
             Value::Str(s, _) => Some(!s.is_empty()),
             Value::None => Some(false),
             Value::Seq(v) => Some(!v.is_empty()),
+            Value::Dict(items) => Some(!items.is_empty()),
             // One of several texts: what they all agree on.
             Value::OneOf(vs) => {
                 let first = vs.first()?.truthy()?;
@@ -350,7 +351,10 @@ fn swallows_only_database_errors(
 fn always_raises(f: &FunctionDef) -> bool {
     let mut may_return = false;
     migdoc_python::walk::each_stmt(&f.body, &mut |s| {
-        may_return |= matches!(s, Stmt::Return { .. } | Stmt::Other { .. });
+        may_return |= matches!(
+            s,
+            Stmt::Return { .. } | Stmt::Other { .. } | Stmt::Delete { .. }
+        );
     });
     f.decorators.is_empty()
         && !f.is_generator
@@ -364,6 +368,22 @@ const MAX_CALL_DEPTH: u32 = 6;
 
 /// Methods of Python's lists, dicts, sets and strings (`parents.append(x)`): called on a value
 /// migdoc cannot evaluate, they change that value, never the database.
+/// The methods of [`CONTAINER_METHODS`] that change the list, dict or set they are called on.
+const MUTATING_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "update",
+    "add",
+    "discard",
+    "setdefault",
+    "sort",
+    "reverse",
+    "clear",
+];
+
 const CONTAINER_METHODS: &[&str] = &[
     "append",
     "extend",
@@ -481,6 +501,29 @@ const PURE_MODULES: &[&str] = &[
     "inspect",
     "traceback",
     "click",
+    // Data libraries that hold no connection of their own: what they are given decides
+    // (`pandas.DataFrame.to_sql(name, con=bind)` is given one).
+    "networkx",
+    "numpy",
+    "pandas",
+    "yaml",
+    "jwt",
+    "dateutil",
+    "pytz",
+    "six",
+    "attr",
+    "toml",
+    "tomli",
+    "simplejson",
+    "ujson",
+    "orjson",
+    "cryptography",
+    "pydantic",
+    "semver",
+    "packaging",
+    "jinja2",
+    "bcrypt",
+    "passlib",
 ];
 
 /// Log and print calls are not operations.
@@ -934,6 +977,16 @@ struct Frame<'s, 'a> {
     ret: Option<Value>,
     /// The functions being called, outermost first (recursion is not unrolled).
     stack: Vec<*const FunctionDef>,
+    /// In a function defined inside another (a closure): the variables of the frame that
+    /// called it, as it reads them.
+    enclosing: Option<std::rc::Rc<HashMap<String, Value>>>,
+    /// What a parameter no argument fills holds: unknown, or data in a callback the standard
+    /// library calls with its own values ([`Self::data_callback_footprint`]).
+    missing_args: Value,
+    /// [`Self::missing_args`] for the next frame a call makes.
+    next_missing_args: Option<Value>,
+    /// [`Self::enclosing`] for the next frame a call makes (a closure's).
+    next_enclosing: Option<std::rc::Rc<HashMap<String, Value>>>,
     /// Evaluating a recursive call's footprint: calls back into the stack are cut.
     cutting: bool,
     /// The variables at the end of each branch [`Self::sub_block`] ran, for
@@ -1021,6 +1074,10 @@ impl<'s, 'a> Frame<'s, 'a> {
             returned: false,
             ret: None,
             stack: Vec::new(),
+            enclosing: None,
+            missing_args: Value::Unknown,
+            next_missing_args: None,
+            next_enclosing: None,
             cutting: false,
             branch_locals: Vec::new(),
             maybe_returned: false,
@@ -1037,6 +1094,7 @@ impl<'s, 'a> Frame<'s, 'a> {
     fn lookup(&self, name: &str) -> Value {
         self.locals
             .get(name)
+            .or_else(|| self.enclosing.as_deref().and_then(|e| e.get(name)))
             .or_else(|| self.module.globals.get(name))
             .cloned()
             .unwrap_or(Value::Unknown)
@@ -1148,7 +1206,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // The same for a `continue` or `break`: the rest of the loop body may not run.
                 let mark = self.branch_locals.len();
                 let (ops, _, raised, jump) = self.sub_block(&body[i + 1..]);
-                self.branch_locals.truncate(mark);
+                // The loop goes on with what the rest of the body set, or with what it found.
+                self.merge_branches(mark, true);
                 self.maybe_jump = self.maybe_jump.max(jump);
                 if !raised {
                     self.uncertain(
@@ -1626,7 +1685,23 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             Stmt::Continue { .. } => self.jump = Some(Jump::Continue),
             Stmt::Break { .. } => self.jump = Some(Jump::Break),
-            Stmt::AugAssign { .. } | Stmt::AnnAssign { .. } | Stmt::Other { .. } => {}
+            // `sql += " WHERE ..."`, `n += 1`: what Python computes, or unknown.
+            Stmt::AugAssign {
+                target, op, value, ..
+            } => {
+                let current = match target {
+                    Expr::Name { .. } => self.eval_quiet(target),
+                    _ => Value::Unknown,
+                };
+                let v = binop(*op, current, self.eval(value));
+                self.assign(target, v);
+            }
+            Stmt::Delete { targets, .. } => {
+                for target in targets {
+                    self.forget(target);
+                }
+            }
+            Stmt::AnnAssign { .. } | Stmt::Other { .. } => {}
         }
     }
 
@@ -1634,6 +1709,40 @@ impl<'s, 'a> Frame<'s, 'a> {
         match target {
             Expr::Name { id, .. } => {
                 self.locals.insert(id.clone(), value);
+            }
+            // `d[k] = v` on a dict or list migdoc knows: that entry; otherwise the container
+            // is no longer known.
+            Expr::Subscript {
+                value: base, slice, ..
+            } if matches!(base.as_ref(), Expr::Name { .. }) => {
+                let Expr::Name { id, .. } = base.as_ref() else {
+                    return;
+                };
+                let key = match slice.as_ref() {
+                    Expr::Slice { .. } => Value::Unknown,
+                    index => self.eval(index),
+                };
+                let updated = match (self.lookup(id), key) {
+                    (Value::Dict(mut items), key @ (Value::Str(..) | Value::Int(_))) => {
+                        items.retain(|(k, _)| !same_value(k, &key));
+                        items.push((key, value));
+                        Value::Dict(items)
+                    }
+                    (Value::Seq(mut items), Value::Int(i)) => {
+                        let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                        let at = if i < 0 { i + len } else { i };
+                        match usize::try_from(at).ok().filter(|&a| a < items.len()) {
+                            Some(a) => {
+                                items[a] = value;
+                                Value::Seq(items)
+                            }
+                            None => Value::Unknown,
+                        }
+                    }
+                    (Value::Data, _) => Value::Data,
+                    _ => Value::Unknown,
+                };
+                self.locals.insert(id.clone(), updated);
             }
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
                 let items = match value {
@@ -1645,6 +1754,28 @@ impl<'s, 'a> Frame<'s, 'a> {
                 };
                 for (t, v) in elts.iter().zip(items) {
                     self.assign(t, v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `del x`, `del d[k]`: the name is unbound, or the container it holds no longer known.
+    fn forget(&mut self, target: &Expr) {
+        match target {
+            Expr::Name { id, .. } => {
+                self.locals.insert(id.clone(), Value::Unknown);
+            }
+            Expr::Subscript { value, .. } => {
+                if let Expr::Name { id, .. } = value.as_ref()
+                    && !matches!(self.lookup(id), Value::Data)
+                {
+                    self.locals.insert(id.clone(), Value::Unknown);
+                }
+            }
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
+                for e in elts {
+                    self.forget(e);
                 }
             }
             _ => {}
@@ -1780,12 +1911,22 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             Value::Closure(f) => {
                 let f = std::rc::Rc::clone(f);
-                self.call_def(&f, &[], &[], range);
+                self.call_closure(&f, &[], &[], range);
             }
             _ => return Footprint::unbounded(),
         }
         let ops: Vec<Op> = self.ops.drain(mark..).filter(|op| !is_raise(op)).collect();
         Footprint::of_ops(&ops)
+    }
+
+    /// [`Self::callback_footprint`] for a function the standard library calls with values of
+    /// its own (`json.dump(data, f, default=serialize)`, `sorted(rows, key=by_name)`): its
+    /// parameters hold data.
+    fn data_callback_footprint(&mut self, callback: &Value, range: TextRange) -> Footprint {
+        self.next_missing_args = Some(Value::Data);
+        let footprint = self.callback_footprint(callback, range);
+        self.next_missing_args = None;
+        footprint
     }
 
     fn argument_names(&mut self, args: &[Expr], keywords: &[Keyword]) -> Option<Vec<String>> {
@@ -2250,6 +2391,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                     self.execute(sql, ParamStyleTag::Named, range);
                     return Value::Unknown;
                 }
+                // The driver's cursor (`conn.connection.cursor()`): its `execute` runs SQL as
+                // written, `copy_expert` and friends move rows.
+                (Value::Bind, "cursor") => {
+                    for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                        self.eval(a);
+                    }
+                    return Value::Data;
+                }
                 (Value::Bind | Value::Data, "execute") => {
                     // `text(...)` uses `:name` parameters; a plain string goes to the driver as it
                     // is (SQLAlchemy 1.x), with psycopg2's `%s` parameters.
@@ -2352,12 +2501,21 @@ impl<'s, 'a> Frame<'s, 'a> {
                     }
                     return receiver.clone();
                 }
-                // Python's own container and string methods change a Python value, not the database.
-                (Value::Opaque, method) if CONTAINER_METHODS.contains(&method) => {
+                // Python's own container and string methods change a Python value, not the
+                // database; so do the methods of what the standard library made from values
+                // that reach no database (`csv.DictWriter(f, ...).writerows(rows)`), unless
+                // they are given a connection or a function.
+                (Value::Opaque, _) => {
+                    let mut handle = false;
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
-                        self.eval(a);
+                        handle |= reaches_the_database(&self.eval_quiet(a));
                     }
-                    return Value::Opaque;
+                    if !handle {
+                        for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                            self.eval(a);
+                        }
+                        return Value::Opaque;
+                    }
                 }
                 // `t.insert().values(...)`, `t.update()`: SQLAlchemy Core DML on a table migdoc
                 // could not evaluate (a helper's result, a parameter): data.
@@ -2380,6 +2538,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                 {
                     for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                         self.eval(a);
+                    }
+                    // `d.update(...)`, `names.insert(0, x)` on a list or dict migdoc knows: it
+                    // is no longer what migdoc knows.
+                    if matches!(receiver, Value::Seq(_) | Value::Dict(_))
+                        && MUTATING_METHODS.contains(&method)
+                        && let Expr::Name { id, .. } = value.as_ref()
+                    {
+                        self.locals.insert(id.clone(), Value::Unknown);
                     }
                     return Value::Data;
                 }
@@ -2644,7 +2810,7 @@ impl<'s, 'a> Frame<'s, 'a> {
         match self.eval(func) {
             Value::Path(path) => self.call_path(&path, args, keywords, range),
             Value::Function(i) => self.call_index(i, args, keywords, range),
-            Value::Closure(f) => self.call_def(&f, args, keywords, range),
+            Value::Closure(f) => self.call_closure(&f, args, keywords, range),
             // `Session = sessionmaker(); session = Session(bind=bind)`.
             Value::Data => Value::Data,
             _ => Value::Unknown,
@@ -2692,6 +2858,13 @@ impl<'s, 'a> Frame<'s, 'a> {
         let arg = args.first().map(|a| self.eval(a));
         Some(match (name, arg) {
             ("bool", Some(v)) => v.truthy().map_or(Value::Unknown, Value::Bool),
+            // A file: the standard library's, no database.
+            ("open", Some(_)) => {
+                for a in &args[1..] {
+                    self.eval(a);
+                }
+                Value::Opaque
+            }
             ("str", Some(v @ Value::Str(..))) => v,
             ("str", Some(Value::Int(i))) => Value::Str(i.to_string(), None),
             ("len", Some(Value::Seq(items))) => {
@@ -2828,7 +3001,7 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         match &param.default {
             Some(default) => self.eval(default),
-            None => Value::Unknown,
+            None => self.missing_args.clone(),
         }
     }
 
@@ -2859,6 +3032,32 @@ impl<'s, 'a> Frame<'s, 'a> {
         self.call_in(module, f, args, keywords, range, false)
     }
 
+    /// A function defined inside the one running: it reads the variables of the frame that
+    /// calls it (its own name too, for a recursive walk), and what it may change of them
+    /// (`found.append(x)`, `seen[k] = v` on a list or dict of that frame) is no longer known
+    /// after the call.
+    fn call_closure(
+        &mut self,
+        f: &std::rc::Rc<FunctionDef>,
+        args: &[Expr],
+        keywords: &[Keyword],
+        range: TextRange,
+    ) -> Value {
+        let mut env: HashMap<String, Value> =
+            self.enclosing.as_deref().cloned().unwrap_or_default();
+        env.extend(self.locals.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let module = self.module;
+        self.next_enclosing = Some(std::rc::Rc::new(env));
+        let result = self.call_in(module, f, args, keywords, range, false);
+        self.next_enclosing = None;
+        for name in mutated_names(&f.body) {
+            if matches!(self.locals.get(&name), Some(Value::Seq(_) | Value::Dict(_))) {
+                self.locals.insert(name, Value::Unknown);
+            }
+        }
+        result
+    }
+
     /// Runs `f` in `home`. A recursive call (a walk over a tree) is not unrolled: it has the
     /// footprint of `f`'s body run once more with unknown arguments and its own recursive calls
     /// cut, which covers every depth. Ops of a helper from another module (`foreign`) are shown
@@ -2872,6 +3071,9 @@ impl<'s, 'a> Frame<'s, 'a> {
         range: TextRange,
         foreign: bool,
     ) -> Value {
+        // Taken first: the arguments' own calls make frames of their own.
+        let enclosing = self.next_enclosing.take();
+        let missing_args = self.next_missing_args.take();
         let id: *const FunctionDef = f;
         let recursive = self.stack.contains(&id);
         if recursive && self.cutting {
@@ -2925,7 +3127,25 @@ impl<'s, 'a> Frame<'s, 'a> {
         frame.stack.clone_from(&self.stack);
         frame.stack.push(id);
         frame.cutting = self.cutting || recursive;
+        frame.enclosing = enclosing;
+        if let Some(v) = missing_args {
+            frame.missing_args = v;
+        }
         let result = frame.run_call(f, values, named, range);
+        // A list or dict handed to a function that changes its parameters' contents
+        // (`names.append(x)`, `d[k] = v`): the caller's is no longer what migdoc knows.
+        if !recursive {
+            let mutated = mutated_names(&f.body);
+            if f.params.iter().any(|p| mutated.contains(&p.name)) {
+                for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                    if let Expr::Name { id, .. } = e
+                        && matches!(self.locals.get(id), Some(Value::Seq(_) | Value::Dict(_)))
+                    {
+                        self.locals.insert(id.clone(), Value::Unknown);
+                    }
+                }
+            }
+        }
         let result = if crossing {
             without_functions(result)
         } else {
@@ -3557,10 +3777,28 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             if PURE_MODULES.contains(&top) {
                 // A copy or a decoding of rows (`copy.deepcopy(row)`, `json.loads(row.params)`)
-                // is data; anything else from the standard library is opaque.
+                // is data; anything else from the standard library is opaque. Given a
+                // connection or a function (`functools.partial(conn.execute, ...)`), it is not
+                // known what it runs.
                 let mut data = false;
+                let mut handle = false;
+                let mut callbacks = Footprint::default();
                 for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
-                    data |= matches!(self.eval(a), Value::Data);
+                    match self.eval(a) {
+                        f @ (Value::Function(_) | Value::Closure(_)) => {
+                            callbacks = callbacks.union(self.data_callback_footprint(&f, range));
+                        }
+                        v => {
+                            data |= matches!(v, Value::Data);
+                            handle |= reaches_the_database(&v);
+                        }
+                    }
+                }
+                if handle {
+                    return Value::Unknown;
+                }
+                if !callbacks.is_none() {
+                    self.unknown(path, callbacks, range);
                 }
                 return if data { Value::Data } else { Value::Opaque };
             }
@@ -4922,6 +5160,30 @@ fn binop(op: BinOp, l: Value, r: Value) -> Value {
         (BinOp::Add, Value::Unknown, Value::Str(b, _) | Value::Holed(b)) => {
             Value::Holed(format!("{HOLE}{b}"))
         }
+        // Arithmetic with a number (`processed += len(rows)`, `i + 1`): a number, or what an
+        // operand's own `__add__` makes of it; never a connection or a function.
+        (
+            BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mult
+            | BinOp::Div
+            | BinOp::FloorDiv
+            | BinOp::Mod
+            | BinOp::Pow,
+            Value::Int(_) | Value::Data,
+            Value::Int(_) | Value::Data | Value::Unknown,
+        )
+        | (
+            BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mult
+            | BinOp::Div
+            | BinOp::FloorDiv
+            | BinOp::Mod
+            | BinOp::Pow,
+            Value::Unknown,
+            Value::Int(_) | Value::Data,
+        ) => Value::Data,
         _ => Value::Unknown,
     }
 }
@@ -5020,6 +5282,57 @@ fn compare(op: CmpOp, l: &Value, r: &Value) -> Value {
         },
         _ => Value::Unknown,
     }
+}
+
+/// A connection, Alembic's `op` or context, or a function: what lets code it is given to run
+/// SQL.
+fn reaches_the_database(v: &Value) -> bool {
+    match v {
+        Value::Bind | Value::Context | Value::Batch(_) | Value::Function(_) | Value::Closure(_) => {
+            true
+        }
+        Value::Path(p) => p.starts_with("alembic"),
+        Value::Seq(items) | Value::OneOf(items) => items.iter().any(reaches_the_database),
+        Value::Dict(items) => items
+            .iter()
+            .any(|(k, v)| reaches_the_database(k) || reaches_the_database(v)),
+        _ => false,
+    }
+}
+
+/// The names whose list, dict or set `body` changes in place: `x.append(...)` and the other
+/// [`MUTATING_METHODS`], `x[k] = v`, `x[k] += v`, `del x[k]`.
+fn mutated_names(body: &[Stmt]) -> std::collections::HashSet<String> {
+    let mut names = std::collections::HashSet::new();
+    let subscripted = |t: &Expr| match t {
+        Expr::Subscript { value, .. } => match value.as_ref() {
+            Expr::Name { id, .. } => Some(id.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    migdoc_python::walk::each_stmt(body, &mut |s| match s {
+        Stmt::Assign { targets, .. } => names.extend(targets.iter().filter_map(subscripted)),
+        Stmt::AugAssign { target, .. } => {
+            names.extend(subscripted(target));
+            // `x += [...]` on a list extends it in place.
+            if let Expr::Name { id, .. } = target {
+                names.insert(id.clone());
+            }
+        }
+        Stmt::Delete { targets, .. } => names.extend(targets.iter().filter_map(subscripted)),
+        _ => {}
+    });
+    migdoc_python::walk::each_expr(body, &mut |e| {
+        if let Expr::Call { func, .. } = e
+            && let Expr::Attribute { value, attr, .. } = func.as_ref()
+            && let Expr::Name { id, .. } = value.as_ref()
+            && MUTATING_METHODS.contains(&attr.as_str())
+        {
+            names.insert(id.clone());
+        }
+    });
+    names
 }
 
 /// How Python orders two values: integers, strings, and tuples item by item (`(15, 4) >=

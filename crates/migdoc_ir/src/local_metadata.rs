@@ -30,7 +30,9 @@ pub(crate) fn followed_metadata(body: &[Stmt]) -> Vec<String> {
     }
     // Statements and expressions migdoc does not read (`del`, `global`, `yield`, ...) may name it.
     let mut opaque = false;
-    each_stmt(body, &mut |s| opaque |= matches!(s, Stmt::Other { .. }));
+    each_stmt(body, &mut |s| {
+        opaque |= matches!(s, Stmt::Other { .. } | Stmt::Delete { .. });
+    });
     each_expr(body, &mut |e| opaque |= matches!(e, Expr::Other { .. }));
     if opaque {
         return Vec::new();

@@ -1633,3 +1633,80 @@ fn dml_on_a_table_cast_or_imported_from_a_module_migdoc_cannot_read_changes_no_c
     ));
     assert_eq!(ops.unknown_count(), 0, "{:?}", ops.upgrade);
 }
+
+#[test]
+fn values_changed_in_place_are_followed_or_forgotten() {
+    // fides: a dict filled in a loop whose body may `continue` first is not the empty dict it
+    // started as; an `if` on it is undecided, never a certain drop.
+    let ops = lower(&format!(
+        "{HEAD}\ndef walk(found, n):\n    found.append(n)\n\n\
+         def upgrade():\n    conn = op.get_bind()\n    \
+         rows = conn.execute(sa.text('SELECT k FROM m')).fetchall()\n    \
+         mapping = {{}}\n    for r in rows:\n        if '.' not in r.k:\n            continue\n        mapping[r.k] = 1\n    \
+         if len(mapping) == 0:\n        op.drop_table('a')\n    \
+         d = {{}}\n    d['x'] = 't1'\n    op.drop_table(d['x'])\n    \
+         names = ['b']\n    names.insert(0, 'c')\n    op.drop_table(names[0])\n    \
+         sql = 'DROP TABLE '\n    sql += 't2'\n    op.execute(sql)\n    \
+         cols = {{'k': 'x'}}\n    del cols['k']\n    op.drop_table(cols.get('k', 'y'))\n    \
+         seen = []\n    walk(seen, 1)\n    if seen:\n        op.drop_table('w')\n    \
+         found = []\n    def visit(n):\n        found.append(n)\n        visit(n)\n    visit(3)\n    \
+         if found:\n        op.drop_table('z')\n    \
+         if {{}}:\n        op.drop_table('never')\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    let kinds = kinds(&ops.upgrade);
+    let dropped: Vec<&str> = ops
+        .upgrade
+        .iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::DropTable { table } => Some(table.as_str()),
+            _ => None,
+        })
+        .collect();
+    // Only what is certain: `d['x']` is `t1`; `names`, `cols`, `seen`, `found` and `mapping`
+    // are no longer known, and `{}` is false.
+    assert_eq!(dropped, ["t1"], "{kinds:?}");
+    assert!(
+        kinds.contains(&"Sql(DROP TABLE t2)".to_owned()),
+        "{kinds:?}"
+    );
+    let f = footprints(&ops.upgrade);
+    for name in ["a", "w", "z"] {
+        assert!(
+            f.iter().any(|f| f.names.contains(&name.to_owned())),
+            "{name} is not uncertain: {f:?}"
+        );
+    }
+    assert!(!f.iter().any(|f| f.names.contains(&"never".to_owned())));
+    // The recursive closure reads `visit` and `found` from the frame that calls it.
+    assert!(!f.iter().any(crate::Footprint::is_unbounded), "{f:?}");
+}
+
+#[test]
+fn what_the_standard_library_and_data_libraries_do_with_data_changes_no_catalog() {
+    // aiida: `json.dump(data, codecs.getwriter("utf-8")(handle), default=json_serializer)`;
+    // superset: a progress count passed to a callable; fides: a DBAPI cursor's COPY and a
+    // networkx graph.
+    let ops = lower(&format!(
+        "{HEAD}\nimport codecs\nimport csv\nimport json\nimport networkx as nx\nfrom app.progress import report\n\n\
+         def serialize(obj):\n    from uuid import UUID\n    obj.check()\n    if isinstance(obj, UUID):\n        return str(obj)\n    \
+         raise TypeError(f'{{type(obj)}} is not serializable')\n\n\
+         def upgrade():\n    conn = op.get_bind()\n    \
+         rows = conn.execute(sa.text('SELECT 1')).fetchall()\n    \
+         with open('out.json', 'wb') as handle:\n        \
+         json.dump({{'rows': rows}}, codecs.getwriter('utf-8')(handle), default=serialize)\n        \
+         csv_file = open('links.csv', 'w')\n    \
+         writer = csv.DictWriter(csv_file, fieldnames=['a'])\n    writer.writeheader()\n    writer.writerows(paths)\n    \
+         processed = 0\n    for r in rows:\n        processed += len(r)\n        report(processed)\n    \
+         paths = []\n    for r in rows:\n        paths.append(r.a)\n    g = nx.Graph()\n    nx.add_path(g, paths)\n    \
+         with open('t.csv') as f:\n        conn.connection.cursor().copy_expert('COPY t FROM STDIN', f)\n\n\
+         def downgrade():\n    pass\n"
+    ));
+    assert!(
+        footprints(&ops.upgrade)
+            .iter()
+            .all(crate::Footprint::is_none),
+        "{:?}",
+        ops.upgrade
+    );
+}

@@ -38,9 +38,9 @@ pub struct RevisionHeader {
     /// The assignment was found but could not be evaluated.
     pub down_revision_unknown: bool,
     pub branch_labels: Vec<Located<String>>,
-    /// `branch_labels` is assigned something migdoc cannot evaluate (`migration.EXPAND_BRANCH`):
-    /// the revision has labels, which migdoc does not know.
-    pub branch_labels_unknown: bool,
+    /// Where `branch_labels` is assigned something migdoc cannot evaluate
+    /// (`migration.EXPAND_BRANCH`): the revision has labels, which migdoc does not know.
+    pub branch_labels_unknown: Option<TextRange>,
     pub depends_on: Vec<Located<String>>,
     /// The first line of the module docstring (Alembic's "message").
     pub message: Option<String>,
@@ -340,7 +340,8 @@ pub(crate) fn read_header(body: &[Stmt], file_name: &str) -> RevisionHeader {
         None => legacy_revision_id(file_name).map_or(RevisionId::Missing, RevisionId::FromFileName),
     };
     let (down_revisions, down_revision_range, down_revision_unknown) = strings("down_revision");
-    let (branch_labels, _, branch_labels_unknown) = strings("branch_labels");
+    let (branch_labels, labels_range, labels_unknown) = strings("branch_labels");
+    let branch_labels_unknown = labels_range.filter(|_| labels_unknown);
     let (depends_on, _, _) = strings("depends_on");
     let message = match body.first() {
         Some(Stmt::Expr {

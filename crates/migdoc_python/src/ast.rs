@@ -117,7 +117,12 @@ pub enum Stmt {
     Continue {
         range: TextRange,
     },
-    /// Anything else (`del`, `match`, `global`, `assert`, ...).
+    /// `del a, d[k], o.x`.
+    Delete {
+        targets: Vec<Expr>,
+        range: TextRange,
+    },
+    /// Anything else (`match`, `global`, `assert`, ...).
     Other {
         range: TextRange,
     },
@@ -142,6 +147,7 @@ impl Stmt {
             | Stmt::Pass { range }
             | Stmt::Break { range }
             | Stmt::Continue { range }
+            | Stmt::Delete { range, .. }
             | Stmt::Other { range } => *range,
             Stmt::FunctionDef(f) => f.range,
             Stmt::ClassDef(c) => c.range,

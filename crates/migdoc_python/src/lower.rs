@@ -43,6 +43,10 @@ impl Lowerer<'_> {
                 value: self.expr(&s.value),
                 range: rg,
             },
+            r::Stmt::Delete(s) => Stmt::Delete {
+                targets: s.targets.iter().map(|t| self.expr(t)).collect(),
+                range: rg,
+            },
             r::Stmt::Expr(s) => Stmt::Expr {
                 value: self.expr(&s.value),
                 range: rg,

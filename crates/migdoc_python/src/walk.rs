@@ -88,6 +88,7 @@ fn stmt_exprs<'a>(stmt: &'a Stmt, f: &mut impl FnMut(&'a Expr)) {
             each_expr(finalbody, f);
         }
         Stmt::Return { value, .. } => value.iter().for_each(|v| expr(v, f)),
+        Stmt::Delete { targets, .. } => targets.iter().for_each(|t| expr(t, f)),
         Stmt::Raise { .. }
         | Stmt::Import { .. }
         | Stmt::ImportFrom { .. }

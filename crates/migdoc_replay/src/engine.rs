@@ -334,9 +334,6 @@ struct Run<'a> {
     undecided: Vec<Undecided>,
     /// A table no revision creates was changed ([`Outcome::predates`]).
     predates: bool,
-    /// How many failures stayed unreported because they rest on what is uncertain: where one
-    /// did, the operation may as well have succeeded.
-    unsure_failures: u32,
     file: usize,
     failures: Vec<Failure>,
     notes: Vec<Note>,
@@ -374,7 +371,6 @@ impl<'a> Run<'a> {
             guessing: 0,
             undecided: Vec::new(),
             predates: false,
-            unsure_failures: 0,
             file: 0,
             failures: Vec::new(),
             notes: Vec::new(),
@@ -391,23 +387,20 @@ impl<'a> Run<'a> {
 
     fn ops(&mut self, ops: &[Op]) {
         for op in ops {
-            let unsure = self.unsure_failures;
             self.op(op);
-            // A failure migdoc could not be sure of (a `DROP TYPE` whose dependent column may
-            // have been changed): the operation may have run, so what it changes is uncertain.
-            // A guard's own operations have answered for themselves.
-            if self.unsure_failures > unsure && !matches!(op.kind, OpKind::Guard { .. }) {
-                self.uncertain
-                    .absorb(&Footprint::of_ops(std::slice::from_ref(op)));
-            }
         }
     }
 
     fn fail(&mut self, range: TextRange, kind: FailureKind) {
+        self.report(range, kind);
+    }
+
+    /// Records a failure; `false` when it rests on what migdoc is not sure of, and stays
+    /// unreported (the run that goes on is then one where the operation succeeded).
+    fn report(&mut self, range: TextRange, kind: FailureKind) -> bool {
         // What an unknown operation may have changed proves nothing: stay silent on it.
         if self.uncertain.covers(&kind) {
-            self.unsure_failures += 1;
-            return;
+            return false;
         }
         // A table the history never creates was there before it: nothing is known about it.
         if let FailureKind::UndefinedTable { name }
@@ -415,14 +408,14 @@ impl<'a> Run<'a> {
             && !self.ancestry.created_tables.contains(name)
         {
             self.predates = true;
-            return;
+            return false;
         }
         let swallowed = self.swallowing > 0;
         if swallowed && kind.sqlstate().is_empty() {
             // Raised in Python, before any SQL: the `except` swallows it and the transaction
             // goes on, without the rest of the `try` body.
             self.uncertain.absorb(&Footprint::unbounded());
-            return;
+            return false;
         }
         self.failures.push(Failure {
             file: self.file,
@@ -432,6 +425,7 @@ impl<'a> Run<'a> {
             phase: self.phase,
             swallowed,
         });
+        true
     }
 
     fn note(&mut self, range: TextRange, kind: NoteKind) {
@@ -1461,29 +1455,46 @@ impl<'a> Run<'a> {
         );
         if !users.is_empty() {
             if !cascade {
-                self.fail(
+                let columns = users.clone();
+                if self.report(
                     range,
                     FailureKind::DependentObjects {
                         type_name: name.to_owned(),
                         users,
                     },
+                ) {
+                    return;
+                }
+                // Not sure it fails (what migdoc could not evaluate may have changed those
+                // columns): the run that goes on is one where the type was dropped, and the
+                // columns no longer used it.
+                for (table, column) in &columns {
+                    self.uncertain.absorb(&Footprint::of_column(table, column));
+                    self.edit_table(table, |tables| {
+                        if let Some(c) = tables
+                            .get_mut(table)
+                            .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+                        {
+                            c.enum_type = None;
+                        }
+                    });
+                }
+            } else {
+                self.note(
+                    range,
+                    NoteKind::DropTypeCascade {
+                        name: name.to_owned(),
+                        columns: users.clone(),
+                        via,
+                    },
                 );
-                return;
-            }
-            self.note(
-                range,
-                NoteKind::DropTypeCascade {
-                    name: name.to_owned(),
-                    columns: users.clone(),
-                    via,
-                },
-            );
-            for (table, column) in &users {
-                self.edit_table(table, |tables| {
-                    if let Some(t) = tables.get_mut(table) {
-                        t.columns.retain(|c| &c.name != column);
-                    }
-                });
+                for (table, column) in &users {
+                    self.edit_table(table, |tables| {
+                        if let Some(t) = tables.get_mut(table) {
+                            t.columns.retain(|c| &c.name != column);
+                        }
+                    });
+                }
             }
         }
         self.catalog.types.remove(name);

@@ -78,7 +78,7 @@ fn expected_code(error: &str) -> &'static str {
 
 /// What migdoc gets wrong about one history, judged by Alembic's verdict on it (`oracle`):
 /// the rule Alembic's failure calls for, or the same heads, walk order and revision count, no
-/// graph error, and MD101 exactly when there are several heads.
+/// graph error, and MD101 exactly on the heads a deploy cannot take as one.
 fn disagreement(name: &str, oracle: &Value, dirs: &[PathBuf]) -> Option<String> {
     let check = migdoc_json("check", dirs);
     let diagnostics = || check["diagnostics"].as_array().into_iter().flatten();
@@ -127,7 +127,10 @@ fn disagreement(name: &str, oracle: &Value, dirs: &[PathBuf]) -> Option<String> 
             "{name}: Alembic accepts the graph, migdoc reported {graph_errors:?}"
         ));
     }
-    (codes.contains(&"MD101".to_owned()) != (strings(&oracle["heads"]).len() > 1))
+    // Several heads are one head too many only where a deploy takes them as one: under the
+    // same branch label, or under none (`oracle["unmerged_heads"]`, judged by Alembic's own
+    // `<label>@head`).
+    (codes.contains(&"MD101".to_owned()) == strings(&oracle["unmerged_heads"]).is_empty())
         .then(|| format!("{name}: MD101 (multiple heads) said wrongly: {codes:?}"))
 }
 
@@ -266,12 +269,27 @@ fn real_histories_agree_with_alembic() {
         };
         let dirs = vec![PathBuf::from(dir)];
         let oracle = alembic_oracle(&dirs);
+        let check = migdoc_json("check", &dirs);
+        // A header the oracle cannot read without importing the file (glance's
+        // `branch_labels = migration.EXPAND_BRANCH`): migdoc says it cannot read it either.
+        if oracle["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("NonLiteralValue"))
+        {
+            let codes: Vec<&str> = check["diagnostics"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["code"].as_str())
+                .collect();
+            assert!(codes.contains(&"MD109"), "{name}: {}", oracle["error"]);
+            continue;
+        }
         assert!(
             oracle["error"].is_null(),
             "{name}: the oracle failed: {}",
             oracle["error"]
         );
-        let check = migdoc_json("check", &dirs);
         let graph = migdoc_json("graph", &dirs);
         assert_eq!(
             check["summary"]["files"].as_u64(),

@@ -30,6 +30,12 @@ const FLOORS: &[(&str, usize, usize, usize)] = &[
     ("indico", 177, 10, 177),
     ("prefect", 109, 109, 119),
     ("langflow-base", 161, 161, 161),
+    ("glance", 28, 0, 28),
+    ("cloudkitty", 10, 10, 10),
+    ("cloudkitty-sqlalchemy", 2, 2, 2),
+    ("cloudkitty-rating-pyscripts-sqlalchemy", 2, 2, 2),
+    ("cloudkitty-v1-sqlalchemy", 4, 4, 4),
+    ("cloudkitty-storage_state", 5, 5, 5),
 ];
 
 const PROBE: &str = "op.execute(\"CREATE TYPE migdoc_probe_t AS ENUM ('a')\")";
@@ -234,6 +240,11 @@ fn harder_probe_on_objects_postgresql_reported() {
         ("apache-airflow", 77, 116),
         ("prefect", 109, 115),
         ("langflow-base", 161, 161),
+        ("glance", 28, 28),
+        ("cloudkitty-sqlalchemy", 2, 2),
+        ("cloudkitty-rating-pyscripts-sqlalchemy", 1, 1),
+        ("cloudkitty-v1-sqlalchemy", 4, 4),
+        ("cloudkitty-storage_state", 2, 5),
     ];
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();

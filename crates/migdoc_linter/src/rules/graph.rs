@@ -197,6 +197,15 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
             ),
             _ => {}
         }
+        if let Some(range) = file.header.branch_labels_unknown {
+            ctx.report(
+                Rule::DynamicRevisionHeader,
+                i,
+                Some(range),
+                "migdoc cannot evaluate `branch_labels` here; it reads this revision as labelled, with labels it does not know".into(),
+                Some("assign `branch_labels` as a string or a tuple of strings".into()),
+            );
+        }
         if file.header.down_revision_unknown {
             ctx.report(
                 Rule::DynamicRevisionHeader,
@@ -332,7 +341,8 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
         // fork nobody merged.
         let labelled = |n: usize| {
             let node = graph.node(n);
-            !node.branch_labels.is_empty() || files[node.file].header.branch_labels_unknown
+            !node.branch_labels.is_empty()
+                || files[node.file].header.branch_labels_unknown.is_some()
         };
         let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
         for &head in &graph.heads {
