@@ -114,6 +114,8 @@ fn one_run(
 ) -> Outcome {
     let mut run = Run::new(settings, mode, Phase::Upgrade, ancestry);
     (run.catalog, run.users, run.uncertain) = start(settings);
+    run.seen_types = run.catalog.types.keys().cloned().collect();
+    run.seen_tables = run.catalog.tables.keys().cloned().collect();
     for &file in order {
         run.revision(file, &ops[file].upgrade);
     }
@@ -136,12 +138,20 @@ fn step_by_step(
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
     let mut state = start(settings);
+    // Whether a table no revision creates was met, and the types seen so far: carried over.
+    let mut seen = (
+        false,
+        state.0.types.keys().cloned().collect::<HashSet<_>>(),
+        state.0.tables.keys().cloned().collect::<HashSet<_>>(),
+    );
     for &file in order {
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, ancestry);
         (run.catalog, run.users, run.uncertain) = state;
+        (run.predates, run.seen_types, run.seen_tables) = seen;
         run.revision(file, &ops[file].upgrade);
         failures.append(&mut run.failures);
         state = (run.catalog, run.users, run.uncertain);
+        seen = (run.predates, run.seen_types, run.seen_tables);
     }
     failures
 }
@@ -175,6 +185,9 @@ fn round_trip(
     down.catalog = head.head.clone();
     down.users = TypeUsers::of(&down.catalog);
     down.uncertain = head.uncertain.clone();
+    down.predates = head.predates;
+    down.seen_types = down.catalog.types.keys().cloned().collect();
+    down.seen_tables = down.catalog.tables.keys().cloned().collect();
     for &file in order.iter().rev() {
         down.revision(file, &ops[file].downgrade);
     }
@@ -182,6 +195,9 @@ fn round_trip(
     up.catalog = down.catalog;
     up.users = down.users;
     up.uncertain = down.uncertain;
+    up.predates = down.predates;
+    up.seen_types = down.seen_types;
+    up.seen_tables = down.seen_tables;
     for &file in order {
         up.revision(file, &ops[file].upgrade);
     }
@@ -266,12 +282,39 @@ impl TypeUsers {
     }
 }
 
+/// Whether an upgrade changes or refers to a table no revision creates (`created`): the
+/// history starts on a schema built outside it (`metadata.create_all()`, then `alembic stamp`).
+fn presupposes_schema(ops: &[RevisionOps], created: &HashSet<String>) -> bool {
+    fn walk(ops: &[Op], created: &HashSet<String>) -> bool {
+        ops.iter().any(|op| match &op.kind {
+            OpKind::AddColumn { table, .. }
+            | OpKind::DropColumn { table, .. }
+            | OpKind::AlterColumn { table, .. }
+            | OpKind::DropTable { table, .. }
+            | OpKind::BulkInsert { table, .. }
+            | OpKind::RenameTable { from: table, .. } => !created.contains(table),
+            OpKind::AddForeignKey { table, key } => {
+                !created.contains(table) || !created.contains(&key.referenced)
+            }
+            OpKind::Guard {
+                when_true,
+                when_false,
+                ..
+            } => walk(when_true, created) || walk(when_false, created),
+            _ => false,
+        })
+    }
+    ops.iter().any(|revision| walk(&revision.upgrade, created))
+}
+
 /// Which revisions are ancestors of which (by file index), for "created on another branch".
 struct Ancestry {
     /// Graph node of each file.
     node_of: Vec<Option<usize>>,
     index: AncestorIndex,
     created_tables: HashSet<String>,
+    /// [`presupposes_schema`], where no base schema is configured.
+    presupposes_schema: bool,
 }
 
 impl Ancestry {
@@ -290,6 +333,7 @@ impl Ancestry {
         Ancestry {
             node_of,
             index: AncestorIndex::new(graph),
+            presupposes_schema: settings.base.is_none() && presupposes_schema(ops, &created_tables),
             created_tables,
         }
     }
@@ -334,6 +378,11 @@ struct Run<'a> {
     undecided: Vec<Undecided>,
     /// A table no revision creates was changed ([`Outcome::predates`]).
     predates: bool,
+    /// Every type this deploy has seen exist (made by an operation it ran, or there from the
+    /// start): in a history that presupposes a schema, a type outside it may be that schema's.
+    seen_types: HashSet<String>,
+    /// Every table this deploy has seen exist, likewise.
+    seen_tables: HashSet<String>,
     file: usize,
     failures: Vec<Failure>,
     notes: Vec<Note>,
@@ -371,6 +420,8 @@ impl<'a> Run<'a> {
             guessing: 0,
             undecided: Vec::new(),
             predates: false,
+            seen_types: HashSet::new(),
+            seen_tables: HashSet::new(),
             file: 0,
             failures: Vec::new(),
             notes: Vec::new(),
@@ -402,10 +453,30 @@ impl<'a> Run<'a> {
         if self.uncertain.covers(&kind) {
             return false;
         }
+        // A history that changes a table none of its revisions creates starts on a schema built
+        // outside it (`create_all()`, then `alembic stamp`): a type this deploy never saw exist
+        // may be one of that schema's, as its tables are. Told what that schema is
+        // (`--base-models`), migdoc knows its types, and the absence of another is a finding.
+        if let FailureKind::UndefinedType {
+            name,
+            other_branch: None,
+            ..
+        } = &kind
+            && (self.predates || self.ancestry.presupposes_schema)
+            && self.settings.base.is_none()
+            && !self.seen_types.contains(name)
+        {
+            return false;
+        }
         // A table the history never creates was there before it: nothing is known about it.
+        // Nor, once the history has shown it starts on such a schema, is a table this deploy
+        // has not yet seen exist (dropped before a revision creates it anew).
         if let FailureKind::UndefinedTable { name }
         | FailureKind::UndefinedColumn { table: name, .. } = &kind
-            && !self.ancestry.created_tables.contains(name)
+            && (!self.ancestry.created_tables.contains(name)
+                || ((self.predates || self.ancestry.presupposes_schema)
+                    && self.settings.base.is_none()
+                    && !self.seen_tables.contains(name)))
         {
             self.predates = true;
             return false;
@@ -819,6 +890,9 @@ impl<'a> Run<'a> {
             }
             None => false,
         };
+        if exists && !existed {
+            self.seen_tables.insert(table.to_owned());
+        }
         // A dropped table's foreign keys go with it; a new table has none, and no existing
         // foreign key references it (they reference tables, not names).
         if existed != exists {
@@ -1276,6 +1350,7 @@ impl<'a> Run<'a> {
 
     /// A type without labels: a domain, a composite or range type.
     fn define_other_type(&mut self, name: &str, domain: bool) {
+        self.seen_types.insert(name.to_owned());
         self.catalog.types.insert(
             name.to_owned(),
             EnumType {
@@ -1292,6 +1367,7 @@ impl<'a> Run<'a> {
         let Some(labels) = labels else {
             // Labels unknown: the type exists but nothing about its labels can be said.
             self.recertify_type(name, false);
+            self.seen_types.insert(name.to_owned());
             self.catalog.types.insert(
                 name.to_owned(),
                 EnumType {
@@ -1329,6 +1405,7 @@ impl<'a> Run<'a> {
             }
         }
         // Labels of a type created in this transaction are usable at once; only ADD VALUE is special.
+        self.seen_types.insert(name.to_owned());
         self.catalog.types.insert(
             name.to_owned(),
             EnumType {
@@ -1407,6 +1484,7 @@ impl<'a> Run<'a> {
     /// use it use it under its new name (PostgreSQL refers to types by OID).
     fn move_type(&mut self, from: &str, to_key: String) {
         if let Some(t) = self.catalog.types.remove(from) {
+            self.seen_types.insert(to_key.clone());
             self.catalog.types.insert(to_key.clone(), t);
         }
         for t in self.catalog.tables.values_mut() {

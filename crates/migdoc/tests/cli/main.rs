@@ -64,6 +64,7 @@ fixture_tests!(
     missing_revision_id,
     not_python,
     not_utf8,
+    presupposed_schema,
     pyproject_config,
     self_parent,
     several_locations,
