@@ -41,7 +41,9 @@ pub(crate) fn check(ctx: &mut Context, ops: &[RevisionOps]) {
             let OpKind::Sql(sql) = &op.kind else {
                 continue;
             };
-            for error in &sql.parsed.errors {
+            // PostgreSQL parses the whole string before it runs any of it, and stops at the
+            // first syntax error: what the parser says after recovering from it is noise.
+            for error in sql.parsed.errors.iter().take(1) {
                 // Point inside the string when it is spelled literally, else at the call.
                 let range = match sql.content_start {
                     Some(start) => TextRange::new(
