@@ -2405,8 +2405,16 @@ impl<'s, 'a> Frame<'s, 'a> {
                     let arg = args.first().map(|a| self.eval_quiet(a));
                     // SQLAlchemy 2.0 refuses a plain string: the migration fails there. The SQL
                     // follows, as 1.x ran it (through the driver, `%s` parameters).
+                    // Text with holes is a plain string only where the argument itself builds
+                    // it (an f-string, `+`, `%`): `text()` of such text evaluates to the same
+                    // holed value, so one held in a variable may be either.
+                    let plain = match &arg {
+                        Some(Value::Str(..)) => true,
+                        Some(Value::Holed(..)) => args.first().is_some_and(builds_a_string),
+                        _ => false,
+                    };
                     let not_executable = matches!(receiver, Value::Bind)
-                        && matches!(arg, Some(Value::Str(..) | Value::Holed(..)))
+                        && plain
                         && self.module.options.sqlalchemy_2_0 == Some(true);
                     if not_executable {
                         self.push(OpKind::StringNotExecutable, range);
@@ -5717,4 +5725,16 @@ fn sync_enum_values_sql(
     }
     out.push(format!("DROP TYPE \"{schema}\".\"{name}_old\""));
     Some(out)
+}
+
+/// An expression that makes a `str` itself: a literal, an f-string, `+` or `%` on text, or
+/// `.format(...)` (never `text(...)`).
+fn builds_a_string(e: &Expr) -> bool {
+    match e {
+        Expr::Str { .. } | Expr::FString { .. } | Expr::BinOp { .. } => true,
+        Expr::Call { func, .. } => {
+            matches!(func.as_ref(), Expr::Attribute { attr, .. } if attr == "format")
+        }
+        _ => false,
+    }
 }

@@ -1357,6 +1357,40 @@ fn a_plain_string_given_to_execute_fails_on_sqlalchemy_2() {
     assert_eq!(with(Some(true)), failing);
 }
 
+/// Text with holes (a table prefix env.py may pass to `upgrade()`) is a plain string only where
+/// the argument builds it: `text()` of it is executable (zuul's history, which requires
+/// SQLAlchemy 2.0, had 14 false MD222 errors).
+#[test]
+fn text_with_holes_is_a_plain_string_only_where_the_argument_builds_it() {
+    let src = format!(
+        "{HEAD}\ndef upgrade(prefix=''):\n    conn = op.get_bind()\n    \
+         statement = f\"UPDATE {{prefix}}t SET a = 1\"\n    \
+         conn.execute(sa.text(statement))\n    \
+         wrapped = sa.text(statement)\n    conn.execute(wrapped)\n    \
+         conn.execute(f\"UPDATE {{prefix}}t SET a = 2\")\n    \
+         conn.execute(\"UPDATE \" + prefix + \"t SET a = 3\")\n"
+    );
+    let ops = lower_revision(
+        &migdoc_python::parse_module(&src).body,
+        crate::LowerOptions {
+            sqlalchemy_2_0: Some(true),
+            ..crate::LowerOptions::default()
+        },
+        &crate::Externals::new(),
+    );
+    let kinds = kinds(&ops.upgrade);
+    let failing: Vec<usize> = kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| *k == "StringNotExecutable")
+        .map(|(i, _)| i)
+        .collect();
+    // Only the f-string and the `+` given to execute() themselves, each right before its SQL.
+    assert_eq!(failing.len(), 2, "{kinds:?}");
+    assert_eq!(kinds.len(), 6, "{kinds:?}");
+    assert_eq!(failing, [2, 4], "{kinds:?}");
+}
+
 #[test]
 fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
     let src = format!(
