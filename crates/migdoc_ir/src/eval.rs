@@ -2735,8 +2735,12 @@ impl<'s, 'a> Frame<'s, 'a> {
                         .iter()
                         .filter_map(|k| Some((k.arg.clone()?, self.eval(&k.value))))
                         .collect();
-                    return brace_format(s, &positional, &named)
-                        .map_or(Value::Unknown, |s| Value::Str(s, None));
+                    // A value migdoc cannot evaluate leaves a hole, as in an f-string.
+                    return match brace_format(s, &positional, &named) {
+                        Some((s, false)) => Value::Str(s, None),
+                        Some((s, true)) => Value::Holed(s),
+                        None => Value::Unknown,
+                    };
                 }
                 (
                     Value::ExistsQuery(subject),
@@ -4566,6 +4570,14 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.unknown(&format!("op.{name}"), footprint, range);
             }
         }
+        // `op.create_table` returns the `Table` it made: `t.insert().from_select(...)`,
+        // `t.update()` on it are data, and what else it is used for names that table.
+        if name == "create_table"
+            && let Some(Value::Str(table, _)) = values.first()
+            && !table.contains(HOLE)
+        {
+            return Value::Named(vec![qualify(table.clone())]);
+        }
         Value::None
     }
 }
@@ -5602,7 +5614,15 @@ fn percent(fmt: &str, args: &Value, holes: bool) -> Option<String> {
 }
 
 /// `"...".format(...)` with `{}`, `{0}`, `{name}` and `{{`/`}}`.
-fn brace_format(fmt: &str, positional: &[Value], named: &[(String, Value)]) -> Option<String> {
+/// `str.format`: the text, and whether it holds a [`HOLE`] where a value migdoc cannot evaluate
+/// stands. `None` for a field it does not read (a missing argument, a conversion or a format
+/// spec).
+fn brace_format(
+    fmt: &str,
+    positional: &[Value],
+    named: &[(String, Value)],
+) -> Option<(String, bool)> {
+    let mut holed = false;
     let mut out = String::new();
     let mut next = 0;
     let mut rest = fmt;
@@ -5630,12 +5650,20 @@ fn brace_format(fmt: &str, positional: &[Value], named: &[(String, Value)]) -> O
         match value {
             Value::Str(s, _) => out.push_str(s),
             Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Holed(s) => {
+                out.push_str(s);
+                holed = true;
+            }
+            Value::Unknown | Value::Named(_) | Value::Data | Value::OneOf(_) => {
+                out.push_str(HOLE);
+                holed = true;
+            }
             _ => return None,
         }
         rest = &tail[close + 1..];
     }
     out.push_str(rest);
-    Some(out)
+    Some((out, holed))
 }
 
 /// `op.create_index(..., postgresql_concurrently=True)` (or `drop_index`): a statement PostgreSQL

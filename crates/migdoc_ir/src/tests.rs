@@ -1391,6 +1391,41 @@ fn text_with_holes_is_a_plain_string_only_where_the_argument_builds_it() {
     assert_eq!(failing, [2, 4], "{kinds:?}");
 }
 
+/// `str.format` with a value migdoc cannot evaluate leaves a hole (zuul's `"UPDATE {t}
+/// ...".format(t=table_prefix + T)`), and the table `op.create_table` returns is data to
+/// insert into (gnocchi's `t.insert().from_select(...)`): neither is an unbounded unknown.
+#[test]
+fn format_with_unknown_values_and_the_created_table_leave_the_catalog_known() {
+    let src = format!(
+        "{HEAD}\ndef upgrade(table_prefix=''):\n    \
+         op.execute(sa.text(\"UPDATE {{t}} SET a = 1\".format(t=table_prefix + 'buildset')))\n    \
+         op.execute(\"ALTER TABLE {{}} DROP COLUMN b\".format(table_prefix))\n    \
+         rt = op.create_table('rt', sa.Column('name', sa.String(255)))\n    \
+         src = sa.table('src', sa.column('name'))\n    \
+         op.execute(rt.insert().from_select(['name'], sa.select(src.c.name)))\n"
+    );
+    let ops = lower(&src).upgrade;
+    let unbounded: Vec<&crate::Op> = ops
+        .iter()
+        .filter(
+            |op| matches!(&op.kind, OpKind::Unknown { footprint, .. } if footprint.is_unbounded()),
+        )
+        .collect();
+    assert!(unbounded.is_empty(), "{:?}", kinds(&ops));
+    // The UPDATE is data; the ALTER TABLE on a table with a hole in its name may change some
+    // table, not a type.
+    let holed: Vec<&crate::Footprint> = ops
+        .iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::Unknown { what, footprint } if what.contains("SQL built") => Some(footprint),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(holed.len(), 2, "{:?}", kinds(&ops));
+    assert!(holed[0].is_none(), "{:?}", holed[0]);
+    assert!(holed[1].any_table && !holed[1].any_type, "{:?}", holed[1]);
+}
+
 #[test]
 fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
     let src = format!(
