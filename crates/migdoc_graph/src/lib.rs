@@ -34,6 +34,9 @@ pub enum GraphProblem {
     MissingDependency { node: usize, dependency: String },
     /// A revision lists itself as its own parent or dependency.
     SelfReference { node: usize },
+    /// A base revision (no `down_revision`) whose `depends_on` is an empty string: Alembic
+    /// (1.18) stops with `DependencyCycleDetected`. On a revision with a parent it is ignored.
+    EmptyDependencyOnBase { node: usize },
     /// These revisions are not reachable from both a head and a base: they form or hang off a cycle.
     Cycle { nodes: Vec<usize> },
     /// A branch label already used by another revision (or equal to a revision id).
@@ -152,6 +155,12 @@ impl Graph {
                 }
             }
             for dep in dedup(&input.depends_on) {
+                if dep.is_empty() {
+                    if input.down_revisions.is_empty() {
+                        problems.push(GraphProblem::EmptyDependencyOnBase { node: input.file });
+                    }
+                    continue;
+                }
                 match graph.index.get(dep).or_else(|| labels.get(dep)) {
                     Some(&d) => {
                         if !graph.nodes[i].dependencies.contains(&d) {

@@ -55,6 +55,7 @@ fixture_tests!(
     duplicate_id,
     duplicate_label_two_heads,
     dynamic_header,
+    empty_depends_on,
     invalid_id,
     labelled_branches,
     legacy_file_name,

@@ -271,6 +271,21 @@ pub(crate) fn check(ctx: &mut Context, graph: &Graph) {
                     None,
                 ));
             }
+            GraphProblem::EmptyDependencyOnBase { node } => {
+                let range = files[*node]
+                    .header
+                    .depends_on
+                    .iter()
+                    .find(|l| l.value.is_empty())
+                    .map(|l| l.range);
+                reports.push((
+                    Rule::RevisionCycle,
+                    *node,
+                    range,
+                    "`depends_on` is an empty string on a base revision: Alembic stops with `DependencyCycleDetected` before any migration runs".into(),
+                    Some("write `depends_on = None`".into()),
+                ));
+            }
             GraphProblem::SelfReference { node } => reports.push((
                 Rule::RevisionCycle,
                 *node,
