@@ -3782,6 +3782,19 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.eval(&args[0]);
                 return self.eval(&args[1]);
             }
+            // Alembic's own messages (`from alembic import util`): a warning or a line printed.
+            if matches!(
+                path,
+                "alembic.util.warn"
+                    | "alembic.util.msg"
+                    | "alembic.util.messaging.warn"
+                    | "alembic.util.messaging.msg"
+            ) {
+                for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
+                    self.eval(a);
+                }
+                return Value::None;
+            }
             if path == "string.Template"
                 && let Some(Value::Str(text, _)) = args.first().map(|a| self.eval(a))
             {
@@ -5654,11 +5667,11 @@ fn brace_format(
                 out.push_str(s);
                 holed = true;
             }
-            Value::Unknown | Value::Named(_) | Value::Data | Value::OneOf(_) => {
+            // Anything else is some text migdoc does not know.
+            _ => {
                 out.push_str(HOLE);
                 holed = true;
             }
-            _ => return None,
         }
         rest = &tail[close + 1..];
     }

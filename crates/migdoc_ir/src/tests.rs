@@ -1397,8 +1397,11 @@ fn text_with_holes_is_a_plain_string_only_where_the_argument_builds_it() {
 #[test]
 fn format_with_unknown_values_and_the_created_table_leave_the_catalog_known() {
     let src = format!(
-        "{HEAD}\ndef upgrade(table_prefix=''):\n    \
+        "{HEAD}import json\nfrom alembic import util\n\ndef upgrade(table_prefix=''):\n    \
          op.execute(sa.text(\"UPDATE {{t}} SET a = 1\".format(t=table_prefix + 'buildset')))\n    \
+         for row in op.get_bind().execute(sa.text(\"SELECT id, p FROM t\")):\n        \
+         op.execute(\"UPDATE t SET p = '{{p}}', q = '{{q}}' WHERE id = {{i}}\".format(p=json.dumps(row.p), q=json.dumps({{'a': 'b'}}), i=row.id))\n    \
+         util.warn(\"check {{0}} by hand\".format(table_prefix))\n    \
          op.execute(\"ALTER TABLE {{}} DROP COLUMN b\".format(table_prefix))\n    \
          rt = op.create_table('rt', sa.Column('name', sa.String(255)))\n    \
          src = sa.table('src', sa.column('name'))\n    \
@@ -1424,6 +1427,12 @@ fn format_with_unknown_values_and_the_created_table_leave_the_catalog_known() {
     assert_eq!(holed.len(), 2, "{:?}", kinds(&ops));
     assert!(holed[0].is_none(), "{:?}", holed[0]);
     assert!(holed[1].any_table && !holed[1].any_type, "{:?}", holed[1]);
+    // The loop's UPDATE, built from rows and `json.dumps` of them, is data.
+    assert!(
+        ops.iter().any(|op| matches!(&op.kind, OpKind::Unknown { what, footprint } if what.contains("loop") && footprint.is_none())),
+        "{:?}",
+        kinds(&ops)
+    );
 }
 
 #[test]
