@@ -958,6 +958,13 @@ impl<'a> ModuleScope<'a> {
         scope
     }
 
+    /// Runs statements of the module itself (not of a function) and returns their ops.
+    pub(crate) fn run_block(&self, body: &[Stmt]) -> Vec<Op> {
+        let mut frame = Frame::new(self);
+        frame.block(body);
+        frame.ops
+    }
+
     pub(crate) fn run_function(&self, f: &FunctionDef) -> Vec<Op> {
         let mut frame = Frame::new(self);
         frame.followed_metadata = crate::local_metadata::followed_metadata(&f.body);

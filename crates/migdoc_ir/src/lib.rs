@@ -955,6 +955,48 @@ pub fn lower_revision_in<'a>(
             }
         }
     }
+    // Statements of the module itself run when Alembic loads the revision, before any
+    // migration of the command (`ENUM(...).create(op.get_bind(), checkfirst=True)` at module
+    // level, in a `try` for commands without a database). What they do is uncertain from this
+    // revision on (read here, not where the load happens); calls the evaluator cannot follow
+    // there (`sys.path.append(...)`) are left out, as module code was before.
+    let module_level: Vec<Stmt> = body
+        .iter()
+        .filter(|s| {
+            matches!(
+                s,
+                Stmt::Expr { .. }
+                    | Stmt::Try { .. }
+                    | Stmt::With { .. }
+                    | Stmt::If { .. }
+                    | Stmt::For { .. }
+            )
+        })
+        .cloned()
+        .collect();
+    if ops.has_upgrade && !module_level.is_empty() {
+        let run: Vec<Op> = module
+            .run_block(&module_level)
+            .into_iter()
+            .filter(|op| {
+                !matches!(&op.kind, OpKind::Unknown { footprint, .. } if footprint.is_unbounded())
+            })
+            .collect();
+        let footprint = Footprint::of_ops(&run);
+        if !footprint.is_none()
+            && let Some(first) = run.first()
+        {
+            let at_load = Op {
+                kind: OpKind::Unknown {
+                    what: "code at module level, run when Alembic loads the revision".to_owned(),
+                    footprint,
+                },
+                range: first.range,
+            };
+            ops.upgrade.insert(0, at_load.clone());
+            ops.downgrade.insert(0, at_load);
+        }
+    }
     clip_names(&mut ops.upgrade);
     clip_names(&mut ops.downgrade);
     ops

@@ -1435,6 +1435,34 @@ fn format_with_unknown_values_and_the_created_table_leave_the_catalog_known() {
     );
 }
 
+/// Code at module level runs when Alembic loads the revision (fittrackee's `c59425f77851`
+/// creates its enum type there, in a `try` for commands without a database): what it may
+/// change is uncertain; a call there migdoc cannot follow adds nothing.
+#[test]
+fn code_at_module_level_is_an_uncertain_op_before_the_migration() {
+    let src = format!(
+        "{HEAD}import sys\nsys.path.append('/opt/app')\nfrom app.bootstrap import init\ninit()\n\
+         mood = postgresql.ENUM('a', 'b', name='mood')\n\
+         try:\n    mood.create(op.get_bind(), checkfirst=True)\nexcept NameError:\n    pass\n\n\
+         def upgrade():\n    op.add_column('t', sa.Column('m', mood))\n\n\
+         def downgrade():\n    op.drop_column('t', 'm')\n"
+    );
+    let ops = lower(&src);
+    for direction in [&ops.upgrade, &ops.downgrade] {
+        let Some(OpKind::Unknown { what, footprint }) = direction.first().map(|op| &op.kind) else {
+            panic!("{:?}", kinds(direction));
+        };
+        assert!(what.contains("module level"), "{what}");
+        assert!(!footprint.is_unbounded(), "{footprint:?}");
+        assert!(footprint.names.iter().any(|n| n == "mood"), "{footprint:?}");
+    }
+    // Without module-level code, nothing is added.
+    let plain = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    op.drop_column('t', 'm')\n"
+    ));
+    assert_eq!(kinds(&plain.upgrade), ["DropColumn"]);
+}
+
 #[test]
 fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
     let src = format!(
