@@ -3789,13 +3789,18 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.eval(&args[0]);
                 return self.eval(&args[1]);
             }
-            // Alembic's own messages (`from alembic import util`): a warning or a line printed.
+            // Alembic's own messages (`from alembic import util`): a warning or a line printed;
+            // text written to the console.
             if matches!(
                 path,
                 "alembic.util.warn"
                     | "alembic.util.msg"
                     | "alembic.util.messaging.warn"
                     | "alembic.util.messaging.msg"
+                    | "sys.stderr.write"
+                    | "sys.stdout.write"
+                    | "sys.stderr.flush"
+                    | "sys.stdout.flush"
             ) {
                 for a in args.iter().chain(keywords.iter().map(|k| &k.value)) {
                     self.eval(a);

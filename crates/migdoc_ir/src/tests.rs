@@ -1397,11 +1397,12 @@ fn text_with_holes_is_a_plain_string_only_where_the_argument_builds_it() {
 #[test]
 fn format_with_unknown_values_and_the_created_table_leave_the_catalog_known() {
     let src = format!(
-        "{HEAD}import json\nfrom alembic import util\n\ndef upgrade(table_prefix=''):\n    \
+        "{HEAD}import json\nimport sys\nfrom alembic import util\n\ndef upgrade(table_prefix=''):\n    \
          op.execute(sa.text(\"UPDATE {{t}} SET a = 1\".format(t=table_prefix + 'buildset')))\n    \
          for row in op.get_bind().execute(sa.text(\"SELECT id, p FROM t\")):\n        \
          op.execute(\"UPDATE t SET p = '{{p}}', q = '{{q}}' WHERE id = {{i}}\".format(p=json.dumps(row.p), q=json.dumps({{'a': 'b'}}), i=row.id))\n    \
          util.warn(\"check {{0}} by hand\".format(table_prefix))\n    \
+         sys.stderr.write(f\"{{table_prefix}} done\\n\")\n    \
          op.execute(\"ALTER TABLE {{}} DROP COLUMN b\".format(table_prefix))\n    \
          rt = op.create_table('rt', sa.Column('name', sa.String(255)))\n    \
          src = sa.table('src', sa.column('name'))\n    \
