@@ -366,8 +366,6 @@ fn always_raises(f: &FunctionDef) -> bool {
 /// How deep migdoc follows helpers calling helpers.
 const MAX_CALL_DEPTH: u32 = 6;
 
-/// Methods of Python's lists, dicts, sets and strings (`parents.append(x)`): called on a value
-/// migdoc cannot evaluate, they change that value, never the database.
 /// The methods of [`CONTAINER_METHODS`] that change the list, dict or set they are called on.
 const MUTATING_METHODS: &[&str] = &[
     "append",
@@ -384,6 +382,8 @@ const MUTATING_METHODS: &[&str] = &[
     "clear",
 ];
 
+/// Methods of Python's lists, dicts, sets and strings (`parents.append(x)`): called on a value
+/// migdoc cannot evaluate, they change that value, never the database.
 const CONTAINER_METHODS: &[&str] = &[
     "append",
     "extend",
