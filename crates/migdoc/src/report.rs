@@ -556,7 +556,7 @@ fn json_value(ctx: &Ctx) -> serde_json::Value {
                     "revision": u.revision,
                     "direction": u.direction,
                     "what": u.what,
-                    "footprint": {"names": u.footprint.names, "any_table": u.footprint.any_table, "any_type": u.footprint.any_type, "columns_of": u.footprint.columns_of, "details_of": u.footprint.details_of, "labels_of": u.footprint.labels_of,
+                    "footprint": {"names": u.footprint.names, "any_table": u.footprint.any_table, "any_type": u.footprint.any_type, "columns_of": u.footprint.columns_of, "details_of": u.footprint.details_of, "labels_of": u.footprint.labels_of, "unread": u.footprint.unread,
                                   "columns": u.footprint.columns.iter().map(|(t, c)| json!({"table": t, "column": c})).collect::<Vec<_>>(),
                                   "unbounded": u.footprint.is_unbounded()},
                     "silences": u.silences(),

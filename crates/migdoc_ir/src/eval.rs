@@ -1138,12 +1138,16 @@ impl<'s, 'a> Frame<'s, 'a> {
         };
         let footprint = Footprint::of_ops(ops);
         // Name what makes it unbounded, so that `--show-unknown` points at the cause.
+        let unbounded = footprint.is_unbounded();
         let cause = footprint
-            .is_unbounded()
+            .is_wide()
             .then(|| {
                 ops.iter().find_map(|op| match &op.kind {
                     // The innermost cause of a nested one.
-                    OpKind::Unknown { what, footprint } if footprint.is_unbounded() => Some(
+                    OpKind::Unknown {
+                        what,
+                        footprint: inner,
+                    } if inner.is_unbounded() || (!unbounded && inner.unread) => Some(
                         what.rsplit_once(" (")
                             .map_or(what.as_str(), |(_, inner)| inner.trim_end_matches(')'))
                             .to_owned(),
@@ -1398,7 +1402,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 // building a value: migdoc assumes it changes no schema (ARCHITECTURE.md).
                 if self.ops.len() == before {
                     self.unfollowed_call(value, &v);
-                    if self.ops.len() > before && self.ops[before..].iter().any(|o| matches!(&o.kind, OpKind::Unknown { footprint, .. } if footprint.is_unbounded())) {
+                    if self.ops.len() > before && self.ops[before..].iter().any(|o| matches!(&o.kind, OpKind::Unknown { footprint, .. } if footprint.is_wide())) {
                         self.ops.truncate(before);
                     }
                 }
@@ -1884,7 +1888,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                 if matches!(receiver, Some(Value::AlembicConfig)) {
                     return;
                 }
-                let footprint = self.call_footprint(receiver.as_ref(), args, keywords);
+                let unread = matches!(self.eval_quiet(func), Value::Path(p) if is_unread(&p));
+                let footprint = self.call_footprint(receiver.as_ref(), args, keywords, unread);
                 self.unknown(&name, footprint, *range);
             }
         }
@@ -1943,12 +1948,15 @@ impl<'s, 'a> Frame<'s, 'a> {
 
     /// What a call migdoc cannot follow may change: the objects its receiver and arguments
     /// name (a helper called with a table or a type name), or anything when an argument cannot
-    /// be evaluated or none names an object.
+    /// be evaluated or none names an object. A function migdoc could not read (`unread`: from
+    /// a module it did not find) given nothing that may name an object has
+    /// [`Footprint::unread_code`]'s.
     fn call_footprint(
         &mut self,
         receiver: Option<&Value>,
         args: &[Expr],
         keywords: &[Keyword],
+        unread: bool,
     ) -> Footprint {
         let schema = self.kwarg(keywords, "schema").map(|e| self.eval_quiet(e));
         // Functions it is given: what running them may change (and no names).
@@ -1973,9 +1981,16 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
         if names.is_empty() {
             // Rows, ORM objects and plain values name no table or type: a call that gets only
-            // those changes data. A call that gets nothing at all may do anything.
+            // those changes data. A call that gets nothing at all may do anything, but code
+            // migdoc could not read, given no value of a module it could not read either (which
+            // may hold a name), drops no enum type.
+            let unread_values = values
+                .iter()
+                .any(|v| matches!(v, Value::Path(p) if is_unread(p)));
             return if data {
                 callbacks
+            } else if unread && !unread_values {
+                Footprint::unread_code().union(callbacks)
             } else {
                 Footprint::unbounded()
             };
@@ -3099,7 +3114,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             return Value::Unknown;
         }
         if self.depth >= MAX_CALL_DEPTH && !recursive {
-            let footprint = self.call_footprint(None, args, keywords);
+            let footprint = self.call_footprint(None, args, keywords, false);
             if !footprint.is_none() {
                 self.unknown(
                     "a helper call nested deeper than migdoc follows",
@@ -3501,7 +3516,12 @@ impl<'s, 'a> Frame<'s, 'a> {
             // without its project, or a third-party module): say which, so that the user knows
             // what would let migdoc see.
             Value::Path(path) => {
-                self.unknown(&format!("execute() of `{path}`, from a module migdoc could not read (not found from here, or not the project's)"), Footprint::unbounded(), range);
+                let footprint = if is_unread(&path) {
+                    Footprint::unread_code()
+                } else {
+                    Footprint::unbounded()
+                };
+                self.unknown(&format!("execute() of `{path}`, from a module migdoc could not read (not found from here, or not the project's)"), footprint, range);
                 return;
             }
             _ => {
@@ -4590,7 +4610,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                         f
                     }
                     "bulk_insert" => Footprint::default(),
-                    _ => self.call_footprint(None, args, keywords),
+                    _ => self.call_footprint(None, args, keywords, false),
                 };
                 self.unknown(&format!("op.{name}"), footprint, range);
             }
@@ -5331,6 +5351,16 @@ fn compare(op: CmpOp, l: &Value, r: &Value) -> Value {
 
 /// A connection, Alembic's `op` or context, or a function: what lets code it is given to run
 /// SQL.
+/// Whether `path` (a name imported from a module migdoc did not find) is code migdoc could not
+/// read: not SQLAlchemy's, Alembic's or the standard library's, which it knows.
+fn is_unread(path: &str) -> bool {
+    let top = path.split('.').next().unwrap_or_default();
+    !matches!(
+        top,
+        "sqlalchemy" | "alembic" | "migdoc" | "sys" | "os" | "logging"
+    ) && !PURE_MODULES.contains(&top)
+}
+
 fn reaches_the_database(v: &Value) -> bool {
     match v {
         Value::Bind | Value::Context | Value::Batch(_) | Value::Function(_) | Value::Closure(_) => {

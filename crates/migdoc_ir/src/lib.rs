@@ -281,6 +281,13 @@ pub struct Footprint {
     /// have added or renamed: `ALTER TYPE t ADD VALUE` or `RENAME VALUE` that may not have run.
     #[serde(default)]
     pub labels_of: Vec<String>,
+    /// Code migdoc could not read (a function, or SQL, from a module it did not find), given
+    /// nothing that names an object: it may create tables and enum types of any name, change
+    /// or drop any table, and change the labels of any type. Enum types are dropped and
+    /// renamed by name, and it was given none: the types that exist keep existing (the
+    /// assumption ARCHITECTURE.md states for code migdoc cannot see).
+    #[serde(default)]
+    pub unread: bool,
 }
 
 impl Footprint {
@@ -294,7 +301,22 @@ impl Footprint {
             details_of: Vec::new(),
             columns: Vec::new(),
             labels_of: Vec::new(),
+            unread: false,
         }
+    }
+
+    /// Code migdoc could not read, given no names (see [`Footprint::unread`]).
+    pub fn unread_code() -> Self {
+        Footprint {
+            any_table: true,
+            unread: true,
+            ..Footprint::default()
+        }
+    }
+
+    /// Unbounded, or code migdoc could not read: what follows it is not vouched for as a whole.
+    pub fn is_wide(&self) -> bool {
+        self.is_unbounded() || self.unread
     }
 
     pub fn is_unbounded(&self) -> bool {
@@ -310,6 +332,7 @@ impl Footprint {
             && self.details_of.is_empty()
             && self.columns.is_empty()
             && self.labels_of.is_empty()
+            && !self.unread
     }
 
     pub fn of_names(names: impl IntoIterator<Item = String>) -> Self {
@@ -331,6 +354,7 @@ impl Footprint {
         self.names.dedup();
         self.any_table |= other.any_table;
         self.any_type |= other.any_type;
+        self.unread |= other.unread;
         self.columns_of.extend(other.columns_of);
         self.columns_of.sort();
         self.columns_of.dedup();
@@ -978,9 +1002,9 @@ pub fn lower_revision_in<'a>(
         let run: Vec<Op> = module
             .run_block(&module_level)
             .into_iter()
-            .filter(|op| {
-                !matches!(&op.kind, OpKind::Unknown { footprint, .. } if footprint.is_unbounded())
-            })
+            .filter(
+                |op| !matches!(&op.kind, OpKind::Unknown { footprint, .. } if footprint.is_wide()),
+            )
             .collect();
         let footprint = Footprint::of_ops(&run);
         if !footprint.is_none()

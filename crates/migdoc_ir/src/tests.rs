@@ -591,8 +591,9 @@ fn what_a_helper_migdoc_cannot_see_returns_carries_the_names_it_was_given() {
         "{:?}",
         f[3]
     );
-    // A helper given the migration's `op` and nothing it can name may do anything.
-    assert!(f[4].is_unbounded());
+    // A helper given the migration's `op` and nothing it can name may do anything to tables
+    // (it drops no enum type: it was given no name of one).
+    assert_eq!(f[4], crate::Footprint::unread_code());
     assert_eq!(f.len(), 5, "{:?}", ops.upgrade);
 }
 
@@ -726,7 +727,48 @@ fn sql_imported_from_a_module_migdoc_cannot_read_is_named() {
             "Unknown(execute() of `app.sql.NATSORT`, from a module migdoc could not read (not found from here, or not the project's))"
         ]
     );
-    assert!(footprints(&ops.upgrade)[0].is_unbounded());
+    // Code migdoc could not read: it may create or change anything but the enum types that
+    // exist, which it was given no name of.
+    assert_eq!(footprints(&ops.upgrade), [crate::Footprint::unread_code()]);
+}
+
+#[test]
+fn a_helper_migdoc_cannot_read_given_no_names_drops_no_type() {
+    let ops = lower(&format!(
+        "{HEAD}
+from app.db import helpers
+from app.db.helpers import build, LEGACY
+
+         def upgrade():
+             helpers.build_tables(op.get_bind())
+             build(op)
+             helpers.drop_enum(op, LEGACY)
+             helpers.drop_enum(op, 'mood')
+             helpers.drop_enum(op, undefined_name)
+"
+    ));
+    assert_eq!(
+        footprints(&ops.upgrade),
+        [
+            crate::Footprint::unread_code(),
+            crate::Footprint::unread_code(),
+            // A value of a module migdoc could not read may name any type; so may a value it
+            // cannot evaluate.
+            crate::Footprint::unbounded(),
+            crate::Footprint::of_names(["mood".to_owned()]),
+            crate::Footprint::unbounded(),
+        ]
+    );
+    // Assigned, such a call builds a value, as any call given no names does.
+    let ops = lower(&format!(
+        "{HEAD}
+from app import make_app
+
+def upgrade():
+    app = make_app()
+"
+    ));
+    assert!(footprints(&ops.upgrade).is_empty(), "{:?}", ops.upgrade);
 }
 
 #[test]

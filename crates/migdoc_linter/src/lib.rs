@@ -170,6 +170,12 @@ impl UnknownOp {
         if f.is_unbounded() {
             return "everything after it in its deploy run".to_owned();
         }
+        if f.unread {
+            return "every table, and the labels of every enum type, after it in its deploy run \
+                    (code migdoc could not read; it is taken to drop no enum type it is not \
+                    given the name of)"
+                .to_owned();
+        }
         if f.is_none() {
             return "nothing (no effect on types, tables or columns)".to_owned();
         }
@@ -266,10 +272,10 @@ fn unknown_ops(
         }
         unbounded |= RevisionOps::unknowns(&revision.upgrade)
             .iter()
-            .any(|(_, f)| f.is_unbounded())
+            .any(|(_, f)| f.is_wide())
             || undecided
                 .iter()
-                .any(|u| u.file == file && u.footprint.is_unbounded());
+                .any(|u| u.file == file && u.footprint.is_wide());
         unbounded_in[history_of[node]] = unbounded;
     }
     (out, fully_checked)

@@ -771,7 +771,9 @@ impl<'a> Run<'a> {
             OpKind::DropConstraint { table, name } => {
                 self.drop_key(table.as_deref(), name.as_deref())
             }
-            OpKind::Unknown { footprint, .. } => self.uncertain.absorb(footprint),
+            OpKind::Unknown { footprint, .. } => self
+                .uncertain
+                .absorb_over(footprint, self.catalog.types.keys()),
             OpKind::UnnamedConstraintDrop { table } => {
                 // In a branch that may not run, it may not fail either.
                 if self.guessing == 0 {
@@ -799,7 +801,8 @@ impl<'a> Run<'a> {
     /// not follow): it has a footprint as an unknown operation does, and is listed with them.
     fn taint_with(&mut self, what: &'static str, range: TextRange, footprint: Footprint) {
         self.list_undecided(what, range, &footprint);
-        self.uncertain.absorb(&footprint);
+        self.uncertain
+            .absorb_over(&footprint, self.catalog.types.keys());
     }
 
     /// `--show-unknown` lists what the replay could not follow (once: the upgrade of the run

@@ -271,6 +271,10 @@ pub struct Uncertainty {
     pub unbounded: bool,
     pub any_table: bool,
     pub any_type: bool,
+    /// Code migdoc could not read ran ([`migdoc_ir::Footprint::unread`]): it may have ended the
+    /// transaction, and the enum types it found kept existing (`any_type` and the types'
+    /// `labels` say the rest).
+    pub unread: bool,
     /// Tables and types (by catalog key) that may have changed.
     pub names: std::collections::BTreeSet<String>,
     /// Enum types that exist, with labels migdoc does not know.
@@ -292,6 +296,32 @@ pub struct Uncertainty {
 }
 
 impl Uncertainty {
+    /// [`Self::absorb`], over a catalog holding the enum types `types`: code migdoc could not
+    /// read leaves each of them existing (as certainly as before), with labels it may have
+    /// changed, and may have made any other.
+    pub fn absorb_over<'t>(
+        &mut self,
+        footprint: &migdoc_ir::Footprint,
+        types: impl IntoIterator<Item = &'t String>,
+    ) {
+        if !footprint.unread || footprint.is_unbounded() {
+            self.absorb(footprint);
+            return;
+        }
+        let types: Vec<&String> = types.into_iter().collect();
+        let kept: Vec<String> = types
+            .iter()
+            .filter(|t| !self.type_exists(t) && !footprint.names.contains(t))
+            .map(|t| (*t).clone())
+            .collect();
+        self.absorb(footprint);
+        self.unread = true;
+        self.any_type = true;
+        self.certain_types.clear();
+        self.certain_types.extend(kept);
+        self.labels.extend(types.into_iter().cloned());
+    }
+
     pub fn absorb(&mut self, footprint: &migdoc_ir::Footprint) {
         if footprint.is_unbounded() {
             self.certain_tables.clear();
@@ -369,6 +399,7 @@ impl Uncertainty {
     /// Nothing is uncertain: the replayed catalog is what the database will have.
     pub fn is_certain(&self) -> bool {
         !self.unbounded
+            && !self.unread
             && !self.any_table
             && !self.any_type
             && self.names.is_empty()
@@ -434,7 +465,7 @@ impl Uncertainty {
             // These rest on the transaction too, which an unbounded unknown may have ended.
             FailureKind::UnsafeNewValue { type_name, .. }
             | FailureKind::AddValueInTransaction { type_name } => {
-                self.unbounded || self.type_labels(type_name)
+                self.unbounded || self.unread || self.type_labels(type_name)
             }
             FailureKind::NotNullViolation { table, .. }
             | FailureKind::CheckViolation { table, .. } => self.table_definition(table),
@@ -459,7 +490,7 @@ impl Uncertainty {
             // Nothing in the catalog: only an unbounded unknown (which may end the transaction)
             // covers it, as for `ADD VALUE`'s transaction.
             FailureKind::LabelTooLong { .. } | FailureKind::NotInTransactionBlock { .. } => {
-                self.unbounded
+                self.unbounded || self.unread
             }
             // The definition (the call) alone decides it.
             FailureKind::ColumnTwice { .. }

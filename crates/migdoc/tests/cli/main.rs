@@ -71,6 +71,7 @@ fixture_tests!(
     several_locations,
     sql_syntax,
     two_heads,
+    unread_helper,
 );
 
 #[test]
