@@ -366,7 +366,7 @@ fn always_raises(f: &FunctionDef) -> bool {
 /// How deep migdoc follows helpers calling helpers.
 const MAX_CALL_DEPTH: u32 = 6;
 
-/// The methods of [`CONTAINER_METHODS`] that change the list, dict or set they are called on.
+/// Methods of Python's lists, dicts and sets that change the value they are called on.
 const MUTATING_METHODS: &[&str] = &[
     "append",
     "extend",
@@ -382,22 +382,11 @@ const MUTATING_METHODS: &[&str] = &[
     "clear",
 ];
 
-/// Methods of Python's lists, dicts, sets and strings (`parents.append(x)`): called on a value
-/// migdoc cannot evaluate, they change that value, never the database.
-const CONTAINER_METHODS: &[&str] = &[
-    "append",
-    "extend",
-    "insert",
-    "pop",
-    "remove",
-    "update",
-    "add",
-    "discard",
-    "setdefault",
+/// The other methods of Python's lists, dicts, sets and strings, and those of SQLAlchemy
+/// `Table` objects and ORM sessions: with [`MUTATING_METHODS`], called on a value migdoc
+/// cannot evaluate (`parents.append(x)`), they change that value or rows, never the schema.
+const VALUE_METHODS: &[&str] = &[
     "get",
-    "sort",
-    "reverse",
-    "clear",
     "copy",
     "items",
     "keys",
@@ -445,6 +434,11 @@ const CONTAINER_METHODS: &[&str] = &[
     "critical",
     "echo",
 ];
+
+/// A method of [`MUTATING_METHODS`] or [`VALUE_METHODS`].
+fn is_container_method(method: &str) -> bool {
+    MUTATING_METHODS.contains(&method) || VALUE_METHODS.contains(&method)
+}
 
 /// Standard-library modules that cannot reach a database: their functions compute values.
 const PURE_MODULES: &[&str] = &[
@@ -2558,7 +2552,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                     return Value::Data;
                 }
                 (Value::Unknown | Value::Named(_) | Value::Seq(_) | Value::Dict(_), method)
-                    if CONTAINER_METHODS.contains(&method)
+                    if is_container_method(method)
                         // Those below, on a list or a dict migdoc knows, give what Python gives.
                         && !matches!(
                             (&receiver, method),

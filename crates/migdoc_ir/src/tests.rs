@@ -11,12 +11,20 @@ fn lower(src: &str) -> RevisionOps {
 /// [`lower`] for a project whose env.py runs migrations outside a transaction, where a failure
 /// a `try` swallows leaves the run going without the rest of the `try` body.
 fn lower_autocommit(src: &str) -> RevisionOps {
-    lower_revision(
-        &migdoc_python::parse_module(src).body,
+    lower_with(
+        src,
         crate::LowerOptions {
             autocommit: true,
             ..crate::LowerOptions::default()
         },
+    )
+}
+
+/// Lowers `src` with `options`.
+fn lower_with(src: &str, options: crate::LowerOptions) -> RevisionOps {
+    lower_revision(
+        &migdoc_python::parse_module(src).body,
+        options,
         &crate::Externals::new(),
     )
 }
@@ -960,13 +968,12 @@ fn table_create_is_the_ddl_of_the_sqlalchemy_version() {
          people.create(op.get_bind())\n    people.create(op.get_bind(), checkfirst=True)\n\ndef downgrade():\n    pass\n"
     );
     let with = |sa21: Option<bool>| {
-        lower_revision(
-            &migdoc_python::parse_module(&src).body,
+        lower_with(
+            &src,
             crate::LowerOptions {
                 sqlalchemy_2_1: sa21,
                 ..crate::LowerOptions::default()
             },
-            &crate::Externals::new(),
         )
     };
     let checkfirst = |ops: &RevisionOps| match &ops.upgrade[0].kind {
@@ -997,15 +1004,14 @@ fn table_create_is_the_ddl_of_the_sqlalchemy_version() {
 
 #[test]
 fn create_all_of_a_local_metadata_is_the_ddl_it_emits() {
-    let lower_with = |body: &str, sa21: Option<bool>| {
+    let lower_sa21 = |body: &str, sa21: Option<bool>| {
         let src = format!("{HEAD}\ndef upgrade():\n{body}\n\ndef downgrade():\n    pass\n");
-        lower_revision(
-            &migdoc_python::parse_module(&src).body,
+        lower_with(
+            &src,
             crate::LowerOptions {
                 sqlalchemy_2_1: sa21,
                 ..crate::LowerOptions::default()
             },
-            &crate::Externals::new(),
         )
     };
     // The child first: create_all creates the table it references first. Types come first,
@@ -1013,7 +1019,7 @@ fn create_all_of_a_local_metadata_is_the_ddl_it_emits() {
     let tables = "    meta = sa.MetaData()\n    \
         sa.Table('pets', meta, sa.Column('id', sa.Integer(), primary_key=True), sa.Column('owner_id', sa.Integer(), sa.ForeignKey('owners.id')), sa.Column('mood', sa.Enum('a', 'b', name='mood')))\n    \
         sa.Table('owners', meta, sa.Column('id', sa.Integer(), primary_key=True), sa.Column('mood', sa.Enum('a', 'b', name='mood')))\n";
-    let ops = lower_with(
+    let ops = lower_sa21(
         &format!("{tables}    meta.create_all(op.get_bind())"),
         Some(false),
     );
@@ -1048,7 +1054,7 @@ fn create_all_of_a_local_metadata_is_the_ddl_it_emits() {
         ]
     );
     // `checkfirst=False`: nothing is checked.
-    let unchecked = lower_with(
+    let unchecked = lower_sa21(
         &format!("{tables}    meta.create_all(op.get_bind(), checkfirst=False)"),
         Some(false),
     );
@@ -1059,16 +1065,16 @@ fn create_all_of_a_local_metadata_is_the_ddl_it_emits() {
     // `sa.Enum(create_type=False)` counts by version: with none known, `create_all` is an unknown.
     let flagged = "    meta = sa.MetaData()\n    sa.Table('t', meta, sa.Column('m', sa.Enum('a', name='m', create_type=False)))\n    meta.create_all(op.get_bind())";
     assert_eq!(
-        kinds(&lower_with(flagged, Some(false)).upgrade),
+        kinds(&lower_sa21(flagged, Some(false)).upgrade),
         ["CreateEnum", "Guard"]
     );
-    assert_eq!(kinds(&lower_with(flagged, Some(true)).upgrade), ["Guard"]);
+    assert_eq!(kinds(&lower_sa21(flagged, Some(true)).upgrade), ["Guard"]);
     assert_eq!(
-        kinds(&lower_with(flagged, None).upgrade),
+        kinds(&lower_sa21(flagged, None).upgrade),
         ["Unknown(create_all() of a MetaData)"]
     );
     // A metadata a helper also sees may gain tables migdoc does not: unbounded.
-    let escaped = lower_with(
+    let escaped = lower_sa21(
         &format!("{tables}    add_tables(meta)\n    meta.create_all(op.get_bind())"),
         Some(false),
     );
@@ -1374,13 +1380,12 @@ fn a_plain_string_given_to_execute_fails_on_sqlalchemy_2() {
     );
     let with = |sqlalchemy_2_0| {
         kinds(
-            &lower_revision(
-                &migdoc_python::parse_module(&src).body,
+            &lower_with(
+                &src,
                 crate::LowerOptions {
                     sqlalchemy_2_0,
                     ..crate::LowerOptions::default()
                 },
-                &crate::Externals::new(),
             )
             .upgrade,
         )
@@ -1412,13 +1417,12 @@ fn text_with_holes_is_a_plain_string_only_where_the_argument_builds_it() {
          conn.execute(f\"UPDATE {{prefix}}t SET a = 2\")\n    \
          conn.execute(\"UPDATE \" + prefix + \"t SET a = 3\")\n"
     );
-    let ops = lower_revision(
-        &migdoc_python::parse_module(&src).body,
+    let ops = lower_with(
+        &src,
         crate::LowerOptions {
             sqlalchemy_2_0: Some(true),
             ..crate::LowerOptions::default()
         },
-        &crate::Externals::new(),
     );
     let kinds = kinds(&ops.upgrade);
     let failing: Vec<usize> = kinds
@@ -1519,13 +1523,12 @@ fn a_declarative_models_table_create_is_its_ddl_with_the_mixins_it_can_read() {
          def upgrade():\n    bind = op.get_bind()\n    Tag.__table__.create(bind)\n    TaggedObject.__table__.create(bind)\n\n\
          def downgrade():\n    pass\n"
     );
-    let ops = lower_revision(
-        &migdoc_python::parse_module(&src).body,
+    let ops = lower_with(
+        &src,
         crate::LowerOptions {
             sqlalchemy_2_1: Some(false),
             ..crate::LowerOptions::default()
         },
-        &crate::Externals::new(),
     );
     assert_eq!(
         kinds(&ops.upgrade),
@@ -1708,13 +1711,12 @@ fn the_server_version_and_the_inspectors_dialect_are_the_deployments() {
          if insp.dialect.name == 'sqlite':\n        op.execute('PRAGMA foreign_keys = OFF')\n\n\
          def downgrade():\n    pass\n"
     );
-    let ops = lower_revision(
-        &migdoc_python::parse_module(&src).body,
+    let ops = lower_with(
+        &src,
         crate::LowerOptions {
             postgres_version: Some(15),
             ..crate::LowerOptions::default()
         },
-        &crate::Externals::new(),
     );
     assert_eq!(
         kinds(&ops.upgrade),

@@ -113,9 +113,7 @@ fn one_run(
     mode: Mode,
 ) -> Outcome {
     let mut run = Run::new(settings, mode, Phase::Upgrade, ancestry);
-    (run.catalog, run.users, run.uncertain) = start(settings);
-    run.seen_types = run.catalog.types.keys().cloned().collect();
-    run.seen_tables = run.catalog.tables.keys().cloned().collect();
+    run.resume(start(settings));
     for &file in order {
         run.revision(file, &ops[file].upgrade);
     }
@@ -137,39 +135,50 @@ fn step_by_step(
     ancestry: &Ancestry,
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let mut state = start(settings);
-    // Whether a table no revision creates was met, and the types seen so far: carried over.
-    let mut seen = (
-        false,
-        state.0.types.keys().cloned().collect::<HashSet<_>>(),
-        state.0.tables.keys().cloned().collect::<HashSet<_>>(),
-    );
+    let mut carried = start(settings);
     for &file in order {
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, ancestry);
-        (run.catalog, run.users, run.uncertain) = state;
-        (run.predates, run.seen_types, run.seen_tables) = seen;
+        run.resume(carried);
         run.revision(file, &ops[file].upgrade);
         failures.append(&mut run.failures);
-        state = (run.catalog, run.users, run.uncertain);
-        seen = (run.predates, run.seen_types, run.seen_tables);
+        carried = run.carry();
     }
     failures
 }
 
+/// What one run of a deploy hands the next: the database as the run left it, and what the
+/// deploy has learnt of it so far.
+#[derive(Default)]
+struct Carried {
+    catalog: Catalog,
+    users: TypeUsers,
+    uncertain: Uncertainty,
+    /// [`Run::predates`].
+    predates: bool,
+    seen_types: HashSet<String>,
+    seen_tables: HashSet<String>,
+}
+
+impl Carried {
+    /// A deploy that finds `catalog`: all of it has been seen.
+    fn on(catalog: Catalog, uncertain: Uncertainty, predates: bool) -> Self {
+        Carried {
+            users: TypeUsers::of(&catalog),
+            seen_types: catalog.types.keys().cloned().collect(),
+            seen_tables: catalog.tables.keys().cloned().collect(),
+            catalog,
+            uncertain,
+            predates,
+        }
+    }
+}
+
 /// What every deploy starts from: an empty database, or the schema the history presupposes
 /// ([`crate::Base`]).
-fn start(settings: &Settings) -> (Catalog, TypeUsers, Uncertainty) {
+fn start(settings: &Settings) -> Carried {
     match settings.base.as_deref() {
-        Some(base) => (
-            base.catalog.clone(),
-            TypeUsers::of(&base.catalog),
-            base.uncertain.clone(),
-        ),
-        None => (
-            Catalog::default(),
-            TypeUsers::default(),
-            Uncertainty::default(),
-        ),
+        Some(base) => Carried::on(base.catalog.clone(), base.uncertain.clone(), false),
+        None => Carried::default(),
     }
 }
 
@@ -182,22 +191,16 @@ fn round_trip(
     head: &Outcome,
 ) -> Vec<Failure> {
     let mut down = Run::new(settings, Mode::RoundTrip, Phase::Downgrade, ancestry);
-    down.catalog = head.head.clone();
-    down.users = TypeUsers::of(&down.catalog);
-    down.uncertain = head.uncertain.clone();
-    down.predates = head.predates;
-    down.seen_types = down.catalog.types.keys().cloned().collect();
-    down.seen_tables = down.catalog.tables.keys().cloned().collect();
+    down.resume(Carried::on(
+        head.head.clone(),
+        head.uncertain.clone(),
+        head.predates,
+    ));
     for &file in order.iter().rev() {
         down.revision(file, &ops[file].downgrade);
     }
     let mut up = Run::new(settings, Mode::RoundTrip, Phase::Upgrade, ancestry);
-    up.catalog = down.catalog;
-    up.users = down.users;
-    up.uncertain = down.uncertain;
-    up.predates = down.predates;
-    up.seen_types = down.seen_types;
-    up.seen_tables = down.seen_tables;
+    up.resume(down.carry());
     for &file in order {
         up.revision(file, &ops[file].upgrade);
     }
@@ -444,6 +447,28 @@ impl<'a> Run<'a> {
 
     fn fail(&mut self, range: TextRange, kind: FailureKind) {
         self.report(range, kind);
+    }
+
+    /// Takes over what an earlier run of the deploy left ([`Carried`]).
+    fn resume(&mut self, carried: Carried) {
+        self.catalog = carried.catalog;
+        self.users = carried.users;
+        self.uncertain = carried.uncertain;
+        self.predates = carried.predates;
+        self.seen_types = carried.seen_types;
+        self.seen_tables = carried.seen_tables;
+    }
+
+    /// What this run hands the next run of the deploy.
+    fn carry(&mut self) -> Carried {
+        Carried {
+            catalog: std::mem::take(&mut self.catalog),
+            users: std::mem::take(&mut self.users),
+            uncertain: std::mem::take(&mut self.uncertain),
+            predates: self.predates,
+            seen_types: std::mem::take(&mut self.seen_types),
+            seen_tables: std::mem::take(&mut self.seen_tables),
+        }
     }
 
     /// Records a failure; `false` when it rests on what migdoc is not sure of, and stays
@@ -2345,7 +2370,7 @@ pub fn catalog_after_each(
     each: &mut dyn FnMut(usize, &Catalog),
 ) -> (Catalog, bool) {
     let ancestry = Ancestry::new(graph, ops, settings);
-    let mut state = start(settings);
+    let mut carried = start(settings);
     for file in graph
         .upgrade_order()
         .map(|n| graph.nodes[n].file)
@@ -2355,11 +2380,11 @@ pub fn catalog_after_each(
             continue;
         };
         let mut run = Run::new(settings, Mode::StepByStep, Phase::Upgrade, &ancestry);
-        (run.catalog, run.users, run.uncertain) = state;
+        run.resume(carried);
         run.revision(file, &revision.upgrade);
-        state = (run.catalog, run.users, run.uncertain);
-        each(file, &state.0);
+        carried = run.carry();
+        each(file, &carried.catalog);
     }
     // Doctor writes to databases: any uncertainty at all makes the catalog incomplete.
-    (state.0, !state.2.is_certain())
+    (carried.catalog, !carried.uncertain.is_certain())
 }
