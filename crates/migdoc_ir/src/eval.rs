@@ -732,7 +732,11 @@ impl<'a> ModuleScope<'a> {
             homes: Vec::new(),
             options,
         };
-        for stmt in body {
+        // A module-level `try` binds what its body binds (`try: from sqlalchemy.orm import
+        // mapped_column; _Column = mapped_column` / `except ImportError: ...`): the project's
+        // dependencies are installed, so the body is what runs.
+        let body = &flatten_try(body)[..];
+        for &stmt in body {
             match stmt {
                 Stmt::Import { names, .. } => {
                     for alias in names {
@@ -777,7 +781,7 @@ impl<'a> ModuleScope<'a> {
             }
         }
         // Module-level constants, in order (a constant may use an earlier one).
-        for stmt in body {
+        for &stmt in body {
             let (target, value) = match stmt {
                 Stmt::Assign { targets, value, .. } if targets.len() == 1 => (&targets[0], value),
                 Stmt::AnnAssign {
@@ -803,7 +807,7 @@ impl<'a> ModuleScope<'a> {
         let mut classes: HashMap<String, (Vec<Value>, bool, bool)> = HashMap::default();
         let declarative_bases: Vec<&str> = body
             .iter()
-            .filter_map(|stmt| match stmt {
+            .filter_map(|&stmt| match stmt {
                 Stmt::Assign { targets, value, .. } => match (targets.as_slice(), value) {
                     ([Expr::Name { id, .. }], Expr::Call { func, .. })
                         if func
@@ -817,7 +821,7 @@ impl<'a> ModuleScope<'a> {
                 _ => None,
             })
             .collect();
-        for stmt in body {
+        for &stmt in body {
             let Stmt::ClassDef(c) = stmt else { continue };
             if !matches!(scope.globals.get(&c.name), Some(Value::Data)) {
                 continue;
@@ -926,7 +930,7 @@ impl<'a> ModuleScope<'a> {
         if !models.is_empty() {
             scope.globals.extend(models);
             // Constants that read the models (`TABLES = [A.__table__, B.__table__]`), again.
-            for stmt in body {
+            for &stmt in body {
                 let (target, value) = match stmt {
                     Stmt::Assign { targets, value, .. } if targets.len() == 1 => {
                         (&targets[0], value)
@@ -5345,6 +5349,28 @@ fn compare(op: CmpOp, l: &Value, r: &Value) -> Value {
 
 /// A connection, Alembic's `op` or context, or a function: what lets code it is given to run
 /// SQL.
+/// `body`'s statements, with those of each `try`'s body, `else` and `finally` in its place (what
+/// runs when nothing raises), at any depth.
+fn flatten_try(body: &[Stmt]) -> Vec<&Stmt> {
+    let mut out = Vec::with_capacity(body.len());
+    for stmt in body {
+        match stmt {
+            Stmt::Try {
+                body,
+                orelse,
+                finalbody,
+                ..
+            } => {
+                out.extend(flatten_try(body));
+                out.extend(flatten_try(orelse));
+                out.extend(flatten_try(finalbody));
+            }
+            _ => out.push(stmt),
+        }
+    }
+    out
+}
+
 /// Whether `path` (a name imported from a module migdoc did not find) is code migdoc could not
 /// read: not SQLAlchemy's, Alembic's or the standard library's, which it knows.
 fn is_unread(path: &str) -> bool {

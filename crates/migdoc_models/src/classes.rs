@@ -474,7 +474,13 @@ impl Reader<'_, '_> {
                                 continue;
                             }
                             // `relationship(...)` and other non-columns.
-                            None => continue,
+                            None if !is_unknown_call(value) => continue,
+                            // A call migdoc cannot evaluate (`_Column(...)`, an alias it did
+                            // not follow) on a `Mapped[...]` attribute: a column it cannot read.
+                            None => {
+                                complete = false;
+                                continue;
+                            }
                         },
                     };
                     // A bare `Mapped["Other"]` or `Mapped[list[...]]` with no value is no column we know.
@@ -793,6 +799,14 @@ fn is_relationship_call(e: &Expr) -> bool {
     matches!(e, Expr::Call { func, .. } if func.dotted_name().is_some_and(|n| {
         let last = n.rsplit('.').next().unwrap_or(&n);
         last == "Relationship" || NOT_COLUMNS.contains(&last)
+    }))
+}
+
+/// A call that is neither a column nor one of [`NOT_COLUMNS`] as far as migdoc can tell.
+fn is_unknown_call(e: &Expr) -> bool {
+    matches!(e, Expr::Call { func, .. } if func.dotted_name().is_none_or(|n| {
+        let last = n.rsplit('.').next().unwrap_or(&n);
+        !NOT_COLUMNS.contains(&last) && last != "Relationship"
     }))
 }
 

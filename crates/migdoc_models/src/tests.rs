@@ -324,3 +324,51 @@ class Old(Legacy):
         ["id integer notnull", "note text notnull"]
     );
 }
+
+#[test]
+fn an_alias_bound_in_a_module_level_try_and_an_unknown_call_on_a_mapped_attribute() {
+    // optuna's models: `_Column` is `mapped_column`, bound inside `try` (its `except
+    // ImportError` is for SQLAlchemy < 2.0). A call migdoc cannot evaluate on a `Mapped[...]`
+    // attribute may be a column: the table is incomplete, never complete without it.
+    let src = "
+from typing import Any
+from sqlalchemy import Integer, String, orm
+from sqlalchemy.orm import Mapped
+from app.columns import make_column
+
+try:
+    from sqlalchemy.orm import declarative_base
+except ImportError:
+    from sqlalchemy.ext.declarative import declarative_base
+
+try:
+    from sqlalchemy.orm import mapped_column
+
+    _Column = mapped_column
+except ImportError:
+    from sqlalchemy import Column as _Column
+
+BaseModel: Any = declarative_base()
+
+class StudyModel(BaseModel):
+    __tablename__ = 'studies'
+    study_id: Mapped[int] = _Column(Integer, primary_key=True)
+    study_name: Mapped[str] = _Column(String(512), index=True, unique=True, nullable=False)
+    trials = orm.relationship('TrialModel')
+
+class TrialModel(BaseModel):
+    __tablename__ = 'trials'
+    trial_id: Mapped[int] = _Column(Integer, primary_key=True)
+    number: Mapped[int] = make_column(Integer)
+";
+    let schema = read(&[("app.models", src)]);
+    let studies = table(&schema, "studies");
+    assert_eq!(
+        shape(studies),
+        ["study_id integer notnull", "study_name varchar notnull"]
+    );
+    assert!(studies.complete, "a relationship is no column");
+    let trials = table(&schema, "trials");
+    assert_eq!(shape(trials), ["trial_id integer notnull"]);
+    assert!(!trials.complete, "`make_column(...)` may be a column");
+}

@@ -36,6 +36,7 @@ const FLOORS: &[(&str, usize, usize, usize)] = &[
     ("cloudkitty-rating-pyscripts-sqlalchemy", 2, 2, 2),
     ("cloudkitty-v1-sqlalchemy", 4, 4, 4),
     ("cloudkitty-storage_state", 5, 5, 5),
+    ("optuna", 9, 9, 9),
 ];
 
 const PROBE: &str = "op.execute(\"CREATE TYPE migdoc_probe_t AS ENUM ('a')\")";
@@ -245,6 +246,7 @@ fn harder_probe_on_objects_postgresql_reported() {
         ("cloudkitty-rating-pyscripts-sqlalchemy", 1, 1),
         ("cloudkitty-v1-sqlalchemy", 4, 4),
         ("cloudkitty-storage_state", 2, 5),
+        ("optuna", 2, 2),
     ];
     let root = crate::support::repo_root();
     let dirs = crate::support::real_history_dirs();
