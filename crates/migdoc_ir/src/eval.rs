@@ -4161,6 +4161,14 @@ impl<'s, 'a> Frame<'s, 'a> {
             }
             _ => String::new(),
         };
+        // `mapped_column(default=False, name="async")`: the keyword names it as the first
+        // argument does.
+        let name = match self.kwarg(keywords, "name").map(|e| self.eval_quiet(e)) {
+            Some(Value::Str(keyword, _)) if name.is_empty() => keyword,
+            // A name migdoc cannot evaluate: not the attribute's.
+            Some(_) if name.is_empty() => return Value::Unknown,
+            _ => name,
+        };
         let server_default = self
             .kwarg(keywords, "server_default")
             .is_some_and(|e| !matches!(e, Expr::NoneLiteral { .. }));

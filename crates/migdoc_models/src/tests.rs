@@ -372,3 +372,39 @@ class TrialModel(BaseModel):
     assert_eq!(shape(trials), ["trial_id integer notnull"]);
     assert!(!trials.complete, "`make_column(...)` may be a column");
 }
+
+#[test]
+fn a_column_named_by_keyword() {
+    // datajunction's `async_: Mapped[bool] = mapped_column(default=False, name="async")`.
+    let src = "
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from app.naming import column_name
+
+class Base(DeclarativeBase):
+    pass
+
+class Database(Base):
+    __tablename__ = 'database'
+    id: Mapped[int] = mapped_column(primary_key=True)
+    async_: Mapped[bool] = mapped_column(default=False, name='async')
+    schema: Mapped[str | None] = mapped_column(default=None, name='schema_')
+    legacy = sa.Column(sa.Text, name='legacy_note')
+
+class Other(Base):
+    __tablename__ = 'other'
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(name=column_name('label'))
+";
+    let schema = read(&[("app.models", src)]);
+    let names: Vec<&str> = table(&schema, "database")
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["id", "async", "schema_", "legacy_note"]);
+    // A name migdoc cannot evaluate is not the attribute's: that column is not read.
+    let other = table(&schema, "other");
+    assert_eq!(shape(other), ["id integer notnull"]);
+    assert!(!other.complete);
+}
