@@ -363,7 +363,7 @@ fn summary(out: &mut impl Write, ctx: &Ctx, p: &Paint) -> io::Result<()> {
             models.compared,
             plural(models.tables, "table"),
             if models.compared < models.tables {
-                "; the others may have been changed by operations migdoc could not evaluate, or made outside the history"
+                "; the others may have been changed by operations migdoc could not evaluate, made outside the history, or left to another history by env.py's `include_object`"
             } else {
                 ""
             }

@@ -298,6 +298,11 @@ pub struct LiveRun {
     pub environment: bool,
 }
 
+/// Whether env.py gives Alembic a filter of the tables it compares (`include_object`).
+fn filters_tables(project: &Project) -> bool {
+    project.env.as_ref().is_some_and(|e| e.filters_tables)
+}
+
 /// `migdoc verify`'s findings: the real runs against `check`'s predictions, the migrated catalog
 /// (`live`, after a successful `upgrade head`) against the replay and against the models. The
 /// returned report is `check`'s with its diagnostics replaced by these.
@@ -320,7 +325,13 @@ pub fn verify_report(
             head: live.clone(),
             ..migdoc_replay::Outcome::default()
         };
-        rules::models::check(&mut ctx, &report.models, &outcome, settings);
+        rules::models::check(
+            &mut ctx,
+            &report.models,
+            &outcome,
+            settings,
+            filters_tables(project),
+        );
     }
     let mut diagnostics = ctx.diagnostics;
     sort_diagnostics(&mut diagnostics);
@@ -699,7 +710,13 @@ pub fn check_lowered(
         .collect();
     rules::replay::check(&mut ctx, &outcome, &bases);
     let models = read_models(sources);
-    let compared = rules::models::check(&mut ctx, &models, &outcome, settings);
+    let compared = rules::models::check(
+        &mut ctx,
+        &models,
+        &outcome,
+        settings,
+        filters_tables(project),
+    );
     let models_summary = (!models.tables.is_empty()).then(|| ModelsSummary {
         modules: sources.models.entry.clone(),
         tables: models.tables.len(),

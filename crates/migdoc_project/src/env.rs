@@ -61,6 +61,10 @@ pub struct EnvInfo {
     /// env.py takes a PostgreSQL advisory lock (`pg_advisory_lock`, `pg_advisory_xact_lock`,
     /// `pg_try_advisory_*`, or a helper whose name says `advisory_lock`).
     pub advisory_lock: bool,
+    /// The online `configure` call passes `include_object` or `include_name`: a filter that
+    /// may leave some of the metadata's tables out of this history (a plugin's history over
+    /// the application's metadata).
+    pub filters_tables: bool,
     /// The text of env.py (for diagnostics about it and its `# migdoc:` comments).
     pub text: String,
     /// Its comments (`migdoc_python::Module::comments`).
@@ -115,6 +119,9 @@ pub fn read_env(path: PathBuf, text: &str) -> EnvInfo {
                 }
                 "transactional_ddl" => {
                     reader.info.autocommit |= matches!(value, Expr::Bool { value: false, .. });
+                }
+                "include_object" | "include_name" => {
+                    reader.info.filters_tables |= !matches!(value, Expr::NoneLiteral { .. });
                 }
                 "version_table" => reader.info.version_table = reader.string_setting(&value),
                 "version_table_schema" => {

@@ -27,6 +27,7 @@ fn fixture_version_dirs(dir: &Path) -> Vec<PathBuf> {
     match dir.file_name().and_then(|n| n.to_str()) {
         Some("several_locations") => vec![dir.join("db/versions"), dir.join("plugins/billing")],
         Some("pyproject_config") => vec![dir.join("src/app/migrations/versions")],
+        Some("include_object_filter") => vec![dir.join("migrations/versions")],
         _ => vec![dir.join("versions")],
     }
 }

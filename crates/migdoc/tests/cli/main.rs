@@ -56,6 +56,7 @@ fixture_tests!(
     duplicate_label_two_heads,
     dynamic_header,
     empty_depends_on,
+    include_object_filter,
     invalid_id,
     labelled_branches,
     legacy_file_name,
