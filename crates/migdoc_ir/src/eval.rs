@@ -119,6 +119,11 @@ enum Value {
     /// A SQLAlchemy DDL construct for objects migdoc does not model (`DropSequence`,
     /// `CreateIndex`, `AddConstraint`, ...): executing it changes no type, table or column.
     SideDdl,
+    /// A setting of the project's own that env.py passes to `context.configure()`, read as
+    /// `op.get_context().opts[...]` (not one of Alembic's own keys), or what code migdoc could
+    /// not read builds from such settings: a profile, a path, a flag. migdoc takes it to name
+    /// no enum type; it may name a table (ARCHITECTURE.md).
+    Setting,
     Unknown,
 }
 
@@ -207,6 +212,10 @@ fn names_and_data(values: &[Value]) -> Option<(Vec<String>, bool)> {
                 true
             }
             Value::OneOf(items) => items.iter().all(|i| collect(i, names)),
+            // Taken to name no enum type; the caller widens to any table.
+            Value::Setting => true,
+            // A message (`f"Couldn't transfer attribute {a.id}"`): names no object.
+            Value::Holed(text) if is_message(text) => true,
             Value::Unknown
             | Value::Opaque
             | Value::Holed(_)
@@ -1403,6 +1412,8 @@ impl<'s, 'a> Frame<'s, 'a> {
                     if self.ops.len() > before && self.ops[before..].iter().any(|o| matches!(&o.kind, OpKind::Unknown { footprint, .. } if footprint.is_wide())) {
                         self.ops.truncate(before);
                     }
+                } else {
+                    self.building_a_value(value, before);
                 }
                 let v = match (targets.as_slice(), value) {
                     ([Expr::Name { id, .. }], Expr::Call { func, .. })
@@ -1829,6 +1840,40 @@ impl<'s, 'a> Frame<'s, 'a> {
         }
     }
 
+    /// The operations recorded since `before` by a helper migdoc followed to build the value
+    /// `value` assigns (`appbuilder = cached_app(config=...).appbuilder`). What it did not
+    /// understand is read as if it had not followed it: the call builds a value, and what it
+    /// may change is what its arguments name, or nothing when they name nothing or cannot be
+    /// evaluated. What it understood stays. So following a helper never leaves migdoc knowing
+    /// less than not following it.
+    fn building_a_value(&mut self, value: &Expr, before: usize) {
+        let wide =
+            |o: &Op| matches!(&o.kind, OpKind::Unknown { footprint, .. } if footprint.is_wide());
+        if !self.ops[before..].iter().any(wide) {
+            return;
+        }
+        let mut call = value;
+        while let Expr::Attribute { value, .. } | Expr::Subscript { value, .. } = call {
+            call = value;
+        }
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+            range,
+        } = call
+        else {
+            return;
+        };
+        let mut kept: Vec<Op> = self.ops.drain(before..).filter(|o| !wide(o)).collect();
+        let footprint = self.call_footprint(None, args, keywords, false);
+        self.ops.append(&mut kept);
+        if !footprint.is_wide() && !footprint.is_none() {
+            let name = func.dotted_name().unwrap_or_else(|| "a call".into());
+            self.unknown(&name, footprint, *range);
+        }
+    }
+
     /// An expression statement: a call with effects (an op) or something harmless.
     fn eval_statement_call(&mut self, expr: &Expr) {
         // `sys.exit(...)` ends the migration as `raise` does.
@@ -1875,7 +1920,7 @@ impl<'s, 'a> Frame<'s, 'a> {
                 }
                 _ => false,
             };
-            if matches!(value, Value::Unknown | Value::Named(_)) && !followed {
+            if matches!(value, Value::Unknown | Value::Named(_) | Value::Setting) && !followed {
                 let name = func.dotted_name().unwrap_or_else(|| "a call".into());
                 let receiver = match func.as_ref() {
                     Expr::Attribute { value, .. } => Some(self.eval_quiet(value)),
@@ -1891,22 +1936,6 @@ impl<'s, 'a> Frame<'s, 'a> {
                 self.unknown(&name, footprint, *range);
             }
         }
-    }
-
-    /// The names a call's arguments carry (strings, enum type names, what [`Value::Named`]
-    /// holds), with whether any argument is data (rows, ORM objects); `None` when an argument
-    /// cannot be evaluated.
-    fn argument_names_and_data(
-        &mut self,
-        args: &[Expr],
-        keywords: &[Keyword],
-    ) -> Option<(Vec<String>, bool)> {
-        let values: Vec<Value> = args
-            .iter()
-            .chain(keywords.iter().map(|k| &k.value))
-            .map(|e| self.eval_quiet(e))
-            .collect();
-        names_and_data(&values)
     }
 
     /// The footprint of running a function migdoc can follow, given as a callback to a call it
@@ -1939,11 +1968,6 @@ impl<'s, 'a> Frame<'s, 'a> {
         footprint
     }
 
-    fn argument_names(&mut self, args: &[Expr], keywords: &[Keyword]) -> Option<Vec<String>> {
-        self.argument_names_and_data(args, keywords)
-            .map(|(names, _)| names)
-    }
-
     /// What a call migdoc cannot follow may change: the objects its receiver and arguments
     /// name (a helper called with a table or a type name), or anything when an argument cannot
     /// be evaluated or none names an object. A function migdoc could not read (`unread`: from
@@ -1974,6 +1998,12 @@ impl<'s, 'a> Frame<'s, 'a> {
         if callbacks.is_unbounded() {
             return callbacks;
         }
+        // A setting of the project's may name a table (never an enum type): code migdoc
+        // could not read that is given one may touch any table; other code, anything.
+        let setting = values.iter().any(holds_a_setting);
+        if setting && !unread {
+            return Footprint::unbounded();
+        }
         if let Some(Value::Named(more)) = receiver {
             names.extend(more.iter().cloned());
         }
@@ -1985,7 +2015,7 @@ impl<'s, 'a> Frame<'s, 'a> {
             let unread_values = values
                 .iter()
                 .any(|v| matches!(v, Value::Path(p) if is_unread(p)));
-            return if data {
+            return if data && !setting {
                 callbacks
             } else if unread && !unread_values {
                 Footprint::unread_code().union(callbacks)
@@ -1997,7 +2027,12 @@ impl<'s, 'a> Frame<'s, 'a> {
             let qualified: Vec<String> = names.iter().map(|n| format!("{schema}.{n}")).collect();
             names.extend(qualified);
         }
-        Footprint::of_names(names).union(callbacks)
+        let footprint = Footprint::of_names(names).union(callbacks);
+        if setting {
+            footprint.union(Footprint::unread_code())
+        } else {
+            footprint
+        }
     }
 
     /// Evaluates without keeping the ops it would record (to look at a condition first).
@@ -2406,6 +2441,11 @@ impl<'s, 'a> Frame<'s, 'a> {
                 v => v,
             };
             match (&receiver, attr.as_str()) {
+                // `op.get_context().opts.get("profile")`: as `opts["profile"]`.
+                (Value::Setting, "get") => {
+                    let key = args.first().map(|a| self.eval(a));
+                    return key.map_or(Value::Unknown, |k| setting(&k));
+                }
                 (Value::Path(_), "execute") if is_op(&receiver) => {
                     let sql = args.first().or_else(|| self.kwarg(keywords, "sqltext"));
                     self.execute(sql, ParamStyleTag::Named, range);
@@ -2857,26 +2897,40 @@ impl<'s, 'a> Frame<'s, 'a> {
         args: &[Expr],
         keywords: &[Keyword],
     ) -> Value {
-        let mut any = false;
-        let mut plain = true;
-        for e in args.iter().chain(keywords.iter().map(|k| &k.value)) {
-            match self.eval_quiet(e) {
-                Value::Data => any = true,
-                // A string may name a table or a type: such a call is not plain data.
-                Value::Int(_) | Value::Bool(_) | Value::None => {}
-                _ => plain = false,
-            }
-        }
-        if plain && any {
+        // Each argument is evaluated once: a nested call's arguments would otherwise be
+        // evaluated again at every level.
+        let values: Vec<Value> = args
+            .iter()
+            .chain(keywords.iter().map(|k| &k.value))
+            .map(|e| self.eval_quiet(e))
+            .collect();
+        // A string may name a table or a type: such a call is not plain data.
+        let plain = values.iter().all(|v| {
+            matches!(
+                v,
+                Value::Data | Value::Int(_) | Value::Bool(_) | Value::None
+            )
+        });
+        if plain && values.iter().any(|v| matches!(v, Value::Data)) {
             return Value::Data;
         }
         // Otherwise: made from the names it was given, when migdoc knows them all.
         let mut names = match receiver {
-            None | Some(Value::Path(_)) => Vec::new(),
+            None | Some(Value::Path(_) | Value::Setting) => Vec::new(),
             Some(Value::Named(names)) => names.clone(),
             Some(_) => return Value::Unknown,
         };
-        match self.argument_names(args, keywords) {
+        let setting =
+            matches!(receiver, Some(Value::Setting)) || values.iter().any(holds_a_setting);
+        match names_and_data(&values).map(|(names, _)| names) {
+            // Built from settings alone (`get_filepath_container(profile)`): a setting too.
+            Some(more) if setting => {
+                if names.is_empty() && more.is_empty() {
+                    Value::Setting
+                } else {
+                    Value::Unknown
+                }
+            }
             Some(more) => {
                 names.extend(more);
                 Value::Named(names)
@@ -5130,6 +5184,60 @@ fn subscript(base: Value, index: &Value) -> Value {
         }
         (Value::Dict(items), key) => dict_get(&items, key).cloned().unwrap_or(Value::Unknown),
         (named @ Value::Named(_), _) => named,
+        (Value::Setting, key) => setting(key),
+        _ => Value::Unknown,
+    }
+}
+
+/// The keys of `MigrationContext.opts` that are Alembic's own: what `context.configure()` and
+/// the command pass (read from Alembic's source). Any other key is a setting of the project's.
+const ALEMBIC_OPTS: &[&str] = &[
+    "alembic_module_prefix",
+    "as_sql",
+    "autogenerate_plugins",
+    "compare_server_default",
+    "compare_type",
+    "connection",
+    "destination_rev",
+    "dialect_name",
+    "dialect_opts",
+    "dont_mutate",
+    "downgrade_token",
+    "fn",
+    "include_name",
+    "include_object",
+    "include_schemas",
+    "literal_binds",
+    "on_version_apply",
+    "output_buffer",
+    "output_encoding",
+    "process_revision_directives",
+    "purge",
+    "render_as_batch",
+    "render_item",
+    "script",
+    "sqlalchemy_module_prefix",
+    "starting_rev",
+    "tag",
+    "target_metadata",
+    "template_args",
+    "transaction_per_migration",
+    "transactional_ddl",
+    "upgrade_token",
+    "url",
+    "user_module_prefix",
+    "version_table",
+    "version_table_pk",
+    "version_table_schema",
+];
+
+/// `op.get_context().opts[key]`: the connection, one of Alembic's own options (which may name
+/// the version table or its schema: unknown), or a setting of the project's.
+fn setting(key: &Value) -> Value {
+    match key {
+        Value::Str(k, _) if k == "connection" => Value::Bind,
+        Value::Str(k, _) if ALEMBIC_OPTS.contains(&k.as_str()) => Value::Unknown,
+        Value::Str(..) => Value::Setting,
         _ => Value::Unknown,
     }
 }
@@ -5389,6 +5497,91 @@ fn is_unread(path: &str) -> bool {
     ) && !PURE_MODULES.contains(&top)
 }
 
+/// The words a PostgreSQL 15 statement may begin with (the SQL Commands of its manual).
+const SQL_COMMANDS: &[&str] = &[
+    "ABORT",
+    "ALTER",
+    "ANALYZE",
+    "ANALYSE",
+    "BEGIN",
+    "CALL",
+    "CHECKPOINT",
+    "CLOSE",
+    "CLUSTER",
+    "COMMENT",
+    "COMMIT",
+    "COPY",
+    "CREATE",
+    "DEALLOCATE",
+    "DECLARE",
+    "DELETE",
+    "DISCARD",
+    "DO",
+    "DROP",
+    "END",
+    "EXECUTE",
+    "EXPLAIN",
+    "FETCH",
+    "GRANT",
+    "IMPORT",
+    "INSERT",
+    "LISTEN",
+    "LOAD",
+    "LOCK",
+    "MERGE",
+    "MOVE",
+    "NOTIFY",
+    "PREPARE",
+    "REASSIGN",
+    "REFRESH",
+    "REINDEX",
+    "RELEASE",
+    "RESET",
+    "REVOKE",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "SECURITY",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "START",
+    "TABLE",
+    "TRUNCATE",
+    "UNLISTEN",
+    "UPDATE",
+    "VACUUM",
+    "VALUES",
+    "WITH",
+];
+
+/// Whether text built at run time is a message for people, not SQL or a name: it begins with
+/// a word that begins no SQL statement, and goes on after a space (`Couldn't transfer {x}`).
+/// Names with spaces would have to be quoted identifiers; migdoc takes none to be one.
+fn is_message(text: &str) -> bool {
+    let text = text.trim_start();
+    let Some((first, rest)) = text.split_once(char::is_whitespace) else {
+        return false;
+    };
+    !rest.trim().is_empty()
+        && first.chars().next().is_some_and(char::is_alphabetic)
+        && first
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '\'' | ',' | ':'))
+        && !SQL_COMMANDS.contains(&first.to_ascii_uppercase().as_str())
+}
+
+/// Whether `v` is, or holds, a [`Value::Setting`].
+fn holds_a_setting(v: &Value) -> bool {
+    match v {
+        Value::Setting => true,
+        Value::Seq(items) | Value::OneOf(items) => items.iter().any(holds_a_setting),
+        Value::Dict(items) => items
+            .iter()
+            .any(|(k, v)| holds_a_setting(k) || holds_a_setting(v)),
+        _ => false,
+    }
+}
+
 fn reaches_the_database(v: &Value) -> bool {
     match v {
         Value::Bind | Value::Context | Value::Batch(_) | Value::Function(_) | Value::Closure(_) => {
@@ -5476,6 +5669,7 @@ fn attribute(base: Value, attr: &str) -> Value {
         (Value::Bind | Value::Dialect, "name") => Value::Str("postgresql".into(), None),
         (Value::Context, "bind" | "connection") => Value::Bind,
         (Value::Context, "config") => Value::AlembicConfig,
+        (Value::Context, "opts") | (Value::Setting, _) => Value::Setting,
         (v @ Value::TableObj { .. }, "__table__") => v,
         (Value::TableObj { name: Some(n), .. }, "__tablename__" | "name") => Value::Str(n, None),
         (Value::Data | Value::TableObj { .. } | Value::ColumnNames(_), _) => Value::Data,

@@ -780,6 +780,78 @@ def upgrade():
 }
 
 #[test]
+fn a_setting_of_the_project_and_a_message_name_no_type() {
+    let ops = lower(&format!(
+        "{HEAD}
+from app.db import helpers
+
+def upgrade():
+    profile = op.get_context().opts['app_profile']
+    helpers.export_logs(op.get_bind(), profile)
+    folder = helpers.folder_of(op.get_context().opts.get('app_profile')).parent
+    helpers.delete_files(folder, 'orders')
+    helpers.echo_error(f\"Couldn't transfer attribute {{undefined_name}} of a node\")
+    helpers.drop_enum(op, op.get_context().opts['version_table_schema'])
+    helpers.drop_enum(op, f\"{{undefined_name}}_status\")
+    helpers.drop_enum(op, f\"DROP TYPE {{undefined_name}}\")
+"
+    ));
+    assert_eq!(
+        footprints(&ops.upgrade),
+        [
+            crate::Footprint::unread_code(),
+            // Built from a setting alone: a setting too, which may name a table.
+            crate::Footprint::unread_code()
+                .union(crate::Footprint::of_names(["orders".to_owned()])),
+            crate::Footprint::unread_code(),
+            // Alembic's own options may name the version table's schema; a name or SQL built
+            // at run time may name any type.
+            crate::Footprint::unbounded(),
+            crate::Footprint::unbounded(),
+            crate::Footprint::unbounded(),
+        ]
+    );
+}
+
+#[test]
+fn a_followed_helper_that_builds_a_value_keeps_what_migdoc_understood() {
+    let ops = lower(&format!(
+        "{HEAD}
+from flask_caching import Cache
+
+def make_app(config):
+    op.create_table('audit', sa.Column('id', sa.Integer()))
+    cache = Cache()
+    cache.init_app(undefined_name)
+    return cache
+
+def make_named(table):
+    undefined_call(undefined_name)
+    return table
+
+def upgrade():
+    appbuilder = make_app(config=dict(debug=False)).appbuilder
+    table = make_named('orders')
+"
+    ));
+    // What the helpers did not understand is read as if they had not been followed: the first
+    // is given nothing that names an object, the second a table.
+    assert_eq!(
+        footprints(&ops.upgrade),
+        [crate::Footprint::of_names(["orders".to_owned()])],
+        "{:?}",
+        ops.upgrade
+    );
+    assert!(
+        ops.upgrade.iter().any(
+            |o| matches!(&o.kind, crate::OpKind::CreateTable { table, .. } if table == "audit")
+        ),
+        "{:?}",
+        ops.upgrade
+    );
+}
+
+#[test]
 fn repetition_and_integer_arithmetic() {
     let ops = lower(&format!(
         "{HEAD}\nN = 60 + 2 * 2 - 1\n\n\

@@ -21,12 +21,12 @@ use migdoc_python::ast::Stmt;
 /// versions directory, probed revisions).
 const FLOORS: &[(&str, usize, usize, usize)] = &[
     ("apache-superset", 343, 343, 343),
-    ("apache-airflow", 73, 151, 151),
+    ("apache-airflow", 151, 151, 151),
     ("apache-airflow-core", 123, 123, 123),
     ("mlflow", 69, 69, 69),
     ("mlflow-server-auth", 6, 6, 6),
     ("ckan", 108, 108, 108),
-    ("aiida-core", 101, 44, 101),
+    ("aiida-core", 101, 101, 101),
     ("indico", 177, 177, 177),
     ("prefect", 119, 119, 119),
     ("langflow-base", 161, 161, 161),
@@ -238,7 +238,7 @@ fn harder_probe_on_objects_postgresql_reported() {
         ("mlflow-server-auth", 6, 6),
         ("mlflow", 69, 69),
         ("apache-superset", 337, 343),
-        ("apache-airflow", 77, 116),
+        ("apache-airflow", 113, 116),
         ("prefect", 115, 115),
         ("langflow-base", 161, 161),
         ("glance", 28, 28),
