@@ -710,7 +710,9 @@ impl<'a> ModuleScope<'a> {
         let mut names: Vec<(&String, &Value)> = module.globals.iter().collect();
         names.sort_by(|a, b| a.0.cmp(b.0));
         for (n, v) in names {
-            if n.contains('.') {
+            // The module's own imports stay its own; a declarative base's tables
+            // (`Base.metadata`) come along.
+            if n.contains('.') && !matches!(v, Value::MetaData { .. }) {
                 continue;
             }
             let value = match v {
@@ -934,6 +936,43 @@ impl<'a> ModuleScope<'a> {
                         open_columns: !complete,
                     },
                 ));
+            }
+        }
+        // A declarative base every subclass of which in this module is a model migdoc read
+        // the name of: its `metadata` holds those tables (`for name, table in
+        // Base.metadata.tables.items(): if name == "t": ...`). Classes of other modules may
+        // register more; migration stand-in models are the module's own.
+        for &base in &declarative_bases {
+            let mut tables = Vec::new();
+            let mut whole = true;
+            for &stmt in body {
+                let Stmt::ClassDef(c) = stmt else { continue };
+                if !c
+                    .bases
+                    .iter()
+                    .any(|b| matches!(b, Expr::Name { id, .. } if id == base))
+                {
+                    continue;
+                }
+                match models.iter().find(|(n, _)| *n == c.name) {
+                    Some((_, table @ Value::TableObj { name: Some(_), .. })) => {
+                        tables.push(table.clone())
+                    }
+                    _ => whole = false,
+                }
+            }
+            if whole && !tables.is_empty() {
+                let mut names: Vec<&str> = tables
+                    .iter()
+                    .filter_map(|t| match t {
+                        Value::TableObj { name: Some(n), .. } => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                names.sort_unstable();
+                let duplicate = names.windows(2).any(|w| w[0] == w[1]);
+                let metadata = Value::MetaData { tables, duplicate };
+                scope.globals.insert(format!("{base}.metadata"), metadata);
             }
         }
         if !models.is_empty() {
@@ -2189,6 +2228,14 @@ impl<'s, 'a> Frame<'s, 'a> {
             Expr::Attribute { value, attr, .. } => {
                 if let Expr::Name { id, .. } = value.as_ref()
                     && let Some(v) = self.module.globals.get(&format!("{id}.{attr}"))
+                {
+                    return v.clone();
+                }
+                // `down_version_module.Base.metadata`: an imported module's declarative base.
+                if let Some(dotted) = value.dotted_name()
+                    && dotted.contains('.')
+                    && let Some(v @ Value::MetaData { .. }) =
+                        self.module.globals.get(&format!("{dotted}.{attr}"))
                 {
                     return v.clone();
                 }
@@ -5670,6 +5717,16 @@ fn attribute(base: Value, attr: &str) -> Value {
         (Value::Context, "bind" | "connection") => Value::Bind,
         (Value::Context, "config") => Value::AlembicConfig,
         (Value::Context, "opts") | (Value::Setting, _) => Value::Setting,
+        // `metadata.tables`: its tables by name (a dict).
+        (Value::MetaData { tables, .. }, "tables") => Value::Dict(
+            tables
+                .into_iter()
+                .filter_map(|t| match &t {
+                    Value::TableObj { name: Some(n), .. } => Some((Value::Str(n.clone(), None), t)),
+                    _ => None,
+                })
+                .collect(),
+        ),
         (v @ Value::TableObj { .. }, "__table__") => v,
         (Value::TableObj { name: Some(n), .. }, "__tablename__" | "name") => Value::Str(n, None),
         (Value::Data | Value::TableObj { .. } | Value::ColumnNames(_), _) => Value::Data,

@@ -967,6 +967,7 @@ pub fn lower_revision_in<'a>(
 ) -> RevisionOps {
     let module = eval::ModuleScope::with_externals(body, options, externals, &cache.0);
     let mut ops = RevisionOps::default();
+    let mut has_downgrade = false;
     for stmt in body {
         if let Stmt::FunctionDef(f) = stmt {
             match f.name.as_str() {
@@ -974,10 +975,24 @@ pub fn lower_revision_in<'a>(
                     ops.has_upgrade = true;
                     ops.upgrade = module.run_function(f);
                 }
-                "downgrade" => ops.downgrade = module.run_function(f),
+                "downgrade" => {
+                    has_downgrade = true;
+                    ops.downgrade = module.run_function(f);
+                }
                 _ => {}
             }
         }
+    }
+    // A revision without `downgrade()`: Alembic's downgrade through it fails
+    // (`AttributeError: module ... has no attribute 'downgrade'`), as a `raise` does.
+    if ops.has_upgrade && !has_downgrade {
+        ops.downgrade.push(Op {
+            kind: OpKind::Unknown {
+                what: "no `downgrade` function (Alembic raises AttributeError)".to_owned(),
+                footprint: Footprint::unbounded(),
+            },
+            range: TextRange::default(),
+        });
     }
     // Statements of the module itself run when Alembic loads the revision, before any
     // migration of the command (`ENUM(...).create(op.get_bind(), checkfirst=True)` at module

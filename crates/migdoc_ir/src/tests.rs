@@ -224,7 +224,7 @@ fn positional_parameters_given_by_keyword() {
     assert!(
         matches!(&ops.upgrade[5].kind, OpKind::AlterColumn { table, column, nullable: Some(false), .. } if table == "users" && column == "age")
     );
-    assert_eq!(ops.unknown_count(), 0);
+    assert_eq!(footprints(&ops.upgrade).len(), 0);
 }
 
 #[test]
@@ -247,7 +247,7 @@ fn existence_guards_become_guard_ops() {
     assert_eq!(subject, &crate::GuardSubject::Type("mood".into()));
     assert!(when_true.is_empty());
     assert_eq!(kinds(when_false), ["Sql(CREATE TYPE mood AS ENUM ('a'))"]);
-    assert_eq!(ops.unknown_count(), 0);
+    assert_eq!(footprints(&ops.upgrade).len(), 0);
 }
 
 /// The column names an inspector reflects, in a list, a set or a dict keyed by them, tested
@@ -295,7 +295,7 @@ fn column_existence_tests_become_guard_ops() {
     };
     assert!(when_true.is_empty());
     assert_eq!(kinds(when_false), ["AddColumn"]);
-    assert_eq!(ops.unknown_count(), 0);
+    assert_eq!(footprints(&ops.upgrade).len(), 0);
 }
 
 /// `if <existence test>: return` (or `continue` in a loop): what follows runs only when the
@@ -314,7 +314,7 @@ fn an_early_return_on_an_existence_test_guards_what_follows() {
          op.execute(\"CREATE TYPE mood AS ENUM ('a')\")\n"
     ));
     assert_eq!(kinds(&ops.upgrade), ["Guard", "Guard", "Guard"]);
-    assert_eq!(ops.unknown_count(), 0);
+    assert_eq!(footprints(&ops.upgrade).len(), 0);
     let OpKind::Guard {
         subject,
         when_true,
@@ -849,6 +849,46 @@ def upgrade():
         "{:?}",
         ops.upgrade
     );
+}
+
+#[test]
+fn a_declarative_base_holds_the_tables_of_its_models() {
+    let ops = lower(&format!(
+        "{HEAD}
+from sqlalchemy import orm
+
+Base = orm.declarative_base()
+
+class State(Base):
+    __tablename__ = 'states'
+    id = sa.Column(sa.Integer, primary_key=True)
+    state = sa.Column(sa.String)
+
+def upgrade():
+    for name, table in Base.metadata.tables.items():
+        if name == 'states':
+            with op.batch_alter_table(name, copy_from=table, recreate='always') as batch_op:
+                batch_op.alter_column('state', new_column_name='last')
+            break
+"
+    ));
+    assert!(footprints(&ops.upgrade).is_empty(), "{:?}", ops.upgrade);
+    assert_eq!(ops.upgrade.len(), 1, "{:?}", ops.upgrade);
+    assert!(
+        format!("{:?}", ops.upgrade[0].kind).contains("\"states\""),
+        "{:?}",
+        ops.upgrade
+    );
+}
+
+#[test]
+fn a_revision_without_downgrade_fails_to_downgrade() {
+    let ops = lower(&format!("{HEAD}\ndef upgrade():\n    op.drop_table('t')\n"));
+    assert_eq!(footprints(&ops.downgrade), [crate::Footprint::unbounded()]);
+    let ops = lower(&format!(
+        "{HEAD}\ndef upgrade():\n    op.drop_table('t')\n\ndef downgrade():\n    pass\n"
+    ));
+    assert!(ops.downgrade.is_empty());
 }
 
 #[test]

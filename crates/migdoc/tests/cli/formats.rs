@@ -300,7 +300,8 @@ fn show_unknown_lists_each_place_once() {
     std::fs::write(
         versions.join("a.py"),
         "from alembic import op\nfrom helpers import mystery\n\nrevision = 'a'\ndown_revision = None\n\n\
-         def upgrade():\n    for t in ['x', 'y', 'z']:\n        mystery('v')\n    mystery('w')\n",
+         def upgrade():\n    for t in ['x', 'y', 'z']:\n        mystery('v')\n    mystery('w')\n\n\
+         def downgrade():\n    pass\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let out = run_migdoc_in(

@@ -245,7 +245,7 @@ fn harder_probe_on_objects_postgresql_reported() {
         ("cloudkitty-sqlalchemy", 2, 2),
         ("cloudkitty-rating-pyscripts-sqlalchemy", 1, 1),
         ("cloudkitty-v1-sqlalchemy", 4, 4),
-        ("cloudkitty-storage_state", 2, 5),
+        ("cloudkitty-storage_state", 5, 5),
         ("optuna", 2, 2),
     ];
     let root = crate::support::repo_root();
