@@ -5617,30 +5617,30 @@ fn is_message(text: &str) -> bool {
         && !SQL_COMMANDS.contains(&first.to_ascii_uppercase().as_str())
 }
 
+/// Whether `v`, or a value it holds (an item of a list, a tuple, a dict, one of several
+/// values), is one `is` accepts.
+fn holds(v: &Value, is: fn(&Value) -> bool) -> bool {
+    is(v)
+        || match v {
+            Value::Seq(items) | Value::OneOf(items) => items.iter().any(|i| holds(i, is)),
+            Value::Dict(items) => items.iter().any(|(k, v)| holds(k, is) || holds(v, is)),
+            _ => false,
+        }
+}
+
 /// Whether `v` is, or holds, a [`Value::Setting`].
 fn holds_a_setting(v: &Value) -> bool {
-    match v {
-        Value::Setting => true,
-        Value::Seq(items) | Value::OneOf(items) => items.iter().any(holds_a_setting),
-        Value::Dict(items) => items
-            .iter()
-            .any(|(k, v)| holds_a_setting(k) || holds_a_setting(v)),
-        _ => false,
-    }
+    holds(v, |v| matches!(v, Value::Setting))
 }
 
 fn reaches_the_database(v: &Value) -> bool {
-    match v {
+    holds(v, |v| match v {
         Value::Bind | Value::Context | Value::Batch(_) | Value::Function(_) | Value::Closure(_) => {
             true
         }
         Value::Path(p) => p.starts_with("alembic"),
-        Value::Seq(items) | Value::OneOf(items) => items.iter().any(reaches_the_database),
-        Value::Dict(items) => items
-            .iter()
-            .any(|(k, v)| reaches_the_database(k) || reaches_the_database(v)),
         _ => false,
-    }
+    })
 }
 
 /// The names whose list, dict or set `body` changes in place: `x.append(...)` and the other
